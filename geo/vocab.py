@@ -1,0 +1,68 @@
+"""Controlled vocabularies (DESIGN §2, §4). The database CHECK constraints, the
+API schemas and the importers all read them from here."""
+
+from __future__ import annotations
+
+COMMUNITY_KINDS = ("village", "town", "idp_site", "poc_site")
+SITE_KINDS = ("hq", "field_office", "cob", "tob", "team_site", "unpol_post")
+EVENT_TYPES = (
+    "battle",
+    "violence_against_civilians",
+    "explosion_remote_violence",
+    "riot",
+    "protest",
+    "strategic_development",
+    "intercommunal_clash",
+    "cattle_raid",
+    "abduction",
+    "other",
+)
+AGREEMENT_STATUSES = ("in_force", "violated", "lapsed", "superseded")
+AGREEMENT_ISSUES = (
+    "freedom_of_movement",
+    "cattle_taxation",
+    "transhumance",
+    "land",
+    "revenue_sharing",
+    "disarmament",
+    "return_of_displaced",
+    "justice",
+    "other",
+)
+PATROL_TYPES = ("foot", "vehicle", "riverine", "air")
+COMPONENTS = ("military", "police", "civilian", "joint")
+ENGAGEMENT_KINDS = (
+    "townhall",
+    "cla_visit",
+    "civil_affairs_meeting",
+    "joint_protection_team",
+    "listening_session",
+    "perception_survey",
+    "community_alert",
+    "radio_callin",
+    "other",
+)
+CONSTITUENCIES = (
+    "women",
+    "youth",
+    "displaced",
+    "religious_leaders",
+    "traditional_leaders",
+    "ethnolinguistic_groups",
+    "local_authorities",
+    "armed_group_representatives",
+)
+QIP_SECTORS = (
+    "water",
+    "health",
+    "education",
+    "livelihoods",
+    "infrastructure",
+    "social_cohesion",
+    "state_authority",
+    "protection",
+)
+QIP_STATUSES = ("proposed", "approved", "in_progress", "completed", "cancelled")
+QIP_FUNDERS = ("civilian", "military")
+QIP_MAX_BUDGET_USD = 50_000
+ROLES = ("viewer", "editor", "admin")

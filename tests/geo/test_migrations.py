@@ -1,0 +1,48 @@
+"""The migrations are the only source of the schema: they must match the models
+and round-trip."""
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from geo.db import alembic_config, include_object, make_engine, migrate
+from geo.models import RESOURCES, metadata
+
+
+def _diff(engine):
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "include_object": include_object,
+                "compare_type": True,
+            },
+        )
+        return compare_metadata(ctx, metadata)
+
+
+def test_models_and_migrations_agree(engine):
+    assert _diff(engine) == []
+
+
+def test_every_resource_table_has_a_gist_index(engine):
+    insp = inspect(engine)
+    for model in RESOURCES.values():
+        idx = insp.get_indexes(model.__tablename__)
+        assert any(i["column_names"] == ["geom"] for i in idx), model.__tablename__
+
+
+def test_downgrade_upgrade_round_trip(cluster):
+    url = cluster.create_database("peacemap_migrations")
+    try:
+        migrate(url)
+        command.downgrade(alembic_config(url), "base")
+        eng = make_engine(url)
+        assert "incidents" not in inspect(eng).get_table_names()
+        migrate(url)
+        assert "incidents" in inspect(eng).get_table_names()
+        assert _diff(eng) == []
+        eng.dispose()
+    finally:
+        cluster.drop_database("peacemap_migrations")
