@@ -1,0 +1,1 @@
+"""Sub-commands of ``peacemap``; each module exposes ``command``."""

@@ -1,0 +1,26 @@
+"""``peacemap keys``: create API keys (the secret is printed once)."""
+
+from __future__ import annotations
+
+import click
+
+from geo import vocab
+from geo.db import database_url, make_engine, make_sessionmaker
+from geo.keys import create_key
+
+
+@click.group("keys")
+def command() -> None:
+    """Manage API keys."""
+
+
+@command.command("create")
+@click.option("--role", type=click.Choice(vocab.ROLES), required=True, help="viewer reads, editor writes, admin manages keys")
+@click.option("--name", required=True, help="who or what holds the key (shown in the audit log)")
+def create(role: str, name: str) -> None:
+    """Create a key and print it once; only its digest is stored."""
+    engine = make_engine(database_url())
+    with make_sessionmaker(engine).begin() as session:
+        secret = create_key(session, name, role)
+    click.echo(secret)
+    click.echo(f"({role} key '{name}' created; it is shown only now — keep it safe)", err=True)

@@ -1,0 +1,75 @@
+"""Typed FastAPI dependencies: the database session (one unit of work per
+request) and the caller's role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from api.settings import ApiSettings
+from geo.keys import Principal, verify_key
+
+ANONYMOUS = Principal("anonymous", "viewer")
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request is the unit of work: commit on success, roll back on error."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "Authorization header must be 'Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal | None:
+    token = _bearer(request)
+    if token is None:
+        return None
+    principal = verify_key(session, token)
+    if principal is None:
+        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require(role: str):
+    """Dependency factory: the caller must hold ``role`` (viewer < editor < admin)."""
+
+    def check(request: Request, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
+        if principal is None:
+            if role == "viewer" and request.app.state.settings.public_read:
+                return ANONYMOUS
+            raise HTTPException(401, f"an API key with the {role} role is required", headers={"WWW-Authenticate": "Bearer"})
+        if not principal.has(role):
+            raise HTTPException(403, f"this key has the {principal.role} role; {role} is required")
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Editor = Annotated[Principal, Depends(require("editor"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
