@@ -1,0 +1,254 @@
+"""Exports for offline field offices and other tools (DESIGN §6, issue 5).
+
+One GeoPackage holds every resource as its own layer plus the latest
+engagement-gap result. Layers are built as Arrow tables whose schema comes
+from the model columns, so an empty table still yields a layer with the
+right geometry type and typed fields. Rows stream from a server-side cursor
+in batches; nothing holds a whole table in memory.
+
+The CSV and GeoJSON encoders work on the GeoJSON-shaped feature dicts the
+repository returns, so list endpoints and the command line encode the same
+thing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyogrio
+import shapely
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    SmallInteger,
+    and_,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Session
+
+from geo.errors import InvalidInput
+from geo.models import SRID, Community, CommunityStatus
+from geo.repository import property_columns, where_clauses
+from geo.resources import SPECS, ResourceSpec
+
+GAPS_LAYER = "engagement_gaps"
+CSV_GEOMETRY = ("wkt", "lonlat")
+_BATCH = 50_000
+
+_OGR_TYPES = {
+    ("POINT",): "Point",
+    ("MULTIPOLYGON",): "MultiPolygon",
+    ("MULTILINESTRING",): "MultiLineString",
+}
+
+
+def _arrow_type(sa_type) -> pa.DataType:
+    if isinstance(sa_type, ARRAY):
+        return pa.list_(pa.string())
+    if isinstance(sa_type, Boolean):
+        return pa.bool_()
+    if isinstance(sa_type, BigInteger):
+        return pa.int64()
+    if isinstance(sa_type, (Integer, SmallInteger)):
+        return pa.int32()
+    if isinstance(sa_type, Float):
+        return pa.float64()
+    if isinstance(sa_type, DateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(sa_type, Date):
+        return pa.date32()
+    return pa.string()  # String, Text, JSONB (as JSON text)
+
+
+@dataclass
+class Layer:
+    """One GeoPackage layer: a query whose last column is the WKB geometry."""
+
+    name: str
+    geometry_type: str
+    columns: list = field(default_factory=list)
+    stmt: Select | None = None
+
+    @property
+    def schema(self) -> pa.Schema:
+        fields = [pa.field(c.name, _arrow_type(c.type)) for c in self.columns]
+        return pa.schema([*fields, pa.field("geom", pa.binary())])
+
+
+def _column_values(col, values: list) -> list:
+    if isinstance(col.type, JSONB):
+        return [None if v is None else json.dumps(v, sort_keys=True) for v in values]
+    return values
+
+
+def _batches(session: Session, layer: Layer) -> Iterator[pa.RecordBatch]:
+    schema = layer.schema
+    result = session.execute(layer.stmt.execution_options(yield_per=_BATCH))
+    for rows in result.partitions():
+        cols = list(zip(*rows))
+        arrays = [pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(layer.columns, cols, schema)]
+        arrays.append(pa.array([bytes(g) for g in cols[-1]], type=pa.binary()))
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def resource_layer(
+    spec: ResourceSpec,
+    *,
+    include_sensitive: bool,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    filters: dict[str, Any] | None = None,
+) -> Layer:
+    """The layer of one resource with the API's filters (start/end are
+    ignored for resources without a date, so one export can cover all)."""
+    has_date = spec.date_field is not None
+    clauses = where_clauses(
+        spec, bbox=bbox, start=start if has_date else None, end=end if has_date else None, filters=filters
+    )
+    cols = property_columns(spec, include_sensitive)
+    stmt = select(*cols, func.ST_AsBinary(spec.model.geom)).order_by(spec.model.id)
+    if clauses:
+        stmt = stmt.where(and_(*clauses))
+    return Layer(spec.table, _OGR_TYPES.get(spec.stored_types, "Unknown"), cols, stmt)
+
+
+def gaps_columns() -> list:
+    """The engagement-gap result's fields: the community's name, then the
+    stored status (DESIGN §5) in table order."""
+    return [Community.__table__.c.name, *CommunityStatus.__table__.columns]
+
+
+def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
+    """The latest stored engagement-gap result, ranked, on the community points."""
+    cols = gaps_columns()
+    stmt = (
+        select(*cols, func.ST_AsBinary(Community.geom))
+        .join(Community, Community.id == CommunityStatus.community_id)
+        .order_by(CommunityStatus.rank.asc().nulls_last(), CommunityStatus.community_id)
+    )
+    if bbox is not None:
+        stmt = stmt.where(func.ST_Intersects(Community.geom, func.ST_MakeEnvelope(*bbox, SRID)))
+    return Layer(GAPS_LAYER, "Point", cols, stmt)
+
+
+def export_layers(
+    *,
+    include_sensitive: bool,
+    resources: Sequence[str] | None = None,
+    include_gaps: bool = True,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+) -> list[Layer]:
+    names = list(resources) if resources else list(SPECS)
+    unknown = [n for n in names if n not in SPECS]
+    if unknown:
+        raise InvalidInput(f"unknown resource {unknown[0]!r}; one of {', '.join(SPECS)}", field="resources")
+    layers = [
+        resource_layer(SPECS[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end) for n in names
+    ]
+    if include_gaps:
+        layers.append(gaps_layer(bbox))
+    return layers
+
+
+def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]) -> dict[str, int]:
+    """Write ``layers`` into one new GeoPackage at ``path``; returns rows per layer."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    for layer in layers:
+        counts[layer.name] = 0
+
+        def counted(batches, name=layer.name):
+            for b in batches:
+                counts[name] += b.num_rows
+                yield b
+
+        reader = pa.RecordBatchReader.from_batches(layer.schema, counted(_batches(session, layer)))
+        pyogrio.write_arrow(
+            reader,
+            path,
+            layer=layer.name,
+            driver="GPKG",
+            geometry_name="geom",
+            geometry_type=layer.geometry_type,
+            crs=f"EPSG:{SRID}",
+            append=path.exists(),
+        )
+    return counts
+
+
+# --- encoders for feature dicts (list endpoints, command line) ---------------
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def csv_header(property_names: Sequence[str], geometry: str = "wkt") -> list[str]:
+    if geometry not in CSV_GEOMETRY:
+        raise InvalidInput(f"geometry must be one of {', '.join(CSV_GEOMETRY)}", field="geometry")
+    geo_cols = ["wkt"] if geometry == "wkt" else ["lon", "lat"]
+    return ["id", *[n for n in property_names if n != "id"], *geo_cols]
+
+
+def features_to_csv(
+    features: Iterable[dict], property_names: Sequence[str], geometry: str = "wkt"
+) -> Iterator[str]:
+    """CSV text chunks: one row per feature, the geometry as WKT or, for
+    points, as ``lon``/``lat`` columns (other types get their centroid).
+    Arrays are joined with ``;``; empty cells are nulls."""
+    header = csv_header(property_names, geometry)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    names = header[1 : len(header) - (1 if geometry == "wkt" else 2)]
+    for i, feat in enumerate(features):
+        props = feat.get("properties") or {}
+        shape = shapely.from_geojson(json.dumps(feat["geometry"])) if feat.get("geometry") else None
+        if geometry == "wkt":
+            geo = [shapely.to_wkt(shape, rounding_precision=-1) if shape is not None else ""]
+        else:
+            pt = shape if shape is None or shape.geom_type == "Point" else shape.centroid
+            geo = ["", ""] if pt is None else [repr(pt.x), repr(pt.y)]
+        writer.writerow([feat.get("id", props.get("id")), *[_csv_cell(props.get(n)) for n in names], *geo])
+        if i % 1000 == 999:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def features_to_geojson(features: Iterable[dict], **members: Any) -> Iterator[str]:
+    """A FeatureCollection as text chunks, features streamed one by one;
+    ``members`` (e.g. numberMatched) go before the features."""
+    head = {"type": "FeatureCollection", **members}
+    yield json.dumps(head)[:-1] + ', "features": ['
+    for i, feat in enumerate(features):
+        yield ("," if i else "") + json.dumps(feat, separators=(",", ":"))
+    yield "]}"

@@ -1,0 +1,233 @@
+"""GeoPackage export: every layer present and typed, every value read back
+equal to the database row, sensitive fields only when asked for."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pyogrio
+import pytest
+import shapely
+from geoalchemy2.shape import from_shape
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
+from sqlalchemy import delete, func, select
+
+from geo import models
+from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
+from geo.repository import list_features
+from geo.resources import SPECS
+
+UTC = timezone.utc
+
+
+def _g(geom):
+    return from_shape(geom, srid=models.SRID)
+
+
+def insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int]:
+    """A few rows of every resource with every field filled (arrays, nulls,
+    accents, sensitive notes), plus an engagement-gap result. Returns rows per layer."""
+    sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
+    area = models.AdminArea(name="Ombella-M'Poko", level=1, pcode="CF41", parent_pcode="CF", country="CAF",
+                            source=source, source_id="a1", geom=_g(sq))
+    session.add(area)
+    session.flush()
+    site = models.Site(name="Bangui HQ", kind="hq", mission="MINUSCA", active_from=date(2014, 9, 15),
+                       source=source, source_id="s1", geom=_g(Point(18.5582, 4.3947)))
+    session.add(site)
+    session.flush()
+    comms = []
+    for i in range(n):
+        c = models.Community(name=f"Bossembélé {i}", kind="village" if i else "town", population=None if i else 7287,
+                             pcode=f"CF41{i}", admin_area_id=area.id, source=source, source_id=f"c{i}",
+                             geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)))
+        session.add(c)
+        comms.append(c)
+    session.flush()
+    for i in range(n):
+        session.add(models.Incident(
+            occurred_on=date(2024, 3, 1 + i), date_precision=1 + i % 2, event_type="cattle_raid",
+            sub_event_type="Looting" if i else None, actor1="3R", actor2=None if i else "Anti-balaka",
+            fatalities=i * 2, civilian_targeting=bool(i % 2), targets_mission=False, geo_precision=1 + i % 3,
+            location_name="Bouar", notes=f"confidential source note {i}", source=source, source_id=f"i{i}",
+            geom=_g(Point(15.6 + i / 7, 5.93 + i / 9))))
+        session.add(models.Engagement(
+            occurred_at=datetime(2024, 3, 2 + i, 9, 30, 15, tzinfo=UTC), kind="townhall", community_id=comms[i].id,
+            constituencies=["women", "youth"][: i + 1] if i < 2 else [], participants_women=12, participants_men=None,
+            participants_total=30, summary="Réunion — accès à l'eau", follow_up=None, source=source,
+            source_id=f"e{i}", geom=_g(Point(17.6 + i * 0.1, 5.27))))
+        session.add(models.Qip(
+            title=f"Forage {i}", sector="water", status="in_progress", budget_usd=25000.5 + i, start_on=date(2024, 1, 1),
+            end_on=None if i else date(2024, 6, 30), implementing_partner="ONG locale", funded_by="civilian",
+            beneficiaries=1200, community_id=comms[i].id, source=source, source_id=f"q{i}",
+            geom=_g(Point(17.61 + i * 0.1, 5.28))))
+        session.add(models.Patrol(
+            started_at=datetime(2024, 3, 1 + i, 6, tzinfo=UTC), ended_at=datetime(2024, 3, 1 + i, 14, 45, tzinfo=UTC),
+            patrol_type="vehicle", component="military", unit="PAKBATT", site_id=site.id,
+            coverage_m=None if i else 7500.0, source=source, source_id=f"p{i}",
+            geom=_g(MultiLineString([LineString([(18.5582, 4.3947), (17.6 + i * 0.1, 5.27), (17.7, 5.3)])]))))
+    session.add(models.Agreement(
+        name="Accord Nana-Bakassa/Kouki", signed_on=date(2017, 5, 1), status="in_force",
+        parties=["Peuls", "Agriculteurs de Kouki"], issues=["cattle_taxation", "freedom_of_movement"],
+        facilitated_by="MINUSCA Civil Affairs", pax_id="2301", source=source, source_id="g1",
+        geom=_g(MultiPolygon([Polygon([(17.3, 7.1), (17.6, 7.1), (17.6, 7.4)])]))))
+    session.add(models.Agreement(name="Accord de Ndélé", signed_on=None, status="violated", parties=[], issues=[],
+                                 source=source, source_id="g2", geom=_g(Point(20.65, 8.41))))
+    session.flush()
+    for rank, c in enumerate(comms, start=1):
+        session.add(models.CommunityStatus(
+            community_id=c.id, computed_at=datetime(2024, 4, 1, tzinfo=UTC), params={"as_of": "2024-04-01", "window_days": 90},
+            last_engagement_at=None if rank == 1 else datetime(2024, 3, 2, tzinfo=UTC),
+            last_engagement_kind=None if rank == 1 else "engagement", days_since_engagement=None if rank == 1 else 30,
+            incidents_window=rank, fatalities_window=2 * rank, pressure=1.5 / rank, distance_to_site_m=95000.25,
+            gap_score=2.0 / rank, under_engaged=rank == 1, rank=rank, reasons=["never engaged", "95 km from the nearest mission site"]))
+    session.flush()
+    counts = {s.table: n for s in SPECS.values()}
+    counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
+    return counts
+
+
+def _db_value(v):
+    """Database value → what a GeoPackage reader returns for it."""
+    if isinstance(v, list):
+        return v
+    if isinstance(v, dict):
+        return json.loads(json.dumps(v, sort_keys=True))
+    return v
+
+
+def _gpkg_value(v):
+    import numpy as np
+    import pandas as pd
+
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return list(v)
+    return v
+
+
+def _read_gpkg(path, layer):
+    df = pyogrio.read_dataframe(path, layer=layer, fid_as_index=False)
+    return df
+
+
+@pytest.fixture
+def samples(session):
+    return insert_samples(session)
+
+
+def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path):
+    path = tmp_path / "peacemap.gpkg"
+    counts = write_geopackage(session, path, export_layers(include_sensitive=True))
+    assert counts == samples
+    layers = dict(pyogrio.list_layers(path))
+    assert layers == {
+        "incidents": "Point", "agreements": "Unknown", "patrols": "MultiLineString", "engagements": "Point",
+        "qips": "Point", "communities": "Point", "sites": "Point", "admin_areas": "MultiPolygon", GAPS_LAYER: "Point",
+    }
+    for spec in SPECS.values():
+        table = spec.model.__table__
+        db_rows = session.execute(select(table).order_by(table.c.id)).mappings().all()
+        df = pyogrio.read_dataframe(path, layer=spec.table)
+        assert len(df) == len(db_rows) == samples[spec.table]
+        for row, (_, rec) in zip(db_rows, df.iterrows()):
+            for col in table.columns:
+                if col.name == "geom":
+                    assert shapely.equals_exact(rec.geometry, shapely.from_wkb(bytes(row["geom"].data)), 0)
+                    assert rec.geometry.wkb == shapely.from_wkb(bytes(row["geom"].data)).wkb
+                    continue
+                got, want = _gpkg_value(rec[col.name]), _db_value(row[col.name])
+                if isinstance(want, date) and not isinstance(want, datetime):
+                    got = got.date() if got is not None else None
+                if isinstance(want, datetime):
+                    # GeoPackage keeps milliseconds; the domain times here are whole seconds.
+                    assert got is not None and abs((got - want).total_seconds()) < 1e-3, col.name
+                    continue
+                assert got == want, f"{spec.table}.{col.name}: {got!r} != {want!r}"
+
+
+def test_engagement_gap_layer_is_ranked_with_reasons(session, samples, tmp_path):
+    path = tmp_path / "gaps.gpkg"
+    write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
+    df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
+    assert list(df["rank"]) == [1, 2, 3]
+    assert df["name"].iloc[0] == "Bossembélé 0"
+    assert list(df["reasons"].iloc[0]) == ["never engaged", "95 km from the nearest mission site"]
+    assert json.loads(df["params"].iloc[0]) == {"as_of": "2024-04-01", "window_days": 90}
+    assert df["under_engaged"].tolist() == [True, False, False]
+
+
+def test_sensitive_fields_are_left_out_unless_asked(session, samples, tmp_path):
+    path = tmp_path / "public.gpkg"
+    write_geopackage(session, path, export_layers(include_sensitive=False, resources=["incidents"], include_gaps=False))
+    fields = set(pyogrio.read_info(path, layer="incidents")["fields"])
+    assert {"notes", "source", "source_id"}.isdisjoint(fields)
+    assert {"occurred_on", "fatalities", "event_type"} <= fields
+
+
+def test_empty_tables_still_give_typed_layers(session, samples, tmp_path):
+    session.execute(delete(models.Qip))
+    path = tmp_path / "empty.gpkg"
+    # A bbox far from every row empties the other layers too.
+    write_geopackage(session, path, export_layers(include_sensitive=True, bbox=(100.0, 10.0, 101.0, 11.0)))
+    assert len(pyogrio.list_layers(path)) == 9
+    for spec in SPECS.values():
+        info = pyogrio.read_info(path, layer=spec.table)
+        assert info["features"] == 0
+        expected = [c.name for c in spec.model.__table__.columns if c.name != "geom"]
+        assert list(info["fields"]) == expected
+    info = pyogrio.read_info(path, layer="qips")
+    dtypes = dict(zip(info["fields"], info["dtypes"]))
+    assert info["geometry_type"] == "Point"
+    assert dtypes["start_on"] == "datetime64[D]" and dtypes["budget_usd"] == "float64"
+    assert dtypes["beneficiaries"] == "int32" and dtypes["title"] == "object"
+
+
+def test_filters_match_the_list_api(session, samples, tmp_path):
+    spec = SPECS["incidents"]
+    bbox, start = (15.0, 5.0, 15.8, 7.0), date(2024, 3, 2)
+    api = list_features(session, spec, bbox=bbox, start=start, limit=1000)
+    path = tmp_path / "filtered.gpkg"
+    counts = write_geopackage(session, path, export_layers(include_sensitive=False, bbox=bbox, start=start))
+    df = pyogrio.read_dataframe(path, layer="incidents")
+    assert api.matched == counts["incidents"] == len(df) >= 1
+    assert sorted(df["id"]) == sorted(f["id"] for f in api.features)
+    assert counts["admin_areas"] == 0 and counts["communities"] == 0  # bbox applies to every layer
+
+
+def test_unknown_resource_names_the_field(session):
+    from geo.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        export_layers(include_sensitive=False, resources=["incident"])
+    assert err.value.field == "resources" and "incidents" in err.value.message
+
+
+def test_csv_encoder_wkt_and_lonlat(session, samples):
+    page = list_features(session, SPECS["agreements"], limit=10, include_sensitive=True)
+    names = list(page.features[0]["properties"])
+    text = "".join(features_to_csv(page.features, names, geometry="wkt"))
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 2 and rows[0]["parties"] == "Peuls;Agriculteurs de Kouki"
+    assert shapely.from_wkt(rows[1]["wkt"]).equals(Point(20.65, 8.41))
+    assert rows[1]["signed_on"] == "" and rows[1]["facilitated_by"] == ""
+    inc = list_features(session, SPECS["incidents"], limit=10).features
+    rows = list(csv.DictReader(io.StringIO("".join(features_to_csv(inc, list(inc[0]["properties"]), "lonlat")))))
+    assert [(float(r["lon"]), float(r["lat"])) for r in rows] == [tuple(f["geometry"]["coordinates"]) for f in inc]
+    assert rows[1]["civilian_targeting"] == "true" and "notes" not in rows[0]
+
+
+def test_geojson_encoder_streams_a_valid_collection(session, samples):
+    feats = list_features(session, SPECS["patrols"], limit=10).features
+    doc = json.loads("".join(features_to_geojson(iter(feats), numberMatched=3)))
+    assert doc["type"] == "FeatureCollection" and doc["numberMatched"] == 3 and doc["features"] == feats
+    assert json.loads("".join(features_to_geojson([]))) == {"type": "FeatureCollection", "features": []}
