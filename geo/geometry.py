@@ -1,0 +1,92 @@
+"""Geometry checks shared by the API and the importers (DESIGN §4, §10).
+
+Everything stored is EPSG:4326, valid, non-empty, finite and within
+±180/±90. Single parts are promoted to the table's multi type so a client
+may send a Polygon for a MultiPolygon column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiLineString, MultiPolygon, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from geo.errors import InvalidInput
+
+# Stored type → GeoJSON input types accepted for it.
+ACCEPTS = {
+    "POINT": ("Point",),
+    "MULTIPOLYGON": ("Polygon", "MultiPolygon"),
+    "MULTILINESTRING": ("LineString", "MultiLineString"),
+}
+
+
+def from_geojson(obj, field: str = "geometry") -> BaseGeometry:
+    """Parse a GeoJSON geometry mapping and check it; raises InvalidInput naming ``field``."""
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise InvalidInput("must be a GeoJSON geometry object with 'type' and 'coordinates'", field=field)
+    try:
+        geom = shape(obj)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise InvalidInput(f"malformed {obj.get('type')} coordinates: {exc}", field=f"{field}.coordinates") from None
+    check(geom, field)
+    return geom
+
+
+def check(geom: BaseGeometry, field: str = "geometry") -> None:
+    """Finite, in range, non-empty, valid."""
+    if geom is None or geom.is_empty:
+        raise InvalidInput("geometry is empty", field=field)
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        raise InvalidInput("coordinates must be finite numbers (no NaN or infinity)", field=f"{field}.coordinates")
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (np.abs(lat) > 90).any():
+        bad = lat[np.abs(lat) > 90][0]
+        raise InvalidInput(
+            f"latitude {bad:g} is outside -90..90 (coordinates are [longitude, latitude] in EPSG:4326)",
+            field=f"{field}.coordinates",
+        )
+    if (np.abs(lon) > 180).any():
+        bad = lon[np.abs(lon) > 180][0]
+        raise InvalidInput(f"longitude {bad:g} is outside -180..180", field=f"{field}.coordinates")
+    if not geom.is_valid:
+        reason = explain_validity(geom)
+        raise InvalidInput(f"geometry is not valid: {reason}", field=field)
+
+
+def conform(geom: BaseGeometry, stored_types: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
+    """Check the geometry type against what the table stores, promoting single
+    parts to multi where the table stores multi."""
+    accepted = [t for st in stored_types for t in ACCEPTS[st]]
+    if geom.geom_type not in accepted:
+        raise InvalidInput(
+            f"geometry type {geom.geom_type} is not accepted here; use {' or '.join(accepted)}",
+            field=f"{field}.type",
+        )
+    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in stored_types:
+        return MultiPolygon([geom])
+    if geom.geom_type == "LineString" and "MULTILINESTRING" in stored_types:
+        return MultiLineString([geom])
+    return geom
+
+
+def repair(geom: BaseGeometry, *, area_tolerance: float = 0.01) -> tuple[BaseGeometry | None, str | None]:
+    """Repair an invalid polygonal geometry when that is safe: ``make_valid``
+    keeps a polygonal result whose area is within ``area_tolerance`` of the
+    original's. Returns (geometry or None, note)."""
+    if geom.is_valid:
+        return geom, None
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type == "GeometryCollection":
+        polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(polys) if polys else fixed
+    if fixed.geom_type not in ("Polygon", "MultiPolygon") or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None, f"not repaired ({explain_validity(geom)})"
+    before = abs(shapely.area(shapely.buffer(geom, 0))) or 1e-12
+    change = abs(fixed.area - before) / before
+    if change > area_tolerance:
+        return None, f"not repaired: the fix would change the area by {change:.1%} ({explain_validity(geom)})"
+    return fixed, f"repaired ({explain_validity(geom)})"

@@ -1,0 +1,214 @@
+"""Reading and writing features of any resource.
+
+Functions take a Session and never commit: the request (or CLI command) is
+the unit of work. Features come back as GeoJSON-shaped dicts so every face
+(API, exports, OGC, pages) serialises the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import DateTime, Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from geo import audit
+from geo.errors import InvalidInput, NotFound
+from geo.models import SRID
+from geo.resources import ResourceSpec
+
+COORD_DECIMALS = 7  # ~1 cm at the equator
+_READ_ONLY = ("id", "created_at", "updated_at", "created_by")
+
+
+@dataclass
+class Page:
+    features: list[dict]
+    matched: int
+
+
+def property_columns(spec: ResourceSpec, include_sensitive: bool) -> list:
+    cols = [c for c in spec.model.__table__.columns if c.name != "geom"]
+    if not include_sensitive:
+        cols = [c for c in cols if c.name not in spec.sensitive]
+    return cols
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _feature(row, cols) -> dict:
+    m = row._mapping
+    return {
+        "type": "Feature",
+        "id": m["id"],
+        "geometry": json.loads(m["_geojson"]),
+        "properties": {c.name: _jsonable(m[c.name]) for c in cols},
+    }
+
+
+def _date_bounds(spec: ResourceSpec, start: date | datetime | None, end: date | datetime | None):
+    """Clauses for ``start <= date_field <= end`` (an end given as a day includes that whole day)."""
+    if start is None and end is None:
+        return []
+    if spec.date_field is None:
+        raise InvalidInput(f"{spec.name} have no date to filter on; drop start/end", field="start" if start else "end")
+    if start is not None and end is not None and _as_dt(end, True) < _as_dt(start, False):
+        raise InvalidInput("end is before start", field="end")
+    col = spec.model.__table__.c[spec.date_field]
+    is_ts = isinstance(col.type, DateTime)
+    clauses = []
+    if start is not None:
+        clauses.append(col >= (_as_dt(start, False) if is_ts else _as_date(start)))
+    if end is not None:
+        if is_ts:
+            clauses.append(col < _as_dt(end, True) if not isinstance(end, datetime) else col <= end)
+        else:
+            clauses.append(col <= _as_date(end))
+    return clauses
+
+
+def _as_date(v: date | datetime) -> date:
+    return v.date() if isinstance(v, datetime) else v
+
+
+def _as_dt(v: date | datetime, end: bool) -> datetime:
+    if isinstance(v, datetime):
+        return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+    d = v + timedelta(days=1) if end else v
+    return datetime.combine(d, time.min, tzinfo=timezone.utc)
+
+
+def _filter_clause(spec: ResourceSpec, name: str, value: Any):
+    f = spec.filters.get(name)
+    if f is None:
+        raise InvalidInput(f"unknown filter for {spec.name}; one of {', '.join(spec.filters) or 'none'}", field=name)
+    col = spec.model.__table__.c[f.column]
+    if f.op == "eq":
+        return col.in_(value) if isinstance(value, (list, tuple)) else col == value
+    if f.op == "ge":
+        return col >= value
+    if f.op == "le":
+        return col <= value
+    if f.op == "contains":
+        return col.contains([value])
+    if f.op == "ilike":
+        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return col.ilike(f"%{escaped}%", escape="\\")
+    raise ValueError(f"unknown filter op {f.op}")
+
+
+def where_clauses(
+    spec: ResourceSpec,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list:
+    """The WHERE clauses shared by lists, counts, exports and OGC items."""
+    clauses = []
+    if bbox is not None:
+        # The envelope is the constant side: the GiST index on geom is used.
+        clauses.append(func.ST_Intersects(spec.model.geom, func.ST_MakeEnvelope(*bbox, SRID)))
+    clauses += _date_bounds(spec, start, end)
+    for name, value in (filters or {}).items():
+        if value is not None:
+            clauses.append(_filter_clause(spec, name, value))
+    return clauses
+
+
+def select_features(spec: ResourceSpec, clauses: list, include_sensitive: bool) -> tuple[Select, list]:
+    cols = property_columns(spec, include_sensitive)
+    stmt = select(*cols, func.ST_AsGeoJSON(spec.model.geom, COORD_DECIMALS).label("_geojson"))
+    if clauses:
+        stmt = stmt.where(and_(*clauses))
+    return stmt, cols
+
+
+def list_features(
+    session: Session,
+    spec: ResourceSpec,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    filters: dict[str, Any] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    include_sensitive: bool = False,
+) -> Page:
+    clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters)
+    stmt, cols = select_features(spec, clauses, include_sensitive)
+    rows = session.execute(stmt.order_by(spec.model.id).limit(limit).offset(offset)).all()
+    count = select(func.count()).select_from(spec.model)
+    if clauses:
+        count = count.where(and_(*clauses))
+    return Page([_feature(r, cols) for r in rows], session.scalar(count))
+
+
+def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensitive: bool = False) -> dict:
+    stmt, cols = select_features(spec, [spec.model.id == fid], include_sensitive)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"{spec.name} {fid} does not exist", field="id")
+    return _feature(row, cols)
+
+
+def _assign(obj, props: dict, geom: BaseGeometry | None) -> None:
+    for k, v in props.items():
+        if k in _READ_ONLY:
+            continue
+        if k not in spec_columns(obj):
+            raise InvalidInput(f"unknown property {k!r}", field=f"properties.{k}")
+        setattr(obj, k, v)
+    if geom is not None:
+        obj.geom = from_shape(geom, srid=SRID)
+
+
+def spec_columns(obj) -> set[str]:
+    return {c.name for c in obj.__table__.columns if c.name != "geom"}
+
+
+def create_feature(session: Session, spec: ResourceSpec, props: dict, geom: BaseGeometry, *, who: str) -> dict:
+    obj = spec.model()
+    _assign(obj, props, geom)
+    obj.created_by = who
+    session.add(obj)
+    session.flush()
+    after = get_feature(session, spec, obj.id, include_sensitive=True)
+    audit.record(session, who=who, action="create", resource=spec.name, resource_id=obj.id, after=after)
+    return after
+
+
+def update_feature(
+    session: Session, spec: ResourceSpec, fid: int, props: dict, geom: BaseGeometry | None, *, who: str
+) -> dict:
+    obj = session.get(spec.model, fid)
+    if obj is None:
+        raise NotFound(f"{spec.name} {fid} does not exist", field="id")
+    before = get_feature(session, spec, fid, include_sensitive=True)
+    _assign(obj, props, geom)
+    obj.updated_at = func.now()
+    session.flush()
+    after = get_feature(session, spec, fid, include_sensitive=True)
+    audit.record(session, who=who, action="update", resource=spec.name, resource_id=fid, before=before, after=after)
+    return after
+
+
+def delete_feature(session: Session, spec: ResourceSpec, fid: int, *, who: str) -> None:
+    obj = session.get(spec.model, fid)
+    if obj is None:
+        raise NotFound(f"{spec.name} {fid} does not exist", field="id")
+    before = get_feature(session, spec, fid, include_sensitive=True)
+    session.delete(obj)
+    session.flush()
+    audit.record(session, who=who, action="delete", resource=spec.name, resource_id=fid, before=before)
