@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "api.commands.db",
     "api.commands.keys",
     "api.commands.serve",
+    "api.commands.start",
 ]
 
 

@@ -1,0 +1,39 @@
+# peacemap — the two commands: `make run` and `make test` (README, DESIGN §7).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install system-deps system-deps-test check-python bench clean
+
+run: system-deps install
+	$(BIN)/peacemap start
+
+test: system-deps-test install
+	$(BIN)/pytest -q
+	$(BIN)/python bench/gaps.py --scale 0.1
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peacemap needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "peacemap: Python's venv module is missing: apt-get install python3-venv" >&2; exit 1; }
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+system-deps-test:
+	@bash scripts/system-deps.sh --test
+
+bench: install
+	$(BIN)/python bench/gaps.py --scale 0.1
+
+clean:
+	-$(BIN)/peacemap db down
+	rm -rf .peacemap $(VENV) *.egg-info tests/artifacts
