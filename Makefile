@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install system-deps system-deps-test check-python bench clean
+.PHONY: run test install assets system-deps system-deps-test check-python bench clean
 
 run: system-deps install
 	$(BIN)/peacemap start
@@ -13,7 +13,11 @@ test: system-deps-test install
 	$(BIN)/pytest -q
 	$(BIN)/python bench/gaps.py --scale 0.1
 
-install: $(STAMP)
+install: $(STAMP) assets
+
+# Leaflet JS/CSS for the pages, from the npm registry (no CDN at run time).
+assets:
+	@sh frontend/install_assets.sh
 
 $(STAMP): pyproject.toml | check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
