@@ -1,0 +1,297 @@
+/* peacemap map glue.
+ *
+ * Layers carry a spec (layers/spec.py); when a layer is on, its features are
+ * fetched as GeoJSON from the JSON API for the current view (bbox, limit,
+ * date window) and drawn on canvas. Keys: with public read no key is needed;
+ * otherwise the page asks once and keeps the key in sessionStorage.
+ */
+(function () {
+  "use strict";
+  var KEY = "peacemap.apiKey";
+  var pm = (window.peacemap = window.peacemap || {});
+  pm.layers = {};      // key -> {spec, group, returned, matched, loads}
+  pm.pending = 0;
+  pm.firstDrawAt = null;
+  pm.readyAt = null;
+
+  // ---- keys -------------------------------------------------------------
+  pm.getKey = function () { return sessionStorage.getItem(KEY) || ""; };
+  pm.setKey = function (k) { if (k) sessionStorage.setItem(KEY, k); else sessionStorage.removeItem(KEY); };
+  var asking = null;
+  pm.askKey = function (message) {
+    if (asking) return asking;
+    asking = new Promise(function (resolve) {
+      var box = document.createElement("form");
+      box.className = "pm-keybox";
+      box.id = "pm-keybox";
+      box.innerHTML = '<p></p><input type="password" name="key" autocomplete="off" placeholder="API key">' +
+        '<button type="submit">Use key</button>';
+      box.querySelector("p").textContent = message;
+      box.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var k = box.elements.key.value.trim();
+        if (!k) return;
+        pm.setKey(k);
+        box.remove();
+        asking = null;
+        resolve(k);
+      });
+      document.body.appendChild(box);
+      box.elements.key.focus();
+    });
+    return asking;
+  };
+  /* fetch with the stored key; a 401 asks for a key and retries. */
+  pm.api = function (url, init) {
+    init = init || {};
+    var headers = Object.assign({ Accept: "application/json" }, init.headers || {});
+    var key = pm.getKey();
+    if (key) headers.Authorization = "Bearer " + key;
+    return fetch(url, Object.assign({}, init, { headers: headers })).then(function (resp) {
+      if (resp.status === 401 && !init.noPrompt) {
+        var msg = key ? "The key was refused. Enter a valid API key:" : "This server needs an API key to show data. Enter your key:";
+        return pm.askKey(msg).then(function () { return pm.api(url, init); });
+      }
+      return resp;
+    });
+  };
+  pm.json = function (url, init) {
+    return pm.api(url, init).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (body) {
+        if (!resp.ok) {
+          var err = new Error(body.detail || resp.statusText);
+          err.status = resp.status; err.body = body;
+          throw err;
+        }
+        return body;
+      });
+    });
+  };
+
+  // ---- styling ----------------------------------------------------------
+  pm.esc = function (v) {
+    return String(v).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  };
+  function fmt(v, how) {
+    if (v === null || v === undefined || v === "") return "—";
+    if (Array.isArray(v)) {
+      if (!v.length) return "—";
+      return how === "list" ? "<ul>" + v.map(function (x) { return "<li>" + pm.esc(x) + "</li>"; }).join("") + "</ul>"
+        : pm.esc(v.join(", "));
+    }
+    if (how === "date") return pm.esc(String(v).slice(0, 10));
+    if (typeof v === "number") return pm.esc(Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 2 }));
+    if (typeof v === "boolean") return v ? "yes" : "no";
+    return pm.esc(String(v).replace(/_/g, " "));
+  }
+  pm.popupHtml = function (spec, feature) {
+    var p = feature.properties || {};
+    var head = spec.title && p[spec.title] ? p[spec.title] : spec.name;
+    var rows = spec.popup.map(function (f) {
+      return '<tr data-field="' + pm.esc(f[0]) + '"><th>' + pm.esc(f[1]) + "</th><td>" + fmt(p[f[0]], f[2]) + "</td></tr>";
+    }).join("");
+    return '<div class="pm-popup"><h3>' + pm.esc(String(head).replace(/_/g, " ")) + "</h3><table>" + rows + "</table></div>";
+  };
+  pm.colour = function (rule, p) {
+    if (rule.type === "fixed") return rule.colour;
+    var v = p[rule.prop];
+    if (rule.type === "categorical") return rule.colours[v] || rule.other;
+    if (v === null || v === undefined) return rule.missing;
+    for (var i = 0; i < rule.breaks.length; i++) {
+      var upper = rule.breaks[i][0];
+      if (upper === null || v <= upper) return rule.breaks[i][1];
+    }
+    return rule.missing;
+  };
+  function radius(r, p) {
+    var v = r.prop ? Math.max(0, Number(p[r.prop]) || 0) : 0;
+    return Math.min(r.max, r.base + r.per * Math.sqrt(v));
+  }
+  function metresPerPixel(map) {
+    var lat = map.getCenter().lat * Math.PI / 180;
+    return 40075016.686 * Math.cos(lat) / Math.pow(2, map.getZoom() + 8);
+  }
+  function fade(spec, p) {
+    if (!spec.fadeProp || !p[spec.fadeProp]) return 1;
+    var age = (Date.parse(spec.fadeEnd) - Date.parse(p[spec.fadeProp])) / 86400000;
+    return Math.max(0.15, Math.min(1, 1 - age / spec.fadeDays));
+  }
+
+  // ---- drawing ----------------------------------------------------------
+  function pointLayer(spec, f, latlng) {
+    var p = f.properties || {};
+    var colour = pm.colour(spec.colour, p);
+    if (spec.glyph) {
+      var text = spec.glyph[1][p[spec.glyph[0]]] || "?";
+      return L.marker(latlng, {
+        icon: L.divIcon({ className: "pm-glyph", iconSize: null,
+          html: '<span style="background:' + colour + '">' + pm.esc(text) + "</span>" }),
+        title: String(p[spec.title] || ""),
+      });
+    }
+    return L.circleMarker(latlng, { radius: radius(spec.radius, p), color: "#333", weight: 1,
+      fillColor: colour, fillOpacity: 0.85 });
+  }
+  function geoJsonLayer(map, spec, fc) {
+    var buffers = [];
+    var layer = L.geoJSON(fc, {
+      pointToLayer: function (f, latlng) { return pointLayer(spec, f, latlng); },
+      style: function (f) {
+        var p = f.properties || {};
+        var colour = pm.colour(spec.colour, p);
+        if (spec.kind === "line") return { color: colour, weight: 2, opacity: 0.9 * fade(spec, p) };
+        return { color: "#555", weight: 1, fillColor: colour, fillOpacity: 0.45 };
+      },
+      onEachFeature: function (f, l) {
+        if (spec.popup.length || spec.title) l.bindPopup(function () { return pm.popupHtml(spec, f); });
+        if (spec.bufferProp && l.getLatLngs) {
+          var p = f.properties || {};
+          buffers.push({ metres: Number(p[spec.bufferProp]) || spec.bufferDefault,
+            line: L.polyline(l.getLatLngs(), { color: pm.colour(spec.colour, p), opacity: 0.18 * fade(spec, p),
+              lineCap: "round", lineJoin: "round", interactive: false }) });
+        }
+      },
+    });
+    if (!buffers.length) return layer;
+    var both = L.layerGroup(buffers.map(function (b) { return b.line; }).concat([layer]));
+    var resize = function () {
+      var mpp = metresPerPixel(map);
+      buffers.forEach(function (b) { b.line.setStyle({ weight: Math.max(2, 2 * b.metres / mpp) }); });
+    };
+    resize();
+    map.on("zoomend", resize);
+    both.on("remove", function () { map.off("zoomend", resize); });
+    return both;
+  }
+  function clusterLayer(spec, fc) {
+    var mc = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+    var markers = [];
+    fc.features.forEach(function (f) {
+      if (!f.geometry || f.geometry.type !== "Point") return;
+      var c = f.geometry.coordinates;
+      var m = pointLayer(spec, f, L.latLng(c[1], c[0]));
+      m.bindPopup(function () { return pm.popupHtml(spec, f); });
+      markers.push(m);
+    });
+    mc.addLayers(markers);
+    return mc;
+  }
+  function heatLayer(spec, fc) {
+    var pts = [];
+    fc.features.forEach(function (f) {
+      if (!f.geometry || f.geometry.type !== "Point") return;
+      var c = f.geometry.coordinates;
+      pts.push([c[1], c[0], 1 + (Number((f.properties || {})[spec.radius.prop]) || 0)]);
+    });
+    return L.heatLayer(pts, { radius: 20, blur: 15, maxZoom: 10 });
+  }
+
+  function setCount(key, text) {
+    document.querySelectorAll('[data-count="' + key + '"]').forEach(function (el) { el.textContent = text; });
+  }
+  function begin() { pm.pending += 1; document.documentElement.dataset.pmReady = "0"; }
+  function end() {
+    pm.pending -= 1;
+    if (pm.pending === 0) {
+      pm.readyAt = performance.now();
+      document.documentElement.dataset.pmReady = "1";
+    }
+  }
+  function clampBbox(b) {
+    var c = function (v, lo, hi) { return Math.max(lo, Math.min(hi, v)).toFixed(5); };
+    return [c(b.getWest(), -180, 180), c(b.getSouth(), -90, 90), c(b.getEast(), -180, 180), c(b.getNorth(), -90, 90)].join(",");
+  }
+
+  /* Fill `group` from spec.data or the API whenever it is on the map. */
+  pm.remoteLayer = function (map, group, spec) {
+    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null };
+    pm.layers[spec.key] = state;
+    var controller = null, timer = null, loadedView = null;
+
+    function draw(fc) {
+      group.clearLayers();
+      var layer = spec.heat ? heatLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc) : geoJsonLayer(map, spec, fc);
+      group.addLayer(layer);
+      state.returned = (fc.features || []).length;
+      state.matched = fc.numberMatched === undefined ? state.returned : fc.numberMatched;
+      state.loads += 1;
+      if (pm.firstDrawAt === null) pm.firstDrawAt = performance.now();
+      setCount(spec.key, state.matched > state.returned
+        ? state.returned.toLocaleString("en") + " of " + state.matched.toLocaleString("en") + " shown — zoom in for all"
+        : state.returned.toLocaleString("en") + " shown");
+    }
+    function load() {
+      if (!map.hasLayer(group)) return;
+      if (spec.data) { if (!state.loads) draw(spec.data); return; }
+      var params = new URLSearchParams(spec.params || {});
+      if (spec.viewport) params.set("bbox", clampBbox(map.getBounds().pad(0.1)));
+      if (spec.limit) params.set("limit", String(spec.limit));
+      var query = params.toString();
+      if (query === loadedView) return;
+      if (controller) controller.abort();
+      var mine = (controller = new AbortController());
+      begin();
+      pm.json(spec.url + (spec.url.indexOf("?") < 0 ? "?" : "&") + query, { signal: mine.signal })
+        .then(function (fc) { loadedView = query; state.error = null; draw(fc); })
+        .catch(function (err) {
+          if (err.name === "AbortError") return;
+          state.error = err.message;
+          setCount(spec.key, "could not load: " + err.message);
+        })
+        .finally(end);
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(load, 250); }
+    group.on("add", load);
+    if (spec.viewport) map.on("moveend", later);
+    if (map.hasLayer(group)) load();
+    return state;
+  };
+
+  // ---- controls ---------------------------------------------------------
+  function onLayerKeys(map) {
+    return Object.keys(pm.layers).filter(function (k) { return map.hasLayer(pm.layers[k].group); });
+  }
+  pm.legend = function (map, html) {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "pm-legend leaflet-bar");
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    var sync = function () {
+      var on = onLayerKeys(map);
+      control.getContainer().querySelectorAll("[data-layer]").forEach(function (s) {
+        s.hidden = on.indexOf(s.dataset.layer) < 0;
+      });
+    };
+    map.on("overlayadd overlayremove", sync);
+    setTimeout(sync, 0);
+    return control;
+  };
+  pm.windowControl = function (map, opts) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var form = L.DomUtil.create("form", "pm-window leaflet-bar");
+      form.method = "get";
+      form.action = opts.page;
+      form.innerHTML = '<label>From <input type="date" name="start" required></label>' +
+        '<label>to <input type="date" name="end" required></label>' +
+        '<input type="hidden" name="layers"><input type="hidden" name="bbox"><button type="submit">Show</button>';
+      form.elements.start.value = opts.start;
+      form.elements.end.value = opts.end;
+      form.addEventListener("submit", function () {
+        form.elements.layers.value = onLayerKeys(map).join(",");
+        form.elements.bbox.value = clampBbox(map.getBounds());
+      });
+      L.DomEvent.disableClickPropagation(form);
+      return form;
+    };
+    control.addTo(map);
+    return control;
+  };
+})();

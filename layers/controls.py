@@ -1,0 +1,61 @@
+"""Map controls that are not layers: the legend and the date-window form."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from layers.spec import DateWindow, LayerSpec
+
+_SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area"}
+
+
+def legend_html(specs: list[LayerSpec]) -> str:
+    """One section per layer (its swatches, an optional note, and a live
+    "n of N shown" line filled in by the browser)."""
+    parts = ['<div class="pm-legend-title">Legend</div>']
+    for spec in specs:
+        swatches = "".join(
+            f'<li><i class="{_SHAPES[spec.kind]}" style="background:{escape(colour)}"></i>{escape(label)}</li>'
+            for colour, label in spec.legend()
+        )
+        note = f'<div class="pm-legend-note">{escape(spec.note)}</div>' if spec.note else ""
+        parts.append(
+            f'<section class="pm-legend-section" data-layer="{escape(spec.key)}">'
+            f'<h4>{escape(spec.name)}</h4><ul>{swatches}</ul>{note}'
+            f'<div class="pm-legend-count" data-count="{escape(spec.key)}"></div></section>'
+        )
+    return "".join(parts)
+
+
+class Legend(MacroElement):
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        peacemap.legend({{ this._parent.get_name() }}, {{ this.html_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, specs: list[LayerSpec]):
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = json.dumps(legend_html(specs)).replace("</", "<\\/")
+
+
+class WindowControl(MacroElement):
+    """A small form that reloads ``/map`` with another date window, keeping the
+    current view and the layers that are on."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        peacemap.windowControl({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, window: DateWindow, page: str = "/map"):
+        super().__init__()
+        self._name = "WindowControl"
+        self.options_json = json.dumps({"start": window.start.isoformat(), "end": window.end.isoformat(),
+                                        "page": page})

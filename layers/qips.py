@@ -1,0 +1,41 @@
+"""Quick Impact Projects: icons coloured by status, lettered by sector."""
+
+from __future__ import annotations
+
+import folium
+
+from layers.remote import feature_group
+from layers.spec import Categorical, DateWindow, Field, LayerSpec
+
+API = "/api/v1/qips"
+
+BY_STATUS = Categorical(
+    "status",
+    {"proposed": "#9e9ac8", "approved": "#3182bd", "in_progress": "#fd8d3c", "completed": "#31a354",
+     "cancelled": "#969696"},
+)
+SECTOR_GLYPHS = {"water": "W", "health": "H", "education": "E", "livelihoods": "L", "infrastructure": "I",
+                 "social_cohesion": "S", "state_authority": "A", "protection": "P"}
+POPUP = [
+    Field("sector", "Sector"),
+    Field("status", "Status"),
+    Field("budget_usd", "Budget (USD)", "number"),
+    Field("start_on", "Start", "date"),
+    Field("end_on", "End", "date"),
+    Field("implementing_partner", "Implementing partner"),
+    Field("funded_by", "Funded by"),
+    Field("beneficiaries", "Beneficiaries", "number"),
+]
+
+
+def qips_spec(*, api: str = API, limit: int = 2000, show: bool = True) -> LayerSpec:
+    return LayerSpec(
+        key="qips", name="QIPs", url=api, limit=limit, colour=BY_STATUS, glyph=("sector", SECTOR_GLYPHS),
+        popup=POPUP, title="title", show=show,
+        note="letters: " + ", ".join(f"{g} {s.replace('_', ' ')}" for s, g in SECTOR_GLYPHS.items()),
+    )
+
+
+def qips_layer(window: DateWindow, *, show: bool = True, api: str = API, limit: int = 2000) -> folium.FeatureGroup:
+    """Every QIP in view, whatever its dates: planned and finished ones both matter for siting."""
+    return feature_group(qips_spec(api=api, limit=limit, show=show))
