@@ -62,8 +62,15 @@ def _install_hint(version: str | None = None) -> str:
 
 
 def find_bindir() -> Path:
-    """Locate the PostgreSQL server binaries: PATH, ``pg_config --bindir``, then
-    ``/usr/lib/postgresql/*/bin`` (newest first)."""
+    """Locate the PostgreSQL server binaries: ``PEACEMAP_PG_BINDIR``, PATH,
+    ``pg_config --bindir``, then ``/usr/lib/postgresql/*/bin`` (newest first)."""
+    explicit = os.environ.get("PEACEMAP_PG_BINDIR")
+    if explicit:
+        if (Path(explicit) / "initdb").exists() and (Path(explicit) / "pg_ctl").exists():
+            return Path(explicit)
+        raise MissingSystemPackage(
+            f"PEACEMAP_PG_BINDIR={explicit} has no initdb/pg_ctl; fix the path or unset it, or " + _install_hint()
+        )
     candidates: list[Path] = []
     on_path = shutil.which("pg_ctl")
     if on_path:
