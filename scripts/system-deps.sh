@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages peacemap needs, with apt, only when missing.
-#   scripts/system-deps.sh           PostgreSQL server + PostGIS (make run)
+#   scripts/system-deps.sh           PostgreSQL server + PostGIS, npm (make run)
 #   scripts/system-deps.sh --test    … plus Chromium for the browser tests (make test)
 # Set PEACEMAP_DATABASE_URL to use an existing PostGIS server: then no local
 # PostgreSQL is needed.
@@ -17,6 +17,11 @@ if [ -z "${PEACEMAP_DATABASE_URL:-}" ] || [ "$want_test" = 1 ]; then
   if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
     missing+=(postgresql)
   fi
+fi
+
+# npm fetches the map's Leaflet assets (frontend/install_assets.sh).
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
 fi
 
 if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
