@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "api.commands.keys",
     "api.commands.serve",
     "api.commands.start",
+    "api.commands.demo",
 ]
 
 

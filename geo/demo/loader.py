@@ -1,0 +1,89 @@
+"""Loading a scenario into PostGIS with ``COPY`` (``geo.bulk``), parents first,
+foreign keys resolved from ``source_id`` to database ids on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Date, Engine, exists, func, select, text
+
+from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
+from geo.demo.generate import generate
+from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario
+from geo.models import Community
+
+# Any constant works: it only keeps two loaders from racing each other.
+_LOCK_KEY = 0x7065616365  # "peace"
+
+
+def _column_values(series: pd.Series, is_date: bool) -> list:
+    """One frame column as Python values psycopg can COPY (missing → None)."""
+    missing = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        values = series.dt.to_pydatetime()
+    elif pd.api.types.is_datetime64_dtype(series.dtype):
+        values = series.dt.date.to_numpy(dtype=object) if is_date else series.dt.to_pydatetime()
+    else:
+        values = series.to_numpy(dtype=object)
+    if missing.any():
+        values = np.where(missing, None, values)
+    return values.tolist()
+
+
+def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model) -> list[list]:
+    cols = []
+    for c in columns:
+        if c == "geom":
+            cols.append(geometry_to_ewkb_hex(frame.geometry.values))
+        else:
+            cols.append(_column_values(frame[c], isinstance(model.__table__.c[c].type, Date)))
+    return cols
+
+
+def _ids_by_source_id(conn: Connection, model, frame: gpd.GeoDataFrame) -> dict[str, int]:
+    sources = sorted(frame["source"].unique().tolist())
+    rows = conn.execute(select(model.source_id, model.id).where(model.source.in_(sources)))
+    return {source_id: id_ for source_id, id_ in rows}
+
+
+def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
+    """Upsert every table of ``scenario`` (rows written per table). Loading
+    the same scenario again updates rows in place; the caller owns the
+    transaction."""
+    written: dict[str, int] = {}
+    for table, frame in scenario.frames().items():
+        model = MODELS[table]
+        columns = [c for c in frame.columns if c in model.__table__.c]
+        if table in REFERENCES:
+            ref_col, parent, fk = REFERENCES[table]
+            ids = _ids_by_source_id(conn, MODELS[parent], scenario.frames()[parent])
+            frame = frame.assign(**{fk: frame[ref_col].map(ids).astype("Int64")})
+            columns.append(fk)
+        values = _rows(frame, columns, model)
+        result = bulk_upsert(conn, model, columns, zip(*values))
+        written[table] = result.total
+    return written
+
+
+def database_is_empty(conn: Connection) -> bool:
+    return not conn.scalar(select(exists().where(Community.id.is_not(None))))
+
+
+def load_demo(
+    engine: Engine, scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None, force: bool = False
+) -> dict[str, int] | None:
+    """Generate and load the demo in one transaction, unless the database
+    already has communities (then nothing is loaded and ``None`` returned);
+    ``force`` loads anyway (an upsert: the demo's own rows are updated)."""
+    with engine.begin() as conn:
+        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+        if not force and not database_is_empty(conn):
+            return None
+        written = load(conn, generate(scale=scale, seed=seed, end=end))
+        for model in MODELS.values():
+            conn.execute(text(f'ANALYZE "{model.__tablename__}"'))
+    return written

@@ -1,0 +1,102 @@
+"""What a generated scenario is: one GeoDataFrame per table, and how many rows
+each table gets at a given scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+
+from geo.errors import InvalidInput
+from geo.models import AdminArea, Agreement, Base, Community, Engagement, Incident, Patrol, Qip, Site
+
+# DESIGN §9 reference scale (scale = 1).
+REFERENCE_COUNTS = {
+    "communities": 50_000,
+    "incidents": 1_000_000,
+    "patrols": 200_000,
+    "engagements": 100_000,
+    "qips": 2_000,
+    "sites": 40,
+}
+# Below these the map and the gap analysis have too little to show, so small
+# scales keep them; above them every count is linear in ``scale``.
+MINIMUM_COUNTS = {
+    "communities": 2_000,
+    "incidents": 0,
+    "patrols": 4_000,
+    "engagements": 2_000,
+    "qips": 100,
+    "sites": 10,
+}
+# The demo: the minimum counts and "a few thousand" (4 000) incidents.
+DEMO_SCALE = 0.004
+MAX_SCALE = 5.0
+
+INCIDENT_YEARS = 2
+PATROL_YEARS = 1
+ENGAGEMENT_YEARS = 2
+
+# Load order (parents first) and the model of each table.
+MODELS: dict[str, type[Base]] = {
+    "admin_areas": AdminArea,
+    "communities": Community,
+    "sites": Site,
+    "incidents": Incident,
+    "agreements": Agreement,
+    "patrols": Patrol,
+    "engagements": Engagement,
+    "qips": Qip,
+}
+
+# Foreign keys: frame column holding the parent's ``source_id`` → (parent
+# table, database column). Resolved to ids at load time.
+REFERENCES: dict[str, tuple[str, str, str]] = {
+    "communities": ("admin_area_source_id", "admin_areas", "admin_area_id"),
+    "patrols": ("site_source_id", "sites", "site_id"),
+    "engagements": ("community_source_id", "communities", "community_id"),
+    "qips": ("community_source_id", "communities", "community_id"),
+}
+
+
+def check_scale(scale: float) -> float:
+    try:
+        s = float(scale)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"scale must be a number, got {scale!r}", field="scale") from None
+    if not 0 < s <= MAX_SCALE:
+        raise InvalidInput(f"scale must be > 0 and ≤ {MAX_SCALE} (1 = the DESIGN §9 reference scale)", field="scale")
+    return s
+
+
+def counts_for(scale: float) -> dict[str, int]:
+    """Rows per table at ``scale`` (admin areas and agreements are fixed)."""
+    s = check_scale(scale)
+    return {t: max(MINIMUM_COUNTS[t], round(n * s)) for t, n in REFERENCE_COUNTS.items()}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A generated scenario. Every frame has the columns of its model (as in
+    ``geo/models.py``, without ``id``/timestamps) plus, for child tables, the
+    ``*_source_id`` column of :data:`REFERENCES`; geometry is EPSG:4326."""
+
+    seed: int
+    scale: float
+    end: date
+    admin_areas: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    agreements: gpd.GeoDataFrame
+    patrols: gpd.GeoDataFrame
+    engagements: gpd.GeoDataFrame
+    qips: gpd.GeoDataFrame
+
+    def frames(self) -> dict[str, gpd.GeoDataFrame]:
+        """Table name → frame, in load order."""
+        return {name: getattr(self, name) for name in MODELS}
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.frames().items()}
