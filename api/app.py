@@ -15,6 +15,7 @@ from geo.db import database_url, make_engine, make_sessionmaker
 # One router per resource or page; each module exposes ``router``.
 ROUTER_MODULES = [
     "api.routers.health",
+    "api.routers.keys",
     "api.routers.incidents",
     "api.routers.agreements",
     "api.routers.patrols",

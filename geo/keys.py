@@ -12,11 +12,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo import vocab
-from geo.errors import Conflict, InvalidInput
+from geo.errors import Conflict, InvalidInput, NotFound
 from geo.models import ApiKey
 
 ROLE_RANK = {role: i for i, role in enumerate(vocab.ROLES)}
@@ -47,6 +47,26 @@ def create_key(session: Session, name: str, role: str) -> str:
     session.add(ApiKey(name=name, role=role, key_hash=digest(secret), prefix=secret[:10]))
     session.flush()
     return secret
+
+
+def list_keys(session: Session) -> list[dict]:
+    rows = session.execute(
+        select(ApiKey.name, ApiKey.role, ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at).order_by(ApiKey.id)
+    ).all()
+    return [
+        {"name": r.name, "role": r.role, "prefix": r.prefix, "created_at": r.created_at.isoformat(),
+         "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+        for r in rows
+    ]
+
+
+def revoke_key(session: Session, name: str) -> None:
+    key = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        raise NotFound(f"no key named {name!r}", field="name")
+    if key.revoked_at is None:
+        key.revoked_at = func.now()
+        session.flush()
 
 
 def verify_key(session: Session, secret: str) -> Principal | None:

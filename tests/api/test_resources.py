@@ -265,3 +265,20 @@ def test_openapi_documents_every_resource_with_examples(client):
         post = spec["paths"][f"/api/v1/{name}"]["post"]
         assert "example" in post["requestBody"]["content"]["application/json"]["examples"]
     assert client.get("/docs").status_code == 200
+
+
+def test_key_management_needs_admin_and_revocation_works(client, editor, admin):
+    assert client.get("/api/v1/keys", headers=editor).status_code == 403
+    r = client.post("/api/v1/keys", json={"name": "field-office-bria", "role": "editor"}, headers=admin)
+    assert r.status_code == 201
+    secret = r.json()["key"]
+    listed = client.get("/api/v1/keys", headers=admin).json()
+    entry = next(k for k in listed if k["name"] == "field-office-bria")
+    assert entry["role"] == "editor" and "key" not in entry and secret.startswith(entry["prefix"])
+    fresh = {"Authorization": f"Bearer {secret}"}
+    assert client.post("/api/v1/incidents", json=example("incidents"), headers=fresh).status_code == 201
+    assert client.post("/api/v1/keys", json={"name": "field-office-bria", "role": "viewer"}, headers=admin).status_code == 409
+    assert client.post("/api/v1/keys", json={"name": "x", "role": "root"}, headers=admin).json()["field"] == "role"
+    assert client.delete("/api/v1/keys/field-office-bria", headers=admin).status_code == 204
+    assert client.get("/api/v1/incidents", headers=fresh).status_code == 401
+    assert client.delete("/api/v1/keys/nobody", headers=admin).status_code == 404
