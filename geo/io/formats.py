@@ -1,0 +1,114 @@
+"""Which format a file is in, and the public entry point :func:`import_file`.
+
+The format follows from the resource and the file (a GPX file holds patrols,
+a CSV with ``where_prec`` is UCDP GED, one with ``event_id_cnty`` is ACLED,
+``wof_id``/``geonameid`` a gazetteer, ``_uuid``/``_geolocation`` a
+KoboToolbox export); anything else goes through the generic column-by-name
+importer. ``fmt`` overrides the guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from geo.errors import InvalidInput
+from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
+from geo.io.importer import Format, Options, run
+from geo.io.report import ImportReport
+from geo.io.sources import Progress, csv_batches, csv_header, is_vector, vector_batches, vector_fields, vector_layers
+from geo.models import RESOURCES
+
+# format → (resource it fills or None for any, mapper, column renamer for CSVs)
+MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
+    "ucdp": ("incidents", ucdp.map_batch, None),
+    "acled": ("incidents", acled.map_batch, acled.rename),
+    "gazetteer": ("communities", gazetteer.map_batch, None),
+    "boundaries": ("admin-areas", boundaries.map_batch, None),
+    "gpx": ("patrols", gpx.map_batch, None),
+    "kobo": ("engagements", kobo.map_batch, kobo.rename),
+    "generic": (None, generic.map_batch, None),
+}
+FORMAT_NAMES = tuple(MAPPERS)
+
+
+def _pick_layer(path: Path, resource: str, layer: str | None) -> str | None:
+    if layer is not None or path.suffix.lower() in (".geojson", ".json", ".gpx"):
+        return layer
+    layers = vector_layers(path)
+    if len(layers) <= 1:
+        return None
+    for name in (resource, resource.replace("-", "_")):
+        if name in layers:
+            return name
+    raise InvalidInput(f"{path.name} has {len(layers)} layers ({', '.join(layers)}); choose one with --layer",
+                       field="layer")
+
+
+def _guess(resource: str, path: Path, columns: set[str]) -> str:
+    if path.suffix.lower() == ".gpx":
+        return "gpx"
+    if resource == "incidents" and {"where_prec", "type_of_violence"} <= columns:
+        return "ucdp"
+    if resource == "incidents" and "event_id_cnty" in columns:
+        return "acled"
+    if resource == "communities" and not is_vector(path) and columns & {"wof_id", "geonameid"}:
+        return "gazetteer"
+    if resource == "admin-areas" and is_vector(path):
+        return "boundaries"
+    if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
+        return "kobo"
+    return "generic"
+
+
+def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping: dict[str, str] | None = None,
+            constants: dict[str, str] | None = None, encoding: str = "utf-8", layer: str | None = None,
+            progress: Progress | None = None) -> tuple[Format, Options]:
+    """Resolve the format and the options; raises ``InvalidInput`` for what cannot work at all."""
+    if resource not in RESOURCES:
+        raise InvalidInput(f"unknown resource {resource!r}; one of {', '.join(RESOURCES)}", field="resource")
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", field="file")
+    if fmt is not None and fmt not in MAPPERS:
+        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMAT_NAMES)}", field="format")
+    vector = is_vector(path)
+    layer = _pick_layer(path, resource, layer) if vector else None
+    if fmt is None:
+        if vector:
+            columns = {c.lower() for c in vector_fields(path, layer)[0]} if path.suffix.lower() != ".gpx" else set()
+        else:
+            columns = {c.lower() for c in csv_header(path, encoding)[0]}
+        fmt = _guess(resource, path, columns)
+    target, mapper, rename = MAPPERS[fmt]
+    if target is not None and target != resource:
+        raise InvalidInput(f"the {fmt} format holds {target}, not {resource}", field="format")
+    opts = Options(path=path, resource=resource, mapping=dict(mapping or {}), constants=dict(constants or {}),
+                   encoding=encoding, layer=layer, progress=progress)
+    if fmt == "gpx":
+        read = gpx.read
+    elif vector:
+        read = lambda o: vector_batches(o.path, layer=o.layer, progress=o.progress)  # noqa: E731
+    else:
+        read = lambda o: csv_batches(o.path, encoding=o.encoding, progress=o.progress, rename=rename)  # noqa: E731
+    return Format(fmt, resource, read, mapper, "feature" if vector else "line"), opts
+
+
+def import_file(target: Session | Connection, resource: str, path: str | Path, *, fmt: str | None = None,
+                mapping: dict[str, str] | None = None, constants: dict[str, str] | None = None,
+                dry_run: bool = False, encoding: str = "utf-8", layer: str | None = None,
+                progress: Progress | None = None, who: str | None = None) -> ImportReport:
+    """Import one file into ``resource`` (a key of ``geo.models.RESOURCES``).
+
+    All-or-nothing: accepted rows are upserted by ``source`` + ``source_id``
+    in one savepoint of ``target``'s transaction (the caller commits);
+    rejected rows are listed in the report. A file that cannot be read at all
+    raises ``InvalidInput`` and changes nothing. ``mapping`` maps model fields
+    to file columns, ``constants`` gives fields one value for every row.
+    """
+    format_, opts = prepare(resource, path, fmt=fmt, mapping=mapping, constants=constants, encoding=encoding,
+                            layer=layer, progress=progress)
+    return run(target, format_, opts, dry_run=dry_run, who=who)

@@ -1,0 +1,186 @@
+"""Any resource from any vector layer (GeoJSON, GeoPackage, zipped Shapefile)
+or a CSV with longitude/latitude columns: each model column is filled from the
+file column of the same name (or the ``--map`` choice) and checked against the
+column's type, vocabulary, range and length — so what the exporters write
+comes back unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, SmallInteger, String, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from geo import vocab
+from geo.errors import InvalidInput
+from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times, number, text
+from geo.io.importer import Options, point_geoms, put_source
+from geo.models import RESOURCES
+
+SKIP = {"id", "created_at", "updated_at", "created_by", "geom", "source", "source_id"}
+VOCAB = {
+    ("incidents", "event_type"): vocab.EVENT_TYPES, ("communities", "kind"): vocab.COMMUNITY_KINDS,
+    ("sites", "kind"): vocab.SITE_KINDS, ("agreements", "status"): vocab.AGREEMENT_STATUSES,
+    ("agreements", "issues"): vocab.AGREEMENT_ISSUES, ("patrols", "patrol_type"): vocab.PATROL_TYPES,
+    ("patrols", "component"): vocab.COMPONENTS, ("engagements", "kind"): vocab.ENGAGEMENT_KINDS,
+    ("engagements", "constituencies"): vocab.CONSTITUENCIES, ("qips", "sector"): vocab.QIP_SECTORS,
+    ("qips", "status"): vocab.QIP_STATUSES, ("qips", "funded_by"): vocab.QIP_FUNDERS,
+}
+RANGES = {  # mirrors the CHECK constraints in geo.models
+    "fatalities": (0, None), "geo_precision": (1, 3), "date_precision": (1, 5), "level": (0, 5),
+    "population": (0, None), "coverage_m": (1e-9, 100_000), "budget_usd": (0, vocab.QIP_MAX_BUDGET_USD),
+    "beneficiaries": (0, None), "participants_women": (0, None), "participants_men": (0, None),
+    "participants_total": (0, None),
+}
+ORDERS = {"patrols": ("started_at", "ended_at"), "sites": ("active_from", "active_to"),
+          "qips": ("start_on", "end_on")}
+TRUE, FALSE = {"true", "t", "yes", "y", "1", "1.0"}, {"false", "f", "no", "n", "0", "0.0"}
+
+
+def _booleans(b: Batch, s: pd.Series, name: str, required: bool, default) -> list:
+    if pd.api.types.is_bool_dtype(s):
+        return [bool(x) for x in s]
+    raw = [str(x).strip().lower() if x is not None and x == x else "" for x in s]
+    b.reject(np.array([r != "" and r not in TRUE | FALSE for r in raw]), name,
+             lambda i: f"{name} {raw[i]!r} is not true/false")
+    out = [True if r in TRUE else False if r in FALSE else default for r in raw]
+    if required and default is None:
+        b.reject(np.array([o is None for o in out]), name, f"{name} is missing")
+    return out
+
+
+def _lists(b: Batch, s: pd.Series, name: str, allowed) -> list:
+    def parse(x):
+        if x is None or (isinstance(x, float) and x != x):
+            return []
+        if isinstance(x, (list, tuple, np.ndarray)):
+            return [str(v) for v in x]
+        x = str(x).strip()
+        if x.startswith("["):
+            try:
+                return [str(v) for v in json.loads(x)]
+            except ValueError:
+                pass
+        x = x.strip("{}[]")
+        sep = ";" if ";" in x else "," if "," in x else None
+        return [p.strip().strip('"') for p in x.split(sep) if p.strip()]
+
+    out = [parse(x) for x in s]
+    if allowed:
+        bad = [sorted(set(v) - set(allowed)) for v in out]
+        b.reject(np.array([bool(x) for x in bad]), name, lambda i: f"{name} {bad[i]} not in {', '.join(allowed)}")
+    return out
+
+
+def _default(column):
+    d = column.server_default
+    if d is None:
+        return None
+    text_ = str(d.arg).strip("'")
+    if isinstance(column.type, Boolean):
+        return text_ == "true"
+    if isinstance(column.type, ARRAY):
+        return []
+    return int(text_) if isinstance(column.type, (Integer, SmallInteger)) else text_
+
+
+def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
+    fk = next(iter(column.foreign_keys))
+    wanted = {v for v in values if v is not None}
+    if not wanted or conn is None:
+        return
+    found = set(conn.execute(select(fk.column).where(fk.column.in_(wanted))).scalars())
+    b.reject(np.array([v is not None and v not in found for v in values]), column.name,
+             lambda i: f"{column.name} {values[i]} does not exist in {fk.column.table.name}")
+
+
+def map_batch(b: Batch, opts: Options) -> None:
+    model = RESOURCES[opts.resource]
+    table = model.__table__
+    cols = list(b.frame.columns)
+    for fld in opts.mapping:
+        if fld not in table.c or fld in ("id", "created_at", "updated_at", "created_by", "geom"):
+            raise InvalidInput(f"--map {fld}=…: {opts.resource} has no importable field {fld!r}", field="map")
+    used = 0
+    for column in table.c:
+        name = column.name
+        if name in SKIP:
+            continue
+        src = opts.column(cols, name)
+        if src is None and name not in opts.constants:
+            continue
+        used += 1
+        s = b.col(src) if src is not None else pd.Series([opts.constants[name]] * len(b), dtype=object)
+        default = _default(column)
+        required = not column.nullable and default is None
+        t = column.type
+        if isinstance(t, ARRAY):
+            val = _lists(b, s, name, VOCAB.get((opts.resource, name)))
+        elif isinstance(t, Boolean):
+            val = _booleans(b, s, name, required, default)
+        elif isinstance(t, DateTime):
+            val = dates(b, s, name, required=required, utc=True)
+        elif isinstance(t, Date):
+            val = dates(b, s, name, formats=("ISO8601", "%d/%m/%Y"), required=required)
+        elif isinstance(t, (Integer, SmallInteger, Float)):
+            lo, hi = RANGES.get(name, (None, None))
+            num = number(b, s, name, integer=not isinstance(t, Float), lo=lo, hi=hi, required=required,
+                         default=default)
+            val = [None if np.isnan(x) else (float(x) if isinstance(t, Float) else int(x)) for x in num]
+            if column.foreign_keys:
+                _foreign_keys(b, opts, opts.conn, column, val)
+        else:
+            max_len = t.length if isinstance(t, String) else None
+            val = text(b, s, name, max_len=max_len, required=required)
+            if default is not None:
+                val = np.array([x if x is not None else default for x in val], dtype=object)
+            if (opts.resource, name) in VOCAB:
+                choice(b, val, name, VOCAB[(opts.resource, name)], required=required)
+        b.values[name] = val
+    _check_required(b, opts, table)
+    if opts.resource in ORDERS:
+        first, last = ORDERS[opts.resource]
+        if first in b.values and last in b.values:
+            a, z = np.asarray(b.values[first]), np.asarray(b.values[last])
+            b.reject(~np.isnat(a) & ~np.isnat(z) & (z < a), last, f"{last} is before {first}")
+    for name, val in b.values.items():
+        if isinstance(val, np.ndarray) and np.issubdtype(val.dtype, np.datetime64):
+            is_date = isinstance(table.c[name].type, Date)
+            b.values[name] = iso_dates(val) if is_date else iso_times(val)
+    if not used and len(b):
+        raise InvalidInput(f"{opts.path.name}: no column matches a field of {opts.resource} "
+                           f"({', '.join(c.name for c in table.c if c.name not in SKIP)}); use --map field=column",
+                           field="map")
+    _geometry(b, opts, model.__table__.c.geom.type.geometry_type == "POINT")
+    src_col = opts.column(cols, "source")
+    sources = text(b, b.col(src_col), "source", max_len=200) if src_col else np.full(len(b), None, dtype=object)
+    id_col = opts.column(cols, "source_id", "id", "fid")
+    ids = identifier(b, b.col(id_col), id_col) if id_col else np.array([str(r) for r in b.rows], dtype=object)
+    put_source(b, opts, ids)
+    if src_col and "source" not in opts.constants:
+        b.values["source"] = np.array([s or opts.default_source for s in sources], dtype=object)
+
+
+def _geometry(b: Batch, opts: Options, points: bool) -> None:
+    """A vector layer brings its geometry; a CSV needs WKT or (for points) longitude/latitude."""
+    if b.geoms is not None:
+        return
+    wkt = opts.column(b.frame.columns, "geometry", "wkt", "geom")
+    if wkt is not None:
+        b.geoms = shapely.from_wkt(text(b, b.col(wkt), wkt).astype(object), on_invalid="ignore")
+    elif points:
+        point_geoms(b, opts)
+    else:
+        raise InvalidInput(f"{opts.path.name} has no geometry: use a vector file or a CSV with a WKT column "
+                           "named geometry", field="geometry")
+
+
+def _check_required(b: Batch, opts: Options, table) -> None:
+    missing = [c.name for c in table.c if c.name not in SKIP and not c.nullable and c.server_default is None
+               and c.name not in b.values]
+    if missing:
+        raise InvalidInput(f"{opts.path.name} has no column for the required field(s) {', '.join(missing)} of "
+                           f"{opts.resource}; use --map field=column or --set field=value", field=missing[0])

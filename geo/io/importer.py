@@ -1,0 +1,191 @@
+"""The shared import pipeline: read a file in batches, map each batch to the
+table's columns (format modules do that), reject what cannot be stored, and
+upsert the rest with COPY by ``source`` + ``source_id``.
+
+One file is one savepoint: a file that cannot be parsed, or a database error,
+leaves nothing behind; a dry run does all the work and then rolls it back, so
+its counts (new vs updated) are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection, insert
+from sqlalchemy.orm import Session
+
+from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
+from geo.errors import InvalidInput
+from geo.io.fields import Batch, lonlat
+from geo.io.geometry import conform
+from geo.io.report import ImportReport
+from geo.io.sources import Progress
+from geo.models import RESOURCES, AuditLog
+
+GEOMETRY_KIND = {
+    "incidents": "POINT", "communities": "POINT", "sites": "POINT", "engagements": "POINT", "qips": "POINT",
+    "patrols": "MULTILINESTRING", "admin-areas": "MULTIPOLYGON", "agreements": "MULTIPOLYGON|POINT",
+}
+
+
+@dataclass
+class Options:
+    """What the user can say about a file beyond its contents."""
+
+    path: Path
+    resource: str
+    mapping: dict[str, str] = field(default_factory=dict)    # model field → column in the file
+    constants: dict[str, str] = field(default_factory=dict)  # model field → value for every row
+    encoding: str = "utf-8"
+    layer: str | None = None
+    progress: Progress | None = None
+    conn: Connection | None = None  # set while importing, for lookups (foreign keys)
+
+    def column(self, frame_columns, fld: str, *candidates: str) -> str | None:
+        """The file column for ``fld``: the --map choice, else the first candidate present."""
+        cols = list(frame_columns)
+        if fld in self.mapping:
+            wanted = self.mapping[fld]
+            if wanted not in cols:
+                raise InvalidInput(f"--map {fld}={wanted}: the file has no column {wanted!r} "
+                                   f"(it has {', '.join(cols[:40])})", field="map")
+            return wanted
+        lower = {c.lower(): c for c in cols}
+        for cand in (fld, *candidates):
+            if cand.lower() in lower:
+                return lower[cand.lower()]
+        return None
+
+    @property
+    def default_source(self) -> str:
+        return self.constants.get("source") or f"file:{self.path.stem}"
+
+
+Mapper = Callable[[Batch, Options], None]
+Reader = Callable[[Options], Iterator[Batch]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format for one resource: how to read it and how to map a batch.
+
+    A mapper fills ``batch.values`` (model column → one value per row, already
+    valid) and ``batch.geoms``, and rejects rows it cannot map.
+    """
+
+    name: str
+    resource: str
+    read: Reader
+    map: Mapper
+    row_label: str = "line"
+
+
+def _connection(target: Session | Connection) -> Connection:
+    return target.connection() if isinstance(target, Session) else target
+
+
+def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False,
+        who: str | None = None) -> ImportReport:
+    conn = _connection(target)
+    model = RESOURCES[fmt.resource]
+    report = ImportReport(resource=fmt.resource, format=fmt.name, file=opts.path.name, row_label=fmt.row_label,
+                          dry_run=dry_run)
+    seen: dict[tuple[str, str], int] = {}
+    opts.conn = conn
+    savepoint = conn.begin_nested()
+    try:
+        for batch in fmt.read(opts):
+            report.read += len(batch)
+            fmt.map(batch, opts)
+            if not batch.geoms_checked:
+                batch.geoms = conform(batch, batch.geoms, GEOMETRY_KIND[fmt.resource], report.repairs)
+            _reject_duplicates(batch, seen, report.row_label)
+            report.rejects.extend(batch.rejects)
+            report.skipped += batch.skipped
+            if batch.ok.any():
+                columns, rows = _rows(batch)
+                result = bulk_upsert(conn, model, columns, rows)
+                report.inserted += result.inserted
+                report.updated += result.updated
+        if dry_run:
+            savepoint.rollback()
+        else:
+            conn.execute(insert(AuditLog).values(
+                key_name=who, action="import", resource=fmt.resource, resource_id=None,
+                after={"file": opts.path.name, "format": fmt.name, "inserted": report.inserted,
+                       "updated": report.updated, "rejected": report.rejected}))
+            savepoint.commit()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    report.rejects.sort(key=lambda r: r.row)
+    return report
+
+
+def _reject_duplicates(b: Batch, seen: dict[tuple[str, str], int], label: str) -> None:
+    sources, ids = b.values["source"], b.values["source_id"]
+    dup = np.zeros(len(b), bool)
+    first: dict[int, int] = {}
+    for i in np.flatnonzero(b.ok):
+        key = (sources[i], ids[i])
+        if key in seen:
+            dup[i] = True
+            first[i] = seen[key]
+        else:
+            seen[key] = int(b.rows[i])
+    b.reject(dup, "source_id", lambda i: f"duplicate id {ids[i]!r}: already at {label} {first[i]}; "
+             "the later row is not imported")
+
+
+def _rows(b: Batch) -> tuple[list[str], Iterator[tuple]]:
+    keep = np.flatnonzero(b.ok)
+    columns = list(b.values)
+    cols = [np.asarray(b.values[c], dtype=object)[keep] for c in columns]
+    geoms = geometry_to_ewkb_hex(np.asarray(b.geoms, dtype=object)[keep])
+    return [*columns, "geom"], zip(*cols, geoms)
+
+
+def point_geoms(b: Batch, opts: Options, lon: tuple[str, ...] = ("longitude", "lon", "lng", "x"),
+                lat: tuple[str, ...] = ("latitude", "lat", "y")) -> None:
+    """Points from a vector layer's geometry, or from checked longitude/latitude columns."""
+    if b.geoms is not None:
+        return
+    cols = require_columns(b, opts, {"longitude": lon[1:], "latitude": lat[1:]}, f"{opts.resource} point")
+    x, y = lonlat(b, b.col(cols["longitude"]), b.col(cols["latitude"]),
+                  lon_field=cols["longitude"], lat_field=cols["latitude"])
+    b.geoms = shapely.points(np.where(b.ok, x, 0.0), np.where(b.ok, y, 0.0))
+    b.geoms_checked = True
+
+
+def constant(b: Batch, opts: Options, fld: str, default=None) -> np.ndarray:
+    return np.full(len(b), opts.constants.get(fld, default), dtype=object)
+
+
+def put_source(b: Batch, opts: Options, source_ids, source: str | None = None) -> None:
+    """``source`` + ``source_id`` make re-imports idempotent; rows without an id are rejected."""
+    ids = np.asarray(source_ids, dtype=object)
+    missing = np.fromiter((v is None or v == "" for v in ids), bool, len(ids))
+    b.reject(missing, "source_id", "the row has no id, so a re-import could not find it again")
+    b.values["source"] = np.full(len(b), opts.constants.get("source", source or opts.default_source), dtype=object)
+    b.values["source_id"] = ids
+
+
+def require_columns(b: Batch, opts: Options, needed: Mapping[str, tuple[str, ...]], what: str) -> dict[str, str]:
+    """Resolve each field's column (``--map`` or the usual names); a missing
+    one makes the whole file unusable, so it is an error, not a reject."""
+    found, missing = {}, []
+    for fld, candidates in needed.items():
+        col = opts.column(b.frame.columns, fld, *candidates)
+        if col is None:
+            missing.append(fld if not candidates else f"{fld} ({' or '.join(candidates)})")
+        else:
+            found[fld] = col
+    if missing:
+        raise InvalidInput(f"{opts.path.name} is not a {what} file: missing column(s) {', '.join(missing)}"
+                           " (use --map field=column)", field=next(iter(missing)).split(" ")[0])
+    return found
