@@ -1,0 +1,8 @@
+"""Engagement-gap and coverage analysis (DESIGN §5): plain inputs in, plain results out."""
+
+from geo.analysis.gaps import RESULT_COLUMNS, GapResult, compute_gaps
+from geo.analysis.inputs import GapInputs
+from geo.analysis.params import GapParams
+from geo.analysis.load import gaps_from_db
+
+__all__ = ["RESULT_COLUMNS", "GapInputs", "GapParams", "GapResult", "compute_gaps", "gaps_from_db"]

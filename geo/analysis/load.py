@@ -1,0 +1,117 @@
+"""From PostGIS to :class:`GapInputs`: only the columns the analysis reads,
+points as x/y (no geometry parsing), tracks as WKB, and the date filters
+(``as_of``, the incident window) applied in SQL so old rows never travel.
+
+When an ``area`` is given, events are read only within that area grown by
+the largest radius (on the constant side, so the GiST indexes are used)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, time, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo.analysis.inputs import GapInputs
+from geo.analysis.params import GapParams
+from geo.errors import InvalidInput, NotFound
+from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
+
+M_PER_DEG_LAT = 110_574.0
+
+
+def _frame(session: Session, stmt, columns) -> pd.DataFrame:
+    rows = session.execute(stmt).all()
+    return pd.DataFrame.from_records(rows, columns=list(columns))
+
+
+def _xy(model):
+    return func.ST_X(model.geom).label("lon"), func.ST_Y(model.geom).label("lat")
+
+
+def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
+    """The analysed area as a shapely geometry (lon/lat), or None for everywhere."""
+    if bbox is not None and admin_area is not None:
+        raise InvalidInput("give either bbox or admin_area, not both", field="bbox")
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        return shapely.box(minx, miny, maxx, maxy)
+    if admin_area is not None:
+        wkb = session.scalar(select(func.ST_AsBinary(AdminArea.geom)).where(AdminArea.id == admin_area))
+        if wkb is None:
+            raise NotFound(f"admin area {admin_area} does not exist", field="admin_area")
+        return shapely.from_wkb(bytes(wkb))
+    return None
+
+
+def _grown_envelope(area, margin_m: float):
+    """The area's envelope grown by ``margin_m`` (conservatively, in degrees)."""
+    minx, miny, maxx, maxy = area.bounds
+    dlat = margin_m / M_PER_DEG_LAT * 1.01
+    top = min(89.0, max(abs(miny), abs(maxy)) + dlat)
+    dlon = min(180.0, margin_m / (111_320.0 * math.cos(math.radians(top))) * 1.01)
+    box = shapely.box(max(-180, minx - dlon), max(-90, miny - dlat), min(180, maxx + dlon), min(90, maxy + dlat))
+    return from_shape(box, srid=SRID)
+
+
+def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInputs, list[int] | None]:
+    """Read everything the analysis needs; returns the inputs and, with an
+    ``area``, the ids of the communities inside it."""
+    cutoff = datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    first_day = params.as_of - timedelta(days=params.window_days - 1)
+
+    def near(model, radius_m: float):
+        return [] if area is None else [model.geom.op("&&")(_grown_envelope(area, radius_m))]
+
+    only = None
+    com_where = []
+    if area is not None:
+        shape = from_shape(area, srid=SRID)
+        only = list(session.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, shape))))
+        patrol_reach = max(params.patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
+        reach = max(patrol_reach, params.engagement_radius_m, params.qip_radius_m, params.incident_radius_m)
+        com_where = near(Community, 0)  # communities themselves: just the envelope
+    else:
+        patrol_reach = reach = 0.0
+
+    communities = _frame(session, select(Community.id, Community.name, *_xy(Community), Community.population)
+                         .where(*com_where), ("id", "name", "lon", "lat", "population"))
+    incidents = _frame(session, select(Incident.id, *_xy(Incident), Incident.occurred_on, Incident.fatalities,
+                                       Incident.geo_precision)
+                       .where(Incident.occurred_on >= first_day, Incident.occurred_on <= params.as_of,
+                              *near(Incident, params.incident_radius_m)),
+                       ("id", "lon", "lat", "occurred_on", "fatalities", "geo_precision"))
+    patrols = _frame(session, select(Patrol.id, Patrol.ended_at, Patrol.coverage_m, func.ST_AsBinary(Patrol.geom))
+                     .where(Patrol.ended_at < cutoff, *near(Patrol, patrol_reach)),
+                     ("id", "ended_at", "coverage_m", "wkb"))
+    patrols["geometry"] = shapely.from_wkb(patrols.pop("wkb").map(bytes).to_numpy()) if len(patrols) else []
+    engagements = _frame(session, select(Engagement.id, *_xy(Engagement), Engagement.occurred_at, Engagement.community_id)
+                         .where(Engagement.occurred_at < cutoff), ("id", "lon", "lat", "occurred_at", "community_id"))
+    qips = _frame(session, select(Qip.id, *_xy(Qip), Qip.status, Qip.start_on, Qip.end_on)
+                  .where(Qip.status.in_(("in_progress", "completed")), *near(Qip, params.qip_radius_m)),
+                  ("id", "lon", "lat", "status", "start_on", "end_on"))
+    sites = _frame(session, select(Site.id, *_xy(Site), Site.active_from, Site.active_to),
+                   ("id", "lon", "lat", "active_from", "active_to"))
+    for df, col in ((incidents, "occurred_on"), (qips, "start_on"), (qips, "end_on"),
+                    (sites, "active_from"), (sites, "active_to")):
+        df[col] = pd.to_datetime(df[col])
+    for df, col in ((patrols, "ended_at"), (engagements, "occurred_at")):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    for df, col in ((communities, "population"), (patrols, "coverage_m"), (engagements, "community_id")):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return GapInputs(communities, incidents, patrols, engagements, qips, sites), only
+
+
+def gaps_from_db(session: Session, params: GapParams | None = None, *, bbox=None, admin_area: int | None = None):
+    """The engagement gaps of the committed data, computed now (never stale)."""
+    from geo.analysis.gaps import compute_gaps
+
+    params = params or GapParams()
+    area = area_filter(session, bbox=bbox, admin_area=admin_area)
+    inputs, only = load_inputs(session, params, area)
+    return compute_gaps(inputs, params, only=only)

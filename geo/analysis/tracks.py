@@ -1,0 +1,164 @@
+"""Patrol tracks as short Mercator segments, and "which patrol last passed
+within its coverage radius of each community".
+
+A track covers a point when any part of it (not just a vertex) is within the
+radius, so the test is point-to-segment. Segments are cut into pieces of at
+most ``PIECE_M`` Mercator metres and indexed by their midpoints; a piece can
+only be within r of a point if its midpoint is within r + half its length.
+Patrols are visited newest first in growing batches, and a community leaves
+the search as soon as a batch covers it, so the work concentrates on the few
+communities that are rarely patrolled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from geo.analysis.metric import BAND, TOL_M, Points, geodesic, inverse_lat, mercator, scale
+
+PIECE_M = 2_000.0
+FIRST_BATCH = 2_000
+
+
+@dataclass
+class Segments:
+    """Track pieces: endpoints in Mercator (a, b), lon/lat of a and b, and the patrol index."""
+
+    a: np.ndarray
+    b: np.ndarray
+    lat_a: np.ndarray
+    lat_b: np.ndarray
+    patrol: np.ndarray
+
+    @classmethod
+    def from_geometries(cls, geoms) -> "Segments":
+        geoms = np.asarray(geoms, dtype=object)
+        if len(geoms) == 0:
+            z = np.zeros((0, 2))
+            return cls(z, z, np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
+        parts, owner = shapely.get_parts(geoms, return_index=True)
+        coords, line = shapely.get_coordinates(parts, return_index=True)
+        same = line[:-1] == line[1:]
+        start = np.flatnonzero(same)
+        xy = mercator(coords[:, 0], coords[:, 1])
+        a, b = xy[start], xy[start + 1]
+        lat_a, lat_b = coords[start, 1], coords[start + 1, 1]
+        patrol = owner[line[start]]
+        # A single-vertex track (degenerate) still covers around its point.
+        has_segment = np.zeros(len(geoms), bool)
+        has_segment[patrol] = True
+        lone = np.flatnonzero(~has_segment)
+        if len(lone):
+            first = np.searchsorted(owner[line], lone)  # coordinates come in geometry order
+            a = np.vstack([a, xy[first]])
+            b = np.vstack([b, xy[first]])
+            lat_a = np.concatenate([lat_a, coords[first, 1]])
+            lat_b = np.concatenate([lat_b, coords[first, 1]])
+            patrol = np.concatenate([patrol, lone])
+        return cls(a, b, lat_a, lat_b, patrol.astype(np.int64))._split(PIECE_M)
+
+    def _split(self, max_len: float) -> "Segments":
+        """Cut segments longer than ``max_len`` into equal pieces."""
+        length = np.hypot(*(self.b - self.a).T)
+        long = np.flatnonzero(length > max_len)
+        if len(long) == 0:
+            return self
+        n = np.ceil(length[long] / max_len).astype(np.int64)
+        src = np.repeat(long, n)
+        step = np.arange(len(src)) - np.repeat(np.cumsum(n) - n, n)
+        t0 = (step / np.repeat(n, n))[:, None]
+        t1 = t0 + (1 / np.repeat(n, n))[:, None]
+        d = self.b[src] - self.a[src]
+        dl = self.lat_b[src] - self.lat_a[src]
+        short = self.take(length <= max_len)
+        return Segments(
+            np.vstack([short.a, self.a[src] + t0 * d]),
+            np.vstack([short.b, self.a[src] + t1 * d]),
+            np.concatenate([short.lat_a, self.lat_a[src] + t0[:, 0] * dl]),
+            np.concatenate([short.lat_b, self.lat_a[src] + t1[:, 0] * dl]),
+            np.concatenate([short.patrol, self.patrol[src]]),
+        )
+
+    def take(self, mask) -> "Segments":
+        return Segments(self.a[mask], self.b[mask], self.lat_a[mask], self.lat_b[mask], self.patrol[mask])
+
+    def __len__(self) -> int:
+        return len(self.patrol)
+
+
+def _closest(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closest point on segments a–b to points p (row-wise), and its parameter t."""
+    d = b - a
+    dd = np.einsum("ij,ij->i", d, d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(dd > 0, np.einsum("ij,ij->i", p - a, d) / dd, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return a + t[:, None] * d, t
+
+
+def covered_pairs(
+    communities: Points, segs: Segments, radius: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(community index, patrol index) pairs where the track passes within the
+    patrol's ``radius`` (metres, geodesic). ``rows`` restricts the communities."""
+    rows = np.arange(len(communities)) if rows is None else rows
+    if len(segs) == 0 or len(rows) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sub = communities.subset(rows)
+    mid = (segs.a + segs.b) / 2
+    half = np.hypot(*(segs.b - segs.a).T) / 2
+    lat_hi = max(np.abs(sub.lat).max(), np.abs(segs.lat_a).max(), np.abs(segs.lat_b).max())
+    seg_r = radius[segs.patrol]
+    reach = float(seg_r.max()) * float(scale(lat_hi)) * (1 + 2 * BAND) + float(half.max()) + 1.0
+    m = sub.tree.sparse_distance_matrix(cKDTree(mid), reach, output_type="ndarray")
+    ci, si = m["i"].astype(np.int64), m["j"].astype(np.int64)
+    q, t = _closest(sub.xy[ci], segs.a[si], segs.b[si])
+    q_lat = segs.lat_a[si] + t * (segs.lat_b[si] - segs.lat_a[si])
+    est = np.hypot(*(sub.xy[ci] - q).T) / scale((sub.lat[ci] + q_lat) / 2)
+    r = seg_r[si]
+    keep = est <= r * (1 - BAND)
+    band = ~keep & (est <= r * (1 + BAND))
+    if band.any():
+        bc, bq = ci[band], q[band]
+        q_lon = np.degrees(bq[:, 0] / 6378137.0)
+        keep[band] = geodesic(sub.lon[bc], sub.lat[bc], q_lon, inverse_lat(bq[:, 1])) <= r[band] + TOL_M
+    return rows[ci[keep]], segs.patrol[si[keep]]
+
+
+def last_patrol(
+    communities: Points, geoms, ended: np.ndarray, radius: np.ndarray
+) -> np.ndarray:
+    """Index of the most recent covering patrol per community (-1: none).
+
+    ``ended`` orders the patrols (larger = more recent; ties by larger index).
+    """
+    n = len(communities)
+    best = np.full(n, -1, np.int64)
+    if len(geoms) == 0 or n == 0:
+        return best
+    order = np.lexsort((np.arange(len(ended)), ended))[::-1]  # newest first
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    segs = Segments.from_geometries(geoms)
+    seg_rank = rank[segs.patrol]
+    seg_order = np.argsort(seg_rank, kind="stable")
+    seg_rank_sorted = seg_rank[seg_order]
+    open_rows = np.arange(n)
+    lo, size = 0, FIRST_BATCH
+    while lo < len(order) and len(open_rows):
+        hi = min(len(order), lo + size)
+        s0, s1 = np.searchsorted(seg_rank_sorted, [lo, hi])
+        batch = segs.take(seg_order[s0:s1])
+        c, p = covered_pairs(communities, batch, radius, open_rows)
+        if len(c):
+            top = np.full(n, np.iinfo(np.int64).max)
+            np.minimum.at(top, c, rank[p])
+            hit = top < np.iinfo(np.int64).max
+            best[hit] = order[top[hit]]
+            open_rows = open_rows[~hit[open_rows]]
+        lo, size = hi, size * 2
+    return best
