@@ -24,6 +24,7 @@ ROUTER_MODULES = [
     "api.routers.communities",
     "api.routers.sites",
     "api.routers.admin_areas",
+    "api.routers.pages",
 ]
 
 
