@@ -28,14 +28,15 @@ POPUP = [
 ]
 
 
-def admin_areas_layer(window: DateWindow, *, show: bool = True, api: str = API, data: dict | None = None,
-                      limit: int = 500) -> folium.FeatureGroup:
-    """``data`` from ``layers.admin_stats.admin_choropleth`` gives the choropleth;
-    without it the areas are fetched from the API as outlines."""
-    if data is not None:
+def admin_areas_layer(window: DateWindow, *, show: bool = True, api: str = API, choropleth_url: str | None = None,
+                      data: dict | None = None, limit: int = 500) -> folium.FeatureGroup:
+    """The choropleth comes from ``choropleth_url`` (or inline ``data``), both as
+    made by ``layers.admin_stats.admin_choropleth``; without either, the areas
+    are fetched from the API as plain outlines."""
+    if data is not None or choropleth_url is not None:
         return feature_group(LayerSpec(
-            key="admin-areas", name="Admin areas: under-engaged communities", data=data, kind="area",
-            colour=BY_UNDER_ENGAGED, popup=POPUP, title="name", show=show,
+            key="admin-areas", name="Admin areas: under-engaged communities", data=data, url=choropleth_url,
+            viewport=False, kind="area", colour=BY_UNDER_ENGAGED, popup=POPUP, title="name", show=show,
         ))
     return feature_group(LayerSpec(
         key="admin-areas", name="Admin areas", url=api, limit=limit, viewport=False, kind="area",

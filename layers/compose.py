@@ -12,7 +12,7 @@ from layers import assets
 from layers.admin_areas import admin_areas_layer
 from layers.agreements import agreements_layer
 from layers.communities import communities_layer
-from layers.controls import Legend, WindowControl
+from layers.controls import FitView, Legend, WindowControl
 from layers.coverage import coverage_gaps_layer
 from layers.engagements import engagements_layer
 from layers.incidents import incident_heat_layer, incidents_layer
@@ -55,7 +55,7 @@ def build_map(
     *,
     bounds: Bounds | None = None,
     layers: Iterable[str] = DEFAULT_LAYERS,
-    admin_choropleth: dict | None = None,
+    admin_choropleth_url: str | None = None,
     tiles: str | None = None,
     tiles_attribution: str | None = None,
 ) -> folium.Map:
@@ -65,18 +65,18 @@ def build_map(
     give orientation on a plain background. ``tiles`` adds one, off by default.
     """
     on = set(layers)
-    m = folium.Map(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True)
+    m = folium.Map(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
+                   minZoom=2, maxZoom=18)
     m.default_js = list(assets.LEAFLET_JS)
     m.default_css = list(assets.LEAFLET_CSS)
     if bounds is not None:
-        minx, miny, maxx, maxy = bounds
-        m.fit_bounds([(miny, minx), (maxy, maxx)])
+        FitView(*bounds).add_to(m)
     if tiles:
         folium.TileLayer(tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False,
                          show=False).add_to(m)
     specs = []
     for key, builder in LAYER_BUILDERS.items():
-        extra = {"data": admin_choropleth} if key == "admin-areas" else {}
+        extra = {"choropleth_url": admin_choropleth_url} if key == "admin-areas" else {}
         group = builder(window, show=key in on, **extra)
         group.add_to(m)
         specs.append(group.spec)

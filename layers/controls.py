@@ -59,3 +59,18 @@ class WindowControl(MacroElement):
         self._name = "WindowControl"
         self.options_json = json.dumps({"start": window.start.isoformat(), "end": window.end.isoformat(),
                                         "page": page})
+
+
+class FitView(MacroElement):
+    """Fit the view without animation, so layers loading at once see the final bbox."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }}, {animate: false});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, minx: float, miny: float, maxx: float, maxy: float):
+        super().__init__()
+        self._name = "FitView"
+        self.bounds_json = json.dumps([[miny, minx], [maxy, maxx]])

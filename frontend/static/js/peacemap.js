@@ -208,7 +208,7 @@
   pm.remoteLayer = function (map, group, spec) {
     var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null };
     pm.layers[spec.key] = state;
-    var controller = null, timer = null, loadedView = null;
+    var controller = null, timer = null, loadedView = null, loadingView = null;
 
     function draw(fc) {
       group.clearLayers();
@@ -229,23 +229,28 @@
       if (spec.viewport) params.set("bbox", clampBbox(map.getBounds().pad(0.1)));
       if (spec.limit) params.set("limit", String(spec.limit));
       var query = params.toString();
-      if (query === loadedView) return;
+      if (query === loadedView || query === loadingView) return;
       if (controller) controller.abort();
+      loadingView = query;
       var mine = (controller = new AbortController());
       begin();
       pm.json(spec.url + (spec.url.indexOf("?") < 0 ? "?" : "&") + query, { signal: mine.signal })
-        .then(function (fc) { loadedView = query; state.error = null; draw(fc); })
+        .then(function (fc) { loadedView = query; loadingView = null; state.error = null; draw(fc); })
         .catch(function (err) {
-          if (err.name === "AbortError") return;
-          state.error = err.message;
+          if (err && err.name === "AbortError") return;
+          loadingView = null;
+          console.error("peacemap layer " + spec.key, err);
+          state.error = String((err && err.message) || err);
           setCount(spec.key, "could not load: " + err.message);
         })
         .finally(end);
     }
     function later() { clearTimeout(timer); timer = setTimeout(load, 250); }
+    state.reload = function () { loadedView = loadingView = null; state.loads = 0; load(); };
     group.on("add", load);
     if (spec.viewport) map.on("moveend", later);
-    if (map.hasLayer(group)) load();
+    // After the page script has run, so the map already has its final view.
+    setTimeout(load, 0);
     return state;
   };
 

@@ -1,0 +1,120 @@
+"""The two web pages (``/map``, ``/qips/plot``), the admin-area choropleth
+figures they load, and the static files they need (served from
+``frontend/static``: no CDN, field offices are often offline).
+
+The pages themselves hold no data: the browser fetches every layer from the
+JSON API with the key it keeps in sessionStorage (none with public read).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, select
+
+from api.deps import SessionDep, Viewer
+from api.resource_router import parse_bbox
+from frontend import STATIC_DIR, TEMPLATES_DIR
+from geo import vocab
+from geo.errors import NotFound
+from geo.models import AdminArea, Community, Incident, Site
+from layers.admin_stats import admin_choropleth
+from layers.communities import communities_spec
+from layers.compose import build_map, parse_layers, render_map
+from layers.qips import qips_spec
+from layers.spec import DateWindow
+
+router = APIRouter(tags=["pages"])
+_templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
+CHOROPLETH_URL = "/map/admin-areas"
+
+
+def _default_window(session, start: date | None, end: date | None, days: int = 90) -> DateWindow:
+    """Default: the 90 days up to the latest incident (today when there is none)."""
+    if end is None:
+        end = session.execute(select(func.max(Incident.occurred_on))).scalar() or date.today()
+    return DateWindow(start, end) if start is not None else DateWindow.ending(end, days)
+
+
+def _bounds(session, admin_area: int | None, bbox: str | None):
+    if bbox is not None:
+        return parse_bbox(bbox)
+    if admin_area is not None:
+        extent = session.execute(select(func.ST_Extent(AdminArea.geom)).where(AdminArea.id == admin_area)).scalar()
+        if extent is None:
+            raise NotFound(f"admin area {admin_area} does not exist", field="admin_area")
+    else:
+        extent = (session.execute(select(func.ST_Extent(Community.geom))).scalar()
+                  or session.execute(select(func.ST_Extent(Site.geom))).scalar()
+                  or session.execute(select(func.ST_Extent(AdminArea.geom))).scalar())
+    if extent is None:
+        return None
+    # "BOX(minx miny,maxx maxy)"
+    lo, hi = extent[4:-1].split(",")
+    return (*map(float, lo.split()), *map(float, hi.split()))
+
+
+@router.get("/map", response_class=HTMLResponse, summary="The planners' map (all layers)")
+def map_page(
+    session: SessionDep,
+    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
+    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
+    admin_area: Annotated[int | None, Query(description="id of an admin area to zoom to")] = None,
+    layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
+    level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
+):
+    window = _default_window(session, start, end)
+    m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers),
+                  admin_choropleth_url=CHOROPLETH_URL + (f"?level={level}" if level is not None else ""))
+    return HTMLResponse(render_map(m, "peacemap — map"))
+
+
+@router.get(CHOROPLETH_URL, summary="Admin areas with under-engaged community counts (simplified, GeoJSON)")
+def admin_areas_choropleth(
+    session: SessionDep,
+    principal: Viewer,
+    level: Annotated[int | None, Query(ge=0, le=5)] = None,
+    bbox: str | None = None,
+):
+    return admin_choropleth(session, level=level, bbox=parse_bbox(bbox))
+
+
+@router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")
+def qip_plot_page(
+    session: SessionDep,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
+):
+    window = _default_window(session, None, None, days=365)
+    config = {
+        "bounds": _bounds(session, None, bbox),
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "qips": qips_spec().options(),
+        "communities": communities_spec(window, limit=200).options(),
+        "sectors": vocab.QIP_SECTORS,
+        "funders": vocab.QIP_FUNDERS,
+        "maxBudget": vocab.QIP_MAX_BUDGET_USD,
+        "nearRadiusM": 10_000,
+        "overlapRadiusM": 5_000,
+    }
+    html = _templates.get_template("qip_plot.html").render(
+        config_json=json.dumps(config).replace("</", "<\\/"), sectors=vocab.QIP_SECTORS, funders=vocab.QIP_FUNDERS,
+        max_budget=vocab.QIP_MAX_BUDGET_USD,
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static_file(path: str):
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_relative_to(STATIC_DIR) or not target.is_file():
+        hint = " (run `make assets` to fetch the map libraries)" if path.startswith("vendor/") else ""
+        raise NotFound(f"no static file {path!r}{hint}", field="path")
+    cache = "public, max-age=86400" if path.startswith("vendor/") else "no-cache"
+    return FileResponse(target, headers={"Cache-Control": cache})
+

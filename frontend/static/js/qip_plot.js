@@ -1,0 +1,189 @@
+/* The field-office QIP plotter: place a site, see what is around it, save it
+ * through POST /api/v1/qips, and show the server's validation errors next to
+ * the field they name. */
+(function () {
+  "use strict";
+  var pm = window.peacemap, cfg = window.PEACEMAP_QIP;
+  var map = L.map("pm-map", { preferCanvas: true });
+  L.control.scale().addTo(map);
+  if (cfg.bounds) map.fitBounds([[cfg.bounds[1], cfg.bounds[0]], [cfg.bounds[3], cfg.bounds[2]]]);
+  else map.setView([0, 20], 4);
+
+  var qipGroup = L.featureGroup().addTo(map);
+  var qips = pm.remoteLayer(map, qipGroup, cfg.qips);
+  var nearbyGroup = L.featureGroup().addTo(map);
+  L.control.layers(null, { "QIPs": qipGroup, "Within 10 km": nearbyGroup }, { collapsed: false }).addTo(map);
+
+  var placeForm = document.getElementById("pm-place");
+  var form = document.getElementById("pm-qip-form");
+  var site = null, marker = null, ring = null;
+  form.elements.key.value = pm.getKey();
+
+  var NEARBY = [
+    { key: "incidents", label: "incidents", url: "/api/v1/incidents", colour: "#d73027", dated: true, title: "location_name" },
+    { key: "qips", label: "QIPs", url: "/api/v1/qips", colour: "#3182bd", title: "title" },
+    { key: "agreements", label: "local agreements", url: "/api/v1/agreements", colour: "#1a9850", title: "name" },
+    { key: "engagements", label: "engagements", url: "/api/v1/engagements", colour: "#7570b3", dated: true, title: "kind" },
+  ];
+
+  function bboxAround(latlng, metres) {
+    var dLat = metres / 111320, dLon = metres / (111320 * Math.max(0.01, Math.cos(latlng.lat * Math.PI / 180)));
+    var c = function (v, lim) { return Math.max(-lim, Math.min(lim, v)).toFixed(5); };
+    return [c(latlng.lng - dLon, 180), c(latlng.lat - dLat, 90), c(latlng.lng + dLon, 180), c(latlng.lat + dLat, 90)].join(",");
+  }
+  function distance(latlng, f) {
+    if (!f.geometry) return Infinity;
+    if (f.geometry.type === "Point") return latlng.distanceTo(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]));
+    return 0; // areas and tracks: the bbox query already found them touching the 10 km square
+  }
+  function showError(field, message) {
+    var el = form.querySelector('[data-error="' + field + '"]') || placeForm.querySelector('[data-error="' + field + '"]') ||
+      form.querySelector('[data-error="form"]');
+    el.textContent = message;
+    var wrap = el.closest(".pm-field");
+    if (wrap) wrap.classList.add("pm-invalid");
+  }
+  function clearErrors() {
+    document.querySelectorAll("[data-error]").forEach(function (el) { el.textContent = ""; });
+    document.querySelectorAll(".pm-invalid").forEach(function (el) { el.classList.remove("pm-invalid"); });
+  }
+
+  function nearby(latlng) {
+    var box = document.getElementById("pm-nearby");
+    var counts = document.getElementById("pm-nearby-counts");
+    var warning = document.getElementById("pm-qip-warning");
+    box.hidden = false;
+    counts.innerHTML = "<li>loading…</li>";
+    warning.hidden = true;
+    nearbyGroup.clearLayers();
+    var bbox = bboxAround(latlng, cfg.nearRadiusM);
+    var jobs = NEARBY.map(function (n) {
+      var q = new URLSearchParams({ bbox: bbox, limit: "1000" });
+      if (n.dated) { q.set("start", cfg.window.start); q.set("end", cfg.window.end); }
+      return pm.json(n.url + "?" + q).then(function (fc) {
+        var near = fc.features.filter(function (f) { return distance(latlng, f) <= cfg.nearRadiusM; });
+        near.forEach(function (f) {
+          var l = L.geoJSON(f, {
+            pointToLayer: function (_, ll) { return L.circleMarker(ll, { radius: 6, color: "#222", weight: 1, fillColor: n.colour, fillOpacity: 0.9 }); },
+            style: { color: n.colour, weight: 1, fillOpacity: 0.15 },
+          });
+          l.bindPopup(pm.esc(n.label) + ": " + pm.esc((f.properties || {})[n.title] || f.id));
+          nearbyGroup.addLayer(l);
+        });
+        return { n: n, near: near };
+      }).catch(function (err) { return { n: n, near: [], error: err.message }; });
+    });
+    Promise.all(jobs).then(function (results) {
+      counts.innerHTML = results.map(function (r) {
+        return '<li data-nearby="' + r.n.key + '">' + (r.error ? pm.esc(r.n.label) + ": could not load (" + pm.esc(r.error) + ")"
+          : r.near.length + " " + pm.esc(r.n.label) + (r.n.dated ? " (" + cfg.window.start + " to " + cfg.window.end + ")" : "")) + "</li>";
+      }).join("");
+      var close = results[1].near.filter(function (f) { return distance(latlng, f) <= cfg.overlapRadiusM; });
+      if (close.length) {
+        warning.hidden = false;
+        warning.textContent = "Warning: " + close.length + " other QIP" + (close.length > 1 ? "s lie" : " lies") +
+          " within " + cfg.overlapRadiusM / 1000 + " km: " + close.map(function (f) {
+            return f.properties.title + " (" + String(f.properties.status).replace(/_/g, " ") + ", " +
+              (distance(latlng, f) / 1000).toFixed(1) + " km)";
+          }).join("; ");
+      }
+    });
+    communities(latlng);
+  }
+
+  function communities(latlng) {
+    var list = document.getElementById("pm-nearby-communities");
+    list.innerHTML = "<li>loading…</li>";
+    var q = new URLSearchParams(cfg.communities.params);
+    q.set("bbox", bboxAround(latlng, 3 * cfg.nearRadiusM));
+    q.set("limit", String(cfg.communities.limit));
+    pm.json(cfg.communities.url + "?" + q)
+      .catch(function () { return pm.json("/api/v1/communities?" + new URLSearchParams({ bbox: q.get("bbox"), limit: "500" })); })
+      .then(function (fc) {
+        var near = fc.features.map(function (f) { return { f: f, d: distance(latlng, f) }; })
+          .sort(function (a, b) { return a.d - b.d; }).slice(0, 5);
+        list.innerHTML = near.length ? near.map(function (x) {
+          var p = x.f.properties;
+          var score = p.gap_score === undefined || p.gap_score === null ? "no gap score" : "gap score " + Number(p.gap_score).toFixed(2) +
+            (p.rank ? " (rank " + p.rank + ")" : "");
+          return "<li>" + pm.esc(p.name) + " — " + (x.d / 1000).toFixed(1) + " km, " + pm.esc(score) +
+            (p.reasons && p.reasons.length ? '<div class="pm-reasons">' + pm.esc(p.reasons.join("; ")) + "</div>" : "") + "</li>";
+        }).join("") : "<li>no community within " + 3 * cfg.nearRadiusM / 1000 + " km</li>";
+      })
+      .catch(function (err) { list.innerHTML = "<li>could not load: " + pm.esc(err.message) + "</li>"; });
+  }
+
+  function place(latlng) {
+    clearErrors();
+    site = latlng;
+    placeForm.elements.lat.value = latlng.lat.toFixed(5);
+    placeForm.elements.lon.value = latlng.lng.toFixed(5);
+    if (marker) { marker.setLatLng(latlng); ring.setLatLng(latlng); }
+    else {
+      ring = L.circle(latlng, { radius: cfg.nearRadiusM, color: "#444", weight: 1, dashArray: "4 4", fill: false, interactive: false }).addTo(map);
+      marker = L.marker(latlng, { icon: L.divIcon({ className: "pm-new-site", html: "<span>NEW</span>", iconSize: null }) }).addTo(map);
+    }
+    nearby(latlng);
+  }
+
+  map.on("click", function (e) { place(e.latlng); });
+  placeForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var lat = Number(placeForm.elements.lat.value), lon = Number(placeForm.elements.lon.value);
+    if (placeForm.elements.lat.value === "" || placeForm.elements.lon.value === "" || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) {
+      showError("location", "enter a latitude between -90 and 90 and a longitude between -180 and 180");
+      return;
+    }
+    var ll = L.latLng(lat, lon);
+    map.setView(ll, Math.max(map.getZoom(), 10));
+    place(ll);
+  });
+
+  function properties() {
+    var p = { status: "proposed" };
+    ["title", "sector", "implementing_partner", "funded_by", "start_on", "end_on"].forEach(function (k) {
+      var v = form.elements[k].value.trim();
+      if (v) p[k] = v;
+    });
+    ["budget_usd", "beneficiaries"].forEach(function (k) {
+      var v = form.elements[k].value.trim();
+      if (v !== "") p[k] = Number(v);
+    });
+    return p;
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearErrors();
+    document.getElementById("pm-saved").hidden = true;
+    if (!site) { showError("location", "place the project on the map first"); return; }
+    var key = form.elements.key.value.trim();
+    if (!key) { showError("key", "an editor key is needed to save"); return; }
+    var feature = { type: "Feature", geometry: { type: "Point", coordinates: [Number(site.lng.toFixed(6)), Number(site.lat.toFixed(6))] },
+      properties: properties() };
+    fetch("/api/v1/qips", { method: "POST", body: JSON.stringify(feature),
+      headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer " + key } })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (body) { return { resp: resp, body: body }; });
+      })
+      .then(function (r) {
+        if (r.resp.status === 201) {
+          pm.setKey(key);
+          var saved = document.getElementById("pm-saved");
+          var bbox = bboxAround(site, 20000);
+          saved.hidden = false;
+          saved.innerHTML = "Saved QIP #" + pm.esc(r.body.id) + ' — <a href="/map?layers=admin-areas,qips,sites,communities&bbox=' +
+            bbox + '">see it on the map</a>';
+          qips.reload();
+          return;
+        }
+        if (r.resp.status === 401 || r.resp.status === 403) { showError("key", r.body.detail || "this key may not save QIPs"); return; }
+        var errors = r.body.errors || [{ field: r.body.field, message: r.body.detail }];
+        errors.forEach(function (er) {
+          var name = String(er.field || "form").replace(/^body\./, "").replace(/^properties\./, "").split(".")[0];
+          showError(name, er.message || r.body.detail || "invalid value");
+        });
+      })
+      .catch(function (err) { showError("form", "could not reach the server: " + err.message); });
+  });
+})();

@@ -1,0 +1,56 @@
+"""The planners' map in headless Chromium on the demo data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.frontend.conftest import ARTIFACTS, DEMO_END, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def layer_state(pg, key: str) -> dict:
+    return pg.evaluate(f"(() => {{ const s = peacemap.layers[{key!r}]; "
+                       "return {loads: s.loads, returned: s.returned, matched: s.matched, error: s.error}; })()")
+
+
+def test_map_loads_default_layers_without_cdn(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+    wait_ready(page)
+    page.screenshot(path=str(ARTIFACTS / "map_default.png"))
+
+    assert page.external_requests == []
+    for key in ("admin-areas", "incidents", "qips", "sites", "agreements"):
+        state = layer_state(page, key)
+        assert state["error"] is None, (key, state)
+        assert state["loads"] >= 1 and state["returned"] > 0, (key, state)
+    # Layers that are off were never fetched.
+    assert layer_state(page, "patrols")["loads"] == 0
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 10
+    legend = page.locator(".pm-legend")
+    assert legend.get_by_text("25+ deaths").is_visible()
+    assert legend.get_by_text("Local agreements").is_visible()
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator("form.pm-window input[name=end]").input_value() == DEMO_END.isoformat()
+
+
+def test_toggle_layer_and_open_popup(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+    wait_ready(page)
+    patrols = page.locator(".leaflet-control-layers-overlays label", has_text="Patrol coverage")
+    patrols.locator("input").check()
+    page.wait_for_function("peacemap.layers['patrols'].loads >= 1")
+    wait_ready(page)
+    assert layer_state(page, "patrols")["returned"] > 0
+    assert page.locator('.pm-legend [data-layer="patrols"]').is_visible()
+
+    sites = page.locator(".leaflet-control-layers-overlays label", has_text="Mission sites")
+    sites.locator("input").uncheck()
+    assert page.locator('.pm-legend [data-layer="sites"]').is_hidden()
+    sites.locator("input").check()
+
+    page.locator(".pm-glyph").first.dispatch_event("click")  # glyphs may overlap at this zoom
+    popup = page.locator(".leaflet-popup-content .pm-popup")
+    popup.wait_for()
+    assert popup.locator("th").count() >= 4
+    page.screenshot(path=str(ARTIFACTS / "map_popup.png"))
