@@ -11,18 +11,19 @@ import pandas as pd
 import shapely
 
 from geo.demo.scenario import PATROL_YEARS
-from geo.demo.towns import SYNTHETIC_SOURCE, offset
+from geo.demo.towns import MISSION_AREA, SYNTHETIC_SOURCE, offset
 
 PATROL_TYPES = np.array(["foot", "vehicle", "riverine", "air"], dtype=object)
 TYPE_SHARE = [0.35, 0.55, 0.04, 0.06]
 # Per type: loop radius (km, low/high), duration (hours, low/high), coverage_m.
-LOOP_KM = np.array([[0.5, 3.0], [5.0, 40.0], [3.0, 20.0], [40.0, 150.0]])
+LOOP_KM = np.array([[0.5, 3.0], [5.0, 40.0], [3.0, 20.0], [20.0, 80.0]])
 HOURS = np.array([[2.0, 8.0], [3.0, 48.0], [3.0, 12.0], [2.0, 6.0]])
 COVERAGE_M = np.array([2_000.0, 5_000.0, 3_000.0, 20_000.0])
 SITE_WEIGHT = {"hq": 3.0, "field_office": 3.0, "cob": 2.0, "tob": 1.0, "team_site": 1.0, "unpol_post": 1.5}
 CONTINGENTS = ("BANBATT", "PAKBATT", "RWABATT", "ZAMBATT", "EGYBATT", "MORBATT", "NEPBATT", "PERU ENG", "BDESH ENG", "CMR FPU", "RWA FPU", "SEN FPU")
 COMPANIES = ("A Coy", "B Coy", "C Coy", "QRF")
 MIN_VERTICES, MAX_VERTICES = 5, 30
+STRAY_DEG = 0.25  # how far (degrees) a track may leave the mission area
 
 
 def _units(sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -52,22 +53,32 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
     unit[component == "civilian"] = "Civil Affairs / CLA team"
 
     # A loop: centre at distance R from the site, vertices around it, first
-    # and last vertex on the site itself.
+    # and last vertex on the site itself. Loops lean into the mission area,
+    # and one that still strays far abroad is shrunk until it does not.
     radius = rng.uniform(LOOP_KM[ptype, 0], LOOP_KM[ptype, 1])
     k = rng.integers(MIN_VERTICES, MAX_VERTICES + 1, n)
-    heading = rng.uniform(0, 2 * np.pi, n)
+    sx, sy = sites.geometry.x.to_numpy()[site], sites.geometry.y.to_numpy()[site]
+    inward = np.arctan2(MISSION_AREA.centroid.y - sy, MISSION_AREA.centroid.x - sx)
+    heading = inward + rng.uniform(-np.pi / 2, np.pi / 2, n)
     spin = rng.choice([-1.0, 1.0], n)
     line = np.repeat(np.arange(n), k)
     step = np.arange(len(line)) - np.repeat(np.cumsum(k) - k, k)
     frac = step / np.repeat(k - 1, k)
     phi = np.repeat(heading + np.pi, k) + np.repeat(spin, k) * 2 * np.pi * frac
     wobble = np.where((step == 0) | (frac == 1), 1.0, rng.uniform(0.75, 1.25, len(line)))
-    r = np.repeat(radius, k)
-    dx = r * (np.cos(np.repeat(heading, k)) + wobble * np.cos(phi))
-    dy = r * (np.sin(np.repeat(heading, k)) + wobble * np.sin(phi))
-    sx, sy = sites.geometry.x.to_numpy()[site], sites.geometry.y.to_numpy()[site]
-    x, y = offset(np.repeat(sx, k), np.repeat(sy, k), dx, dy)
-    tracks = shapely.multilinestrings(shapely.linestrings(x, y, indices=line), indices=np.arange(n))
+    unit_dx = np.cos(np.repeat(heading, k)) + wobble * np.cos(phi)
+    unit_dy = np.sin(np.repeat(heading, k)) + wobble * np.sin(phi)
+    x0, y0 = np.repeat(sx, k), np.repeat(sy, k)
+    allowed = MISSION_AREA.buffer(STRAY_DEG)
+    shapely.prepare(allowed)
+    for _ in range(8):
+        r = np.repeat(radius, k)
+        x, y = offset(x0, y0, r * unit_dx, r * unit_dy)
+        tracks = shapely.multilinestrings(shapely.linestrings(x, y, indices=line), indices=np.arange(n))
+        stray = ~shapely.within(tracks, allowed)
+        if not stray.any():
+            break
+        radius[stray] *= 0.6
 
     hours = rng.uniform(HOURS[ptype, 0], HOURS[ptype, 1])
     end_of_window = datetime.combine(end, time(18, 0), tzinfo=timezone.utc)
