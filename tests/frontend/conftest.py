@@ -69,14 +69,23 @@ def browser_db_url(cluster) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def editor_key(browser_db_url) -> str:
-    engine = make_engine(browser_db_url)
+def _make_key(url: str, name: str, role: str) -> str:
+    engine = make_engine(url)
     try:
         with Session(engine) as session, session.begin():
-            return create_key(session, "browser-editor", "editor")
+            return create_key(session, name, role)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def editor_key(browser_db_url) -> str:
+    return _make_key(browser_db_url, "browser-editor", "editor")
+
+
+@pytest.fixture(scope="session")
+def viewer_key(browser_db_url) -> str:
+    return _make_key(browser_db_url, "browser-viewer", "viewer")
 
 
 @pytest.fixture(scope="session")

@@ -52,5 +52,6 @@ def test_toggle_layer_and_open_popup(live_app, page):
     page.locator(".pm-glyph").first.dispatch_event("click")  # glyphs may overlap at this zoom
     popup = page.locator(".leaflet-popup-content .pm-popup")
     popup.wait_for()
+    page.wait_for_timeout(300)  # let the popup fade in before the screenshot
     assert popup.locator("th").count() >= 4
     page.screenshot(path=str(ARTIFACTS / "map_popup.png"))

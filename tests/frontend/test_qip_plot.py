@@ -1,0 +1,107 @@
+"""The field-office QIP plotter: place, check surroundings, save, see on /map;
+server-side validation errors appear next to their field; keys in the browser."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.frontend.conftest import ARTIFACTS, DEMO_END, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def existing_qip(live_app) -> dict:
+    fc = httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 1}).json()
+    return fc["features"][0]
+
+
+def place(pg, lon: float, lat: float) -> None:
+    pg.fill("#pm-place input[name=lat]", str(lat))
+    pg.fill("#pm-place input[name=lon]", str(lon))
+    pg.click("#pm-place button")
+    pg.locator("#pm-nearby-counts li[data-nearby=qips]").wait_for()
+
+
+def fill_form(pg, title: str, budget: str, key: str) -> None:
+    pg.fill("input[name=title]", title)
+    pg.select_option("select[name=sector]", "water")
+    pg.fill("input[name=budget_usd]", budget)
+    pg.fill("input[name=start_on]", "2024-07-01")
+    pg.fill("input[name=end_on]", "2024-11-30")
+    pg.fill("input[name=implementing_partner]", "Women's cooperative")
+    pg.select_option("select[name=funded_by]", "civilian")
+    pg.fill("input[name=key]", key)
+
+
+def test_plot_save_and_see_on_map(live_app, page, editor_key):
+    other = existing_qip(live_app)
+    lon, lat = other["geometry"]["coordinates"]
+    page.goto(f"{live_app.url}/qips/plot")
+    assert page.external_requests == []
+    place(page, lon + 0.01, lat)  # ~1 km from an existing QIP
+
+    warning = page.locator("#pm-qip-warning")
+    assert warning.is_visible()
+    assert other["properties"]["title"] in warning.inner_text()
+    assert page.locator("#pm-nearby-counts li[data-nearby=incidents]").inner_text().split()[0].isdigit()
+    page.locator("#pm-nearby-communities li").first.wait_for()
+
+    fill_form(page, "Borehole at the browser-test market", "60000", editor_key)
+    page.click("#pm-qip-form button[type=submit]")
+    budget_error = page.locator('[data-error="budget_usd"]')
+    budget_error.wait_for(state="visible")
+    assert "50" in budget_error.inner_text()
+    assert page.locator('.pm-field[data-field="budget_usd"]').get_attribute("class").count("pm-invalid") == 1
+    assert page.locator('[data-error="title"]').inner_text() == ""
+    page.screenshot(path=str(ARTIFACTS / "qip_budget_422.png"))
+    assert httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 10000}).json()["numberMatched"] == \
+        httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 1}).json()["numberMatched"]
+
+    page.fill("input[name=budget_usd]", "28000")
+    page.click("#pm-qip-form button[type=submit]")
+    saved = page.locator("#pm-saved")
+    saved.wait_for(state="visible")
+    assert "Saved QIP #" in saved.inner_text()
+    assert budget_error.inner_text() == ""
+    page.screenshot(path=str(ARTIFACTS / "qip_saved.png"))
+
+    saved.locator("a").click()
+    page.wait_for_url("**/map?**")
+    wait_ready(page)
+    marker = page.locator('.pm-glyph[title="Borehole at the browser-test market"]')
+    assert marker.count() == 1
+    marker.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content .pm-popup")
+    popup.wait_for()
+    page.wait_for_timeout(300)  # let the popup fade in before the screenshot
+    assert "28,000" in popup.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "qip_on_map.png"))
+
+
+def test_save_needs_an_editor_key(live_app, page):
+    page.goto(f"{live_app.url}/qips/plot")
+    place(page, 20.0, 6.0)
+    fill_form(page, "No key project", "1000", "pm_not_a_key")
+    page.click("#pm-qip-form button[type=submit]")
+    key_error = page.locator('[data-error="key"]')
+    key_error.wait_for(state="visible")
+    assert "key" in key_error.inner_text().lower()
+
+
+def test_private_server_asks_for_key_once(live_app, page, viewer_key):
+    live_app.app.state.settings.public_read = False
+    try:
+        page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+        box = page.locator("#pm-keybox")
+        box.wait_for()
+        box.locator("input[name=key]").fill(viewer_key)
+        box.locator("button").click()
+        wait_ready(page)
+        assert page.evaluate("peacemap.layers.incidents.returned") > 0
+        assert page.evaluate("sessionStorage.getItem('peacemap.apiKey')") == viewer_key
+        page.goto(f"{live_app.url}/qips/plot")
+        place(page, 20.0, 6.0)
+        assert page.locator("#pm-keybox").count() == 0
+    finally:
+        live_app.app.state.settings.public_read = True
