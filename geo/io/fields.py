@@ -71,13 +71,14 @@ def text(b: Batch, s: pd.Series | None, field: str, *, max_len: int | None = Non
             b.reject(np.ones(len(b), bool), field, f"{field} is missing")
         return np.full(len(b), None, dtype=object)
     empty = blank(s)
-    out = s.astype(str).str.strip().to_numpy(dtype=object)
+    stripped = s.astype(str).str.strip()
+    out = stripped.to_numpy(dtype=object)
     out[empty] = None
     if required:
         b.reject(empty, field, f"{field} is missing")
     if max_len is not None:
-        lengths = np.fromiter((len(v) if v is not None else 0 for v in out), int, len(out))
-        b.reject(lengths > max_len, field, f"{field} is longer than {max_len} characters")
+        b.reject(~empty & (stripped.str.len().to_numpy() > max_len), field,
+                 f"{field} is longer than {max_len} characters")
     return out
 
 

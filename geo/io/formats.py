@@ -94,7 +94,7 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
         read = lambda o: vector_batches(o.path, layer=o.layer, progress=o.progress)  # noqa: E731
     else:
         read = lambda o: csv_batches(o.path, encoding=o.encoding, progress=o.progress, rename=rename)  # noqa: E731
-    return Format(fmt, resource, read, mapper, "feature" if vector else "line"), opts
+    return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
 
 
 def import_file(target: Session | Connection, resource: str, path: str | Path, *, fmt: str | None = None,

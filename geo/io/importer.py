@@ -10,10 +10,12 @@ its counts (new vs updated) are exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
@@ -82,6 +84,7 @@ class Format:
     read: Reader
     map: Mapper
     row_label: str = "line"
+    uses_connection: bool = False  # the mapper queries the database (so loads cannot overlap it)
 
 
 def _connection(target: Session | Connection) -> Connection:
@@ -90,27 +93,28 @@ def _connection(target: Session | Connection) -> Connection:
 
 def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False,
         who: str | None = None) -> ImportReport:
-    conn = _connection(target)
     model = RESOURCES[fmt.resource]
     report = ImportReport(resource=fmt.resource, format=fmt.name, file=opts.path.name, row_label=fmt.row_label,
                           dry_run=dry_run)
     seen: dict[tuple[str, str], int] = {}
-    opts.conn = conn
-    savepoint = conn.begin_nested()
+    savepoint = target.begin_nested()  # a Session's or a Connection's savepoint: both roll back alike
+    conn = opts.conn = _connection(target)  # (a Session emits its SAVEPOINT here)
     try:
-        for batch in fmt.read(opts):
-            report.read += len(batch)
-            fmt.map(batch, opts)
-            if not batch.geoms_checked:
-                batch.geoms = conform(batch, batch.geoms, GEOMETRY_KIND[fmt.resource], report.repairs)
-            _reject_duplicates(batch, seen, report.row_label)
-            report.rejects.extend(batch.rejects)
-            report.skipped += batch.skipped
-            if batch.ok.any():
-                columns, rows = _rows(batch)
-                result = bulk_upsert(conn, model, columns, rows)
-                report.inserted += result.inserted
-                report.updated += result.updated
+        # Map batch n+1 while the database loads batch n (the wait releases the GIL).
+        with ThreadPoolExecutor(max_workers=1) as loader:
+            pending: Future | None = None
+            for batch in fmt.read(opts):
+                if pending is not None and fmt.uses_connection:
+                    _count(report, pending.result())
+                    pending = None
+                _check(batch, fmt, opts, report, seen)
+                if batch.ok.any():
+                    columns, rows = _rows(batch)
+                    if pending is not None:
+                        _count(report, pending.result())
+                    pending = loader.submit(bulk_upsert, conn, model, columns, rows)
+            if pending is not None:
+                _count(report, pending.result())
         if dry_run:
             savepoint.rollback()
         else:
@@ -123,22 +127,43 @@ def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bo
         if savepoint.is_active:
             savepoint.rollback()
         raise
+    finally:
+        opts.conn = None
     report.rejects.sort(key=lambda r: r.row)
     return report
 
 
+def _check(batch: Batch, fmt: Format, opts: Options, report: ImportReport, seen: dict) -> None:
+    report.read += len(batch)
+    fmt.map(batch, opts)
+    if not batch.geoms_checked:
+        batch.geoms = conform(batch, batch.geoms, GEOMETRY_KIND[fmt.resource], report.repairs)
+    _reject_duplicates(batch, seen, report.row_label)
+    ids = batch.values.get("source_id")
+    first = int(batch.rows[0]) if len(batch) else 0
+    report.rejects.extend(replace(r, source_id=ids[r.row - first]) if ids is not None else r
+                          for r in batch.rejects)
+    report.skipped += batch.skipped
+
+
+def _count(report: ImportReport, result) -> None:
+    report.inserted += result.inserted
+    report.updated += result.updated
+
+
 def _reject_duplicates(b: Batch, seen: dict[tuple[str, str], int], label: str) -> None:
-    sources, ids = b.values["source"], b.values["source_id"]
+    """A (source, source_id) pair may appear once per file; later rows are rejected."""
+    keys = list(zip(b.values["source"], b.values["source_id"]))
+    ok = np.flatnonzero(b.ok)
+    repeated = np.fromiter((keys[i] in seen for i in ok), bool, len(ok))
+    within = pd.Series([keys[i] for i in ok], dtype=object).duplicated().to_numpy()
     dup = np.zeros(len(b), bool)
-    first: dict[int, int] = {}
-    for i in np.flatnonzero(b.ok):
-        key = (sources[i], ids[i])
-        if key in seen:
-            dup[i] = True
-            first[i] = seen[key]
-        else:
-            seen[key] = int(b.rows[i])
-    b.reject(dup, "source_id", lambda i: f"duplicate id {ids[i]!r}: already at {label} {first[i]}; "
+    dup[ok[repeated | within]] = True
+    fresh = ok[~(repeated | within)]
+    seen.update(zip((keys[i] for i in fresh), b.rows[fresh].tolist()))
+    for i in np.flatnonzero(dup):  # a later duplicate within this batch points at its first row
+        seen.setdefault(keys[i], int(b.rows[i]))
+    b.reject(dup, "source_id", lambda i: f"duplicate id {keys[i][1]!r}: already at {label} {seen[keys[i]]}; "
              "the later row is not imported")
 
 

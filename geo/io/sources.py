@@ -73,7 +73,7 @@ def csv_header(path: Path, encoding: str = "utf-8") -> tuple[list[str], str]:
     return [n.strip() for n in names], delimiter
 
 
-def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int = CSV_CHUNK,
+def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int | None = None,
                 progress: Progress | None = None, rename: Callable[[str], str] | None = None) -> Iterator[Batch]:
     names, delimiter = csv_header(path, encoding)
     if rename:
@@ -82,7 +82,8 @@ def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int = CSV_CH
         handle = io.BufferedReader(_Counting(raw, progress), 1 << 20)
         try:
             reader = pd.read_csv(handle, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                                 encoding=_encoding(encoding), chunksize=chunk_rows, header=0, names=names,
+                                 encoding=_encoding(encoding), chunksize=chunk_rows or CSV_CHUNK, header=0,
+                                 names=names,
                                  skipinitialspace=True)
             for chunk in reader:
                 start = int(chunk.index[0]) + 2 if len(chunk) else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 
 from geo.io.fields import Batch, dates, identifier, number, text
 from geo.io.importer import Options, point_geoms, put_source, require_columns
@@ -22,13 +23,13 @@ SUB_EVENT = np.array([None, "state-based", "non-state", "one-sided"], dtype=obje
 # GED has no actor-type column; communal identity groups are named after the
 # identity ("Christians (CAR)", "Peuhl militia (Zemio)", "Dinka", "Lendu"…).
 COMMUNAL = re.compile(
-    r"\b(christians?|muslims?|fulani|fulbe|peuhl|peul|dinka|nuer|murle|anyuak|toposa|mundari|lendu|hema|"
+    r"\b(?:christians?|muslims?|fulani|fulbe|peuhl|peul|dinka|nuer|murle|anyuak|toposa|mundari|lendu|hema|"
     r"bambara|dogon|bozo|tuareg|daoussak|misseriya|rizeigat|habbaniya|salamat|maaliya|gula|runga|kara|"
     r"banyamulenge|bafuliro|twa|luba|communal|ethnic|tribal|clan)\b", re.IGNORECASE)
 
 
 def is_communal(names: np.ndarray) -> np.ndarray:
-    return np.fromiter((bool(n and COMMUNAL.search(n)) for n in names), bool, len(names))
+    return pd.Series(names, dtype=object).str.contains(COMMUNAL, na=False).to_numpy(dtype=bool)
 
 
 def map_batch(b: Batch, opts: Options) -> None:

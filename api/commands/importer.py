@@ -1,0 +1,97 @@
+"""``peacemap import KIND FILE``: load a file into one resource, with a
+progress bar, a counts summary and the rejected rows (``--rejects`` writes
+them all as CSV). The whole file is one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geo.db import database_url, make_engine, schema_at_head
+from geo.errors import DatabaseUnavailable, InvalidInput
+from geo.io.formats import FORMAT_NAMES, MAPPERS, prepare
+from geo.io.importer import run
+from geo.models import RESOURCES
+
+# Besides resource names, a format that fills one resource may name the KIND.
+KINDS = {**{r: (r, None) for r in RESOURCES},
+         **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
+SHOWN_REJECTS = 20
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"{option} {item!r}: expected FIELD=VALUE", field=option.lstrip("-"))
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _length(fmt, opts) -> int | None:
+    if fmt.row_label == "line":
+        return opts.path.stat().st_size
+    from geo.io.sources import vector_fields
+
+    count = vector_fields(opts.path, opts.layer)[1] if fmt.name != "gpx" else -1
+    return count if count > 0 else None
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(sorted(KINDS)), metavar="KIND")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), help="override the detected format")
+@click.option("--dry-run", is_flag=True, help="check and count everything, then roll back")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="write every rejected row to this CSV")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="take FIELD from COLUMN (repeatable)")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="give FIELD one value for every row, e.g. --set component=police (repeatable)")
+@click.option("--layer", help="layer of a multi-layer file (GeoPackage)")
+@click.option("--encoding", default="utf-8", show_default=True, help="text encoding of a CSV")
+def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path | None, maps: tuple[str, ...],
+            sets: tuple[str, ...], layer: str | None, encoding: str) -> None:
+    """Import FILE into KIND (a resource such as incidents, or a format such as ucdp, acled, gpx).
+
+    Re-importing updates rows by source and id instead of duplicating them.
+    Formats are detected: UCDP GED and ACLED CSV/GeoJSON, Who's On First and
+    GeoNames gazetteers, boundary layers, GPX tracks, KoboToolbox CSV, and any
+    GeoJSON / GeoPackage / zipped Shapefile with columns named like the fields.
+    """
+    resource, kind_fmt = KINDS[kind]
+    url = database_url()
+    engine = make_engine(url)
+    if not schema_at_head(engine):
+        raise DatabaseUnavailable("the database schema is not up to date: run `peacemap db migrate` first")
+    format_, opts = prepare(resource, file, fmt=fmt or kind_fmt, mapping=_pairs(maps, "--map"),
+                            constants=_pairs(sets, "--set"), encoding=encoding, layer=layer)
+    length = _length(format_, opts)
+    with click.progressbar(length=length, label=f"importing {file.name}", file=click.get_text_stream("stderr"),
+                           show_pos=format_.row_label != "line") if length else _NoBar() as bar:
+        opts.progress = bar.update
+        with engine.begin() as conn:
+            report = run(conn, format_, opts, dry_run=dry_run, who="cli")
+    engine.dispose()
+    click.echo(report.summary())
+    for r in report.rejects[:SHOWN_REJECTS]:
+        click.echo(f"  {report.row_label} {r.row}: {r.field}: {r.reason}", err=True)
+    if report.rejected > SHOWN_REJECTS:
+        click.echo(f"  … and {report.rejected - SHOWN_REJECTS} more" +
+                   ("" if rejects else " (use --rejects FILE to get them all)"), err=True)
+    for r in report.repairs[:SHOWN_REJECTS]:
+        click.echo(f"  {report.row_label} {r.row}: {r.reason}", err=True)
+    if rejects:
+        report.write_rejects(rejects)
+        click.echo(f"rejected rows written to {rejects}", err=True)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass

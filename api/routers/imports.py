@@ -1,0 +1,107 @@
+"""POST /api/v1/{resource}/import — upload a file (multipart, field ``file``)
+and import it like ``peacemap import``: editor key, size cap
+(``PEACEMAP_MAX_UPLOAD_MB`` → 413), the counts and rejects report as JSON.
+
+Routes are spelled out per resource so they never meet the resource
+routers' ``/{fid}`` paths. The body is parsed only after the key and the
+declared size pass, and the upload is counted again as it is saved.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.deps import Editor, SessionDep
+from geo.errors import InvalidInput
+from geo.io.formats import FORMAT_NAMES, import_file
+from geo.models import RESOURCES
+
+router = APIRouter(tags=["imports"])
+COPY_BLOCK = 1 << 20
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV"}},
+}}}}}
+
+
+def _pairs(values: list[str], name: str) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"{name} {item!r}: expected field=value", field=name)
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _too_large(cap: int) -> HTTPException:
+    return HTTPException(413, f"the upload is larger than the {cap / 1e6:g} MB limit (PEACEMAP_MAX_UPLOAD_MB)")
+
+
+async def _save(request: Request, folder: Path, cap: int) -> Path:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise _too_large(cap)
+    form = await request.form(max_files=1, max_fields=20)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput("send the file as multipart/form-data in a field named 'file'", field="file")
+    name = re.sub(r"[^\w.-]+", "_", Path(upload.filename or "upload").name).lstrip(".") or "upload"
+    path = folder / name
+    size = 0
+    with open(path, "wb") as out:
+        while block := await upload.read(COPY_BLOCK):
+            size += len(block)
+            if size > cap:
+                raise _too_large(cap)
+            out.write(block)
+    await upload.close()
+    return path
+
+
+def _endpoint(resource: str):
+    async def upload(
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        principal: Editor,
+        format: Annotated[str | None, Query(description=f"one of {', '.join(FORMAT_NAMES)}; detected when absent")] = None,
+        dry_run: Annotated[bool, Query(description="check and count, then roll back")] = False,
+        map: Annotated[list[str], Query(description="field=column, repeatable")] = [],  # noqa: B006
+        set: Annotated[list[str], Query(description="field=value for every row, repeatable")] = [],  # noqa: B006
+        layer: Annotated[str | None, Query(description="layer of a multi-layer file")] = None,
+        encoding: Annotated[str, Query(max_length=40)] = "utf-8",
+    ) -> dict:
+        cap = int(request.app.state.settings.max_upload_mb * 1_000_000)
+        mapping, constants = _pairs(map, "map"), _pairs(set, "set")
+        with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
+            path = await _save(request, Path(tmp), cap)
+            report = await run_in_threadpool(
+                import_file, session, resource, path, fmt=format, mapping=mapping, constants=constants,
+                dry_run=dry_run, encoding=encoding, layer=layer, who=principal.name)
+        response.status_code = 201 if report.inserted and not dry_run else 200
+        return report.to_dict()
+
+    upload.__name__ = f"import_{resource.replace('-', '_')}"
+    return upload
+
+
+for _resource in RESOURCES:
+    router.add_api_route(
+        f"/api/v1/{_resource}/import", _endpoint(_resource), methods=["POST"], status_code=201,
+        summary=f"Import {_resource} from an uploaded file",
+        description="201 when rows were created, 200 for a dry run or when every row already existed. "
+                    "The report lists every rejected row (line or feature number, field, reason).",
+        responses={200: {"description": "nothing new created (dry run or updates only)"},
+                   413: {"description": "upload over the size cap"},
+                   422: {"description": "the file cannot be read (nothing was imported)"}},
+        openapi_extra=UPLOAD_BODY,
+    )
