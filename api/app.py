@@ -24,7 +24,9 @@ ROUTER_MODULES = [
     "api.routers.communities",
     "api.routers.sites",
     "api.routers.admin_areas",
+    "api.routers.ogc",
     "api.routers.pages",
+    "api.routers.imports",
 ]
 
 

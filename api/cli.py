@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "api.commands.serve",
     "api.commands.start",
     "api.commands.demo",
+    "api.commands.importer",
 ]
 
 
