@@ -50,6 +50,15 @@ def parse_layers(value: str | None) -> tuple[str, ...]:
     return keys
 
 
+def base_map() -> folium.Map:
+    """An empty canvas-rendered map with a scale bar, loading Leaflet from ``/static``."""
+    m = folium.Map(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
+                   minZoom=2, maxZoom=18)
+    m.default_js = list(assets.LEAFLET_JS)
+    m.default_css = list(assets.LEAFLET_CSS)
+    return m
+
+
 def build_map(
     window: DateWindow,
     *,
@@ -65,10 +74,7 @@ def build_map(
     give orientation on a plain background. ``tiles`` adds one, off by default.
     """
     on = set(layers)
-    m = folium.Map(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
-                   minZoom=2, maxZoom=18)
-    m.default_js = list(assets.LEAFLET_JS)
-    m.default_css = list(assets.LEAFLET_CSS)
+    m = base_map()
     if bounds is not None:
         FitView(*bounds).add_to(m)
     if tiles:

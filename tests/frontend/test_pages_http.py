@@ -1,0 +1,61 @@
+"""The page routes over HTTP: status codes, error fields, no data without a key."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+# The API's client fixtures (public_read off / on), reused here.
+from tests.api.conftest import _key
+from tests.api.conftest import client as private  # noqa: F401
+from tests.api.conftest import public_client as public  # noqa: F401
+
+
+def test_map_page_is_html_with_local_assets_only(private):
+    r = private.get("/map", params={"start": "2024-01-01", "end": "2024-03-31", "layers": "incidents,qips"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '"start": "2024-01-01"' in r.text and '"end": "2024-03-31"' in r.text
+    assert not re.search(r"(src|href)=\"https?://", r.text)
+    for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
+        assert private.get(src).status_code == 200, src
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({"layers": "incidents,unicorns"}, 422, "layers"),
+        ({"bbox": "1,2,3"}, 422, "bbox"),
+        ({"start": "2024-05-01", "end": "2024-01-01"}, 422, "end"),
+        ({"end": "not-a-date"}, 422, "end"),
+        ({"admin_area": 987654321}, 404, "admin_area"),
+    ],
+)
+def test_map_page_rejects_bad_parameters(private, params, status, field):
+    r = private.get("/map", params=params)
+    assert r.status_code == status
+    assert r.json()["field"] == field
+
+
+def test_choropleth_needs_a_key_unless_public(private, public, session):
+    viewer = _key(session, "viewer")
+    assert private.get("/map/admin-areas").status_code == 401
+    assert private.get("/map/admin-areas", headers=viewer).json()["type"] == "FeatureCollection"
+    assert public.get("/map/admin-areas").status_code == 200
+    assert public.get("/map/admin-areas", params={"bbox": "9,9,1,1"}).json()["field"] == "bbox"
+
+
+def test_qip_page_has_every_field_and_no_data(private):
+    r = private.get("/qips/plot")
+    assert r.status_code == 200
+    for name in ("title", "sector", "budget_usd", "start_on", "end_on", "implementing_partner", "funded_by", "key"):
+        assert f'name="{name}"' in r.text
+    assert 'data-error="budget_usd"' in r.text
+    assert "/static/js/qip_plot.js" in r.text
+
+
+def test_static_files_stay_inside_the_static_folder(public):
+    assert public.get("/static/js/peacemap.js").status_code == 200
+    assert public.get("/static/../../pyproject.toml").status_code == 404
+    assert public.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
+    assert public.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")

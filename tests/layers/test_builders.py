@@ -1,0 +1,162 @@
+"""Each layer builder: the rendered page carries the layer (name, API source,
+window), its legend entries and its popup fields, and loads nothing from a CDN."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from datetime import date
+
+import folium
+import pytest
+
+from geo.errors import InvalidInput
+from layers.admin_areas import admin_areas_layer
+from layers.agreements import agreements_layer
+from layers.communities import communities_layer
+from layers.compose import DEFAULT_LAYERS, LAYER_BUILDERS, base_map, build_map, parse_layers, render_map
+from layers.controls import legend_html
+from layers.coverage import coverage_gaps_layer
+from layers.engagements import engagements_layer
+from layers.incidents import incident_heat_layer, incidents_layer
+from layers.patrols import patrols_layer
+from layers.qips import qips_layer
+from layers.sites import sites_layer
+from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
+
+WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
+
+
+def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
+    m = base_map()
+    group.add_to(m)
+    html = m.get_root().render()
+    call = re.search(r"peacemap\.remoteLayer\((\w+), (\w+), (\{.*\})\);", html)
+    assert call, "the layer is not wired to peacemap.remoteLayer"
+    assert call.group(1) == m.get_name() and call.group(2) == group.get_name()
+    return html, json.loads(call.group(3))
+
+
+@pytest.mark.parametrize(
+    ("builder", "name", "url", "legend", "popup"),
+    [
+        (incidents_layer, "Incidents", "/api/v1/incidents", "25+ deaths", "Fatalities"),
+        (agreements_layer, "Local agreements", "/api/v1/agreements", "in force", "Parties"),
+        (patrols_layer, "Patrol coverage", "/api/v1/patrols", "military", "Coverage radius (m)"),
+        (engagements_layer, "Engagements", "/api/v1/engagements", "joint protection team", "Constituencies"),
+        (qips_layer, "QIPs", "/api/v1/qips", "in progress", "Budget (USD)"),
+        (sites_layer, "Mission sites", "/api/v1/sites", "mission site", "Mission"),
+        (admin_areas_layer, "Admin areas", "/api/v1/admin-areas", "admin area", "P-code"),
+        (communities_layer, "Communities by engagement gap", "/api/v1/analysis/engagement-gaps", "gap score > 2", "Why"),
+        (coverage_gaps_layer, "Coverage gaps (30 days)", "/api/v1/analysis/coverage-gaps", "no patrol coverage", None),
+        (incident_heat_layer, "Incident heat map", "/api/v1/incidents", "density", None),
+    ],
+)
+def test_builder_renders_layer_legend_and_popup(builder, name, url, legend, popup):
+    group = builder(WINDOW)
+    html, options = rendered(group)
+    assert group.layer_name == name and options["name"] == name
+    assert options["url"] == url
+    legend_text = unescape(legend_html([group.spec]))
+    assert name in legend_text and legend in legend_text
+    if popup:
+        assert popup in [label for _, label, _ in options["popup"]]
+    assert not re.search(r"(src|href)=\"https?://", html), "a CDN link slipped in"
+
+
+def test_time_bound_layers_carry_the_window():
+    for builder in (incidents_layer, patrols_layer, engagements_layer):
+        _, options = rendered(builder(WINDOW))
+        assert options["params"] == {"start": "2024-04-01", "end": "2024-06-30"}
+    _, gaps = rendered(communities_layer(WINDOW))
+    assert gaps["params"]["as_of"] == "2024-06-30"
+
+
+def test_incidents_are_clustered_and_sized_by_fatalities():
+    html, options = rendered(incidents_layer(WINDOW, limit=1234))
+    assert options["cluster"] is True and options["limit"] == 1234 and options["viewport"] is True
+    assert options["radius"]["prop"] == "fatalities"
+    assert options["colour"]["breaks"][0] == [0, "#fdae61"]
+    assert "/static/vendor/markercluster/leaflet.markercluster.js" in html
+
+
+def test_heat_layer_loads_the_heat_plugin_locally():
+    html, options = rendered(incident_heat_layer(WINDOW))
+    assert options["heat"] is True
+    assert '<script src="/static/vendor/heat/leaflet-heat.js"></script>' in html
+
+
+def test_patrols_draw_coverage_buffers_faded_by_age():
+    _, options = rendered(patrols_layer(WINDOW))
+    assert options["kind"] == "line"
+    assert (options["bufferProp"], options["bufferDefault"]) == ("coverage_m", 5000.0)
+    assert (options["fadeProp"], options["fadeDays"], options["fadeEnd"]) == ("ended_at", 90, "2024-06-30")
+
+
+def test_qips_and_sites_use_glyph_icons():
+    _, qips = rendered(qips_layer(WINDOW))
+    assert qips["glyph"][0] == "sector" and qips["glyph"][1]["water"] == "W"
+    assert qips["colour"]["prop"] == "status"
+    _, sites = rendered(sites_layer(WINDOW))
+    assert sites["glyph"][1]["hq"] == "HQ" and sites["viewport"] is False
+
+
+def test_admin_choropleth_from_url_or_inline_data():
+    _, from_url = rendered(admin_areas_layer(WINDOW, choropleth_url="/map/admin-areas"))
+    assert from_url["url"] == "/map/admin-areas" and from_url["colour"]["prop"] == "under_engaged"
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]},
+         "properties": {"name": "</script><b>x", "under_engaged": 3}}]}
+    html, inline = rendered(admin_areas_layer(WINDOW, data=data))
+    assert inline["data"] == data and inline["url"] is None
+    assert "</script><b>" not in html  # inlined data cannot close the script element
+
+
+def test_communities_popup_shows_reasons_as_a_list():
+    _, options = rendered(communities_layer(WINDOW))
+    assert ["reasons", "Why", "list"] in options["popup"]
+    assert ["days_since_engagement", "Days since engagement", "number"] in options["popup"]
+    assert options["colour"]["prop"] == "gap_score"
+
+
+def test_build_map_composes_every_layer_with_controls_last():
+    html = render_map(build_map(WINDOW, bounds=(14.0, 2.0, 27.0, 11.0), layers=("incidents", "sites")))
+    assert html.count("peacemap.remoteLayer(") == len(LAYER_BUILDERS)
+    last_layer = html.rindex("peacemap.remoteLayer(")
+    assert html.index("L.control.layers(") > last_layer
+    assert html.index("peacemap.legend(") > last_layer
+    assert "L.control.scale()" in html
+    assert 'peacemap.windowControl(' in html and '"start": "2024-04-01"' in html
+    assert "fitBounds([[2.0, 14.0], [11.0, 27.0]], {animate: false})" in html
+    assert not re.findall(r"https?://(?!www\.w3\.org)", html)
+    assert "tile" not in html.lower().replace("title", "")
+    # Only the chosen layers start on the map.
+    shown = re.findall(r"(feature_group_\w+)\.addTo\(map_\w+\)", html)
+    assert len(shown) == 2
+
+
+def test_build_map_can_offer_a_tile_layer_off_by_default():
+    html = render_map(build_map(WINDOW, tiles="/tiles/{z}/{x}/{y}.png", tiles_attribution="local tiles"))
+    assert "/tiles/{z}/{x}/{y}.png" in html
+
+
+def test_parse_layers():
+    assert parse_layers(None) == DEFAULT_LAYERS
+    assert parse_layers("qips, incidents") == ("qips", "incidents")
+    with pytest.raises(InvalidInput) as err:
+        parse_layers("incidents,unicorns")
+    assert err.value.field == "layers" and "unicorns" in err.value.message
+
+
+def test_specs_validate_their_inputs():
+    with pytest.raises(InvalidInput) as err:
+        DateWindow(date(2024, 2, 1), date(2024, 1, 1))
+    assert err.value.field == "end"
+    with pytest.raises(InvalidInput):
+        LayerSpec(key="x", name="X", colour=Fixed("#000", "x"), popup=[], url="/a", data={"type": "FeatureCollection"})
+    with pytest.raises(InvalidInput):
+        LayerSpec(key="x", name="X", colour=Fixed("#000", "x"), popup=[], data={"type": "Feature"})
+    with pytest.raises(InvalidInput):
+        Graduated("v", ((5, "#000", "a"), (1, "#111", "b")))
+    assert Field("a", "A").fmt == "text"
