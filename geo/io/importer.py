@@ -167,10 +167,17 @@ def _reject_duplicates(b: Batch, seen: dict[tuple[str, str], int], label: str) -
              "the later row is not imported")
 
 
+def _take(values, keep: np.ndarray) -> list:
+    """The kept rows of one column; lists may hold lists (array columns), so no numpy round trip."""
+    if isinstance(values, np.ndarray):
+        return values[keep].tolist()
+    return [values[i] for i in keep.tolist()]
+
+
 def _rows(b: Batch) -> tuple[list[str], Iterator[tuple]]:
     keep = np.flatnonzero(b.ok)
     columns = list(b.values)
-    cols = [np.asarray(b.values[c], dtype=object)[keep] for c in columns]
+    cols = [_take(b.values[c], keep) for c in columns]
     geoms = geometry_to_ewkb_hex(np.asarray(b.geoms, dtype=object)[keep])
     return [*columns, "geom"], zip(*cols, geoms)
 

