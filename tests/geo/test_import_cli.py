@@ -1,0 +1,60 @@
+"""``peacemap import`` as a user runs it: a real process against its own
+database in the test cluster (so the suite's shared database stays clean)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from geo.config import PROJECT_ROOT
+from geo.db import make_engine, migrate
+from geo.models import Incident
+from tests.geo.import_helpers import FIXTURES
+
+PEACEMAP = Path(sys.executable).with_name("peacemap")
+
+
+@pytest.fixture(scope="module")
+def cli_db(cluster):
+    url = cluster.create_database("peacemap_test_import_cli")
+    migrate(url)
+    yield url
+    cluster.drop_database("peacemap_test_import_cli")
+
+
+def _run(url, *args):
+    env = {**os.environ, "PEACEMAP_DATABASE_URL": url}
+    return subprocess.run([str(PEACEMAP), "import", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_ucdp_car_counts_add_up_to_1848_and_deaths_are_kept(cli_db):
+    done = _run(cli_db, "incidents", "../shared/data/events/ged231_CAR_482.geojson")
+    assert done.returncode == 0, done.stderr
+    m = re.search(r"read (\d+), imported (\d+) .* rejected (\d+)", done.stdout)
+    assert m and int(m[1]) == 1848 and int(m[2]) + int(m[3]) == 1848
+    engine = make_engine(cli_db)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Incident)) == int(m[2])
+        assert conn.scalar(select(func.sum(Incident.fatalities))) == 14948  # every GED row kept: sum of best
+    engine.dispose()
+
+
+def test_rejects_file_dry_run_and_unreadable_file(cli_db, tmp_path):
+    rejects = tmp_path / "rejects.csv"
+    done = _run(cli_db, "ucdp", str(FIXTURES / "ucdp_malformed.csv"), "--dry-run", "--rejects", str(rejects))
+    assert done.returncode == 0, done.stderr
+    assert "would import 2" in done.stdout and "line 3: date_start" in done.stderr
+    with open(rejects, encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 9
+    failed = _run(cli_db, "incidents", str(FIXTURES / "empty.csv"))
+    assert failed.returncode == 2 and "empty" in failed.stderr and "Traceback" not in failed.stderr
+    bad = _run(cli_db, "incidents", str(FIXTURES / "ucdp_malformed.csv"), "--map", "oops")
+    assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr
