@@ -1,19 +1,25 @@
-"""Per-admin-area figures for the choropleth, computed in PostGIS.
+"""Per-admin-area figures for the choropleth.
 
 Admin areas are few (tens to hundreds) but their boundaries are detailed, so
-they are simplified in the database and inlined into the page, with the
-count of under-engaged communities and their summed pressure taken from the
-materialised ``community_status`` (DESIGN §5) through ``admin_area_id``.
+they are simplified in PostGIS. The figures (communities, under-engaged
+communities, summed violence pressure) come from the engagement-gap analysis
+run now as of the window end (``geo.analysis``), so the choropleth always
+agrees with the communities layer; communities count towards the area their
+``admin_area_id`` names.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
-from sqlalchemy import Float, Integer, cast, func, select
+import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.models import AdminArea, Community, CommunityStatus
+from geo.analysis.load import gaps_from_db
+from geo.analysis.params import GapParams
+from geo.models import AdminArea, Community
 
 SIMPLIFY_DEG = 0.01  # ~1 km: invisible at mission-wide zoom, a fraction of the bytes
 
@@ -27,49 +33,51 @@ def default_level(session: Session) -> int | None:
     return linked if linked is not None else session.execute(select(func.max(AdminArea.level))).scalar()
 
 
-def admin_choropleth(session: Session, *, level: int | None = None,
+def area_figures(session: Session, as_of: date | None = None) -> pd.DataFrame:
+    """Index admin_area_id → communities, under_engaged, pressure."""
+    links = pd.DataFrame(
+        session.execute(select(Community.id, Community.admin_area_id).where(Community.admin_area_id.is_not(None))).all(),
+        columns=["community_id", "admin_area_id"],
+    )
+    gaps = gaps_from_db(session, GapParams(as_of=as_of)).table[["community_id", "under_engaged", "pressure"]]
+    joined = links.merge(gaps, on="community_id", how="left")
+    joined["under_engaged"] = joined["under_engaged"].fillna(False).astype(bool)
+    joined["pressure"] = joined["pressure"].fillna(0.0).astype(float)
+    return joined.groupby("admin_area_id").agg(
+        communities=("community_id", "size"), under_engaged=("under_engaged", "sum"), pressure=("pressure", "sum")
+    )
+
+
+def admin_choropleth(session: Session, *, level: int | None = None, as_of: date | None = None,
                      bbox: tuple[float, float, float, float] | None = None,
                      tolerance: float = SIMPLIFY_DEG) -> dict:
-    """A FeatureCollection of simplified admin areas with ``communities``,
-    ``under_engaged`` and ``pressure`` properties."""
+    """A FeatureCollection of simplified admin areas of ``level`` with
+    ``communities``, ``under_engaged`` and ``pressure`` properties."""
     level = default_level(session) if level is None else level
-    stats = (
-        select(
-            Community.admin_area_id.label("area_id"),
-            func.count(Community.id).label("communities"),
-            func.count(CommunityStatus.community_id).filter(CommunityStatus.under_engaged).label("under_engaged"),
-            func.coalesce(func.sum(CommunityStatus.pressure), 0.0).label("pressure"),
-        )
-        .outerjoin(CommunityStatus, CommunityStatus.community_id == Community.id)
-        .where(Community.admin_area_id.is_not(None))
-        .group_by(Community.admin_area_id)
-        .subquery()
-    )
     query = (
         select(
             AdminArea.id, AdminArea.name, AdminArea.level, AdminArea.pcode, AdminArea.country,
             func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(AdminArea.geom, tolerance), 5).label("geometry"),
-            cast(func.coalesce(stats.c.communities, 0), Integer).label("communities"),
-            cast(func.coalesce(stats.c.under_engaged, 0), Integer).label("under_engaged"),
-            cast(func.coalesce(stats.c.pressure, 0.0), Float).label("pressure"),
         )
-        .outerjoin(stats, stats.c.area_id == AdminArea.id)
         .where(AdminArea.level == level)
         .order_by(AdminArea.id)
     )
     if bbox is not None:
         query = query.where(AdminArea.geom.intersects(func.ST_MakeEnvelope(*bbox, 4326)))
-    features = [
-        {
+    rows = session.execute(query).all()
+    figures = area_figures(session, as_of) if rows else pd.DataFrame()
+    features = []
+    for row in rows:
+        fig = figures.loc[row.id] if row.id in figures.index else None
+        features.append({
             "type": "Feature",
             "id": row.id,
             "geometry": json.loads(row.geometry),
             "properties": {
                 "name": row.name, "level": row.level, "pcode": row.pcode, "country": row.country,
-                "communities": row.communities, "under_engaged": row.under_engaged,
-                "pressure": round(row.pressure, 3),
+                "communities": int(fig["communities"]) if fig is not None else 0,
+                "under_engaged": int(fig["under_engaged"]) if fig is not None else 0,
+                "pressure": round(float(fig["pressure"]), 3) if fig is not None else 0.0,
             },
-        }
-        for row in session.execute(query)
-    ]
+        })
     return {"type": "FeatureCollection", "features": features}

@@ -7,8 +7,8 @@ a layer is on, ``peacemap.js`` requests the JSON API for the current view
 (``bbox`` of the map, ``limit``, the date window), draws points on one shared
 canvas (``prefer_canvas``), clusters incidents with markercluster, and says
 "n of N shown" in the legend when the limit cut the view. Moving the map
-reloads what is visible. Small server-computed layers (the admin-area
-choropleth, already simplified) are inlined instead.
+reloads what is visible. The admin-area choropleth comes simplified from
+``/map/admin-areas``; a spec may also carry small data inline.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from urllib.parse import urlencode
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -70,8 +71,9 @@ def map_page(
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
     window = _default_window(session, start, end)
+    choropleth = {"as_of": window.end.isoformat(), **({"level": level} if level is not None else {})}
     m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers),
-                  admin_choropleth_url=CHOROPLETH_URL + (f"?level={level}" if level is not None else ""))
+                  admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
     return HTMLResponse(render_map(m, "peacemap — map"))
 
 
@@ -80,9 +82,10 @@ def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
+    as_of: Annotated[date | None, Query(description="analysis date (default: today)")] = None,
     bbox: str | None = None,
 ):
-    return admin_choropleth(session, level=level, bbox=parse_bbox(bbox))
+    return admin_choropleth(session, level=level, as_of=as_of, bbox=parse_bbox(bbox))
 
 
 @router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo.models import AdminArea, Community, CommunityStatus
+from geo.models import AdminArea, Community, Engagement, Incident, Site
 from layers.admin_stats import admin_choropleth, default_level
 
 
@@ -24,31 +24,44 @@ def _area(session, name: str, x0: float, level: int = 2) -> AdminArea:
     return area
 
 
-def _community(session, area: AdminArea | None, x: float, under: bool | None, pressure: float = 0.0) -> None:
+def _community(session, area: AdminArea | None, x: float) -> Community:
     c = Community(name=f"c{x}", geom=from_shape(Point(x, 0.5), 4326), admin_area_id=area.id if area else None)
     session.add(c)
     session.flush()
-    if under is not None:
-        session.add(CommunityStatus(community_id=c.id, computed_at=datetime.now(timezone.utc), params={},
-                                    under_engaged=under, pressure=pressure))
-        session.flush()
+    return c
+
+
+def _point(x: float, y: float = 0.5):
+    return from_shape(Point(x, y), 4326)
 
 
 def test_counts_under_engaged_communities_per_area(session):
+    """Under-engaged = violence within 10 km and no engagement for 60+ days (DESIGN §5.4)."""
     west, east = _area(session, "west", 100.0), _area(session, "east", 101.0)
     _area(session, "province", 100.0, level=1)
-    _community(session, west, 100.2, True, 2.5)
-    _community(session, west, 100.4, True, 1.0)
-    _community(session, west, 100.6, False, 0.5)
-    _community(session, west, 100.8, None)  # never analysed
-    _community(session, east, 101.5, False, 0.0)
+    _community(session, west, 100.20)
+    _community(session, west, 100.25)
+    _community(session, west, 100.90)  # > 10 km from any incident
+    engaged = _community(session, east, 101.50)
+    session.add_all([
+        Site(name="base", kind="team_site", geom=_point(100.5, 0.9)),
+        Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=2, geom=_point(100.22)),
+        Incident(occurred_on=date(2024, 6, 25), event_type="battle", fatalities=0, geom=_point(101.51)),
+        Engagement(occurred_at=datetime(2024, 6, 1, tzinfo=timezone.utc), kind="townhall",
+                   community_id=engaged.id, geom=_point(101.50)),
+    ])
+    session.flush()
     assert default_level(session) == 2
 
-    fc = admin_choropleth(session, level=2, bbox=(99.5, -1.0, 102.5, 2.0))
+    fc = admin_choropleth(session, level=2, as_of=date(2024, 6, 30), bbox=(99.5, -1.0, 102.5, 2.0))
     props = {f["properties"]["name"]: f["properties"] for f in fc["features"]}
     assert set(props) == {"west", "east"}
-    assert (props["west"]["communities"], props["west"]["under_engaged"], props["west"]["pressure"]) == (4, 2, 4.0)
-    assert (props["east"]["communities"], props["east"]["under_engaged"], props["east"]["pressure"]) == (1, 0, 0.0)
+    assert (props["west"]["communities"], props["west"]["under_engaged"]) == (3, 2)
+    assert props["west"]["pressure"] > 0
+    assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, 0)
+    # Before the incidents happened there is no pressure, so nobody is under-engaged.
+    before = admin_choropleth(session, level=2, as_of=date(2024, 6, 1), bbox=(99.5, -1.0, 102.5, 2.0))
+    assert {f["properties"]["under_engaged"] for f in before["features"]} == {0}
 
 
 def test_boundaries_are_simplified_and_bbox_filtered(session):
