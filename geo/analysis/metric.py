@@ -111,7 +111,7 @@ def pairs_within(a: Points, b: Points, r_m: float) -> tuple[np.ndarray, np.ndarr
     return i[keep], j[keep]
 
 
-def nearest(a: Points, b: Points, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def nearest(a: Points, b: Points, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """For each point of ``a``: index of the geodesically nearest point of ``b`` and the distance.
 
     The ``k`` planar-nearest candidates are re-measured geodesically.
