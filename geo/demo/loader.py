@@ -3,7 +3,7 @@ foreign keys resolved from ``source_id`` to database ids on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 import geopandas as gpd
@@ -34,14 +34,17 @@ def _column_values(series: pd.Series, is_date: bool) -> list:
     return values.tolist()
 
 
-def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model) -> list[list]:
-    cols = []
-    for c in columns:
-        if c == "geom":
-            cols.append(geometry_to_ewkb_hex(frame.geometry.values))
-        else:
-            cols.append(_column_values(frame[c], isinstance(model.__table__.c[c].type, Date)))
-    return cols
+def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model, chunk: int = 100_000) -> Iterator[tuple]:
+    """Row tuples, converted a chunk at a time to keep memory flat."""
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        cols = []
+        for c in columns:
+            if c == "geom":
+                cols.append(geometry_to_ewkb_hex(part.geometry.values))
+            else:
+                cols.append(_column_values(part[c], isinstance(model.__table__.c[c].type, Date)))
+        yield from zip(*cols)
 
 
 def _ids_by_source_id(conn: Connection, model, frame: gpd.GeoDataFrame) -> dict[str, int]:
@@ -63,8 +66,7 @@ def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
             ids = _ids_by_source_id(conn, MODELS[parent], scenario.frames()[parent])
             frame = frame.assign(**{fk: frame[ref_col].map(ids).astype("Int64")})
             columns.append(fk)
-        values = _rows(frame, columns, model)
-        result = bulk_upsert(conn, model, columns, zip(*values))
+        result = bulk_upsert(conn, model, columns, _rows(frame, columns, model))
         written[table] = result.total
     return written
 

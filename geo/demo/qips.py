@@ -44,9 +44,11 @@ def qips(rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites:
     status[:head] = [p[0] for p in pairs[:head]]
     sector[:head] = [p[1] for p in pairs[:head]]
 
-    duration = rng.integers(60, 181, n)
     lead = rng.integers(7, 61, n)
     ago = rng.integers(7, 151, n)
+    # Projects run 2-6 months; one in progress is planned to end after ``end``.
+    duration = rng.integers(60, 181, n)
+    duration = np.where(status == "in_progress", np.maximum(duration, ago + 7), duration)
     back = rng.integers(1, 541, n)
     end_d = np.datetime64(end, "D")
     start = np.select(

@@ -148,6 +148,9 @@ def test_patrols_engagements_and_qips_are_consistent(demo):
     assert (dated["end_on"] >= dated["start_on"]).all()
     done = q[q["status"] == "completed"]
     assert (done["end_on"] <= pd.Timestamp(END)).all()
+    running = q[q["status"] == "in_progress"]
+    assert (running["start_on"] <= pd.Timestamp(END)).all() and (running["end_on"] > pd.Timestamp(END)).all()
+    assert q.loc[q["status"] == "proposed", "start_on"].isna().all()
 
 
 def _count(conn, model, frame) -> int:
