@@ -56,9 +56,8 @@ MISSION_START = date(2014, 9, 15)
 
 
 def _multipolygon(geom) -> MultiPolygon:
-    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
-    parts = [p for g in polys for p in ([g] if g.geom_type == "Polygon" else g.geoms)]
-    return MultiPolygon(parts)
+    """The polygonal parts of a clipping result (which may be any type)."""
+    return MultiPolygon([p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"])
 
 
 def village_names(rng: np.random.Generator, n: int) -> list[str]:

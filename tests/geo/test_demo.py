@@ -81,6 +81,10 @@ def test_every_geometry_is_valid_in_range_and_of_its_tables_type(demo):
         assert set(frame.geom_type) <= GEOM_TYPES[name], name
         assert frame.within(MISSION_AREA.buffer(STRAY_DEG)).all(), name  # border patrols may stray a little
     assert demo.communities.within(MISSION_AREA).all()
+    areas = demo.admin_areas
+    level1 = areas[areas["level"] == 1]
+    assert (level1["parent_pcode"] == areas.loc[areas["level"] == 0, "pcode"].item()).all()
+    assert level1.union_all().symmetric_difference(MISSION_AREA).area < 1e-9  # the cells tile the area
     vertices = shapely.get_num_coordinates(demo.patrols.geometry.values)
     assert vertices.min() >= 5 and vertices.max() <= 30
     assert (demo.agreements.geom_type == "MultiPolygon").sum() >= 3
