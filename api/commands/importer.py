@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from geo.db import database_url, make_engine, schema_at_head
-from geo.errors import DatabaseUnavailable, InvalidInput
-from geo.io.formats import FORMAT_NAMES, MAPPERS, prepare
+from geo.errors import DatabaseUnavailable
+from geo.io.formats import FORMAT_NAMES, MAPPERS, parse_pairs, prepare
 from geo.io.importer import run
 from geo.models import RESOURCES
 
@@ -18,16 +18,6 @@ from geo.models import RESOURCES
 KINDS = {**{r: (r, None) for r in RESOURCES},
          **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
 SHOWN_REJECTS = 20
-
-
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    out = {}
-    for item in values:
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInput(f"{option} {item!r}: expected FIELD=VALUE", field=option.lstrip("-"))
-        out[key.strip()] = val.strip()
-    return out
 
 
 def _length(fmt, opts) -> int | None:
@@ -64,8 +54,8 @@ def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path
     engine = make_engine(url)
     if not schema_at_head(engine):
         raise DatabaseUnavailable("the database schema is not up to date: run `peacemap db migrate` first")
-    format_, opts = prepare(resource, file, fmt=fmt or kind_fmt, mapping=_pairs(maps, "--map"),
-                            constants=_pairs(sets, "--set"), encoding=encoding, layer=layer)
+    format_, opts = prepare(resource, file, fmt=fmt or kind_fmt, mapping=parse_pairs(maps, "--map"),
+                            constants=parse_pairs(sets, "--set"), encoding=encoding, layer=layer)
     length = _length(format_, opts)
     with click.progressbar(length=length, label=f"importing {file.name}", file=click.get_text_stream("stderr"),
                            show_pos=format_.row_label != "line") if length else _NoBar() as bar:

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Editor, SessionDep
 from geo.errors import InvalidInput
-from geo.io.formats import FORMAT_NAMES, import_file
+from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
 from geo.models import RESOURCES
 
 router = APIRouter(tags=["imports"])
@@ -30,16 +30,6 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV"}},
 }}}}}
-
-
-def _pairs(values: list[str], name: str) -> dict[str, str]:
-    out = {}
-    for item in values:
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInput(f"{name} {item!r}: expected field=value", field=name)
-        out[key.strip()] = val.strip()
-    return out
 
 
 def _too_large(cap: int) -> HTTPException:
@@ -81,7 +71,7 @@ def _endpoint(resource: str):
         encoding: Annotated[str, Query(max_length=40)] = "utf-8",
     ) -> dict:
         cap = int(request.app.state.settings.max_upload_mb * 1_000_000)
-        mapping, constants = _pairs(map, "map"), _pairs(set, "set")
+        mapping, constants = parse_pairs(map, "map"), parse_pairs(set, "set")
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
             path = await _save(request, Path(tmp), cap)
             report = await run_in_threadpool(

@@ -9,6 +9,7 @@ importer. ``fmt`` overrides the guess.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,17 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "generic": (None, generic.map_batch, None),
 }
 FORMAT_NAMES = tuple(MAPPERS)
+
+
+def parse_pairs(items, option: str) -> dict[str, str]:
+    """``["field=value", …]`` (the --map/--set options and their query twins) → dict."""
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"{option} {item!r}: expected FIELD=VALUE", field=option.lstrip("-"))
+        out[key.strip()] = val.strip()
+    return out
 
 
 def _pick_layer(path: Path, resource: str, layer: str | None) -> str | None:
@@ -73,6 +85,10 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", field="file")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InvalidInput(f"unknown text encoding {encoding!r}", field="encoding") from None
     if fmt is not None and fmt not in MAPPERS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMAT_NAMES)}", field="format")
     vector = is_vector(path)

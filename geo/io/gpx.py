@@ -13,11 +13,10 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo import vocab
-from geo.errors import InvalidInput
 from geo.io.boundaries import constant_number
 from geo.io.fields import Batch, choice, iso_times, number, text
 from geo.io.importer import Options, constant, put_source
-from geo.io.sources import vector_batches
+from geo.io.sources import unreadable, vector_batches
 
 
 def _track_times(opts: Options) -> tuple[pd.Series, pd.Series]:
@@ -32,7 +31,7 @@ def _track_times(opts: Options) -> tuple[pd.Series, pd.Series]:
                 firsts.append(grouped.min())
                 lasts.append(grouped.max())
     except (DataSourceError, DataLayerError) as exc:
-        raise InvalidInput(f"cannot read {opts.path.name} as GPX: {exc}", field="file") from None
+        raise unreadable(opts.path, exc) from None
     if not firsts:
         return pd.Series(dtype="datetime64[ms]"), pd.Series(dtype="datetime64[ms]")
     return (pd.concat(firsts).groupby(level=0).min(), pd.concat(lasts).groupby(level=0).max())

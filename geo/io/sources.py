@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
+from pyarrow import ArrowException
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS, Transformer
@@ -94,11 +95,16 @@ def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int | None =
             raise InvalidInput(f"cannot parse {path.name} as CSV: {str(exc).strip()}", field="file") from None
 
 
+def unreadable(path: Path, exc: Exception) -> InvalidInput:
+    message = str(exc).replace(f"'{path}'", path.name).replace(str(path), path.name)
+    return InvalidInput(f"cannot read {path.name} as a vector file: {message}", field="file")
+
+
 def vector_layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InvalidInput(f"cannot read {path.name} as a vector file: {exc}", field="file") from None
+        raise unreadable(path, exc) from None
 
 
 def vector_fields(path: Path, layer: str | None = None) -> tuple[list[str], int]:
@@ -106,7 +112,7 @@ def vector_fields(path: Path, layer: str | None = None) -> tuple[list[str], int]
     try:
         info = pyogrio.read_info(path, layer=layer)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InvalidInput(f"cannot read {path.name} as a vector file: {exc}", field="file") from None
+        raise unreadable(path, exc) from None
     return [str(f) for f in info["fields"]], int(info["features"])
 
 
@@ -129,8 +135,8 @@ def vector_batches(path: Path, *, layer: str | None = None, chunk_rows: int = VE
                 seen += len(frame)
                 if progress:
                     progress(len(frame))
-    except (DataSourceError, DataLayerError) as exc:
-        raise InvalidInput(f"cannot read {path.name} as a vector file: {exc}", field="file") from None
+    except (DataSourceError, DataLayerError, ArrowException) as exc:
+        raise unreadable(path, exc) from None
 
 
 def _to_wgs84(crs: str | None):

@@ -7,7 +7,7 @@ import csv
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import Point, Polygon
 from sqlalchemy import func, select
 
 from geo.errors import InvalidInput
