@@ -27,6 +27,7 @@ ROUTER_MODULES = [
     "api.routers.ogc",
     "api.routers.pages",
     "api.routers.imports",
+    "api.routers.analysis",
 ]
 
 

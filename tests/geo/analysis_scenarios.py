@@ -70,3 +70,45 @@ class Scenario:
             if rows:
                 frames[table] = pd.DataFrame(rows)
         return GapInputs.from_frames(**frames)
+
+
+def store(session, s: Scenario) -> dict[str, dict[int, int]]:
+    """Write the scenario through the ORM; returns scenario id → database id per table."""
+    from geoalchemy2.shape import from_shape
+
+    from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
+
+    def point(r):
+        return from_shape(shapely.Point(r["lon"], r["lat"]), srid=4326)
+
+    def day(v):
+        return None if pd.isna(v) else pd.Timestamp(v).date()
+
+    ids: dict[str, dict[int, int]] = {k: {} for k in s.rows}
+
+    def add(table, r, obj):
+        session.add(obj)
+        session.flush()
+        ids[table][r["id"]] = obj.id
+
+    for r in s.rows["communities"]:
+        pop = None if pd.isna(r["population"]) else int(r["population"])
+        add("communities", r, Community(name=r["name"], population=pop, geom=point(r)))
+    for r in s.rows["sites"]:
+        add("sites", r, Site(name="site", kind="team_site", active_from=day(r["active_from"]),
+                             active_to=day(r["active_to"]), geom=point(r)))
+    for r in s.rows["incidents"]:
+        add("incidents", r, Incident(occurred_on=day(r["occurred_on"]), event_type="battle", fatalities=r["fatalities"],
+                                     geo_precision=r["geo_precision"], geom=point(r)))
+    for r in s.rows["patrols"]:
+        cov = None if pd.isna(r["coverage_m"]) else r["coverage_m"]
+        add("patrols", r, Patrol(started_at=r["ended_at"] - pd.Timedelta(hours=2), ended_at=r["ended_at"],
+                                 patrol_type="foot", component="military", coverage_m=cov,
+                                 geom=from_shape(r["geometry"], srid=4326)))
+    for r in s.rows["engagements"]:
+        linked = None if pd.isna(r["community_id"]) else ids["communities"][int(r["community_id"])]
+        add("engagements", r, Engagement(occurred_at=r["occurred_at"], kind="townhall", community_id=linked, geom=point(r)))
+    for r in s.rows["qips"]:
+        add("qips", r, Qip(title="qip", sector="water", status=r["status"], start_on=day(r["start_on"]),
+                           end_on=day(r["end_on"]), geom=point(r)))
+    return ids

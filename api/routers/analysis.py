@@ -1,0 +1,57 @@
+"""/api/v1/analysis — engagement gaps and coverage gaps (DESIGN §5, §6).
+
+Results are computed per request from the committed data, so they are never
+stale; the response says when and from how many rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.deps import SessionDep, Viewer
+from api.resource_router import MAX_LIMIT, page_links, parse_bbox
+from geo.analysis import GapParams, gaps_from_db
+from geo.analysis.export import feature_collection, select_rows
+from geo.analysis.metric import MAX_RADIUS_M
+
+router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
+
+Radius = Annotated[float, Query(gt=0, le=MAX_RADIUS_M)]
+Days = Annotated[int, Query(ge=1, le=3650)]
+
+
+def gap_params(
+    as_of: Annotated[date | None, Query(description="analysis day (UTC); nothing after it counts; default today")] = None,
+    patrol_radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, description="default patrol coverage (a patrol's coverage_m overrides it)")] = 5000.0,
+    engagement_radius_m: Radius = 2000.0,
+    qip_radius_m: Radius = 5000.0,
+    incident_radius_m: Radius = 10_000.0,
+    window_days: Days = 90,
+    half_life_days: Annotated[float, Query(gt=0, le=3650)] = 30.0,
+    include_region_precision: Annotated[bool, Query(description="count geo_precision 3 incidents in pressure")] = False,
+    cap_days: Days = 180,
+    min_days: Annotated[int, Query(ge=0, le=3650)] = 60,
+) -> GapParams:
+    return GapParams(**locals())
+
+
+@router.get("/engagement-gaps", summary="Communities ranked by engagement gap (DESIGN §5.4)")
+def engagement_gaps(
+    request: Request,
+    session: SessionDep,
+    _: Viewer,
+    params: Annotated[GapParams, Depends(gap_params)],
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")] = None,
+    admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
+    under_engaged_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    result = gaps_from_db(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
+    rows = select_rows(result, under_engaged_only=under_engaged_only)
+    page = rows.iloc[offset: offset + limit]
+    body = feature_collection(result, page, len(rows))
+    body["links"] = page_links(request, offset, limit, len(page), len(rows))
+    return body

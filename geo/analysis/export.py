@@ -1,0 +1,73 @@
+"""Plain, JSON-ready views of a :class:`GapResult` shared by the API, the CLI
+and the exports: one properties dict per community, GeoJSON features, CSV."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+
+from geo.analysis.gaps import RESULT_COLUMNS, GapResult
+
+PROPERTY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c not in ("lon", "lat"))
+
+
+def _plain(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def select_rows(result: GapResult, *, under_engaged_only: bool = False) -> pd.DataFrame:
+    t = result.table
+    return t[t["under_engaged"]] if under_engaged_only else t
+
+
+def records(rows: pd.DataFrame) -> list[dict]:
+    out = []
+    for r in rows.itertuples(index=False):
+        d = r._asdict()
+        out.append({k: (list(d[k]) if k == "reasons" else _plain(d[k])) for k in RESULT_COLUMNS})
+    return out
+
+
+def features(rows: pd.DataFrame) -> list[dict]:
+    return [
+        {
+            "type": "Feature",
+            "id": rec["community_id"],
+            "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+            "properties": {k: rec[k] for k in PROPERTY_COLUMNS},
+        }
+        for rec in records(rows)
+    ]
+
+
+def metadata(result: GapResult) -> dict:
+    """What the result reflects: parameters, when, and how many rows counted."""
+    return {
+        "parameters": result.params.to_dict(),
+        "computed_at": result.computed_at.isoformat(),
+        "data": {"source": "committed database state at computed_at", **result.considered},
+    }
+
+
+def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> dict:
+    return {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(rows),
+            "features": features(rows), **metadata(result)}
+
+
+def to_csv(rows: pd.DataFrame) -> str:
+    t = rows.copy()
+    t["reasons"] = t["reasons"].map("; ".join)
+    buf = io.StringIO()
+    t.to_csv(buf, index=False)
+    return buf.getvalue()

@@ -1,0 +1,91 @@
+"""GET /api/v1/analysis/engagement-gaps: ranked FeatureCollection with the
+parameters echoed, auth, filters, paging and 422s naming the parameter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.geo.analysis_scenarios import AS_OF, Scenario, at, store, ts
+
+OCEAN = (-25.0, -15.0)
+BOX = "-26.5,-16.5,-23.5,-13.5"
+URL = "/api/v1/analysis/engagement-gaps"
+
+
+@pytest.fixture
+def data(session):
+    s = Scenario()
+    for k in range(5):
+        s.community(at(OCEAN, 0, 30_000 * k), population=10 ** k, name=f"c{k}")
+        s.incident(at(OCEAN, 0, 30_000 * k), AS_OF - timedelta(days=k), fatalities=k)
+    s.site(at(OCEAN, 180, 25_000))
+    s.patrol([at(OCEAN, 90, 1000), at(OCEAN, 90, 9000)], ts(AS_OF - timedelta(days=100)))
+    ids = store(session, s)
+    session.commit()
+    return ids
+
+
+def test_ranked_feature_collection_with_parameters_and_provenance(client, viewer, data):
+    r = client.get(URL, params={"bbox": BOX, "as_of": AS_OF.isoformat()}, headers=viewer)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["type"] == "FeatureCollection" and body["numberMatched"] == 5 and body["numberReturned"] == 5
+    ranks = [f["properties"]["rank"] for f in body["features"]]
+    assert ranks == [1, 2, 3, 4, 5]
+    scores = [f["properties"]["gap_score"] for f in body["features"]]
+    assert scores == sorted(scores, reverse=True)
+    top = body["features"][0]
+    assert top["geometry"]["type"] == "Point"
+    assert top["properties"]["name"] == "c4" and top["properties"]["under_engaged"] is True
+    assert top["properties"]["reasons"][1] == "1 incident, 4 deaths within 10 km in 90 days"
+    first = next(f for f in body["features"] if f["properties"]["name"] == "c0")["properties"]
+    assert (first["last_engagement_kind"], first["days_since_engagement"]) == ("patrol", 100)
+    assert body["parameters"]["as_of"] == AS_OF.isoformat() and body["parameters"]["patrol_radius_m"] == 5000
+    assert body["computed_at"] and body["data"]["communities"] >= 5
+
+
+def test_parameters_change_the_answer_and_paging(client, viewer, data):
+    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "patrol_radius_m": 500, "under_engaged_only": "true",
+         "limit": 2, "offset": 1}
+    body = client.get(URL, params=q, headers=viewer).json()
+    assert body["numberMatched"] == 5 and body["numberReturned"] == 2
+    assert [f["properties"]["rank"] for f in body["features"]] == [2, 3]
+    assert body["parameters"]["patrol_radius_m"] == 500
+    assert any(link["rel"] == "next" for link in body["links"])
+    names = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params={**q, "limit": 10, "offset": 0}, headers=viewer).json()["features"]}
+    assert names["c0"]["days_since_engagement"] is None
+
+
+def test_a_new_patrol_posted_through_the_api_is_reflected_at_once(client, viewer, editor, data):
+    q = {"bbox": BOX, "as_of": AS_OF.isoformat()}
+    before = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]}
+    assert before["c2"]["days_since_engagement"] is None
+    ended = ts(AS_OF - timedelta(days=2))
+    patrol = {"type": "Feature",
+              "geometry": {"type": "MultiLineString", "coordinates": [[at(OCEAN, 0, 59_000), at(OCEAN, 0, 61_000)]]},
+              "properties": {"started_at": (ended - timedelta(hours=3)).isoformat(), "ended_at": ended.isoformat(),
+                             "patrol_type": "vehicle", "component": "military"}}
+    assert client.post("/api/v1/patrols", json=patrol, headers=editor).status_code == 201
+    after = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]}
+    assert after["c2"]["days_since_engagement"] == 2 and after["c2"]["last_engagement_kind"] == "patrol"
+
+
+def test_needs_a_viewer_key(client, data):
+    assert client.get(URL, params={"bbox": BOX}).status_code == 401
+
+
+@pytest.mark.parametrize("name,value", [
+    ("patrol_radius_m", "0"), ("incident_radius_m", "1e9"), ("window_days", "0"), ("as_of", "yesterday"),
+    ("limit", "0"), ("offset", "-1"), ("bbox", "1,2,3"), ("bbox", "10,0,5,1"), ("half_life_days", "nan"),
+])
+def test_bad_parameters_are_422_naming_the_parameter(client, viewer, name, value):
+    r = client.get(URL, params={name: value}, headers=viewer)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == name
+
+
+def test_unknown_admin_area_is_404(client, viewer):
+    r = client.get(URL, params={"admin_area": 10**12}, headers=viewer)
+    assert r.status_code == 404 and r.json()["field"] == "admin_area"
