@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "api.commands.start",
     "api.commands.demo",
     "api.commands.importer",
+    "api.commands.gaps",
 ]
 
 

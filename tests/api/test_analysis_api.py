@@ -89,3 +89,67 @@ def test_bad_parameters_are_422_naming_the_parameter(client, viewer, name, value
 def test_unknown_admin_area_is_404(client, viewer):
     r = client.get(URL, params={"admin_area": 10**12}, headers=viewer)
     assert r.status_code == 404 and r.json()["field"] == "admin_area"
+
+
+@pytest.fixture(scope="module")
+def cli_db(cluster):
+    """A database of its own: the command line reads only committed data."""
+    from sqlalchemy.orm import Session
+
+    from geo.db import make_engine, migrate
+
+    url = cluster.create_database("peacemap_gaps_cli")
+    migrate(url)
+    engine = make_engine(url)
+    s = Scenario()
+    s.community(OCEAN, population=1000, name="Alpha")
+    s.community(at(OCEAN, 0, 50_000), name="Bravo")
+    s.incident(at(OCEAN, 0, 2000), AS_OF - timedelta(days=1), fatalities=3)
+    s.engagement(at(OCEAN, 0, 50_000), ts(AS_OF - timedelta(days=4)), community_id=2)
+    s.site(at(OCEAN, 90, 12_000))
+    with Session(engine) as session:
+        store(session, s)
+        session.commit()
+    engine.dispose()
+    yield url
+    cluster.drop_database("peacemap_gaps_cli")
+
+
+def _cli(monkeypatch, url, *args):
+    from click.testing import CliRunner
+
+    from api.cli import main
+    from geo.config import get_database_settings
+
+    monkeypatch.setenv("PEACEMAP_DATABASE_URL", url)
+    get_database_settings.cache_clear()
+    try:
+        return CliRunner().invoke(main, ["gaps", "--as-of", AS_OF.isoformat(), *args])
+    finally:
+        monkeypatch.delenv("PEACEMAP_DATABASE_URL")
+        get_database_settings.cache_clear()
+
+
+def test_cli_prints_a_readable_ranked_table(monkeypatch, cli_db):
+    r = _cli(monkeypatch, cli_db)
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == f"Engagement gaps as of {AS_OF.isoformat()} (window 90 days)"
+    first = next(line for line in lines if line.strip().startswith("1 "))
+    assert "Alpha" in first and "never" in first and "yes" in first
+    assert "1 incident, 3 deaths within 10 km in 90 days" in r.output
+    assert "12 km from the nearest mission site" in r.output
+
+
+def test_cli_geojson_and_csv(monkeypatch, cli_db):
+    import csv
+    import io
+    import json
+
+    body = json.loads(_cli(monkeypatch, cli_db, "--format", "geojson", "--limit", "1").output)
+    assert body["numberMatched"] == 2 and body["numberReturned"] == 1
+    assert body["features"][0]["properties"]["name"] == "Alpha"
+    rows = list(csv.DictReader(io.StringIO(_cli(monkeypatch, cli_db, "--format", "csv", "--under-engaged-only").output)))
+    assert [r["name"] for r in rows] == ["Alpha"] and rows[0]["rank"] == "1"
+    r = _cli(monkeypatch, cli_db, "--window-days", "0")
+    assert r.exit_code == 2 and "window_days" in r.output
