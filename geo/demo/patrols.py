@@ -23,6 +23,8 @@ SITE_WEIGHT = {"hq": 3.0, "field_office": 3.0, "cob": 2.0, "tob": 1.0, "team_sit
 CONTINGENTS = ("BANBATT", "PAKBATT", "RWABATT", "ZAMBATT", "EGYBATT", "MORBATT", "NEPBATT", "PERU ENG", "BDESH ENG", "CMR FPU", "RWA FPU", "SEN FPU")
 COMPANIES = ("A Coy", "B Coy", "C Coy", "QRF")
 MIN_VERTICES, MAX_VERTICES = 5, 30
+ROUTES_PER_SITE_AND_TYPE = 6
+ROUTE_USE = np.array([0.35, 0.25, 0.15, 0.12, 0.08, 0.05])
 STRAY_DEG = 0.25  # how far (degrees) a track may leave the mission area
 
 
@@ -53,29 +55,50 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
     unit[component == "civilian"] = "Civil Affairs / CLA team"
 
     # A loop: centre at distance R from the site, vertices around it, first
-    # and last vertex on the site itself. Loops lean into the mission area,
-    # and one that still strays far abroad is shrunk until it does not.
-    radius = rng.uniform(LOOP_KM[ptype, 0], LOOP_KM[ptype, 1])
-    k = rng.integers(MIN_VERTICES, MAX_VERTICES + 1, n)
-    sx, sy = sites.geometry.x.to_numpy()[site], sites.geometry.y.to_numpy()[site]
-    inward = np.arctan2(MISSION_AREA.centroid.y - sy, MISSION_AREA.centroid.x - sx)
-    heading = inward + rng.uniform(-np.pi / 2, np.pi / 2, n)
-    spin = rng.choice([-1.0, 1.0], n)
+    # and last vertex on the site itself. Each site has a few habitual routes
+    # per patrol type (some used far more than others), so places off those
+    # routes go unvisited. Loops lean into the mission area.
+    route = ((site * len(PATROL_TYPES) + ptype) * ROUTES_PER_SITE_AND_TYPE
+             + rng.choice(ROUTES_PER_SITE_AND_TYPE, n, p=ROUTE_USE))
+    n_routes = len(sites) * len(PATROL_TYPES) * ROUTES_PER_SITE_AND_TYPE
+    route_type = np.arange(n_routes) // ROUTES_PER_SITE_AND_TYPE % len(PATROL_TYPES)
+    route_site = np.arange(n_routes) // (ROUTES_PER_SITE_AND_TYPE * len(PATROL_TYPES))
+    sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    inward = np.arctan2(MISSION_AREA.centroid.y - sy, MISSION_AREA.centroid.x - sx)[route_site]
+    route_heading = inward + rng.uniform(-np.pi / 2, np.pi / 2, n_routes)
+    route_radius = rng.uniform(LOOP_KM[route_type, 0], LOOP_KM[route_type, 1])
+    route_k = rng.integers(MIN_VERTICES, MAX_VERTICES + 1, n_routes)
+    route_spin = rng.choice([-1.0, 1.0], n_routes)
+    route_wobble = rng.uniform(0.75, 1.25, (n_routes, MAX_VERTICES))
+
+    radius = route_radius[route]
+    k = route_k[route]
+    heading = route_heading[route]
     line = np.repeat(np.arange(n), k)
     step = np.arange(len(line)) - np.repeat(np.cumsum(k) - k, k)
     frac = step / np.repeat(k - 1, k)
-    phi = np.repeat(heading + np.pi, k) + np.repeat(spin, k) * 2 * np.pi * frac
-    wobble = np.where((step == 0) | (frac == 1), 1.0, rng.uniform(0.75, 1.25, len(line)))
+    phi = np.repeat(heading + np.pi, k) + np.repeat(route_spin[route], k) * 2 * np.pi * frac
+    jitter = route_wobble[np.repeat(route, k), step] * rng.normal(1.0, 0.04, len(line))
+    wobble = np.where((step == 0) | (frac == 1), 1.0, jitter)
     unit_dx = np.cos(np.repeat(heading, k)) + wobble * np.cos(phi)
     unit_dy = np.sin(np.repeat(heading, k)) + wobble * np.sin(phi)
-    x0, y0 = np.repeat(sx, k), np.repeat(sy, k)
+    x0, y0 = np.repeat(sx[site], k), np.repeat(sy[site], k)
+
+    def build(which: np.ndarray) -> np.ndarray:
+        v = which[line]
+        r = radius[line[v]]
+        x, y = offset(x0[v], y0[v], r * unit_dx[v], r * unit_dy[v])
+        ids = np.searchsorted(np.flatnonzero(which), line[v])
+        return shapely.multilinestrings(shapely.linestrings(x, y, indices=ids), indices=np.arange(which.sum()))
+
+    # A track that strays abroad is shrunk until it does not.
     allowed = MISSION_AREA.buffer(STRAY_DEG)
     shapely.prepare(allowed)
-    for _ in range(8):
-        r = np.repeat(radius, k)
-        x, y = offset(x0, y0, r * unit_dx, r * unit_dy)
-        tracks = shapely.multilinestrings(shapely.linestrings(x, y, indices=line), indices=np.arange(n))
-        stray = ~shapely.within(tracks, allowed)
+    stray = np.ones(n, dtype=bool)
+    tracks = np.empty(n, dtype=object)
+    for _ in range(10):
+        tracks[stray] = build(stray)
+        stray[stray] = ~shapely.within(tracks[stray], allowed)
         if not stray.any():
             break
         radius[stray] *= 0.6
