@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Date, Engine, exists, func, select, text
 
 from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
 from geo.demo.generate import generate
-from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario
+from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario, check_scale
 from geo.models import Community
 
 # Any constant works: it only keeps two loaders from racing each other.
@@ -81,6 +81,7 @@ def load_demo(
     """Generate and load the demo in one transaction, unless the database
     already has communities (then nothing is loaded and ``None`` returned);
     ``force`` loads anyway (an upsert: the demo's own rows are updated)."""
+    check_scale(scale)
     with engine.begin() as conn:
         conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
         if not force and not database_is_empty(conn):

@@ -204,6 +204,8 @@ def test_load_demo_and_the_command_load_only_into_an_empty_database(empty_db):
     assert second.returncode == 0 and "database is not empty: nothing loaded" in second.stdout
 
     assert load_demo(eng, end=END) is None
+    bad = subprocess.run([PEACEMAP, "demo", "load", "--scale", "0"], capture_output=True, text=True, env=env, timeout=300)
+    assert bad.returncode == 2 and "scale must be > 0" in bad.stderr and "Traceback" not in bad.stderr
     community = MODELS["communities"]
     with eng.connect() as conn:
         before = conn.scalar(select(func.count()).select_from(community))
