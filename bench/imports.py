@@ -2,9 +2,10 @@
 incidents is imported into a fresh database with ``peacemap``'s importer
 (streamed pandas chunks → vectorised checks → COPY → upsert).
 
-Baseline measured in the same run: the server alone COPYing the same file
-into an unindexed, unchecked text table — the floor for any loader. Peak
-memory is the process's resident high-water mark during the import only.
+Baselines measured in the same run: the server alone COPYing the same file
+into an unindexed, unchecked text table (the floor for any loader), and the
+importer's own reading and checking without a database (the client's
+share). Peak memory is the resident high-water mark during the import only.
 
     .venv/bin/python bench/imports.py [--rows 1000000] [--reimport]
 """
@@ -22,7 +23,7 @@ from sqlalchemy import text
 
 from geo.cluster import LocalCluster
 from geo.db import make_engine, migrate
-from geo.io.formats import import_file
+from geo.io.formats import import_file, prepare
 
 BAD_EVERY = 1000  # one row in a thousand is broken on purpose (bad date or coordinates)
 COLUMNS = ["id", "year", "type_of_violence", "conflict_name", "side_a", "side_b", "where_prec",
@@ -83,6 +84,14 @@ def raw_copy_seconds(engine, csv_path: Path) -> float:
         return time.perf_counter() - t
 
 
+def check_only_seconds(csv_path: Path) -> float:
+    fmt, opts = prepare("incidents", csv_path)
+    t = time.perf_counter()
+    for batch in fmt.read(opts):
+        fmt.map(batch, opts)
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -100,6 +109,7 @@ def main() -> None:
         print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
         base = raw_copy_seconds(engine, csv_path)
         print(f"baseline: raw COPY into an unindexed text table: {base:.1f} s")
+        print(f"baseline: read and check only, no database: {check_only_seconds(csv_path):.1f} s")
         runs = ["import"] + (["re-import"] if args.reimport else [])
         for label in runs:
             _peak_reset()

@@ -42,7 +42,9 @@ def _length(fmt, opts) -> int | None:
 @click.option("--encoding", default="utf-8", show_default=True, help="text encoding of a CSV")
 def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path | None, maps: tuple[str, ...],
             sets: tuple[str, ...], layer: str | None, encoding: str) -> None:
-    """Import FILE into KIND (a resource such as incidents, or a format such as ucdp, acled, gpx).
+    """Import FILE into KIND: a resource (incidents, communities, admin-areas,
+    patrols, engagements, agreements, qips, sites) or a format that fills one
+    (ucdp, acled, gazetteer, boundaries, gpx, kobo).
 
     Re-importing updates rows by source and id instead of duplicating them.
     Formats are detected: UCDP GED and ACLED CSV/GeoJSON, Who's On First and

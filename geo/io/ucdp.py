@@ -29,7 +29,9 @@ COMMUNAL = re.compile(
 
 
 def is_communal(names: np.ndarray) -> np.ndarray:
-    return pd.Series(names, dtype=object).str.contains(COMMUNAL, na=False).to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(pd.Series(names, dtype=object))  # few actors, many events
+    hits = pd.Series(distinct, dtype=object).str.contains(COMMUNAL, na=False).to_numpy(dtype=bool)
+    return np.append(hits, False)[codes]  # code -1 (no name) → False
 
 
 def map_batch(b: Batch, opts: Options) -> None:
