@@ -35,6 +35,8 @@ _SYLLABLES = np.array(
     dtype=object,
 )
 # Sites at named towns, in priority order (kind per town).
+# Sites at named towns, in priority order (kind per town): the first twelve
+# (the demo's minimum) already hold every kind of site.
 SITE_PLAN = (
     ("Bangui", "hq"),
     ("Bambari", "field_office"),
@@ -43,13 +45,13 @@ SITE_PLAN = (
     ("Bossangoa", "field_office"),
     ("Bouar", "field_office"),
     ("Paoua", "field_office"),
-    ("Berbérati", "field_office"),
-    ("Ndélé", "field_office"),
-    ("Bangassou", "field_office"),
     ("Bangui", "unpol_post"),
     ("Batangafo", "cob"),
-    ("Bocaranga", "cob"),
-    ("Alindao", "cob"),
+    ("Bocaranga", "tob"),
+    ("Ndélé", "field_office"),
+    ("Alindao", "team_site"),
+    ("Berbérati", "field_office"),
+    ("Bangassou", "field_office"),
 )
 _MINOR_KINDS = ("tob", "team_site", "unpol_post", "cob", "tob", "team_site")
 MISSION_START = date(2014, 9, 15)

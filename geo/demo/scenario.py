@@ -28,7 +28,7 @@ MINIMUM_COUNTS = {
     "patrols": 4_000,
     "engagements": 2_000,
     "qips": 100,
-    "sites": 10,
+    "sites": 12,
 }
 # The demo: the minimum counts and "a few thousand" (4 000) incidents.
 DEMO_SCALE = 0.004

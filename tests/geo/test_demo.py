@@ -58,7 +58,7 @@ def test_counts_are_the_reference_at_scale_one_and_linear_above_the_minimums():
     small, double = counts_for(0.3), counts_for(0.6)
     assert all(double[t] == 2 * small[t] for t in REFERENCE_COUNTS)
     demo = counts_for(DEMO_SCALE)
-    assert demo["incidents"] == 4_000 and demo["communities"] == 2_000 and demo["sites"] >= 10
+    assert demo["incidents"] == 4_000 and demo["communities"] == 2_000 and 10 <= demo["sites"] <= 14
     scenario = generate(scale=0.06, seed=3, end=END)
     got = scenario.counts()
     assert {t: got[t] for t in REFERENCE_COUNTS} == counts_for(0.06)
@@ -111,6 +111,7 @@ def test_real_towns_are_present_with_their_geonames_coordinates(demo):
     assert list(hq["name"]) == ["Mission HQ Bangui"]
     assert hq.geometry.iloc[0].equals(bangui.geom)
     assert {"Field office Bria", "Field office Bambari", "Field office Kaga-Bandoro"} <= set(demo.sites["name"])
+    assert set(demo.sites["kind"]) == set(vocab.SITE_KINDS)
 
 
 def test_incidents_cluster_in_time_and_space_with_a_heavy_tail(demo):
