@@ -5,14 +5,16 @@ stale; the response says when and from how many rows."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
 from api.resource_router import MAX_LIMIT, page_links, parse_bbox
 from geo.analysis import GapParams, gaps_from_db
+from geo.analysis import coverage
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.metric import MAX_RADIUS_M
 
@@ -55,3 +57,28 @@ def engagement_gaps(
     body = feature_collection(result, page, len(rows))
     body["links"] = page_links(request, offset, limit, len(page), len(rows))
     return body
+
+
+@router.get("/coverage-gaps", summary="Area no recent patrol covered (DESIGN §5.5)",
+            responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}})
+def coverage_gaps(
+    session: SessionDep,
+    _: Viewer,
+    days: Annotated[int, Query(ge=1, le=3650, description="patrols that ended in the last N days count")] = 30,
+    as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
+    admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
+    bbox: Annotated[str | None, Query(description="boundary: minx,miny,maxx,maxy (EPSG:4326)")] = None,
+    patrol_radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, description="coverage radius of patrols without coverage_m")] = 5000.0,
+    format: Annotated[Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")] = "geojson",
+    cell_size_m: Annotated[float, Query(ge=10, le=100_000, description="raster cell size (geotiff)")] = 1000.0,
+):
+    inp = coverage.load_coverage(session, days=days, as_of=as_of, bbox=parse_bbox(bbox), admin_area=admin_area,
+                                 patrol_radius_m=patrol_radius_m)
+    if format == "geotiff":
+        grid, transform = coverage.days_raster(inp, cell_size_m)
+        tags = {"as_of": inp.as_of.isoformat(), "days": days, "cell_size_m": cell_size_m,
+                "value": f"days since last patrol coverage; {days} = none in the window"}
+        return Response(coverage.geotiff_bytes(grid, transform, tags), media_type="image/tiff",
+                        headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'})
+    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp))
+    return Response(json.dumps(body), media_type="application/geo+json")

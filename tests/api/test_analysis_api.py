@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, store, ts
+from tests.geo.analysis_scenarios import AS_OF, OCEAN, Scenario, at, store, ts
 
-OCEAN = (-25.0, -15.0)
 BOX = "-26.5,-16.5,-23.5,-13.5"
 URL = "/api/v1/analysis/engagement-gaps"
 
@@ -153,3 +153,45 @@ def test_cli_geojson_and_csv(monkeypatch, cli_db):
     assert [r["name"] for r in rows] == ["Alpha"] and rows[0]["rank"] == "1"
     r = _cli(monkeypatch, cli_db, "--window-days", "0")
     assert r.exit_code == 2 and "window_days" in r.output
+
+
+COVERAGE = "/api/v1/analysis/coverage-gaps"
+
+
+def test_coverage_gaps_as_polygons(client, viewer, data):
+    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "days": 30}
+    r = client.get(COVERAGE, params=q, headers=viewer)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    body = r.json()
+    props = body["features"][0]["properties"]
+    assert props["patrols_considered"] == 0 and props["uncovered_share"] == pytest.approx(1.0)
+    assert body["parameters"] == {"as_of": AS_OF.isoformat(), "days": 30, "patrol_radius_m": 5000.0}
+    wide = client.get(COVERAGE, params={**q, "days": 101}, headers=viewer).json()["features"][0]
+    assert wide["properties"]["patrols_considered"] == 1
+    assert wide["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert 0.99 < wide["properties"]["uncovered_share"] < 1.0
+
+
+def test_coverage_gaps_as_geotiff(client, viewer, data):
+    from rasterio.io import MemoryFile
+
+    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "days": 101, "format": "geotiff", "cell_size_m": 2000}
+    r = client.get(COVERAGE, params=q, headers=viewer)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/tiff"
+    with MemoryFile(r.content) as mem, mem.open() as ds:
+        band = ds.read(1)
+        assert ds.count == 1 and ds.nodata == -1
+        assert {100, 101} <= set(np.unique(band).tolist()) <= {-1, 100, 101}  # -1: cells past the bbox edge
+
+
+@pytest.mark.parametrize("params,field", [
+    ({}, "bbox"), ({"bbox": BOX, "format": "png"}, "format"), ({"bbox": BOX, "days": 0}, "days"),
+    ({"bbox": BOX, "format": "geotiff", "cell_size_m": 10}, "cell_size_m"), ({"bbox": "a,b,c,d"}, "bbox"),
+])
+def test_coverage_gaps_bad_parameters(client, viewer, params, field):
+    r = client.get(COVERAGE, params=params, headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == field
+
+
+def test_coverage_gaps_needs_a_key(client):
+    assert client.get(COVERAGE, params={"bbox": BOX}).status_code == 401

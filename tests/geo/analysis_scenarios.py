@@ -15,6 +15,8 @@ from geo.analysis import GapInputs
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2026, 6, 30)
 HOME = (22.0, 6.0)  # lon, lat (Central African Republic)
+OCEAN = (-25.0, -15.0)  # for database tests: nobody else's test data lives here
+OCEAN_BOX = (-26.5, -16.5, -23.5, -13.5)
 
 
 def at(origin, azimuth: float, metres: float) -> tuple[float, float]:

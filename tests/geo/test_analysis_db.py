@@ -13,10 +13,8 @@ from geoalchemy2.shape import from_shape
 from geo.analysis import GapParams, compute_gaps, gaps_from_db
 from geo.errors import InvalidInput, NotFound
 from geo.models import AdminArea
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, store, ts
+from tests.geo.analysis_scenarios import AS_OF, OCEAN, OCEAN_BOX as BOX, Scenario, at, store, ts
 
-OCEAN = (-25.0, -15.0)  # nobody else's test data lives here
-BOX = (-26.5, -16.5, -23.5, -13.5)
 P = GapParams(as_of=AS_OF)
 
 
