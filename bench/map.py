@@ -80,7 +80,7 @@ def open_map(browser, url: str) -> dict:
         dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
         first: peacemap.firstDrawAt, ready: peacemap.readyAt,
         layers: Object.fromEntries(Object.entries(peacemap.layers).filter(([k, s]) => s.group._map)
-            .map(([k, s]) => [k, {returned: s.returned, matched: s.matched, error: s.error}]))})""")
+            .map(([k, s]) => [k, {returned: s.returned, matched: s.matched, error: s.error, ms: s.ms}]))})""")
     context.close()
     return {**sizes, **timings, "wall": wall}
 
@@ -137,7 +137,8 @@ def main() -> None:
     print(f"\n/map default view, median of {args.runs} cold page loads (window {window[0]}..{window[1]})")
     for k, s in runs[-1]["layers"].items():
         matched = f"{s['matched']:,}" if s["matched"] is not None else "?"
-        print(f"  {k:<14} {s['returned']:>7,} of {matched:>9} drawn"
+        took = f" in {s['ms'] / 1000:.2f} s" if s.get("ms") else ""
+        print(f"  {k:<14} {s['returned']:>7,} of {matched:>9} drawn{took}"
               + (f"  ERROR {s['error']}" if s["error"] else ""))
     mb = lambda b: f"{b / 1e6:.2f} MB"  # noqa: E731
     print(f"  bytes: html {mb(med(runs, 'html'))}, json {mb(med(runs, 'json'))}, static {mb(med(runs, 'static'))}; "

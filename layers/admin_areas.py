@@ -1,5 +1,5 @@
-"""Admin areas: a choropleth of under-engaged communities per area, or plain
-outlines (from the API) when no figures are given."""
+"""Admin areas: a choropleth of violence pressure in the window per area
+(under-engaged counts in the popup), or plain outlines from the API."""
 
 from __future__ import annotations
 
@@ -10,21 +10,22 @@ from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
 
 API = "/api/v1/admin-areas"
 
-BY_UNDER_ENGAGED = Graduated(
-    "under_engaged",
+BY_PRESSURE = Graduated(
+    "pressure_share",
     (
-        (0, "#f7f7f7", "no under-engaged community"),
-        (2, "#fdd0a2", "1–2 under-engaged"),
-        (5, "#fd8d3c", "3–5 under-engaged"),
-        (None, "#d94801", "6+ under-engaged"),
+        (0, "#f7f7f7", "no violence in the window"),
+        (0.1, "#fdd0a2", "pressure < 10 % of the highest area"),
+        (0.33, "#fd8d3c", "10–33 % of the highest"),
+        (None, "#d94801", "33–100 % of the highest"),
     ),
 )
 POPUP = [
     Field("pcode", "P-code"),
     Field("level", "Level", "number"),
+    Field("incidents", "Incidents in window", "number"),
+    Field("pressure", "Violence pressure", "number"),
     Field("communities", "Communities", "number"),
     Field("under_engaged", "Under-engaged communities", "number"),
-    Field("pressure", "Violence pressure (sum)", "number"),
 ]
 
 
@@ -35,8 +36,8 @@ def admin_areas_layer(window: DateWindow, *, show: bool = True, api: str = API, 
     are fetched from the API as plain outlines."""
     if data is not None or choropleth_url is not None:
         return feature_group(LayerSpec(
-            key="admin-areas", name="Admin areas: under-engaged communities", data=data, url=choropleth_url,
-            viewport=False, kind="area", colour=BY_UNDER_ENGAGED, popup=POPUP, title="name", show=show,
+            key="admin-areas", name="Admin areas: violence pressure", data=data, url=choropleth_url,
+            viewport=False, kind="area", colour=BY_PRESSURE, popup=POPUP, title="name", show=show,
         ))
     return feature_group(LayerSpec(
         key="admin-areas", name="Admin areas", url=api, limit=limit, viewport=False, kind="area",

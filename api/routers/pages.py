@@ -71,21 +71,24 @@ def map_page(
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
     window = _default_window(session, start, end)
-    choropleth = {"as_of": window.end.isoformat(), **({"level": level} if level is not None else {})}
+    choropleth = {"start": window.start.isoformat(), "end": window.end.isoformat(),
+                  **({"level": level} if level is not None else {})}
     m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers),
                   admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
     return HTMLResponse(render_map(m, "peacemap — map"))
 
 
-@router.get(CHOROPLETH_URL, summary="Admin areas with under-engaged community counts (simplified, GeoJSON)")
+@router.get(CHOROPLETH_URL, summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
+    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
+    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
-    as_of: Annotated[date | None, Query(description="analysis date (default: today)")] = None,
     bbox: str | None = None,
 ):
-    return admin_choropleth(session, level=level, as_of=as_of, bbox=parse_bbox(bbox))
+    window = _default_window(session, start, end)
+    return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=parse_bbox(bbox))
 
 
 @router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")

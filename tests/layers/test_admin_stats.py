@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo.models import AdminArea, Community, Engagement, Incident, Site
+from geo.models import AdminArea, Community, CommunityStatus, Incident
 from layers.admin_stats import admin_choropleth, default_level
 
 
@@ -35,40 +36,44 @@ def _point(x: float, y: float = 0.5):
     return from_shape(Point(x, y), 4326)
 
 
-def test_counts_under_engaged_communities_per_area(session):
-    """Under-engaged = violence within 10 km and no engagement for 60+ days (DESIGN §5.4)."""
+def test_pressure_and_counts_per_area(session):
+    """DESIGN §5.2 kernel per area: (1 + deaths) · 2^(−age/30), precision 3 and out-of-window excluded."""
     west, east = _area(session, "west", 100.0), _area(session, "east", 101.0)
     _area(session, "province", 100.0, level=1)
     _community(session, west, 100.20)
-    _community(session, west, 100.25)
-    _community(session, west, 100.90)  # > 10 km from any incident
-    engaged = _community(session, east, 101.50)
+    analysed = _community(session, west, 100.25)
+    _community(session, east, 101.50)
     session.add_all([
-        Site(name="base", kind="team_site", geom=_point(100.5, 0.9)),
         Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=2, geom=_point(100.22)),
-        Incident(occurred_on=date(2024, 6, 25), event_type="battle", fatalities=0, geom=_point(101.51)),
-        Engagement(occurred_at=datetime(2024, 6, 1, tzinfo=timezone.utc), kind="townhall",
-                   community_id=engaged.id, geom=_point(101.50)),
+        Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=9, geo_precision=3, geom=_point(100.3)),
+        Incident(occurred_on=date(2024, 3, 1), event_type="battle", fatalities=9, geom=_point(100.3)),
+        Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(101.51)),
+        CommunityStatus(community_id=analysed.id, computed_at=datetime.now(timezone.utc), params={},
+                        under_engaged=True, pressure=1.0),
     ])
     session.flush()
     assert default_level(session) == 2
 
-    fc = admin_choropleth(session, level=2, as_of=date(2024, 6, 30), bbox=(99.5, -1.0, 102.5, 2.0))
+    fc = admin_choropleth(session, start=date(2024, 4, 1), end=date(2024, 6, 30), level=2,
+                          bbox=(99.5, -1.0, 102.5, 2.0))
     props = {f["properties"]["name"]: f["properties"] for f in fc["features"]}
     assert set(props) == {"west", "east"}
-    assert (props["west"]["communities"], props["west"]["under_engaged"]) == (3, 2)
-    assert props["west"]["pressure"] > 0
-    assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, 0)
-    # Before the incidents happened there is no pressure, so nobody is under-engaged.
-    before = admin_choropleth(session, level=2, as_of=date(2024, 6, 1), bbox=(99.5, -1.0, 102.5, 2.0))
-    assert {f["properties"]["under_engaged"] for f in before["features"]} == {0}
+    west_p, east_p = 3 * 2 ** (-10 / 30), 1 * 2 ** (-5 / 30)
+    assert props["west"]["incidents"] == 1 and props["west"]["pressure"] == pytest.approx(west_p, abs=1e-3)
+    assert props["east"]["incidents"] == 1 and props["east"]["pressure"] == pytest.approx(east_p, abs=1e-3)
+    assert props["west"]["pressure_share"] == 1.0
+    assert props["east"]["pressure_share"] == pytest.approx(east_p / west_p, abs=1e-3)
+    assert (props["west"]["communities"], props["west"]["under_engaged"]) == (2, 1)
+    assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, None)  # never analysed
 
 
 def test_boundaries_are_simplified_and_bbox_filtered(session):
     _area(session, "far", 120.0)
-    fc = admin_choropleth(session, level=2, bbox=(119.5, -1.0, 121.5, 2.0))
+    fc = admin_choropleth(session, start=date(2024, 1, 1), end=date(2024, 6, 30), level=2,
+                          bbox=(119.5, -1.0, 121.5, 2.0))
     assert [f["properties"]["name"] for f in fc["features"]] == ["far"]
     geometry = fc["features"][0]["geometry"]
     ring = geometry["coordinates"][0][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"][0]
     assert len(ring) < 20  # 400 zig-zags of 55 m vanish at the ~1 km tolerance
-    assert admin_choropleth(session, level=2, bbox=(140.0, -1.0, 141.0, 1.0))["features"] == []
+    assert admin_choropleth(session, start=date(2024, 1, 1), end=date(2024, 6, 30), level=2,
+                           bbox=(140.0, -1.0, 141.0, 1.0))["features"] == []

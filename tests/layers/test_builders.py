@@ -104,10 +104,10 @@ def test_qips_and_sites_use_glyph_icons():
 
 def test_admin_choropleth_from_url_or_inline_data():
     _, from_url = rendered(admin_areas_layer(WINDOW, choropleth_url="/map/admin-areas"))
-    assert from_url["url"] == "/map/admin-areas" and from_url["colour"]["prop"] == "under_engaged"
+    assert from_url["url"] == "/map/admin-areas" and from_url["colour"]["prop"] == "pressure_share"
     data = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]},
-         "properties": {"name": "</script><b>x", "under_engaged": 3}}]}
+         "properties": {"name": "</script><b>x", "pressure_share": 0.5}}]}
     html, inline = rendered(admin_areas_layer(WINDOW, data=data))
     assert inline["data"] == data and inline["url"] is None
     assert "</script><b>" not in html  # inlined data cannot close the script element

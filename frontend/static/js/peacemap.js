@@ -233,9 +233,10 @@
       if (controller) controller.abort();
       loadingView = query;
       var mine = (controller = new AbortController());
+      var t0 = performance.now();
       begin();
       pm.json(spec.url + (spec.url.indexOf("?") < 0 ? "?" : "&") + query, { signal: mine.signal })
-        .then(function (fc) { loadedView = query; loadingView = null; state.error = null; draw(fc); })
+        .then(function (fc) { loadedView = query; loadingView = null; state.error = null; draw(fc); state.ms = performance.now() - t0; })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
           loadingView = null;
