@@ -69,8 +69,8 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "acled"
     if resource == "communities" and not is_vector(path) and columns & {"wof_id", "geonameid"}:
         return "gazetteer"
-    if resource == "admin-areas" and is_vector(path):
-        return "boundaries"
+    if resource == "admin-areas" and is_vector(path) and not {"name", "level"} <= columns:
+        return "boundaries"  # a producer's layout; our own export (name, level…) reads back as is
     if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
         return "kobo"
     return "generic"
