@@ -45,7 +45,8 @@ def conform(b: Batch, geoms: np.ndarray, kind: str, repairs: list[Repair]) -> np
     types = np.full(len(geoms), -1)
     types[b.ok] = shapely.get_type_id(geoms[b.ok])
     allowed = kind.split("|")
-    for i in np.flatnonzero(b.ok):
+    simple = (types == shapely.GeometryType.POINT) if "POINT" in allowed else np.zeros(len(geoms), bool)
+    for i in np.flatnonzero(b.ok & ~simple):
         g, t = geoms[i], types[i]
         if "POINT" in allowed and t == shapely.GeometryType.POINT:
             continue
@@ -59,6 +60,8 @@ def conform(b: Batch, geoms: np.ndarray, kind: str, repairs: list[Repair]) -> np
             geoms[i] = _fix_line(b, i, g)
             continue
         _only(b, i, f"geometry is a {g.geom_type}, expected {' or '.join(allowed)}")
+    keep = np.flatnonzero(b.ok)
+    geoms[keep] = shapely.force_2d(geoms[keep])  # the columns are 2-D: GPS heights and measures go
     return geoms
 
 

@@ -28,7 +28,7 @@ def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session,
     base = {"occurred_on": "2024-02-01", "event_type": "cattle_raid", "fatalities": 2, "geo_precision": 1,
             "civilian_targeting": "yes", "actor1": "Armed herders", "source": "field-report"}
     rows = [
-        {**base, "source_id": "r1", "geometry": Point(17.45, 5.93)},
+        {**base, "source_id": "r1", "geometry": Point(17.45, 5.93, 410.0)},  # a GPS height is dropped
         {**base, "source_id": "r2", "event_type": "picnic", "geometry": Point(17.5, 5.9)},
         {**base, "source_id": "r3", "geo_precision": 7, "geometry": Point(17.5, 5.9)},
         {**base, "source_id": "r4", "occurred_on": "yesterday", "geometry": Point(17.5, 5.9)},
@@ -43,6 +43,7 @@ def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session,
         "event_type", "geo_precision", "occurred_on", "actor1", "civilian_targeting", "geometry"]
     raid = session.scalars(select(Incident).where(Incident.source == "field-report")).one()
     assert (raid.source_id, raid.event_type, raid.fatalities, raid.civilian_targeting) == ("r1", "cattle_raid", 2, True)
+    assert session.scalar(select(func.ST_AsText(Incident.geom)).where(Incident.id == raid.id)) == "POINT(17.45 5.93)"
 
 
 def test_projected_layer_is_reprojected_to_wgs84(session, tmp_path):
