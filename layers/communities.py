@@ -14,9 +14,9 @@ BY_GAP_SCORE = Graduated(
     "gap_score",
     (
         (0, "#1a9850", "no gap (score 0)"),
-        (0.5, "#fee08b", "gap score ≤ 0.5"),
-        (2, "#fc8d59", "gap score 0.5–2"),
-        (None, "#d73027", "gap score > 2"),
+        (0.25, "#fee08b", "gap score ≤ 0.25"),
+        (1, "#fc8d59", "gap score 0.25–1"),
+        (None, "#d73027", "gap score > 1"),
     ),
     missing_label="not scored",
 )
@@ -25,6 +25,7 @@ POPUP = [
     Field("gap_score", "Gap score", "number"),
     Field("under_engaged", "Under-engaged"),
     Field("days_since_engagement", "Days since engagement", "number"),
+    Field("last_engagement_kind", "Last engagement"),
     Field("incidents_window", "Incidents in window", "number"),
     Field("fatalities_window", "Deaths in window", "number"),
     Field("pressure", "Violence pressure", "number"),
@@ -39,7 +40,7 @@ def communities_spec(window: DateWindow, *, api: str = API, limit: int = 2000, s
         key="communities", name="Communities by engagement gap", url=api, limit=limit,
         params={"as_of": window.end.isoformat()},
         colour=BY_GAP_SCORE, radius=Radius(None, base=5), popup=POPUP, title="name", show=show,
-        note="the highest-ranked gaps in view",
+        note="the highest-ranked gaps in view", top_first=True,
     )
 
 

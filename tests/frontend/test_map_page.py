@@ -55,3 +55,32 @@ def test_toggle_layer_and_open_popup(live_app, page):
     page.wait_for_timeout(300)  # let the popup fade in before the screenshot
     assert popup.locator("th").count() >= 4
     page.screenshot(path=str(ARTIFACTS / "map_popup.png"))
+
+
+def test_community_popup_explains_the_gap(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=communities")
+    wait_ready(page)
+    state = layer_state(page, "communities")
+    assert state["error"] is None and state["returned"] > 0
+    # Communities are drawn on canvas: click where the best-ranked ones are drawn.
+    targets = page.evaluate("""() => {
+        const group = peacemap.layers.communities.group, map = group._map, out = [];
+        group.eachLayer(g => g.eachLayer(l => {
+            const p = map.latLngToContainerPoint(l.getLatLng());
+            if (l.feature.properties.reasons.length && p.x > 100 && p.x < 1000 && p.y > 150 && p.y < 850)
+                out.push([p.x, p.y, l.feature.properties.rank, l.feature.properties.name]);
+        }));
+        return out.sort((a, b) => a[2] - b[2]).slice(0, 10);
+    }""")
+    assert targets
+    popup = page.locator(".leaflet-popup-content .pm-popup")
+    for x, y, _, name in targets:
+        page.mouse.click(x, y)
+        if popup.count() and name in popup.locator("h3").inner_text():
+            break
+    assert popup.count() == 1
+    why = popup.locator('tr[data-field="reasons"] li')
+    assert why.count() >= 1 and "km" in popup.inner_text()
+    assert popup.locator('tr[data-field="gap_score"] td').inner_text() != "—"
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "map_community_popup.png"))

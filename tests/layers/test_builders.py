@@ -48,7 +48,7 @@ def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
         (qips_layer, "QIPs", "/api/v1/qips", "in progress", "Budget (USD)"),
         (sites_layer, "Mission sites", "/api/v1/sites", "mission site", "Mission"),
         (admin_areas_layer, "Admin areas", "/api/v1/admin-areas", "admin area", "P-code"),
-        (communities_layer, "Communities by engagement gap", "/api/v1/analysis/engagement-gaps", "gap score > 2", "Why"),
+        (communities_layer, "Communities by engagement gap", "/api/v1/analysis/engagement-gaps", "gap score > 1", "Why"),
         (coverage_gaps_layer, "Coverage gaps (30 days)", "/api/v1/analysis/coverage-gaps", "no patrol coverage", None),
         (incident_heat_layer, "Incident heat map", "/api/v1/incidents", "density", None),
     ],
@@ -117,7 +117,7 @@ def test_communities_popup_shows_reasons_as_a_list():
     _, options = rendered(communities_layer(WINDOW))
     assert ["reasons", "Why", "list"] in options["popup"]
     assert ["days_since_engagement", "Days since engagement", "number"] in options["popup"]
-    assert options["colour"]["prop"] == "gap_score"
+    assert options["colour"]["prop"] == "gap_score" and options["topFirst"] is True
 
 
 def test_build_map_composes_every_layer_with_controls_last():

@@ -82,7 +82,7 @@
         : pm.esc(v.join(", "));
     }
     if (how === "date") return pm.esc(String(v).slice(0, 10));
-    if (typeof v === "number") return pm.esc(Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 2 }));
+    if (typeof v === "number") return pm.esc(v.toLocaleString("en", { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 }));
     if (typeof v === "boolean") return v ? "yes" : "no";
     return pm.esc(String(v).replace(/_/g, " "));
   }
@@ -136,6 +136,8 @@
   }
   function geoJsonLayer(map, spec, fc) {
     var buffers = [];
+    // Canvas draws later features on top: put the first-ranked last.
+    if (spec.topFirst) fc = Object.assign({}, fc, { features: fc.features.slice().reverse() });
     var layer = L.geoJSON(fc, {
       pointToLayer: function (f, latlng) { return pointLayer(spec, f, latlng); },
       style: function (f) {
