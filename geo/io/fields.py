@@ -86,7 +86,7 @@ def identifier(b: Batch, s: pd.Series | None, field: str) -> np.ndarray:
     """Record ids as strings (integers without a trailing '.0'); missing ids are rejected."""
     if s is not None and pd.api.types.is_numeric_dtype(s):
         vals = number(b, s, field, integer=True, required=True)
-        return as_list(vals.astype(object), np.isnan(vals), cast=np.int64)
+        return np.array([None if v != v else str(int(v)) for v in vals], dtype=object)
     if s is not None:
         return text(b, s, field, max_len=200, required=True)
     return text(b, None, field, required=True)
@@ -176,16 +176,11 @@ def lonlat(b: Batch, lon: pd.Series | None, lat: pd.Series | None, *, lon_field:
     return x, y
 
 
-def as_list(values: np.ndarray, missing: np.ndarray | None = None, *, cast=None) -> list:
-    """Column values ready for COPY: None for missing, plain Python values otherwise."""
-    if cast is not None:
-        safe = np.where(missing, 0, values) if missing is not None else values
-        out = safe.astype(cast).tolist()
-    else:
-        out = list(values)
-    if missing is not None:
-        for i in np.flatnonzero(missing):
-            out[i] = None
+def as_list(values: np.ndarray, missing: np.ndarray) -> list:
+    """Column values ready for COPY: None where missing, plain Python values otherwise."""
+    out = values.tolist()
+    for i in np.flatnonzero(missing):
+        out[i] = None
     return out
 
 

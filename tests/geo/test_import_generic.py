@@ -48,9 +48,12 @@ def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session,
 
 def test_projected_layer_is_reprojected_to_wgs84(session, tmp_path):
     rows = [{"occurred_on": "2024-02-01", "event_type": "battle", "id": 1,
-             "geometry": Point(500000, 1000000)}]  # UTM 34N: 21°E, 9.0466°N
+             "geometry": Point(500000, 1000000)},  # UTM 34N: 21°E, 9.0466°N
+            {"occurred_on": "2024-02-01", "event_type": "duel", "id": 2, "geometry": Point(500000, 1000000)}]
     path = _incidents(tmp_path, rows, crs="EPSG:32634", name="utm.gpkg")
-    assert import_file(session, "incidents", path).imported == 1
+    report = import_file(session, "incidents", path)
+    assert report.imported == 1 and [(r.row, r.source_id) for r in report.rejects] == [(2, "2")]
+    assert session.scalar(select(Incident.source_id)) == "1"
     lon, lat = session.execute(select(func.ST_X(Incident.geom), func.ST_Y(Incident.geom))).one()
     assert lon == pytest.approx(21.0, abs=1e-6) and lat == pytest.approx(9.04656, abs=1e-5)
 
