@@ -102,6 +102,12 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     target, mapper, rename = MAPPERS[fmt]
     if target is not None and target != resource:
         raise InvalidInput(f"the {fmt} format holds {target}, not {resource}", field="format")
+    settable = [c.name for c in RESOURCES[resource].__table__.c if c.name not in ("id", "created_at", "updated_at",
+                                                                                   "created_by", "geom")]
+    for fld in constants or {}:
+        if fld not in settable:
+            raise InvalidInput(f"--set {fld}=…: {resource} has no field {fld!r} (it has {', '.join(settable)})",
+                               field="set")
     opts = Options(path=path, resource=resource, mapping=dict(mapping or {}), constants=dict(constants or {}),
                    encoding=encoding, layer=layer, progress=progress)
     if fmt == "gpx":

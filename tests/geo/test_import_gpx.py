@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select
 
+from geo.errors import InvalidInput
 from geo.io.formats import import_file
 from geo.models import Patrol
 from tests.geo.import_helpers import FIXTURES, count, reasons
@@ -34,6 +36,12 @@ def test_missing_patrol_type_and_component_are_rejected_with_the_option_to_use(s
     assert report.imported == 0
     assert ("component", "GPX has no component; pass --set component=military|police|civilian|joint") in got[1]
     assert any(f == "patrol_type" and "--set patrol_type=" in r for f, r in got[3])
+
+
+def test_unknown_constant_is_an_error(session):
+    with pytest.raises(InvalidInput, match="no field 'colour'") as exc:
+        import_file(session, "patrols", GPX, constants={"colour": "blue"})
+    assert exc.value.field == "set"
 
 
 def test_reimport_updates(session):
