@@ -65,6 +65,7 @@ def build_map(
     bounds: Bounds | None = None,
     layers: Iterable[str] = DEFAULT_LAYERS,
     admin_choropleth_url: str | None = None,
+    boundary_area: int | None = None,
     tiles: str | None = None,
     tiles_attribution: str | None = None,
 ) -> folium.Map:
@@ -72,6 +73,7 @@ def build_map(
 
     No tile layer by default (field offices are often offline): admin areas
     give orientation on a plain background. ``tiles`` adds one, off by default.
+    ``boundary_area`` (an admin area id) bounds the coverage-gap layer.
     """
     on = set(layers)
     m = base_map()
@@ -82,7 +84,8 @@ def build_map(
                          show=False).add_to(m)
     specs = []
     for key, builder in LAYER_BUILDERS.items():
-        extra = {"choropleth_url": admin_choropleth_url} if key == "admin-areas" else {}
+        extra = {"admin-areas": {"choropleth_url": admin_choropleth_url},
+                 "coverage-gaps": {"admin_area": boundary_area}}.get(key, {})
         group = builder(window, show=key in on, **extra)
         group.add_to(m)
         specs.append(group.spec)

@@ -137,6 +137,7 @@ class LayerSpec:
     note: str = ""
     show: bool = True
     top_first: bool = False  # features come best-first (ranked): draw the first on top
+    fill_opacity: float = 0.45
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -153,7 +154,7 @@ class LayerSpec:
             "popup": [[f.prop, f.label, f.fmt] for f in self.popup], "title": self.title,
             "glyph": list(self.glyph) if self.glyph else None, "bufferProp": self.buffer_prop,
             "bufferDefault": self.buffer_default_m, "fadeProp": self.fade_prop, "fadeDays": self.fade_days,
-            "fadeEnd": self.fade_end, "topFirst": self.top_first,
+            "fadeEnd": self.fade_end, "topFirst": self.top_first, "fillOpacity": self.fill_opacity,
         }
 
     def legend(self) -> list[tuple[str, str]]:

@@ -73,7 +73,9 @@ def map_page(
     window = _default_window(session, start, end)
     choropleth = {"start": window.start.isoformat(), "end": window.end.isoformat(),
                   **({"level": level} if level is not None else {})}
-    m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers),
+    boundary = admin_area if admin_area is not None else session.execute(
+        select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
+    m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers), boundary_area=boundary,
                   admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
     return HTMLResponse(render_map(m, "peacemap — map"))
 

@@ -144,7 +144,7 @@
         var p = f.properties || {};
         var colour = pm.colour(spec.colour, p);
         if (spec.kind === "line") return { color: colour, weight: 2, opacity: 0.9 * fade(spec, p) };
-        return { color: "#555", weight: 1, fillColor: colour, fillOpacity: 0.45 };
+        return { color: "#555", weight: 1, fillColor: colour, fillOpacity: spec.fillOpacity };
       },
       onEachFeature: function (f, l) {
         if (spec.popup.length || spec.title) l.bindPopup(function () { return pm.popupHtml(spec, f); });
