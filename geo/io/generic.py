@@ -174,8 +174,8 @@ def _geometry(b: Batch, opts: Options, points: bool) -> None:
     elif points:
         point_geoms(b, opts)
     else:
-        raise InvalidInput(f"{opts.path.name} has no geometry: use a vector file or a CSV with a WKT column "
-                           "named geometry", field="geometry")
+        raise InvalidInput(f"{opts.path.name} has no geometry: a layer needs a geometry column, a CSV a WKT "
+                           "column named geometry", field="geometry")
 
 
 def _check_required(b: Batch, opts: Options, table) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from geo.errors import InvalidInput
 from geo.io.fields import Batch
 from geo.io.report import Repair
 
@@ -28,6 +29,8 @@ def _polygonal(geom):
 def conform(b: Batch, geoms: np.ndarray, kind: str, repairs: list[Repair]) -> np.ndarray:
     """``kind`` is the column's geometry type: POINT, MULTIPOLYGON, MULTILINESTRING
     or POINT|MULTIPOLYGON (agreements)."""
+    if geoms is None:
+        raise InvalidInput("the layer has no geometry column", field="geometry")
     geoms = np.asarray(geoms, dtype=object).copy()
     b.reject(shapely.is_missing(geoms) | shapely.is_empty(geoms), "geometry", "geometry is missing or empty")
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
