@@ -24,10 +24,12 @@ from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
 from geo.errors import NotFound
 from geo.models import AdminArea, Community, Incident, Site
+from layers.admin_areas import admin_areas_layer
 from layers.admin_stats import admin_choropleth
 from layers.communities import communities_spec
 from layers.compose import build_map, parse_layers, render_map
 from layers.qips import qips_spec
+from layers.sites import sites_layer
 from layers.spec import DateWindow
 
 router = APIRouter(tags=["pages"])
@@ -103,6 +105,7 @@ def qip_plot_page(
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
         "qips": qips_spec().options(),
+        "context": [admin_areas_layer(window).spec.options(), sites_layer(window).spec.options()],
         "communities": communities_spec(window, limit=200).options(),
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,

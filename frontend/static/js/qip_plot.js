@@ -9,10 +9,18 @@
   if (cfg.bounds) map.fitBounds([[cfg.bounds[1], cfg.bounds[0]], [cfg.bounds[3], cfg.bounds[2]]]);
   else map.setView([0, 20], 4);
 
+  var overlays = {};
+  cfg.context.forEach(function (spec) {
+    var group = L.featureGroup().addTo(map);
+    pm.remoteLayer(map, group, spec);
+    overlays[spec.name] = group;
+  });
   var qipGroup = L.featureGroup().addTo(map);
   var qips = pm.remoteLayer(map, qipGroup, cfg.qips);
   var nearbyGroup = L.featureGroup().addTo(map);
-  L.control.layers(null, { "QIPs": qipGroup, "Within 10 km": nearbyGroup }, { collapsed: false }).addTo(map);
+  overlays.QIPs = qipGroup;
+  overlays["Within 10 km"] = nearbyGroup;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
 
   var placeForm = document.getElementById("pm-place");
   var form = document.getElementById("pm-qip-form");
