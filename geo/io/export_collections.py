@@ -67,7 +67,7 @@ def _gap_feature(row, cols) -> dict:
     for c in cols:
         v = m[c]
         props[c.name] = v.isoformat() if isinstance(v, (date, datetime)) else v
-    return {"type": "Feature", "id": m[CommunityStatus.community_id], "geometry": json.loads(m["_geojson"]),
+    return {"type": "Feature", "id": m["community_id"], "geometry": json.loads(m["_geojson"]),
             "properties": props}
 
 
