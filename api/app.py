@@ -25,6 +25,7 @@ ROUTER_MODULES = [
     "api.routers.sites",
     "api.routers.admin_areas",
     "api.routers.ogc",
+    "api.routers.export",
     "api.routers.pages",
     "api.routers.imports",
     "api.routers.analysis",

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import Editor, SessionDep, Viewer
+from api.list_formats import ListFormatDep, encode_list
 from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch
 from geo import repository
 from geo.errors import InvalidInput
@@ -96,6 +97,7 @@ def resource_router(
         session: SessionDep,
         principal: Viewer,
         filters: Filters,
+        fmt: ListFormatDep,
         bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in EPSG:4326", examples=["15.5,4.0,19.5,7.5"])] = None,
         start: Annotated[str | None, Query(description=f"earliest date {date_help}, ISO 8601")] = None,
         end: Annotated[str | None, Query(description=f"latest date {date_help}, inclusive")] = None,
@@ -107,13 +109,13 @@ def resource_router(
             bbox=parse_bbox(bbox), start=parse_when(start, "start"), end=parse_when(end, "end"),
             filters=filters, limit=limit, offset=offset, include_sensitive=principal.has("editor"),
         )
-        return {
+        return encode_list(fmt, {
             "type": "FeatureCollection",
             "numberMatched": page.matched,
             "numberReturned": len(page.features),
             "features": page.features,
             "links": page_links(request, offset, limit, len(page.features), page.matched),
-        }
+        }, spec, principal.has("editor"))
 
     @router.get("/{fid}", response_model=FeatureOut, summary=f"One of the {spec.title.lower()}")
     def get(fid: int, session: SessionDep, principal: Viewer):

@@ -22,15 +22,8 @@ from api.errors import error_body
 from api.resource_router import GEOJSON, page_links, parse_bbox, parse_when
 from geo import repository
 from geo.errors import InvalidInput, NotFound
-from geo.io.export_collections import (
-    GAPS_COLLECTION,
-    GAPS_DATE_FIELD,
-    Extent,
-    gaps_extent,
-    get_gap,
-    list_gaps,
-    resource_extent,
-)
+from geo.io.export_collections import Extent, resource_extent
+from geo.io.export_gaps import get_gap, list_gaps
 from geo.resources import SPECS
 
 JSON = "application/json"
@@ -45,9 +38,10 @@ CONFORMANCE = [
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
 FORMATS = (None, "json", "geojson")
 
-GAPS_TITLE = "Engagement gaps (latest result)"
-GAPS_DESCRIPTION = ("Communities with their last engagement, violence pressure, remoteness and gap score "
-                    "from the latest stored analysis (DESIGN §5), ranked.")
+GAPS_COLLECTION = "engagement-gaps"
+GAPS_TITLE = "Engagement gaps"
+GAPS_DESCRIPTION = ("Communities ranked by engagement gap with their last engagement, violence pressure and "
+                    "remoteness (DESIGN §5), computed from the current data with the default parameters.")
 
 
 class _BadRequestRoute(APIRoute):
@@ -108,7 +102,8 @@ def _unknown(cid: str) -> NotFound:
 
 def _collection(request: Request, session, cid: str) -> dict:
     if cid == GAPS_COLLECTION:
-        title, description, ext = GAPS_TITLE, GAPS_DESCRIPTION, gaps_extent(session)
+        title, description = GAPS_TITLE, GAPS_DESCRIPTION
+        ext = resource_extent(session, SPECS["communities"])  # one feature per community
     elif cid in SPECS:
         spec = SPECS[cid]
         title, description, ext = spec.title, spec.description, resource_extent(session, spec)
@@ -237,8 +232,7 @@ def items(
     start, end = parse_datetime(datetime_)
     n, skip = parse_limit(limit), parse_offset(offset)
     if collection_id == GAPS_COLLECTION:
-        page = list_gaps(session, bbox=box, start=_as_instant(start, False), end=_as_instant(end, True),
-                         limit=n, offset=skip)
+        page = list_gaps(session, bbox=box, limit=n, offset=skip)  # no temporal property: datetime is moot
     elif collection_id in SPECS:
         spec = SPECS[collection_id]
         if spec.date_field is None:
@@ -257,13 +251,6 @@ def items(
         "links": links,
         "features": page.features,
     }, GEOJSON)
-
-
-def _as_instant(v: date | datetime | None, end: bool) -> datetime | None:
-    """A day bound as a timestamp bound (an end day includes the whole day)."""
-    if v is None or isinstance(v, datetime):
-        return v if v is None or v.tzinfo else v.replace(tzinfo=timezone.utc)
-    return datetime.combine(v, time.max if end else time.min, tzinfo=timezone.utc)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")

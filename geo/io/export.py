@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.models import SRID, Community, CommunityStatus
-from geo.repository import property_columns, where_clauses
+from geo.models import SRID
+from geo.repository import _feature, property_columns, select_features, where_clauses
 from geo.resources import SPECS, ResourceSpec
 
 GAPS_LAYER = "engagement_gaps"
@@ -77,17 +77,17 @@ def _arrow_type(sa_type) -> pa.DataType:
 
 @dataclass
 class Layer:
-    """One GeoPackage layer: a query whose last column is the WKB geometry."""
+    """One GeoPackage layer: its Arrow schema (the geometry is the WKB column
+    ``geom``) and a function of the session yielding its record batches."""
 
     name: str
     geometry_type: str
-    columns: list = field(default_factory=list)
-    stmt: Select | None = None
+    schema: pa.Schema
+    batches: Callable[[Session], Iterator[pa.RecordBatch]]
 
-    @property
-    def schema(self) -> pa.Schema:
-        fields = [pa.field(c.name, _arrow_type(c.type)) for c in self.columns]
-        return pa.schema([*fields, pa.field("geom", pa.binary())])
+
+def columns_schema(columns: Sequence) -> pa.Schema:
+    return pa.schema([*(pa.field(c.name, _arrow_type(c.type)) for c in columns), pa.field("geom", pa.binary())])
 
 
 def _column_values(col, values: list) -> list:
@@ -96,12 +96,11 @@ def _column_values(col, values: list) -> list:
     return values
 
 
-def _batches(session: Session, layer: Layer) -> Iterator[pa.RecordBatch]:
-    schema = layer.schema
-    result = session.execute(layer.stmt.execution_options(yield_per=_BATCH))
-    for rows in result.partitions():
+def _query_batches(session: Session, stmt: Select, columns: Sequence, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """Rows of ``stmt`` (the columns, then WKB) from a server-side cursor."""
+    for rows in session.execute(stmt.execution_options(yield_per=_BATCH)).partitions():
         cols = list(zip(*rows))
-        arrays = [pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(layer.columns, cols, schema)]
+        arrays = [pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(columns, cols, schema)]
         arrays.append(pa.array([bytes(g) for g in cols[-1]], type=pa.binary()))
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -125,26 +124,17 @@ def resource_layer(
     stmt = select(*cols, func.ST_AsBinary(spec.model.geom)).order_by(spec.model.id)
     if clauses:
         stmt = stmt.where(and_(*clauses))
-    return Layer(spec.table, _OGR_TYPES.get(spec.stored_types, "Unknown"), cols, stmt)
-
-
-def gaps_columns() -> list:
-    """The engagement-gap result's fields: the community's name, then the
-    stored status (DESIGN §5) in table order."""
-    return [Community.__table__.c.name, *CommunityStatus.__table__.columns]
+    schema = columns_schema(cols)
+    return Layer(spec.table, _OGR_TYPES.get(spec.stored_types, "Unknown"), schema,
+                 lambda session: _query_batches(session, stmt, cols, schema))
 
 
 def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
-    """The latest stored engagement-gap result, ranked, on the community points."""
-    cols = gaps_columns()
-    stmt = (
-        select(*cols, func.ST_AsBinary(Community.geom))
-        .join(Community, Community.id == CommunityStatus.community_id)
-        .order_by(CommunityStatus.rank.asc().nulls_last(), CommunityStatus.community_id)
-    )
-    if bbox is not None:
-        stmt = stmt.where(func.ST_Intersects(Community.geom, func.ST_MakeEnvelope(*bbox, SRID)))
-    return Layer(GAPS_LAYER, "Point", cols, stmt)
+    """The engagement-gap result computed now with the default parameters (as
+    the analysis API does), ranked, on the community points."""
+    from geo.io.export_gaps import GAPS_SCHEMA, current_gaps, gaps_batch
+
+    return Layer(GAPS_LAYER, "Point", GAPS_SCHEMA, lambda session: iter([gaps_batch(current_gaps(session, bbox))]))
 
 
 def export_layers(
@@ -181,7 +171,7 @@ def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]
                 counts[name] += b.num_rows
                 yield b
 
-        reader = pa.RecordBatchReader.from_batches(layer.schema, counted(_batches(session, layer)))
+        reader = pa.RecordBatchReader.from_batches(layer.schema, counted(layer.batches(session)))
         pyogrio.write_arrow(
             reader,
             path,
@@ -196,6 +186,24 @@ def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]
 
 
 # --- encoders for feature dicts (list endpoints, command line) ---------------
+
+
+def iter_features(
+    session: Session,
+    spec: ResourceSpec,
+    *,
+    include_sensitive: bool,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    filters: dict[str, Any] | None = None,
+) -> Iterator[dict]:
+    """Every matching feature, as the list API shapes it, streamed by id."""
+    clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters)
+    stmt, cols = select_features(spec, clauses, include_sensitive)
+    for row in session.execute(stmt.order_by(spec.model.id).execution_options(yield_per=_BATCH // 10)):
+        yield _feature(row, cols)
+
 
 
 def _csv_cell(value: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -14,6 +15,8 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, P
 from sqlalchemy import delete, func, select
 
 from geo import models
+from geo.analysis import gaps_from_db
+from geo.analysis.export import PROPERTY_COLUMNS
 from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
 from geo.repository import list_features
 from geo.resources import SPECS
@@ -27,7 +30,7 @@ def _g(geom):
 
 def insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int]:
     """A few rows of every resource with every field filled (arrays, nulls,
-    accents, sensitive notes), plus an engagement-gap result. Returns rows per layer."""
+    accents, sensitive notes). Returns rows per GeoPackage layer."""
     sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
     area = models.AdminArea(name="Ombella-M'Poko", level=1, pcode="CF41", parent_pcode="CF", country="CAF",
                             source=source, source_id="a1", geom=_g(sq))
@@ -75,14 +78,6 @@ def insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int
     session.add(models.Agreement(name="Accord de Ndélé", signed_on=None, status="violated", parties=[], issues=[],
                                  source=source, source_id="g2", geom=_g(Point(20.65, 8.41))))
     session.flush()
-    for rank, c in enumerate(comms, start=1):
-        session.add(models.CommunityStatus(
-            community_id=c.id, computed_at=datetime(2024, 4, 1, tzinfo=UTC), params={"as_of": "2024-04-01", "window_days": 90},
-            last_engagement_at=None if rank == 1 else datetime(2024, 3, 2, tzinfo=UTC),
-            last_engagement_kind=None if rank == 1 else "engagement", days_since_engagement=None if rank == 1 else 30,
-            incidents_window=rank, fatalities_window=2 * rank, pressure=1.5 / rank, distance_to_site_m=95000.25,
-            gap_score=2.0 / rank, under_engaged=rank == 1, rank=rank, reasons=["never engaged", "95 km from the nearest mission site"]))
-    session.flush()
     counts = {s.table: n for s in SPECS.values()}
     counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
     return counts
@@ -99,9 +94,8 @@ def _db_value(v):
 
 def _gpkg_value(v):
     import numpy as np
-    import pandas as pd
 
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
         return None
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
@@ -110,11 +104,6 @@ def _gpkg_value(v):
     if isinstance(v, np.ndarray):
         return list(v)
     return v
-
-
-def _read_gpkg(path, layer):
-    df = pyogrio.read_dataframe(path, layer=layer, fid_as_index=False)
-    return df
 
 
 @pytest.fixture
@@ -152,15 +141,25 @@ def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path)
                 assert got == want, f"{spec.table}.{col.name}: {got!r} != {want!r}"
 
 
-def test_engagement_gap_layer_is_ranked_with_reasons(session, samples, tmp_path):
+def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     path = tmp_path / "gaps.gpkg"
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
-    assert list(df["rank"]) == [1, 2, 3]
-    assert df["name"].iloc[0] == "Bossembélé 0"
-    assert list(df["reasons"].iloc[0]) == ["never engaged", "95 km from the nearest mission site"]
-    assert json.loads(df["params"].iloc[0]) == {"as_of": "2024-04-01", "window_days": 90}
-    assert df["under_engaged"].tolist() == [True, False, False]
+    result = gaps_from_db(session)
+    want = result.table
+    assert len(df) == len(want) == samples[GAPS_LAYER]
+    for (_, got), (_, row) in zip(df.iterrows(), want.iterrows()):
+        assert (got.geometry.x, got.geometry.y) == (row["lon"], row["lat"])
+        for name in PROPERTY_COLUMNS:
+            g, w = _gpkg_value(got[name]), _gpkg_value(row[name])
+            if name == "reasons":
+                assert list(g) == list(w) and w
+            elif name == "last_engagement_at":
+                assert g == w or abs((g - w).total_seconds()) < 1e-3
+            else:
+                assert g == w or (g is None and pd.isna(w)), name
+    assert list(df["rank"]) == sorted(df["rank"])
+    assert df["as_of"].iloc[0].date() == result.params.as_of
 
 
 def test_sensitive_fields_are_left_out_unless_asked(session, samples, tmp_path):

@@ -1,0 +1,55 @@
+"""``GET /api/v1/export.gpkg``: one GeoPackage with every resource as a layer
+plus the engagement-gap result, for field offices that work offline. The
+same bbox/start/end filters as the list endpoints; sensitive fields only
+for editors and admins."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from api.deps import SessionDep, Viewer
+from api.resource_router import parse_bbox, parse_when
+from geo.io.export import export_layers, write_geopackage
+from geo.resources import SPECS
+
+GPKG = "application/geopackage+sqlite3"
+
+router = APIRouter(prefix="/api/v1", tags=["export"])
+
+
+@router.get(
+    "/export.gpkg",
+    summary="Everything as one GeoPackage (offline use, QGIS)",
+    response_class=FileResponse,
+    responses={200: {"content": {GPKG: {}}, "description": "a GeoPackage, one layer per resource"}},
+)
+def export_gpkg(
+    session: SessionDep,
+    principal: Viewer,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in EPSG:4326 (every layer)")] = None,
+    start: Annotated[str | None, Query(description="earliest date, ISO 8601 (layers that have a date)")] = None,
+    end: Annotated[str | None, Query(description="latest date, inclusive (layers that have a date)")] = None,
+    resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(SPECS)}")] = None,
+    gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
+):
+    names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
+    layers = export_layers(
+        include_sensitive=principal.has("editor"), resources=names, include_gaps=gaps,
+        bbox=parse_bbox(bbox), start=parse_when(start, "start"), end=parse_when(end, "end"),
+    )
+    fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
+    os.close(fd)
+    try:
+        write_geopackage(session, path, layers)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=GPKG, filename=f"peacemap-{date.today().isoformat()}.gpkg",
+                        background=BackgroundTask(os.unlink, path))

@@ -1,0 +1,77 @@
+"""The engagement-gap result as exported data: the GeoPackage layer and the
+OGC collection. Like ``/api/v1/analysis/engagement-gaps`` it is computed
+from the committed data with the default parameters (DESIGN §5) when asked,
+so it is never stale. A bbox selects communities after ranking, so ranks
+stay those of the whole mission area."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import shapely
+from sqlalchemy.orm import Session
+
+from geo.analysis import GapParams, GapResult, gaps_from_db
+from geo.analysis.export import PROPERTY_COLUMNS, features
+from geo.errors import NotFound
+from geo.repository import Page
+
+_INTS = ("community_id", "population", "last_engagement_id", "days_since_engagement", "incidents_window",
+         "fatalities_window", "nearest_site_id", "rank")
+_TYPES = {
+    **{c: pa.int64() for c in _INTS},
+    "name": pa.string(),
+    "last_engagement_kind": pa.string(),
+    "last_engagement_at": pa.timestamp("us", tz="UTC"),
+    "under_engaged": pa.bool_(),
+    "reasons": pa.list_(pa.string()),
+}
+GAPS_SCHEMA = pa.schema([
+    *(pa.field(c, _TYPES.get(c, pa.float64())) for c in PROPERTY_COLUMNS),
+    pa.field("as_of", pa.date32()),
+    pa.field("computed_at", pa.timestamp("us", tz="UTC")),
+    pa.field("geom", pa.binary()),
+])
+
+
+def current_gaps(session: Session, bbox: tuple[float, float, float, float] | None = None
+                 ) -> tuple[GapResult, pd.DataFrame]:
+    """The result now, and its rows (ranked) inside ``bbox``."""
+    result = gaps_from_db(session, GapParams())
+    rows = result.table
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        rows = rows[rows["lon"].between(minx, maxx) & rows["lat"].between(miny, maxy)]
+    return result, rows
+
+
+def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
+    result, rows = computed
+    arrays = []
+    for f in GAPS_SCHEMA:
+        if rows.empty:
+            arrays.append(pa.array([], type=f.type))
+        elif f.name == "as_of":
+            arrays.append(pa.array([result.params.as_of] * len(rows), type=f.type))
+        elif f.name == "computed_at":
+            arrays.append(pa.array([result.computed_at] * len(rows), type=f.type))
+        elif f.name == "geom":
+            points = shapely.points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))
+            arrays.append(pa.array(list(shapely.to_wkb(points)), type=f.type))
+        else:
+            arrays.append(pa.array(rows[f.name], from_pandas=True).cast(f.type, safe=False))
+    return pa.RecordBatch.from_arrays(arrays, schema=GAPS_SCHEMA)
+
+
+def list_gaps(session: Session, *, bbox: tuple[float, float, float, float] | None = None, limit: int = 100,
+              offset: int = 0) -> Page:
+    _, rows = current_gaps(session, bbox)
+    return Page(features(rows.iloc[offset: offset + limit]), len(rows))
+
+
+def get_gap(session: Session, community_id: int) -> dict:
+    _, rows = current_gaps(session)
+    found = features(rows[rows["community_id"] == community_id])
+    if not found:
+        raise NotFound(f"no community {community_id} in the engagement-gap result", field="featureId")
+    return found[0]
