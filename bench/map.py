@@ -62,12 +62,15 @@ def open_map(browser, url: str) -> dict:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     sizes = {"html": 0, "json": 0, "static": 0}
+    json_urls = []
 
     def finished(request):
         body = request.sizes()["responseBodySize"]
         kind = "static" if "/static/" in request.url else request.resource_type
         kind = "html" if kind == "document" else "json" if kind in ("fetch", "xhr") else "static"
         sizes[kind] += body
+        if kind == "json":
+            json_urls.append(request.url)
 
     page.on("requestfinished", finished)
     started = time.perf_counter()
@@ -82,7 +85,17 @@ def open_map(browser, url: str) -> dict:
         layers: Object.fromEntries(Object.entries(peacemap.layers).filter(([k, s]) => s.group._map)
             .map(([k, s]) => [k, {returned: s.returned, matched: s.matched, error: s.error, ms: s.ms}]))})""")
     context.close()
-    return {**sizes, **timings, "wall": wall}
+    return {**sizes, **timings, "wall": wall, "json_urls": json_urls}
+
+
+def alone(urls: list[str]) -> list[tuple[str, float]]:
+    """Each layer request timed on its own (no other request competing for the 2 cores)."""
+    out = []
+    for url in urls:
+        started = time.perf_counter()
+        httpx.get(url, timeout=600).raise_for_status()
+        out.append((url, time.perf_counter() - started))
+    return out
 
 
 def inline_bytes(base: str, window: tuple[str, str]) -> int:
@@ -130,6 +143,7 @@ def main() -> None:
         control = json.loads(re.search(r"peacemap\.windowControl\(\w+, (\{.*?\})\);", html).group(1))
         window = (control["start"], control["end"])
         naive = inline_bytes(server.url, window)
+        serial = alone(runs[-1]["json_urls"])
     finally:
         server.close()
 
@@ -140,6 +154,9 @@ def main() -> None:
         took = f" in {s['ms'] / 1000:.2f} s" if s.get("ms") else ""
         print(f"  {k:<14} {s['returned']:>7,} of {matched:>9} drawn{took}"
               + (f"  ERROR {s['error']}" if s["error"] else ""))
+    print("  each request alone (server time, no competing requests):")
+    for url, seconds in serial:
+        print(f"    {seconds:6.2f} s  {url.split('//', 1)[1].split('/', 1)[1][:110]}")
     mb = lambda b: f"{b / 1e6:.2f} MB"  # noqa: E731
     print(f"  bytes: html {mb(med(runs, 'html'))}, json {mb(med(runs, 'json'))}, static {mb(med(runs, 'static'))}; "
           f"total {mb(med(runs, 'html') + med(runs, 'json') + med(runs, 'static'))}")
