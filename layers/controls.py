@@ -19,7 +19,8 @@ def legend_html(specs: list[LayerSpec]) -> str:
     parts = ['<div class="pm-legend-title">Legend</div>']
     for spec in specs:
         swatches = "".join(
-            f'<li><i class="{_SHAPES[spec.kind]}" style="background:{escape(colour)}"></i>{escape(label)}</li>'
+            f'<li><i class="{"pm-swatch-glyph" if spec.glyph else _SHAPES[spec.kind]}" '
+            f'style="background:{escape(colour)}"></i>{escape(label)}</li>'
             for colour, label in spec.legend()
         )
         note = f'<div class="pm-legend-note">{escape(spec.note)}</div>' if spec.note else ""
