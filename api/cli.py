@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "api.commands.demo",
     "api.commands.importer",
     "api.commands.gaps",
+    "api.commands.export",
 ]
 
 
