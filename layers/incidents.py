@@ -9,6 +9,7 @@ from layers.remote import feature_group
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius
 
 API = "/api/v1/incidents"
+GRID = "/map/incident-grid"  # served by api.routers.pages from layers.aggregate
 
 BY_FATALITIES = Graduated(
     "fatalities",
@@ -35,12 +36,15 @@ def _window_params(window: DateWindow) -> dict:
     return {"start": window.start.isoformat(), "end": window.end.isoformat()}
 
 
-def incidents_layer(window: DateWindow, *, show: bool = True, api: str = API, limit: int = 5000) -> folium.FeatureGroup:
-    """Incidents in the window, clustered; circle size and colour by fatalities."""
+def incidents_layer(window: DateWindow, *, show: bool = True, api: str = API, grid: str | None = GRID,
+                    limit: int = 5000) -> folium.FeatureGroup:
+    """Incidents in the window, clustered; circle size and colour by fatalities.
+    A view with more than ``limit`` of them shows ``grid`` counts per cell."""
     return feature_group(LayerSpec(
-        key="incidents", name="Incidents", url=api, params=_window_params(window), limit=limit,
+        key="incidents", name="Incidents", url=api, params=_window_params(window), limit=limit, grid_url=grid,
         colour=BY_FATALITIES, radius=Radius("fatalities", base=4, per=1.5, max=18), cluster=True,
         popup=POPUP, title="location_name", show=show,
+        note="at wide zoom: circles count the incidents of a grid cell, coloured by its deadliest",
     ))
 
 

@@ -138,6 +138,7 @@ class LayerSpec:
     show: bool = True
     top_first: bool = False  # features come best-first (ranked): draw the first on top
     fill_opacity: float = 0.45
+    grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -155,6 +156,7 @@ class LayerSpec:
             "glyph": list(self.glyph) if self.glyph else None, "bufferProp": self.buffer_prop,
             "bufferDefault": self.buffer_default_m, "fadeProp": self.fade_prop, "fadeDays": self.fade_days,
             "fadeEnd": self.fade_end, "topFirst": self.top_first, "fillOpacity": self.fill_opacity,
+            "gridUrl": self.grid_url,
         }
 
     def legend(self) -> list[tuple[str, str]]:

@@ -25,9 +25,11 @@ from geo import vocab
 from geo.errors import NotFound
 from geo.models import AdminArea, Community, Incident, Site
 from layers.admin_areas import admin_areas_layer
+from layers.aggregate import incident_grid
 from layers.admin_stats import admin_choropleth
 from layers.communities import communities_spec
 from layers.compose import build_map, parse_layers, render_map
+from layers.incidents import GRID as INCIDENT_GRID
 from layers.qips import qips_spec
 from layers.sites import sites_layer
 from layers.spec import DateWindow
@@ -93,6 +95,19 @@ def admin_areas_choropleth(
 ):
     window = _default_window(session, start, end)
     return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=parse_bbox(bbox))
+
+
+@router.get(INCIDENT_GRID, summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
+def incidents_grid(
+    session: SessionDep,
+    principal: Viewer,
+    bbox: Annotated[str, Query(description="minx,miny,maxx,maxy (EPSG:4326)")],
+    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
+    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
+    cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = 48,
+):
+    window = _default_window(session, start, end)
+    return incident_grid(session, bbox=parse_bbox(bbox), start=window.start, end=window.end, cells=cells)
 
 
 @router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")

@@ -84,3 +84,18 @@ def test_community_popup_explains_the_gap(live_app, page):
     assert popup.locator('tr[data-field="gap_score"] td').inner_text() != "—"
     page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / "map_community_popup.png"))
+
+
+def test_wide_views_count_incidents_on_a_grid(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents")
+    wait_ready(page)
+    shown = layer_state(page, "incidents")
+    assert shown["returned"] == shown["matched"] > 20
+    # The same code path a reference-scale view takes, with the limit below the demo's count.
+    page.evaluate("peacemap.layers.incidents.spec.limit = 20; peacemap.layers.incidents.reload()")
+    page.wait_for_function("peacemap.layers.incidents.grid === true")
+    wait_ready(page)
+    grid = layer_state(page, "incidents")
+    assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]
+    assert "counted in" in page.locator('[data-count="incidents"]').inner_text()
+    page.screenshot(path=str(ARTIFACTS / "map_incident_grid.png"))

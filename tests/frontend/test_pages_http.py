@@ -45,6 +45,12 @@ def test_choropleth_needs_a_key_unless_public(private, public, session):
     assert public.get("/map/admin-areas", params={"bbox": "9,9,1,1"}).json()["field"] == "bbox"
 
 
+def test_incident_grid_needs_a_view(public):
+    assert public.get("/map/incident-grid").json()["field"] == "bbox"
+    r = public.get("/map/incident-grid", params={"bbox": "10,0,30,12", "end": "2024-06-30"})
+    assert r.status_code == 200 and r.json()["type"] == "FeatureCollection"
+
+
 def test_qip_page_has_every_field_and_no_data(private):
     r = private.get("/qips/plot")
     assert r.status_code == 200

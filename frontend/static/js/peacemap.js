@@ -167,6 +167,21 @@
     both.on("remove", function () { map.off("zoomend", resize); });
     return both;
   }
+  function gridLayer(spec, fc) {
+    return L.geoJSON(fc, {
+      pointToLayer: function (f, latlng) {
+        var p = f.properties;
+        return L.circleMarker(latlng, { radius: Math.min(28, 4 + 2.2 * Math.sqrt(p.count)), color: "#333", weight: 1,
+          fillColor: pm.colour(spec.colour, p), fillOpacity: 0.75 });
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindPopup('<div class="pm-popup"><h3>' + p.count.toLocaleString("en") + " " + pm.esc(spec.name.toLowerCase()) +
+          "</h3><p>" + p.deaths.toLocaleString("en") + " deaths in this cell; the deadliest incident killed " +
+          p.fatalities.toLocaleString("en") + ".</p><p>Zoom in to see each incident.</p></div>");
+      },
+    });
+  }
   function clusterLayer(spec, fc) {
     var mc = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
     var markers = [];
@@ -212,18 +227,22 @@
     pm.layers[spec.key] = state;
     var controller = null, timer = null, loadedView = null, loadingView = null;
 
-    function draw(fc) {
+    function draw(fc, grid) {
       group.clearLayers();
-      var layer = spec.heat ? heatLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc) : geoJsonLayer(map, spec, fc);
+      var layer = grid ? gridLayer(spec, fc) : spec.heat ? heatLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
+        : geoJsonLayer(map, spec, fc);
       group.addLayer(layer);
+      state.grid = !!grid;
       state.returned = (fc.features || []).length;
       state.matched = fc.numberMatched === undefined ? state.returned : fc.numberMatched;
       state.loads += 1;
       if (pm.firstDrawAt === null) pm.firstDrawAt = performance.now();
-      setCount(spec.key, state.matched > state.returned
-        ? state.returned.toLocaleString("en") + " of " + state.matched.toLocaleString("en") + " shown — zoom in for all"
-        : state.returned.toLocaleString("en") + " shown");
+      var n = function (v) { return v.toLocaleString("en"); };
+      setCount(spec.key, grid ? n(state.matched) + " in view, counted in " + n(state.returned) + " cells — zoom in to see each"
+        : state.matched > state.returned ? n(state.returned) + " of " + n(state.matched) + " shown — zoom in for all"
+        : n(state.returned) + " shown");
     }
+    function withQuery(url, query) { return url + (url.indexOf("?") < 0 ? "?" : "&") + query; }
     function load() {
       if (!map.hasLayer(group)) return;
       if (spec.data) { if (!state.loads) draw(spec.data); return; }
@@ -233,18 +252,27 @@
       var query = params.toString();
       if (query === loadedView || query === loadingView) return;
       if (controller) controller.abort();
-      loadingView = query;
       var mine = (controller = new AbortController());
+      loadingView = query;
       var t0 = performance.now();
       begin();
-      pm.json(spec.url + (spec.url.indexOf("?") < 0 ? "?" : "&") + query, { signal: mine.signal })
-        .then(function (fc) { loadedView = query; loadingView = null; state.error = null; draw(fc); state.ms = performance.now() - t0; })
+      // More features in view than `limit`: draw the server's grid counts instead of a partial page.
+      var grid = spec.gridUrl ? pm.json(withQuery(spec.gridUrl, query), { signal: mine.signal }) : Promise.resolve(null);
+      grid.then(function (g) {
+          if (g && g.numberMatched > spec.limit) return { fc: g, grid: true };
+          return pm.json(withQuery(spec.url, query), { signal: mine.signal }).then(function (fc) { return { fc: fc, grid: false }; });
+        })
+        .then(function (r) {
+          loadedView = query; loadingView = null; state.error = null;
+          draw(r.fc, r.grid);
+          state.ms = performance.now() - t0;
+        })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
           loadingView = null;
           console.error("peacemap layer " + spec.key, err);
           state.error = String((err && err.message) || err);
-          setCount(spec.key, "could not load: " + err.message);
+          setCount(spec.key, "could not load: " + state.error);
         })
         .finally(end);
     }
