@@ -6,8 +6,10 @@ HTML page of hundreds of MB. Instead the page carries only layer specs; when
 a layer is on, ``peacemap.js`` requests the JSON API for the current view
 (``bbox`` of the map, ``limit``, the date window), draws points on one shared
 canvas (``prefer_canvas``), clusters incidents with markercluster, and says
-"n of N shown" in the legend when the limit cut the view. Moving the map
-reloads what is visible. The admin-area choropleth comes simplified from
+"n of N shown" in the legend when the limit cut the view. A view holding more
+incidents than the limit gets per-cell counts from ``/map/incident-grid``
+instead (``layers.aggregate``), so every incident counts at mission zoom.
+Moving the map reloads what is visible. The admin-area choropleth comes simplified from
 ``/map/admin-areas``; a spec may also carry small data inline.
 """
 
