@@ -119,6 +119,19 @@ def test_gdal_applies_a_bbox_filter_on_the_server(live):
     assert 0 < len(df) == want["numberMatched"] < N
 
 
+def test_gdal_with_an_editor_key_reads_sensitive_fields(live, tmp_path):
+    """GDAL sends the key from a header file (its OAPIF driver overrides GDAL_HTTP_HEADERS)."""
+    headers = tmp_path / "headers.txt"
+    headers.write_text(f"Authorization: Bearer {live['editor']}\n")
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": str(headers)})
+    try:
+        df = pyogrio.read_dataframe(f"OAPIF:{live['base']}/ogc", layer="incidents")
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": None})
+    assert sorted(df["notes"]) == sorted(f"confidential source note {i}" for i in range(N))
+    assert {"source", "source_id"} <= set(df.columns)
+
+
 def test_editor_key_sees_sensitive_fields(live):
     headers = {"Authorization": f"Bearer {live['editor']}"}
     r = httpx.get(f"{live['base']}/ogc/collections/incidents/items", params={"limit": 2}, headers=headers)
