@@ -20,8 +20,8 @@ from scipy.spatial import cKDTree
 
 from geo.analysis.metric import BAND, TOL_M, Points, geodesic, inverse_lat, mercator, scale
 
-PIECE_M = 2_000.0
-FIRST_BATCH = 2_000
+PIECE_M = 10_000.0
+FIRST_BATCH = 64
 
 
 @dataclass

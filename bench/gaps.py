@@ -1,0 +1,314 @@
+"""Engagement-gap benchmark (issue 3): the whole DESIGN §5.1–5.4 analysis on
+the demo scenario at ``--scale`` (1 = DESIGN §9 reference scale), three ways,
+in the same run and against the same PostGIS:
+
+(a) naive PostGIS: one correlated ``ST_DWithin`` on geography per community
+    and per rule (geography expression indexes are created so it finishes);
+(b) idiomatic geopandas: ``read_postgis``, a UTM CRS from
+    ``estimate_utm_crs``, ``sjoin(predicate="dwithin")`` + ``groupby``;
+(c) peacemap: ``gaps_from_db`` — database to ranked results.
+
+Each runs in a fresh process (so peak RSS is its own); (c) runs three times
+(first and best reported). Then one new patrol is committed and (c) run
+again to show it is reflected. Prints times, ratios, peak memory and how far
+(a), (b) agree with (c), field by field.
+
+    .venv/bin/python bench/gaps.py --scale 0.1 [--skip-naive]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DIR = Path("/tmp/pm-bench-gaps")
+print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
+DB = "bench_gaps"
+FIELDS = ["days_since_engagement", "incidents_window", "fatalities_window", "pressure", "distance_to_site_m",
+          "under_engaged", "rank"]
+
+
+# ----------------------------------------------------------------- shared scoring for the baselines
+def score(df: pd.DataFrame, p) -> pd.DataFrame:
+    """DESIGN §5.4 in plain pandas, for the baselines (a) and (b)."""
+    as_of = pd.Timestamp(p.as_of)
+    last = df[["last_patrol", "last_engagement", "last_qip"]].apply(
+        lambda s: pd.to_datetime(s, utc=True).dt.tz_localize(None).dt.normalize()).max(axis=1)
+    days = (as_of - last).dt.days
+    df["days_since_engagement"] = days.astype("Int64")
+    staleness = np.where(days.isna(), 1.0, np.minimum(days.fillna(0), p.cap_days) / p.cap_days)
+    pmax = df["pressure"].max()
+    norm = df["pressure"] / pmax if pmax > 0 else 0.0
+    pop = 1 + np.log10(1 + df["population"].fillna(0).astype(float))
+    remote = 1 + df["distance_to_site_m"].fillna(0) / 50_000
+    df["gap_score"] = norm * staleness * pop * remote
+    df["under_engaged"] = (days.isna() | (days >= p.min_days)) & (df["pressure"] > 0)
+    df = df.sort_values(["gap_score", "community_id"], ascending=[False, True]).reset_index(drop=True)
+    df["rank"] = np.arange(1, len(df) + 1)
+    return df
+
+
+# ----------------------------------------------------------------- (a) naive PostGIS
+NAIVE_SQL = """
+SELECT c.id AS community_id, c.population,
+  (SELECT max(p.ended_at) FROM patrols p
+    WHERE p.ended_at < :cutoff
+      AND ST_DWithin(p.geom::geography, c.geom::geography, :max_cov)  -- constant radius: lets the index help
+      AND ST_DWithin(p.geom::geography, c.geom::geography, coalesce(p.coverage_m, :pr))) AS last_patrol,
+  (SELECT max(e.occurred_at) FROM engagements e
+    WHERE e.occurred_at < :cutoff
+      AND (e.community_id = c.id OR ST_DWithin(e.geom::geography, c.geom::geography, :er))) AS last_engagement,
+  (SELECT max(greatest(CASE WHEN q.start_on <= :as_of THEN q.start_on END,
+                       CASE WHEN q.end_on <= :as_of THEN q.end_on END))
+     FROM qips q WHERE q.status IN ('in_progress', 'completed')
+      AND ST_DWithin(q.geom::geography, c.geom::geography, :qr)) AS last_qip,
+  i.n AS incidents_window, i.f AS fatalities_window, i.pressure,
+  (SELECT min(ST_Distance(s.geom::geography, c.geom::geography)) FROM sites s
+    WHERE (s.active_from IS NULL OR s.active_from <= :as_of)
+      AND (s.active_to IS NULL OR s.active_to >= :as_of)) AS distance_to_site_m
+FROM communities c
+CROSS JOIN LATERAL (
+  SELECT count(*) AS n, coalesce(sum(x.fatalities), 0) AS f,
+         coalesce(sum(CASE WHEN x.geo_precision <> 3 OR :region
+                           THEN (1 + x.fatalities) * exp(-(:as_of - x.occurred_on) / :hl * ln(2)) ELSE 0 END), 0)
+           AS pressure
+    FROM incidents x
+   WHERE x.occurred_on > :as_of - :w AND x.occurred_on <= :as_of
+     AND ST_DWithin(x.geom::geography, c.geom::geography, :ir)) i
+"""
+GEOGRAPHY_INDEXES = [f"CREATE INDEX IF NOT EXISTS bench_{t}_geog ON {t} USING gist ((geom::geography))"
+                     for t in ("patrols", "engagements", "qips", "incidents", "sites")]
+
+
+def naive(url: str, p) -> pd.DataFrame:
+    from sqlalchemy import text
+
+    from geo.db import make_engine
+
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+    args = dict(cutoff=cutoff, as_of=p.as_of, pr=p.patrol_radius_m, er=p.engagement_radius_m, qr=p.qip_radius_m,
+                ir=p.incident_radius_m, w=p.window_days, hl=p.half_life_days, region=p.include_region_precision)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        args["max_cov"] = max(p.patrol_radius_m, conn.scalar(text("SELECT max(coverage_m) FROM patrols")) or 0)
+        df = pd.DataFrame(conn.execute(text(NAIVE_SQL), args).mappings().all())
+    engine.dispose()
+    df["pressure"] = df["pressure"].astype(float)
+    df["distance_to_site_m"] = df["distance_to_site_m"].astype(float)
+    return score(df, p)
+
+
+# ----------------------------------------------------------------- (b) idiomatic geopandas
+def geopandas_way(url: str, p) -> pd.DataFrame:
+    import geopandas as gpd
+    from sqlalchemy import text
+
+    from geo.db import make_engine
+
+    engine = make_engine(url)
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+    first = p.as_of - timedelta(days=p.window_days - 1)
+    with engine.connect() as conn:
+        def read(sql, **kw):
+            return gpd.read_postgis(text(sql), conn, geom_col="geom", params=kw).rename_geometry("geometry")
+
+        com = read("SELECT id, population, geom FROM communities")
+        inc = read("SELECT occurred_on, fatalities, geo_precision, geom FROM incidents "
+                   "WHERE occurred_on BETWEEN :a AND :b", a=first, b=p.as_of)
+        pat = read("SELECT ended_at, coverage_m, geom FROM patrols WHERE ended_at < :c", c=cutoff)
+        eng = read("SELECT occurred_at, community_id, geom FROM engagements WHERE occurred_at < :c", c=cutoff)
+        qip = read("SELECT start_on, end_on, geom FROM qips WHERE status IN ('in_progress', 'completed')")
+        site = read("SELECT active_from, active_to, geom FROM sites")
+    engine.dispose()
+    crs = com.estimate_utm_crs()
+    com, inc, pat, eng, qip, site = (g.to_crs(crs) for g in (com, inc, pat, eng, qip, site))
+    out = pd.DataFrame({"community_id": com["id"], "population": com["population"]})
+    c = com[["id", "geometry"]]
+
+    j = gpd.sjoin(c, inc, predicate="dwithin", distance=p.incident_radius_m)
+    age = (pd.Timestamp(p.as_of) - pd.to_datetime(j["occurred_on"])).dt.days
+    weight = (1 + j["fatalities"]) * np.exp(-age / p.half_life_days * np.log(2))
+    j["w"] = weight.where((j["geo_precision"] != 3) | p.include_region_precision, 0.0)
+    g = j.groupby("id").agg(incidents_window=("w", "size"), fatalities_window=("fatalities", "sum"), pressure=("w", "sum"))
+    out = out.merge(g, left_on="community_id", right_index=True, how="left")
+
+    radius = pat["coverage_m"].fillna(p.patrol_radius_m).to_numpy()
+    j = gpd.sjoin(pat, c, predicate="dwithin", distance=radius)
+    out = out.merge(j.groupby("id")["ended_at"].max().rename("last_patrol"), left_on="community_id", right_index=True, how="left")
+
+    j = gpd.sjoin(c, eng, predicate="dwithin", distance=p.engagement_radius_m)
+    linked = eng.dropna(subset=["community_id"]).assign(id=lambda d: d["community_id"].astype("int64"))
+    both = pd.concat([j[["id", "occurred_at"]], linked[["id", "occurred_at"]]])
+    out = out.merge(both.groupby("id")["occurred_at"].max().rename("last_engagement"), left_on="community_id",
+                    right_index=True, how="left")
+
+    as_of = pd.Timestamp(p.as_of)
+    for col in ("start_on", "end_on"):
+        qip[col] = pd.to_datetime(qip[col]).where(pd.to_datetime(qip[col]) <= as_of)
+    qip["day"] = qip[["start_on", "end_on"]].max(axis=1)
+    j = gpd.sjoin(c, qip.dropna(subset=["day"]), predicate="dwithin", distance=p.qip_radius_m)
+    out = out.merge(j.groupby("id")["day"].max().rename("last_qip"), left_on="community_id", right_index=True, how="left")
+
+    af, at = pd.to_datetime(site["active_from"]), pd.to_datetime(site["active_to"])
+    active = site[(af.isna() | (af <= as_of)) & (at.isna() | (at >= as_of))]
+    near = gpd.sjoin_nearest(c, active[["geometry"]], distance_col="d").groupby("id")["d"].min()
+    out = out.merge(near.rename("distance_to_site_m"), left_on="community_id", right_index=True, how="left")
+
+    out[["incidents_window", "fatalities_window"]] = out[["incidents_window", "fatalities_window"]].fillna(0).astype("int64")
+    out["pressure"] = out["pressure"].fillna(0.0)
+    return score(out, p)
+
+
+# ----------------------------------------------------------------- (c) peacemap
+def peacemap_way(url: str, p) -> pd.DataFrame:
+    from geo.analysis import gaps_from_db
+    from geo.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        result = gaps_from_db(session, p)
+    engine.dispose()
+    return result.table
+
+
+def _child(name: str, url: str, p, repeat: int, queue) -> None:
+    fn = {"naive": naive, "geopandas": geopandas_way, "peacemap": peacemap_way}[name]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn(url, p)
+        times.append(time.perf_counter() - t)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put((times, rss_mb, out[["community_id", *FIELDS]]))
+
+
+def run(name: str, url: str, p, repeat: int = 1):
+    """Run one method in a fresh process; its own peak RSS is reported."""
+    import queue as _queue
+
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(name, url, p, repeat, q))
+    proc.start()
+    while True:
+        try:
+            result = q.get(timeout=1)
+            break
+        except _queue.Empty:
+            if not proc.is_alive():
+                sys.exit(f"{name} failed (exit code {proc.exitcode})")
+    proc.join()
+    return result
+
+
+# ----------------------------------------------------------------- comparison
+def compare(ref: pd.DataFrame, other: pd.DataFrame) -> dict[str, str]:
+    m = ref.merge(other, on="community_id", suffixes=("", "_o"))
+    out = {}
+    for f in FIELDS:
+        a, b = m[f], m[f + "_o"]
+        if f in ("pressure", "distance_to_site_m"):
+            a, b = a.astype(float), b.astype(float)
+            rel = (a - b).abs() / a.abs().clip(lower=1e-12)
+            bad = ~(np.isclose(a, b, rtol=1e-6, atol=1e-9) | (a.isna() & b.isna()))
+            out[f] = f"{int(bad.sum())} differ (max rel {np.nanmax(rel.to_numpy()) if len(rel) else 0:.1e})"
+        else:
+            same = (a.isna() & b.isna()) | (a.astype("object") == b.astype("object")).fillna(False).astype(bool)
+            out[f] = f"{int((~same).sum())} differ"
+    out["all"] = "yes" if all(v.startswith("0 differ") for v in out.values()) else "no"
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--skip-naive", action="store_true", help="skip (a) (minutes at scale 1)")
+    args = ap.parse_args()
+
+    from sqlalchemy import text
+
+    from geo.analysis import GapParams
+    from geo.cluster import LocalCluster
+    from geo.db import make_engine, migrate
+    from geo.demo import generate, load
+
+    end = date(2026, 6, 30)
+    p = GapParams(as_of=end)
+    print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
+    print(f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
+          f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}")
+    t = time.perf_counter()
+    scenario = generate(scale=args.scale, seed=args.seed, end=end)
+    print(f"generate: {time.perf_counter() - t:.1f} s  {scenario.counts()}")
+
+    cluster = LocalCluster(BENCH_DIR, fast=True)
+    cluster.up()
+    cluster.drop_database(DB)
+    url = cluster.create_database(DB)
+    migrate(url)
+    engine = make_engine(url)
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        load(conn, scenario)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        for stmt in GEOGRAPHY_INDEXES:
+            conn.execute(text(stmt))
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"load + index + analyze: {time.perf_counter() - t:.1f} s")
+    del scenario
+
+    results = {}
+    t_c, rss_c, res_c = run("peacemap", url, p, repeat=3)
+    results["peacemap"] = (min(t_c), rss_c)
+    print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
+    t_b, rss_b, res_b = run("geopandas", url, p)
+    print(f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  → peacemap is {t_b[0] / min(t_c):.1f}× faster")
+    if not args.skip_naive:
+        t_a, rss_a, res_a = run("naive", url, p)
+        print(f"(a) naive PostGIS per community: {t_a[0]:.2f} s, peak RSS {rss_a:.0f} MB  → peacemap is {t_a[0] / min(t_c):.1f}× faster")
+
+    # One new patrol, committed, must show in the very next analysis.
+    from geoalchemy2.shape import from_shape
+    import shapely
+    from geo.models import Patrol
+    from geo.db import make_sessionmaker
+
+    target = res_c.iloc[0]
+    with make_sessionmaker(engine).begin() as s:
+        lon, lat = s.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM communities WHERE id = :i"),
+                             {"i": int(target.community_id)}).one()
+        ended = datetime.combine(end, dtime(10), tzinfo=timezone.utc)
+        s.add(Patrol(started_at=ended - timedelta(hours=4), ended_at=ended, patrol_type="foot", component="military",
+                     geom=from_shape(shapely.MultiLineString([[(lon - 0.01, lat), (lon + 0.01, lat)]]), srid=4326)))
+    t_n, _, res_n = run("peacemap", url, p, repeat=2)
+    after = res_n.set_index("community_id").loc[target.community_id, "days_since_engagement"]
+    print(f"new patrol at community {target.community_id} (rank 1): days_since_engagement "
+          f"{target.days_since_engagement} → {after}; reflected by the next run ({min(t_n):.2f} s, recomputed from the database)")
+    engine.dispose()
+
+    print("agreement with (c), per field:")
+    print(f"  (b) geopandas: {compare(res_c, res_b)}")
+    if not args.skip_naive:
+        print(f"  (a) naive:     {compare(res_c, res_a)}")
+    if after != 0:
+        sys.exit("the new patrol was not reflected")
+
+
+if __name__ == "__main__":
+    main()
