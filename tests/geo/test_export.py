@@ -12,7 +12,7 @@ import pytest
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from geo import models
 from geo.analysis import gaps_from_db
