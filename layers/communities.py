@@ -39,8 +39,8 @@ def communities_spec(window: DateWindow, *, api: str = API, limit: int = 2000, s
     return LayerSpec(
         key="communities", name="Communities by engagement gap", url=api, limit=limit,
         params={"as_of": window.end.isoformat()},
-        colour=BY_GAP_SCORE, radius=Radius(None, base=5), popup=POPUP, title="name", show=show,
-        note="the highest-ranked gaps in view", top_first=True,
+        colour=BY_GAP_SCORE, radius=Radius("gap_score", base=3, per=6, max=14), popup=POPUP, title="name", show=show,
+        note="the highest-ranked gaps in view; larger circles, larger gaps", top_first=True,
     )
 
 
