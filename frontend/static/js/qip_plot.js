@@ -165,7 +165,7 @@
     clearErrors();
     document.getElementById("pm-saved").hidden = true;
     if (!site) { showError("location", "place the project on the map first"); return; }
-    var key = form.elements.key.value.trim();
+    var key = form.elements.key.value.trim() || pm.getKey();
     if (!key) { showError("key", "an editor key is needed to save"); return; }
     var feature = { type: "Feature", geometry: { type: "Point", coordinates: [Number(site.lng.toFixed(6)), Number(site.lat.toFixed(6))] },
       properties: properties() };
