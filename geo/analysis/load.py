@@ -26,8 +26,10 @@ M_PER_DEG_LAT = 110_574.0
 
 
 def _frame(session: Session, stmt, columns) -> pd.DataFrame:
-    rows = session.execute(stmt).all()
-    return pd.DataFrame.from_records(rows, columns=list(columns))
+    """Core (not ORM) execution and a column-wise frame: row objects cost more than the query."""
+    rows = session.connection().execute(stmt).fetchall()
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: pd.Series(col, dtype=object) if not col else list(col) for name, col in zip(columns, cols)})
 
 
 def _xy(model):
