@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from urllib.parse import urlencode
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse
@@ -25,8 +25,8 @@ from geo import vocab
 from geo.errors import NotFound
 from geo.models import AdminArea, Community, Incident, Site
 from layers.admin_areas import admin_areas_layer
-from layers.aggregate import incident_grid
 from layers.admin_stats import admin_choropleth
+from layers.aggregate import incident_grid
 from layers.communities import communities_spec
 from layers.compose import build_map, parse_layers, render_map
 from layers.incidents import GRID as INCIDENT_GRID
@@ -46,22 +46,24 @@ def _default_window(session, start: date | None, end: date | None, days: int = 9
     return DateWindow(start, end) if start is not None else DateWindow.ending(end, days)
 
 
+def _extent(session, column, *where) -> tuple[float, float, float, float] | None:
+    box = func.ST_Extent(column)
+    row = session.execute(
+        select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)).where(*where)
+    ).one()
+    return None if row[0] is None else tuple(row)
+
+
 def _bounds(session, admin_area: int | None, bbox: str | None):
+    """The view: ``bbox``, else the admin area's extent, else the data's."""
     if bbox is not None:
         return parse_bbox(bbox)
     if admin_area is not None:
-        extent = session.execute(select(func.ST_Extent(AdminArea.geom)).where(AdminArea.id == admin_area)).scalar()
+        extent = _extent(session, AdminArea.geom, AdminArea.id == admin_area)
         if extent is None:
             raise NotFound(f"admin area {admin_area} does not exist", field="admin_area")
-    else:
-        extent = (session.execute(select(func.ST_Extent(Community.geom))).scalar()
-                  or session.execute(select(func.ST_Extent(Site.geom))).scalar()
-                  or session.execute(select(func.ST_Extent(AdminArea.geom))).scalar())
-    if extent is None:
-        return None
-    # "BOX(minx miny,maxx maxy)"
-    lo, hi = extent[4:-1].split(",")
-    return (*map(float, lo.split()), *map(float, hi.split()))
+        return extent
+    return _extent(session, Community.geom) or _extent(session, Site.geom) or _extent(session, AdminArea.geom)
 
 
 @router.get("/map", response_class=HTMLResponse, summary="The planners' map (all layers)")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon, box
 
+from geo.models import AdminArea
 # The API's client fixtures (public_read off / on), reused here.
 from tests.api.conftest import _key
 from tests.api.conftest import client as private  # noqa: F401
@@ -35,6 +38,15 @@ def test_map_page_rejects_bad_parameters(private, params, status, field):
     r = private.get("/map", params=params)
     assert r.status_code == status
     assert r.json()["field"] == field
+
+
+def test_map_page_zooms_to_an_admin_area(public, session):
+    area = AdminArea(name="Zone", level=1, geom=from_shape(MultiPolygon([box(100.0, 0.0, 101.0, 1.0)]), 4326))
+    session.add(area)
+    session.commit()
+    r = public.get("/map", params={"admin_area": area.id})
+    assert r.status_code == 200
+    assert "fitBounds([[0.0, 100.0], [1.0, 101.0]], {animate: false})" in r.text
 
 
 def test_choropleth_needs_a_key_unless_public(private, public, session):
