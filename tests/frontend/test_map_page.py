@@ -99,3 +99,17 @@ def test_wide_views_count_incidents_on_a_grid(live_app, page):
     assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]
     assert "counted in" in page.locator('[data-count="incidents"]').inner_text()
     page.screenshot(path=str(ARTIFACTS / "map_incident_grid.png"))
+
+
+def test_date_window_form_reloads_with_the_view_and_layers(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents,sites")
+    wait_ready(page)
+    before = layer_state(page, "incidents")["matched"]
+    form = page.locator("form.pm-window")
+    form.locator("input[name=start]").fill("2023-07-01")
+    form.locator("button").click()
+    page.wait_for_url("**start=2023-07-01**")
+    wait_ready(page)
+    assert "layers=incidents%2Csites" in page.url and "bbox=" in page.url
+    assert layer_state(page, "incidents")["matched"] > before  # a year holds more than 90 days
+    assert layer_state(page, "qips")["loads"] == 0
