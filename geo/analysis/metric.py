@@ -4,7 +4,7 @@ Every "within r metres" decision is made on the ellipsoid (Karney's geodesic,
 ``pyproj.Geod``). To find candidates fast, points are first mapped with the
 ellipsoidal Mercator projection (EPSG:3395, pure numpy): it is conformal, so
 locally a distance is the projected distance divided by the point scale
-factor ``k(φ)``, whatever the longitude extent (no UTM-zone seams). Pairs
+factor ``k(φ)`` (averaged over the pair's ends), whatever the longitude extent (no UTM-zone seams). Pairs
 whose scale-corrected planar distance is clearly inside or outside the radius
 (outside a relative band of ``BAND``) are decided from it; pairs inside the
 band are re-measured geodesically (within = distance ≤ r + 1 mm, so a point
@@ -70,6 +70,7 @@ class Points:
         self.lon = np.asarray(lon, dtype=float)
         self.lat = np.asarray(lat, dtype=float)
         self.xy = mercator(self.lon, self.lat) if len(self.lon) else np.zeros((0, 2))
+        self.k = scale(self.lat)
         self._tree: cKDTree | None = None
 
     def __len__(self) -> int:
@@ -83,11 +84,11 @@ class Points:
 
     def subset(self, idx) -> "Points":
         p = Points.__new__(Points)
-        p.lon, p.lat, p.xy, p._tree = self.lon[idx], self.lat[idx], self.xy[idx], None
+        p.lon, p.lat, p.xy, p.k, p._tree = self.lon[idx], self.lat[idx], self.xy[idx], self.k[idx], None
         return p
 
     def k_max(self) -> float:
-        return float(scale(np.max(np.abs(self.lat)))) if len(self) else 1.0
+        return float(self.k.max()) if len(self) else 1.0
 
 
 def search_radius(r_m: float, *sets: Points) -> float:
@@ -102,7 +103,7 @@ def pairs_within(a: Points, b: Points, r_m: float) -> tuple[np.ndarray, np.ndarr
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     m = a.tree.sparse_distance_matrix(b.tree, search_radius(r_m, a, b), output_type="ndarray")
     i, j, v = m["i"].astype(np.int64), m["j"].astype(np.int64), m["v"]
-    est = v / scale((a.lat[i] + b.lat[j]) / 2)
+    est = v / ((a.k[i] + b.k[j]) / 2)  # the mean of the ends' scale factors: exact to second order
     keep = est <= r_m * (1 - BAND)
     band = ~keep & (est <= r_m * (1 + BAND))
     if band.any():
