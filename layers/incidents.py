@@ -48,11 +48,13 @@ def incidents_layer(window: DateWindow, *, show: bool = True, api: str = API, gr
     ))
 
 
-def incident_heat_layer(window: DateWindow, *, show: bool = False, api: str = API,
-                        limit: int = 10_000) -> folium.FeatureGroup:
-    """Incident density weighted by 1 + fatalities."""
+def incident_heat_layer(window: DateWindow, *, show: bool = False, api: str = API, grid: str | None = GRID,
+                        cells: int = 150) -> folium.FeatureGroup:
+    """Incident density weighted by 1 + fatalities, from ``grid`` counts of every
+    incident in view (``cells`` across it); without ``grid``, from the points."""
     return feature_group(LayerSpec(
-        key="incident-heat", name="Incident heat map", url=api, params=_window_params(window), limit=limit,
+        key="incident-heat", name="Incident heat map", url=api, params={**_window_params(window), "cells": cells},
+        limit=10_000, grid_url=grid,
         colour=Graduated("fatalities", ((None, "#d73027", "density weighted by 1 + deaths"),)),
         radius=Radius("fatalities"), heat=True, popup=[], show=show,
     ))

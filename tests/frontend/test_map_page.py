@@ -113,3 +113,15 @@ def test_date_window_form_reloads_with_the_view_and_layers(live_app, page):
     assert "layers=incidents%2Csites" in page.url and "bbox=" in page.url
     assert layer_state(page, "incidents")["matched"] > before  # a year holds more than 90 days
     assert layer_state(page, "qips")["loads"] == 0
+
+
+def test_heat_map_counts_every_incident_in_view(live_app, page):
+    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents")
+    wait_ready(page)
+    points = layer_state(page, "incidents")["matched"]
+    page.locator(".leaflet-control-layers-overlays label", has_text="Incident heat map").locator("input").check()
+    page.wait_for_function("peacemap.layers['incident-heat'].loads >= 1")
+    heat = layer_state(page, "incident-heat")
+    assert heat["error"] is None and heat["matched"] == points
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "map_heat.png"))

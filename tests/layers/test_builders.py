@@ -83,7 +83,7 @@ def test_incidents_are_clustered_and_sized_by_fatalities():
 
 def test_heat_layer_loads_the_heat_plugin_locally():
     html, options = rendered(incident_heat_layer(WINDOW))
-    assert options["heat"] is True
+    assert options["heat"] is True and options["gridUrl"] == "/map/incident-grid" and options["params"]["cells"] == 150
     assert '<script src="/static/vendor/heat/leaflet-heat.js"></script>' in html
 
 

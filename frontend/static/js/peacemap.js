@@ -195,14 +195,17 @@
     mc.addLayers(markers);
     return mc;
   }
-  function heatLayer(spec, fc) {
+  /* Weight 1 + deaths per incident; a grid cell (count, deaths) weighs the sum of its incidents'. */
+  function heatLayer(spec, fc, grid) {
     var pts = [];
     fc.features.forEach(function (f) {
       if (!f.geometry || f.geometry.type !== "Point") return;
-      var c = f.geometry.coordinates;
-      pts.push([c[1], c[0], 1 + (Number((f.properties || {})[spec.radius.prop]) || 0)]);
+      var c = f.geometry.coordinates, p = f.properties || {};
+      pts.push([c[1], c[0], grid ? p.count + p.deaths : 1 + (Number(p[spec.radius.prop]) || 0)]);
     });
-    return L.heatLayer(pts, { radius: 20, blur: 15, maxZoom: 10 });
+    var weights = pts.map(function (x) { return x[2]; }).sort(function (a, b) { return a - b; });
+    var top = weights.length ? weights[Math.floor(0.95 * (weights.length - 1))] : 1;
+    return L.heatLayer(pts, { radius: 20, blur: 15, maxZoom: 10, minOpacity: 0.35, max: Math.max(1, top) });
   }
 
   function setCount(key, text) {
@@ -229,7 +232,7 @@
 
     function draw(fc, grid) {
       group.clearLayers();
-      var layer = grid ? gridLayer(spec, fc) : spec.heat ? heatLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
+      var layer = spec.heat ? heatLayer(spec, fc, grid) : grid ? gridLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
         : geoJsonLayer(map, spec, fc);
       group.addLayer(layer);
       state.grid = !!grid;
@@ -238,7 +241,7 @@
       state.loads += 1;
       if (pm.firstDrawAt === null) pm.firstDrawAt = performance.now();
       var n = function (v) { return v.toLocaleString("en"); };
-      setCount(spec.key, grid ? n(state.matched) + " in view, counted in " + n(state.returned) + " cells — zoom in to see each"
+      setCount(spec.key, grid && spec.heat ? n(state.matched) + " in view" : grid ? n(state.matched) + " in view, counted in " + n(state.returned) + " cells — zoom in to see each"
         : state.matched > state.returned ? n(state.returned) + " of " + n(state.matched) + " shown — zoom in for all"
         : n(state.returned) + " shown");
     }
@@ -256,10 +259,10 @@
       loadingView = query;
       var t0 = performance.now();
       begin();
-      // More features in view than `limit`: draw the server's grid counts instead of a partial page.
+      // More features in view than `limit` (or a heat map): draw the server's grid counts, never a partial page.
       var grid = spec.gridUrl ? pm.json(withQuery(spec.gridUrl, query), { signal: mine.signal }) : Promise.resolve(null);
       grid.then(function (g) {
-          if (g && g.numberMatched > spec.limit) return { fc: g, grid: true };
+          if (g && (spec.heat || g.numberMatched > spec.limit)) return { fc: g, grid: true };
           return pm.json(withQuery(spec.url, query), { signal: mine.signal }).then(function (fc) { return { fc: fc, grid: false }; });
         })
         .then(function (r) {
