@@ -7,6 +7,7 @@ import importlib
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
 from api.settings import ApiSettings, get_api_settings
@@ -50,6 +51,8 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Field offices sit on poor links: GeoJSON compresses about 7×.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_error_handlers(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
