@@ -189,3 +189,10 @@ def test_bad_parameters_name_the_field(field, value):
     with pytest.raises(InvalidInput) as e:
         GapParams(as_of=AS_OF, **{field: value})
     assert e.value.field == field
+
+
+def test_no_communities_gives_an_empty_ranking():
+    from geo.analysis import GapInputs, RESULT_COLUMNS
+
+    t = compute_gaps(GapInputs(), P).table
+    assert len(t) == 0 and list(t.columns) == list(RESULT_COLUMNS)
