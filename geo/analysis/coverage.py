@@ -17,12 +17,12 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from pyproj import Geod
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.analysis.load import _grown_envelope, area_filter
+from geo.analysis.load import area_filter, grown_envelope
 from geo.analysis.metric import A, MAX_RADIUS_M, inverse_lat, mercator, scale
 from geo.analysis.params import today
 from geo.errors import InvalidInput
@@ -132,7 +132,7 @@ def load_coverage(session: Session, *, days: int = 30, as_of: date | None = None
     rows = session.execute(
         select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at)
         .where(Patrol.ended_at >= start, Patrol.ended_at < cutoff,
-               Patrol.geom.op("&&")(_grown_envelope(boundary, reach)))
+               Patrol.geom.op("&&")(grown_envelope(boundary, reach)))
     ).all()
     tracks = np.array([shapely.from_wkb(bytes(r[0])) for r in rows], dtype=object)
     radius = np.array([patrol_radius_m if r[1] is None else r[1] for r in rows], dtype=float)

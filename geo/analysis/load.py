@@ -69,7 +69,7 @@ def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
     return None
 
 
-def _grown_envelope(area, margin_m: float):
+def grown_envelope(area, margin_m: float):
     """The area's envelope grown by ``margin_m`` (conservatively, in degrees)."""
     minx, miny, maxx, maxy = area.bounds
     dlat = margin_m / M_PER_DEG_LAT * 1.01
@@ -86,7 +86,7 @@ def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInpu
     first_day = params.as_of - timedelta(days=params.window_days - 1)
 
     def near(model, radius_m: float):
-        return [] if area is None else [model.geom.op("&&")(_grown_envelope(area, radius_m))]
+        return [] if area is None else [model.geom.op("&&")(grown_envelope(area, radius_m))]
 
     only = None
     com_where = []
