@@ -36,7 +36,7 @@ class Segments:
     patrol: np.ndarray
 
     @classmethod
-    def from_geometries(cls, geoms) -> "Segments":
+    def from_geometries(cls, geoms, *, split: bool = True) -> "Segments":
         geoms = np.asarray(geoms, dtype=object)
         if len(geoms) == 0:
             z = np.zeros((0, 2))
@@ -61,7 +61,8 @@ class Segments:
             k_a = np.concatenate([k_a, k[first]])
             k_b = np.concatenate([k_b, k[first]])
             patrol = np.concatenate([patrol, lone])
-        return cls(a, b, k_a, k_b, patrol.astype(np.int64))._split(PIECE_M)
+        segs = cls(a, b, k_a, k_b, patrol.astype(np.int64))
+        return segs._split(PIECE_M) if split else segs
 
     def _split(self, max_len: float) -> "Segments":
         """Cut segments longer than ``max_len`` into equal pieces."""
@@ -90,6 +91,31 @@ class Segments:
 
     def __len__(self) -> int:
         return len(self.patrol)
+
+    def slice(self, lo: int, hi: int) -> "Segments":
+        return Segments(self.a[lo:hi], self.b[lo:hi], self.k_a[lo:hi], self.k_b[lo:hi], self.patrol[lo:hi])
+
+    def near(self, points: np.ndarray, reach: float) -> "Segments":
+        """Only the segments whose bounding box, grown by ``reach``, holds one of
+        ``points`` (a conservative filter: an occupancy grid of cell ``reach``
+        and its summed-area table, four look-ups per segment)."""
+        if len(self) == 0 or len(points) == 0:
+            return self.slice(0, 0)
+        lo_xy = points.min(axis=0)
+        cell = max(reach, float((points.max(axis=0) - lo_xy).max()) / 2000, 1.0)
+        ij = np.floor((points - lo_xy) / cell).astype(np.int64)
+        w, h = ij[:, 0].max() + 1, ij[:, 1].max() + 1
+        occupied = np.zeros((h + 1, w + 1), np.int64)
+        np.add.at(occupied, (ij[:, 1] + 1, ij[:, 0] + 1), 1)
+        table = occupied.cumsum(0).cumsum(1)
+        box_lo = (np.minimum(self.a, self.b) - reach - lo_xy) / cell
+        box_hi = (np.maximum(self.a, self.b) + reach - lo_xy) / cell
+        x0 = np.clip(np.floor(box_lo[:, 0]).astype(np.int64), 0, w)
+        y0 = np.clip(np.floor(box_lo[:, 1]).astype(np.int64), 0, h)
+        x1 = np.clip(np.floor(box_hi[:, 0]).astype(np.int64) + 1, 0, w)
+        y1 = np.clip(np.floor(box_hi[:, 1]).astype(np.int64) + 1, 0, h)
+        count = table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
+        return self.take(count > 0)
 
 
 def _closest(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,22 +169,25 @@ def last_patrol(
     if len(geoms) == 0 or n == 0:
         return best
     order = np.lexsort((np.arange(len(ended)), ended))[::-1]  # newest first
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    segs = Segments.from_geometries(geoms)
-    seg_rank = rank[segs.patrol]
-    seg_order = np.argsort(seg_rank, kind="stable")
-    seg_rank_sorted = seg_rank[seg_order]
+    # Segments of the tracks in recency order: segment.patrol is the rank.
+    segs = Segments.from_geometries(np.asarray(geoms, dtype=object)[order], split=False)
+    if len(segs) > 1 and (np.diff(segs.patrol) < 0).any():  # single-vertex tracks come last
+        segs = segs.take(np.argsort(segs.patrol, kind="stable"))
+    rad = np.asarray(radius, float)[order]
     open_rows = np.arange(n)
     lo, size = 0, FIRST_BATCH
     while lo < len(order) and len(open_rows):
         hi = min(len(order), lo + size)
-        s0, s1 = np.searchsorted(seg_rank_sorted, [lo, hi])
-        batch = segs.take(seg_order[s0:s1])
-        c, p = covered_pairs(communities, batch, radius, open_rows)
+        s0, s1 = np.searchsorted(segs.patrol, [lo, hi])
+        batch = segs.slice(s0, s1)
+        if len(batch):
+            k_hi = max(float(communities.k[open_rows].max()), float(batch.k_a.max()), float(batch.k_b.max()))
+            reach = float(rad[lo:hi].max()) * k_hi * (1 + 2 * BAND) + 1.0
+            batch = batch.near(communities.xy[open_rows], reach)._split(PIECE_M)
+        c, p = covered_pairs(communities, batch, rad, open_rows)
         if len(c):
             top = np.full(n, np.iinfo(np.int64).max)
-            np.minimum.at(top, c, rank[p])
+            np.minimum.at(top, c, p)
             hit = top < np.iinfo(np.int64).max
             best[hit] = order[top[hit]]
             open_rows = open_rows[~hit[open_rows]]
