@@ -5,9 +5,11 @@ A track covers a point when any part of it (not just a vertex) is within the
 radius, so the test is point-to-segment. Segments are cut into pieces of at
 most ``PIECE_M`` Mercator metres and indexed by their midpoints; a piece can
 only be within r of a point if its midpoint is within r + half its length.
-Patrols are visited newest first in growing batches, and a community leaves
-the search as soon as a batch covers it, so the work concentrates on the few
-communities that are rarely patrolled.
+Patrols are visited newest first in doubling batches, and a community leaves
+the search as soon as a batch covers it; each batch first drops the segments
+whose grown bounding box holds no still-open community (an occupancy grid),
+so the late, large batches only touch the tracks near rarely patrolled
+communities.
 """
 
 from __future__ import annotations
