@@ -45,7 +45,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _feature(row, cols) -> dict:
+def feature_from_row(row, cols) -> dict:
+    """One row of :func:`select_features` as a GeoJSON Feature dict."""
     m = row._mapping
     return {
         "type": "Feature",
@@ -152,7 +153,7 @@ def list_features(
     count = select(func.count()).select_from(spec.model)
     if clauses:
         count = count.where(and_(*clauses))
-    return Page([_feature(r, cols) for r in rows], session.scalar(count))
+    return Page([feature_from_row(r, cols) for r in rows], session.scalar(count))
 
 
 def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensitive: bool = False) -> dict:
@@ -160,7 +161,7 @@ def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensi
     row = session.execute(stmt).first()
     if row is None:
         raise NotFound(f"{spec.name} {fid} does not exist", field="id")
-    return _feature(row, cols)
+    return feature_from_row(row, cols)
 
 
 def _assign(obj, props: dict, geom: BaseGeometry | None) -> None:

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
 from geo.models import SRID
-from geo.repository import _feature, property_columns, select_features, where_clauses
+from geo.repository import feature_from_row, property_columns, select_features, where_clauses
 from geo.resources import SPECS, ResourceSpec
 
 GAPS_LAYER = "engagement_gaps"
@@ -202,7 +202,7 @@ def iter_features(
     clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters)
     stmt, cols = select_features(spec, clauses, include_sensitive)
     for row in session.execute(stmt.order_by(spec.model.id).execution_options(yield_per=_BATCH // 10)):
-        yield _feature(row, cols)
+        yield feature_from_row(row, cols)
 
 
 
