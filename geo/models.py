@@ -272,6 +272,20 @@ class CommunityStatus(Base):
     reasons: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
 
 
+class AnalysisChange(Base):
+    """One row per statement that wrote to an analysed table (filled by the
+    triggers of migration 0002): the writer's transaction id, so a cached
+    analysis can ask what committed since its snapshot, and for inserts the
+    new ids, so it can update only the communities near them."""
+
+    __tablename__ = "analysis_changes"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    txid: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    table_name: Mapped[str] = mapped_column(String(40), nullable=False)
+    op: Mapped[str] = mapped_column(String(10), nullable=False)
+    row_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -1,7 +1,8 @@
 """/api/v1/analysis — engagement gaps and coverage gaps (DESIGN §5, §6).
 
-Results are computed per request from the committed data, so they are never
-stale; the response says when and from how many rows."""
+Engagement gaps come from the in-process cache (:mod:`geo.analysis.cache`),
+which reflects every committed write (it checks the change log per request);
+the response says when and from how many rows."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
 from api.resource_router import MAX_LIMIT, page_links, parse_bbox
-from geo.analysis import GapParams, gaps_from_db
+from geo.analysis import GapParams
 from geo.analysis import coverage
+from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.metric import MAX_RADIUS_M
 
@@ -51,7 +53,7 @@ def engagement_gaps(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    result = gaps_from_db(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
+    result = cached_gaps(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
     page = rows.iloc[offset: offset + limit]
     body = feature_collection(result, page, len(rows))

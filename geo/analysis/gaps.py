@@ -163,13 +163,10 @@ def compute_gaps(inputs: GapInputs, params: GapParams | None = None, *, only=Non
     s_idx, s_dist = nearest(c, Points(st["lon"].to_numpy()[active], st["lat"].to_numpy()[active]))
     site_ids = st["id"].to_numpy(np.int64)[active]
 
-    pmax = pressure.max() if n else 0.0
-    pressure_norm = pressure / pmax if pmax > 0 else np.zeros(n)
     staleness = np.where(engaged, np.minimum(days, p.cap_days) / p.cap_days, 1.0)
     pop = pd.to_numeric(com["population"], errors="coerce").to_numpy(float)
     pop_factor = 1 + np.log10(1 + np.nan_to_num(pop, nan=0.0))
     remote = 1 + np.nan_to_num(s_dist, nan=0.0) / 50_000
-    score = pressure_norm * staleness * pop_factor * remote
     under = ((~engaged) | (days >= p.min_days)) & (pressure > 0)
 
     last_at = pd.to_datetime(np.where(engaged, best_ts, 0), utc=True)
@@ -178,23 +175,37 @@ def compute_gaps(inputs: GapInputs, params: GapParams | None = None, *, only=Non
         "name": com["name"].to_numpy(),
         "lon": c.lon, "lat": c.lat,
         "population": pd.array(np.where(np.isnan(pop), np.nan, pop), dtype="Int64") if n else pd.array([], dtype="Int64"),
-        "last_engagement_at": pd.Series(last_at).where(engaged, pd.NaT).to_numpy(),
+        "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
         "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[which], None),
         "last_engagement_id": pd.array(np.where(engaged, best_id, 0), dtype="Int64"),
         "days_since_engagement": pd.array(days, dtype="Int64"),
         "incidents_window": count, "fatalities_window": deaths,
-        "pressure": pressure, "pressure_norm": pressure_norm, "staleness": staleness,
+        "pressure": pressure, "pressure_norm": 0.0, "staleness": staleness,
         "population_factor": pop_factor,
         "distance_to_site_m": s_dist,
         "nearest_site_id": pd.array(np.where(s_idx >= 0, site_ids[np.maximum(s_idx, 0)] if len(site_ids) else 0, 0), dtype="Int64"),
-        "remoteness_factor": remote, "gap_score": score, "under_engaged": under,
+        "remoteness_factor": remote, "gap_score": 0.0, "under_engaged": under,
     })
     for col in ("last_engagement_id", "days_since_engagement"):
         t.loc[~engaged, col] = pd.NA
     t.loc[s_idx < 0, "nearest_site_id"] = pd.NA
-    t = t.sort_values(["gap_score", "community_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    t["rank"] = np.arange(1, n + 1)
+    t["rank"] = 0
     t["reasons"] = reasons_for(t, p)
     considered = inputs.counts()
     considered["incidents_in_window"] = n_inc
-    return GapResult(t[list(RESULT_COLUMNS)], p, computed_at, considered)
+    return GapResult(rank_table(t), p, computed_at, considered)
+
+
+def rank_table(t: pd.DataFrame) -> pd.DataFrame:
+    """Normalise pressure over the rows given, score and rank them (DESIGN §5.4).
+    Every other column is per community, so any subset of a result can be
+    re-ranked on its own (an area filter, or a cached result with updated rows)."""
+    t = t.copy()
+    pressure = t["pressure"].to_numpy(float)
+    pmax = pressure.max() if len(t) else 0.0
+    t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
+    t["gap_score"] = (t["pressure_norm"].to_numpy() * t["staleness"].to_numpy(float)
+                      * t["population_factor"].to_numpy(float) * t["remoteness_factor"].to_numpy(float))
+    t = t.sort_values(["gap_score", "community_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    t["rank"] = np.arange(1, len(t) + 1)
+    return t[list(RESULT_COLUMNS)]

@@ -69,14 +69,17 @@ def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
     return None
 
 
-def grown_envelope(area, margin_m: float):
-    """The area's envelope grown by ``margin_m`` (conservatively, in degrees)."""
-    minx, miny, maxx, maxy = area.bounds
+def grown_bounds(minx: float, miny: float, maxx: float, maxy: float, margin_m: float) -> tuple[float, float, float, float]:
+    """A lon/lat box grown by ``margin_m`` (conservatively, in degrees)."""
     dlat = margin_m / M_PER_DEG_LAT * 1.01
     top = min(89.0, max(abs(miny), abs(maxy)) + dlat)
     dlon = min(180.0, margin_m / (111_320.0 * math.cos(math.radians(top))) * 1.01)
-    return func.ST_MakeEnvelope(max(-180.0, minx - dlon), max(-90.0, miny - dlat),
-                                min(180.0, maxx + dlon), min(90.0, maxy + dlat), SRID)
+    return max(-180.0, minx - dlon), max(-90.0, miny - dlat), min(180.0, maxx + dlon), min(90.0, maxy + dlat)
+
+
+def grown_envelope(area, margin_m: float):
+    """The area's envelope grown by ``margin_m``, as an SQL envelope."""
+    return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
 
 
 def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInputs, list[int] | None]:

@@ -11,7 +11,8 @@ import pyarrow as pa
 import shapely
 from sqlalchemy.orm import Session
 
-from geo.analysis import GapParams, GapResult, gaps_from_db
+from geo.analysis import GapParams, GapResult
+from geo.analysis.cache import cached_gaps
 from geo.analysis.export import PROPERTY_COLUMNS, features
 from geo.errors import NotFound
 from geo.repository import Page
@@ -37,7 +38,7 @@ GAPS_SCHEMA = pa.schema([
 def current_gaps(session: Session, bbox: tuple[float, float, float, float] | None = None
                  ) -> tuple[GapResult, pd.DataFrame]:
     """The result now, and its rows (ranked) inside ``bbox``."""
-    result = gaps_from_db(session, GapParams())
+    result = cached_gaps(session, GapParams())
     rows = result.table
     if bbox is not None:
         minx, miny, maxx, maxy = bbox

@@ -1,0 +1,167 @@
+"""In-process cache of the engagement-gap analysis, never stale.
+
+One entry per database and :class:`GapParams` (``as_of`` included) holds the
+whole ranked table and the PostgreSQL snapshot it reflects. Each request asks
+the ``analysis_changes`` log (filled by statement-level triggers, migration
+0002) which writes are *not visible in that snapshot* — by transaction id, so
+transactions that commit out of order are still seen, whichever process made
+them. Then:
+
+- nothing new → the cached table (one indexed query);
+- only inserts of patrols, incidents, engagements or QIPs (up to
+  ``MAX_INCREMENTAL_ROWS``) → only the communities near the new rows (and a
+  new engagement's linked community) are recomputed, from the same inputs as
+  a full run restricted to that area, then the whole table is re-ranked;
+- anything else (updates, deletes, sites, communities) → full recompute.
+
+All reads of one refresh happen in one REPEATABLE READ transaction, whose
+snapshot is the one recorded, so a write committed meanwhile is replayed on
+the next request (recomputing a community is idempotent). A session with its
+own uncommitted writes bypasses the cache. An area filter (bbox / admin area)
+is a re-ranked subset of the cached table: every other column is per
+community. ``considered`` counts rows of the whole database, not of the area.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geo.analysis.gaps import GapResult, compute_gaps, rank_table
+from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
+from geo.analysis.params import GapParams
+from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
+
+MAX_ENTRIES = 8  # parameter sets kept (LRU); ~60 MB each at reference scale
+MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
+INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
+
+_CHANGES = text(
+    "SELECT table_name, op, row_ids FROM analysis_changes"
+    " WHERE txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
+    " AND NOT pg_visible_in_snapshot(txid::text::xid8, CAST(:snap AS pg_snapshot))"
+)
+
+
+@dataclass
+class _Entry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    snapshot: str | None = None
+    table: pd.DataFrame | None = None
+    considered: dict = field(default_factory=dict)
+
+
+_entries: OrderedDict[tuple, _Entry] = OrderedDict()
+STATS: Counter = Counter()  # refreshes by path: "hit", "incremental", "full" (for tests and the benchmark)
+_entries_lock = threading.Lock()
+
+
+def _entry(key: tuple) -> _Entry:
+    with _entries_lock:
+        e = _entries.pop(key, None) or _Entry()
+        _entries[key] = e
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+        return e
+
+
+def clear() -> None:
+    with _entries_lock:
+        _entries.clear()
+
+
+def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
+                admin_area: int | None = None) -> GapResult:
+    """Same result as :func:`gaps_from_db` (the committed data now), from the
+    cache when nothing relevant changed, updated locally after inserts."""
+    params = params or GapParams()
+    area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
+    if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
+        return gaps_from_db(session, params, bbox=bbox, admin_area=admin_area)
+    engine = session.get_bind().engine
+    entry = _entry((engine.url.render_as_string(hide_password=True), params))
+    with entry.lock, engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        ro = Session(bind=conn)
+        try:
+            _refresh(ro, params, entry)
+        except BaseException:
+            entry.snapshot = entry.table = None
+            raise
+        table = entry.table
+        if area is not None:
+            ids = ro.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))))
+            table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
+        considered = dict(entry.considered)
+        ro.close()
+        conn.rollback()
+    return GapResult(table, params, datetime.now(timezone.utc), considered)
+
+
+def _refresh(s: Session, params: GapParams, entry: _Entry) -> None:
+    snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
+    changes = [] if entry.snapshot is None else s.execute(_CHANGES, {"snap": entry.snapshot}).all()
+    new_ids: dict[str, list[int]] = {}
+    full = entry.table is None
+    for table_name, op, row_ids in changes:
+        if op != "INSERT" or table_name not in INCREMENTAL:
+            full = True
+            break
+        new_ids.setdefault(table_name, []).extend(row_ids)
+    if not full and sum(map(len, new_ids.values())) > MAX_INCREMENTAL_ROWS:
+        full = True
+    STATS["full" if full else "incremental" if new_ids else "hit"] += 1
+    if full:
+        inputs, _ = load_inputs(s, params)
+        result = compute_gaps(inputs, params)
+        entry.table, entry.considered = result.table, result.considered
+    elif new_ids:
+        entry.table, entry.considered = _apply(s, params, entry, new_ids)
+    entry.snapshot = snap
+
+
+def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list:
+    """Lon/lat boxes holding every community a new row can change."""
+    radius = {"incidents": params.incident_radius_m, "engagements": params.engagement_radius_m,
+              "qips": params.qip_radius_m}
+    boxes = []
+    for name, ids in new_ids.items():
+        model = INCREMENTAL[name]
+        reach = func.coalesce(model.coverage_m, params.patrol_radius_m) if name == "patrols" else radius[name]
+        rows = s.execute(select(func.ST_XMin(model.geom), func.ST_YMin(model.geom), func.ST_XMax(model.geom),
+                                func.ST_YMax(model.geom), reach).where(model.id.in_(ids))).all()
+        boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
+    if "engagements" in new_ids:  # a linked community may be far from the engagement
+        linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
+        rows = s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom))
+                         .where(Community.id.in_(linked))).all()
+        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in rows]
+    return boxes
+
+
+def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list[int]]):
+    """The cached table with the communities near the new rows recomputed."""
+    boxes = _boxes(s, params, new_ids)
+    if not boxes:
+        return entry.table, entry.considered
+    inputs, only = load_inputs(s, params, shapely.union_all(boxes))
+    considered = dict(entry.considered)
+    for name, ids in new_ids.items():
+        considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
+    considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
+    if not only:
+        return entry.table, considered
+    part = compute_gaps(inputs, params, only=only).table
+    old = entry.table
+    merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
+    for col in merged.columns[merged.dtypes == object]:  # infer as the core's DataFrame did (str vs all-None)
+        merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
+    return rank_table(merged), considered
