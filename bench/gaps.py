@@ -9,8 +9,9 @@ in the same run and against the same PostGIS:
 (c) peacemap: ``gaps_from_db`` — database to ranked results.
 
 Each runs in a fresh process (so peak RSS is its own); (c) runs three times
-(first and best reported). Then one new patrol is committed and (c) run
-again to show it is reflected. Prints times, ratios, peak memory and how far
+(first and best reported). Then the cache of the API (``geo.analysis.cache``)
+is timed: a hit on unchanged data, and one new patrol and one new incident
+committed, each to the next result, which must equal a fresh full run. Prints times, ratios, peak memory and how far
 (a), (b) agree with (c), field by field.
 
     .venv/bin/python bench/gaps.py --scale 0.1 [--skip-naive]
@@ -189,6 +190,55 @@ def peacemap_way(url: str, p) -> pd.DataFrame:
     return result.table
 
 
+def cached_way(url: str, p, top: list[int]) -> dict:
+    """``geo.analysis.cache``: first (full) run, hits on unchanged data, then
+    one committed patrol past community ``top[0]`` and one incident next to
+    ``top[1]``, each timed to the next result; the final cached table and a
+    fresh full recompute come back to be compared."""
+    import shapely
+    from geoalchemy2.shape import from_shape
+    from sqlalchemy import func, select
+
+    from geo.analysis import gaps_from_db
+    from geo.analysis.cache import STATS, cached_gaps
+    from geo.db import make_engine, make_sessionmaker
+    from geo.models import Community, Incident, Patrol
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+
+    def timed(fn):
+        t = time.perf_counter()
+        with sessions() as s:
+            out = fn(s)
+        return time.perf_counter() - t, out
+
+    out = {"first": timed(lambda s: cached_gaps(s, p))[0],
+           "hit": min(timed(lambda s: cached_gaps(s, p))[0] for _ in range(5))}
+    with sessions() as s:
+        (lon0, lat0), (lon1, lat1) = [s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom))
+                                                .where(Community.id == i)).one() for i in top[:2]]
+    ended = datetime.combine(p.as_of, dtime(10), tzinfo=timezone.utc)
+    writes = {
+        "patrol": Patrol(started_at=ended - timedelta(hours=4), ended_at=ended, patrol_type="foot", component="military",
+                         geom=from_shape(shapely.MultiLineString([[(lon0 - 0.01, lat0), (lon0 + 0.01, lat0)]]), srid=4326)),
+        "incident": Incident(occurred_on=p.as_of, event_type="battle", fatalities=3,
+                             geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326)),
+    }
+    for name, obj in writes.items():
+        t = time.perf_counter()
+        with sessions.begin() as s:
+            s.add(obj)
+        out[f"{name}_commit"] = time.perf_counter() - t
+        out[name], result = timed(lambda s: cached_gaps(s, p))
+    out["paths"] = dict(STATS)
+    out["cached"] = result.table
+    out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p))
+    out["fresh"] = fresh.table
+    engine.dispose()
+    return out
+
+
 def peak_rss_mb() -> float:
     """This process's resident high-water mark (VmHWM: unlike ru_maxrss it
     does not inherit the parent's peak across exec)."""
@@ -196,6 +246,10 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cached_child(url: str, p, top, queue) -> None:
+    queue.put(cached_way(url, p, top))
 
 
 def _child(name: str, url: str, p, repeat: int, queue, kw) -> None:
@@ -211,11 +265,15 @@ def _child(name: str, url: str, p, repeat: int, queue, kw) -> None:
 
 def run(name: str, url: str, p, repeat: int = 1, **kw):
     """Run one method in a fresh process; its own peak RSS is reported."""
+    return _spawn(_child, (name, url, p, repeat), kw, name)
+
+
+def _spawn(target, args, kw, name):
     import queue as _queue
 
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(name, url, p, repeat, q, kw))
+    proc = ctx.Process(target=target, args=(*args, q, kw) if kw is not None else (*args, q))
     proc.start()
     while True:
         try:
@@ -302,23 +360,17 @@ def main() -> None:
         print(f"(a) naive PostGIS per community: {full:.2f} s{note}, peak RSS {rss_a:.0f} MB  "
               f"→ peacemap is {full / min(t_c):.1f}× faster")
 
-    # One new patrol, committed, must show in the very next analysis.
-    from geoalchemy2.shape import from_shape
-    import shapely
-    from geo.models import Patrol
-    from geo.db import make_sessionmaker
-
-    target = res_c.iloc[0]
-    with make_sessionmaker(engine).begin() as s:
-        lon, lat = s.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM communities WHERE id = :i"),
-                             {"i": int(target.community_id)}).one()
-        ended = datetime.combine(end, dtime(10), tzinfo=timezone.utc)
-        s.add(Patrol(started_at=ended - timedelta(hours=4), ended_at=ended, patrol_type="foot", component="military",
-                     geom=from_shape(shapely.MultiLineString([[(lon - 0.01, lat), (lon + 0.01, lat)]]), srid=4326)))
-    t_n, _, res_n = run("peacemap", url, p, repeat=2)
-    after = res_n.set_index("community_id").loc[target.community_id, "days_since_engagement"]
-    print(f"new patrol at community {target.community_id} (rank 1): days_since_engagement "
-          f"{target.days_since_engagement} → {after}; reflected by the next run ({min(t_n):.2f} s, recomputed from the database)")
+    # The cache (the API's path): hits, then one new patrol and one new
+    # incident committed, each reflected by the next request.
+    top = [int(i) for i in res_c["community_id"].iloc[:2]]
+    before = int(res_c.iloc[0].days_since_engagement) if pd.notna(res_c.iloc[0].days_since_engagement) else None
+    k = _spawn(_cached_child, (url, p, top), None, "cache")
+    after = k["cached"].set_index("community_id").loc[top[0], "days_since_engagement"]
+    print(f"(c) cached: first {k['first']:.2f} s, hit on unchanged data {k['hit'] * 1000:.1f} ms; "
+          f"new patrol at community {top[0]} (rank 1, days_since_engagement {before} → {after}) committed in "
+          f"{k['patrol_commit'] * 1000:.0f} ms, next result {k['patrol'] * 1000:.0f} ms; new incident at {top[1]} "
+          f"committed in {k['incident_commit'] * 1000:.0f} ms, next result {k['incident'] * 1000:.0f} ms "
+          f"(full recompute {k['fresh_time']:.2f} s; refresh paths {k['paths']})")
     engine.dispose()
 
     print("agreement with (c), per field:")
@@ -329,8 +381,12 @@ def main() -> None:
         verdict = compare(res_c, res_a, fields)
         exact = verdict["all"] == "yes"
         print(f"  (a) naive:     {verdict}")
+    cache_verdict = compare(k["fresh"], k["cached"])
+    print(f"  cached after the two writes vs a fresh full recompute: {cache_verdict}")
     if after != 0:
         sys.exit("the new patrol was not reflected")
+    if cache_verdict["all"] != "yes" or len(k["fresh"]) != len(k["cached"]):
+        sys.exit("the cached result differs from a full recompute")
     if not exact:
         sys.exit("peacemap and the naive PostGIS form disagree")
 

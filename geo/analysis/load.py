@@ -3,7 +3,8 @@ points as x/y (no geometry parsing), tracks as WKB, and the date filters
 (``as_of``, the incident window) applied in SQL so old rows never travel.
 
 When an ``area`` is given, events are read only within that area grown by
-the largest radius (on the constant side, so the GiST indexes are used)."""
+the largest radius (on the constant side, so the GiST indexes are used),
+plus the engagements linked to its communities."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import BigInteger, Float, any_, bindparam, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from geo.analysis.inputs import GapInputs
@@ -113,8 +115,11 @@ def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInpu
                      .where(Patrol.ended_at < cutoff, *near(Patrol, patrol_reach)),
                      ("id", "ended_at", "coverage_m", "wkb"))
     patrols["geometry"] = shapely.from_wkb(patrols.pop("wkb").to_numpy()) if len(patrols) else []
+    linked_or_near = [] if area is None else [or_(*near(Engagement, params.engagement_radius_m),
+                                                  Engagement.community_id == any_(bindparam("only", only, type_=ARRAY(BigInteger))))]
     engagements = _frame(session, select(Engagement.id, *_xy(Engagement), _epoch(Engagement.occurred_at), Engagement.community_id)
-                         .where(Engagement.occurred_at < cutoff), ("id", "lon", "lat", "occurred_at", "community_id"))
+                         .where(Engagement.occurred_at < cutoff, *linked_or_near),
+                         ("id", "lon", "lat", "occurred_at", "community_id"))
     qips = _frame(session, select(Qip.id, *_xy(Qip), Qip.status, _epoch(Qip.start_on), _epoch(Qip.end_on))
                   .where(Qip.status.in_(("in_progress", "completed")), *near(Qip, params.qip_radius_m)),
                   ("id", "lon", "lat", "status", "start_on", "end_on"))
