@@ -58,6 +58,7 @@ class _Entry:
     snapshot: str | None = None
     table: pd.DataFrame | None = None
     considered: dict = field(default_factory=dict)
+    max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -123,9 +124,15 @@ def _refresh(s: Session, params: GapParams, entry: _Entry) -> None:
         inputs, _ = load_inputs(s, params)
         result = compute_gaps(inputs, params)
         entry.table, entry.considered = result.table, result.considered
+        entry.max_coverage_m = _max_coverage(inputs.patrols["coverage_m"])
     elif new_ids:
         entry.table, entry.considered = _apply(s, params, entry, new_ids)
     entry.snapshot = snap
+
+
+def _max_coverage(values: pd.Series) -> float:
+    v = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    return float(np.nanmax(v)) if np.isfinite(v).any() else 0.0
 
 
 def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list:
@@ -152,7 +159,11 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     boxes = _boxes(s, params, new_ids)
     if not boxes:
         return entry.table, entry.considered
-    inputs, only = load_inputs(s, params, shapely.union_all(boxes))
+    patrols = new_ids.get("patrols", [])
+    if patrols:
+        new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
+        entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
+    inputs, only = load_inputs(s, params, shapely.union_all(boxes), max_coverage_m=entry.max_coverage_m)
     considered = dict(entry.considered)
     for name, ids in new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())

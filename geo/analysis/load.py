@@ -84,9 +84,12 @@ def grown_envelope(area, margin_m: float):
     return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
 
 
-def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInputs, list[int] | None]:
+def load_inputs(session: Session, params: GapParams, area=None, *,
+                max_coverage_m: float | None = None) -> tuple[GapInputs, list[int] | None]:
     """Read everything the analysis needs; returns the inputs and, with an
-    ``area``, the ids of the communities inside it."""
+    ``area``, the ids of the communities inside it. ``max_coverage_m`` (the
+    largest ``coverage_m`` of the patrols ended by ``as_of``, if the caller
+    knows it) saves a scan of the patrols."""
     cutoff = datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
     first_day = params.as_of - timedelta(days=params.window_days - 1)
 
@@ -98,7 +101,9 @@ def load_inputs(session: Session, params: GapParams, area=None) -> tuple[GapInpu
     if area is not None:
         shape = from_shape(area, srid=SRID)
         only = list(session.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, shape))))
-        patrol_reach = max(params.patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
+        if max_coverage_m is None:
+            max_coverage_m = session.scalar(select(func.max(Patrol.coverage_m))) or 0
+        patrol_reach = max(params.patrol_radius_m, max_coverage_m)
         reach = max(patrol_reach, params.engagement_radius_m, params.qip_radius_m, params.incident_radius_m)
         com_where = near(Community, 0)  # communities themselves: just the envelope
     else:
