@@ -11,7 +11,8 @@ them. Then:
 - only inserts of patrols, incidents, engagements or QIPs (up to
   ``MAX_INCREMENTAL_ROWS``) → only the communities near the new rows (and a
   new engagement's linked community) are recomputed, from the same inputs as
-  a full run restricted to that area, then the whole table is re-ranked;
+  a full run restricted to that area (for incidents alone: only their
+  pressure, from the incidents alone), then the whole table is re-ranked;
 - anything else (updates, deletes, sites, communities) → full recompute.
 
 All reads of one refresh happen in one REPEATABLE READ transaction, whose
@@ -36,13 +37,14 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo.analysis.gaps import GapResult, compute_gaps, rank_table
+from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
 from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
 from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU); ~60 MB each at reference scale
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
+PRESSURE_COLUMNS = ("incidents_window", "fatalities_window", "pressure")
 INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
 
 _CHANGES = text(
@@ -163,7 +165,9 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     if patrols:
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
-    inputs, only = load_inputs(s, params, shapely.union_all(boxes), max_coverage_m=entry.max_coverage_m)
+    pressure_only = set(new_ids) == {"incidents"}  # new incidents change nothing but pressure
+    inputs, only = load_inputs(s, params, shapely.union_all(boxes), max_coverage_m=entry.max_coverage_m,
+                               tables={"communities", "incidents"} if pressure_only else None)
     considered = dict(entry.considered)
     for name, ids in new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
@@ -172,6 +176,12 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
         return entry.table, considered
     part = compute_gaps(inputs, params, only=only).table
     old = entry.table
+    if pressure_only:
+        kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
+        new = part.set_index("community_id").loc[kept.index]
+        for col in PRESSURE_COLUMNS:
+            kept[col] = new[col]
+        part = explain(kept.reset_index(), params)
     merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
     for col in merged.columns[merged.dtypes == object]:  # infer as the core's DataFrame did (str vs all-None)
         merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)

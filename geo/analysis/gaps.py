@@ -190,10 +190,19 @@ def compute_gaps(inputs: GapInputs, params: GapParams | None = None, *, only=Non
         t.loc[~engaged, col] = pd.NA
     t.loc[s_idx < 0, "nearest_site_id"] = pd.NA
     t["rank"] = 0
-    t["reasons"] = reasons_for(t, p)
+    explain(t, p)
     considered = inputs.counts()
     considered["incidents_in_window"] = n_inc
     return GapResult(rank_table(t), p, computed_at, considered)
+
+
+def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
+    """Set ``under_engaged`` and ``reasons`` (in place) from each row's own
+    columns: valid for any rows whose engagement and pressure columns are final."""
+    days = t["days_since_engagement"]
+    t["under_engaged"] = (days.isna() | (days >= p.min_days)).to_numpy(bool) & (t["pressure"].to_numpy(float) > 0)
+    t["reasons"] = reasons_for(t, p)
+    return t
 
 
 def rank_table(t: pd.DataFrame) -> pd.DataFrame:

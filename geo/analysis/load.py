@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import BigInteger, Float, any_, bindparam, cast, func, or_, select
+from sqlalchemy import BigInteger, Float, any_, bindparam, cast, false, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -85,11 +85,15 @@ def grown_envelope(area, margin_m: float):
 
 
 def load_inputs(session: Session, params: GapParams, area=None, *,
-                max_coverage_m: float | None = None) -> tuple[GapInputs, list[int] | None]:
+                max_coverage_m: float | None = None, tables=None) -> tuple[GapInputs, list[int] | None]:
     """Read everything the analysis needs; returns the inputs and, with an
     ``area``, the ids of the communities inside it. ``max_coverage_m`` (the
     largest ``coverage_m`` of the patrols ended by ``as_of``, if the caller
-    knows it) saves a scan of the patrols."""
+    knows it) saves a scan of the patrols. ``tables`` (names) limits the
+    reading to those tables; the others come back empty."""
+
+    def skip(name: str):
+        return [] if tables is None or name in tables else [false()]
     cutoff = datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
     first_day = params.as_of - timedelta(days=params.window_days - 1)
 
@@ -110,25 +114,25 @@ def load_inputs(session: Session, params: GapParams, area=None, *,
         patrol_reach = reach = 0.0
 
     communities = _frame(session, select(Community.id, Community.name, *_xy(Community), Community.population)
-                         .where(*com_where), ("id", "name", "lon", "lat", "population"))
+                         .where(*com_where, *skip("communities")), ("id", "name", "lon", "lat", "population"))
     incidents = _frame(session, select(Incident.id, *_xy(Incident), _epoch(Incident.occurred_on), Incident.fatalities,
                                        Incident.geo_precision)
                        .where(Incident.occurred_on >= first_day, Incident.occurred_on <= params.as_of,
-                              *near(Incident, params.incident_radius_m)),
+                              *near(Incident, params.incident_radius_m), *skip("incidents")),
                        ("id", "lon", "lat", "occurred_on", "fatalities", "geo_precision"))
     patrols = _frame(session, select(Patrol.id, _epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom))
-                     .where(Patrol.ended_at < cutoff, *near(Patrol, patrol_reach)),
+                     .where(Patrol.ended_at < cutoff, *near(Patrol, patrol_reach), *skip("patrols")),
                      ("id", "ended_at", "coverage_m", "wkb"))
     patrols["geometry"] = shapely.from_wkb(patrols.pop("wkb").to_numpy()) if len(patrols) else []
     linked_or_near = [] if area is None else [or_(*near(Engagement, params.engagement_radius_m),
                                                   Engagement.community_id == any_(bindparam("only", only, type_=ARRAY(BigInteger))))]
     engagements = _frame(session, select(Engagement.id, *_xy(Engagement), _epoch(Engagement.occurred_at), Engagement.community_id)
-                         .where(Engagement.occurred_at < cutoff, *linked_or_near),
+                         .where(Engagement.occurred_at < cutoff, *linked_or_near, *skip("engagements")),
                          ("id", "lon", "lat", "occurred_at", "community_id"))
     qips = _frame(session, select(Qip.id, *_xy(Qip), Qip.status, _epoch(Qip.start_on), _epoch(Qip.end_on))
-                  .where(Qip.status.in_(("in_progress", "completed")), *near(Qip, params.qip_radius_m)),
+                  .where(Qip.status.in_(("in_progress", "completed")), *near(Qip, params.qip_radius_m), *skip("qips")),
                   ("id", "lon", "lat", "status", "start_on", "end_on"))
-    sites = _frame(session, select(Site.id, *_xy(Site), _epoch(Site.active_from), _epoch(Site.active_to)),
+    sites = _frame(session, select(Site.id, *_xy(Site), _epoch(Site.active_from), _epoch(Site.active_to)).where(*skip("sites")),
                    ("id", "lon", "lat", "active_from", "active_to"))
     for df, col in ((incidents, "occurred_on"), (qips, "start_on"), (qips, "end_on"),
                     (sites, "active_from"), (sites, "active_to")):
