@@ -42,7 +42,7 @@ from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inpu
 from geo.analysis.params import GapParams
 from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
 
-MAX_ENTRIES = 8  # parameter sets kept (LRU); ~60 MB each at reference scale
+MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
 PRESSURE_COLUMNS = ("incidents_window", "fatalities_window", "pressure")
 INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
@@ -99,7 +99,7 @@ def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
         except BaseException:
             entry.snapshot = entry.table = None
             raise
-        table = entry.table
+        table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         if area is not None:
             ids = ro.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))))
             table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
