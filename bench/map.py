@@ -45,6 +45,7 @@ def load(cluster: LocalCluster, scale: float, fresh: bool) -> str:
     engine.dispose()
     if exists and not fresh:
         print(f"reusing database {DB} (pass --fresh to regenerate)")
+        migrate(url)  # a database kept from an older checkout still needs the newer migrations
         return url
     url = cluster.create_database(DB)
     migrate(url)
