@@ -19,15 +19,20 @@ def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request is the unit of work: commit on success, roll back on error."""
-    session = request.app.state.sessionmaker()
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit on success, roll back on error (the request is the unit of work)."""
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessionmaker()
+    try:
+        yield from unit_of_work(session)
     finally:
         session.close()
 

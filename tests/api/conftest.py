@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.deps import get_session
+from api.deps import get_session, unit_of_work
 from api.settings import ApiSettings
 from geo.keys import create_key
 
@@ -16,12 +16,7 @@ def _client(db_url, session, **settings) -> TestClient:
     app = create_app(ApiSettings(**settings), db_url=db_url)
 
     def test_session():
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield from unit_of_work(session)
 
     app.dependency_overrides[get_session] = test_session
     return TestClient(app)
