@@ -18,7 +18,7 @@ from geo.cluster import LocalCluster
 from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 
-SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
+REAL_DATA = Path(__file__).resolve().parent / "fixtures" / "real"
 TEST_DATA_DIR = Path(os.environ.get("PEACEMAP_TEST_DATA_DIR", PROJECT_ROOT / ".peacemap" / "test"))
 TEST_DB = "peacemap_test"
 
@@ -60,7 +60,7 @@ def session(engine):
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the shared data folder is missing: {SHARED_DATA}")
-    return SHARED_DATA
+def real_data() -> Path:
+    """Small extracts of real public data committed with the tests (sources,
+    licences and how each was cut: ``tests/fixtures/README.md``)."""
+    return REAL_DATA

@@ -15,9 +15,9 @@ from geo.models import AdminArea
 from tests.geo.import_helpers import FIXTURES, count, reasons
 
 
-def test_car_prefectures_and_sous_prefectures(session, shared_data):
-    regions = import_file(session, "admin-areas", shared_data / "boundaries/wof_caf_region.geojson")
-    counties = import_file(session, "admin-areas", shared_data / "boundaries/wof_caf_county.geojson")
+def test_car_prefectures_and_sous_prefectures(session, real_data):
+    regions = import_file(session, "admin-areas", real_data / "wof_caf_region_simplified.geojson")
+    counties = import_file(session, "admin-areas", real_data / "wof_caf_county_simplified.geojson")
     assert (regions.imported, regions.rejected, counties.imported, counties.rejected) == (17, 0, 72, 0)
     levels = dict(session.execute(select(AdminArea.level, func.count()).group_by(AdminArea.level)).all())
     assert levels == {1: 17, 2: 72}
@@ -29,8 +29,8 @@ def test_car_prefectures_and_sous_prefectures(session, shared_data):
     assert (bangui.pcode, bangui.country, bangui.source) == ("CF.BG", "CF", "wof")
 
 
-def test_zipped_shapefile_with_level_and_column_mapping(session, shared_data, tmp_path):
-    frame = pyogrio.read_dataframe(shared_data / "boundaries/wof_caf_region.geojson")
+def test_zipped_shapefile_with_level_and_column_mapping(session, real_data, tmp_path):
+    frame = pyogrio.read_dataframe(real_data / "wof_caf_region_simplified.geojson")
     frame = frame.rename(columns={"name": "PREF_NAME", "hasc": "PREF_CODE"})[["PREF_NAME", "PREF_CODE", "geometry"]]
     shp = tmp_path / "prefectures.shp"
     pyogrio.write_dataframe(frame, shp)
@@ -46,8 +46,8 @@ def test_zipped_shapefile_with_level_and_column_mapping(session, shared_data, tm
     assert count(session, AdminArea, level=1, country="CAF", source="file:prefectures") == 17
 
 
-def test_geopackage_layer_is_chosen_by_resource_name(session, shared_data, tmp_path):
-    frame = pyogrio.read_dataframe(shared_data / "boundaries/wof_caf_county.geojson")
+def test_geopackage_layer_is_chosen_by_resource_name(session, real_data, tmp_path):
+    frame = pyogrio.read_dataframe(real_data / "wof_caf_county_simplified.geojson")
     gpkg = tmp_path / "bundle.gpkg"
     pyogrio.write_dataframe(frame.head(3), gpkg, layer="other")
     pyogrio.write_dataframe(frame, gpkg, layer="admin_areas")

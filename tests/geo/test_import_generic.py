@@ -4,6 +4,7 @@ fields or mapped with ``--map``; the pipeline's all-or-nothing rules."""
 from __future__ import annotations
 
 import csv
+import json
 
 import geopandas as gpd
 import pytest
@@ -77,16 +78,18 @@ def test_agreements_with_lists_polygons_and_points(session, tmp_path):
     assert kinds == {"MULTIPOLYGON", "POINT"}
 
 
-def test_points_layer_with_map_option(session, shared_data):
-    report = import_file(session, "communities", shared_data / "places/ne_10m_populated_places_cod_caf_ssd_mli.geojson",
+def test_points_layer_with_map_option(session, real_data):
+    places = real_data / "ne_10m_populated_places_caf.geojson"
+    n = len(json.loads(places.read_text(encoding="utf-8"))["features"])
+    report = import_file(session, "communities", places,
                          mapping={"name": "NAME", "population": "POP_MAX", "source_id": "wof_id"},
                          constants={"kind": "town", "source": "naturalearth"})
-    assert (report.imported, report.rejected) == (154, 0)
-    assert count(session, Community, source="naturalearth", kind="town") == 154
+    assert (report.imported, report.rejected) == (n, 0)
+    assert count(session, Community, source="naturalearth", kind="town") == n
 
 
-def test_bad_mapping_and_missing_required_fields_are_errors(session, shared_data):
-    places = shared_data / "places/ne_10m_populated_places_cod_caf_ssd_mli.geojson"
+def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data):
+    places = real_data / "ne_10m_populated_places_caf.geojson"
     with pytest.raises(InvalidInput, match="no column 'NOPE'") as exc:
         import_file(session, "communities", places, mapping={"name": "NOPE"})
     assert exc.value.field == "map"
@@ -128,8 +131,8 @@ def test_rejects_csv_lists_every_rejected_row(session, tmp_path):
     assert next(r for r in rows if r["line"] == "7")["source_id"] == "9001"
 
 
-def test_unknown_resource_and_format_mismatch(session, shared_data):
-    ged = shared_data / "events/ged231_CAR_482.geojson"
+def test_unknown_resource_and_format_mismatch(session, real_data):
+    ged = real_data / "ged231_CAR_482_sample.geojson"
     with pytest.raises(InvalidInput) as exc:
         import_file(session, "villages", ged)
     assert exc.value.field == "resource"

@@ -11,18 +11,18 @@ from geo.io.formats import import_file
 from geo.models import AuditLog, Incident
 from tests.geo.import_helpers import FIXTURES, count, reasons
 
-GED = "events/ged231_CAR_482.geojson"
+GED = "ged231_CAR_482_sample.geojson"
 
 
 @pytest.fixture(scope="module")
-def ged(shared_data):
-    return pyogrio.read_dataframe(shared_data / GED)
+def ged(real_data):
+    return pyogrio.read_dataframe(real_data / GED)
 
 
-def test_real_car_file_every_event_imported_or_rejected_and_deaths_preserved(session, shared_data, ged):
-    report = import_file(session, "incidents", shared_data / GED)
+def test_real_car_file_every_event_imported_or_rejected_and_deaths_preserved(session, real_data, ged):
+    report = import_file(session, "incidents", real_data / GED)
     assert report.format == "ucdp"
-    assert report.read == 1848 and report.imported + report.rejected == 1848
+    assert report.read == len(ged) and report.imported + report.rejected == len(ged)
     kept_ids = {str(i) for i in ged.id} - {r.source_id for r in report.rejects}
     expected_deaths = int(ged[ged.id.astype(str).isin(kept_ids)].best.sum())
     stored = session.scalar(select(func.sum(Incident.fatalities)).where(Incident.source == "ucdp-ged"))
@@ -31,8 +31,8 @@ def test_real_car_file_every_event_imported_or_rejected_and_deaths_preserved(ses
     assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "import")) >= 1
 
 
-def test_real_car_file_field_mapping(session, shared_data, ged):
-    import_file(session, "incidents", shared_data / GED)
+def test_real_car_file_field_mapping(session, real_data, ged):
+    import_file(session, "incidents", real_data / GED)
     row = ged[ged.id == 36210].iloc[0]  # where_prec 5, date_prec 1, LRA vs Uganda, 3 deaths
     inc = session.scalars(select(Incident).where(Incident.source_id == "36210")).one()
     assert (inc.geo_precision, inc.date_precision, inc.event_type) == (3, 1, "battle")
@@ -53,16 +53,16 @@ def test_real_car_file_field_mapping(session, shared_data, ged):
     assert clashes and set(clashes) == {"intercommunal_clash"}
 
 
-def test_reimport_updates_instead_of_duplicating(session, shared_data):
-    first = import_file(session, "incidents", shared_data / GED)
-    again = import_file(session, "incidents", shared_data / GED)
+def test_reimport_updates_instead_of_duplicating(session, real_data):
+    first = import_file(session, "incidents", real_data / GED)
+    again = import_file(session, "incidents", real_data / GED)
     assert again.inserted == 0 and again.updated == first.imported
     assert count(session, Incident, source="ucdp-ged") == first.imported
 
 
-def test_dry_run_counts_but_writes_nothing(session, shared_data):
-    report = import_file(session, "incidents", shared_data / GED, dry_run=True)
-    assert report.dry_run and report.inserted == 1848
+def test_dry_run_counts_but_writes_nothing(session, real_data, ged):
+    report = import_file(session, "incidents", real_data / GED, dry_run=True)
+    assert report.dry_run and report.inserted == len(ged)
     assert count(session, Incident, source="ucdp-ged") == 0
 
 
