@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/map.py --scale 0.1
 
-Loads the demo scenario at ``--scale`` (1 = DESIGN §9 reference scale) into
+Loads the demo scenario at ``--scale`` (1 = reference scale, bench/README.md) into
 its own database, serves the app on a free 127.0.0.1 port, opens ``/map``
 with the default layers and prints, per run: HTML / JSON / static bytes,
 time to the first drawn layer and time until every default layer is drawn.
@@ -18,21 +18,18 @@ import json
 import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from api.app import create_app  # noqa: E402
-from api.settings import ApiSettings  # noqa: E402
-from geo.cluster import LocalCluster  # noqa: E402
-from geo.db import make_engine, migrate  # noqa: E402
-from geo.demo import counts_for, load_demo  # noqa: E402
-from tests.frontend.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
+from api.app import create_app
+from api.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from api.settings import ApiSettings
+from geo.cluster import LocalCluster
+from geo.db import make_engine, migrate
+from geo.demo import counts_for, load_demo
 
 DB = "bench_map"
 

@@ -1,21 +1,18 @@
 """Browser-test fixtures: a committed demo database of its own, the real app
-served by uvicorn on a free 127.0.0.1 port, and headless Debian Chromium
-driven by Playwright (DESIGN §8)."""
+served by uvicorn on a free 127.0.0.1 port (:class:`api.live.LiveServer`),
+and headless Debian Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 from api.settings import ApiSettings
 from frontend import VENDOR_DIR
 from geo.db import make_engine, migrate
@@ -23,35 +20,20 @@ from geo.demo import load_demo
 from geo.keys import create_key
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DEMO_END = date(2024, 6, 30)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where the browser tests leave their screenshots (``tests/artifacts``)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
 
 
-class LiveServer:
-    """uvicorn in a thread, stopped by ``close``."""
-
-    def __init__(self, app):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.05)
-
-    def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+@pytest.fixture(scope="session")
+def demo_end() -> date:
+    """The last day of the demo scenario the browser database holds."""
+    return DEMO_END
 
 
 @pytest.fixture(scope="session")
@@ -92,14 +74,12 @@ def viewer_key(browser_db_url) -> str:
 def live_app(browser_db_url):
     app = create_app(ApiSettings(public_read=True), db_url=browser_db_url)
     server = LiveServer(app)
-    server.app = app
     yield server
     server.close()
 
 
 @pytest.fixture(scope="session")
 def browser():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -116,6 +96,11 @@ def page(browser):
     context.close()
 
 
-def wait_ready(pg, timeout: float = 20_000) -> None:
-    """Every layer that is on has finished loading."""
+def _wait_ready(pg, timeout: float = 20_000) -> None:
     pg.wait_for_function("document.documentElement.dataset.pmReady === '1'", timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def wait_ready():
+    """``wait_ready(page)``: returns once every layer that is on has finished loading."""
+    return _wait_ready

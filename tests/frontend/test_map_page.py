@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.frontend.conftest import ARTIFACTS, DEMO_END, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -14,10 +13,10 @@ def layer_state(pg, key: str) -> dict:
                        "return {loads: s.loads, returned: s.returned, matched: s.matched, error: s.error}; })()")
 
 
-def test_map_loads_default_layers_without_cdn(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+def test_map_loads_default_layers_without_cdn(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}")
     wait_ready(page)
-    page.screenshot(path=str(ARTIFACTS / "map_default.png"))
+    page.screenshot(path=str(artifacts / "map_default.png"))
 
     assert page.external_requests == []
     for key in ("admin-areas", "incidents", "qips", "sites", "agreements"):
@@ -31,11 +30,11 @@ def test_map_loads_default_layers_without_cdn(live_app, page):
     assert legend.get_by_text("25+ deaths").is_visible()
     assert legend.get_by_text("Local agreements").is_visible()
     assert page.locator(".leaflet-control-scale").count() == 1
-    assert page.locator("form.pm-window input[name=end]").input_value() == DEMO_END.isoformat()
+    assert page.locator("form.pm-window input[name=end]").input_value() == demo_end.isoformat()
 
 
-def test_toggle_layer_and_open_popup(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+def test_toggle_layer_and_open_popup(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}")
     wait_ready(page)
     patrols = page.locator(".leaflet-control-layers-overlays label", has_text="Patrol coverage")
     patrols.locator("input").check()
@@ -54,11 +53,11 @@ def test_toggle_layer_and_open_popup(live_app, page):
     popup.wait_for()
     page.wait_for_timeout(300)  # let the popup fade in before the screenshot
     assert popup.locator("th").count() >= 4
-    page.screenshot(path=str(ARTIFACTS / "map_popup.png"))
+    page.screenshot(path=str(artifacts / "map_popup.png"))
 
 
-def test_community_popup_explains_the_gap(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=communities")
+def test_community_popup_explains_the_gap(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=communities")
     wait_ready(page)
     state = layer_state(page, "communities")
     assert state["error"] is None and state["returned"] > 0
@@ -83,11 +82,11 @@ def test_community_popup_explains_the_gap(live_app, page):
     assert why.count() >= 1 and "km" in popup.inner_text()
     assert popup.locator('tr[data-field="gap_score"] td').inner_text() != "—"
     page.wait_for_timeout(300)
-    page.screenshot(path=str(ARTIFACTS / "map_community_popup.png"))
+    page.screenshot(path=str(artifacts / "map_community_popup.png"))
 
 
-def test_wide_views_count_incidents_on_a_grid(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents")
+def test_wide_views_count_incidents_on_a_grid(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=incidents")
     wait_ready(page)
     shown = layer_state(page, "incidents")
     assert shown["returned"] == shown["matched"] > 20
@@ -98,11 +97,11 @@ def test_wide_views_count_incidents_on_a_grid(live_app, page):
     grid = layer_state(page, "incidents")
     assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]
     assert "counted in" in page.locator('[data-count="incidents"]').inner_text()
-    page.screenshot(path=str(ARTIFACTS / "map_incident_grid.png"))
+    page.screenshot(path=str(artifacts / "map_incident_grid.png"))
 
 
-def test_date_window_form_reloads_with_the_view_and_layers(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents,sites")
+def test_date_window_form_reloads_with_the_view_and_layers(live_app, page, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=incidents,sites")
     wait_ready(page)
     before = layer_state(page, "incidents")["matched"]
     form = page.locator("form.pm-window")
@@ -115,8 +114,8 @@ def test_date_window_form_reloads_with_the_view_and_layers(live_app, page):
     assert layer_state(page, "qips")["loads"] == 0
 
 
-def test_heat_map_counts_every_incident_in_view(live_app, page):
-    page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}&layers=incidents")
+def test_heat_map_counts_every_incident_in_view(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=incidents")
     wait_ready(page)
     points = layer_state(page, "incidents")["matched"]
     page.locator(".leaflet-control-layers-overlays label", has_text="Incident heat map").locator("input").check()
@@ -124,4 +123,4 @@ def test_heat_map_counts_every_incident_in_view(live_app, page):
     heat = layer_state(page, "incident-heat")
     assert heat["error"] is None and heat["matched"] == points
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "map_heat.png"))
+    page.screenshot(path=str(artifacts / "map_heat.png"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.frontend.conftest import ARTIFACTS, DEMO_END, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def fill_form(pg, title: str, budget: str, key: str) -> None:
     pg.fill("input[name=key]", key)
 
 
-def test_plot_save_and_see_on_map(live_app, page, editor_key):
+def test_plot_save_and_see_on_map(live_app, page, editor_key, artifacts, wait_ready):
     other = existing_qip(live_app)
     lon, lat = other["geometry"]["coordinates"]
     page.goto(f"{live_app.url}/qips/plot")
@@ -54,7 +53,7 @@ def test_plot_save_and_see_on_map(live_app, page, editor_key):
     assert "50" in budget_error.inner_text()
     assert page.locator('.pm-field[data-field="budget_usd"]').get_attribute("class").count("pm-invalid") == 1
     assert page.locator('[data-error="title"]').inner_text() == ""
-    page.screenshot(path=str(ARTIFACTS / "qip_budget_422.png"))
+    page.screenshot(path=str(artifacts / "qip_budget_422.png"))
     assert httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 10000}).json()["numberMatched"] == \
         httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 1}).json()["numberMatched"]
 
@@ -64,7 +63,7 @@ def test_plot_save_and_see_on_map(live_app, page, editor_key):
     saved.wait_for(state="visible")
     assert "Saved QIP #" in saved.inner_text()
     assert budget_error.inner_text() == ""
-    page.screenshot(path=str(ARTIFACTS / "qip_saved.png"))
+    page.screenshot(path=str(artifacts / "qip_saved.png"))
 
     saved.locator("a").click()
     page.wait_for_url("**/map?**")
@@ -76,7 +75,7 @@ def test_plot_save_and_see_on_map(live_app, page, editor_key):
     popup.wait_for()
     page.wait_for_timeout(300)  # let the popup fade in before the screenshot
     assert "28,000" in popup.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "qip_on_map.png"))
+    page.screenshot(path=str(artifacts / "qip_on_map.png"))
 
 
 def test_save_needs_an_editor_key(live_app, page):
@@ -89,10 +88,10 @@ def test_save_needs_an_editor_key(live_app, page):
     assert "key" in key_error.inner_text().lower()
 
 
-def test_private_server_asks_for_key_once(live_app, page, viewer_key):
+def test_private_server_asks_for_key_once(live_app, page, viewer_key, demo_end, wait_ready):
     live_app.app.state.settings.public_read = False
     try:
-        page.goto(f"{live_app.url}/map?end={DEMO_END.isoformat()}")
+        page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}")
         box = page.locator("#pm-keybox")
         box.wait_for()
         box.locator("input[name=key]").fill(viewer_key)
