@@ -8,27 +8,26 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tests.geo.analysis_scenarios import AS_OF, OCEAN, Scenario, at, store, ts
 
 BOX = "-26.5,-16.5,-23.5,-13.5"
 URL = "/api/v1/analysis/engagement-gaps"
 
 
 @pytest.fixture
-def data(session):
-    s = Scenario()
+def data(session, scenario):
+    s = scenario()
     for k in range(5):
-        s.community(at(OCEAN, 0, 30_000 * k), population=10 ** k, name=f"c{k}")
-        s.incident(at(OCEAN, 0, 30_000 * k), AS_OF - timedelta(days=k), fatalities=k)
-    s.site(at(OCEAN, 180, 25_000))
-    s.patrol([at(OCEAN, 90, 1000), at(OCEAN, 90, 9000)], ts(AS_OF - timedelta(days=100)))
-    ids = store(session, s)
+        s.community(s.at(s.OCEAN, 0, 30_000 * k), population=10 ** k, name=f"c{k}")
+        s.incident(s.at(s.OCEAN, 0, 30_000 * k), s.AS_OF - timedelta(days=k), fatalities=k)
+    s.site(s.at(s.OCEAN, 180, 25_000))
+    s.patrol([s.at(s.OCEAN, 90, 1000), s.at(s.OCEAN, 90, 9000)], s.ts(s.AS_OF - timedelta(days=100)))
+    ids = s.store(session)
     session.commit()
     return ids
 
 
-def test_ranked_feature_collection_with_parameters_and_provenance(client, viewer, data):
-    r = client.get(URL, params={"bbox": BOX, "as_of": AS_OF.isoformat()}, headers=viewer)
+def test_ranked_feature_collection_with_parameters_and_provenance(client, viewer, data, scenario):
+    r = client.get(URL, params={"bbox": BOX, "as_of": scenario.AS_OF.isoformat()}, headers=viewer)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["type"] == "FeatureCollection" and body["numberMatched"] == 5 and body["numberReturned"] == 5
@@ -42,12 +41,12 @@ def test_ranked_feature_collection_with_parameters_and_provenance(client, viewer
     assert top["properties"]["reasons"][1] == "1 incident, 4 deaths within 10 km in 90 days"
     first = next(f for f in body["features"] if f["properties"]["name"] == "c0")["properties"]
     assert (first["last_engagement_kind"], first["days_since_engagement"]) == ("patrol", 100)
-    assert body["parameters"]["as_of"] == AS_OF.isoformat() and body["parameters"]["patrol_radius_m"] == 5000
+    assert body["parameters"]["as_of"] == scenario.AS_OF.isoformat() and body["parameters"]["patrol_radius_m"] == 5000
     assert body["computed_at"] and body["data"]["communities"] >= 5
 
 
-def test_parameters_change_the_answer_and_paging(client, viewer, data):
-    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "patrol_radius_m": 500, "under_engaged_only": "true",
+def test_parameters_change_the_answer_and_paging(client, viewer, data, scenario):
+    q = {"bbox": BOX, "as_of": scenario.AS_OF.isoformat(), "patrol_radius_m": 500, "under_engaged_only": "true",
          "limit": 2, "offset": 1}
     body = client.get(URL, params=q, headers=viewer).json()
     assert body["numberMatched"] == 5 and body["numberReturned"] == 2
@@ -58,13 +57,14 @@ def test_parameters_change_the_answer_and_paging(client, viewer, data):
     assert names["c0"]["days_since_engagement"] is None
 
 
-def test_a_new_patrol_posted_through_the_api_is_reflected_at_once(client, viewer, editor, data):
-    q = {"bbox": BOX, "as_of": AS_OF.isoformat()}
+def test_a_new_patrol_posted_through_the_api_is_reflected_at_once(client, viewer, editor, data, scenario):
+    q = {"bbox": BOX, "as_of": scenario.AS_OF.isoformat()}
     before = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]}
     assert before["c2"]["days_since_engagement"] is None
-    ended = ts(AS_OF - timedelta(days=2))
+    ended = scenario.ts(scenario.AS_OF - timedelta(days=2))
     patrol = {"type": "Feature",
-              "geometry": {"type": "MultiLineString", "coordinates": [[at(OCEAN, 0, 59_000), at(OCEAN, 0, 61_000)]]},
+              "geometry": {"type": "MultiLineString",
+                           "coordinates": [[scenario.at(scenario.OCEAN, 0, 59_000), scenario.at(scenario.OCEAN, 0, 61_000)]]},
               "properties": {"started_at": (ended - timedelta(hours=3)).isoformat(), "ended_at": ended.isoformat(),
                              "patrol_type": "vehicle", "component": "military"}}
     assert client.post("/api/v1/patrols", json=patrol, headers=editor).status_code == 201
@@ -92,7 +92,7 @@ def test_unknown_admin_area_is_404(client, viewer):
 
 
 @pytest.fixture(scope="module")
-def cli_db(cluster):
+def cli_db(cluster, scenario):
     """A database of its own: the command line reads only committed data."""
     from sqlalchemy.orm import Session
 
@@ -101,81 +101,86 @@ def cli_db(cluster):
     url = cluster.create_database("peacemap_gaps_cli")
     migrate(url)
     engine = make_engine(url)
-    s = Scenario()
-    s.community(OCEAN, population=1000, name="Alpha")
-    s.community(at(OCEAN, 0, 50_000), name="Bravo")
-    s.incident(at(OCEAN, 0, 2000), AS_OF - timedelta(days=1), fatalities=3)
-    s.engagement(at(OCEAN, 0, 50_000), ts(AS_OF - timedelta(days=4)), community_id=2)
-    s.site(at(OCEAN, 90, 12_000))
+    s = scenario()
+    s.community(s.OCEAN, population=1000, name="Alpha")
+    s.community(s.at(s.OCEAN, 0, 50_000), name="Bravo")
+    s.incident(s.at(s.OCEAN, 0, 2000), s.AS_OF - timedelta(days=1), fatalities=3)
+    s.engagement(s.at(s.OCEAN, 0, 50_000), s.ts(s.AS_OF - timedelta(days=4)), community_id=2)
+    s.site(s.at(s.OCEAN, 90, 12_000))
     with Session(engine) as session:
-        store(session, s)
+        s.store(session)
         session.commit()
     engine.dispose()
     yield url
     cluster.drop_database("peacemap_gaps_cli")
 
 
-def _cli(monkeypatch, url, *args):
+@pytest.fixture
+def gaps_cli(monkeypatch, cli_db, scenario):
+    """``gaps_cli(*args)``: ``peacemap gaps --as-of AS_OF *args`` over ``cli_db``."""
     from click.testing import CliRunner
 
     from api.cli import main
     from geo.config import get_database_settings
 
-    monkeypatch.setenv("PEACEMAP_DATABASE_URL", url)
-    get_database_settings.cache_clear()
-    try:
-        return CliRunner().invoke(main, ["gaps", "--as-of", AS_OF.isoformat(), *args])
-    finally:
-        monkeypatch.delenv("PEACEMAP_DATABASE_URL")
+    def run(*args):
+        monkeypatch.setenv("PEACEMAP_DATABASE_URL", cli_db)
         get_database_settings.cache_clear()
+        try:
+            return CliRunner().invoke(main, ["gaps", "--as-of", scenario.AS_OF.isoformat(), *args])
+        finally:
+            monkeypatch.delenv("PEACEMAP_DATABASE_URL")
+            get_database_settings.cache_clear()
+
+    return run
 
 
-def test_cli_prints_a_readable_ranked_table(monkeypatch, cli_db):
-    r = _cli(monkeypatch, cli_db)
+def test_cli_prints_a_readable_ranked_table(gaps_cli, scenario):
+    r = gaps_cli()
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == f"Engagement gaps as of {AS_OF.isoformat()} (window 90 days)"
+    assert lines[0] == f"Engagement gaps as of {scenario.AS_OF.isoformat()} (window 90 days)"
     first = next(line for line in lines if line.strip().startswith("1 "))
     assert "Alpha" in first and "never" in first and "yes" in first
     assert "1 incident, 3 deaths within 10 km in 90 days" in r.output
     assert "12 km from the nearest mission site" in r.output
 
 
-def test_cli_geojson_and_csv(monkeypatch, cli_db):
+def test_cli_geojson_and_csv(gaps_cli):
     import csv
     import io
     import json
 
-    body = json.loads(_cli(monkeypatch, cli_db, "--format", "geojson", "--limit", "1").output)
+    body = json.loads(gaps_cli("--format", "geojson", "--limit", "1").output)
     assert body["numberMatched"] == 2 and body["numberReturned"] == 1
     assert body["features"][0]["properties"]["name"] == "Alpha"
-    rows = list(csv.DictReader(io.StringIO(_cli(monkeypatch, cli_db, "--format", "csv", "--under-engaged-only").output)))
+    rows = list(csv.DictReader(io.StringIO(gaps_cli("--format", "csv", "--under-engaged-only").output)))
     assert [r["name"] for r in rows] == ["Alpha"] and rows[0]["rank"] == "1"
-    r = _cli(monkeypatch, cli_db, "--window-days", "0")
+    r = gaps_cli("--window-days", "0")
     assert r.exit_code == 2 and "window_days" in r.output
 
 
 COVERAGE = "/api/v1/analysis/coverage-gaps"
 
 
-def test_coverage_gaps_as_polygons(client, viewer, data):
-    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "days": 30}
+def test_coverage_gaps_as_polygons(client, viewer, data, scenario):
+    q = {"bbox": BOX, "as_of": scenario.AS_OF.isoformat(), "days": 30}
     r = client.get(COVERAGE, params=q, headers=viewer)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
     body = r.json()
     props = body["features"][0]["properties"]
     assert props["patrols_considered"] == 0 and props["uncovered_share"] == pytest.approx(1.0)
-    assert body["parameters"] == {"as_of": AS_OF.isoformat(), "days": 30, "patrol_radius_m": 5000.0}
+    assert body["parameters"] == {"as_of": scenario.AS_OF.isoformat(), "days": 30, "patrol_radius_m": 5000.0}
     wide = client.get(COVERAGE, params={**q, "days": 101}, headers=viewer).json()["features"][0]
     assert wide["properties"]["patrols_considered"] == 1
     assert wide["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert 0.99 < wide["properties"]["uncovered_share"] < 1.0
 
 
-def test_coverage_gaps_as_geotiff(client, viewer, data):
+def test_coverage_gaps_as_geotiff(client, viewer, data, scenario):
     from rasterio.io import MemoryFile
 
-    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "days": 101, "format": "geotiff", "cell_size_m": 2000}
+    q = {"bbox": BOX, "as_of": scenario.AS_OF.isoformat(), "days": 101, "format": "geotiff", "cell_size_m": 2000}
     r = client.get(COVERAGE, params=q, headers=viewer)
     assert r.status_code == 200 and r.headers["content-type"] == "image/tiff"
     with MemoryFile(r.content) as mem, mem.open() as ds:

@@ -12,13 +12,12 @@ import shapely
 
 from geo.io.formats import import_file
 from geo.resources import SPECS
-from tests.geo.test_export import insert_samples
 
 LAYERS = [*(s.table for s in SPECS.values()), "engagement_gaps"]
 
 
 @pytest.fixture
-def samples(session):
+def samples(session, insert_samples):
     counts = insert_samples(session)
     session.commit()
     return counts

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from geo.models import Incident, Patrol
-from tests.api.conftest import _client
-from tests.geo.import_helpers import FIXTURES, count
 
-UCDP = FIXTURES / "ucdp_malformed.csv"
+
+@pytest.fixture
+def ucdp(imports_dir):
+    return imports_dir / "ucdp_malformed.csv"
 
 
 def _upload(client, resource, path, headers=None, **params):
@@ -17,15 +19,15 @@ def _upload(client, resource, path, headers=None, **params):
                            headers=headers or {}, params=params)
 
 
-def test_needs_an_editor_key(client, viewer, session):
-    assert _upload(client, "incidents", UCDP).status_code == 401
-    res = _upload(client, "incidents", UCDP, viewer)
+def test_needs_an_editor_key(client, viewer, session, count, ucdp):
+    assert _upload(client, "incidents", ucdp).status_code == 401
+    res = _upload(client, "incidents", ucdp, viewer)
     assert res.status_code == 403 and res.json()["code"] == "forbidden"
     assert count(session, Incident) == 0
 
 
-def test_editor_upload_returns_the_counts_report_then_updates(client, editor, session):
-    res = _upload(client, "incidents", UCDP, editor)
+def test_editor_upload_returns_the_counts_report_then_updates(client, editor, session, count, ucdp):
+    res = _upload(client, "incidents", ucdp, editor)
     assert res.status_code == 201, res.text
     body = res.json()
     assert (body["format"], body["read"], body["inserted"], body["rejected"]) == ("ucdp", 11, 2, 9)
@@ -33,13 +35,13 @@ def test_editor_upload_returns_the_counts_report_then_updates(client, editor, se
     dup = next(r for r in body["rejects"] if r["row"] == 7)
     assert dup["field"] == "source_id" and "duplicate" in dup["reason"]
     assert count(session, Incident, source="ucdp-ged") == 2
-    again = _upload(client, "incidents", UCDP, editor)
+    again = _upload(client, "incidents", ucdp, editor)
     assert again.status_code == 200 and (again.json()["inserted"], again.json()["updated"]) == (0, 2)
     assert count(session, Incident, source="ucdp-ged") == 2
 
 
-def test_dry_run_and_options_as_query_parameters(client, editor, session):
-    gpx = FIXTURES / "patrols_four_tracks.gpx"
+def test_dry_run_and_options_as_query_parameters(client, editor, session, imports_dir, count):
+    gpx = imports_dir / "patrols_four_tracks.gpx"
     res = _upload(client, "patrols", gpx, editor, dry_run="true", set=["component=joint", "patrol_type=air"])
     assert res.status_code == 200 and res.json()["inserted"] == 3 and res.json()["dry_run"] is True
     assert count(session, Patrol) == 0
@@ -48,22 +50,22 @@ def test_dry_run_and_options_as_query_parameters(client, editor, session):
     assert set(session.scalars(select(Patrol.component))) == {"joint"}
 
 
-def test_unparsable_upload_is_422_and_changes_nothing(client, editor, session):
-    res = _upload(client, "incidents", FIXTURES / "empty.csv", editor)
+def test_unparsable_upload_is_422_and_changes_nothing(client, editor, session, imports_dir, count):
+    res = _upload(client, "incidents", imports_dir / "empty.csv", editor)
     assert res.status_code == 422 and res.json()["field"] == "file" and "empty" in res.json()["detail"]
-    res = _upload(client, "incidents", FIXTURES / "ucdp_missing_columns.csv", editor, format="ucdp")
+    res = _upload(client, "incidents", imports_dir / "ucdp_missing_columns.csv", editor, format="ucdp")
     assert res.status_code == 422 and "missing column" in res.json()["detail"]
-    res = _upload(client, "incidents", FIXTURES / "ucdp_malformed.csv", editor, map=["nonsense"])
+    res = _upload(client, "incidents", imports_dir / "ucdp_malformed.csv", editor, map=["nonsense"])
     assert res.status_code == 422 and res.json()["field"] == "map"
     assert client.post("/api/v1/incidents/import", headers=editor, data={"x": "1"}).status_code == 422
     assert count(session, Incident) == 0
 
 
-def test_upload_over_the_cap_is_413(db_url, session, editor):
-    with _client(db_url, session, max_upload_mb=0.0005) as small:  # 500 bytes
-        res = _upload(small, "incidents", FIXTURES / "acled_current.csv", editor)
+def test_upload_over_the_cap_is_413(make_client, session, editor, imports_dir, count):
+    with make_client(max_upload_mb=0.0005) as small:  # 500 bytes
+        res = _upload(small, "incidents", imports_dir / "acled_current.csv", editor)
         assert res.status_code == 413 and res.json()["code"] == "too_large"
-        assert _upload(small, "incidents", FIXTURES / "ucdp_missing_columns.csv", editor, format="ucdp").status_code == 422
+        assert _upload(small, "incidents", imports_dir / "ucdp_missing_columns.csv", editor, format="ucdp").status_code == 422
     assert count(session, Incident) == 0
 
 

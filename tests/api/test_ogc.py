@@ -20,7 +20,6 @@ from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.keys import create_key
 from geo.resources import SPECS
-from tests.geo.test_export import insert_samples
 
 OGC_DB = "peacemap_ogc"
 COLLECTIONS = [*SPECS, "engagement-gaps"]
@@ -28,7 +27,7 @@ N = 23  # rows per repeated resource: several pages at PAGE_SIZE 5
 
 
 @pytest.fixture(scope="module")
-def live(cluster, tmp_path_factory):
+def live(cluster, tmp_path_factory, insert_samples):
     """``peacemap``'s app under uvicorn in a child process (GDAL holds the GIL
     while it reads, so a server thread in this process would never answer),
     on a free port, public read, over its own database. Yields the base URL,

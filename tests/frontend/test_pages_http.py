@@ -9,19 +9,15 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
 from geo.models import AdminArea
-# The API's client fixtures (public_read off / on), reused here.
-from tests.api.conftest import _key
-from tests.api.conftest import client as private  # noqa: F401
-from tests.api.conftest import public_client as public  # noqa: F401
 
 
-def test_map_page_is_html_with_local_assets_only(private):
-    r = private.get("/map", params={"start": "2024-01-01", "end": "2024-03-31", "layers": "incidents,qips"})
+def test_map_page_is_html_with_local_assets_only(client):
+    r = client.get("/map", params={"start": "2024-01-01", "end": "2024-03-31", "layers": "incidents,qips"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '"start": "2024-01-01"' in r.text and '"end": "2024-03-31"' in r.text
     assert not re.search(r"(src|href)=\"https?://", r.text)
     for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
-        assert private.get(src).status_code == 200, src
+        assert client.get(src).status_code == 200, src
 
 
 @pytest.mark.parametrize(
@@ -34,37 +30,36 @@ def test_map_page_is_html_with_local_assets_only(private):
         ({"admin_area": 987654321}, 404, "admin_area"),
     ],
 )
-def test_map_page_rejects_bad_parameters(private, params, status, field):
-    r = private.get("/map", params=params)
+def test_map_page_rejects_bad_parameters(client, params, status, field):
+    r = client.get("/map", params=params)
     assert r.status_code == status
     assert r.json()["field"] == field
 
 
-def test_map_page_zooms_to_an_admin_area(public, session):
+def test_map_page_zooms_to_an_admin_area(public_client, session):
     area = AdminArea(name="Zone", level=1, geom=from_shape(MultiPolygon([box(100.0, 0.0, 101.0, 1.0)]), 4326))
     session.add(area)
     session.commit()
-    r = public.get("/map", params={"admin_area": area.id})
+    r = public_client.get("/map", params={"admin_area": area.id})
     assert r.status_code == 200
     assert "fitBounds([[0.0, 100.0], [1.0, 101.0]], {animate: false})" in r.text
 
 
-def test_choropleth_needs_a_key_unless_public(private, public, session):
-    viewer = _key(session, "viewer")
-    assert private.get("/map/admin-areas").status_code == 401
-    assert private.get("/map/admin-areas", headers=viewer).json()["type"] == "FeatureCollection"
-    assert public.get("/map/admin-areas").status_code == 200
-    assert public.get("/map/admin-areas", params={"bbox": "9,9,1,1"}).json()["field"] == "bbox"
+def test_choropleth_needs_a_key_unless_public(client, public_client, viewer):
+    assert client.get("/map/admin-areas").status_code == 401
+    assert client.get("/map/admin-areas", headers=viewer).json()["type"] == "FeatureCollection"
+    assert public_client.get("/map/admin-areas").status_code == 200
+    assert public_client.get("/map/admin-areas", params={"bbox": "9,9,1,1"}).json()["field"] == "bbox"
 
 
-def test_incident_grid_needs_a_view(public):
-    assert public.get("/map/incident-grid").json()["field"] == "bbox"
-    r = public.get("/map/incident-grid", params={"bbox": "10,0,30,12", "end": "2024-06-30"})
+def test_incident_grid_needs_a_view(public_client):
+    assert public_client.get("/map/incident-grid").json()["field"] == "bbox"
+    r = public_client.get("/map/incident-grid", params={"bbox": "10,0,30,12", "end": "2024-06-30"})
     assert r.status_code == 200 and r.json()["type"] == "FeatureCollection"
 
 
-def test_qip_page_has_every_field_and_no_data(private):
-    r = private.get("/qips/plot")
+def test_qip_page_has_every_field_and_no_data(client):
+    r = client.get("/qips/plot")
     assert r.status_code == 200
     for name in ("title", "sector", "budget_usd", "start_on", "end_on", "implementing_partner", "funded_by", "key"):
         assert f'name="{name}"' in r.text
@@ -72,8 +67,8 @@ def test_qip_page_has_every_field_and_no_data(private):
     assert "/static/js/qip_plot.js" in r.text
 
 
-def test_static_files_stay_inside_the_static_folder(public):
-    assert public.get("/static/js/peacemap.js").status_code == 200
-    assert public.get("/static/../../pyproject.toml").status_code == 404
-    assert public.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
-    assert public.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")
+def test_static_files_stay_inside_the_static_folder(public_client):
+    assert public_client.get("/static/js/peacemap.js").status_code == 200
+    assert public_client.get("/static/../../pyproject.toml").status_code == 404
+    assert public_client.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
+    assert public_client.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")

@@ -16,13 +16,10 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from geo.analysis import GapParams, gaps_from_db
+from geo.analysis import gaps_from_db
 from geo.analysis import cache
 from geo.analysis.cache import cached_gaps
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, store, ts
-
-P = GapParams(as_of=AS_OF)
 SPOT = (-40.0, -30.0)  # South Atlantic: no other test's data
 BOX = (-41.5, -31.5, -38.5, -28.5)
 MODELS = {"communities": Community, "sites": Site, "incidents": Incident, "patrols": Patrol,
@@ -34,19 +31,19 @@ def _point(p):
 
 
 @pytest.fixture
-def world(engine):
-    s = Scenario()
+def world(engine, scenario):
+    s = scenario()
     s.community(SPOT, population=800, name="A")
-    s.community(at(SPOT, 0, 40_000), population=50, name="B")
-    s.community(at(SPOT, 90, 150_000), name="Far")
-    s.site(at(SPOT, 180, 30_000))
-    s.incident(at(SPOT, 10, 3000), AS_OF - timedelta(days=3), fatalities=4)
-    s.incident(at(at(SPOT, 0, 40_000), 200, 8000), AS_OF - timedelta(days=40), fatalities=1)
-    s.patrol([at(SPOT, 90, 3000), at(SPOT, 90, 20_000)], ts(AS_OF - timedelta(days=70)))
-    s.qip(at(SPOT, 0, 41_000), "proposed", AS_OF - timedelta(days=20), AS_OF - timedelta(days=5))
+    s.community(s.at(SPOT, 0, 40_000), population=50, name="B")
+    s.community(s.at(SPOT, 90, 150_000), name="Far")
+    s.site(s.at(SPOT, 180, 30_000))
+    s.incident(s.at(SPOT, 10, 3000), s.AS_OF - timedelta(days=3), fatalities=4)
+    s.incident(s.at(s.at(SPOT, 0, 40_000), 200, 8000), s.AS_OF - timedelta(days=40), fatalities=1)
+    s.patrol([s.at(SPOT, 90, 3000), s.at(SPOT, 90, 20_000)], s.ts(s.AS_OF - timedelta(days=70)))
+    s.qip(s.at(SPOT, 0, 41_000), "proposed", s.AS_OF - timedelta(days=20), s.AS_OF - timedelta(days=5))
     made: dict[str, list[int]] = {k: [] for k in MODELS}
     with Session(engine) as w:
-        ids = store(w, s)
+        ids = s.store(w)
         w.commit()
     for k, v in ids.items():
         made[k] += v.values()
@@ -67,77 +64,89 @@ def _write(engine, made, obj):
         return obj.id
 
 
-def _check(engine, path: str, **area) -> pd.DataFrame:
-    """The cached result (taking ``path``) equals a fresh full recompute."""
-    before = cache.STATS[path]
-    with Session(engine) as s:
-        got = cached_gaps(s, P, **area)
-    with Session(engine) as s:
-        want = gaps_from_db(s, P, **area)
-    assert cache.STATS[path] == before + 1
-    pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
-    if not area:
-        assert got.considered == want.considered
-    return got.table.set_index("community_id")
+@pytest.fixture
+def check(engine, scenario):
+    """``check(path, **area)``: the cached result (taking ``path``) equals a
+    fresh full recompute; returns it indexed by community id."""
+
+    def _check(path: str, **area) -> pd.DataFrame:
+        before = cache.STATS[path]
+        with Session(engine) as s:
+            got = cached_gaps(s, scenario.PARAMS, **area)
+        with Session(engine) as s:
+            want = gaps_from_db(s, scenario.PARAMS, **area)
+        assert cache.STATS[path] == before + 1
+        pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
+        if not area:
+            assert got.considered == want.considered
+        return got.table.set_index("community_id")
+
+    return _check
 
 
-def test_every_write_is_reflected_and_equals_a_full_run(engine, world):
+def test_every_write_is_reflected_and_equals_a_full_run(engine, world, scenario, check):
     ids, made = world
     a, b, far = ids["communities"]
-    _check(engine, "full")
-    t = _check(engine, "hit")
+    check("full")
+    t = check("hit")
     assert t.loc[a, "days_since_engagement"] == 70
 
-    pid = _write(engine, made, Patrol(started_at=ts(AS_OF - timedelta(days=2)), ended_at=ts(AS_OF - timedelta(days=1)),
+    pid = _write(engine, made, Patrol(started_at=scenario.ts(scenario.AS_OF - timedelta(days=2)),
+                                      ended_at=scenario.ts(scenario.AS_OF - timedelta(days=1)),
                                       patrol_type="foot", component="military",
-                                      geom=from_shape(shapely.MultiLineString([[at(SPOT, 270, 4000), at(SPOT, 270, 9000)]]), srid=4326)))
-    t = _check(engine, "incremental")
+                                      geom=from_shape(shapely.MultiLineString([[scenario.at(SPOT, 270, 4000),
+                                                                                scenario.at(SPOT, 270, 9000)]]), srid=4326)))
+    t = check("incremental")
     assert (t.loc[a, "last_engagement_kind"], t.loc[a, "last_engagement_id"], t.loc[a, "days_since_engagement"]) == ("patrol", pid, 1)
 
-    _write(engine, made, Incident(occurred_on=AS_OF, event_type="battle", fatalities=7, geom=_point(at(SPOT, 0, 38_000))))
-    t = _check(engine, "incremental")
+    _write(engine, made, Incident(occurred_on=scenario.AS_OF, event_type="battle", fatalities=7,
+                                  geom=_point(scenario.at(SPOT, 0, 38_000))))
+    t = check("incremental")
     assert t.loc[b, "incidents_window"] == 2 and t.loc[b, "fatalities_window"] == 8
 
-    eid = _write(engine, made, Engagement(occurred_at=ts(AS_OF - timedelta(days=2)), kind="townhall",
-                                          community_id=far, geom=_point(at(SPOT, 180, 500_000))))
-    t = _check(engine, "incremental")
+    eid = _write(engine, made, Engagement(occurred_at=scenario.ts(scenario.AS_OF - timedelta(days=2)), kind="townhall",
+                                          community_id=far, geom=_point(scenario.at(SPOT, 180, 500_000))))
+    t = check("incremental")
     assert (t.loc[far, "last_engagement_kind"], t.loc[far, "last_engagement_id"]) == ("engagement", eid)
 
     with Session(engine) as w:  # QIP proposed → completed: an update
         w.execute(update(Qip).where(Qip.id == ids["qips"][0]).values(status="completed"))
         w.commit()
-    t = _check(engine, "full")
+    t = check("full")
     assert t.loc[b, "last_engagement_kind"] == "qip"
 
     with Session(engine) as w:
         w.execute(delete(Patrol).where(Patrol.id == pid))
         w.commit()
-    t = _check(engine, "full")
+    t = check("full")
     assert t.loc[a, "days_since_engagement"] == 70
 
-    sid = _write(engine, made, Site(name="new", kind="team_site", geom=_point(at(SPOT, 90, 151_000))))
-    t = _check(engine, "full")
+    sid = _write(engine, made, Site(name="new", kind="team_site", geom=_point(scenario.at(SPOT, 90, 151_000))))
+    t = check("full")
     assert t.loc[far, "nearest_site_id"] == sid
-    _check(engine, "hit", bbox=BOX)
+    check("hit", bbox=BOX)
 
 
-def test_out_of_order_commits_and_own_uncommitted_writes(engine, world):
+def test_out_of_order_commits_and_own_uncommitted_writes(engine, world, scenario, check):
     ids, made = world
     a, b, _ = ids["communities"]
-    _check(engine, "full")
+    check("full")
     slow = Session(engine)  # takes its transaction id first, commits last
-    patrol = Patrol(started_at=ts(AS_OF - timedelta(days=1)), ended_at=ts(AS_OF), patrol_type="foot", component="military",
-                    geom=from_shape(shapely.MultiLineString([[at(SPOT, 0, 1000), at(SPOT, 0, 2000)]]), srid=4326))
+    patrol = Patrol(started_at=scenario.ts(scenario.AS_OF - timedelta(days=1)), ended_at=scenario.ts(scenario.AS_OF),
+                    patrol_type="foot", component="military",
+                    geom=from_shape(shapely.MultiLineString([[scenario.at(SPOT, 0, 1000), scenario.at(SPOT, 0, 2000)]]),
+                                    srid=4326))
     slow.add(patrol)
     slow.flush()
-    _write(engine, made, Incident(occurred_on=AS_OF, event_type="battle", geom=_point(at(SPOT, 0, 39_000))))
-    _check(engine, "incremental")  # sees the incident, not the uncommitted patrol
-    t = cached_gaps(slow, P).table.set_index("community_id")  # its own write, not cached
+    _write(engine, made, Incident(occurred_on=scenario.AS_OF, event_type="battle",
+                                  geom=_point(scenario.at(SPOT, 0, 39_000))))
+    check("incremental")  # sees the incident, not the uncommitted patrol
+    t = cached_gaps(slow, scenario.PARAMS).table.set_index("community_id")  # its own write, not cached
     assert t.loc[a, "days_since_engagement"] == 0
-    t = _check(engine, "hit")
+    t = check("hit")
     assert t.loc[a, "days_since_engagement"] == 70
     slow.commit()
     made["patrols"].append(patrol.id)
     slow.close()
-    t = _check(engine, "incremental")
+    t = check("incremental")
     assert t.loc[a, "days_since_engagement"] == 0

@@ -10,36 +10,33 @@ import pytest
 import shapely
 from geoalchemy2.shape import from_shape
 
-from geo.analysis import GapParams, compute_gaps, gaps_from_db
+from geo.analysis import compute_gaps, gaps_from_db
 from geo.errors import InvalidInput, NotFound
 from geo.models import AdminArea
-from tests.geo.analysis_scenarios import AS_OF, OCEAN, OCEAN_BOX as BOX, Scenario, at, store, ts
-
-P = GapParams(as_of=AS_OF)
 
 
-def _scenario() -> Scenario:
-    s = Scenario()
-    a = s.community(OCEAN, population=500, name="A")
-    b = s.community(at(OCEAN, 0, 40_000), population=50, name="B")
-    s.community(at(OCEAN, 90, 60_000), name="C")
-    s.site(at(OCEAN, 180, 30_000))
-    s.incident(at(OCEAN, 10, 3000), AS_OF - timedelta(days=3), fatalities=4)
-    s.incident(at(OCEAN, 10, 3000), AS_OF + timedelta(days=3), fatalities=9)
-    s.incident(at(at(OCEAN, 0, 40_000), 200, 8000), AS_OF - timedelta(days=40), fatalities=1, geo_precision=3)
-    s.incident(at(at(OCEAN, 90, 60_000), 0, 9000), AS_OF - timedelta(days=10))
-    s.patrol([at(OCEAN, 90, 4000), at(OCEAN, 90, 20_000)], ts(AS_OF - timedelta(days=70)))
-    s.patrol([at(OCEAN, 90, 4000), at(OCEAN, 90, 20_000)], ts(AS_OF + timedelta(days=1)))
-    s.engagement(at(OCEAN, 0, 90_000), ts(AS_OF - timedelta(days=20)), community_id=b)
-    s.qip(at(OCEAN, 90, 61_000), "completed", AS_OF - timedelta(days=100), AS_OF - timedelta(days=65))
+def _scenario(scenario):
+    s = scenario()
+    a = s.community(s.OCEAN, population=500, name="A")
+    b = s.community(s.at(s.OCEAN, 0, 40_000), population=50, name="B")
+    s.community(s.at(s.OCEAN, 90, 60_000), name="C")
+    s.site(s.at(s.OCEAN, 180, 30_000))
+    s.incident(s.at(s.OCEAN, 10, 3000), s.AS_OF - timedelta(days=3), fatalities=4)
+    s.incident(s.at(s.OCEAN, 10, 3000), s.AS_OF + timedelta(days=3), fatalities=9)
+    s.incident(s.at(s.at(s.OCEAN, 0, 40_000), 200, 8000), s.AS_OF - timedelta(days=40), fatalities=1, geo_precision=3)
+    s.incident(s.at(s.at(s.OCEAN, 90, 60_000), 0, 9000), s.AS_OF - timedelta(days=10))
+    s.patrol([s.at(s.OCEAN, 90, 4000), s.at(s.OCEAN, 90, 20_000)], s.ts(s.AS_OF - timedelta(days=70)))
+    s.patrol([s.at(s.OCEAN, 90, 4000), s.at(s.OCEAN, 90, 20_000)], s.ts(s.AS_OF + timedelta(days=1)))
+    s.engagement(s.at(s.OCEAN, 0, 90_000), s.ts(s.AS_OF - timedelta(days=20)), community_id=b)
+    s.qip(s.at(s.OCEAN, 90, 61_000), "completed", s.AS_OF - timedelta(days=100), s.AS_OF - timedelta(days=65))
     return s
 
 
-def test_database_results_equal_the_in_memory_core(session):
-    s = _scenario()
-    ids = store(session, s)
-    got = gaps_from_db(session, P, bbox=BOX).table
-    want = compute_gaps(s.inputs(), P).table
+def test_database_results_equal_the_in_memory_core(session, scenario):
+    s = _scenario(scenario)
+    ids = s.store(session)
+    got = gaps_from_db(session, s.PARAMS, bbox=s.OCEAN_BOX).table
+    want = compute_gaps(s.inputs(), s.PARAMS).table
     assert list(got["community_id"]) == [ids["communities"][i] for i in want["community_id"]]
     cols = ["days_since_engagement", "last_engagement_kind", "incidents_window", "fatalities_window",
             "pressure", "distance_to_site_m", "gap_score", "under_engaged", "rank"]
@@ -50,18 +47,18 @@ def test_database_results_equal_the_in_memory_core(session):
     assert by_name.loc["C", "last_engagement_kind"] == "qip"
 
 
-def test_admin_area_filter_and_errors(session):
-    s = _scenario()
-    ids = store(session, s)
+def test_admin_area_filter_and_errors(session, scenario):
+    s = _scenario(scenario)
+    ids = s.store(session)
     area = AdminArea(name="west", level=1, geom=from_shape(shapely.MultiPolygon([shapely.box(-26, -16, -24.8, -13.5)]), srid=4326))
     session.add(area)
     session.flush()
-    got = gaps_from_db(session, P, admin_area=area.id).table
+    got = gaps_from_db(session, s.PARAMS, admin_area=area.id).table
     assert set(got["community_id"]) == {ids["communities"][1], ids["communities"][2]}
     # Events outside the area still count for communities inside it.
     assert got.set_index("name").loc["B", "last_engagement_kind"] == "engagement"
     with pytest.raises(NotFound) as e:
-        gaps_from_db(session, P, admin_area=10**12)
+        gaps_from_db(session, s.PARAMS, admin_area=10**12)
     assert e.value.field == "admin_area"
     with pytest.raises(InvalidInput):
-        gaps_from_db(session, P, admin_area=area.id, bbox=BOX)
+        gaps_from_db(session, s.PARAMS, admin_area=area.id, bbox=s.OCEAN_BOX)

@@ -17,54 +17,51 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyproj import Geod
 
 from geo.analysis import GapParams, compute_gaps
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, ts
-
 GEOD = Geod(ellps="WGS84")
-P = GapParams(as_of=AS_OF)
 EPS = 1e-4
 
 radial = st.tuples(st.floats(0, 360), st.one_of(st.floats(0, 12_000), st.sampled_from([2000.0, 5000.0, 10_000.0])))
 
 
 @st.composite
-def scenarios(draw):
-    s = Scenario()
+def scenarios(draw, scenario):
+    s = scenario()
     origin = (draw(st.floats(12, 26)), draw(st.floats(-10, 10)))
     n = draw(st.integers(1, 6))
     homes = []
     for _ in range(n):
-        where = at(origin, draw(st.floats(0, 360)), draw(st.floats(0, 750_000)))
+        where = s.at(origin, draw(st.floats(0, 360)), draw(st.floats(0, 750_000)))
         homes.append(where)
         s.community(where, population=draw(st.one_of(st.none(), st.integers(0, 100_000))))
     pick = st.integers(0, n - 1)
     for _ in range(draw(st.integers(0, 12))):
         az, d = draw(radial)
-        s.incident(at(homes[draw(pick)], az, d), AS_OF - timedelta(days=draw(st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90])))),
+        s.incident(s.at(homes[draw(pick)], az, d), s.AS_OF - timedelta(days=draw(st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90])))),
                    fatalities=draw(st.integers(0, 20)), geo_precision=draw(st.integers(1, 3)))
     for _ in range(draw(st.integers(0, 5))):
         az, d = draw(radial)
-        track = [at(homes[draw(pick)], az, d)]
+        track = [s.at(homes[draw(pick)], az, d)]
         if draw(st.booleans()):  # a pass across the radial line: its nearest point lies mid-segment
             half = draw(st.floats(10, 15_000))
-            track = [at(track[0], az + 90, half), at(track[0], az - 90, half)]
+            track = [s.at(track[0], az + 90, half), s.at(track[0], az - 90, half)]
         for _ in range(draw(st.integers(0, 3))):
-            track.append(at(track[-1], draw(st.floats(0, 360)), draw(st.floats(10, 15_000))))
+            track.append(s.at(track[-1], draw(st.floats(0, 360)), draw(st.floats(10, 15_000))))
         if len(track) == 1:
             track.append(track[0])
         cov = draw(st.one_of(st.none(), st.sampled_from([1000.0, 8000.0])))
-        s.patrol(track, ts(AS_OF - timedelta(days=draw(st.integers(-2, 200))), hour=draw(st.integers(0, 23))), cov)
+        s.patrol(track, s.ts(s.AS_OF - timedelta(days=draw(st.integers(-2, 200))), hour=draw(st.integers(0, 23))), cov)
     for _ in range(draw(st.integers(0, 5))):
         az, d = draw(radial)
         linked = draw(st.one_of(st.none(), st.integers(1, n)))
-        s.engagement(at(homes[draw(pick)], az, d), ts(AS_OF - timedelta(days=draw(st.integers(-2, 300))),
+        s.engagement(s.at(homes[draw(pick)], az, d), s.ts(s.AS_OF - timedelta(days=draw(st.integers(-2, 300))),
                                                       hour=draw(st.integers(0, 23))), linked)
     for _ in range(draw(st.integers(0, 3))):
         az, d = draw(radial)
-        start = AS_OF - timedelta(days=draw(st.integers(-30, 200)))
-        s.qip(at(homes[draw(pick)], az, d), draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
+        start = s.AS_OF - timedelta(days=draw(st.integers(-30, 200)))
+        s.qip(s.at(homes[draw(pick)], az, d), draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
               start, start + timedelta(days=draw(st.integers(0, 120))))
     for _ in range(draw(st.integers(0, 3))):
-        s.site(at(origin, draw(st.floats(0, 360)), draw(st.floats(0, 750_000))))
+        s.site(s.at(origin, draw(st.floats(0, 360)), draw(st.floats(0, 750_000))))
     return s
 
 
@@ -83,7 +80,7 @@ def _track_distance(lon, lat, geom) -> float:
     return float(_dist(lon, lat, pts[:, 0], pts[:, 1]).min())
 
 
-def brute_force(s: Scenario, p: GapParams, slack: float):
+def brute_force(s, p: GapParams, slack: float):
     """Per community id: (last-engagement day, kind) with patrol radii scaled by
     ``1 + slack``, plus counts, fatalities, pressure and distance to a site."""
     inp = s.inputs()
@@ -123,9 +120,10 @@ def brute_force(s: Scenario, p: GapParams, slack: float):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), st.booleans())
-def test_fast_analysis_matches_brute_force(s, include_region):
-    p = P.with_(include_region_precision=include_region)
+@given(data=st.data(), include_region=st.booleans())
+def test_fast_analysis_matches_brute_force(scenario, data, include_region):
+    s = data.draw(scenarios(scenario), label="scenario")
+    p = s.PARAMS.with_(include_region_precision=include_region)
     got = compute_gaps(s.inputs(), p).table.set_index("community_id")
     lo, hi = brute_force(s, p, -EPS), brute_force(s, p, EPS)
     for cid, row in got.iterrows():

@@ -4,14 +4,13 @@ equal to the database row, sensitive fields only when asked for."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from geoalchemy2.shape import from_shape
-from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
+from shapely.geometry import Point
 from sqlalchemy import delete, select
 
 from geo import models
@@ -20,68 +19,6 @@ from geo.analysis.export import PROPERTY_COLUMNS
 from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
 from geo.repository import list_features
 from geo.resources import SPECS
-
-UTC = timezone.utc
-
-
-def _g(geom):
-    return from_shape(geom, srid=models.SRID)
-
-
-def insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int]:
-    """A few rows of every resource with every field filled (arrays, nulls,
-    accents, sensitive notes). Returns rows per GeoPackage layer."""
-    sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
-    area = models.AdminArea(name="Ombella-M'Poko", level=1, pcode="CF41", parent_pcode="CF", country="CAF",
-                            source=source, source_id="a1", geom=_g(sq))
-    session.add(area)
-    session.flush()
-    site = models.Site(name="Bangui HQ", kind="hq", mission="MINUSCA", active_from=date(2014, 9, 15),
-                       source=source, source_id="s1", geom=_g(Point(18.5582, 4.3947)))
-    session.add(site)
-    session.flush()
-    comms = []
-    for i in range(n):
-        c = models.Community(name=f"Bossembélé {i}", kind="village" if i else "town", population=None if i else 7287,
-                             pcode=f"CF41{i}", admin_area_id=area.id, source=source, source_id=f"c{i}",
-                             geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)))
-        session.add(c)
-        comms.append(c)
-    session.flush()
-    for i in range(n):
-        session.add(models.Incident(
-            occurred_on=date(2024, 3, 1 + i), date_precision=1 + i % 2, event_type="cattle_raid",
-            sub_event_type="Looting" if i else None, actor1="3R", actor2=None if i else "Anti-balaka",
-            fatalities=i * 2, civilian_targeting=bool(i % 2), targets_mission=False, geo_precision=1 + i % 3,
-            location_name="Bouar", notes=f"confidential source note {i}", source=source, source_id=f"i{i}",
-            geom=_g(Point(15.6 + i / 7, 5.93 + i / 9))))
-        session.add(models.Engagement(
-            occurred_at=datetime(2024, 3, 2 + i, 9, 30, 15, tzinfo=UTC), kind="townhall", community_id=comms[i].id,
-            constituencies=["women", "youth"][: i + 1] if i < 2 else [], participants_women=12, participants_men=None,
-            participants_total=30, summary="Réunion — accès à l'eau", follow_up=None, source=source,
-            source_id=f"e{i}", geom=_g(Point(17.6 + i * 0.1, 5.27))))
-        session.add(models.Qip(
-            title=f"Forage {i}", sector="water", status="in_progress", budget_usd=25000.5 + i, start_on=date(2024, 1, 1),
-            end_on=None if i else date(2024, 6, 30), implementing_partner="ONG locale", funded_by="civilian",
-            beneficiaries=1200, community_id=comms[i].id, source=source, source_id=f"q{i}",
-            geom=_g(Point(17.61 + i * 0.1, 5.28))))
-        session.add(models.Patrol(
-            started_at=datetime(2024, 3, 1 + i, 6, tzinfo=UTC), ended_at=datetime(2024, 3, 1 + i, 14, 45, tzinfo=UTC),
-            patrol_type="vehicle", component="military", unit="PAKBATT", site_id=site.id,
-            coverage_m=None if i else 7500.0, source=source, source_id=f"p{i}",
-            geom=_g(MultiLineString([LineString([(18.5582, 4.3947), (17.6 + i * 0.1, 5.27), (17.7, 5.3)])]))))
-    session.add(models.Agreement(
-        name="Accord Nana-Bakassa/Kouki", signed_on=date(2017, 5, 1), status="in_force",
-        parties=["Peuls", "Agriculteurs de Kouki"], issues=["cattle_taxation", "freedom_of_movement"],
-        facilitated_by="MINUSCA Civil Affairs", pax_id="2301", source=source, source_id="g1",
-        geom=_g(MultiPolygon([Polygon([(17.3, 7.1), (17.6, 7.1), (17.6, 7.4)])]))))
-    session.add(models.Agreement(name="Accord de Ndélé", signed_on=None, status="violated", parties=[], issues=[],
-                                 source=source, source_id="g2", geom=_g(Point(20.65, 8.41))))
-    session.flush()
-    counts = {s.table: n for s in SPECS.values()}
-    counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
-    return counts
-
 
 def _db_value(v):
     """Database value → what a GeoPackage reader returns for it."""
@@ -107,7 +44,7 @@ def _gpkg_value(v):
 
 
 @pytest.fixture
-def samples(session):
+def samples(session, insert_samples):
     return insert_samples(session)
 
 

@@ -20,7 +20,6 @@ from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.io.formats import import_file
 from geo.resources import SPECS
-from tests.geo.test_export import insert_samples
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 DB = "peacemap_test_export_cli"
@@ -30,7 +29,7 @@ NOT_COMPARED = {"id", "created_at", "updated_at", "created_by"}
 
 
 @pytest.fixture(scope="module")
-def cli_db(cluster):
+def cli_db(cluster, insert_samples):
     url = cluster.create_database(DB)
     migrate(url)
     engine = make_engine(url)

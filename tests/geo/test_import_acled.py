@@ -8,15 +8,14 @@ from sqlalchemy import select
 
 from geo.io.formats import import_file
 from geo.models import Incident
-from tests.geo.import_helpers import FIXTURES, count, reasons
 
 
 def _by_id(session) -> dict[str, Incident]:
     return {i.source_id: i for i in session.scalars(select(Incident).where(Incident.source == "acled"))}
 
 
-def test_current_export(session):
-    report = import_file(session, "incidents", FIXTURES / "acled_current.csv")
+def test_current_export(session, imports_dir, reasons):
+    report = import_file(session, "incidents", imports_dir / "acled_current.csv")
     assert report.format == "acled" and (report.read, report.imported, report.rejected) == (7, 4, 3)
     got = reasons(report)
     assert got[6][0][0] == "event_date" and "2023-13-01" in got[6][0][1]
@@ -31,8 +30,8 @@ def test_current_export(session):
     assert protest.event_type == "protest" and protest.location_name == "Bangui"
 
 
-def test_older_upper_case_export_with_mixed_date_formats(session):
-    report = import_file(session, "incidents", FIXTURES / "acled_old_export.csv")
+def test_older_upper_case_export_with_mixed_date_formats(session, imports_dir, reasons):
+    report = import_file(session, "incidents", imports_dir / "acled_old_export.csv")
     assert report.format == "acled" and (report.imported, report.rejected) == (4, 1)
     assert reasons(report)[6][0][0] == "event_date"  # 22/01/2013 in a 2014 row
     rows = _by_id(session)
@@ -44,8 +43,8 @@ def test_older_upper_case_export_with_mixed_date_formats(session):
     assert rows["CEN103"].occurred_on == date(2014, 1, 21) and rows["CEN103"].event_type == "strategic_development"
 
 
-def test_reimport_is_idempotent(session):
-    import_file(session, "incidents", FIXTURES / "acled_current.csv")
-    again = import_file(session, "incidents", FIXTURES / "acled_current.csv")
+def test_reimport_is_idempotent(session, imports_dir, count):
+    import_file(session, "incidents", imports_dir / "acled_current.csv")
+    again = import_file(session, "incidents", imports_dir / "acled_current.csv")
     assert (again.inserted, again.updated) == (0, 4)
     assert count(session, Incident, source="acled") == 4

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from geo.errors import InvalidInput
 from geo.io.formats import import_file
 from geo.models import AdminArea
-from tests.geo.import_helpers import FIXTURES, count, reasons
 
 
 def test_car_prefectures_and_sous_prefectures(session, real_data):
@@ -29,7 +28,7 @@ def test_car_prefectures_and_sous_prefectures(session, real_data):
     assert (bangui.pcode, bangui.country, bangui.source) == ("CF.BG", "CF", "wof")
 
 
-def test_zipped_shapefile_with_level_and_column_mapping(session, real_data, tmp_path):
+def test_zipped_shapefile_with_level_and_column_mapping(session, real_data, tmp_path, count):
     frame = pyogrio.read_dataframe(real_data / "wof_caf_region_simplified.geojson")
     frame = frame.rename(columns={"name": "PREF_NAME", "hasc": "PREF_CODE"})[["PREF_NAME", "PREF_CODE", "geometry"]]
     shp = tmp_path / "prefectures.shp"
@@ -57,8 +56,8 @@ def test_geopackage_layer_is_chosen_by_resource_name(session, real_data, tmp_pat
     assert exc.value.field == "layer"
 
 
-def test_geometry_repaired_only_when_safe_and_reported(session):
-    report = import_file(session, "admin-areas", FIXTURES / "admin_areas_geometry_cases.geojson")
+def test_geometry_repaired_only_when_safe_and_reported(session, imports_dir, reasons):
+    report = import_file(session, "admin-areas", imports_dir / "admin_areas_geometry_cases.geojson")
     assert report.row_label == "feature"
     assert [r.row for r in report.repairs] == [2] and "Self-intersection" in report.repairs[0].reason
     got = reasons(report)

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.models import Incident
-from tests.geo.import_helpers import FIXTURES
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 
@@ -50,14 +49,14 @@ def test_ucdp_car_counts_add_up_and_deaths_are_kept(cli_db, real_data):
     engine.dispose()
 
 
-def test_rejects_file_dry_run_and_unreadable_file(cli_db, tmp_path):
+def test_rejects_file_dry_run_and_unreadable_file(cli_db, tmp_path, imports_dir):
     rejects = tmp_path / "rejects.csv"
-    done = _run(cli_db, "ucdp", str(FIXTURES / "ucdp_malformed.csv"), "--dry-run", "--rejects", str(rejects))
+    done = _run(cli_db, "ucdp", str(imports_dir / "ucdp_malformed.csv"), "--dry-run", "--rejects", str(rejects))
     assert done.returncode == 0, done.stderr
     assert "would import 2" in done.stdout and "line 3: date_start" in done.stderr
     with open(rejects, encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == 9
-    failed = _run(cli_db, "incidents", str(FIXTURES / "empty.csv"))
+    failed = _run(cli_db, "incidents", str(imports_dir / "empty.csv"))
     assert failed.returncode == 2 and "empty" in failed.stderr and "Traceback" not in failed.stderr
-    bad = _run(cli_db, "incidents", str(FIXTURES / "ucdp_malformed.csv"), "--map", "oops")
+    bad = _run(cli_db, "incidents", str(imports_dir / "ucdp_malformed.csv"), "--map", "oops")
     assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr

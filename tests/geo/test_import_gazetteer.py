@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from geo.errors import InvalidInput
 from geo.io.formats import import_file
 from geo.models import Community
-from tests.geo.import_helpers import FIXTURES, count
 
 WOF = "wof_caf_localities_slice.csv"
 
 
-def test_wof_car_localities_skip_superseded_rows(session, real_data):
+def test_wof_car_localities_skip_superseded_rows(session, real_data, count):
     with open(real_data / WOF, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     current = [r for r in rows if r["is_current"] != "0"]
@@ -45,11 +44,11 @@ def test_geonames_towns(session, real_data):
     assert kinshasa.population == 16_000_000 and kinshasa.kind == "town"
 
 
-def test_wrong_encoding_is_an_error_naming_the_fix_and_changes_nothing(session):
+def test_wrong_encoding_is_an_error_naming_the_fix_and_changes_nothing(session, imports_dir, count):
     with pytest.raises(InvalidInput, match="not utf-8 text.*--encoding") as exc:
-        import_file(session, "communities", FIXTURES / "gazetteer_latin1.csv")
+        import_file(session, "communities", imports_dir / "gazetteer_latin1.csv")
     assert exc.value.field == "encoding"
     assert count(session, Community) == 0
-    report = import_file(session, "communities", FIXTURES / "gazetteer_latin1.csv", encoding="latin-1")
+    report = import_file(session, "communities", imports_dir / "gazetteer_latin1.csv", encoding="latin-1")
     assert report.imported == 2
     assert session.scalar(select(Community.name).where(Community.source_id == "1141907527")) == "Zémio"

@@ -15,7 +15,6 @@ from geo.errors import InvalidInput
 from geo.io import sources
 from geo.io.formats import import_file
 from geo.models import Agreement, Community, Incident, Qip
-from tests.geo.import_helpers import FIXTURES, count, reasons
 
 
 def _incidents(tmp_path, rows, crs="EPSG:4326", name="incidents.geojson"):
@@ -25,7 +24,7 @@ def _incidents(tmp_path, rows, crs="EPSG:4326", name="incidents.geojson"):
     return path
 
 
-def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session, tmp_path):
+def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session, tmp_path, reasons):
     base = {"occurred_on": "2024-02-01", "event_type": "cattle_raid", "fatalities": 2, "geo_precision": 1,
             "civilian_targeting": "yes", "actor1": "Armed herders", "source": "field-report"}
     rows = [
@@ -78,7 +77,7 @@ def test_agreements_with_lists_polygons_and_points(session, tmp_path):
     assert kinds == {"MULTIPOLYGON", "POINT"}
 
 
-def test_points_layer_with_map_option(session, real_data):
+def test_points_layer_with_map_option(session, real_data, count):
     places = real_data / "ne_10m_populated_places_caf.geojson"
     n = len(json.loads(places.read_text(encoding="utf-8"))["features"])
     report = import_file(session, "communities", places,
@@ -88,7 +87,7 @@ def test_points_layer_with_map_option(session, real_data):
     assert count(session, Community, source="naturalearth", kind="town") == n
 
 
-def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data):
+def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data, count):
     places = real_data / "ne_10m_populated_places_caf.geojson"
     with pytest.raises(InvalidInput, match="no column 'NOPE'") as exc:
         import_file(session, "communities", places, mapping={"name": "NOPE"})
@@ -99,7 +98,7 @@ def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data):
     assert count(session, Qip) == 0
 
 
-def test_unknown_foreign_key_is_rejected(session, tmp_path):
+def test_unknown_foreign_key_is_rejected(session, tmp_path, reasons):
     path = tmp_path / "qips.csv"
     path.write_text("id,title,sector,community_id,lon,lat\n1,Borehole,water,999999999,18.5,4.4\n"
                     "2,Bridge,infrastructure,,18.6,4.5\n", encoding="utf-8")
@@ -108,9 +107,9 @@ def test_unknown_foreign_key_is_rejected(session, tmp_path):
     assert reasons(report)[2] == [("community_id", "community_id 999999999 does not exist in communities")]
 
 
-def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monkeypatch):
+def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monkeypatch, imports_dir, count):
     monkeypatch.setattr(sources, "CSV_CHUNK", 2)
-    text = (FIXTURES / "acled_current.csv").read_text(encoding="utf-8").splitlines()
+    text = (imports_dir / "acled_current.csv").read_text(encoding="utf-8").splitlines()
     text.append('CEN9999,2023-05-20,2023,1,x,Battles,x,"unterminated,quote')
     path = tmp_path / "acled_truncated.csv"
     path.write_text("\n".join(text[:6] + ['a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v'] + text[6:]) + "\n")
@@ -120,8 +119,8 @@ def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monke
     assert count(session, Incident) == 0
 
 
-def test_rejects_csv_lists_every_rejected_row(session, tmp_path):
-    report = import_file(session, "incidents", FIXTURES / "ucdp_malformed.csv")
+def test_rejects_csv_lists_every_rejected_row(session, tmp_path, imports_dir):
+    report = import_file(session, "incidents", imports_dir / "ucdp_malformed.csv")
     out = tmp_path / "rejects.csv"
     report.write_rejects(out)
     with open(out, encoding="utf-8") as fh:

@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 
 from geo.io.formats import import_file
 from geo.models import Engagement
-from tests.geo.import_helpers import FIXTURES, reasons
 
 
-def test_geolocation_group_paths_and_select_multiple(session):
-    report = import_file(session, "engagements", FIXTURES / "kobo_engagements.csv")
+def test_geolocation_group_paths_and_select_multiple(session, imports_dir, reasons):
+    report = import_file(session, "engagements", imports_dir / "kobo_engagements.csv")
     assert report.format == "kobo" and (report.imported, report.rejected) == (2, 3)
     got = reasons(report)
     assert got[4][0][0] == "constituencies" and "wizards" in got[4][0][1]
@@ -28,8 +27,8 @@ def test_geolocation_group_paths_and_select_multiple(session):
     assert (lon, lat) == (17.4552, 6.4926)  # Kobo writes [lat, lon]
 
 
-def test_semicolon_export_with_latitude_longitude_columns(session):
-    report = import_file(session, "engagements", FIXTURES / "kobo_semicolon_latlon.csv", fmt="kobo")
+def test_semicolon_export_with_latitude_longitude_columns(session, imports_dir):
+    report = import_file(session, "engagements", imports_dir / "kobo_semicolon_latlon.csv", fmt="kobo")
     assert (report.imported, report.rejected) == (2, 0)
     radio = session.scalars(select(Engagement).where(Engagement.source == "kobo", Engagement.source_id == "77")).one()
     assert radio.kind == "radio_callin" and radio.constituencies == ["local_authorities", "religious_leaders"]

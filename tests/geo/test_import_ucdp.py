@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from geo.errors import InvalidInput
 from geo.io.formats import import_file
 from geo.models import AuditLog, Incident
-from tests.geo.import_helpers import FIXTURES, count, reasons
 
 GED = "ged231_CAR_482_sample.geojson"
 
@@ -19,7 +18,7 @@ def ged(real_data):
     return pyogrio.read_dataframe(real_data / GED)
 
 
-def test_real_car_file_every_event_imported_or_rejected_and_deaths_preserved(session, real_data, ged):
+def test_real_car_file_every_event_imported_or_rejected_and_deaths_preserved(session, real_data, ged, count):
     report = import_file(session, "incidents", real_data / GED)
     assert report.format == "ucdp"
     assert report.read == len(ged) and report.imported + report.rejected == len(ged)
@@ -53,21 +52,21 @@ def test_real_car_file_field_mapping(session, real_data, ged):
     assert clashes and set(clashes) == {"intercommunal_clash"}
 
 
-def test_reimport_updates_instead_of_duplicating(session, real_data):
+def test_reimport_updates_instead_of_duplicating(session, real_data, count):
     first = import_file(session, "incidents", real_data / GED)
     again = import_file(session, "incidents", real_data / GED)
     assert again.inserted == 0 and again.updated == first.imported
     assert count(session, Incident, source="ucdp-ged") == first.imported
 
 
-def test_dry_run_counts_but_writes_nothing(session, real_data, ged):
+def test_dry_run_counts_but_writes_nothing(session, real_data, ged, count):
     report = import_file(session, "incidents", real_data / GED, dry_run=True)
     assert report.dry_run and report.inserted == len(ged)
     assert count(session, Incident, source="ucdp-ged") == 0
 
 
-def test_malformed_csv_rejects_each_bad_row_with_line_field_and_reason(session):
-    report = import_file(session, "incidents", FIXTURES / "ucdp_malformed.csv")
+def test_malformed_csv_rejects_each_bad_row_with_line_field_and_reason(session, imports_dir, reasons):
+    report = import_file(session, "incidents", imports_dir / "ucdp_malformed.csv")
     got = reasons(report)
     assert report.read == 11 and report.imported + report.rejected == 11
     assert report.row_label == "line"
@@ -87,14 +86,14 @@ def test_malformed_csv_rejects_each_bad_row_with_line_field_and_reason(session):
     assert stored[1].date_precision == 4
 
 
-def test_missing_columns_is_an_error_and_changes_nothing(session):
+def test_missing_columns_is_an_error_and_changes_nothing(session, imports_dir, count):
     with pytest.raises(InvalidInput, match="missing column.*where_prec.*best|missing column.*best") as exc:
-        import_file(session, "incidents", FIXTURES / "ucdp_missing_columns.csv", fmt="ucdp")
+        import_file(session, "incidents", imports_dir / "ucdp_missing_columns.csv", fmt="ucdp")
     assert exc.value.field
     assert count(session, Incident) == 0
 
 
-def test_empty_file_is_an_error(session):
+def test_empty_file_is_an_error(session, imports_dir):
     with pytest.raises(InvalidInput, match="empty") as exc:
-        import_file(session, "incidents", FIXTURES / "empty.csv")
+        import_file(session, "incidents", imports_dir / "empty.csv")
     assert exc.value.field == "file"
