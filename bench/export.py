@@ -1,5 +1,5 @@
 """Export and OGC API benchmark (issue 5). Loads the demo at ``--scale``
-(1 = DESIGN §9 reference scale) into a fresh database of its own cluster,
+(1 = reference scale, see bench/README.md) into a fresh database of its own cluster,
 then measures:
 
 - the GeoPackage export of every resource layer (``geo.io.export``: server-side

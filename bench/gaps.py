@@ -1,5 +1,5 @@
-"""Engagement-gap benchmark (issue 3): the whole DESIGN §5.1–5.4 analysis on
-the demo scenario at ``--scale`` (1 = DESIGN §9 reference scale), three ways,
+"""Engagement-gap benchmark (issue 3): the whole analysis of docs/analysis.md on
+the demo scenario at ``--scale`` (1 = reference scale, bench/README.md), three ways,
 in the same run and against the same PostGIS:
 
 (a) naive PostGIS: one correlated ``ST_DWithin`` on geography per community
@@ -45,7 +45,7 @@ FIELDS = ["days_since_engagement", "incidents_window", "fatalities_window", "pre
 
 # ----------------------------------------------------------------- shared scoring for the baselines
 def score(df: pd.DataFrame, p) -> pd.DataFrame:
-    """DESIGN §5.4 in plain pandas, for the baselines (a) and (b)."""
+    """The gap score and ranking (docs/analysis.md#gap-score) in plain pandas, for the baselines (a) and (b)."""
     as_of = pd.Timestamp(p.as_of)
     last = df[["last_patrol", "last_engagement", "last_qip"]].apply(
         lambda s: pd.to_datetime(s, utc=True).dt.tz_localize(None).dt.normalize()).max(axis=1)

@@ -1,4 +1,4 @@
-"""Coverage gaps (DESIGN §5.5): polygons and the days-since-coverage raster,
+"""Coverage gaps (docs/analysis.md#coverage-gaps): polygons and the days-since-coverage raster,
 on hand-made tracks with known geometry."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Hand-made cases with known answers for every rule of DESIGN §5.1–§5.4."""
+"""Hand-made cases with known answers for every rule of the engagement-gap
+analysis (docs/analysis.md, from #last-engagement to #reasons)."""
 
 from __future__ import annotations
 

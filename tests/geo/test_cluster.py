@@ -1,4 +1,5 @@
-"""The embedded PostGIS (DESIGN §3.1), driven through the real command line."""
+"""The embedded PostGIS (the cluster peacemap runs itself when no database URL
+is set), driven through the real command line."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def _point(x: float, y: float = 0.5):
 
 
 def test_pressure_and_counts_per_area(session):
-    """DESIGN §5.2 kernel per area: (1 + deaths) · 2^(−age/30), precision 3 and out-of-window excluded."""
+    """The pressure kernel (docs/analysis.md#violence-pressure) per area: (1 + deaths) · 2^(−age/30), precision 3 and out-of-window excluded."""
     west, east = _area(session, "west", 100.0), _area(session, "east", 101.0)
     _area(session, "province", 100.0, level=1)
     _community(session, west, 100.20)
