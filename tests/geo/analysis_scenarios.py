@@ -14,6 +14,7 @@ from geo.analysis import GapInputs
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2026, 6, 30)
+COMPUTED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)  # what a caller passes as "now"
 HOME = (22.0, 6.0)  # lon, lat (Central African Republic)
 OCEAN = (-25.0, -15.0)  # for database tests: nobody else's test data lives here
 OCEAN_BOX = (-26.5, -16.5, -23.5, -13.5)

@@ -20,7 +20,7 @@ from geo.analysis import GapParams, gaps_from_db
 from geo.analysis import cache
 from geo.analysis.cache import cached_gaps
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, store, ts
+from tests.geo.analysis_scenarios import AS_OF, COMPUTED_AT, Scenario, at, store, ts
 
 P = GapParams(as_of=AS_OF)
 SPOT = (-40.0, -30.0)  # South Atlantic: no other test's data
@@ -73,7 +73,7 @@ def _check(engine, path: str, **area) -> pd.DataFrame:
     with Session(engine) as s:
         got = cached_gaps(s, P, **area)
     with Session(engine) as s:
-        want = gaps_from_db(s, P, **area)
+        want = gaps_from_db(s, P, computed_at=COMPUTED_AT, **area)
     assert cache.STATS[path] == before + 1
     pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
     if not area:

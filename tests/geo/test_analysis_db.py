@@ -13,7 +13,7 @@ from geoalchemy2.shape import from_shape
 from geo.analysis import GapParams, compute_gaps, gaps_from_db
 from geo.errors import InvalidInput, NotFound
 from geo.models import AdminArea
-from tests.geo.analysis_scenarios import AS_OF, OCEAN, OCEAN_BOX as BOX, Scenario, at, store, ts
+from tests.geo.analysis_scenarios import AS_OF, COMPUTED_AT, OCEAN, OCEAN_BOX as BOX, Scenario, at, store, ts
 
 P = GapParams(as_of=AS_OF)
 
@@ -38,8 +38,8 @@ def _scenario() -> Scenario:
 def test_database_results_equal_the_in_memory_core(session):
     s = _scenario()
     ids = store(session, s)
-    got = gaps_from_db(session, P, bbox=BOX).table
-    want = compute_gaps(s.inputs(), P).table
+    got = gaps_from_db(session, P, computed_at=COMPUTED_AT, bbox=BOX).table
+    want = compute_gaps(s.inputs(), P, computed_at=COMPUTED_AT).table
     assert list(got["community_id"]) == [ids["communities"][i] for i in want["community_id"]]
     cols = ["days_since_engagement", "last_engagement_kind", "incidents_window", "fatalities_window",
             "pressure", "distance_to_site_m", "gap_score", "under_engaged", "rank"]
@@ -56,12 +56,12 @@ def test_admin_area_filter_and_errors(session):
     area = AdminArea(name="west", level=1, geom=from_shape(shapely.MultiPolygon([shapely.box(-26, -16, -24.8, -13.5)]), srid=4326))
     session.add(area)
     session.flush()
-    got = gaps_from_db(session, P, admin_area=area.id).table
+    got = gaps_from_db(session, P, computed_at=COMPUTED_AT, admin_area=area.id).table
     assert set(got["community_id"]) == {ids["communities"][1], ids["communities"][2]}
     # Events outside the area still count for communities inside it.
     assert got.set_index("name").loc["B", "last_engagement_kind"] == "engagement"
     with pytest.raises(NotFound) as e:
-        gaps_from_db(session, P, admin_area=10**12)
+        gaps_from_db(session, P, computed_at=COMPUTED_AT, admin_area=10**12)
     assert e.value.field == "admin_area"
     with pytest.raises(InvalidInput):
-        gaps_from_db(session, P, admin_area=area.id, bbox=BOX)
+        gaps_from_db(session, P, computed_at=COMPUTED_AT, admin_area=area.id, bbox=BOX)

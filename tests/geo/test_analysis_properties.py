@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyproj import Geod
 
 from geo.analysis import GapParams, compute_gaps
-from tests.geo.analysis_scenarios import AS_OF, Scenario, at, ts
+from tests.geo.analysis_scenarios import AS_OF, COMPUTED_AT, Scenario, at, ts
 
 GEOD = Geod(ellps="WGS84")
 P = GapParams(as_of=AS_OF)
@@ -126,7 +126,7 @@ def brute_force(s: Scenario, p: GapParams, slack: float):
 @given(scenarios(), st.booleans())
 def test_fast_analysis_matches_brute_force(s, include_region):
     p = P.with_(include_region_precision=include_region)
-    got = compute_gaps(s.inputs(), p).table.set_index("community_id")
+    got = compute_gaps(s.inputs(), p, computed_at=COMPUTED_AT).table.set_index("community_id")
     lo, hi = brute_force(s, p, -EPS), brute_force(s, p, EPS)
     for cid, row in got.iterrows():
         days = None if pd.isna(row.days_since_engagement) else int(row.days_since_engagement)

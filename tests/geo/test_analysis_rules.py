@@ -1,4 +1,4 @@
-"""Hand-made cases with known answers for every rule of DESIGN §5.1–§5.4."""
+"""Hand-made cases with known answers for every rule of the analysis (docs/analysis.md)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 
 from geo.analysis import GapParams, compute_gaps
 from geo.errors import InvalidInput
-from tests.geo.analysis_scenarios import AS_OF, HOME, Scenario, at, ts
+from tests.geo.analysis_scenarios import AS_OF, COMPUTED_AT, HOME, Scenario, at, ts
 
 P = GapParams(as_of=AS_OF)
 
 
 def run(s: Scenario, params: GapParams = P) -> pd.DataFrame:
-    return compute_gaps(s.inputs(), params).table.set_index("community_id")
+    return compute_gaps(s.inputs(), params, computed_at=COMPUTED_AT).table.set_index("community_id")
 
 
 def v_track(apex):
@@ -194,5 +194,5 @@ def test_bad_parameters_name_the_field(field, value):
 def test_no_communities_gives_an_empty_ranking():
     from geo.analysis import GapInputs, RESULT_COLUMNS
 
-    t = compute_gaps(GapInputs(), P).table
+    t = compute_gaps(GapInputs(), P, computed_at=COMPUTED_AT).table
     assert len(t) == 0 and list(t.columns) == list(RESULT_COLUMNS)

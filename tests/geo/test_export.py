@@ -15,7 +15,7 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, P
 from sqlalchemy import delete, select
 
 from geo import models
-from geo.analysis import gaps_from_db
+from geo.analysis import GapParams, gaps_from_db
 from geo.analysis.export import PROPERTY_COLUMNS
 from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
 from geo.repository import list_features
@@ -145,7 +145,7 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     path = tmp_path / "gaps.gpkg"
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
-    result = gaps_from_db(session)
+    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(timezone.utc))
     want = result.table
     assert len(df) == len(want) == samples[GAPS_LAYER]
     for (_, got), (_, row) in zip(df.iterrows(), want.iterrows()):
