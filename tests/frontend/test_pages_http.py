@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -77,3 +78,21 @@ def test_static_files_stay_inside_the_static_folder(public):
     assert public.get("/static/../../pyproject.toml").status_code == 404
     assert public.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
     assert public.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")
+
+
+def test_pages_take_every_url_from_the_app_routes(private):
+    """The URLs a page hands to the browser are the app's own routes, looked up by name."""
+    from api.routers.pages import QIP_PLOT_ROUTES
+    from frontend import STATIC_DIR
+    from layers import ROUTE_NAMES
+
+    app = private.app
+    paths = {name: app.url_path_for(name) for name in {*ROUTE_NAMES, *QIP_PLOT_ROUTES}}  # each name exists
+    html = private.get("/map").text
+    specs = [json.loads(m) for m in re.findall(r"peacemap\.remoteLayer\(\w+, \w+, (\{.*\})\);", html)]
+    assert specs and {s["url"] for s in specs} | {s["gridUrl"] for s in specs if s["gridUrl"]} <= set(paths.values())
+    qip_page = private.get("/qips/plot").text
+    config = json.loads(re.search(r"PEACEMAP_QIP = (\{.*\});", qip_page).group(1).replace("<\\/", "</"))
+    assert config["urls"] == {name: paths[name] for name in QIP_PLOT_ROUTES}
+    for script in (STATIC_DIR / "js").glob("*.js"):
+        assert "/api/v1" not in script.read_text(), script.name
