@@ -1,6 +1,6 @@
 """Browser-test fixtures: a committed demo database of its own, the real app
 served by uvicorn on a free 127.0.0.1 port, and headless Debian Chromium
-driven by Playwright (DESIGN §8)."""
+driven by Playwright."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from geo.demo import load_demo
 from geo.keys import create_key
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PROBE = Path(__file__).with_name("probe.js")  # the tests' listener for the map's events
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DEMO_END = date(2024, 6, 30)
@@ -109,6 +110,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(path=str(PROBE))
     pg = context.new_page()
     pg.external_requests = []
     pg.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else pg.external_requests.append(r.url))
@@ -117,5 +119,5 @@ def page(browser):
 
 
 def wait_ready(pg, timeout: float = 20_000) -> None:
-    """Every layer that is on has finished loading."""
-    pg.wait_for_function("document.documentElement.dataset.pmReady === '1'", timeout=timeout)
+    """Every layer that is on has finished loading (as ``probe.js`` saw it)."""
+    pg.wait_for_function("window.pmProbe && pmProbe.ready", timeout=timeout)
