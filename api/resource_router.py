@@ -91,7 +91,7 @@ def resource_router(
     date_help = f"on {spec.date_field}" if spec.date_field else "(not available: this resource has no date)"
 
     @router.get("", response_model=FeatureCollectionOut, summary=f"List {spec.title.lower()}",
-                description=spec.description)
+                description=spec.description, name=f"{spec.name}-list")
     def list_(
         request: Request,
         session: SessionDep,

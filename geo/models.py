@@ -251,27 +251,6 @@ class Qip(Tracked, Base):
     )
 
 
-class CommunityStatus(Base):
-    """Materialised engagement-gap result per community (DESIGN §5)."""
-
-    __tablename__ = "community_status"
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    params: Mapped[dict] = mapped_column(JSONB, nullable=False)
-    last_engagement_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_engagement_kind: Mapped[str | None] = mapped_column(String(20))
-    last_engagement_id: Mapped[int | None] = mapped_column(BigInteger)
-    days_since_engagement: Mapped[int | None] = mapped_column(Integer)
-    incidents_window: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    fatalities_window: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    pressure: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
-    distance_to_site_m: Mapped[float | None] = mapped_column(Float)
-    gap_score: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
-    under_engaged: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
-    rank: Mapped[int | None] = mapped_column(Integer)
-    reasons: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
-
-
 class AnalysisChange(Base):
     """One row per statement that wrote to an analysed table (filled by the
     triggers of migration 0002): the writer's transaction id, so a cached

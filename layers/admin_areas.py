@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-import folium
+from typing import Any
 
-from layers.remote import feature_group
-from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
+from layers.remote import RemoteLayer
+from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec, Urls, window_params
 
-API = "/api/v1/admin-areas"
+LIST = "admin-areas-list"
+CHOROPLETH = "map-admin-areas"  # figures per area (geo.analysis.areas), served by api.routers.pages
+ROUTES = (LIST, CHOROPLETH)
 
 BY_PRESSURE = Graduated(
     "pressure_share",
@@ -29,17 +31,20 @@ POPUP = [
 ]
 
 
-def admin_areas_layer(window: DateWindow, *, show: bool = True, api: str = API, choropleth_url: str | None = None,
-                      data: dict | None = None, limit: int = 500) -> folium.FeatureGroup:
-    """The choropleth comes from ``choropleth_url`` (or inline ``data``), both as
-    made by ``layers.admin_stats.admin_choropleth``; without either, the areas
-    are fetched from the API as plain outlines."""
-    if data is not None or choropleth_url is not None:
-        return feature_group(LayerSpec(
-            key="admin-areas", name="Admin areas: violence pressure", data=data, url=choropleth_url,
+def admin_areas_layer(window: DateWindow, urls: Urls, *, choropleth: bool = False, level: int | None = None,
+                      data: dict | None = None, show: bool = True, limit: int = 500) -> RemoteLayer:
+    """With ``choropleth`` (or inline ``data`` shaped like it), the areas of
+    ``level`` coloured by violence pressure in the window; otherwise the areas
+    as plain outlines."""
+    if data is not None or choropleth:
+        params: dict[str, Any] = {} if data is not None else {**window_params(window),
+                                                              **({"level": level} if level is not None else {})}
+        return RemoteLayer(LayerSpec(
+            key="admin-areas", name="Admin areas: violence pressure", data=data,
+            url=None if data is not None else urls[CHOROPLETH], params=params,
             viewport=False, kind="area", colour=BY_PRESSURE, popup=POPUP, title="name", show=show,
         ))
-    return feature_group(LayerSpec(
-        key="admin-areas", name="Admin areas", url=api, limit=limit, viewport=False, kind="area",
+    return RemoteLayer(LayerSpec(
+        key="admin-areas", name="Admin areas", url=urls[LIST], limit=limit, viewport=False, kind="area",
         colour=Fixed("#f7f7f7", "admin area"), popup=POPUP[:2], title="name", show=show,
     ))

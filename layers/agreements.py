@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import folium
+from layers.remote import RemoteLayer
+from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
-from layers.remote import feature_group
-from layers.spec import Categorical, DateWindow, Field, LayerSpec
-
-API = "/api/v1/agreements"
+LIST = "agreements-list"
+ROUTES = (LIST,)
 
 BY_STATUS = Categorical(
     "status",
@@ -22,9 +21,9 @@ POPUP = [
 ]
 
 
-def agreements_layer(window: DateWindow, *, show: bool = True, api: str = API, limit: int = 2000) -> folium.FeatureGroup:
+def agreements_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 2000) -> RemoteLayer:
     """Every agreement in view, whatever its date: old ones may still be in force."""
-    return feature_group(LayerSpec(
-        key="agreements", name="Local agreements", url=api, limit=limit,
+    return RemoteLayer(LayerSpec(
+        key="agreements", name="Local agreements", url=urls[LIST], limit=limit,
         kind="area", colour=BY_STATUS, popup=POPUP, title="name", show=show,
     ))

@@ -1,14 +1,13 @@
 """Communities coloured by engagement-gap score, with the analysis' reasons
-in the popup (DESIGN §5.4)."""
+in the popup (docs/analysis.md)."""
 
 from __future__ import annotations
 
-import folium
+from layers.remote import RemoteLayer
+from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls
 
-from layers.remote import feature_group
-from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius
-
-API = "/api/v1/analysis/engagement-gaps"
+GAPS = "engagement-gaps"
+ROUTES = (GAPS,)
 
 BY_GAP_SCORE = Graduated(
     "gap_score",
@@ -35,16 +34,16 @@ POPUP = [
 ]
 
 
-def communities_spec(window: DateWindow, *, api: str = API, limit: int = 2000, show: bool = True) -> LayerSpec:
+def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
+    """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length."""
     return LayerSpec(
-        key="communities", name="Communities by engagement gap", url=api, limit=limit,
-        params={"as_of": window.end.isoformat()},
+        key="communities", name="Communities by engagement gap", url=urls[GAPS], limit=limit,
+        params={"as_of": window.end.isoformat(), "window_days": window.days},
         colour=BY_GAP_SCORE, radius=Radius("gap_score", base=3, per=6, max=14), popup=POPUP, title="name", show=show,
         note="the highest-ranked gaps in view; larger circles, larger gaps", top_first=True,
     )
 
 
-def communities_layer(window: DateWindow, *, show: bool = True, api: str = API,
-                      limit: int = 2000) -> folium.FeatureGroup:
-    """The ``limit`` highest-ranked communities in view, as of the window end."""
-    return feature_group(communities_spec(window, api=api, limit=limit, show=show))
+def communities_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 2000) -> RemoteLayer:
+    """The ``limit`` highest-ranked communities in view, for the window."""
+    return RemoteLayer(communities_spec(window, urls, limit=limit, show=show))

@@ -8,33 +8,32 @@ from collections.abc import Callable, Iterable
 import folium
 
 from geo.errors import InvalidInput
-from layers import assets
-from layers.admin_areas import admin_areas_layer
-from layers.agreements import agreements_layer
-from layers.communities import communities_layer
+from layers import admin_areas, agreements, assets, communities, coverage, engagements, incidents, patrols, qips, sites
 from layers.controls import FitView, Legend, WindowControl
-from layers.coverage import coverage_gaps_layer
-from layers.engagements import engagements_layer
-from layers.incidents import incident_heat_layer, incidents_layer
-from layers.patrols import patrols_layer
-from layers.qips import qips_layer
-from layers.sites import sites_layer
-from layers.spec import DateWindow
+from layers.remote import RemoteLayer
+from layers.spec import DateWindow, Urls
+
+MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloads it)
 
 # Drawing order, bottom to top.
-LAYER_BUILDERS: dict[str, Callable[..., folium.FeatureGroup]] = {
-    "admin-areas": admin_areas_layer,
-    "coverage-gaps": coverage_gaps_layer,
-    "agreements": agreements_layer,
-    "patrols": patrols_layer,
-    "incident-heat": incident_heat_layer,
-    "incidents": incidents_layer,
-    "engagements": engagements_layer,
-    "communities": communities_layer,
-    "qips": qips_layer,
-    "sites": sites_layer,
+LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
+    "admin-areas": admin_areas.admin_areas_layer,
+    "coverage-gaps": coverage.coverage_gaps_layer,
+    "agreements": agreements.agreements_layer,
+    "patrols": patrols.patrols_layer,
+    "incident-heat": incidents.incident_heat_layer,
+    "incidents": incidents.incidents_layer,
+    "engagements": engagements.engagements_layer,
+    "communities": communities.communities_layer,
+    "qips": qips.qips_layer,
+    "sites": sites.sites_layer,
 }
 DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
+# Every route whose URL the map needs, by name: the router passes ``{name: url}``.
+ROUTE_NAMES = tuple(dict.fromkeys((
+    MAP_PAGE, *admin_areas.ROUTES, *coverage.ROUTES, *agreements.ROUTES, *patrols.ROUTES, *incidents.ROUTES,
+    *engagements.ROUTES, *communities.ROUTES, *qips.ROUTES, *sites.ROUTES,
+)))
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 
 
@@ -50,30 +49,37 @@ def parse_layers(value: str | None) -> tuple[str, ...]:
     return keys
 
 
+class OfflineMap(folium.Map):
+    """A ``folium.Map`` that loads Leaflet from ``/static`` instead of a CDN."""
+
+    default_js = assets.LEAFLET_JS
+    default_css = assets.LEAFLET_CSS
+
+
 def base_map() -> folium.Map:
-    """An empty canvas-rendered map with a scale bar, loading Leaflet from ``/static``."""
-    m = folium.Map(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
-                   minZoom=2, maxZoom=18)
-    m.default_js = list(assets.LEAFLET_JS)
-    m.default_css = list(assets.LEAFLET_CSS)
-    return m
+    """An empty canvas-rendered map with a scale bar."""
+    return OfflineMap(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
+                      minZoom=2, maxZoom=18)
 
 
 def build_map(
     window: DateWindow,
+    urls: Urls,
     *,
     bounds: Bounds | None = None,
     layers: Iterable[str] = DEFAULT_LAYERS,
-    admin_choropleth_url: str | None = None,
+    admin_level: int | None = None,
     boundary_area: int | None = None,
     tiles: str | None = None,
     tiles_attribution: str | None = None,
 ) -> folium.Map:
     """The planners' map. Every layer is in the layer control; ``layers`` are on.
 
-    No tile layer by default (field offices are often offline): admin areas
-    give orientation on a plain background. ``tiles`` adds one, off by default.
-    ``boundary_area`` (an admin area id) bounds the coverage-gap layer.
+    ``urls`` maps each of ``ROUTE_NAMES`` to its URL. No tile layer by
+    default (field offices are often offline): admin areas, drawn as the
+    choropleth of ``admin_level``, give orientation on a plain background.
+    ``tiles`` adds one, off by default. ``boundary_area`` (an admin area id)
+    bounds the coverage-gap layer.
     """
     on = set(layers)
     m = base_map()
@@ -82,15 +88,12 @@ def build_map(
     if tiles:
         folium.TileLayer(tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False,
                          show=False).add_to(m)
-    specs = []
-    for key, builder in LAYER_BUILDERS.items():
-        extra = {"admin-areas": {"choropleth_url": admin_choropleth_url},
-                 "coverage-gaps": {"admin_area": boundary_area}}.get(key, {})
-        group = builder(window, show=key in on, **extra)
+    extra = {"admin-areas": {"choropleth": True, "level": admin_level}, "coverage-gaps": {"admin_area": boundary_area}}
+    groups = [builder(window, urls, show=key in on, **extra.get(key, {})) for key, builder in LAYER_BUILDERS.items()]
+    for group in groups:
         group.add_to(m)
-        specs.append(group.spec)
-    Legend(specs).add_to(m)
-    WindowControl(window).add_to(m)
+    Legend([g.spec for g in groups]).add_to(m)
+    WindowControl(window, urls[MAP_PAGE]).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 

@@ -46,8 +46,8 @@ class Legend(MacroElement):
 
 
 class WindowControl(MacroElement):
-    """A small form that reloads ``/map`` with another date window, keeping the
-    current view and the layers that are on."""
+    """A small form that reloads the map ``page`` with another date window,
+    keeping the current view and the layers that are on."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -55,7 +55,7 @@ class WindowControl(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, window: DateWindow, page: str = "/map"):
+    def __init__(self, window: DateWindow, page: str):
         super().__init__()
         self._name = "WindowControl"
         self.options_json = json.dumps({"start": window.start.isoformat(), "end": window.end.isoformat(),

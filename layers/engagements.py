@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import folium
-
 from geo import vocab
-from layers.remote import feature_group
-from layers.spec import Categorical, DateWindow, Field, LayerSpec
+from layers.remote import RemoteLayer
+from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls, window_params
 
-API = "/api/v1/engagements"
+LIST = "engagements-list"
+ROUTES = (LIST,)
 
 _PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#666666")
 BY_KIND = Categorical("kind", dict(zip(vocab.ENGAGEMENT_KINDS, _PALETTE, strict=True)))
@@ -22,11 +21,9 @@ POPUP = [
 ]
 
 
-def engagements_layer(window: DateWindow, *, show: bool = False, api: str = API,
-                      limit: int = 5000) -> folium.FeatureGroup:
+def engagements_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 5000) -> RemoteLayer:
     """Engagements held in the window."""
-    return feature_group(LayerSpec(
-        key="engagements", name="Engagements", url=api, limit=limit,
-        params={"start": window.start.isoformat(), "end": window.end.isoformat()},
+    return RemoteLayer(LayerSpec(
+        key="engagements", name="Engagements", url=urls[LIST], limit=limit, params=window_params(window),
         colour=BY_KIND, popup=POPUP, title="kind", show=show,
     ))

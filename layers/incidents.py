@@ -1,15 +1,14 @@
-"""Incidents: clustered points sized and coloured by fatalities, plus a
-heat-map alternative weighted by fatalities."""
+"""Incidents: clustered points sized and coloured by fatalities, and a heat
+map weighted by fatalities."""
 
 from __future__ import annotations
 
-import folium
+from layers.remote import RemoteLayer
+from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls, window_params
 
-from layers.remote import feature_group
-from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius
-
-API = "/api/v1/incidents"
-GRID = "/map/incident-grid"  # served by api.routers.pages from layers.aggregate
+LIST = "incidents-list"
+GRID = "map-incident-grid"  # counts per cell (geo.incident_grid), served by api.routers.pages
+ROUTES = (LIST, GRID)
 
 BY_FATALITIES = Graduated(
     "fatalities",
@@ -32,29 +31,23 @@ POPUP = [
 ]
 
 
-def _window_params(window: DateWindow) -> dict:
-    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
-
-
-def incidents_layer(window: DateWindow, *, show: bool = True, api: str = API, grid: str | None = GRID,
-                    limit: int = 5000) -> folium.FeatureGroup:
+def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 5000) -> RemoteLayer:
     """Incidents in the window, clustered; circle size and colour by fatalities.
-    A view with more than ``limit`` of them shows ``grid`` counts per cell."""
-    return feature_group(LayerSpec(
-        key="incidents", name="Incidents", url=api, params=_window_params(window), limit=limit, grid_url=grid,
-        colour=BY_FATALITIES, radius=Radius("fatalities", base=4, per=1.5, max=18), cluster=True,
-        popup=POPUP, title="location_name", show=show,
+    A view with more than ``limit`` of them shows the grid's counts per cell."""
+    return RemoteLayer(LayerSpec(
+        key="incidents", name="Incidents", url=urls[LIST], params=window_params(window), limit=limit,
+        grid_url=urls[GRID], colour=BY_FATALITIES, radius=Radius("fatalities", base=4, per=1.5, max=18),
+        cluster=True, popup=POPUP, title="location_name", show=show,
         note="at wide zoom: circles count the incidents of a grid cell, coloured by its deadliest",
     ))
 
 
-def incident_heat_layer(window: DateWindow, *, show: bool = False, api: str = API, grid: str | None = GRID,
-                        cells: int = 150) -> folium.FeatureGroup:
-    """Incident density weighted by 1 + fatalities, from ``grid`` counts of every
-    incident in view (``cells`` across it); without ``grid``, from the points."""
-    return feature_group(LayerSpec(
-        key="incident-heat", name="Incident heat map", url=api, params={**_window_params(window), "cells": cells},
-        limit=10_000, grid_url=grid,
+def incident_heat_layer(window: DateWindow, urls: Urls, *, show: bool = False, cells: int = 150) -> RemoteLayer:
+    """Incident density weighted by 1 + fatalities, from the grid's counts of
+    every incident in view (``cells`` across it)."""
+    return RemoteLayer(LayerSpec(
+        key="incident-heat", name="Incident heat map", url=urls[LIST], params={**window_params(window), "cells": cells},
+        limit=10_000, grid_url=urls[GRID],
         colour=Graduated("fatalities", ((None, "#d73027", "density weighted by 1 + deaths"),)),
         radius=Radius("fatalities"), heat=True, popup=[], show=show,
     ))

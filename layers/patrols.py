@@ -7,13 +7,12 @@ without shipping buffer polygons.
 
 from __future__ import annotations
 
-import folium
+from geo.analysis.params import default
+from layers.remote import RemoteLayer
+from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls, window_params
 
-from layers.remote import feature_group
-from layers.spec import Categorical, DateWindow, Field, LayerSpec
-
-API = "/api/v1/patrols"
-DEFAULT_COVERAGE_M = 5000.0  # DESIGN §5.1 patrol_radius_m
+LIST = "patrols-list"
+ROUTES = (LIST,)
 
 BY_COMPONENT = Categorical(
     "component", {"military": "#1f78b4", "police": "#6a3d9a", "civilian": "#33a02c", "joint": "#ff7f00"}
@@ -28,12 +27,13 @@ POPUP = [
 ]
 
 
-def patrols_layer(window: DateWindow, *, show: bool = False, api: str = API, limit: int = 2000) -> folium.FeatureGroup:
-    """Patrols that ended in the window; older ones fade towards the window start."""
-    return feature_group(LayerSpec(
-        key="patrols", name="Patrol coverage", url=api, limit=limit, kind="line",
-        params={"start": window.start.isoformat(), "end": window.end.isoformat()},
+def patrols_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 2000) -> RemoteLayer:
+    """Patrols that ended in the window; older ones fade towards the window start.
+    A patrol without ``coverage_m`` is drawn with the analysis' default radius."""
+    return RemoteLayer(LayerSpec(
+        key="patrols", name="Patrol coverage", url=urls[LIST], limit=limit, kind="line", params=window_params(window),
         colour=BY_COMPONENT, popup=POPUP, title="unit", show=show,
-        buffer_prop="coverage_m", buffer_default_m=DEFAULT_COVERAGE_M,
-        fade_prop="ended_at", fade_days=max(window.days, 1), fade_end=window.end.isoformat(),
+        buffer_prop="coverage_m", buffer_default_m=default("patrol_radius_m"),
+        # Fully faded at the age of the window's first day.
+        fade_prop="ended_at", fade_days=max(window.days - 1, 1), fade_end=window.end.isoformat(),
     ))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import folium
+from layers.remote import RemoteLayer
+from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
-from layers.remote import feature_group
-from layers.spec import Categorical, DateWindow, Field, LayerSpec
-
-API = "/api/v1/qips"
+LIST = "qips-list"
+ROUTES = (LIST,)
 
 BY_STATUS = Categorical(
     "status",
@@ -28,14 +27,15 @@ POPUP = [
 ]
 
 
-def qips_spec(*, api: str = API, limit: int = 2000, show: bool = True) -> LayerSpec:
+def qips_spec(urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
+    """Every QIP in view (also drawn by the QIP plotter page)."""
     return LayerSpec(
-        key="qips", name="QIPs", url=api, limit=limit, colour=BY_STATUS, glyph=("sector", SECTOR_GLYPHS),
+        key="qips", name="QIPs", url=urls[LIST], limit=limit, colour=BY_STATUS, glyph=("sector", SECTOR_GLYPHS),
         popup=POPUP, title="title", show=show,
         note="letters: " + ", ".join(f"{g} {s.replace('_', ' ')}" for s, g in SECTOR_GLYPHS.items()),
     )
 
 
-def qips_layer(window: DateWindow, *, show: bool = True, api: str = API, limit: int = 2000) -> folium.FeatureGroup:
+def qips_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 2000) -> RemoteLayer:
     """Every QIP in view, whatever its dates: planned and finished ones both matter for siting."""
-    return feature_group(qips_spec(api=api, limit=limit, show=show))
+    return RemoteLayer(qips_spec(urls, limit=limit, show=show))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import folium
+from layers.remote import RemoteLayer
+from layers.spec import DateWindow, Field, Fixed, LayerSpec, Urls
 
-from layers.remote import feature_group
-from layers.spec import DateWindow, Field, Fixed, LayerSpec
-
-API = "/api/v1/sites"
+LIST = "sites-list"
+ROUTES = (LIST,)
 
 KIND_GLYPHS = {"hq": "HQ", "field_office": "FO", "cob": "CB", "tob": "TB", "team_site": "TS", "unpol_post": "UP"}
 POPUP = [
@@ -18,10 +17,10 @@ POPUP = [
 ]
 
 
-def sites_layer(window: DateWindow, *, show: bool = True, api: str = API, limit: int = 1000) -> folium.FeatureGroup:
+def sites_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 1000) -> RemoteLayer:
     """All mission sites (a few dozen), loaded once for the whole mission area."""
-    return feature_group(LayerSpec(
-        key="sites", name="Mission sites", url=api, limit=limit, viewport=False,
+    return RemoteLayer(LayerSpec(
+        key="sites", name="Mission sites", url=urls[LIST], limit=limit, viewport=False,
         colour=Fixed("#08306b", "mission site"), glyph=("kind", KIND_GLYPHS), popup=POPUP, title="name", show=show,
         note="HQ headquarters, FO field office, CB/TB company/temporary base, TS team site, UP UNPOL post",
     ))

@@ -3,35 +3,28 @@ coloured and sized, and what the popup shows.
 
 One spec drives both the browser drawing (serialised to JSON for
 ``frontend/static/js/peacemap.js``) and the legend, so the two never disagree.
+Builders get the URLs of their sources from the router (``Urls``: route name
+→ URL made with ``request.url_for``); no layer knows an API path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any, Literal
 
 from geo.errors import InvalidInput
+from geo.window import DateWindow
+
+__all__ = ["Categorical", "ColourRule", "DateWindow", "Field", "Fixed", "Graduated", "LayerSpec", "Radius", "Urls",
+           "window_params"]
+
+Urls = Mapping[str, str]  # route name (e.g. "incidents-list") → URL, made by the router
 
 
-@dataclass(frozen=True)
-class DateWindow:
-    """The period the time-bound layers show: ``start`` ≤ date ≤ ``end``."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise InvalidInput("the window end is before its start", field="end")
-
-    @classmethod
-    def ending(cls, end: date, days: int = 90) -> DateWindow:
-        return cls(end - timedelta(days=days), end)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
+def window_params(window: DateWindow) -> dict[str, str]:
+    """The ``start``/``end`` query parameters of a window (both days included, as everywhere)."""
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
 
 
 @dataclass(frozen=True)

@@ -217,13 +217,15 @@ class Scenario:
     ``at(origin, azimuth, metres)`` is the point that far along that bearing
     (pyproj's geodesic, independent of the code under test); ``ts(day, hour)``
     a UTC timestamp on that day. ``AS_OF`` is the scenarios' evaluation day
-    and ``PARAMS`` the default parameters on it; ``HOME`` is where a
+    and ``PARAMS`` the default parameters on it; ``COMPUTED_AT`` is what a
+    caller passes as "now" (the core never reads the clock); ``HOME`` is where a
     community stands unless told otherwise; database tests work around
     ``OCEAN`` (inside ``OCEAN_BOX``), where no other test's data lives.
     """
 
     AS_OF = date(2026, 6, 30)
     PARAMS = GapParams(as_of=AS_OF)
+    COMPUTED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
     HOME = (22.0, 6.0)  # lon, lat (Central African Republic)
     OCEAN = (-25.0, -15.0)
     OCEAN_BOX = (-26.5, -16.5, -23.5, -13.5)

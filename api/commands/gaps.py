@@ -1,10 +1,13 @@
-"""``peacemap gaps``: the ranked engagement gaps (DESIGN §5) from the database,
-as a readable table (default), GeoJSON or CSV."""
+"""``peacemap gaps``: the ranked engagement gaps (docs/analysis.md) from the
+database, as a readable table (default), GeoJSON or CSV. The tuning options
+are generated from the fields of :class:`GapParams`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import fields
+from datetime import datetime, timezone
+
 import click
 import pandas as pd
 
@@ -44,14 +47,16 @@ def _options(fn):
         kind = bool if f.type in ("bool", bool) else (int if f.type in ("int", int) else float)
         name = "--" + f.name.replace("_", "-")
         if kind is bool:
-            fn = click.option(name + "/--no-" + f.name.replace("_", "-"), f.name, default=f.default, show_default=True)(fn)
+            fn = click.option(name + "/--no-" + f.name.replace("_", "-"), f.name, default=f.default, show_default=True,
+                              help=f.metadata["description"])(fn)
         else:
-            fn = click.option(name, f.name, type=kind, default=f.default, show_default=True)(fn)
+            fn = click.option(name, f.name, type=kind, default=f.default, show_default=True,
+                              help=f.metadata["description"])(fn)
     return fn
 
 
 @click.command("gaps")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="analysis day (UTC); default today")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help=GapParams.__dataclass_fields__["as_of"].metadata["description"])
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson", "csv"]), default="table", show_default=True)
 @click.option("--under-engaged-only", is_flag=True, help="only communities flagged under-engaged")
@@ -64,7 +69,8 @@ def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) 
     engine = make_engine(database_url())
     try:
         with make_sessionmaker(engine)() as session:
-            result = gaps_from_db(session, params, bbox=bbox, admin_area=admin_area)
+            result = gaps_from_db(session, params, computed_at=datetime.now(timezone.utc), bbox=bbox,
+                                  admin_area=admin_area)
     finally:
         engine.dispose()
     rows = select_rows(result, under_engaged_only=under_engaged_only)

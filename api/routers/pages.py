@@ -1,19 +1,21 @@
 """The two web pages (``/map``, ``/qips/plot``), the admin-area choropleth
-figures they load, and the static files they need (served from
-``frontend/static``: no CDN, field offices are often offline).
+figures and incident grid they load (computed in ``geo``), and the static
+files they need (served from ``frontend/static``: no CDN, field offices are
+often offline).
 
 The pages themselves hold no data: the browser fetches every layer from the
 JSON API with the key it keeps in sessionStorage (none with public read).
+Every URL a page uses comes from ``request.url_for`` on a route name.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
@@ -22,27 +24,30 @@ from api.deps import SessionDep, Viewer
 from api.resource_router import parse_bbox
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
+from geo.analysis.areas import admin_area_figures
+from geo.analysis.params import default, today
 from geo.errors import NotFound
+from geo.incident_grid import CELLS, incident_grid
 from geo.models import AdminArea, Community, Incident, Site
-from layers.admin_areas import admin_areas_layer
-from layers.admin_stats import admin_choropleth
-from layers.aggregate import incident_grid
-from layers.communities import communities_spec
-from layers.compose import build_map, parse_layers, render_map
-from layers.incidents import GRID as INCIDENT_GRID
-from layers.qips import qips_spec
-from layers.sites import sites_layer
-from layers.spec import DateWindow
+from geo.window import DateWindow
+from layers import ROUTE_NAMES, admin_areas, communities, compose, incidents, qips, sites
 
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
-CHOROPLETH_URL = "/map/admin-areas"
+QIP_PLOT_ROUTES = (*qips.ROUTES, *admin_areas.ROUTES, *sites.ROUTES, *communities.ROUTES, "incidents-list",
+                   "agreements-list", "engagements-list", "communities-list", compose.MAP_PAGE)
 
 
-def _default_window(session, start: date | None, end: date | None, days: int = 90) -> DateWindow:
-    """Default: the 90 days up to the latest incident (today when there is none)."""
+def _urls(request: Request, names: Iterable[str]) -> dict[str, str]:
+    """The URL path of each named route, as this app is mounted (``root_path``
+    included): pages then work behind a proxy, whatever scheme it speaks."""
+    return {name: request.url_for(name).path for name in names}
+
+
+def _default_window(session, start: date | None, end: date | None, days: int = default("window_days")) -> DateWindow:
+    """Default: the analysis' window length (90 days) up to the latest incident (today when there is none)."""
     if end is None:
-        end = session.execute(select(func.max(Incident.occurred_on))).scalar() or date.today()
+        end = session.execute(select(func.max(Incident.occurred_on))).scalar() or today()
     return DateWindow(start, end) if start is not None else DateWindow.ending(end, days)
 
 
@@ -66,64 +71,75 @@ def _bounds(session, admin_area: int | None, bbox: str | None):
     return _extent(session, Community.geom) or _extent(session, Site.geom) or _extent(session, AdminArea.geom)
 
 
-@router.get("/map", response_class=HTMLResponse, summary="The planners' map (all layers)")
+Start = Annotated[date | None, Query(description="window start, counted (default: the window ends on end and "
+                                                 "is as long as the analysis' window_days)")]
+End = Annotated[date | None, Query(description="window end, counted (default: the latest incident)")]
+
+
+@router.get("/map", name=compose.MAP_PAGE, response_class=HTMLResponse, summary="The planners' map (all layers)")
 def map_page(
+    request: Request,
     session: SessionDep,
-    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
-    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
+    start: Start = None,
+    end: End = None,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
     admin_area: Annotated[int | None, Query(description="id of an admin area to zoom to")] = None,
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
     window = _default_window(session, start, end)
-    choropleth = {"start": window.start.isoformat(), "end": window.end.isoformat(),
-                  **({"level": level} if level is not None else {})}
     boundary = admin_area if admin_area is not None else session.execute(
         select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
-    m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers), boundary_area=boundary,
-                  admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
-    return HTMLResponse(render_map(m, "peacemap — map"))
+    m = compose.build_map(window, _urls(request, ROUTE_NAMES), bounds=_bounds(session, admin_area, bbox),
+                          layers=compose.parse_layers(layers), admin_level=level, boundary_area=boundary)
+    return HTMLResponse(compose.render_map(m, "peacemap — map"))
 
 
-@router.get(CHOROPLETH_URL, summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
+@router.get("/map/admin-areas", name=admin_areas.CHOROPLETH,
+            summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
-    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
-    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
+    start: Start = None,
+    end: End = None,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
     bbox: str | None = None,
 ):
     window = _default_window(session, start, end)
-    return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=parse_bbox(bbox))
+    return admin_area_figures(session, window, level=level, bbox=parse_bbox(bbox))
 
 
-@router.get(INCIDENT_GRID, summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
+@router.get("/map/incident-grid", name=incidents.GRID,
+            summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
 def incidents_grid(
     session: SessionDep,
     principal: Viewer,
     bbox: Annotated[str, Query(description="minx,miny,maxx,maxy (EPSG:4326)")],
-    start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
-    end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
-    cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = 48,
+    start: Start = None,
+    end: End = None,
+    cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = CELLS,
 ):
     window = _default_window(session, start, end)
-    return incident_grid(session, bbox=parse_bbox(bbox), start=window.start, end=window.end, cells=cells)
+    return incident_grid(session, bbox=parse_bbox(bbox), window=window, cells=cells)
 
 
-@router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")
+@router.get("/qips/plot", name="qip-plot-page", response_class=HTMLResponse,
+            summary="Field-office page to plot a new QIP")
 def qip_plot_page(
+    request: Request,
     session: SessionDep,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
 ):
     window = _default_window(session, None, None, days=365)
+    urls = _urls(request, QIP_PLOT_ROUTES)
     config = {
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-        "qips": qips_spec().options(),
-        "context": [admin_areas_layer(window).spec.options(), sites_layer(window).spec.options()],
-        "communities": communities_spec(window, limit=200).options(),
+        "urls": urls,
+        "qips": qips.qips_spec(urls).options(),
+        "context": [admin_areas.admin_areas_layer(window, urls).spec.options(),
+                    sites.sites_layer(window, urls).spec.options()],
+        "communities": communities.communities_spec(window, urls, limit=200).options(),
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,
         "maxBudget": vocab.QIP_MAX_BUDGET_USD,

@@ -1,4 +1,4 @@
-"""Engagement-gap and coverage analysis (DESIGN §5): plain inputs in, plain results out."""
+"""Engagement-gap and coverage analysis (docs/analysis.md): plain inputs in, plain results out."""
 
 from geo.analysis.gaps import RESULT_COLUMNS, GapResult, compute_gaps
 from geo.analysis.inputs import GapInputs

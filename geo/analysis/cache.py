@@ -78,6 +78,12 @@ def _entry(key: tuple) -> _Entry:
 
 
 def clear() -> None:
+    """Forget every cached result (the next call recomputes).
+
+    Returns
+    -------
+    None
+    """
     with _entries_lock:
         _entries.clear()
 
@@ -85,17 +91,37 @@ def clear() -> None:
 def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
                 admin_area: int | None = None) -> GapResult:
     """Same result as :func:`gaps_from_db` (the committed data now), from the
-    cache when nothing relevant changed, updated locally after inserts."""
+    cache when nothing relevant changed, updated locally after inserts.
+
+    The cache is the analysis' edge towards the API and the exports: it reads
+    the clock once per call for ``computed_at`` and passes it down.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        A session with uncommitted writes of its own bypasses the cache.
+    params : GapParams, optional
+        Default: every default, ``as_of`` today.
+    bbox : tuple of 4 float, optional
+        Rank only the communities inside (lon/lat).
+    admin_area : int, optional
+        Rank only the communities inside this admin area (not with ``bbox``).
+
+    Returns
+    -------
+    GapResult
+    """
     params = params or GapParams()
+    now = datetime.now(timezone.utc)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
     if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
-        return gaps_from_db(session, params, bbox=bbox, admin_area=admin_area)
+        return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry((engine.url.render_as_string(hide_password=True), params))
     with entry.lock, engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         ro = Session(bind=conn)
         try:
-            _refresh(ro, params, entry)
+            _refresh(ro, params, entry, now)
         except BaseException:
             entry.snapshot = entry.table = None
             raise
@@ -106,10 +132,10 @@ def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
         considered = dict(entry.considered)
         ro.close()
         conn.rollback()
-    return GapResult(table, params, datetime.now(timezone.utc), considered)
+    return GapResult(table, params, now, considered)
 
 
-def _refresh(s: Session, params: GapParams, entry: _Entry) -> None:
+def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> None:
     snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
     changes = [] if entry.snapshot is None else s.execute(_CHANGES, {"snap": entry.snapshot}).all()
     new_ids: dict[str, list[int]] = {}
@@ -124,11 +150,11 @@ def _refresh(s: Session, params: GapParams, entry: _Entry) -> None:
     STATS["full" if full else "incremental" if new_ids else "hit"] += 1
     if full:
         inputs, _ = load_inputs(s, params)
-        result = compute_gaps(inputs, params)
+        result = compute_gaps(inputs, params, computed_at=now)
         entry.table, entry.considered = result.table, result.considered
         entry.max_coverage_m = _max_coverage(inputs.patrols["coverage_m"])
     elif new_ids:
-        entry.table, entry.considered = _apply(s, params, entry, new_ids)
+        entry.table, entry.considered = _apply(s, params, entry, new_ids, now)
     entry.snapshot = snap
 
 
@@ -156,7 +182,7 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
     return boxes
 
 
-def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list[int]]):
+def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list[int]], now: datetime):
     """The cached table with the communities near the new rows recomputed."""
     boxes = _boxes(s, params, new_ids)
     if not boxes:
@@ -174,7 +200,7 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
     if not only:
         return entry.table, considered
-    part = compute_gaps(inputs, params, only=only).table
+    part = compute_gaps(inputs, params, computed_at=now, only=only).table
     old = entry.table
     if pressure_only:
         kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")

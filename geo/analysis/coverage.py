@@ -1,4 +1,4 @@
-"""Coverage gaps (DESIGN §5.5): the part of a boundary that no patrol of the
+"""Coverage gaps (docs/analysis.md, "Coverage gaps"): the part of a boundary that no patrol of the
 last ``days`` came within its coverage radius of — as polygons and as a
 "days since last coverage" raster.
 
@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.load import area_filter, grown_envelope
-from geo.analysis.metric import A, MAX_RADIUS_M, inverse_lat, mercator, scale
-from geo.analysis.params import today
+from geo.analysis.metric import A, inverse_lat, mercator, scale
+from geo.analysis.params import MAX_DAYS, check, default
 from geo.errors import InvalidInput
 from geo.models import Patrol
+from geo.window import DateWindow
 
 MAX_CELLS = 4_000_000
 QUAD_SEGS = 16
@@ -35,14 +36,46 @@ GEOD = Geod(ellps="WGS84")
 
 
 def to_mercator(geom):
+    """Lon/lat geometries to EPSG:3395 (ellipsoidal Mercator).
+
+    Parameters
+    ----------
+    geom : shapely.Geometry or array of them
+
+    Returns
+    -------
+    The same, projected.
+    """
     return shapely.transform(geom, lambda xy: mercator(xy[:, 0], xy[:, 1]))
 
 
 def from_mercator(geom):
+    """EPSG:3395 geometries back to lon/lat (the inverse of :func:`to_mercator`).
+
+    Parameters
+    ----------
+    geom : shapely.Geometry or array of them
+
+    Returns
+    -------
+    The same, in lon/lat.
+    """
     return shapely.transform(geom, lambda xy: np.column_stack([np.degrees(xy[:, 0] / A), inverse_lat(xy[:, 1])]))
 
 
 def geodesic_area_km2(geom) -> float:
+    """Area on the WGS84 ellipsoid.
+
+    Parameters
+    ----------
+    geom : shapely.Geometry or None
+        In lon/lat.
+
+    Returns
+    -------
+    float
+        Square kilometres (0 for None or empty).
+    """
     if geom is None or geom.is_empty:
         return 0.0
     return abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
@@ -58,7 +91,7 @@ class CoverageInput:
     age_days: np.ndarray
     as_of: date
     days: int
-    patrol_radius_m: float = 5000.0
+    patrol_radius_m: float = default("patrol_radius_m")
 
 
 def _buffers(inp: CoverageInput) -> np.ndarray:
@@ -70,7 +103,17 @@ def _buffers(inp: CoverageInput) -> np.ndarray:
 
 
 def uncovered(inp: CoverageInput) -> shapely.Geometry:
-    """The uncovered part of the boundary, in lon/lat."""
+    """The part of the boundary no track's buffer covers.
+
+    Parameters
+    ----------
+    inp : CoverageInput
+
+    Returns
+    -------
+    shapely.Geometry
+        In lon/lat (possibly empty).
+    """
     area = to_mercator(inp.boundary)
     bufs = _buffers(inp)
     if len(bufs):
@@ -79,7 +122,20 @@ def uncovered(inp: CoverageInput) -> shapely.Geometry:
 
 
 def days_raster(inp: CoverageInput, cell_size_m: float) -> tuple[np.ndarray, Affine]:
-    """int16 grid: days since last coverage (``days`` = not covered in the window), NODATA outside."""
+    """Days since the last coverage, per cell.
+
+    Parameters
+    ----------
+    inp : CoverageInput
+    cell_size_m : float
+        True metres at the boundary's centre latitude.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, rasterio.Affine)
+        An int16 grid (``days``: not covered in the window; ``NODATA``
+        outside the boundary) and its EPSG:3395 transform.
+    """
     from rasterio.features import geometry_mask, rasterize
 
     minx, miny, maxx, maxy = inp.boundary.bounds
@@ -104,6 +160,19 @@ def days_raster(inp: CoverageInput, cell_size_m: float) -> tuple[np.ndarray, Aff
 
 
 def geotiff_bytes(grid: np.ndarray, transform: Affine, tags: dict) -> bytes:
+    """A grid of :func:`days_raster` as a deflated GeoTIFF file.
+
+    Parameters
+    ----------
+    grid : numpy.ndarray of int16
+    transform : rasterio.Affine
+    tags : dict
+        Written as GeoTIFF metadata tags.
+
+    Returns
+    -------
+    bytes
+    """
     from rasterio.io import MemoryFile
 
     with MemoryFile() as mem:
@@ -115,19 +184,38 @@ def geotiff_bytes(grid: np.ndarray, transform: Affine, tags: dict) -> bytes:
         return mem.read()
 
 
-def load_coverage(session: Session, *, days: int = 30, as_of: date | None = None, bbox=None,
-                  admin_area: int | None = None, patrol_radius_m: float = 5000.0) -> CoverageInput:
-    """Patrols that ended in (as_of − days, as_of] near the boundary."""
-    if not (1 <= days <= 3650):
-        raise InvalidInput("days must be between 1 and 3650", field="days")
-    if not (0 < patrol_radius_m <= MAX_RADIUS_M):
-        raise InvalidInput(f"patrol_radius_m must be > 0 and ≤ {MAX_RADIUS_M:.0f}", field="patrol_radius_m")
+def load_coverage(session: Session, *, as_of: date, days: int = 30, bbox=None,
+                  admin_area: int | None = None, patrol_radius_m: float = default("patrol_radius_m")) -> CoverageInput:
+    """The boundary and the patrols that ended in the ``days`` days up to
+    ``as_of`` (``DateWindow.ending(as_of, days)``) near it.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    as_of : datetime.date
+        The last day counted (the caller's "today" by default).
+    days : int
+        1 … 3650.
+    bbox : tuple of 4 float, optional
+        The boundary as a lon/lat box …
+    admin_area : int, optional
+        … or an admin area id (one of the two is needed).
+    patrol_radius_m : float
+        Coverage radius of patrols without ``coverage_m``.
+
+    Returns
+    -------
+    CoverageInput
+    """
+    if not (1 <= days <= MAX_DAYS):
+        raise InvalidInput(f"days must be between 1 and {MAX_DAYS}", field="days")
+    check("patrol_radius_m", patrol_radius_m)
     boundary = area_filter(session, bbox=bbox, admin_area=admin_area)
     if boundary is None:
         raise InvalidInput("give a boundary: admin_area or bbox", field="bbox")
-    as_of = as_of or today()
-    cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
-    start = cutoff - timedelta(days=days)
+    window = DateWindow.ending(as_of, days)
+    start = datetime.combine(window.start, time.min, tzinfo=timezone.utc)
+    cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
     reach = max(patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
     rows = session.execute(
         select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at)
@@ -140,7 +228,23 @@ def load_coverage(session: Session, *, days: int = 30, as_of: date | None = None
     return CoverageInput(boundary, tracks, radius, age, as_of, days, patrol_radius_m)
 
 
-def coverage_feature_collection(inp: CoverageInput, gap) -> dict:
+def coverage_feature_collection(inp: CoverageInput, gap, *, computed_at: datetime) -> dict:
+    """The uncovered area as a GeoJSON FeatureCollection with its figures.
+
+    Parameters
+    ----------
+    inp : CoverageInput
+    gap : shapely.Geometry
+        As made by :func:`uncovered`.
+    computed_at : datetime
+        When the caller asked (reported in the body).
+
+    Returns
+    -------
+    dict
+        One feature (``uncovered``; null geometry when all is covered),
+        ``parameters`` and ``computed_at``.
+    """
     total = geodesic_area_km2(inp.boundary)
     gap_km2 = geodesic_area_km2(gap)
     props = {
@@ -153,5 +257,5 @@ def coverage_feature_collection(inp: CoverageInput, gap) -> dict:
         "features": [{"type": "Feature", "id": "uncovered",
                       "geometry": None if gap.is_empty else shapely.geometry.mapping(gap), "properties": props}],
         "parameters": {"as_of": inp.as_of.isoformat(), "days": inp.days, "patrol_radius_m": inp.patrol_radius_m},
-        "computed_at": datetime.now(timezone.utc).isoformat(),
+        "computed_at": computed_at.isoformat(),
     }

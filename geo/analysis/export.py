@@ -27,11 +27,36 @@ def _plain(v):
 
 
 def select_rows(result: GapResult, *, under_engaged_only: bool = False) -> pd.DataFrame:
+    """The ranked rows to show.
+
+    Parameters
+    ----------
+    result : GapResult
+    under_engaged_only : bool
+        Keep only the communities flagged under-engaged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In rank order.
+    """
     t = result.table
     return t[t["under_engaged"]] if under_engaged_only else t
 
 
 def records(rows: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts (missing values and non-finite floats become None).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Rows of a result table.
+
+    Returns
+    -------
+    list of dict
+        One per row, keys ``RESULT_COLUMNS``.
+    """
     out = []
     for r in rows.itertuples(index=False):
         d = r._asdict()
@@ -40,6 +65,18 @@ def records(rows: pd.DataFrame) -> list[dict]:
 
 
 def features(rows: pd.DataFrame) -> list[dict]:
+    """Rows as GeoJSON point features.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Rows of a result table.
+
+    Returns
+    -------
+    list of dict
+        Feature id = community id; properties ``PROPERTY_COLUMNS``.
+    """
     return [
         {
             "type": "Feature",
@@ -52,7 +89,17 @@ def features(rows: pd.DataFrame) -> list[dict]:
 
 
 def metadata(result: GapResult) -> dict:
-    """What the result reflects: parameters, when, and how many rows counted."""
+    """What the result reflects: parameters, when, and how many rows counted.
+
+    Parameters
+    ----------
+    result : GapResult
+
+    Returns
+    -------
+    dict
+        ``parameters``, ``computed_at`` and ``data`` (rows considered per table).
+    """
     return {
         "parameters": result.params.to_dict(),
         "computed_at": result.computed_at.isoformat(),
@@ -61,11 +108,35 @@ def metadata(result: GapResult) -> dict:
 
 
 def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> dict:
+    """A page of rows as a GeoJSON FeatureCollection with the result's metadata.
+
+    Parameters
+    ----------
+    result : GapResult
+    rows : pandas.DataFrame
+        The page.
+    matched : int
+        How many rows the whole selection holds.
+
+    Returns
+    -------
+    dict
+    """
     return {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(rows),
             "features": features(rows), **metadata(result)}
 
 
 def to_csv(rows: pd.DataFrame) -> str:
+    """Rows as CSV (reasons joined with "; ").
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+
+    Returns
+    -------
+    str
+    """
     t = rows.copy()
     t["reasons"] = t["reasons"].map("; ".join)
     buf = io.StringIO()

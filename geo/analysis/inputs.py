@@ -35,13 +35,30 @@ class GapInputs:
     sites: pd.DataFrame = field(default_factory=lambda: _empty("sites"))
 
     def counts(self) -> dict[str, int]:
+        """Rows per table.
+
+        Returns
+        -------
+        dict of str to int
+        """
         return {name: len(getattr(self, name)) for name in COLUMNS}
 
     @classmethod
     def from_frames(cls, **frames: pd.DataFrame) -> "GapInputs":
-        """From (Geo)DataFrames with the model's column names: point geometries
-        become lon/lat, missing optional columns get their defaults, and rows
-        without an ``id`` are numbered from 1."""
+        """From (Geo)DataFrames with the model's column names.
+
+        Point geometries become lon/lat, missing optional columns get their
+        defaults, and rows without an ``id`` are numbered from 1.
+
+        Parameters
+        ----------
+        **frames : pandas.DataFrame or geopandas.GeoDataFrame
+            Keyed by table name (``communities``, ``incidents``, …).
+
+        Returns
+        -------
+        GapInputs
+        """
         out = {}
         for name, df in frames.items():
             if name not in COLUMNS:

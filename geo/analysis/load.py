@@ -1,6 +1,7 @@
-"""From PostGIS to :class:`GapInputs`: only the columns the analysis reads,
-points as x/y (no geometry parsing), tracks as WKB, and the date filters
-(``as_of``, the incident window) applied in SQL so old rows never travel.
+"""From PostGIS to :class:`GapInputs`: one small reader per table, each
+selecting only the columns the analysis reads (points as x/y, no geometry
+parsing; tracks as WKB) and applying its date filter in SQL (``as_of``, the
+incident window) so old rows never travel.
 
 When an ``area`` is given, events are read only within that area grown by
 the largest radius (on the constant side, so the GiST indexes are used),
@@ -9,55 +10,45 @@ plus the engagements linked to its communities."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import BigInteger, Float, any_, bindparam, cast, false, func, or_, select
+from sqlalchemy import BigInteger, any_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from geo.analysis.inputs import GapInputs
+from geo.analysis.fetch import as_times, as_type, epoch, fetch_frame
+from geo.analysis.gaps import GapResult, compute_gaps
+from geo.analysis.inputs import COLUMNS, GapInputs
+from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
+from geo.window import DateWindow
 
 M_PER_DEG_LAT = 110_574.0
 
 
-def _frame(session: Session, stmt, columns) -> pd.DataFrame:
-    """One row of ``array_agg`` per column, fetched in binary: psycopg's C
-    loaders turn each array into a list at once, where per-row objects (and
-    hex-encoded WKB) would cost ten times the query at mission scale. Dates
-    travel as epoch seconds (see :func:`_epoch`)."""
-    sub = stmt.subquery()
-    agg = select(*[func.array_agg(c) for c in sub.c])
-    compiled = agg.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    raw = session.connection().connection.driver_connection
-    with raw.cursor(binary=True) as cur:
-        cur.execute(compiled.string, compiled.params)
-        row = cur.fetchone()
-    return pd.DataFrame({name: pd.Series([] if values is None else values, dtype=object)
-                         for name, values in zip(columns, row)})
-
-
-def _epoch(col):
-    """A date/timestamp column as float seconds since 1970-01-01 UTC (NULL stays NULL)."""
-    return cast(func.extract("epoch", col), Float)
-
-
-def _times(df: pd.DataFrame, col: str, utc: bool) -> None:
-    df[col] = pd.to_datetime(np.asarray(df[col].to_numpy(), dtype=float), unit="s", utc=utc)
-
-
-def _xy(model):
-    return func.ST_X(model.geom).label("lon"), func.ST_Y(model.geom).label("lat")
-
-
 def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
-    """The analysed area as a shapely geometry (lon/lat), or None for everywhere."""
+    """The analysed area.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    bbox : tuple of 4 float, optional
+        minx, miny, maxx, maxy (lon/lat).
+    admin_area : int, optional
+        An admin area id (not with ``bbox``).
+
+    Returns
+    -------
+    shapely.Geometry or None
+        In lon/lat; None for everywhere.
+    """
     if bbox is not None and admin_area is not None:
         raise InvalidInput("give either bbox or admin_area, not both", field="bbox")
     if bbox is not None:
@@ -72,7 +63,20 @@ def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
 
 
 def grown_bounds(minx: float, miny: float, maxx: float, maxy: float, margin_m: float) -> tuple[float, float, float, float]:
-    """A lon/lat box grown by ``margin_m`` (conservatively, in degrees)."""
+    """A lon/lat box grown by ``margin_m`` (conservatively, in degrees).
+
+    Parameters
+    ----------
+    minx, miny, maxx, maxy : float
+        The box.
+    margin_m : float
+        Metres to add on every side.
+
+    Returns
+    -------
+    tuple of 4 float
+        Clamped to the valid lon/lat range.
+    """
     dlat = margin_m / M_PER_DEG_LAT * 1.01
     top = min(89.0, max(abs(miny), abs(maxy)) + dlat)
     dlon = min(180.0, margin_m / (111_320.0 * math.cos(math.radians(top))) * 1.01)
@@ -80,80 +84,187 @@ def grown_bounds(minx: float, miny: float, maxx: float, maxy: float, margin_m: f
 
 
 def grown_envelope(area, margin_m: float):
-    """The area's envelope grown by ``margin_m``, as an SQL envelope."""
+    """The area's envelope grown by ``margin_m``.
+
+    Parameters
+    ----------
+    area : shapely.Geometry
+    margin_m : float
+
+    Returns
+    -------
+    SQL expression
+        An ``ST_MakeEnvelope`` in EPSG:4326.
+    """
     return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which rows the readers read: everything, or the rows near ``area``; and
+    which tables are read as empty (``skipped``)."""
+
+    area: shapely.Geometry | None = None
+    community_ids: list[int] | None = None  # the communities inside ``area``
+    patrol_reach_m: float = 0.0  # the largest patrol coverage radius that can reach into it
+    skipped: frozenset[str] = frozenset()
+
+    def near(self, model, radius_m: float) -> list:
+        """Clauses: rows of ``model`` whose bounding box is within ``radius_m`` of the area."""
+        return [] if self.area is None else [model.geom.op("&&")(grown_envelope(self.area, radius_m))]
+
+    def read(self, table: str) -> list:
+        """Clauses: none, or one matching no row when ``table`` is skipped."""
+        return [false()] if table in self.skipped else []
+
+
+def _scope(session: Session, params: GapParams, area=None, *, max_coverage_m: float | None = None,
+           tables=None) -> _Scope:
+    """What to read for ``area`` (None: everywhere); see :func:`load_inputs`."""
+    skipped = frozenset(() if tables is None else set(COLUMNS) - set(tables))
+    if area is None:
+        return _Scope(skipped=skipped)
+    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
+    ids = list(session.scalars(select(Community.id).where(inside)))
+    if max_coverage_m is None:
+        max_coverage_m = session.scalar(select(func.max(Patrol.coverage_m))) or 0
+    return _Scope(area, ids, max(params.patrol_radius_m, max_coverage_m), skipped)
+
+
+# How each column the readers fetch becomes typed: epoch seconds → dates
+# (naive) or timestamps (UTC-aware); objects → float (None as NaN) or int64.
+DATES, TIMESTAMPS = ("occurred_on", "start_on", "end_on", "active_from", "active_to"), ("ended_at", "occurred_at")
+FLOATS, INTS = ("lon", "lat", "population", "coverage_m", "community_id"), ("id", "fatalities", "geo_precision")
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for col in df.columns:
+        if col in DATES or col in TIMESTAMPS:
+            as_times(df, col, utc=col in TIMESTAMPS)
+        elif col in FLOATS or col in INTS:
+            as_type(df, float if col in FLOATS else np.int64, col)
+    return df
+
+
+def _xy(model):
+    return func.ST_X(model.geom).label("lon"), func.ST_Y(model.geom).label("lat")
+
+
+def _after_as_of(params: GapParams) -> datetime:
+    """The first instant not counted: midnight UTC after ``as_of``."""
+    return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+
+def _read_communities(session: Session, scope: _Scope) -> pd.DataFrame:
+    """Communities (inside the area's envelope, if any): ``id``, ``name``, ``lon``, ``lat``, ``population``."""
+    df = fetch_frame(session, select(Community.id, Community.name, *_xy(Community), Community.population)
+                     .where(*scope.near(Community, 0), *scope.read("communities")), COLUMNS["communities"])
+    return _typed(df)
+
+
+def _read_incidents(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
+    """Incidents of ``DateWindow.ending(as_of, window_days)``: ``id``, ``lon``, ``lat``,
+    ``occurred_on``, ``fatalities``, ``geo_precision``."""
+    window = DateWindow.ending(params.as_of, params.window_days)
+    df = fetch_frame(session, select(Incident.id, *_xy(Incident), epoch(Incident.occurred_on), Incident.fatalities,
+                                     Incident.geo_precision)
+                     .where(window.between(Incident.occurred_on),
+                            *scope.near(Incident, params.incident_radius_m), *scope.read("incidents")),
+                     COLUMNS["incidents"])
+    return _typed(df)
+
+
+def _read_patrols(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
+    """Patrols ended by the end of ``as_of``: ``id``, ``ended_at``, ``coverage_m``, ``geometry`` (lon/lat)."""
+    df = fetch_frame(session, select(Patrol.id, epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom))
+                     .where(Patrol.ended_at < _after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m),
+                            *scope.read("patrols")),
+                     ("id", "ended_at", "coverage_m", "wkb"))
+    df["geometry"] = shapely.from_wkb(df.pop("wkb").to_numpy()) if len(df) else []
+    return _typed(df)
+
+
+def _read_engagements(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
+    """Engagements held by the end of ``as_of`` (near the area, or linked to its
+    communities): ``id``, ``lon``, ``lat``, ``occurred_at``, ``community_id``."""
+    linked_or_near = [] if scope.area is None else [or_(
+        *scope.near(Engagement, params.engagement_radius_m),
+        Engagement.community_id == any_(bindparam("only", scope.community_ids, type_=ARRAY(BigInteger))),
+    )]
+    df = fetch_frame(session, select(Engagement.id, *_xy(Engagement), epoch(Engagement.occurred_at), Engagement.community_id)
+                     .where(Engagement.occurred_at < _after_as_of(params), *linked_or_near, *scope.read("engagements")),
+                     COLUMNS["engagements"])
+    return _typed(df)
+
+
+def _read_qips(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
+    """QIPs in progress or completed: ``id``, ``lon``, ``lat``, ``status``, ``start_on``, ``end_on``."""
+    df = fetch_frame(session, select(Qip.id, *_xy(Qip), Qip.status, epoch(Qip.start_on), epoch(Qip.end_on))
+                     .where(Qip.status.in_(ACTIVE_QIP), *scope.near(Qip, params.qip_radius_m), *scope.read("qips")),
+                     COLUMNS["qips"])
+    return _typed(df)
+
+
+def _read_sites(session: Session, scope: _Scope) -> pd.DataFrame:
+    """Every mission site (the analysis decides which are active on ``as_of``): ``id``, ``lon``,
+    ``lat``, ``active_from``, ``active_to``."""
+    df = fetch_frame(session, select(Site.id, *_xy(Site), epoch(Site.active_from), epoch(Site.active_to))
+                     .where(*scope.read("sites")), COLUMNS["sites"])
+    return _typed(df)
 
 
 def load_inputs(session: Session, params: GapParams, area=None, *,
                 max_coverage_m: float | None = None, tables=None) -> tuple[GapInputs, list[int] | None]:
-    """Read everything the analysis needs; returns the inputs and, with an
-    ``area``, the ids of the communities inside it. ``max_coverage_m`` (the
-    largest ``coverage_m`` of the patrols ended by ``as_of``, if the caller
-    knows it) saves a scan of the patrols. ``tables`` (names) limits the
-    reading to those tables; the others come back empty."""
+    """Read everything the analysis needs.
 
-    def skip(name: str):
-        return [] if tables is None or name in tables else [false()]
-    cutoff = datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
-    first_day = params.as_of - timedelta(days=params.window_days - 1)
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    params : GapParams
+    area : shapely.Geometry, optional
+        Read only what can reach the communities inside it.
+    max_coverage_m : float, optional
+        The largest ``coverage_m`` of the patrols ended by ``as_of``, if the
+        caller knows it (saves a scan of the patrols).
+    tables : collection of str, optional
+        Read only these tables; the others come back empty.
 
-    def near(model, radius_m: float):
-        return [] if area is None else [model.geom.op("&&")(grown_envelope(area, radius_m))]
-
-    only = None
-    com_where = []
-    if area is not None:
-        shape = from_shape(area, srid=SRID)
-        only = list(session.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, shape))))
-        if max_coverage_m is None:
-            max_coverage_m = session.scalar(select(func.max(Patrol.coverage_m))) or 0
-        patrol_reach = max(params.patrol_radius_m, max_coverage_m)
-        reach = max(patrol_reach, params.engagement_radius_m, params.qip_radius_m, params.incident_radius_m)
-        com_where = near(Community, 0)  # communities themselves: just the envelope
-    else:
-        patrol_reach = reach = 0.0
-
-    communities = _frame(session, select(Community.id, Community.name, *_xy(Community), Community.population)
-                         .where(*com_where, *skip("communities")), ("id", "name", "lon", "lat", "population"))
-    incidents = _frame(session, select(Incident.id, *_xy(Incident), _epoch(Incident.occurred_on), Incident.fatalities,
-                                       Incident.geo_precision)
-                       .where(Incident.occurred_on >= first_day, Incident.occurred_on <= params.as_of,
-                              *near(Incident, params.incident_radius_m), *skip("incidents")),
-                       ("id", "lon", "lat", "occurred_on", "fatalities", "geo_precision"))
-    patrols = _frame(session, select(Patrol.id, _epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom))
-                     .where(Patrol.ended_at < cutoff, *near(Patrol, patrol_reach), *skip("patrols")),
-                     ("id", "ended_at", "coverage_m", "wkb"))
-    patrols["geometry"] = shapely.from_wkb(patrols.pop("wkb").to_numpy()) if len(patrols) else []
-    linked_or_near = [] if area is None else [or_(*near(Engagement, params.engagement_radius_m),
-                                                  Engagement.community_id == any_(bindparam("only", only, type_=ARRAY(BigInteger))))]
-    engagements = _frame(session, select(Engagement.id, *_xy(Engagement), _epoch(Engagement.occurred_at), Engagement.community_id)
-                         .where(Engagement.occurred_at < cutoff, *linked_or_near, *skip("engagements")),
-                         ("id", "lon", "lat", "occurred_at", "community_id"))
-    qips = _frame(session, select(Qip.id, *_xy(Qip), Qip.status, _epoch(Qip.start_on), _epoch(Qip.end_on))
-                  .where(Qip.status.in_(("in_progress", "completed")), *near(Qip, params.qip_radius_m), *skip("qips")),
-                  ("id", "lon", "lat", "status", "start_on", "end_on"))
-    sites = _frame(session, select(Site.id, *_xy(Site), _epoch(Site.active_from), _epoch(Site.active_to)).where(*skip("sites")),
-                   ("id", "lon", "lat", "active_from", "active_to"))
-    for df, col in ((incidents, "occurred_on"), (qips, "start_on"), (qips, "end_on"),
-                    (sites, "active_from"), (sites, "active_to")):
-        _times(df, col, utc=False)
-    for df, col in ((patrols, "ended_at"), (engagements, "occurred_at")):
-        _times(df, col, utc=True)
-    for df, col in ((communities, "population"), (patrols, "coverage_m"), (engagements, "community_id")):
-        df[col] = np.asarray(df[col].to_numpy(), dtype=float)
-    for df in (communities, incidents, engagements, qips, sites):
-        df["lon"], df["lat"] = np.asarray(df["lon"].to_numpy(), float), np.asarray(df["lat"].to_numpy(), float)
-    for df, col in ((communities, "id"), (incidents, "id"), (incidents, "fatalities"), (incidents, "geo_precision"),
-                    (patrols, "id"), (engagements, "id"), (qips, "id"), (sites, "id")):
-        df[col] = np.asarray(df[col].to_numpy(), dtype=np.int64)
-    return GapInputs(communities, incidents, patrols, engagements, qips, sites), only
+    Returns
+    -------
+    tuple of (GapInputs, list of int or None)
+        The inputs and, with an ``area``, the ids of the communities inside it.
+    """
+    scope = _scope(session, params, area, max_coverage_m=max_coverage_m, tables=tables)
+    inputs = GapInputs(
+        communities=_read_communities(session, scope),
+        incidents=_read_incidents(session, params, scope),
+        patrols=_read_patrols(session, params, scope),
+        engagements=_read_engagements(session, params, scope),
+        qips=_read_qips(session, params, scope),
+        sites=_read_sites(session, scope),
+    )
+    return inputs, scope.community_ids
 
 
-def gaps_from_db(session: Session, params: GapParams | None = None, *, bbox=None, admin_area: int | None = None):
-    """The engagement gaps of the committed data, computed now (never stale)."""
-    from geo.analysis.gaps import compute_gaps
+def gaps_from_db(session: Session, params: GapParams, *, computed_at: datetime, bbox=None,
+                 admin_area: int | None = None) -> GapResult:
+    """The engagement gaps of the data ``session`` sees, computed now (never stale).
 
-    params = params or GapParams()
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    params : GapParams
+    computed_at : datetime
+        When the caller asked (reported with the result).
+    bbox : tuple of 4 float, optional
+        Rank only the communities inside (lon/lat).
+    admin_area : int, optional
+        Rank only the communities inside this admin area (not with ``bbox``).
+
+    Returns
+    -------
+    GapResult
+    """
     area = area_filter(session, bbox=bbox, admin_area=admin_area)
     inputs, only = load_inputs(session, params, area)
-    return compute_gaps(inputs, params, only=only)
+    return compute_gaps(inputs, params, computed_at=computed_at, only=only)

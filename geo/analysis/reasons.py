@@ -10,6 +10,18 @@ from geo.analysis.params import GapParams
 
 
 def distance_label(m: float) -> str:
+    """A distance as a planner writes it.
+
+    Parameters
+    ----------
+    m : float
+        Metres.
+
+    Returns
+    -------
+    str
+        ``"850 m"`` below 1 km, else ``"12.5 km"`` (3 significant digits).
+    """
     return f"{m:.0f} m" if m < 1000 else f"{m / 1000:.3g} km"
 
 
@@ -49,5 +61,19 @@ def _remoteness(t: pd.DataFrame) -> pd.Series:
 
 
 def reasons_for(table: pd.DataFrame, p: GapParams) -> list[list[str]]:
+    """Why each community ranks where it does: engagement, violence, remoteness.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Result rows with their engagement, violence and site columns.
+    p : GapParams
+        The radii and window quoted.
+
+    Returns
+    -------
+    list of list of str
+        Three sentences per row.
+    """
     cols = zip(_engagement(table, p), _violence(table, p), _remoteness(table))
     return [list(r) for r in cols]

@@ -20,6 +20,7 @@ from geo.demo import load_demo
 from geo.keys import create_key
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PROBE = Path(__file__).with_name("probe.js")  # the tests' listener for the map's events
 DEMO_END = date(2024, 6, 30)
 
 
@@ -89,6 +90,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(path=str(PROBE))
     pg = context.new_page()
     pg.external_requests = []
     pg.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else pg.external_requests.append(r.url))
@@ -97,7 +99,8 @@ def page(browser):
 
 
 def _wait_ready(pg, timeout: float = 20_000) -> None:
-    pg.wait_for_function("document.documentElement.dataset.pmReady === '1'", timeout=timeout)
+    """Every layer that is on has finished loading (as ``probe.js`` saw it)."""
+    pg.wait_for_function("window.pmProbe && pmProbe.ready", timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ def test_wide_views_count_incidents_on_a_grid(live_app, page, artifacts, demo_en
     assert shown["returned"] == shown["matched"] > 20
     # The same code path a reference-scale view takes, with the limit below the demo's count.
     page.evaluate("peacemap.layers.incidents.spec.limit = 20; peacemap.layers.incidents.reload()")
-    page.wait_for_function("peacemap.layers.incidents.grid === true")
+    page.wait_for_function("pmProbe.last.incidents && pmProbe.last.incidents.grid === true")
     wait_ready(page)
     grid = layer_state(page, "incidents")
     assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -72,3 +73,19 @@ def test_static_files_stay_inside_the_static_folder(public_client):
     assert public_client.get("/static/../../pyproject.toml").status_code == 404
     assert public_client.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
     assert public_client.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")
+def test_pages_take_every_url_from_the_app_routes(client):
+    """The URLs a page hands to the browser are the app's own routes, looked up by name."""
+    from api.routers.pages import QIP_PLOT_ROUTES
+    from frontend import STATIC_DIR
+    from layers import ROUTE_NAMES
+
+    app = client.app
+    paths = {name: app.url_path_for(name) for name in {*ROUTE_NAMES, *QIP_PLOT_ROUTES}}  # each name exists
+    html = client.get("/map").text
+    specs = [json.loads(m) for m in re.findall(r"peacemap\.remoteLayer\(\w+, \w+, (\{.*\})\);", html)]
+    assert specs and {s["url"] for s in specs} | {s["gridUrl"] for s in specs if s["gridUrl"]} <= set(paths.values())
+    qip_page = client.get("/qips/plot").text
+    config = json.loads(re.search(r"PEACEMAP_QIP = (\{.*\});", qip_page).group(1).replace("<\\/", "</"))
+    assert config["urls"] == {name: paths[name] for name in QIP_PLOT_ROUTES}
+    for script in (STATIC_DIR / "js").glob("*.js"):
+        assert "/api/v1" not in script.read_text(), script.name

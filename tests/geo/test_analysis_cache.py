@@ -74,7 +74,7 @@ def check(engine, scenario):
         with Session(engine) as s:
             got = cached_gaps(s, scenario.PARAMS, **area)
         with Session(engine) as s:
-            want = gaps_from_db(s, scenario.PARAMS, **area)
+            want = gaps_from_db(s, scenario.PARAMS, computed_at=scenario.COMPUTED_AT, **area)
         assert cache.STATS[path] == before + 1
         pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
         if not area:

@@ -35,8 +35,8 @@ def _scenario(scenario):
 def test_database_results_equal_the_in_memory_core(session, scenario):
     s = _scenario(scenario)
     ids = s.store(session)
-    got = gaps_from_db(session, s.PARAMS, bbox=s.OCEAN_BOX).table
-    want = compute_gaps(s.inputs(), s.PARAMS).table
+    got = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX).table
+    want = compute_gaps(s.inputs(), s.PARAMS, computed_at=s.COMPUTED_AT).table
     assert list(got["community_id"]) == [ids["communities"][i] for i in want["community_id"]]
     cols = ["days_since_engagement", "last_engagement_kind", "incidents_window", "fatalities_window",
             "pressure", "distance_to_site_m", "gap_score", "under_engaged", "rank"]
@@ -53,12 +53,12 @@ def test_admin_area_filter_and_errors(session, scenario):
     area = AdminArea(name="west", level=1, geom=from_shape(shapely.MultiPolygon([shapely.box(-26, -16, -24.8, -13.5)]), srid=4326))
     session.add(area)
     session.flush()
-    got = gaps_from_db(session, s.PARAMS, admin_area=area.id).table
+    got = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, admin_area=area.id).table
     assert set(got["community_id"]) == {ids["communities"][1], ids["communities"][2]}
     # Events outside the area still count for communities inside it.
     assert got.set_index("name").loc["B", "last_engagement_kind"] == "engagement"
     with pytest.raises(NotFound) as e:
-        gaps_from_db(session, s.PARAMS, admin_area=10**12)
+        gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, admin_area=10**12)
     assert e.value.field == "admin_area"
     with pytest.raises(InvalidInput):
-        gaps_from_db(session, s.PARAMS, admin_area=area.id, bbox=s.OCEAN_BOX)
+        gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, admin_area=area.id, bbox=s.OCEAN_BOX)

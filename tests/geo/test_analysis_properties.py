@@ -124,7 +124,7 @@ def brute_force(s, p: GapParams, slack: float):
 def test_fast_analysis_matches_brute_force(scenario, data, include_region):
     s = data.draw(scenarios(scenario), label="scenario")
     p = s.PARAMS.with_(include_region_precision=include_region)
-    got = compute_gaps(s.inputs(), p).table.set_index("community_id")
+    got = compute_gaps(s.inputs(), p, computed_at=s.COMPUTED_AT).table.set_index("community_id")
     lo, hi = brute_force(s, p, -EPS), brute_force(s, p, EPS)
     for cid, row in got.iterrows():
         days = None if pd.isna(row.days_since_engagement) else int(row.days_since_engagement)

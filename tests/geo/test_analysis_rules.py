@@ -14,7 +14,7 @@ from geo.errors import InvalidInput
 
 
 def run(s, params: GapParams | None = None) -> pd.DataFrame:
-    return compute_gaps(s.inputs(), params or s.PARAMS).table.set_index("community_id")
+    return compute_gaps(s.inputs(), params or s.PARAMS, computed_at=s.COMPUTED_AT).table.set_index("community_id")
 
 
 def v_track(s, apex):
@@ -192,5 +192,5 @@ def test_bad_parameters_name_the_field(field, value, scenario):
 def test_no_communities_gives_an_empty_ranking(scenario):
     from geo.analysis import GapInputs, RESULT_COLUMNS
 
-    t = compute_gaps(GapInputs(), scenario.PARAMS).table
+    t = compute_gaps(GapInputs(), scenario.PARAMS, computed_at=scenario.COMPUTED_AT).table
     assert len(t) == 0 and list(t.columns) == list(RESULT_COLUMNS)

@@ -4,7 +4,7 @@ equal to the database row, sensitive fields only when asked for."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pyogrio
@@ -14,7 +14,7 @@ from shapely.geometry import Point
 from sqlalchemy import delete, select
 
 from geo import models
-from geo.analysis import gaps_from_db
+from geo.analysis import GapParams, gaps_from_db
 from geo.analysis.export import PROPERTY_COLUMNS
 from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
 from geo.repository import list_features
@@ -82,7 +82,7 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     path = tmp_path / "gaps.gpkg"
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
-    result = gaps_from_db(session)
+    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(timezone.utc))
     want = result.table
     assert len(df) == len(want) == samples[GAPS_LAYER]
     for (_, got), (_, row) in zip(df.iterrows(), want.iterrows()):

@@ -46,3 +46,19 @@ def test_downgrade_upgrade_round_trip(cluster):
         eng.dispose()
     finally:
         cluster.drop_database("peacemap_migrations")
+
+
+def test_community_status_is_dropped_and_downgrade_recreates_it(cluster):
+    """Nothing wrote ``community_status``; migration 0003 drops it, its downgrade brings it back."""
+    url = cluster.create_database("peacemap_migrations_0003")
+    try:
+        migrate(url)
+        eng = make_engine(url)
+        assert "community_status" not in inspect(eng).get_table_names()
+        command.downgrade(alembic_config(url), "0002")
+        assert "community_status" in inspect(eng).get_table_names()
+        migrate(url)
+        assert "community_status" not in inspect(eng).get_table_names()
+        eng.dispose()
+    finally:
+        cluster.drop_database("peacemap_migrations_0003")

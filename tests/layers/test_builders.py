@@ -1,5 +1,6 @@
-"""Each layer builder: the rendered page carries the layer (name, API source,
-window), its legend entries and its popup fields, and loads nothing from a CDN."""
+"""Each layer builder: the rendered page carries the layer (name, the source URL
+it was given, window), its legend entries and its popup fields, and loads
+nothing from a CDN."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from geo.errors import InvalidInput
 from layers.admin_areas import admin_areas_layer
 from layers.agreements import agreements_layer
 from layers.communities import communities_layer
-from layers.compose import DEFAULT_LAYERS, LAYER_BUILDERS, base_map, build_map, parse_layers, render_map
+from layers.compose import DEFAULT_LAYERS, LAYER_BUILDERS, ROUTE_NAMES, base_map, build_map, parse_layers, render_map
 from layers.controls import legend_html
 from layers.coverage import coverage_gaps_layer
 from layers.engagements import engagements_layer
@@ -23,9 +24,17 @@ from layers.incidents import incident_heat_layer, incidents_layer
 from layers.patrols import patrols_layer
 from layers.qips import qips_layer
 from layers.sites import sites_layer
+from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
 
 WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
+# What the router passes: route name → URL (the app's real names; tests/frontend checks they exist).
+URLS = {
+    "map-page": "/map", "map-admin-areas": "/map/admin-areas", "map-incident-grid": "/map/incident-grid",
+    "engagement-gaps": "/api/v1/analysis/engagement-gaps", "coverage-gaps": "/api/v1/analysis/coverage-gaps",
+    **{f"{r}-list": f"/api/v1/{r}" for r in ("incidents", "agreements", "patrols", "engagements", "qips", "sites",
+                                             "admin-areas")},
+}
 
 
 def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
@@ -54,7 +63,8 @@ def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
     ],
 )
 def test_builder_renders_layer_legend_and_popup(builder, name, url, legend, popup):
-    group = builder(WINDOW)
+    group = builder(WINDOW, URLS)
+    assert isinstance(group, RemoteLayer) and isinstance(group, folium.FeatureGroup)
     html, options = rendered(group)
     assert group.layer_name == name and options["name"] == name
     assert options["url"] == url
@@ -67,14 +77,16 @@ def test_builder_renders_layer_legend_and_popup(builder, name, url, legend, popu
 
 def test_time_bound_layers_carry_the_window():
     for builder in (incidents_layer, patrols_layer, engagements_layer):
-        _, options = rendered(builder(WINDOW))
+        _, options = rendered(builder(WINDOW, URLS))
         assert options["params"] == {"start": "2024-04-01", "end": "2024-06-30"}
-    _, gaps = rendered(communities_layer(WINDOW))
+    _, gaps = rendered(communities_layer(WINDOW, URLS))
     assert gaps["params"]["as_of"] == "2024-06-30"
+    # The analysis window is the map's: both ends counted, 91 days from 1 April to 30 June.
+    assert gaps["params"]["window_days"] == 91 == WINDOW.days
 
 
 def test_incidents_are_clustered_and_sized_by_fatalities():
-    html, options = rendered(incidents_layer(WINDOW, limit=1234))
+    html, options = rendered(incidents_layer(WINDOW, URLS, limit=1234))
     assert options["cluster"] is True and options["limit"] == 1234 and options["viewport"] is True
     assert options["radius"]["prop"] == "fatalities"
     assert options["colour"]["breaks"][0] == [0, "#fdae61"]
@@ -82,46 +94,47 @@ def test_incidents_are_clustered_and_sized_by_fatalities():
 
 
 def test_heat_layer_loads_the_heat_plugin_locally():
-    html, options = rendered(incident_heat_layer(WINDOW))
+    html, options = rendered(incident_heat_layer(WINDOW, URLS))
     assert options["heat"] is True and options["gridUrl"] == "/map/incident-grid" and options["params"]["cells"] == 150
     assert '<script src="/static/vendor/heat/leaflet-heat.js"></script>' in html
 
 
 def test_patrols_draw_coverage_buffers_faded_by_age():
-    _, options = rendered(patrols_layer(WINDOW))
+    _, options = rendered(patrols_layer(WINDOW, URLS))
     assert options["kind"] == "line"
     assert (options["bufferProp"], options["bufferDefault"]) == ("coverage_m", 5000.0)
     assert (options["fadeProp"], options["fadeDays"], options["fadeEnd"]) == ("ended_at", 90, "2024-06-30")
 
 
 def test_qips_and_sites_use_glyph_icons():
-    _, qips = rendered(qips_layer(WINDOW))
+    _, qips = rendered(qips_layer(WINDOW, URLS))
     assert qips["glyph"][0] == "sector" and qips["glyph"][1]["water"] == "W"
     assert qips["colour"]["prop"] == "status"
-    _, sites = rendered(sites_layer(WINDOW))
+    _, sites = rendered(sites_layer(WINDOW, URLS))
     assert sites["glyph"][1]["hq"] == "HQ" and sites["viewport"] is False
 
 
 def test_admin_choropleth_from_url_or_inline_data():
-    _, from_url = rendered(admin_areas_layer(WINDOW, choropleth_url="/map/admin-areas"))
+    _, from_url = rendered(admin_areas_layer(WINDOW, URLS, choropleth=True, level=2))
     assert from_url["url"] == "/map/admin-areas" and from_url["colour"]["prop"] == "pressure_share"
+    assert from_url["params"] == {"start": "2024-04-01", "end": "2024-06-30", "level": 2}
     data = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]},
          "properties": {"name": "</script><b>x", "pressure_share": 0.5}}]}
-    html, inline = rendered(admin_areas_layer(WINDOW, data=data))
+    html, inline = rendered(admin_areas_layer(WINDOW, URLS, data=data))
     assert inline["data"] == data and inline["url"] is None
     assert "</script><b>" not in html  # inlined data cannot close the script element
 
 
 def test_communities_popup_shows_reasons_as_a_list():
-    _, options = rendered(communities_layer(WINDOW))
+    _, options = rendered(communities_layer(WINDOW, URLS))
     assert ["reasons", "Why", "list"] in options["popup"]
     assert ["days_since_engagement", "Days since engagement", "number"] in options["popup"]
     assert options["colour"]["prop"] == "gap_score" and options["topFirst"] is True
 
 
 def test_build_map_composes_every_layer_with_controls_last():
-    html = render_map(build_map(WINDOW, bounds=(14.0, 2.0, 27.0, 11.0), layers=("incidents", "sites")))
+    html = render_map(build_map(WINDOW, URLS, bounds=(14.0, 2.0, 27.0, 11.0), layers=("incidents", "sites")))
     assert html.count("peacemap.remoteLayer(") == len(LAYER_BUILDERS)
     last_layer = html.rindex("peacemap.remoteLayer(")
     assert html.index("L.control.layers(") > last_layer
@@ -137,7 +150,7 @@ def test_build_map_composes_every_layer_with_controls_last():
 
 
 def test_build_map_can_offer_a_tile_layer_off_by_default():
-    html = render_map(build_map(WINDOW, tiles="/tiles/{z}/{x}/{y}.png", tiles_attribution="local tiles"))
+    html = render_map(build_map(WINDOW, URLS, tiles="/tiles/{z}/{x}/{y}.png", tiles_attribution="local tiles"))
     assert "/tiles/{z}/{x}/{y}.png" in html
 
 
@@ -160,3 +173,15 @@ def test_specs_validate_their_inputs():
     with pytest.raises(InvalidInput):
         Graduated("v", ((5, "#000", "a"), (1, "#111", "b")))
     assert Field("a", "A").fmt == "text"
+
+
+def test_every_url_comes_from_the_router():
+    urls = {name: f"/routed/{name}" for name in ROUTE_NAMES}
+    html = render_map(build_map(WINDOW, urls, layers=()))
+    assert "/api/v1" not in html and "/map/" not in html
+    specs = [json.loads(m) for m in re.findall(r"peacemap\.remoteLayer\(\w+, \w+, (\{.*\})\);", html)]
+    assert len(specs) == len(LAYER_BUILDERS)
+    for options in specs:
+        assert options["url"].startswith("/routed/"), options["key"]
+        assert options["gridUrl"] is None or options["gridUrl"].startswith("/routed/"), options["key"]
+    assert '"page": "/routed/map-page"' in html

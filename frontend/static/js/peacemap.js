@@ -4,15 +4,22 @@
  * fetched as GeoJSON from the JSON API for the current view (bbox, limit,
  * date window) and drawn on canvas. Keys: with public read no key is needed;
  * otherwise the page asks once and keeps the key in sessionStorage.
+ *
+ * State: peacemap.layers[key] = {spec, group, returned, matched, loads, error,
+ * reload()} per layer (what the legend shows). Events, dispatched on
+ * `document` for pages that embed the map (and for tests and benchmarks,
+ * which listen from outside):
+ *   peacemap:layerloading  {key}                          a fetch started
+ *   peacemap:layerload     {key, returned, matched, grid} features drawn
+ *   peacemap:layererror    {key, error}                   a fetch failed
+ * A fetch superseded by a newer one (the view moved) ends without an event:
+ * the newer one's event follows.
  */
 (function () {
   "use strict";
   var KEY = "peacemap.apiKey";
   var pm = (window.peacemap = window.peacemap || {});
-  pm.layers = {};      // key -> {spec, group, returned, matched, loads}
-  pm.pending = 0;
-  pm.firstDrawAt = null;
-  pm.readyAt = null;
+  pm.layers = {};      // key -> {spec, group, returned, matched, loads, error, reload}
 
   // ---- keys -------------------------------------------------------------
   pm.getKey = function () { return sessionStorage.getItem(KEY) || ""; };
@@ -211,13 +218,8 @@
   function setCount(key, text) {
     document.querySelectorAll('[data-count="' + key + '"]').forEach(function (el) { el.textContent = text; });
   }
-  function begin() { pm.pending += 1; document.documentElement.dataset.pmReady = "0"; }
-  function end() {
-    pm.pending -= 1;
-    if (pm.pending === 0) {
-      pm.readyAt = performance.now();
-      document.documentElement.dataset.pmReady = "1";
-    }
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent("peacemap:" + name, { detail: detail }));
   }
   function clampBbox(b) {
     var c = function (v, lo, hi) { return Math.max(lo, Math.min(hi, v)).toFixed(5); };
@@ -235,11 +237,10 @@
       var layer = spec.heat ? heatLayer(spec, fc, grid) : grid ? gridLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
         : geoJsonLayer(map, spec, fc);
       group.addLayer(layer);
-      state.grid = !!grid;
       state.returned = (fc.features || []).length;
       state.matched = fc.numberMatched === undefined ? state.returned : fc.numberMatched;
       state.loads += 1;
-      if (pm.firstDrawAt === null) pm.firstDrawAt = performance.now();
+      emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: !!grid });
       var n = function (v) { return v.toLocaleString("en"); };
       setCount(spec.key, grid && spec.heat ? n(state.matched) + " in view" : grid ? n(state.matched) + " in view, counted in " + n(state.returned) + " cells — zoom in to see each"
         : state.matched > state.returned ? n(state.returned) + " of " + n(state.matched) + " shown — zoom in for all"
@@ -257,8 +258,7 @@
       if (controller) controller.abort();
       var mine = (controller = new AbortController());
       loadingView = query;
-      var t0 = performance.now();
-      begin();
+      emit("layerloading", { key: spec.key });
       // More features in view than `limit` (or a heat map): draw the server's grid counts, never a partial page.
       var grid = spec.gridUrl ? pm.json(withQuery(spec.gridUrl, query), { signal: mine.signal }) : Promise.resolve(null);
       grid.then(function (g) {
@@ -268,7 +268,6 @@
         .then(function (r) {
           loadedView = query; loadingView = null; state.error = null;
           draw(r.fc, r.grid);
-          state.ms = performance.now() - t0;
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
@@ -276,8 +275,8 @@
           console.error("peacemap layer " + spec.key, err);
           state.error = String((err && err.message) || err);
           setCount(spec.key, "could not load: " + state.error);
-        })
-        .finally(end);
+          emit("layererror", { key: spec.key, error: state.error });
+        });
     }
     function later() { clearTimeout(timer); timer = setTimeout(load, 250); }
     state.reload = function () { loadedView = loadingView = null; state.loads = 0; load(); };

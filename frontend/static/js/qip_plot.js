@@ -1,6 +1,7 @@
 /* The field-office QIP plotter: place a site, see what is around it, save it
- * through POST /api/v1/qips, and show the server's validation errors next to
- * the field they name. */
+ * through a POST to the QIP list, and show the server's validation errors next
+ * to the field they name. Every URL comes from the page's config (cfg.urls,
+ * route name -> URL, made by the server). */
 (function () {
   "use strict";
   var pm = window.peacemap, cfg = window.PEACEMAP_QIP;
@@ -28,10 +29,10 @@
   form.elements.key.value = pm.getKey();
 
   var NEARBY = [
-    { key: "incidents", label: "incidents", url: "/api/v1/incidents", colour: "#d73027", dated: true, title: "location_name" },
-    { key: "qips", label: "QIPs", url: "/api/v1/qips", colour: "#3182bd", title: "title" },
-    { key: "agreements", label: "local agreements", url: "/api/v1/agreements", colour: "#1a9850", title: "name" },
-    { key: "engagements", label: "engagements", url: "/api/v1/engagements", colour: "#7570b3", dated: true, title: "kind" },
+    { key: "incidents", label: "incidents", url: cfg.urls["incidents-list"], colour: "#d73027", dated: true, title: "location_name" },
+    { key: "qips", label: "QIPs", url: cfg.urls["qips-list"], colour: "#3182bd", title: "title" },
+    { key: "agreements", label: "local agreements", url: cfg.urls["agreements-list"], colour: "#1a9850", title: "name" },
+    { key: "engagements", label: "engagements", url: cfg.urls["engagements-list"], colour: "#7570b3", dated: true, title: "kind" },
   ];
 
   function bboxAround(latlng, metres) {
@@ -106,7 +107,7 @@
     q.set("bbox", bboxAround(latlng, 3 * cfg.nearRadiusM));
     q.set("limit", String(cfg.communities.limit));
     pm.json(cfg.communities.url + "?" + q)
-      .catch(function () { return pm.json("/api/v1/communities?" + new URLSearchParams({ bbox: q.get("bbox"), limit: "500" })); })
+      .catch(function () { return pm.json(cfg.urls["communities-list"] + "?" + new URLSearchParams({ bbox: q.get("bbox"), limit: "500" })); })
       .then(function (fc) {
         var near = fc.features.map(function (f) { return { f: f, d: distance(latlng, f) }; })
           .sort(function (a, b) { return a.d - b.d; }).slice(0, 5);
@@ -169,7 +170,7 @@
     if (!key) { showError("key", "an editor key is needed to save"); return; }
     var feature = { type: "Feature", geometry: { type: "Point", coordinates: [Number(site.lng.toFixed(6)), Number(site.lat.toFixed(6))] },
       properties: properties() };
-    fetch("/api/v1/qips", { method: "POST", body: JSON.stringify(feature),
+    fetch(cfg.urls["qips-list"], { method: "POST", body: JSON.stringify(feature),
       headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer " + key } })
       .then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (body) { return { resp: resp, body: body }; });
@@ -180,8 +181,8 @@
           var saved = document.getElementById("pm-saved");
           var bbox = bboxAround(site, 20000);
           saved.hidden = false;
-          saved.innerHTML = "Saved QIP #" + pm.esc(r.body.id) + ' — <a href="/map?layers=admin-areas,qips,sites,communities&bbox=' +
-            bbox + '">see it on the map</a>';
+          var link = cfg.urls["map-page"] + "?" + new URLSearchParams({ layers: "admin-areas,qips,sites,communities", bbox: bbox });
+          saved.innerHTML = "Saved QIP #" + pm.esc(r.body.id) + ' — <a href="' + pm.esc(link) + '">see it on the map</a>';
           qips.reload();
           return;
         }

@@ -8,8 +8,12 @@ import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo.models import AdminArea, Community, CommunityStatus, Incident
-from layers.admin_stats import admin_choropleth, default_level
+from geo.analysis import GapParams, gaps_from_db
+from geo.analysis.areas import admin_area_figures, default_level
+from geo.models import AdminArea, Community, Engagement, Incident
+from geo.window import DateWindow
+
+WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 
 
 def _wiggly_square(x0: float, y0: float, size: float = 1.0, n: int = 400) -> MultiPolygon:
@@ -37,25 +41,25 @@ def _point(x: float, y: float = 0.5):
 
 
 def test_pressure_and_counts_per_area(session):
-    """The pressure kernel (docs/analysis.md#violence-pressure) per area: (1 + deaths) · 2^(−age/30), precision 3 and out-of-window excluded."""
+    """The analysis' kernel per area: (1 + deaths) · 2^(−age/30), precision 3 and out-of-window excluded;
+    under-engaged counts from the analysis of the same window."""
     west, east = _area(session, "west", 100.0), _area(session, "east", 101.0)
     _area(session, "province", 100.0, level=1)
-    _community(session, west, 100.20)
-    analysed = _community(session, west, 100.25)
-    _community(session, east, 101.50)
+    engaged = _community(session, west, 100.20)
+    _community(session, west, 100.25)  # 3.3 km from a deadly incident, never engaged: under-engaged
+    _community(session, east, 101.50)  # 1.1 km from a riot, never engaged: under-engaged
     session.add_all([
         Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=2, geom=_point(100.22)),
         Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=9, geo_precision=3, geom=_point(100.3)),
         Incident(occurred_on=date(2024, 3, 1), event_type="battle", fatalities=9, geom=_point(100.3)),
         Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(101.51)),
-        CommunityStatus(community_id=analysed.id, computed_at=datetime.now(timezone.utc), params={},
-                        under_engaged=True, pressure=1.0),
+        Engagement(occurred_at=datetime(2024, 6, 25, 10, tzinfo=timezone.utc), kind="townhall",
+                   community_id=engaged.id, geom=_point(100.20)),  # 5 days before the window end
     ])
     session.flush()
     assert default_level(session) == 2
 
-    fc = admin_choropleth(session, start=date(2024, 4, 1), end=date(2024, 6, 30), level=2,
-                          bbox=(99.5, -1.0, 102.5, 2.0))
+    fc = admin_area_figures(session, WINDOW, level=2, bbox=(99.5, -1.0, 102.5, 2.0))
     props = {f["properties"]["name"]: f["properties"] for f in fc["features"]}
     assert set(props) == {"west", "east"}
     west_p, east_p = 3 * 2 ** (-10 / 30), 1 * 2 ** (-5 / 30)
@@ -64,16 +68,24 @@ def test_pressure_and_counts_per_area(session):
     assert props["west"]["pressure_share"] == 1.0
     assert props["east"]["pressure_share"] == pytest.approx(east_p / west_p, abs=1e-3)
     assert (props["west"]["communities"], props["west"]["under_engaged"]) == (2, 1)
-    assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, None)  # never analysed
+    assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, 1)
+
+    # A brute count from the analysis result of the same window.
+    result = gaps_from_db(session, GapParams(as_of=WINDOW.end, window_days=WINDOW.days),
+                          computed_at=datetime.now(timezone.utc))
+    flagged = {int(r.community_id) for r in result.table.itertuples() if r.under_engaged}
+    for area in (west, east):
+        linked = session.query(Community.id).filter(Community.admin_area_id == area.id).all()
+        brute = sum(1 for (cid,) in linked if cid in flagged)
+        assert props[area.name]["under_engaged"] == brute
 
 
 def test_boundaries_are_simplified_and_bbox_filtered(session):
     _area(session, "far", 120.0)
-    fc = admin_choropleth(session, start=date(2024, 1, 1), end=date(2024, 6, 30), level=2,
-                          bbox=(119.5, -1.0, 121.5, 2.0))
+    window = DateWindow(date(2024, 1, 1), date(2024, 6, 30))
+    fc = admin_area_figures(session, window, level=2, bbox=(119.5, -1.0, 121.5, 2.0))
     assert [f["properties"]["name"] for f in fc["features"]] == ["far"]
     geometry = fc["features"][0]["geometry"]
     ring = geometry["coordinates"][0][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"][0]
     assert len(ring) < 20  # 400 zig-zags of 55 m vanish at the ~1 km tolerance
-    assert admin_choropleth(session, start=date(2024, 1, 1), end=date(2024, 6, 30), level=2,
-                           bbox=(140.0, -1.0, 141.0, 1.0))["features"] == []
+    assert admin_area_figures(session, window, level=2, bbox=(140.0, -1.0, 141.0, 1.0))["features"] == []
