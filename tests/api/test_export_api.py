@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from geo.io.formats import import_file
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 from tests.geo.test_export import insert_samples
 
-LAYERS = [*(s.table for s in SPECS.values()), "engagement_gaps"]
+LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps"]
 
 
 @pytest.fixture
