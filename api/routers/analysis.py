@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.resource_router import MAX_LIMIT, page_links, parse_bbox
+from api.params import BBox, PagingParam, bbox_query
 from geo.analysis import GapParams
 from geo.analysis import coverage
 from geo.analysis.cache import cached_gaps
@@ -23,6 +23,9 @@ from geo.analysis.metric import MAX_RADIUS_M
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
 Radius = Annotated[float, Query(gt=0, le=MAX_RADIUS_M)]
+RankedBBox = Annotated[BBox | None, Depends(bbox_query(
+    "minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))]
+BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 Days = Annotated[int, Query(ge=1, le=3650)]
 
 
@@ -41,40 +44,39 @@ def gap_params(
     return GapParams(**locals())
 
 
-@router.get("/engagement-gaps", summary="Communities ranked by engagement gap (DESIGN §5.4)")
+@router.get("/engagement-gaps", name="engagement-gaps", summary="Communities ranked by engagement gap (DESIGN §5.4)")
 def engagement_gaps(
     request: Request,
     session: SessionDep,
     _: Viewer,
     params: Annotated[GapParams, Depends(gap_params)],
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")] = None,
+    bbox: RankedBBox,
+    paging: PagingParam,
     admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
     under_engaged_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    result = cached_gaps(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
+    result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
-    page = rows.iloc[offset: offset + limit]
+    page = rows.iloc[paging.offset: paging.offset + paging.limit]
     body = feature_collection(result, page, len(rows))
-    body["links"] = page_links(request, offset, limit, len(page), len(rows))
+    body["links"] = paging.links(request, len(page), len(rows))
     return body
 
 
-@router.get("/coverage-gaps", summary="Area no recent patrol covered (DESIGN §5.5)",
+@router.get("/coverage-gaps", name="coverage-gaps", summary="Area no recent patrol covered (DESIGN §5.5)",
             responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}})
 def coverage_gaps(
     session: SessionDep,
     _: Viewer,
+    bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=3650, description="patrols that ended in the last N days count")] = 30,
     as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
-    bbox: Annotated[str | None, Query(description="boundary: minx,miny,maxx,maxy (EPSG:4326)")] = None,
     patrol_radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, description="coverage radius of patrols without coverage_m")] = 5000.0,
     format: Annotated[Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")] = "geojson",
     cell_size_m: Annotated[float, Query(ge=10, le=100_000, description="raster cell size (geotiff)")] = 1000.0,
 ):
-    inp = coverage.load_coverage(session, days=days, as_of=as_of, bbox=parse_bbox(bbox), admin_area=admin_area,
+    inp = coverage.load_coverage(session, days=days, as_of=as_of, bbox=bbox, admin_area=admin_area,
                                  patrol_radius_m=patrol_radius_m)
     if format == "geotiff":
         grid, transform = coverage.days_raster(inp, cell_size_m)

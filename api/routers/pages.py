@@ -13,13 +13,13 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
 from api.deps import SessionDep, Viewer
-from api.resource_router import parse_bbox
+from api.params import BBox, BBoxParam, bbox_query
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
 from geo.errors import NotFound
@@ -37,6 +37,7 @@ from layers.spec import DateWindow
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
 CHOROPLETH_URL = "/map/admin-areas"
+ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]
 
 
 def _default_window(session, start: date | None, end: date | None, days: int = 90) -> DateWindow:
@@ -54,10 +55,10 @@ def _extent(session, column, *where) -> tuple[float, float, float, float] | None
     return None if row[0] is None else tuple(row)
 
 
-def _bounds(session, admin_area: int | None, bbox: str | None):
+def _bounds(session, admin_area: int | None, bbox: BBox | None):
     """The view: ``bbox``, else the admin area's extent, else the data's."""
     if bbox is not None:
-        return parse_bbox(bbox)
+        return bbox
     if admin_area is not None:
         extent = _extent(session, AdminArea.geom, AdminArea.id == admin_area)
         if extent is None:
@@ -69,9 +70,9 @@ def _bounds(session, admin_area: int | None, bbox: str | None):
 @router.get("/map", response_class=HTMLResponse, summary="The planners' map (all layers)")
 def map_page(
     session: SessionDep,
+    bbox: ViewBBox,
     start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
     end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
     admin_area: Annotated[int | None, Query(description="id of an admin area to zoom to")] = None,
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
@@ -86,37 +87,34 @@ def map_page(
     return HTMLResponse(render_map(m, "peacemap — map"))
 
 
-@router.get(CHOROPLETH_URL, summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
+@router.get(CHOROPLETH_URL, name="map-admin-areas", summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
+    bbox: BBoxParam,
     start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
     end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
-    bbox: str | None = None,
 ):
     window = _default_window(session, start, end)
-    return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=parse_bbox(bbox))
+    return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=bbox)
 
 
-@router.get(INCIDENT_GRID, summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
+@router.get(INCIDENT_GRID, name="map-incident-grid", summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
 def incidents_grid(
     session: SessionDep,
     principal: Viewer,
-    bbox: Annotated[str, Query(description="minx,miny,maxx,maxy (EPSG:4326)")],
+    bbox: Annotated[BBox, Depends(bbox_query("minx,miny,maxx,maxy (EPSG:4326)", required=True))],
     start: Annotated[date | None, Query(description="window start (default: 90 days before end)")] = None,
     end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
     cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = 48,
 ):
     window = _default_window(session, start, end)
-    return incident_grid(session, bbox=parse_bbox(bbox), start=window.start, end=window.end, cells=cells)
+    return incident_grid(session, bbox=bbox, start=window.start, end=window.end, cells=cells)
 
 
 @router.get("/qips/plot", response_class=HTMLResponse, summary="Field-office page to plot a new QIP")
-def qip_plot_page(
-    session: SessionDep,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
-):
+def qip_plot_page(session: SessionDep, bbox: ViewBBox):
     window = _default_window(session, None, None, days=365)
     config = {
         "bounds": _bounds(session, None, bbox),

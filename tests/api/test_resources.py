@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import copy
-import importlib
 
 import pytest
 from sqlalchemy import func, select
 
 from geo.models import AuditLog, Incident
-from geo.resources import SPECS
-
-ROUTER_MODULE = {name: f"api.routers.{name.replace('-', '_')}" for name in SPECS}
+from geo.resources import REGISTRY
 
 
 def example(name: str) -> dict:
-    return copy.deepcopy(importlib.import_module(ROUTER_MODULE[name]).EXAMPLE)
+    return copy.deepcopy(REGISTRY[name].example)
 
 
-@pytest.mark.parametrize("name", list(SPECS))
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_crud_round_trip(client, editor, name):
     feature = example(name)
     created = client.post(f"/api/v1/{name}", json=feature, headers=editor)
@@ -261,7 +258,7 @@ def test_health(client):
 
 def test_openapi_documents_every_resource_with_examples(client):
     spec = client.get("/openapi.json").json()
-    for name in SPECS:
+    for name in REGISTRY:
         post = spec["paths"][f"/api/v1/{name}"]["post"]
         assert "example" in post["requestBody"]["content"]["application/json"]["examples"]
     assert client.get("/docs").status_code == 200
