@@ -167,33 +167,36 @@ class Paging:
 Offset = Annotated[int, Query(ge=0, description="features to skip")]
 
 
+def _limit(request: Request, given: int, default: int) -> int:
+    """The page size asked for, or the app's default when ``limit`` is absent
+    (the signature's default is only what the API document shows)."""
+    return given if "limit" in request.query_params else default
+
+
 def paging(
+    request: Request,
     settings: SettingsDep,
-    limit: Annotated[int | None, Query(
-        ge=1, description=f"features per page (default {_DOCUMENTED.default_limit}, at most {_DOCUMENTED.max_limit})",
-        json_schema_extra={"maximum": _DOCUMENTED.max_limit, "default": _DOCUMENTED.default_limit})] = None,
+    limit: Annotated[int, Query(ge=1, description="features per page",
+                                json_schema_extra={"maximum": _DOCUMENTED.max_limit})] = _DOCUMENTED.default_limit,
     offset: Offset = 0,
 ) -> Paging:
     """The JSON API's paging: a limit above the maximum is refused."""
-    if limit is None:
-        limit = settings.default_limit
+    limit = _limit(request, limit, settings.default_limit)
     if limit > settings.max_limit:
         raise InvalidInput(f"limit must be at most {settings.max_limit}", field="limit")
     return Paging(limit, offset)
 
 
 def ogc_paging(
+    request: Request,
     settings: SettingsDep,
-    limit: Annotated[int | None, Query(
-        ge=1, description=f"features per page (default {_DOCUMENTED.ogc_default_limit}); above "
-                          f"{_DOCUMENTED.max_limit} counts as {_DOCUMENTED.max_limit}",
-        json_schema_extra={"maximum": _DOCUMENTED.max_limit, "default": _DOCUMENTED.ogc_default_limit})] = None,
+    limit: Annotated[int, Query(ge=1, description=f"features per page; above {_DOCUMENTED.max_limit} counts as "
+                                                  f"{_DOCUMENTED.max_limit}",
+                                json_schema_extra={"maximum": _DOCUMENTED.max_limit})] = _DOCUMENTED.ogc_default_limit,
     offset: Offset = 0,
 ) -> Paging:
     """OGC API Features paging: a larger limit is not an error, it is capped (the standard)."""
-    if limit is None:
-        limit = settings.ogc_default_limit
-    return Paging(min(limit, settings.max_limit), offset)
+    return Paging(min(_limit(request, limit, settings.ogc_default_limit), settings.max_limit), offset)
 
 
 PagingParam = Annotated[Paging, Depends(paging)]
