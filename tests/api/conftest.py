@@ -3,6 +3,8 @@ transaction that is rolled back afterwards."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -32,6 +34,13 @@ def client(db_url, session):
 def public_client(db_url, session):
     with _client(db_url, session, public_read=True) as c:
         yield c
+
+
+@pytest.fixture
+def make_client(db_url, session):
+    """``make_client(**settings)``: a client of an app made with those ApiSettings."""
+    with ExitStack() as stack:
+        yield lambda **settings: stack.enter_context(_client(db_url, session, **settings))
 
 
 def _key(session, role):
