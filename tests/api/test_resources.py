@@ -279,3 +279,13 @@ def test_key_management_needs_admin_and_revocation_works(client, editor, admin):
     assert client.delete("/api/v1/keys/field-office-bria", headers=admin).status_code == 204
     assert client.get("/api/v1/incidents", headers=fresh).status_code == 401
     assert client.delete("/api/v1/keys/nobody", headers=admin).status_code == 404
+
+
+def test_a_naive_start_and_an_aware_end_are_compared_not_a_500(client, editor):
+    """A naive time counts as UTC (as the database takes it), so the order check answers."""
+    patrol = example("patrols")
+    patrol["properties"].update(started_at="2024-03-14T06:00:00", ended_at="2024-03-14T05:59:59Z")
+    r = client.post("/api/v1/patrols", json=patrol, headers=editor)
+    assert r.status_code == 422 and r.json()["field"] == "properties.ended_at", r.text
+    patrol["properties"]["ended_at"] = "2024-03-14T06:00:00Z"
+    assert client.post("/api/v1/patrols", json=patrol, headers=editor).status_code == 201
