@@ -95,8 +95,9 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
 
     # The body model is this resource's: FastAPI reads it from the annotation
     # (type checkers see the generic FeatureIn above).
-    create.__annotations__["feature"] = Annotated[
-        FeatureIn[props_model], Body(openapi_examples={"example": {"value": spec.example}})]
+    body_model = FeatureIn.__class_getitem__(props_model)  # FeatureIn[props_model], made at run time
+    example = Body(openapi_examples={"example": {"value": spec.example}})
+    create.__annotations__["feature"] = Annotated[body_model, example]
     router.add_api_route("", create, methods=["POST"], name=f"{spec.name}-create", status_code=201,
                          response_model=FeatureOut, summary=f"Create one of the {title}")
 

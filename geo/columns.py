@@ -168,8 +168,8 @@ def _range_check(column: Column, rule: Rule) -> tuple[str, str]:
     return name, _null_or(column, expr, compound=parts > 1)
 
 
-def _order_check(table: Table, column: Column, rule: Rule) -> tuple[str, str]:
-    first = table.c[rule.not_before]
+def _order_check(table: Table, column: Column, rule: Rule, first_name: str) -> tuple[str, str]:
+    first = table.c[first_name]
     nulls = [f"{c.name} IS NULL" for c in (column, first) if c.nullable]
     return rule.check or f"{column.name}_order", " OR ".join([*nulls, f"{column.name} >= {first.name}"])
 
@@ -188,7 +188,7 @@ def column_checks(table: Table, column: Column) -> list[tuple[str, str]]:
     if rule.bounded:
         checks.append(_range_check(column, rule))
     if rule.not_before is not None:
-        checks.append(_order_check(table, column, rule))
+        checks.append(_order_check(table, column, rule, rule.not_before))
     if rule.geometry_kinds:
         checks += [("geom_valid", GEOM_VALID), ("geom_type", f"GeometryType({c}) IN ({_quoted(rule.geometry_kinds)})")]
     return checks

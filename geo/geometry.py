@@ -80,18 +80,18 @@ def check(geom: BaseGeometry, field: str = "geometry") -> None:
         raise InvalidInput(f"geometry is not valid: {reason}", field=field)
 
 
-def conform(geom: BaseGeometry, stored_types: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
+def conform(geom: BaseGeometry, kinds: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
     """Check the geometry type against what the table stores, promoting single
     parts to multi where the table stores multi."""
-    accepted = [t for st in stored_types for t in KINDS[st].accepts]
+    accepted = [t for k in kinds for t in KINDS[k].accepts]
     if geom.geom_type not in accepted:
         raise InvalidInput(
             f"geometry type {geom.geom_type} is not accepted here; use {' or '.join(accepted)}",
             field=f"{field}.type",
         )
-    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in stored_types:
+    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in kinds:
         return MultiPolygon([geom])
-    if geom.geom_type == "LineString" and "MULTILINESTRING" in stored_types:
+    if geom.geom_type == "LineString" and "MULTILINESTRING" in kinds:
         return MultiLineString([geom])
     return geom
 

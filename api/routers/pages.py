@@ -87,7 +87,8 @@ def map_page(
     return HTMLResponse(render_map(m, "peacemap — map"))
 
 
-@router.get(CHOROPLETH_URL, name="map-admin-areas", summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
+@router.get(CHOROPLETH_URL, name="map-admin-areas",
+            summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
@@ -100,7 +101,8 @@ def admin_areas_choropleth(
     return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=bbox)
 
 
-@router.get(INCIDENT_GRID, name="map-incident-grid", summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
+@router.get(INCIDENT_GRID, name="map-incident-grid",
+            summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
 def incidents_grid(
     session: SessionDep,
     principal: Viewer,

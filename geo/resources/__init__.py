@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from itertools import pairwise
 
 from geo.errors import NotFound
 from geo.resources.spec import Filter, ResourceSpec
@@ -30,7 +31,7 @@ def _discover() -> dict[str, ResourceSpec]:
             raise ValueError(f"{module.__name__} declares {spec.name!r}: name the module after the resource")
         specs.append(spec)
     by_order = sorted(specs, key=lambda s: s.order)
-    for a, b in zip(by_order, by_order[1:]):
+    for a, b in pairwise(by_order):
         if a.order == b.order:
             raise ValueError(f"resources {a.name!r} and {b.name!r} both have order {a.order}")
     return {s.name: s for s in by_order}

@@ -13,8 +13,10 @@ SPEC = ResourceSpec(
         Filter("event_type", "event_type", "eq", "one or more event types"),
         Filter("min_fatalities", "fatalities", "ge", "at least this many fatalities"),
         Filter("geo_precision", "geo_precision", "eq", "1 exact town, 2 near/part of region, 3 region centroid"),
-        Filter("targets_mission", "targets_mission", "eq", "only incidents that did (true) or did not target the mission"),
-        Filter("civilian_targeting", "civilian_targeting", "eq", "only incidents that did (true) or did not target civilians"),
+        Filter("targets_mission", "targets_mission", "eq",
+               "only incidents that did (true) or did not (false) target the mission"),
+        Filter("civilian_targeting", "civilian_targeting", "eq",
+               "only incidents that did (true) or did not (false) target civilians"),
     ),
     sensitive=("notes", "source", "source_id"),
     example={

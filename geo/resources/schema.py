@@ -5,7 +5,8 @@ length, a vocabulary, a range or an order is written once, on the column."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from types import GenericAlias
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
@@ -67,7 +68,7 @@ def value_type(column: Column) -> tuple[Any, dict[str, Any]]:
     if isinstance(column.type, ARRAY):
         item: Any = (Literal[rule.vocabulary] if rule.vocabulary
                      else Annotated[str, Field(max_length=rule.item_max_length or TEXT_MAX_LENGTH)])
-        return list[item], ({"max_length": rule.max_items} if rule.max_items else {})
+        return GenericAlias(list, (item,)), ({"max_length": rule.max_items} if rule.max_items else {})
     if rule.vocabulary is not None:
         return Literal[rule.vocabulary], {}
     return _scalar_type(column), _limits(column, rule)
@@ -85,7 +86,7 @@ def filter_type(spec: ResourceSpec, f: Filter) -> tuple[Any, dict[str, Any]]:
     if f.op == "ilike":
         return str, {"max_length": FILTER_TEXT_MAX_LENGTH}
     if f.op == "eq" and rule_of(column).vocabulary is not None:
-        return list[typ], {}
+        return GenericAlias(list, (typ,)), {}
     return typ, limits
 
 
@@ -112,7 +113,7 @@ def _comparable(value: Any) -> Any:
     """Naive date-times count as UTC (as the database stores them), so a naive
     start and an aware end compare instead of failing."""
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -132,7 +133,7 @@ def properties_model(spec: ResourceSpec) -> type[Properties]:
     """``<Model>Properties``: every writable column of ``spec`` with its type,
     length, vocabulary, range, server default and order, the sensitive ones
     described as such."""
-    fields = {c.name: _field(spec, c) for c in spec.columns if c.name not in READ_ONLY}
+    fields: dict[str, Any] = {c.name: _field(spec, c) for c in spec.columns if c.name not in READ_ONLY}
     validators = {}
     names = list(fields)
     for column in spec.columns:

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, Date, DateTime, Float, Integer, String
+from pydantic import BaseModel
+from sqlalchemy import Column, Date, DateTime, Float, Integer, String, Table
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from geo.columns import rule_of
-from pydantic import BaseModel
-
-from geo.geometry import KINDS, ogr_type
+from geo.geometry import ogr_type
 from geo.models import READ_ONLY, Base
 from geo.resources.schema import properties_model
 
@@ -74,7 +73,7 @@ class ResourceSpec:
                     if n is not None and n not in names]
         if self.date_field in names and not isinstance(self.column(self.date_field).type, (Date, DateTime)):
             problems.append(f"date_field {self.date_field!r} is not a date or time")
-        if "geom" not in self.model.__table__.c or not rule_of(self.model.__table__.c.geom).geometry_kinds:
+        if "geom" not in self._table.c or not rule_of(self._table.c.geom).geometry_kinds:
             problems.append("the model has no geom column built with geo.columns.geometry")
         return problems
 
@@ -99,15 +98,19 @@ class ResourceSpec:
 
     @property
     def table(self) -> str:
-        return self.model.__tablename__
+        return str(self._table.name)  # a plain str: GDAL's bindings refuse SQLAlchemy's quoted_name
+
+    @property
+    def _table(self) -> Table:
+        return cast(Table, self.model.__table__)  # a declarative model's table is a Table
 
     @property
     def columns(self) -> list[Column]:
         """The property columns, in table order (every column but ``geom``)."""
-        return [c for c in self.model.__table__.columns if c.name != "geom"]
+        return [c for c in self._table.columns if c.name != "geom"]
 
     def column(self, name: str) -> Column:
-        return self.model.__table__.c[name]
+        return self._table.c[name]
 
     @property
     def writable(self) -> list[str]:
@@ -117,11 +120,7 @@ class ResourceSpec:
     @property
     def geometry_kinds(self) -> tuple[str, ...]:
         """What ``geom`` stores (PostGIS names); inputs are promoted to them."""
-        return rule_of(self.model.__table__.c.geom).geometry_kinds
-
-    @property
-    def accepted_geojson_types(self) -> tuple[str, ...]:
-        return tuple(t for k in self.geometry_kinds for t in KINDS[k].accepts)
+        return rule_of(self._table.c.geom).geometry_kinds
 
     @property
     def ogr_geometry_type(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from geo.models import metadata
 OUTSIDE = "zz_not_in_the_vocabulary"
 COLUMN_TYPE = "the column's geometry type"
 DAY = date(2024, 3, 1)
-INSTANT = datetime(2024, 3, 1, 6, 0, tzinfo=timezone.utc)
+INSTANT = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 # One sample per geometry kind, and a second sample touching the ±180/±90 bounds.
 SAMPLES = {
     "POINT": ("SRID=4326;POINT(17 5)", "SRID=4326;POINT(180 -90)"),
