@@ -16,7 +16,11 @@ ANONYMOUS = Principal("anonymous", "viewer")
 
 
 def get_settings(request: Request) -> ApiSettings:
+    """The settings of the app serving the request (``create_app`` keeps them on ``app.state``)."""
     return request.app.state.settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 
 
 def unit_of_work(session: Session) -> Iterator[Session]:
@@ -63,9 +67,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal | None:
 def require(role: str):
     """Dependency factory: the caller must hold ``role`` (viewer < editor < admin)."""
 
-    def check(request: Request, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
+    def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if principal is None:
-            if role == "viewer" and request.app.state.settings.public_read:
+            if role == "viewer" and settings.public_read:
                 return ANONYMOUS
             raise HTTPException(401, f"an API key with the {role} role is required", headers={"WWW-Authenticate": "Bearer"})
         if not principal.has(role):

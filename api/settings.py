@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,8 +14,11 @@ class ApiSettings(BaseSettings):
 
     public_read: bool = False
     max_upload_mb: float = 200.0
-    default_limit: int = 100
-    max_limit: int = 10_000
+    default_limit: int = Field(100, ge=1, description="features per page of a list without ?limit")
+    max_limit: int = Field(10_000, ge=1, description="the largest page: a larger JSON API limit is refused, "
+                                                     "a larger OGC limit is capped (as the standard asks)")
+    ogc_default_limit: int = Field(10, ge=1, description="features per OGC items page without ?limit "
+                                                         "(the standard's default)")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -34,7 +34,7 @@ from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.demo import load_demo
 from geo.io.export import export_layers, write_geopackage
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 DB = "peacemap_bench_export"
 
@@ -76,7 +76,7 @@ def main() -> None:
             ours = time.perf_counter() - t
             t = time.perf_counter()
             base_path = Path(tmp) / "baseline.gpkg"
-            for spec in SPECS.values():
+            for spec in REGISTRY.values():
                 frame = gpd.read_postgis(select(spec.model.__table__), engine, geom_col="geom")
                 frame.to_file(base_path, layer=spec.table, driver="GPKG", engine="pyogrio")
             baseline = time.perf_counter() - t

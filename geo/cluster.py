@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 import psycopg
 
+from geo.config import get_database_settings
 from geo.errors import DatabaseUnavailable, MissingSystemPackage
 
 SERVER_USER = "postgres"
@@ -62,12 +63,13 @@ def _install_hint(version: str | None = None) -> str:
 
 
 def find_bindir() -> Path:
-    """Locate the PostgreSQL server binaries: ``PEACEMAP_PG_BINDIR``, PATH,
-    ``pg_config --bindir``, then ``/usr/lib/postgresql/*/bin`` (newest first)."""
-    explicit = os.environ.get("PEACEMAP_PG_BINDIR")
+    """Locate the PostgreSQL server binaries: the ``pg_bindir`` setting
+    (``PEACEMAP_PG_BINDIR``), PATH, ``pg_config --bindir``, then
+    ``/usr/lib/postgresql/*/bin`` (newest first)."""
+    explicit = get_database_settings().pg_bindir
     if explicit:
-        if (Path(explicit) / "initdb").exists() and (Path(explicit) / "pg_ctl").exists():
-            return Path(explicit)
+        if (explicit / "initdb").exists() and (explicit / "pg_ctl").exists():
+            return explicit
         raise MissingSystemPackage(
             f"PEACEMAP_PG_BINDIR={explicit} has no initdb/pg_ctl; fix the path or unset it, or " + _install_hint()
         )

@@ -14,7 +14,8 @@ class DatabaseSettings(BaseSettings):
     """Where the data lives.
 
     ``database_url`` selects an external PostGIS; when it is unset the embedded
-    cluster under ``data_dir`` is used (DESIGN §3.1).
+    cluster under ``data_dir`` is used, run with the PostgreSQL binaries in
+    ``pg_bindir`` (found on PATH or under /usr/lib/postgresql when unset).
     """
 
     model_config = SettingsConfigDict(env_prefix="PEACEMAP_", extra="ignore")
@@ -23,6 +24,7 @@ class DatabaseSettings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / ".peacemap"
     pg_port: int | None = None
     db_name: str = "peacemap"
+    pg_bindir: Path | None = None
 
 
 @lru_cache

@@ -7,6 +7,8 @@ may send a Polygon for a MultiPolygon column.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 from shapely.geometry import MultiLineString, MultiPolygon, shape
@@ -15,12 +17,33 @@ from shapely.validation import explain_validity
 
 from geo.errors import InvalidInput
 
-# Stored type → GeoJSON input types accepted for it.
-ACCEPTS = {
-    "POINT": ("Point",),
-    "MULTIPOLYGON": ("Polygon", "MultiPolygon"),
-    "MULTILINESTRING": ("LineString", "MultiLineString"),
+SRID = 4326
+
+
+@dataclass(frozen=True)
+class GeometryKind:
+    """A geometry type a column may store: its PostGIS name (what
+    ``GeometryType(geom)`` answers), its OGR/GeoPackage name and the GeoJSON
+    input types promoted to it."""
+
+    stored: str
+    ogr: str
+    accepts: tuple[str, ...]
+
+
+KINDS = {
+    k.stored: k
+    for k in (
+        GeometryKind("POINT", "Point", ("Point",)),
+        GeometryKind("MULTILINESTRING", "MultiLineString", ("LineString", "MultiLineString")),
+        GeometryKind("MULTIPOLYGON", "MultiPolygon", ("Polygon", "MultiPolygon")),
+    )
 }
+
+
+def ogr_type(kinds: tuple[str, ...]) -> str:
+    """The OGR geometry type of a layer holding ``kinds`` ("Unknown", i.e. any, for a mix)."""
+    return KINDS[kinds[0]].ogr if len(kinds) == 1 else "Unknown"
 
 
 def from_geojson(obj, field: str = "geometry") -> BaseGeometry:
@@ -57,18 +80,18 @@ def check(geom: BaseGeometry, field: str = "geometry") -> None:
         raise InvalidInput(f"geometry is not valid: {reason}", field=field)
 
 
-def conform(geom: BaseGeometry, stored_types: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
+def conform(geom: BaseGeometry, kinds: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
     """Check the geometry type against what the table stores, promoting single
     parts to multi where the table stores multi."""
-    accepted = [t for st in stored_types for t in ACCEPTS[st]]
+    accepted = [t for k in kinds for t in KINDS[k].accepts]
     if geom.geom_type not in accepted:
         raise InvalidInput(
             f"geometry type {geom.geom_type} is not accepted here; use {' or '.join(accepted)}",
             field=f"{field}.type",
         )
-    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in stored_types:
+    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in kinds:
         return MultiPolygon([geom])
-    if geom.geom_type == "LineString" and "MULTILINESTRING" in stored_types:
+    if geom.geom_type == "LineString" and "MULTILINESTRING" in kinds:
         return MultiLineString([geom])
     return geom
 

@@ -1,7 +1,10 @@
-"""The data model (DESIGN §4). Storage is EPSG:4326; distances are metres.
+"""The data model. Storage is EPSG:4326; distances are metres.
 
 The schema itself is created only by the Alembic migrations; a test checks
-that these models and the migrations agree.
+that these models and the migrations agree. Columns with rules (a
+vocabulary, a range, an order, geometry kinds) are built with the
+constructors of ``geo.columns``, which also generate their CHECK constraints.
+The resources the API serves are declared in ``geo.resources``.
 """
 
 from __future__ import annotations
@@ -9,11 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -28,11 +29,11 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from geo import vocab
-
-SRID = 4326
+from geo.columns import add_checks, bounded, geometry, not_before, text_array, vocabulary, vocabulary_array
+from geo.geometry import SRID as SRID  # the storage CRS, re-exported for the modules that query geometries
 
 metadata = MetaData(
     naming_convention={
@@ -46,36 +47,23 @@ metadata = MetaData(
 
 
 class Base(DeclarativeBase):
+    """Every model's CHECK constraints come from its columns' rules (``geo.columns``)."""
+
     metadata = metadata
 
-
-def _in(column: str, values: tuple[str, ...], name: str | None = None, nullable: bool = False) -> CheckConstraint:
-    allowed = ", ".join(f"'{v}'" for v in values)
-    expr = f"{column} IN ({allowed})"
-    if nullable:
-        expr = f"{column} IS NULL OR {expr}"
-    return CheckConstraint(expr, name=name or f"{column}_allowed")
-
-
-def _array_in(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    allowed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} <@ ARRAY[{allowed}]::text[]", name=f"{column}_allowed")
-
-
-def _geom_valid(types: tuple[str, ...]) -> list[CheckConstraint]:
-    allowed = ", ".join(f"'{t}'" for t in types)
-    return [
-        CheckConstraint(
-            "ST_IsValid(geom) AND NOT ST_IsEmpty(geom) AND ST_XMin(geom) >= -180 AND "
-            "ST_XMax(geom) <= 180 AND ST_YMin(geom) >= -90 AND ST_YMax(geom) <= 90",
-            name="geom_valid",
-        ),
-        CheckConstraint(f"GeometryType(geom) IN ({allowed})", name="geom_type"),
-    ]
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "__table__" in cls.__dict__:
+            add_checks(cls.__table__)
 
 
 class Tracked:
-    """Columns every stored record carries (DESIGN §4)."""
+    """Columns every stored record carries; ``source`` + ``source_id`` find a
+    record again when its file is imported once more."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint("source", "source_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
@@ -87,168 +75,114 @@ class Tracked:
     source_id: Mapped[str | None] = mapped_column(String(200))
 
 
+READ_ONLY = ("id", "created_at", "updated_at", "created_by")
+"""The :class:`Tracked` fields the server sets: a client never writes them
+(sent back by a client that round-trips a feature, they are ignored)."""
+
+
 class AdminArea(Tracked, Base):
     __tablename__ = "admin_areas"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    level: Mapped[int] = bounded(SmallInteger, 0, 5, nullable=False)
     pcode: Mapped[str | None] = mapped_column(String(50), index=True)
     parent_pcode: Mapped[str | None] = mapped_column(String(50))
     country: Mapped[str | None] = mapped_column(String(3))
-    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        CheckConstraint("level BETWEEN 0 AND 5", name="level_range"),
-        *_geom_valid(("MULTIPOLYGON",)),
-    )
+    geom: Mapped[Any] = geometry("MULTIPOLYGON")
 
 
 class Community(Tracked, Base):
     __tablename__ = "communities"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, server_default="village")
-    population: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = vocabulary(vocab.COMMUNITY_KINDS, 20, nullable=False, server_default="village")
+    population: Mapped[int | None] = bounded(Integer, 0)
     pcode: Mapped[str | None] = mapped_column(String(50))
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id", ondelete="SET NULL"), index=True)
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("kind", vocab.COMMUNITY_KINDS),
-        CheckConstraint("population IS NULL OR population >= 0", name="population_nonnegative"),
-        *_geom_valid(("POINT",)),
-    )
+    geom: Mapped[Any] = geometry("POINT")
 
 
 class Site(Tracked, Base):
     __tablename__ = "sites"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    kind: Mapped[str] = vocabulary(vocab.SITE_KINDS, 20, nullable=False)
     mission: Mapped[str | None] = mapped_column(String(50))
     active_from: Mapped[date | None] = mapped_column(Date)
-    active_to: Mapped[date | None] = mapped_column(Date)
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("kind", vocab.SITE_KINDS),
-        CheckConstraint("active_to IS NULL OR active_from IS NULL OR active_to >= active_from", name="active_order"),
-        *_geom_valid(("POINT",)),
-    )
+    active_to: Mapped[date | None] = not_before("active_from", Date, check="active_order")
+    geom: Mapped[Any] = geometry("POINT")
 
 
 class Incident(Tracked, Base):
     __tablename__ = "incidents"
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    date_precision: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
-    event_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    date_precision: Mapped[int] = bounded(SmallInteger, 1, 5, nullable=False, server_default="1",
+                                          doc="1 exact day … 5 year")
+    event_type: Mapped[str] = vocabulary(vocab.EVENT_TYPES, 40, nullable=False)
     sub_event_type: Mapped[str | None] = mapped_column(String(100))
     actor1: Mapped[str | None] = mapped_column(String(300))
     actor2: Mapped[str | None] = mapped_column(String(300))
-    fatalities: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    fatalities: Mapped[int] = bounded(Integer, 0, nullable=False, server_default="0")
     civilian_targeting: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     targets_mission: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
-    geo_precision: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
+    geo_precision: Mapped[int] = bounded(SmallInteger, 1, 3, nullable=False, server_default="1",
+                                         doc="1 exact town, 2 near/part of region, 3 region centroid")
     location_name: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("event_type", vocab.EVENT_TYPES),
-        CheckConstraint("fatalities >= 0", name="fatalities_nonnegative"),
-        CheckConstraint("geo_precision BETWEEN 1 AND 3", name="geo_precision_range"),
-        CheckConstraint("date_precision BETWEEN 1 AND 5", name="date_precision_range"),
-        *_geom_valid(("POINT",)),
-    )
+    geom: Mapped[Any] = geometry("POINT")
 
 
 class Agreement(Tracked, Base):
     __tablename__ = "agreements"
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     signed_on: Mapped[date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="in_force")
-    parties: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
-    issues: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    status: Mapped[str] = vocabulary(vocab.AGREEMENT_STATUSES, 20, nullable=False, server_default="in_force")
+    parties: Mapped[list[str]] = text_array(max_items=50, item_max_length=300)
+    issues: Mapped[list[str]] = vocabulary_array(vocab.AGREEMENT_ISSUES)
     facilitated_by: Mapped[str | None] = mapped_column(String(200))
     pax_id: Mapped[str | None] = mapped_column(String(50))
-    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("status", vocab.AGREEMENT_STATUSES),
-        _array_in("issues", vocab.AGREEMENT_ISSUES),
-        *_geom_valid(("MULTIPOLYGON", "POINT")),
-    )
+    geom: Mapped[Any] = geometry("MULTIPOLYGON", "POINT")
 
 
 class Patrol(Tracked, Base):
     __tablename__ = "patrols"
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
-    patrol_type: Mapped[str] = mapped_column(String(20), nullable=False)
-    component: Mapped[str] = mapped_column(String(20), nullable=False)
+    ended_at: Mapped[datetime] = not_before("started_at", DateTime(timezone=True), check="time_order",
+                                            nullable=False, index=True)
+    patrol_type: Mapped[str] = vocabulary(vocab.PATROL_TYPES, 20, nullable=False)
+    component: Mapped[str] = vocabulary(vocab.COMPONENTS, 20, nullable=False)
     unit: Mapped[str | None] = mapped_column(String(200))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
-    coverage_m: Mapped[float | None] = mapped_column(Float)
-    geom: Mapped[Any] = mapped_column(Geometry("MULTILINESTRING", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("patrol_type", vocab.PATROL_TYPES),
-        _in("component", vocab.COMPONENTS),
-        CheckConstraint("ended_at >= started_at", name="time_order"),
-        CheckConstraint("coverage_m IS NULL OR (coverage_m > 0 AND coverage_m <= 100000)", name="coverage_range"),
-        *_geom_valid(("MULTILINESTRING",)),
-    )
+    coverage_m: Mapped[float | None] = bounded(Float, 0, 100_000, lo_open=True, check="coverage_range",
+                                               doc="overrides the analysis patrol radius")
+    geom: Mapped[Any] = geometry("MULTILINESTRING")
 
 
 class Engagement(Tracked, Base):
     __tablename__ = "engagements"
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    kind: Mapped[str] = vocabulary(vocab.ENGAGEMENT_KINDS, 30, nullable=False)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
-    constituencies: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
-    participants_women: Mapped[int | None] = mapped_column(Integer)
-    participants_men: Mapped[int | None] = mapped_column(Integer)
-    participants_total: Mapped[int | None] = mapped_column(Integer)
+    constituencies: Mapped[list[str]] = vocabulary_array(vocab.CONSTITUENCIES)
+    participants_women: Mapped[int | None] = bounded(Integer, 0, check="participants_nonnegative")
+    participants_men: Mapped[int | None] = bounded(Integer, 0, check="participants_nonnegative")
+    participants_total: Mapped[int | None] = bounded(Integer, 0, check="participants_nonnegative")
     summary: Mapped[str | None] = mapped_column(Text)
     follow_up: Mapped[str | None] = mapped_column(Text)
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("kind", vocab.ENGAGEMENT_KINDS),
-        _array_in("constituencies", vocab.CONSTITUENCIES),
-        CheckConstraint(
-            "(participants_women IS NULL OR participants_women >= 0) AND "
-            "(participants_men IS NULL OR participants_men >= 0) AND "
-            "(participants_total IS NULL OR participants_total >= 0)",
-            name="participants_nonnegative",
-        ),
-        *_geom_valid(("POINT",)),
-    )
+    geom: Mapped[Any] = geometry("POINT")
 
 
 class Qip(Tracked, Base):
     __tablename__ = "qips"
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    sector: Mapped[str] = mapped_column(String(30), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="proposed")
-    budget_usd: Mapped[float | None] = mapped_column(Float)
+    sector: Mapped[str] = vocabulary(vocab.QIP_SECTORS, 30, nullable=False)
+    status: Mapped[str] = vocabulary(vocab.QIP_STATUSES, 20, nullable=False, server_default="proposed")
+    budget_usd: Mapped[float | None] = bounded(Float, 0, vocab.QIP_MAX_BUDGET_USD, check="budget_range",
+                                               doc="QIPs are capped at USD 50 000")
     start_on: Mapped[date | None] = mapped_column(Date)
-    end_on: Mapped[date | None] = mapped_column(Date)
+    end_on: Mapped[date | None] = not_before("start_on", Date, check="date_order")
     implementing_partner: Mapped[str | None] = mapped_column(String(300))
-    funded_by: Mapped[str | None] = mapped_column(String(20))
-    beneficiaries: Mapped[int | None] = mapped_column(Integer)
+    funded_by: Mapped[str | None] = vocabulary(vocab.QIP_FUNDERS, 20)
+    beneficiaries: Mapped[int | None] = bounded(Integer, 0)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
-    __table_args__ = (
-        UniqueConstraint("source", "source_id"),
-        _in("sector", vocab.QIP_SECTORS),
-        _in("status", vocab.QIP_STATUSES),
-        _in("funded_by", vocab.QIP_FUNDERS, nullable=True),
-        CheckConstraint(
-            f"budget_usd IS NULL OR (budget_usd >= 0 AND budget_usd <= {vocab.QIP_MAX_BUDGET_USD})",
-            name="budget_range",
-        ),
-        CheckConstraint("end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="date_order"),
-        CheckConstraint("beneficiaries IS NULL OR beneficiaries >= 0", name="beneficiaries_nonnegative"),
-        *_geom_valid(("POINT",)),
-    )
+    geom: Mapped[Any] = geometry("POINT")
 
 
 class AnalysisChange(Base):
@@ -269,12 +203,11 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
-    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    role: Mapped[str] = vocabulary(vocab.ROLES, 10, nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (_in("role", vocab.ROLES),)
 
 
 class AuditLog(Base):
@@ -288,17 +221,3 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column(JSONB)
     after: Mapped[dict | None] = mapped_column(JSONB)
     __table_args__ = (Index("ix_audit_log_resource_resource_id", "resource", "resource_id"),)
-
-
-# Resource name (as in the URL) → model: the one registry the API, the
-# importers, the exporters and the OGC collections share.
-RESOURCES: dict[str, type[Base]] = {
-    "incidents": Incident,
-    "agreements": Agreement,
-    "patrols": Patrol,
-    "engagements": Engagement,
-    "qips": Qip,
-    "communities": Community,
-    "sites": Site,
-    "admin-areas": AdminArea,
-}

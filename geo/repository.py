@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from geo import audit
 from geo.errors import InvalidInput, NotFound
-from geo.models import SRID
+from geo.models import READ_ONLY, SRID
 from geo.resources import ResourceSpec
 
 COORD_DECIMALS = 7  # ~1 cm at the equator
-_READ_ONLY = ("id", "created_at", "updated_at", "created_by")
 
 
 @dataclass
@@ -33,10 +32,9 @@ class Page:
 
 
 def property_columns(spec: ResourceSpec, include_sensitive: bool) -> list:
-    cols = [c for c in spec.model.__table__.columns if c.name != "geom"]
-    if not include_sensitive:
-        cols = [c for c in cols if c.name not in spec.sensitive]
-    return cols
+    if include_sensitive:
+        return spec.columns
+    return [c for c in spec.columns if c.name not in spec.sensitive]
 
 
 def _jsonable(value: Any) -> Any:
@@ -89,10 +87,12 @@ def _as_dt(v: date | datetime, end: bool) -> datetime:
 
 
 def _filter_clause(spec: ResourceSpec, name: str, value: Any):
-    f = spec.filters.get(name)
+    """The one place a filter op becomes SQL."""
+    f = spec.filter(name)
     if f is None:
-        raise InvalidInput(f"unknown filter for {spec.name}; one of {', '.join(spec.filters) or 'none'}", field=name)
-    col = spec.model.__table__.c[f.column]
+        known = ", ".join(f.param for f in spec.filters) or "none"
+        raise InvalidInput(f"unknown filter for {spec.name}; one of {known}", field=name)
+    col = spec.column(f.column)
     if f.op == "eq":
         return col.in_(value) if isinstance(value, (list, tuple)) else col == value
     if f.op == "ge":
@@ -166,7 +166,7 @@ def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensi
 
 def _assign(obj, props: dict, geom: BaseGeometry | None) -> None:
     for k, v in props.items():
-        if k in _READ_ONLY:
+        if k in READ_ONLY:
             continue
         if k not in spec_columns(obj):
             raise InvalidInput(f"unknown property {k!r}", field=f"properties.{k}")

@@ -40,7 +40,7 @@ from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.io.export import GAPS_LAYER
 from geo.keys import create_key
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEST_DATA_DIR = Path(os.environ.get("PEACEMAP_TEST_DATA_DIR", PROJECT_ROOT / ".peacemap" / "test"))
@@ -184,7 +184,7 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
     session.add(models.Agreement(name="Accord de Ndélé", signed_on=None, status="violated", parties=[], issues=[],
                                  source=source, source_id="g2", geom=_g(Point(20.65, 8.41))))
     session.flush()
-    counts = {s.table: n for s in SPECS.values()}
+    counts = {s.table: n for s in REGISTRY.values()}
     counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
     return counts
 

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import click
 
-from api.resource_router import parse_bbox, parse_when
+from api.params import parse_bbox, parse_instant
 from geo.db import database_url, make_engine, make_sessionmaker
 from geo.errors import InvalidInput
 from geo.io.export import CSV_GEOMETRY, export_layers, features_to_csv, features_to_geojson, iter_features, write_geopackage
 from geo.repository import property_columns
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson", "csv"]), default="gpkg", show_default=True)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--resource", "resources", multiple=True, type=click.Choice(list(SPECS)),
+@click.option("--resource", "resources", multiple=True, type=click.Choice(list(REGISTRY)),
               help="gpkg: only these layers (repeatable); geojson/csv: the one resource to write")
 @click.option("--bbox", help="minx,miny,maxx,maxy in EPSG:4326")
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
@@ -32,7 +32,7 @@ from geo.resources import SPECS
 def command(fmt: str, file: Path, resources: tuple[str, ...], bbox: str | None, start: str | None, end: str | None,
             no_gaps: bool, public: bool, csv_geometry: str) -> None:
     """Write FILE: a GeoPackage with every layer (default), or one --resource as GeoJSON or CSV."""
-    box, first, last = parse_bbox(bbox), parse_when(start, "start"), parse_when(end, "end")
+    box, first, last = parse_bbox(bbox), parse_instant(start, "start"), parse_instant(end, "end")
     if fmt != "gpkg" and len(resources) != 1:
         raise InvalidInput(f"--format {fmt} writes one resource: give exactly one --resource", field="resource")
     engine = make_engine(database_url())
@@ -43,7 +43,7 @@ def command(fmt: str, file: Path, resources: tuple[str, ...], bbox: str | None, 
                                        include_gaps=not no_gaps, bbox=box, start=first, end=last)
                 counts = write_geopackage(session, file, layers)
             else:
-                spec = SPECS[resources[0]]
+                spec = REGISTRY[resources[0]]
                 feats = iter_features(session, spec, include_sensitive=not public, bbox=box, start=first, end=last)
                 counted = _Counter(feats)
                 if fmt == "geojson":

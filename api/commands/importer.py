@@ -12,10 +12,10 @@ from geo.db import database_url, make_engine, schema_at_head
 from geo.errors import DatabaseUnavailable
 from geo.io.formats import FORMAT_NAMES, MAPPERS, parse_pairs, prepare
 from geo.io.importer import run
-from geo.models import RESOURCES
+from geo.resources import REGISTRY
 
 # Besides resource names, a format that fills one resource may name the KIND.
-KINDS = {**{r: (r, None) for r in RESOURCES},
+KINDS = {**{r: (r, None) for r in REGISTRY},
          **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
 SHOWN_REJECTS = 20
 

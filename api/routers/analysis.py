@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, get_type_hints
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.resource_router import MAX_LIMIT, page_links, parse_bbox
+from api.params import BBox, PagingParam, bbox_query
 from geo.analysis import GapParams
 from geo.analysis import coverage
 from geo.analysis.cache import cached_gaps
@@ -33,6 +33,11 @@ def _query(name: str) -> Any:
     bounds = spec.metadata["bounds"]
     return Annotated[get_type_hints(GapParams)[name],
                      Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))]
+
+
+RankedBBox = Annotated[BBox | None, Depends(bbox_query(
+    "minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))]
+BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
 def gap_params(**values) -> GapParams:
@@ -54,17 +59,16 @@ def engagement_gaps(
     session: SessionDep,
     _: Viewer,
     params: Annotated[GapParams, Depends(gap_params)],
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")] = None,
+    bbox: RankedBBox,
+    paging: PagingParam,
     admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
     under_engaged_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    result = cached_gaps(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
+    result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
-    page = rows.iloc[offset: offset + limit]
+    page = rows.iloc[paging.offset: paging.offset + paging.limit]
     body = feature_collection(result, page, len(rows))
-    body["links"] = page_links(request, offset, limit, len(page), len(rows))
+    body["links"] = paging.links(request, len(page), len(rows))
     return body
 
 
@@ -73,15 +77,15 @@ def engagement_gaps(
 def coverage_gaps(
     session: SessionDep,
     _: Viewer,
+    bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
     as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
-    bbox: Annotated[str | None, Query(description="boundary: minx,miny,maxx,maxy (EPSG:4326)")] = None,
     patrol_radius_m: PatrolRadius = default("patrol_radius_m"),
     format: Annotated[Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")] = "geojson",
     cell_size_m: Annotated[float, Query(ge=10, le=100_000, description="raster cell size (geotiff)")] = 1000.0,
 ):
-    inp = coverage.load_coverage(session, days=days, as_of=as_of or today(), bbox=parse_bbox(bbox),
+    inp = coverage.load_coverage(session, days=days, as_of=as_of or today(), bbox=bbox,
                                  admin_area=admin_area, patrol_radius_m=patrol_radius_m)
     if format == "geotiff":
         grid, transform = coverage.days_raster(inp, cell_size_m)

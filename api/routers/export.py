@@ -10,18 +10,21 @@ import tempfile
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from api.deps import SessionDep, Viewer
-from api.resource_router import parse_bbox, parse_when
+from api.params import BBox, Interval, bbox_query, interval_query
 from geo.io.export import export_layers, write_geopackage
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 GPKG = "application/geopackage+sqlite3"
 
 router = APIRouter(prefix="/api/v1", tags=["export"])
+ExportBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in EPSG:4326 (every layer)"))]
+ExportInterval = Annotated[Interval, Depends(interval_query("earliest date, ISO 8601 (layers that have a date)",
+                                                            "latest date, inclusive (layers that have a date)"))]
 
 
 @router.get(
@@ -33,16 +36,15 @@ router = APIRouter(prefix="/api/v1", tags=["export"])
 def export_gpkg(
     session: SessionDep,
     principal: Viewer,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in EPSG:4326 (every layer)")] = None,
-    start: Annotated[str | None, Query(description="earliest date, ISO 8601 (layers that have a date)")] = None,
-    end: Annotated[str | None, Query(description="latest date, inclusive (layers that have a date)")] = None,
-    resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(SPECS)}")] = None,
+    bbox: ExportBBox,
+    when: ExportInterval,
+    resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(REGISTRY)}")] = None,
     gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
 ):
     names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
     layers = export_layers(
         include_sensitive=principal.has("editor"), resources=names, include_gaps=gaps,
-        bbox=parse_bbox(bbox), start=parse_when(start, "start"), end=parse_when(end, "end"),
+        bbox=bbox, start=when.start, end=when.end,
     )
     fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
     os.close(fd)

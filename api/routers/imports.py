@@ -2,8 +2,9 @@
 and import it like ``peacemap import``: editor key, size cap
 (``PEACEMAP_MAX_UPLOAD_MB`` → 413), the counts and rejects report as JSON.
 
-Routes are spelled out per resource so they never meet the resource
-routers' ``/{fid}`` paths. The body is parsed only after the key and the
+One route per declared resource (``geo.resources.REGISTRY``), named
+``<resource>-import``, spelled out so it never meets the resource routers'
+``/{fid}`` paths. The body is parsed only after the key and the
 declared size pass, and the upload is counted again as it is saved.
 """
 
@@ -18,10 +19,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import Editor, SessionDep
+from api.deps import Editor, SessionDep, SettingsDep
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
-from geo.models import RESOURCES
+from geo.resources import REGISTRY
 
 router = APIRouter(tags=["imports"])
 COPY_BLOCK = 1 << 20
@@ -62,16 +63,17 @@ def _endpoint(resource: str):
         request: Request,
         response: Response,
         session: SessionDep,
+        settings: SettingsDep,
         principal: Editor,
         format: Annotated[str | None, Query(description=f"one of {', '.join(FORMAT_NAMES)}; detected when absent")] = None,
         dry_run: Annotated[bool, Query(description="check and count, then roll back")] = False,
-        map: Annotated[list[str], Query(description="field=column, repeatable")] = [],  # noqa: B006
-        set: Annotated[list[str], Query(description="field=value for every row, repeatable")] = [],  # noqa: B006
+        map: Annotated[list[str] | None, Query(description="field=column, repeatable")] = None,
+        set: Annotated[list[str] | None, Query(description="field=value for every row, repeatable")] = None,
         layer: Annotated[str | None, Query(description="layer of a multi-layer file")] = None,
         encoding: Annotated[str, Query(max_length=40)] = "utf-8",
     ) -> dict:
-        cap = int(request.app.state.settings.max_upload_mb * 1_000_000)
-        mapping, constants = parse_pairs(map, "map"), parse_pairs(set, "set")
+        cap = int(settings.max_upload_mb * 1_000_000)
+        mapping, constants = parse_pairs(map or [], "map"), parse_pairs(set or [], "set")
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
             path = await _save(request, Path(tmp), cap)
             report = await run_in_threadpool(
@@ -84,10 +86,10 @@ def _endpoint(resource: str):
     return upload
 
 
-for _resource in RESOURCES:
+for _resource in REGISTRY:
     router.add_api_route(
         f"/api/v1/{_resource}/import", _endpoint(_resource), methods=["POST"], status_code=201,
-        summary=f"Import {_resource} from an uploaded file",
+        name=f"{_resource}-import", summary=f"Import {_resource} from an uploaded file",
         description="201 when rows were created, 200 for a dry run or when every row already existed. "
                     "The report lists every rejected row (line or feature number, field, reason).",
         responses={200: {"description": "nothing new created (dry run or updates only)"},

@@ -13,19 +13,29 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from api.deps import SessionDep, Viewer
 from api.errors import error_body
-from api.resource_router import GEOJSON, page_links, parse_bbox, parse_when
+from api.params import (
+    GEOJSON,
+    BBox,
+    Collection,
+    CollectionParam,
+    OgcDatetimeParam,
+    OgcPagingParam,
+    bbox_query,
+    collection,
+    collection_ids,
+)
 from geo import repository
 from geo.errors import InvalidInput, NotFound
 from geo.io.export_collections import Extent, resource_extent
 from geo.io.export_gaps import get_gap, list_gaps
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -36,10 +46,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
 FORMATS = (None, "json", "geojson")
 
-GAPS_COLLECTION = "engagement-gaps"
 GAPS_TITLE = "Engagement gaps"
 GAPS_DESCRIPTION = ("Communities ranked by engagement gap with their last engagement, violence pressure and "
                     "remoteness (DESIGN §5), computed from the current data with the default parameters.")
@@ -67,6 +75,7 @@ class _BadRequestRoute(APIRoute):
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=_BadRequestRoute)
 
 Format = Annotated[str | None, Query(description="json or geojson (the only encodings offered)")]
+OgcBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in CRS84"))]
 
 
 def _check_format(f: str | None) -> None:
@@ -97,23 +106,13 @@ def _iso(v: date | datetime | None) -> str | None:
     return v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _collection_ids() -> list[str]:
-    return [*SPECS, GAPS_COLLECTION]
-
-
-def _unknown(cid: str) -> NotFound:
-    return NotFound(f"unknown collection {cid!r}; one of {', '.join(_collection_ids())}", field="collectionId")
-
-
-def _collection(request: Request, session, cid: str) -> dict:
-    if cid == GAPS_COLLECTION:
+def _collection(request: Request, session, coll: Collection) -> dict:
+    cid, spec = coll.id, coll.spec
+    if spec is None:
         title, description = GAPS_TITLE, GAPS_DESCRIPTION
-        ext = resource_extent(session, SPECS["communities"])  # one feature per community
-    elif cid in SPECS:
-        spec = SPECS[cid]
-        title, description, ext = spec.title, spec.description, resource_extent(session, spec)
+        ext = resource_extent(session, REGISTRY["communities"])  # one feature per community
     else:
-        raise _unknown(cid)
+        title, description, ext = spec.title, spec.description, resource_extent(session, spec)
     href = f"{_base(request)}/collections/{cid}"
     doc = {
         "id": cid,
@@ -139,22 +138,6 @@ def _extent_doc(ext: Extent) -> dict:
     if ext.first is not None or ext.last is not None:
         doc["temporal"] = {"interval": [[_iso(ext.first), _iso(ext.last)]], "trs": GREGORIAN}
     return doc
-
-
-def parse_datetime(value: str | None) -> tuple[date | datetime | None, date | datetime | None]:
-    """An instant (``2024-03-01`` or ``2024-03-01T06:00:00Z``) or an interval
-    ``start/end`` where either end may be ``..`` or empty (open)."""
-    if value is None or value == "":
-        return None, None
-    if "/" not in value:
-        instant = parse_when(value, "datetime")
-        return instant, instant
-    parts = value.split("/")
-    if len(parts) != 2 or all(p in ("", "..") for p in parts):
-        raise InvalidInput("datetime must be an instant or an interval start/end ('..' for an open end)",
-                           field="datetime")
-    start, end = (None if p in ("", "..") else parse_when(p, "datetime") for p in parts)
-    return start, end
 
 
 @router.get("", name="ogc_landing", summary="Landing page")
@@ -187,45 +170,39 @@ def collections(request: Request, session: SessionDep, principal: Viewer, f: For
     base = _base(request)
     return _json({
         "links": [_link(f"{base}/collections", "self", JSON)],
-        "collections": [_collection(request, session, cid) for cid in _collection_ids()],
+        "collections": [_collection(request, session, collection(cid)) for cid in collection_ids()],
     })
 
 
-@router.get("/collections/{collection_id}", summary="One collection")
-def collection(collection_id: str, request: Request, session: SessionDep, principal: Viewer, f: Format = None):
+@router.get("/collections/{collection_id}", name="ogc-collection", summary="One collection")
+def one_collection(coll: CollectionParam, request: Request, session: SessionDep, principal: Viewer,
+                   f: Format = None):
     _check_format(f)
-    return _json(_collection(request, session, collection_id))
+    return _json(_collection(request, session, coll))
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a collection")
+@router.get("/collections/{collection_id}/items", name="ogc-items", summary="Features of a collection")
 def items(
-    collection_id: str,
+    coll: CollectionParam,
     request: Request,
     session: SessionDep,
     principal: Viewer,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in CRS84")] = None,
-    datetime_: Annotated[str | None, Query(alias="datetime", description="instant or interval a/b, '..' open")] = None,
-    limit: Annotated[int, Query(ge=1, description=f"features per page; above {MAX_LIMIT} counts as {MAX_LIMIT}",
-                                json_schema_extra={"maximum": MAX_LIMIT})] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="features to skip")] = 0,
+    bbox: OgcBBox,
+    when: OgcDatetimeParam,
+    paging: OgcPagingParam,
     f: Format = None,
 ):
     _check_format(f)
-    box = parse_bbox(bbox)
-    start, end = parse_datetime(datetime_)
-    n, skip = min(limit, MAX_LIMIT), offset  # the standard: a larger limit is not an error
-    if collection_id == GAPS_COLLECTION:
-        page = list_gaps(session, bbox=box, limit=n, offset=skip)  # no temporal property: datetime is moot
-    elif collection_id in SPECS:
-        spec = SPECS[collection_id]
-        if spec.date_field is None:
-            start = end = None  # no temporal property: datetime does not restrict these features
-        page = repository.list_features(session, spec, bbox=box, start=start, end=end, limit=n, offset=skip,
-                                        include_sensitive=principal.has("editor"))
+    n, skip = paging.limit, paging.offset
+    if coll.spec is None:
+        page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
     else:
-        raise _unknown(collection_id)
-    links = page_links(request, skip, n, len(page.features), page.matched)
-    links.append(_link(f"{_base(request)}/collections/{collection_id}", "collection", JSON))
+        # Without a temporal property, datetime does not restrict the features.
+        start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
+        page = repository.list_features(session, coll.spec, bbox=bbox, start=start, end=end, limit=n, offset=skip,
+                                        include_sensitive=principal.has("editor"))
+    links = paging.links(request, len(page.features), page.matched)
+    links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
     return _json({
         "type": "FeatureCollection",
         "numberMatched": page.matched,
@@ -236,24 +213,21 @@ def items(
     }, GEOJSON)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
-def item(collection_id: str, feature_id: str, request: Request, session: SessionDep, principal: Viewer,
+@router.get("/collections/{collection_id}/items/{feature_id}", name="ogc-item", summary="One feature")
+def item(coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer,
          f: Format = None):
     _check_format(f)
-    if collection_id not in _collection_ids():
-        raise _unknown(collection_id)
     try:
         fid = int(feature_id)
     except ValueError:
-        raise NotFound(f"no feature {feature_id!r} in {collection_id} (ids are whole numbers)",
+        raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)",
                        field="featureId") from None
-    if collection_id == GAPS_COLLECTION:
+    if coll.spec is None:
         feature = get_gap(session, fid)
     else:
-        feature = repository.get_feature(session, SPECS[collection_id], fid, include_sensitive=principal.has("editor"))
-    coll = f"{_base(request)}/collections/{collection_id}"
+        feature = repository.get_feature(session, coll.spec, fid, include_sensitive=principal.has("editor"))
     feature["links"] = [
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
-        _link(coll, "collection", JSON),
+        _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),
     ]
     return _json(feature, GEOJSON)

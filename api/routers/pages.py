@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
 from api.deps import SessionDep, Viewer
-from api.resource_router import parse_bbox
+from api.params import BBox, BBoxParam, bbox_query
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
 from geo.analysis.areas import admin_area_figures
@@ -36,6 +36,7 @@ router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
 QIP_PLOT_ROUTES = (*qips.ROUTES, *admin_areas.ROUTES, *sites.ROUTES, *communities.ROUTES, "incidents-list",
                    "agreements-list", "engagements-list", "communities-list", compose.MAP_PAGE)
+ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]
 
 
 def _urls(request: Request, names: Iterable[str]) -> dict[str, str]:
@@ -59,10 +60,10 @@ def _extent(session, column, *where) -> tuple[float, float, float, float] | None
     return None if row[0] is None else tuple(row)
 
 
-def _bounds(session, admin_area: int | None, bbox: str | None):
+def _bounds(session, admin_area: int | None, bbox: BBox | None):
     """The view: ``bbox``, else the admin area's extent, else the data's."""
     if bbox is not None:
-        return parse_bbox(bbox)
+        return bbox
     if admin_area is not None:
         extent = _extent(session, AdminArea.geom, AdminArea.id == admin_area)
         if extent is None:
@@ -80,9 +81,9 @@ End = Annotated[date | None, Query(description="window end, counted (default: th
 def map_page(
     request: Request,
     session: SessionDep,
+    bbox: ViewBBox,
     start: Start = None,
     end: End = None,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
     admin_area: Annotated[int | None, Query(description="id of an admin area to zoom to")] = None,
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
@@ -100,13 +101,13 @@ def map_page(
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
+    bbox: BBoxParam,
     start: Start = None,
     end: End = None,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
-    bbox: str | None = None,
 ):
     window = _default_window(session, start, end)
-    return admin_area_figures(session, window, level=level, bbox=parse_bbox(bbox))
+    return admin_area_figures(session, window, level=level, bbox=bbox)
 
 
 @router.get("/map/incident-grid", name=incidents.GRID,
@@ -114,13 +115,13 @@ def admin_areas_choropleth(
 def incidents_grid(
     session: SessionDep,
     principal: Viewer,
-    bbox: Annotated[str, Query(description="minx,miny,maxx,maxy (EPSG:4326)")],
+    bbox: Annotated[BBox, Depends(bbox_query("minx,miny,maxx,maxy (EPSG:4326)", required=True))],
     start: Start = None,
     end: End = None,
     cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = CELLS,
 ):
     window = _default_window(session, start, end)
-    return incident_grid(session, bbox=parse_bbox(bbox), window=window, cells=cells)
+    return incident_grid(session, bbox=bbox, window=window, cells=cells)
 
 
 @router.get("/qips/plot", name="qip-plot-page", response_class=HTMLResponse,
@@ -128,7 +129,7 @@ def incidents_grid(
 def qip_plot_page(
     request: Request,
     session: SessionDep,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
+    bbox: ViewBBox,
 ):
     window = _default_window(session, None, None, days=365)
     urls = _urls(request, QIP_PLOT_ROUTES)

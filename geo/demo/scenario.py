@@ -3,13 +3,14 @@ each table gets at a given scale."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import geopandas as gpd
 
 from geo.errors import InvalidInput
-from geo.models import AdminArea, Agreement, Base, Community, Engagement, Incident, Patrol, Qip, Site
+from geo.models import Base, metadata
+from geo.resources import REGISTRY
 
 # DESIGN §9 reference scale (scale = 1).
 REFERENCE_COUNTS = {
@@ -38,17 +39,11 @@ INCIDENT_YEARS = 2
 PATROL_YEARS = 1
 ENGAGEMENT_YEARS = 2
 
-# Load order (parents first) and the model of each table.
-MODELS: dict[str, type[Base]] = {
-    "admin_areas": AdminArea,
-    "communities": Community,
-    "sites": Site,
-    "incidents": Incident,
-    "agreements": Agreement,
-    "patrols": Patrol,
-    "engagements": Engagement,
-    "qips": Qip,
-}
+# Every declared resource's table → its model, in load order (parents
+# first: the metadata sorts tables by their foreign keys).
+_MODEL_OF_TABLE = {spec.table: spec.model for spec in REGISTRY.values()}
+MODELS: dict[str, type[Base]] = {t.name: _MODEL_OF_TABLE[t.name] for t in metadata.sorted_tables
+                                 if t.name in _MODEL_OF_TABLE}
 
 # Foreign keys: frame column holding the parent's ``source_id`` → (parent
 # table, database column). Resolved to ids at load time.
@@ -95,8 +90,10 @@ class Scenario:
     qips: gpd.GeoDataFrame
 
     def frames(self) -> dict[str, gpd.GeoDataFrame]:
-        """Table name → frame, in load order."""
-        return {name: getattr(self, name) for name in MODELS}
+        """Table name → frame, in load order (a resource the demo does not
+        generate has no field here and is left out)."""
+        generated = {f.name for f in fields(self)}
+        return {name: getattr(self, name) for name in MODELS if name in generated}
 
     def counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in self.frames().items()}

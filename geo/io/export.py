@@ -44,18 +44,11 @@ from sqlalchemy.orm import Session
 from geo.errors import InvalidInput
 from geo.models import SRID
 from geo.repository import feature_from_row, property_columns, select_features, where_clauses
-from geo.resources import SPECS, ResourceSpec
+from geo.resources import REGISTRY, ResourceSpec
 
 GAPS_LAYER = "engagement_gaps"
 CSV_GEOMETRY = ("wkt", "lonlat")
 _BATCH = 50_000
-
-_OGR_TYPES = {
-    ("POINT",): "Point",
-    ("MULTIPOLYGON",): "MultiPolygon",
-    ("MULTILINESTRING",): "MultiLineString",
-}
-
 
 def _arrow_type(sa_type) -> pa.DataType:
     if isinstance(sa_type, ARRAY):
@@ -125,7 +118,7 @@ def resource_layer(
     if clauses:
         stmt = stmt.where(and_(*clauses))
     schema = columns_schema(cols)
-    return Layer(spec.table, _OGR_TYPES.get(spec.stored_types, "Unknown"), schema,
+    return Layer(spec.table, spec.ogr_geometry_type, schema,
                  lambda session: _query_batches(session, stmt, cols, schema))
 
 
@@ -146,12 +139,12 @@ def export_layers(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
 ) -> list[Layer]:
-    names = list(resources) if resources else list(SPECS)
-    unknown = [n for n in names if n not in SPECS]
+    names = list(resources) if resources else list(REGISTRY)
+    unknown = [n for n in names if n not in REGISTRY]
     if unknown:
-        raise InvalidInput(f"unknown resource {unknown[0]!r}; one of {', '.join(SPECS)}", field="resources")
+        raise InvalidInput(f"unknown resource {unknown[0]!r}; one of {', '.join(REGISTRY)}", field="resources")
     layers = [
-        resource_layer(SPECS[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end) for n in names
+        resource_layer(REGISTRY[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end) for n in names
     ]
     if include_gaps:
         layers.append(gaps_layer(bbox))

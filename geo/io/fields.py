@@ -93,9 +93,10 @@ def identifier(b: Batch, s: pd.Series | None, field: str) -> np.ndarray:
 
 
 def number(b: Batch, s: pd.Series | None, field: str, *, integer: bool = False, lo: float | None = None,
-           hi: float | None = None, required: bool = False, default: float | None = None) -> np.ndarray:
+           hi: float | None = None, lo_open: bool = False, required: bool = False,
+           default: float | None = None) -> np.ndarray:
     """Floats (NaN when missing and no default); non-numbers, non-integers and
-    out-of-range values are rejected."""
+    out-of-range values are rejected (``lo_open``: ``lo`` itself is too low)."""
     if s is None:
         if required and default is None:
             b.reject(np.ones(len(b), bool), field, f"{field} is missing")
@@ -107,7 +108,9 @@ def number(b: Batch, s: pd.Series | None, field: str, *, integer: bool = False, 
     if integer:
         b.reject(np.isfinite(vals) & (vals != np.round(vals)), field,
                  lambda i: f"{field} is not a whole number: {_shown(s, i)}")
-    if lo is not None:
+    if lo is not None and lo_open:
+        b.reject(vals <= lo, field, lambda i: f"{field} {_shown(s, i)} is not above {lo:g}")
+    elif lo is not None:
         b.reject(vals < lo, field, lambda i: f"{field} {_shown(s, i)} is below {lo:g}")
     if hi is not None:
         b.reject(vals > hi, field, lambda i: f"{field} {_shown(s, i)} is above {hi:g}")

@@ -21,7 +21,7 @@ from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
 from geo.io.sources import Progress, csv_batches, csv_header, is_vector, vector_batches, vector_fields, vector_layers
-from geo.models import RESOURCES
+from geo.resources import REGISTRY
 
 # format → (resource it fills or None for any, mapper, column renamer for CSVs)
 MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
@@ -80,8 +80,9 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
             constants: dict[str, str] | None = None, encoding: str = "utf-8", layer: str | None = None,
             progress: Progress | None = None) -> tuple[Format, Options]:
     """Resolve the format and the options; raises ``InvalidInput`` for what cannot work at all."""
-    if resource not in RESOURCES:
-        raise InvalidInput(f"unknown resource {resource!r}; one of {', '.join(RESOURCES)}", field="resource")
+    if resource not in REGISTRY:
+        raise InvalidInput(f"unknown resource {resource!r}; one of {', '.join(REGISTRY)}", field="resource")
+    spec = REGISTRY[resource]
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", field="file")
@@ -102,8 +103,7 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     target, mapper, rename = MAPPERS[fmt]
     if target is not None and target != resource:
         raise InvalidInput(f"the {fmt} format holds {target}, not {resource}", field="format")
-    settable = [c.name for c in RESOURCES[resource].__table__.c if c.name not in ("id", "created_at", "updated_at",
-                                                                                   "created_by", "geom")]
+    settable = spec.writable
     for fld in constants or {}:
         if fld not in settable:
             raise InvalidInput(f"--set {fld}=…: {resource} has no field {fld!r} (it has {', '.join(settable)})",
@@ -123,7 +123,7 @@ def import_file(target: Session | Connection, resource: str, path: str | Path, *
                 mapping: dict[str, str] | None = None, constants: dict[str, str] | None = None,
                 dry_run: bool = False, encoding: str = "utf-8", layer: str | None = None,
                 progress: Progress | None = None, who: str | None = None) -> ImportReport:
-    """Import one file into ``resource`` (a key of ``geo.models.RESOURCES``).
+    """Import one file into ``resource`` (a name in ``geo.resources.REGISTRY``).
 
     All-or-nothing: accepted rows are upserted by ``source`` + ``source_id``
     in one savepoint of ``target``'s transaction (the caller commits);

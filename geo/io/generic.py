@@ -2,7 +2,8 @@
 or a CSV with longitude/latitude columns: each model column is filled from the
 file column of the same name (or the ``--map`` choice) and checked against the
 column's type, vocabulary, range and length — so what the exporters write
-comes back unchanged."""
+comes back unchanged. The rules come from the columns themselves
+(``geo.columns``), the same declaration that makes the CHECK constraints."""
 
 from __future__ import annotations
 
@@ -14,29 +15,14 @@ import shapely
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, SmallInteger, String, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from geo import vocab
+from geo.columns import rule_of, server_default_value
 from geo.errors import InvalidInput
 from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times, number, text
 from geo.io.importer import Options, point_geoms, put_source
-from geo.models import RESOURCES
+from geo.models import READ_ONLY
+from geo.resources import get_spec
 
-SKIP = {"id", "created_at", "updated_at", "created_by", "geom", "source", "source_id"}
-VOCAB = {
-    ("incidents", "event_type"): vocab.EVENT_TYPES, ("communities", "kind"): vocab.COMMUNITY_KINDS,
-    ("sites", "kind"): vocab.SITE_KINDS, ("agreements", "status"): vocab.AGREEMENT_STATUSES,
-    ("agreements", "issues"): vocab.AGREEMENT_ISSUES, ("patrols", "patrol_type"): vocab.PATROL_TYPES,
-    ("patrols", "component"): vocab.COMPONENTS, ("engagements", "kind"): vocab.ENGAGEMENT_KINDS,
-    ("engagements", "constituencies"): vocab.CONSTITUENCIES, ("qips", "sector"): vocab.QIP_SECTORS,
-    ("qips", "status"): vocab.QIP_STATUSES, ("qips", "funded_by"): vocab.QIP_FUNDERS,
-}
-RANGES = {  # mirrors the CHECK constraints in geo.models
-    "fatalities": (0, None), "geo_precision": (1, 3), "date_precision": (1, 5), "level": (0, 5),
-    "population": (0, None), "coverage_m": (1e-9, 100_000), "budget_usd": (0, vocab.QIP_MAX_BUDGET_USD),
-    "beneficiaries": (0, None), "participants_women": (0, None), "participants_men": (0, None),
-    "participants_total": (0, None),
-}
-ORDERS = {"patrols": ("started_at", "ended_at"), "sites": ("active_from", "active_to"),
-          "qips": ("start_on", "end_on")}
+SKIP = {*READ_ONLY, "geom", "source", "source_id"}
 TRUE, FALSE = {"true", "t", "yes", "y", "1", "1.0"}, {"false", "f", "no", "n", "0", "0.0"}
 
 
@@ -75,18 +61,6 @@ def _lists(b: Batch, s: pd.Series, name: str, allowed) -> list:
     return out
 
 
-def _default(column):
-    d = column.server_default
-    if d is None:
-        return None
-    text_ = str(d.arg).strip("'")
-    if isinstance(column.type, Boolean):
-        return text_ == "true"
-    if isinstance(column.type, ARRAY):
-        return []
-    return int(text_) if isinstance(column.type, (Integer, SmallInteger)) else text_
-
-
 def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
     fk = next(iter(column.foreign_keys))
     wanted = {v for v in values if v is not None}
@@ -98,11 +72,11 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
 
 
 def map_batch(b: Batch, opts: Options) -> None:
-    model = RESOURCES[opts.resource]
-    table = model.__table__
+    spec = get_spec(opts.resource)
+    table = spec.model.__table__
     cols = list(b.frame.columns)
     for fld in opts.mapping:
-        if fld not in table.c or fld in ("id", "created_at", "updated_at", "created_by", "geom"):
+        if fld not in table.c or fld in (*READ_ONLY, "geom"):
             raise InvalidInput(f"--map {fld}=…: {opts.resource} has no importable field {fld!r}", field="map")
     used = 0
     for column in table.c:
@@ -114,11 +88,12 @@ def map_batch(b: Batch, opts: Options) -> None:
             continue
         used += 1
         s = b.col(src) if src is not None else pd.Series([opts.constants[name]] * len(b), dtype=object)
-        default = _default(column)
+        default = server_default_value(column)
         required = not column.nullable and default is None
+        rule = rule_of(column)
         t = column.type
         if isinstance(t, ARRAY):
-            val = _lists(b, s, name, VOCAB.get((opts.resource, name)))
+            val = _lists(b, s, name, rule.vocabulary)
         elif isinstance(t, Boolean):
             val = _booleans(b, s, name, required, default)
         elif isinstance(t, DateTime):
@@ -126,9 +101,8 @@ def map_batch(b: Batch, opts: Options) -> None:
         elif isinstance(t, Date):
             val = dates(b, s, name, formats=("ISO8601", "%d/%m/%Y"), required=required)
         elif isinstance(t, (Integer, SmallInteger, Float)):
-            lo, hi = RANGES.get(name, (None, None))
-            num = number(b, s, name, integer=not isinstance(t, Float), lo=lo, hi=hi, required=required,
-                         default=default)
+            num = number(b, s, name, integer=not isinstance(t, Float), lo=rule.lo, hi=rule.hi,
+                         lo_open=rule.lo_open, required=required, default=default)
             val = [None if np.isnan(x) else (float(x) if isinstance(t, Float) else int(x)) for x in num]
             if column.foreign_keys:
                 _foreign_keys(b, opts, opts.conn, column, val)
@@ -137,15 +111,11 @@ def map_batch(b: Batch, opts: Options) -> None:
             val = text(b, s, name, max_len=max_len, required=required)
             if default is not None:
                 val = np.array([x if x is not None else default for x in val], dtype=object)
-            if (opts.resource, name) in VOCAB:
-                choice(b, val, name, VOCAB[(opts.resource, name)], required=required)
+            if rule.vocabulary is not None:
+                choice(b, val, name, rule.vocabulary, required=required)
         b.values[name] = val
     _check_required(b, opts, table)
-    if opts.resource in ORDERS:
-        first, last = ORDERS[opts.resource]
-        if first in b.values and last in b.values:
-            a, z = np.asarray(b.values[first]), np.asarray(b.values[last])
-            b.reject(~np.isnat(a) & ~np.isnat(z) & (z < a), last, f"{last} is before {first}")
+    _check_orders(b, table)
     for name, val in b.values.items():
         if isinstance(val, np.ndarray) and np.issubdtype(val.dtype, np.datetime64):
             is_date = isinstance(table.c[name].type, Date)
@@ -154,7 +124,7 @@ def map_batch(b: Batch, opts: Options) -> None:
         raise InvalidInput(f"{opts.path.name}: no column matches a field of {opts.resource} "
                            f"({', '.join(c.name for c in table.c if c.name not in SKIP)}); use --map field=column",
                            field="map")
-    _geometry(b, opts, model.__table__.c.geom.type.geometry_type == "POINT")
+    _geometry(b, opts, spec.geometry_kinds == ("POINT",))
     src_col = opts.column(cols, "source")
     sources = text(b, b.col(src_col), "source", max_len=200) if src_col else np.full(len(b), None, dtype=object)
     id_col = opts.column(cols, "source_id", "id", "fid")
@@ -162,6 +132,15 @@ def map_batch(b: Batch, opts: Options) -> None:
     put_source(b, opts, ids)
     if src_col and "source" not in opts.constants:
         b.values["source"] = np.array([s or opts.default_source for s in sources], dtype=object)
+
+
+def _check_orders(b: Batch, table) -> None:
+    """An end before its start (``not_before`` columns) rejects the row, naming the end."""
+    for column in table.c:
+        first, last = rule_of(column).not_before, column.name
+        if first in b.values and last in b.values:
+            a, z = np.asarray(b.values[first]), np.asarray(b.values[last])
+            b.reject(~np.isnat(a) & ~np.isnat(z) & (z < a), last, f"{last} is before {first}")
 
 
 def _geometry(b: Batch, opts: Options, points: bool) -> None:

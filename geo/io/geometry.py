@@ -26,9 +26,26 @@ def _polygonal(geom):
     return shapely.multipolygons(list(flat))
 
 
-def conform(b: Batch, geoms: np.ndarray, kind: str, repairs: list[Repair]) -> np.ndarray:
-    """``kind`` is the column's geometry type: POINT, MULTIPOLYGON, MULTILINESTRING
-    or POINT|MULTIPOLYGON (agreements)."""
+def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[Repair]) -> np.ndarray:
+    """Fit ``geoms`` to the column's geometry ``kinds`` (``ResourceSpec.geometry_kinds``:
+    POINT, MULTIPOLYGON, MULTILINESTRING, or several).
+
+    Parameters
+    ----------
+    b : Batch
+        The rows; unusable geometries are rejected on it.
+    geoms : numpy.ndarray
+        The batch's shapely geometries (None where missing).
+    kinds : tuple of str
+        The PostGIS geometry types the column stores.
+    repairs : list of Repair
+        Receives a note for every polygon repaired.
+
+    Returns
+    -------
+    numpy.ndarray
+        The geometries to store (promoted to multi, repaired, 2-D).
+    """
     if geoms is None:
         raise InvalidInput("the layer has no geometry column", field="geometry")
     geoms = np.asarray(geoms, dtype=object).copy()
@@ -47,7 +64,7 @@ def conform(b: Batch, geoms: np.ndarray, kind: str, repairs: list[Repair]) -> np
 
     types = np.full(len(geoms), -1)
     types[b.ok] = shapely.get_type_id(geoms[b.ok])
-    allowed = kind.split("|")
+    allowed = kinds
     simple = (types == shapely.GeometryType.POINT) if "POINT" in allowed else np.zeros(len(geoms), bool)
     for i in np.flatnonzero(b.ok & ~simple):
         g, t = geoms[i], types[i]

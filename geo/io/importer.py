@@ -26,12 +26,8 @@ from geo.io.fields import Batch, lonlat
 from geo.io.geometry import conform
 from geo.io.report import ImportReport
 from geo.io.sources import Progress
-from geo.models import RESOURCES, AuditLog
-
-GEOMETRY_KIND = {
-    "incidents": "POINT", "communities": "POINT", "sites": "POINT", "engagements": "POINT", "qips": "POINT",
-    "patrols": "MULTILINESTRING", "admin-areas": "MULTIPOLYGON", "agreements": "MULTIPOLYGON|POINT",
-}
+from geo.models import AuditLog
+from geo.resources import get_spec
 
 
 @dataclass
@@ -93,7 +89,7 @@ def _connection(target: Session | Connection) -> Connection:
 
 def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False,
         who: str | None = None) -> ImportReport:
-    model = RESOURCES[fmt.resource]
+    model = get_spec(fmt.resource).model
     report = ImportReport(resource=fmt.resource, format=fmt.name, file=opts.path.name, row_label=fmt.row_label,
                           dry_run=dry_run)
     seen: dict[tuple[str, str], int] = {}
@@ -137,7 +133,7 @@ def _check(batch: Batch, fmt: Format, opts: Options, report: ImportReport, seen:
     report.read += len(batch)
     fmt.map(batch, opts)
     if not batch.geoms_checked:
-        batch.geoms = conform(batch, batch.geoms, GEOMETRY_KIND[fmt.resource], report.repairs)
+        batch.geoms = conform(batch, batch.geoms, get_spec(fmt.resource).geometry_kinds, report.repairs)
     _reject_duplicates(batch, seen, report.row_label)
     ids = batch.values.get("source_id")
     first = int(batch.rows[0]) if len(batch) else 0

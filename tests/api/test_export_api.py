@@ -11,9 +11,9 @@ import pytest
 import shapely
 
 from geo.io.formats import import_file
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
-LAYERS = [*(s.table for s in SPECS.values()), "engagement_gaps"]
+LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps"]
 
 
 @pytest.fixture

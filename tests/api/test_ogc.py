@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.keys import create_key
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 OGC_DB = "peacemap_ogc"
-COLLECTIONS = [*SPECS, "engagement-gaps"]
+COLLECTIONS = [*REGISTRY, "engagement-gaps"]
 N = 23  # rows per repeated resource: several pages at PAGE_SIZE 5
 
 
@@ -92,7 +92,7 @@ def test_gdal_lists_and_reads_every_collection_completely(live):
             api = httpx.get(f"{base}/api/v1/{cid}", params={"limit": 10000}).json()
             api_count = api["numberMatched"]
             assert sorted(df["id"]) == sorted(f["id"] for f in api["features"])
-        assert len(df) == api_count == live["counts"][SPECS[cid].table if cid in SPECS else "engagement_gaps"]
+        assert len(df) == api_count == live["counts"][REGISTRY[cid].table if cid in REGISTRY else "engagement_gaps"]
         assert df.geometry.notna().all() and df.geometry.is_valid.all()
         pages = [u for u in served()[before:] if f"/{cid}/items" in u]
         assert len(pages) >= -(-api_count // 5), f"{cid}: GDAL did not page ({pages})"

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import copy
-import importlib
 
 import pytest
 from sqlalchemy import func, select
 
 from geo.models import AuditLog, Incident
-from geo.resources import SPECS
-
-ROUTER_MODULE = {name: f"api.routers.{name.replace('-', '_')}" for name in SPECS}
+from geo.resources import REGISTRY
 
 
 def example(name: str) -> dict:
-    return copy.deepcopy(importlib.import_module(ROUTER_MODULE[name]).EXAMPLE)
+    return copy.deepcopy(REGISTRY[name].example)
 
 
-@pytest.mark.parametrize("name", list(SPECS))
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_crud_round_trip(client, editor, name):
     feature = example(name)
     created = client.post(f"/api/v1/{name}", json=feature, headers=editor)
@@ -261,7 +258,7 @@ def test_health(client):
 
 def test_openapi_documents_every_resource_with_examples(client):
     spec = client.get("/openapi.json").json()
-    for name in SPECS:
+    for name in REGISTRY:
         post = spec["paths"][f"/api/v1/{name}"]["post"]
         assert "example" in post["requestBody"]["content"]["application/json"]["examples"]
     assert client.get("/docs").status_code == 200
@@ -282,3 +279,13 @@ def test_key_management_needs_admin_and_revocation_works(client, editor, admin):
     assert client.delete("/api/v1/keys/field-office-bria", headers=admin).status_code == 204
     assert client.get("/api/v1/incidents", headers=fresh).status_code == 401
     assert client.delete("/api/v1/keys/nobody", headers=admin).status_code == 404
+
+
+def test_a_naive_start_and_an_aware_end_are_compared_not_a_500(client, editor):
+    """A naive time counts as UTC (as the database takes it), so the order check answers."""
+    patrol = example("patrols")
+    patrol["properties"].update(started_at="2024-03-14T06:00:00", ended_at="2024-03-14T05:59:59Z")
+    r = client.post("/api/v1/patrols", json=patrol, headers=editor)
+    assert r.status_code == 422 and r.json()["field"] == "properties.ended_at", r.text
+    patrol["properties"]["ended_at"] = "2024-03-14T06:00:00Z"
+    assert client.post("/api/v1/patrols", json=patrol, headers=editor).status_code == 201

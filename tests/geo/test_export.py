@@ -18,7 +18,7 @@ from geo.analysis import GapParams, gaps_from_db
 from geo.analysis.export import PROPERTY_COLUMNS
 from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_to_geojson, write_geopackage
 from geo.repository import list_features
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 def _db_value(v):
     """Database value → what a GeoPackage reader returns for it."""
@@ -57,7 +57,7 @@ def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path)
         "incidents": "Point", "agreements": "Unknown", "patrols": "MultiLineString", "engagements": "Point",
         "qips": "Point", "communities": "Point", "sites": "Point", "admin_areas": "MultiPolygon", GAPS_LAYER: "Point",
     }
-    for spec in SPECS.values():
+    for spec in REGISTRY.values():
         table = spec.model.__table__
         db_rows = session.execute(select(table).order_by(table.c.id)).mappings().all()
         df = pyogrio.read_dataframe(path, layer=spec.table)
@@ -113,7 +113,7 @@ def test_empty_tables_still_give_typed_layers(session, samples, tmp_path):
     # A bbox far from every row empties the other layers too.
     write_geopackage(session, path, export_layers(include_sensitive=True, bbox=(100.0, 10.0, 101.0, 11.0)))
     assert len(pyogrio.list_layers(path)) == 9
-    for spec in SPECS.values():
+    for spec in REGISTRY.values():
         info = pyogrio.read_info(path, layer=spec.table)
         assert info["features"] == 0
         expected = [c.name for c in spec.model.__table__.columns if c.name != "geom"]
@@ -126,7 +126,7 @@ def test_empty_tables_still_give_typed_layers(session, samples, tmp_path):
 
 
 def test_filters_match_the_list_api(session, samples, tmp_path):
-    spec = SPECS["incidents"]
+    spec = REGISTRY["incidents"]
     bbox, start = (15.0, 5.0, 15.8, 7.0), date(2024, 3, 2)
     api = list_features(session, spec, bbox=bbox, start=start, limit=1000)
     path = tmp_path / "filtered.gpkg"
@@ -146,7 +146,7 @@ def test_unknown_resource_names_the_field(session):
 
 
 def test_csv_encoder_wkt_and_lonlat(session, samples):
-    page = list_features(session, SPECS["agreements"], limit=10, include_sensitive=True)
+    page = list_features(session, REGISTRY["agreements"], limit=10, include_sensitive=True)
     names = list(page.features[0]["properties"])
     text = "".join(features_to_csv(page.features, names, geometry="wkt"))
     import csv
@@ -156,14 +156,14 @@ def test_csv_encoder_wkt_and_lonlat(session, samples):
     assert len(rows) == 2 and rows[0]["parties"] == "Peuls;Agriculteurs de Kouki"
     assert shapely.from_wkt(rows[1]["wkt"]).equals(Point(20.65, 8.41))
     assert rows[1]["signed_on"] == "" and rows[1]["facilitated_by"] == ""
-    inc = list_features(session, SPECS["incidents"], limit=10).features
+    inc = list_features(session, REGISTRY["incidents"], limit=10).features
     rows = list(csv.DictReader(io.StringIO("".join(features_to_csv(inc, list(inc[0]["properties"]), "lonlat")))))
     assert [(float(r["lon"]), float(r["lat"])) for r in rows] == [tuple(f["geometry"]["coordinates"]) for f in inc]
     assert rows[1]["civilian_targeting"] == "true" and "notes" not in rows[0]
 
 
 def test_geojson_encoder_streams_a_valid_collection(session, samples):
-    feats = list_features(session, SPECS["patrols"], limit=10).features
+    feats = list_features(session, REGISTRY["patrols"], limit=10).features
     doc = json.loads("".join(features_to_geojson(iter(feats), numberMatched=3)))
     assert doc["type"] == "FeatureCollection" and doc["numberMatched"] == 3 and doc["features"] == feats
     assert json.loads("".join(features_to_geojson([]))) == {"type": "FeatureCollection", "features": []}

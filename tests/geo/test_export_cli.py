@@ -19,7 +19,7 @@ from geo import models
 from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.io.formats import import_file
-from geo.resources import SPECS
+from geo.resources import REGISTRY
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 DB = "peacemap_test_export_cli"
@@ -51,7 +51,7 @@ def _snapshot(engine) -> dict[str, list[dict]]:
     """Every row of every resource (geometry as WKB hex), keyed by source_id."""
     out = {}
     with engine.connect() as conn:
-        for name, spec in SPECS.items():
+        for name, spec in REGISTRY.items():
             table = spec.model.__table__
             cols = [c for c in table.columns if c.name not in NOT_COMPARED and c.name != "geom"]
             rows = conn.execute(select(*cols, func.ST_AsHexEWKB(table.c.geom).label("geom"))
@@ -110,7 +110,7 @@ def test_geopackage_round_trip_through_the_importer_is_lossless(cli_db, tmp_path
     # Lose the leaf rows entirely and spoil the referenced ones in place (their ids must stay for the links).
     with engine.begin() as conn:
         for name in LEAVES:
-            conn.execute(delete(SPECS[name].model))
+            conn.execute(delete(REGISTRY[name].model))
         conn.execute(update(models.Community).values(name="spoilt", population=1, geom=func.ST_SetSRID(func.ST_MakePoint(0, 0), 4326)))
         conn.execute(update(models.Site).values(kind="tob", active_from=None))
         conn.execute(update(models.AdminArea).values(pcode=None, level=5))
@@ -119,9 +119,9 @@ def test_geopackage_round_trip_through_the_importer_is_lossless(cli_db, tmp_path
         with Session(engine) as session:
             report = import_file(session, name, path)
             session.commit()
-        assert report.imported == counts[SPECS[name].table] and not report.rejected, report.summary()
+        assert report.imported == counts[REGISTRY[name].table] and not report.rejected, report.summary()
     after = _snapshot(engine)
-    for name in SPECS:
-        assert len(after[name]) == counts[SPECS[name].table]
+    for name in REGISTRY:
+        assert len(after[name]) == counts[REGISTRY[name].table]
         for got, want in zip(after[name], before[name]):
             assert got == want, name

@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from geo.db import alembic_config, include_object, make_engine, migrate
-from geo.models import RESOURCES, metadata
+from geo.models import metadata
+from geo.resources import REGISTRY
 
 
 def _diff(engine):
@@ -28,9 +29,9 @@ def test_models_and_migrations_agree(engine):
 
 def test_every_resource_table_has_a_gist_index(engine):
     insp = inspect(engine)
-    for model in RESOURCES.values():
-        idx = insp.get_indexes(model.__tablename__)
-        assert any(i["column_names"] == ["geom"] for i in idx), model.__tablename__
+    for spec in REGISTRY.values():
+        idx = insp.get_indexes(spec.table)
+        assert any(i["column_names"] == ["geom"] for i in idx), spec.table
 
 
 def test_downgrade_upgrade_round_trip(cluster):
