@@ -39,9 +39,10 @@ def _length(fmt, opts) -> int | None:
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="give FIELD one value for every row, e.g. --set component=police (repeatable)")
 @click.option("--layer", help="layer of a multi-layer file (GeoPackage)")
-@click.option("--encoding", default="utf-8", show_default=True, help="text encoding of a CSV")
+@click.option("--encoding", help="text encoding of a CSV; detected when absent (UTF-8, UTF-8 or UTF-16 with a "
+              "byte-order mark, else Windows-1252/Latin-1) and named in the summary")
 def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path | None, maps: tuple[str, ...],
-            sets: tuple[str, ...], layer: str | None, encoding: str) -> None:
+            sets: tuple[str, ...], layer: str | None, encoding: str | None) -> None:
     """Import FILE into KIND: a resource (incidents, communities, admin-areas,
     patrols, engagements, agreements, qips, sites) or a format that fills one
     (ucdp, acled, gazetteer, boundaries, gpx, kobo).

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from api.deps import Editor, SessionDep
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
+from geo.io.sources import text_encoding
 from geo.models import RESOURCES
 
 router = APIRouter(tags=["imports"])
@@ -68,10 +69,13 @@ def _endpoint(resource: str):
         map: Annotated[list[str], Query(description="field=column, repeatable")] = [],  # noqa: B006
         set: Annotated[list[str], Query(description="field=value for every row, repeatable")] = [],  # noqa: B006
         layer: Annotated[str | None, Query(description="layer of a multi-layer file")] = None,
-        encoding: Annotated[str, Query(max_length=40)] = "utf-8",
+        encoding: Annotated[str | None, Query(max_length=40, description="a CSV's text encoding; detected when "
+                                              "absent (the report's `encoding` says which was used)")] = None,
     ) -> dict:
         cap = int(request.app.state.settings.max_upload_mb * 1_000_000)
         mapping, constants = parse_pairs(map, "map"), parse_pairs(set, "set")
+        if encoding is not None:
+            text_encoding(encoding)  # before the upload is read
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
             path = await _save(request, Path(tmp), cap)
             report = await run_in_threadpool(

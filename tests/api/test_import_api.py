@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from geo.models import Incident, Patrol
 from tests.api.conftest import _client
 from tests.geo.import_helpers import FIXTURES, count
+from tests.geo.test_import_encodings import ACLED_1252
 
 UCDP = FIXTURES / "ucdp_malformed.csv"
 
@@ -64,6 +66,25 @@ def test_upload_over_the_cap_is_413(db_url, session, editor):
         res = _upload(small, "incidents", FIXTURES / "acled_current.csv", editor)
         assert res.status_code == 413 and res.json()["code"] == "too_large"
         assert _upload(small, "incidents", FIXTURES / "ucdp_missing_columns.csv", editor, format="ucdp").status_code == 422
+    assert count(session, Incident) == 0
+
+
+def test_encoding_is_detected_and_reported(client, editor, session):
+    res = _upload(client, "incidents", ACLED_1252, editor)
+    assert res.status_code == 201, res.text
+    body = res.json()
+    assert (body["format"], body["encoding"], body["encoding_detected"], body["inserted"]) == (
+        "acled", "windows-1252", True, 8)
+    assert session.scalar(select(Incident.location_name).where(Incident.source_id == "CEN1202")) == "Nd\u00e9l\u00e9"
+    forced = _upload(client, "incidents", ACLED_1252, editor, encoding="latin-1", dry_run="true")
+    assert (forced.json()["encoding"], forced.json()["encoding_detected"]) == ("latin-1", False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "rot13", "utf\x008", "no-such-codec"])
+def test_bad_encodings_are_422_naming_encoding(client, editor, session, encoding):
+    res = _upload(client, "incidents", ACLED_1252, editor, encoding=encoding)
+    assert res.status_code == 422, res.text
+    assert res.json()["field"] == "encoding" and res.json()["code"] == "invalid"
     assert count(session, Incident) == 0
 
 

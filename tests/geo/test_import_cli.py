@@ -17,6 +17,7 @@ from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.models import Incident
 from tests.geo.import_helpers import FIXTURES
+from tests.geo.test_import_encodings import ENCODINGS
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 
@@ -58,3 +59,12 @@ def test_rejects_file_dry_run_and_unreadable_file(cli_db, tmp_path):
     assert failed.returncode == 2 and "empty" in failed.stderr and "Traceback" not in failed.stderr
     bad = _run(cli_db, "incidents", str(FIXTURES / "ucdp_malformed.csv"), "--map", "oops")
     assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr
+
+
+def test_old_latin1_acled_export_imports_with_no_option_and_says_how_it_was_read(cli_db):
+    done = _run(cli_db, "acled", str(ENCODINGS / "acled_car_2014_windows1252.csv"), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "(acled, windows-1252 (detected))" in done.stdout and "would import 8" in done.stdout
+    forced = _run(cli_db, "acled", str(ENCODINGS / "acled_car_2014_windows1252.csv"), "--dry-run",
+                  "--encoding", "utf-8")
+    assert forced.returncode == 2 and "not utf-8 text" in forced.stderr
