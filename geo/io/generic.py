@@ -2,7 +2,9 @@
 or a CSV with longitude/latitude columns: each model column is filled from the
 file column of the same name (or the ``--map`` choice) and checked against the
 column's type, vocabulary, range and length — so what the exporters write
-comes back unchanged."""
+comes back unchanged. That includes the ``'`` our CSV exports put before text
+a spreadsheet would run as a formula: it is removed again when a CSV is read
+(:mod:`geo.io.spreadsheet`)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from geo import vocab
 from geo.errors import InvalidInput
 from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times, number, text
 from geo.io.importer import Options, point_geoms, put_source
+from geo.io.sources import is_vector
+from geo.io.spreadsheet import unescape_column
 from geo.models import RESOURCES
 
 SKIP = {"id", "created_at", "updated_at", "created_by", "geom", "source", "source_id"}
@@ -98,6 +102,8 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
 
 
 def map_batch(b: Batch, opts: Options) -> None:
+    if not is_vector(opts.path):
+        b.frame = b.frame.apply(unescape_column)
     model = RESOURCES[opts.resource]
     table = model.__table__
     cols = list(b.frame.columns)

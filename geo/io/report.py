@@ -8,6 +8,8 @@ import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from geo.io.spreadsheet import escape_cell
+
 
 @dataclass(frozen=True)
 class Reject:
@@ -69,9 +71,10 @@ class ImportReport:
         }
 
     def write_rejects(self, path: str | Path) -> None:
-        """The rejects as CSV (row, field, reason, source_id) for fixing and re-importing."""
+        """The rejects as CSV (row, field, reason, source_id) for fixing and
+        re-importing; ids and reasons quote the file, so they are escaped for spreadsheets."""
         with open(path, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow([self.row_label, "field", "reason", "source_id"])
             for r in sorted(self.rejects, key=lambda r: r.row):
-                w.writerow([r.row, r.field, r.reason, r.source_id or ""])
+                w.writerow([r.row, r.field, escape_cell(r.reason), escape_cell(r.source_id or "")])
