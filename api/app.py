@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
+from api.middleware import install_middleware
+from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker
 
@@ -53,6 +55,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     app.state.settings = settings
     # Field offices sit on poor links: GeoJSON compresses about 7×.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    install_middleware(app, settings, UPLOAD_PATHS)
     install_error_handlers(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)

@@ -55,7 +55,7 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return JSONResponse(
-        error_body(detail, _HTTP_CODES.get(exc.status_code, "error")),
+        error_body(detail, _HTTP_CODES.get(exc.status_code, "error"), getattr(exc, "field", None)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )

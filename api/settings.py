@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from geo.geometry import DEFAULT_MAX_VERTICES
 
 
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PEACEMAP_", extra="ignore")
 
     public_read: bool = False
-    max_upload_mb: float = 200.0
+    max_upload_mb: float = Field(200.0, gt=0)  # body of an import upload (multipart)
+    # Any other request body (JSON). 10 MB holds a feature at the vertex limit
+    # written with full double precision (200 000 vertices ≈ 8.2 MB).
+    max_body_mb: float = Field(10.0, gt=0)
+    # Vertices per feature, on the API and in the importers: about 4× the
+    # largest real boundary we hold (DR Congo's outline, 47 314 vertices).
+    max_vertices: int = Field(DEFAULT_MAX_VERTICES, ge=4)
     default_limit: int = 100
     max_limit: int = 10_000
     host: str = "127.0.0.1"

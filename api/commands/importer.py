@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from api.settings import get_api_settings
 from geo.db import database_url, make_engine, schema_at_head
 from geo.errors import DatabaseUnavailable
+from geo.geometry import limit_vertices
 from geo.io.formats import FORMAT_NAMES, MAPPERS, parse_pairs, prepare
 from geo.io.importer import run
 from geo.models import RESOURCES
@@ -63,7 +65,7 @@ def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path
     with click.progressbar(length=length, label=f"importing {file.name}", file=click.get_text_stream("stderr"),
                            show_pos=format_.row_label != "line") if length else _NoBar() as bar:
         opts.progress = bar.update
-        with engine.begin() as conn:
+        with engine.begin() as conn, limit_vertices(get_api_settings().max_vertices):
             report = run(conn, format_, opts, dry_run=dry_run, who="cli")
     engine.dispose()
     click.echo(report.summary())

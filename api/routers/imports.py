@@ -3,8 +3,9 @@ and import it like ``peacemap import``: editor key, size cap
 (``PEACEMAP_MAX_UPLOAD_MB`` → 413), the counts and rejects report as JSON.
 
 Routes are spelled out per resource so they never meet the resource
-routers' ``/{fid}`` paths. The body is parsed only after the key and the
-declared size pass, and the upload is counted again as it is saved.
+routers' ``/{fid}`` paths. The body is parsed only after the key passes;
+the size cap is enforced on the body as it arrives, for these paths
+(:data:`UPLOAD_PATHS`), by :class:`api.middleware.RequestContext`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -33,26 +34,22 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 }}}}}
 
 
-def _too_large(cap: int) -> HTTPException:
-    return HTTPException(413, f"the upload is larger than the {cap / 1e6:g} MB limit (PEACEMAP_MAX_UPLOAD_MB)")
+def upload_path(resource: str) -> str:
+    return f"/api/v1/{resource}/import"
 
 
-async def _save(request: Request, folder: Path, cap: int) -> Path:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise _too_large(cap)
+UPLOAD_PATHS = frozenset(upload_path(resource) for resource in RESOURCES)
+
+
+async def _save(request: Request, folder: Path) -> Path:
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'", field="file")
     name = re.sub(r"[^\w.-]+", "_", Path(upload.filename or "upload").name).lstrip(".") or "upload"
     path = folder / name
-    size = 0
     with open(path, "wb") as out:
         while block := await upload.read(COPY_BLOCK):
-            size += len(block)
-            if size > cap:
-                raise _too_large(cap)
             out.write(block)
     await upload.close()
     return path
@@ -72,12 +69,11 @@ def _endpoint(resource: str):
         encoding: Annotated[str | None, Query(max_length=40, description="a CSV's text encoding; detected when "
                                               "absent (the report's `encoding` says which was used)")] = None,
     ) -> dict:
-        cap = int(request.app.state.settings.max_upload_mb * 1_000_000)
         mapping, constants = parse_pairs(map, "map"), parse_pairs(set, "set")
         if encoding is not None:
             text_encoding(encoding)  # before the upload is read
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
-            path = await _save(request, Path(tmp), cap)
+            path = await _save(request, Path(tmp))
             report = await run_in_threadpool(
                 import_file, session, resource, path, fmt=format, mapping=mapping, constants=constants,
                 dry_run=dry_run, encoding=encoding, layer=layer, who=principal.name)
@@ -90,7 +86,7 @@ def _endpoint(resource: str):
 
 for _resource in RESOURCES:
     router.add_api_route(
-        f"/api/v1/{_resource}/import", _endpoint(_resource), methods=["POST"], status_code=201,
+        upload_path(_resource), _endpoint(_resource), methods=["POST"], status_code=201,
         summary=f"Import {_resource} from an uploaded file",
         description="201 when rows were created, 200 for a dry run or when every row already existed. "
                     "The report lists every rejected row (line or feature number, field, reason).",

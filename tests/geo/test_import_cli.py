@@ -68,3 +68,16 @@ def test_old_latin1_acled_export_imports_with_no_option_and_says_how_it_was_read
     forced = _run(cli_db, "acled", str(ENCODINGS / "acled_car_2014_windows1252.csv"), "--dry-run",
                   "--encoding", "utf-8")
     assert forced.returncode == 2 and "not utf-8 text" in forced.stderr
+
+
+def test_vertex_limit_setting_applies_to_the_command(cli_db, tmp_path):
+    from tests.api.test_limits import _gpx
+
+    path = tmp_path / "tracks.gpx"
+    _gpx(path, {"short": 30, "long": 31})
+    env = {**os.environ, "PEACEMAP_DATABASE_URL": cli_db, "PEACEMAP_MAX_VERTICES": "30"}
+    done = subprocess.run([str(PEACEMAP), "import", "patrols", str(path), "--dry-run", "--set", "component=police"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "would import 1" in done.stdout and "rejected 1" in done.stdout
+    assert "feature 2: geometry: geometry has 31 vertices; at most 30" in done.stderr
