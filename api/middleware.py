@@ -24,11 +24,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import REQUEST_ID, error_body
 from api.settings import ApiSettings
 from geo.geometry import limit_vertices
 
-REQUEST_ID = "X-Request-ID"
 _TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Responses that render nothing (JSON, GeoJSON, CSV, files) may load nothing either.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -48,11 +47,6 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, detail)
 
 
-def request_id(scope: Scope) -> str | None:
-    """The id :class:`RequestContext` gave this request."""
-    return scope.get("state", {}).get("request_id")
-
-
 class RequestContext:
     """Request id, body and vertex limits (see the module docstring)."""
 
@@ -70,7 +64,7 @@ class RequestContext:
             return
         given = Headers(scope=scope).get(REQUEST_ID, "")
         rid = given if _TOKEN.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
+        scope.setdefault("state", {})["request_id"] = rid  # request.state.request_id (api.errors logs it)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -174,8 +174,12 @@ def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int | None =
 
 
 def unreadable(path: Path, exc: Exception) -> InvalidInput:
-    message = str(exc).replace(f"'{path}'", path.name).replace(str(path), path.name)
-    return InvalidInput(f"cannot read {path.name} as a vector file: {message}", field="file")
+    """The file is not a vector layer GDAL can open; GDAL's own words (which
+    name server paths and SQL) are the ``cause``, not the message."""
+    cause = str(exc).replace(f"'{path}'", path.name).replace(str(path), path.name)
+    return InvalidInput(f"cannot read {path.name} as a vector file: it is damaged or not in a format the importer "
+                        "reads (GeoJSON, GeoPackage, zipped Shapefile, GPX, FlatGeobuf, KML)", field="file",
+                        cause=cause)
 
 
 def vector_layers(path: Path) -> list[str]:
