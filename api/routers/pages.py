@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
 from api.deps import SessionDep, Viewer
+from api.page_policy import html_page, nonce_scripts
 from api.resource_router import parse_bbox
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
@@ -83,7 +84,7 @@ def map_page(
         select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
     m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers), boundary_area=boundary,
                   admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
-    return HTMLResponse(render_map(m, "peacemap — map"))
+    return html_page(lambda nonce: nonce_scripts(render_map(m, "peacemap — map"), nonce))
 
 
 @router.get(CHOROPLETH_URL, summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
@@ -130,11 +131,10 @@ def qip_plot_page(
         "nearRadiusM": 10_000,
         "overlapRadiusM": 5_000,
     }
-    html = _templates.get_template("qip_plot.html").render(
+    return html_page(lambda nonce: _templates.get_template("qip_plot.html").render(
         config_json=json.dumps(config).replace("</", "<\\/"), sectors=vocab.QIP_SECTORS, funders=vocab.QIP_FUNDERS,
-        max_budget=vocab.QIP_MAX_BUDGET_USD,
-    )
-    return HTMLResponse(html)
+        max_budget=vocab.QIP_MAX_BUDGET_USD, nonce=nonce,
+    ))
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

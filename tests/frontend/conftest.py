@@ -117,5 +117,6 @@ def page(browser):
 
 
 def wait_ready(pg, timeout: float = 20_000) -> None:
-    """Every layer that is on has finished loading."""
-    pg.wait_for_function("document.documentElement.dataset.pmReady === '1'", timeout=timeout)
+    """Every layer that is on has finished loading. (Predicates are functions:
+    a string expression would be eval'd in the page, which its CSP forbids.)"""
+    pg.wait_for_function("() => document.documentElement.dataset.pmReady === '1'", timeout=timeout)
