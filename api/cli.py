@@ -27,7 +27,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PeacemapError as exc:
-            click.echo(f"peacemap: {exc.message}", err=True)
+            click.echo(f"peacemap: {exc.message}" + (f" ({exc.cause})" if exc.cause else ""), err=True)
             sys.exit(2)
 
 

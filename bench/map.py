@@ -96,7 +96,7 @@ def open_map(browser, url: str) -> dict:
     page.on("requestfinished", finished)
     started = time.perf_counter()
     page.goto(url)
-    page.wait_for_function("pmTiming.ready !== null || "
+    page.wait_for_function("() => pmTiming.ready !== null || "
                            "(window.peacemap && Object.keys(peacemap.layers).every(k => !peacemap.layers[k].group._map))",
                            timeout=120_000)
     wall = time.perf_counter() - started

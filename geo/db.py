@@ -3,7 +3,6 @@ that is unset, from the embedded cluster (started on demand)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 
 class PeacemapError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
+
+    ``message`` is for whoever sent the input; ``cause`` is what a library
+    said (GDAL, PostgreSQL), which may show server paths or internals: it goes
+    to the server log and the operator's command line, never to an API client.
+    """
 
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, cause: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.cause = cause
 
 
 class NotFound(PeacemapError):

@@ -1,12 +1,21 @@
-"""Geometry checks shared by the API and the importers (DESIGN §4, §10).
+"""Geometry checks shared by the API and the importers.
 
-Everything stored is EPSG:4326, valid, non-empty, finite and within
-±180/±90. Single parts are promoted to the table's multi type so a client
-may send a Polygon for a MultiPolygon column.
+Everything stored is EPSG:4326, valid, non-empty, finite, within ±180/±90
+and no larger than the vertex limit. Single parts are promoted to the table's
+multi type so a client may send a Polygon for a MultiPolygon column.
+
+The vertex limit is a deployment setting (``PEACEMAP_MAX_VERTICES``, held by
+the API's settings, which ``geo`` cannot import). The API checks geometries
+while pydantic parses the request body, where no argument can be passed, so
+the limit travels in a context variable: the app sets it per request and the
+``peacemap import`` command once; it defaults to :data:`DEFAULT_MAX_VERTICES`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +49,32 @@ KINDS = {
     )
 }
 
+# About 4× the largest real admin boundary we hold (DR Congo's outline in Who's
+# On First, 47 314 vertices; CAR's 28 872): room for finer boundary sources,
+# while a million-point track or polygon is refused.
+DEFAULT_MAX_VERTICES = 200_000
+_VERTEX_LIMIT: ContextVar[int] = ContextVar("peacemap_max_vertices", default=DEFAULT_MAX_VERTICES)
+
+
+def vertex_limit() -> int:
+    """The vertices one feature may have here (see the module docstring)."""
+    return _VERTEX_LIMIT.get()
+
+
+@contextmanager
+def limit_vertices(n: int) -> Iterator[None]:
+    """Apply ``n`` as the vertex limit in this context (a request, a command)."""
+    token = _VERTEX_LIMIT.set(n)
+    try:
+        yield
+    finally:
+        _VERTEX_LIMIT.reset(token)
+
+
+def too_many_vertices(n: int, limit: int) -> str:
+    """The reason a feature is refused, naming the limit and its setting."""
+    return f"geometry has {n:,} vertices; at most {limit:,} are accepted per feature (PEACEMAP_MAX_VERTICES)"
+
 
 def ogr_type(kinds: tuple[str, ...]) -> str:
     """The OGR geometry type of a layer holding ``kinds`` ("Unknown", i.e. any, for a mix)."""
@@ -59,9 +94,13 @@ def from_geojson(obj, field: str = "geometry") -> BaseGeometry:
 
 
 def check(geom: BaseGeometry, field: str = "geometry") -> None:
-    """Finite, in range, non-empty, valid."""
+    """Non-empty, within the vertex limit (checked first: validity is the costly
+    part), finite, in range, valid."""
     if geom is None or geom.is_empty:
         raise InvalidInput("geometry is empty", field=field)
+    n, limit = int(shapely.get_num_coordinates(geom)), vertex_limit()
+    if n > limit:
+        raise InvalidInput(too_many_vertices(n, limit), field=field)
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
         raise InvalidInput("coordinates must be finite numbers (no NaN or infinity)", field=f"{field}.coordinates")

@@ -102,6 +102,32 @@ def imports_dir() -> Path:
     return FIXTURES / "imports"
 
 
+@pytest.fixture(scope="session")
+def acled_1252() -> Path:
+    """An old ACLED export in Windows-1252 with accented French place names
+    (``tests/fixtures/encodings/README.md``)."""
+    return FIXTURES / "encodings" / "acled_car_2014_windows1252.csv"
+
+
+def _write_gpx(path, tracks: dict[str, int]) -> None:
+    """One track per entry with that many points, a minute apart."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<gpx version="1.1" creator="test" '
+           'xmlns="http://www.topografix.com/GPX/1/1">']
+    for name, n in tracks.items():
+        out.append(f"<trk><name>{name}</name><type>foot</type><trkseg>")
+        out += [f'<trkpt lat="{6 + k * 1e-4:.6f}" lon="{20 + k * 1e-4:.6f}">'
+                f"<time>2024-03-01T{k // 60 % 24:02d}:{k % 60:02d}:00Z</time></trkpt>" for k in range(n)]
+        out.append("</trkseg></trk>")
+    out.append("</gpx>")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def write_gpx():
+    """``write_gpx(path, {name: n_points})``: a GPX file with one track per entry."""
+    return _write_gpx
+
+
 def _count(session, model, **where) -> int:
     q = select(func.count()).select_from(model)
     for name, value in where.items():

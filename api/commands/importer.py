@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from api.settings import get_api_settings
 from geo.db import database_url, make_engine, schema_at_head
 from geo.errors import DatabaseUnavailable
+from geo.geometry import limit_vertices
 from geo.io.formats import FORMAT_NAMES, MAPPERS, parse_pairs, prepare
 from geo.io.importer import run
 from geo.resources import REGISTRY
@@ -39,9 +41,10 @@ def _length(fmt, opts) -> int | None:
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="give FIELD one value for every row, e.g. --set component=police (repeatable)")
 @click.option("--layer", help="layer of a multi-layer file (GeoPackage)")
-@click.option("--encoding", default="utf-8", show_default=True, help="text encoding of a CSV")
+@click.option("--encoding", help="text encoding of a CSV; detected when absent (UTF-8, UTF-8 or UTF-16 with a "
+              "byte-order mark, else Windows-1252/Latin-1) and named in the summary")
 def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path | None, maps: tuple[str, ...],
-            sets: tuple[str, ...], layer: str | None, encoding: str) -> None:
+            sets: tuple[str, ...], layer: str | None, encoding: str | None) -> None:
     """Import FILE into KIND: a resource (incidents, communities, admin-areas,
     patrols, engagements, agreements, qips, sites) or a format that fills one
     (ucdp, acled, gazetteer, boundaries, gpx, kobo).
@@ -62,7 +65,7 @@ def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path
     with click.progressbar(length=length, label=f"importing {file.name}", file=click.get_text_stream("stderr"),
                            show_pos=format_.row_label != "line") if length else _NoBar() as bar:
         opts.progress = bar.update
-        with engine.begin() as conn:
+        with engine.begin() as conn, limit_vertices(get_api_settings().max_vertices):
             report = run(conn, format_, opts, dry_run=dry_run, who="cli")
     engine.dispose()
     click.echo(report.summary())

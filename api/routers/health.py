@@ -1,5 +1,7 @@
 """Liveness and readiness for process supervisors and load balancers."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -7,6 +9,7 @@ from sqlalchemy import text
 from geo.db import schema_at_head
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("peacemap.api")
 
 
 @router.get("/healthz", summary="The process is up")
@@ -22,7 +25,9 @@ def readyz(request: Request):
             conn.execute(text("SELECT 1"))
         at_head = schema_at_head(engine)
     except Exception as exc:  # noqa: BLE001 — any failure means not ready
-        return JSONResponse({"status": "unavailable", "detail": str(exc).splitlines()[0]}, status_code=503)
+        log.warning("readyz: the database is not reachable: %s", str(exc).strip().replace("\n", " | "))
+        return JSONResponse({"status": "unavailable", "detail": "the database is not reachable (see the server log)"},
+                            status_code=503)
     if not at_head:
         return JSONResponse({"status": "unavailable", "detail": "migrations are not at head; run 'peacemap db migrate'"},
                             status_code=503)

@@ -4,8 +4,9 @@ and import it like ``peacemap import``: editor key, size cap
 
 One route per declared resource (``geo.resources.REGISTRY``), named
 ``<resource>-import``, spelled out so it never meets the resource routers'
-``/{fid}`` paths. The body is parsed only after the key and the
-declared size pass, and the upload is counted again as it is saved.
+``/{fid}`` paths. The body is parsed only after the key passes; the size
+cap is enforced on the body as it arrives, for these paths
+(:data:`UPLOAD_PATHS`), by :class:`api.middleware.RequestContext`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import Editor, SessionDep, SettingsDep
+from api.deps import Editor, SessionDep
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
+from geo.io.sources import text_encoding
 from geo.resources import REGISTRY
 
 router = APIRouter(tags=["imports"])
@@ -33,26 +35,22 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 }}}}}
 
 
-def _too_large(cap: int) -> HTTPException:
-    return HTTPException(413, f"the upload is larger than the {cap / 1e6:g} MB limit (PEACEMAP_MAX_UPLOAD_MB)")
+def upload_path(resource: str) -> str:
+    return f"/api/v1/{resource}/import"
 
 
-async def _save(request: Request, folder: Path, cap: int) -> Path:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise _too_large(cap)
+UPLOAD_PATHS = frozenset(upload_path(resource) for resource in REGISTRY)
+
+
+async def _save(request: Request, folder: Path) -> Path:
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'", field="file")
     name = re.sub(r"[^\w.-]+", "_", Path(upload.filename or "upload").name).lstrip(".") or "upload"
     path = folder / name
-    size = 0
     with open(path, "wb") as out:
         while block := await upload.read(COPY_BLOCK):
-            size += len(block)
-            if size > cap:
-                raise _too_large(cap)
             out.write(block)
     await upload.close()
     return path
@@ -63,19 +61,20 @@ def _endpoint(resource: str):
         request: Request,
         response: Response,
         session: SessionDep,
-        settings: SettingsDep,
         principal: Editor,
         format: Annotated[str | None, Query(description=f"one of {', '.join(FORMAT_NAMES)}; detected when absent")] = None,
         dry_run: Annotated[bool, Query(description="check and count, then roll back")] = False,
         map: Annotated[list[str] | None, Query(description="field=column, repeatable")] = None,
         set: Annotated[list[str] | None, Query(description="field=value for every row, repeatable")] = None,
         layer: Annotated[str | None, Query(description="layer of a multi-layer file")] = None,
-        encoding: Annotated[str, Query(max_length=40)] = "utf-8",
+        encoding: Annotated[str | None, Query(max_length=40, description="a CSV's text encoding; detected when "
+                                              "absent (the report's `encoding` says which was used)")] = None,
     ) -> dict:
-        cap = int(settings.max_upload_mb * 1_000_000)
         mapping, constants = parse_pairs(map or [], "map"), parse_pairs(set or [], "set")
+        if encoding is not None:
+            text_encoding(encoding)  # before the upload is read
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
-            path = await _save(request, Path(tmp), cap)
+            path = await _save(request, Path(tmp))
             report = await run_in_threadpool(
                 import_file, session, resource, path, fmt=format, mapping=mapping, constants=constants,
                 dry_run=dry_run, encoding=encoding, layer=layer, who=principal.name)
@@ -88,7 +87,7 @@ def _endpoint(resource: str):
 
 for _resource in REGISTRY:
     router.add_api_route(
-        f"/api/v1/{_resource}/import", _endpoint(_resource), methods=["POST"], status_code=201,
+        upload_path(_resource), _endpoint(_resource), methods=["POST"], status_code=201,
         name=f"{_resource}-import", summary=f"Import {_resource} from an uploaded file",
         description="201 when rows were created, 200 for a dry run or when every row already existed. "
                     "The report lists every rejected row (line or feature number, field, reason).",

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
 from api.deps import SessionDep, Viewer
+from api.page_policy import html_page, nonce_scripts
 from api.params import BBox, BBoxParam, bbox_query
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
@@ -93,7 +94,7 @@ def map_page(
         select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
     m = compose.build_map(window, _urls(request, ROUTE_NAMES), bounds=_bounds(session, admin_area, bbox),
                           layers=compose.parse_layers(layers), admin_level=level, boundary_area=boundary)
-    return HTMLResponse(compose.render_map(m, "peacemap — map"))
+    return html_page(lambda nonce: nonce_scripts(compose.render_map(m, "peacemap — map"), nonce))
 
 
 @router.get("/map/admin-areas", name=admin_areas.CHOROPLETH,
@@ -147,11 +148,10 @@ def qip_plot_page(
         "nearRadiusM": 10_000,
         "overlapRadiusM": 5_000,
     }
-    html = _templates.get_template("qip_plot.html").render(
+    return html_page(lambda nonce: _templates.get_template("qip_plot.html").render(
         config_json=json.dumps(config).replace("</", "<\\/"), sectors=vocab.QIP_SECTORS, funders=vocab.QIP_FUNDERS,
-        max_budget=vocab.QIP_MAX_BUDGET_USD,
-    )
-    return HTMLResponse(html)
+        max_budget=vocab.QIP_MAX_BUDGET_USD, nonce=nonce,
+    ))
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

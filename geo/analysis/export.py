@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.gaps import RESULT_COLUMNS, GapResult
+from geo.io.spreadsheet import escape_frame
 
 PROPERTY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c not in ("lon", "lat"))
 
@@ -127,18 +128,21 @@ def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> d
 
 
 def to_csv(rows: pd.DataFrame) -> str:
-    """Rows as CSV (reasons joined with "; ").
+    """Rows as CSV, reasons joined with ``; ``, text cells spreadsheet-safe.
 
     Parameters
     ----------
     rows : pandas.DataFrame
+        Result rows (``GapResult.table`` or a slice of it).
 
     Returns
     -------
     str
+        CSV text with CRLF line ends (RFC 4180), text cells that a spreadsheet
+        would run as a formula prefixed with ``'``.
     """
     t = rows.copy()
     t["reasons"] = t["reasons"].map("; ".join)
     buf = io.StringIO()
-    t.to_csv(buf, index=False)
+    escape_frame(t).to_csv(buf, index=False, lineterminator="\r\n")  # RFC 4180: a CR inside a cell gets quoted
     return buf.getvalue()

@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
+from geo.io.spreadsheet import escape_cell
 from geo.models import SRID
 from geo.repository import feature_from_row, property_columns, select_features, where_clauses
 from geo.resources import REGISTRY, ResourceSpec
@@ -205,10 +206,10 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
+        return escape_cell(";".join(str(v) for v in value))
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
-    return value
+    return escape_cell(value)
 
 
 def csv_header(property_names: Sequence[str], geometry: str = "wkt") -> list[str]:
@@ -223,10 +224,11 @@ def features_to_csv(
 ) -> Iterator[str]:
     """CSV text chunks: one row per feature, the geometry as WKT or, for
     points, as ``lon``/``lat`` columns (other types get their centroid).
-    Arrays are joined with ``;``; empty cells are nulls."""
+    Arrays are joined with ``;``; empty cells are nulls; text a spreadsheet
+    would run as a formula is escaped (:mod:`geo.io.spreadsheet`)."""
     header = csv_header(property_names, geometry)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180: a CR inside a cell gets quoted
     writer.writerow(header)
     names = header[1 : len(header) - (1 if geometry == "wkt" else 2)]
     for i, feat in enumerate(features):

@@ -9,7 +9,6 @@ importer. ``fmt`` overrides the guess.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from geo.errors import InvalidInput
 from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
-from geo.io.sources import Progress, csv_batches, csv_header, is_vector, vector_batches, vector_fields, vector_layers
+from geo.io.sources import (Progress, csv_batches, csv_header, detect_encoding, is_vector, text_encoding,
+                            vector_batches, vector_fields, vector_layers)
 from geo.resources import REGISTRY
 
 # format → (resource it fills or None for any, mapper, column renamer for CSVs)
@@ -77,7 +77,7 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
 
 
 def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping: dict[str, str] | None = None,
-            constants: dict[str, str] | None = None, encoding: str = "utf-8", layer: str | None = None,
+            constants: dict[str, str] | None = None, encoding: str | None = None, layer: str | None = None,
             progress: Progress | None = None) -> tuple[Format, Options]:
     """Resolve the format and the options; raises ``InvalidInput`` for what cannot work at all."""
     if resource not in REGISTRY:
@@ -86,14 +86,15 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", field="file")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InvalidInput(f"unknown text encoding {encoding!r}", field="encoding") from None
+    if encoding is not None:
+        text_encoding(encoding)
     if fmt is not None and fmt not in MAPPERS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMAT_NAMES)}", field="format")
     vector = is_vector(path)
     layer = _pick_layer(path, resource, layer) if vector else None
+    detected = encoding is None and not vector
+    if detected:
+        encoding = detect_encoding(path)
     if fmt is None:
         if vector:
             columns = {c.lower() for c in vector_fields(path, layer)[0]} if path.suffix.lower() != ".gpx" else set()
@@ -109,7 +110,8 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
             raise InvalidInput(f"--set {fld}=…: {resource} has no field {fld!r} (it has {', '.join(settable)})",
                                field="set")
     opts = Options(path=path, resource=resource, mapping=dict(mapping or {}), constants=dict(constants or {}),
-                   encoding=encoding, layer=layer, progress=progress)
+                   encoding=None if vector else encoding, encoding_detected=detected, layer=layer,
+                   progress=progress)
     if fmt == "gpx":
         read = gpx.read
     elif vector:
@@ -121,7 +123,7 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
 
 def import_file(target: Session | Connection, resource: str, path: str | Path, *, fmt: str | None = None,
                 mapping: dict[str, str] | None = None, constants: dict[str, str] | None = None,
-                dry_run: bool = False, encoding: str = "utf-8", layer: str | None = None,
+                dry_run: bool = False, encoding: str | None = None, layer: str | None = None,
                 progress: Progress | None = None, who: str | None = None) -> ImportReport:
     """Import one file into ``resource`` (a name in ``geo.resources.REGISTRY``).
 
@@ -130,6 +132,8 @@ def import_file(target: Session | Connection, resource: str, path: str | Path, *
     rejected rows are listed in the report. A file that cannot be read at all
     raises ``InvalidInput`` and changes nothing. ``mapping`` maps model fields
     to file columns, ``constants`` gives fields one value for every row.
+    A CSV's ``encoding`` is detected when it is None (the report says which
+    was used); vector files carry their own.
     """
     format_, opts = prepare(resource, path, fmt=fmt, mapping=mapping, constants=constants, encoding=encoding,
                             layer=layer, progress=progress)

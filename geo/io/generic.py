@@ -3,7 +3,10 @@ or a CSV with longitude/latitude columns: each model column is filled from the
 file column of the same name (or the ``--map`` choice) and checked against the
 column's type, vocabulary, range and length — so what the exporters write
 comes back unchanged. The rules come from the columns themselves
-(``geo.columns``), the same declaration that makes the CHECK constraints."""
+(``geo.columns``), the same declaration that makes the CHECK constraints.
+What comes back unchanged includes the ``'`` our CSV exports put before text
+a spreadsheet would run as a formula: it is removed again when a CSV is read
+(:mod:`geo.io.spreadsheet`)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from geo.columns import rule_of, server_default_value
 from geo.errors import InvalidInput
 from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times, number, text
 from geo.io.importer import Options, point_geoms, put_source
+from geo.io.sources import is_vector
+from geo.io.spreadsheet import unescape_column
 from geo.models import READ_ONLY
 from geo.resources import get_spec
 
@@ -74,6 +79,8 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
 def map_batch(b: Batch, opts: Options) -> None:
     spec = get_spec(opts.resource)
     table = spec.model.__table__
+    if not is_vector(opts.path):
+        b.frame = b.frame.apply(unescape_column)
     cols = list(b.frame.columns)
     for fld in opts.mapping:
         if fld not in table.c or fld in (*READ_ONLY, "geom"):

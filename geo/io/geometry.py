@@ -1,6 +1,8 @@
 """Make input geometries fit a column: promote single parts to multi, and
 repair invalid ones only when that is safe (same type, area kept within a
-tolerance). Everything else is rejected with the reason; repairs are reported."""
+tolerance). Everything else — including a feature over the vertex limit
+(:func:`geo.geometry.vertex_limit`) — is rejected with the reason; repairs are
+reported."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import numpy as np
 import shapely
 
 from geo.errors import InvalidInput
+from geo.geometry import too_many_vertices, vertex_limit
 from geo.io.fields import Batch
 from geo.io.report import Repair
 
@@ -51,6 +54,8 @@ def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[R
     geoms = np.asarray(geoms, dtype=object).copy()
     b.reject(shapely.is_missing(geoms) | shapely.is_empty(geoms), "geometry", "geometry is missing or empty")
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    vertices, limit = shapely.get_num_coordinates(geoms), vertex_limit()  # before any costly check or repair
+    b.reject(vertices > limit, "geometry", lambda i: too_many_vertices(int(vertices[i]), limit))
     bounds = np.full((len(geoms), 4), 0.0)
     bounds[present] = shapely.bounds(geoms[present])
     b.reject(~np.isfinite(bounds).all(axis=1), "geometry", "coordinates are NaN or infinite")

@@ -38,7 +38,8 @@ class Options:
     resource: str
     mapping: dict[str, str] = field(default_factory=dict)    # model field → column in the file
     constants: dict[str, str] = field(default_factory=dict)  # model field → value for every row
-    encoding: str = "utf-8"
+    encoding: str | None = "utf-8"  # a CSV's text encoding (None for vector files)
+    encoding_detected: bool = False  # True when the importer chose it (geo.io.sources.detect_encoding)
     layer: str | None = None
     progress: Progress | None = None
     conn: Connection | None = None  # set while importing, for lookups (foreign keys)
@@ -91,7 +92,7 @@ def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bo
         who: str | None = None) -> ImportReport:
     model = get_spec(fmt.resource).model
     report = ImportReport(resource=fmt.resource, format=fmt.name, file=opts.path.name, row_label=fmt.row_label,
-                          dry_run=dry_run)
+                          dry_run=dry_run, encoding=opts.encoding, encoding_detected=opts.encoding_detected)
     seen: dict[tuple[str, str], int] = {}
     savepoint = target.begin_nested()  # a Session's or a Connection's savepoint: both roll back alike
     conn = opts.conn = _connection(target)  # (a Session emits its SAVEPOINT here)

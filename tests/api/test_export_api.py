@@ -124,3 +124,29 @@ def test_editor_csv_reimports_unchanged(client, editor, samples, session, tmp_pa
         strip = lambda fs: [{**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}}
                             for f in fs]  # noqa: E731
         assert strip(after) == strip(before)
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+
+
+def test_list_csv_escapes_spreadsheet_formulas_and_reimports_them_unchanged(client, editor, session, tmp_path):
+    for i, text in enumerate(FORMULAS):
+        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-8.0 - i / 10, 12.6]},
+                   "properties": {"occurred_on": "2024-01-01", "event_type": "battle", "actor1": text,
+                                  "notes": text, "location_name": text, "source": "inj", "source_id": text}}
+        assert client.post("/api/v1/incidents", json=feature, headers=editor).status_code == 201
+    before = client.get("/api/v1/incidents", headers=editor).json()["features"]
+    r = client.get("/api/v1/incidents", headers=editor, params={"f": "csv", "csv_geometry": "lonlat"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    for row in rows:
+        assert row["actor1"] in ["'" + t for t in FORMULAS]
+        assert row["notes"] == row["location_name"] == row["source_id"] == row["actor1"]
+        assert float(row["lon"]) < 0 and not row["lon"].startswith("'")  # numbers stay numbers
+        assert row["fatalities"] == "0"
+    path = tmp_path / "incidents.csv"
+    path.write_text(client.get("/api/v1/incidents", headers=editor, params={"f": "csv"}).text)
+    report = import_file(session, "incidents", path)
+    assert report.updated == len(FORMULAS) and not report.rejected, report.rejects
+    after = client.get("/api/v1/incidents", headers=editor).json()["features"]
+    assert [f["properties"]["actor1"] for f in after] == [f["properties"]["actor1"] for f in before]
+    assert sorted(f["properties"]["actor1"] for f in after) == sorted(FORMULAS)

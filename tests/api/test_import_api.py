@@ -69,6 +69,25 @@ def test_upload_over_the_cap_is_413(make_client, session, editor, imports_dir, c
     assert count(session, Incident) == 0
 
 
+def test_encoding_is_detected_and_reported(client, editor, session, acled_1252):
+    res = _upload(client, "incidents", acled_1252, editor)
+    assert res.status_code == 201, res.text
+    body = res.json()
+    assert (body["format"], body["encoding"], body["encoding_detected"], body["inserted"]) == (
+        "acled", "windows-1252", True, 8)
+    assert session.scalar(select(Incident.location_name).where(Incident.source_id == "CEN1202")) == "Nd\u00e9l\u00e9"
+    forced = _upload(client, "incidents", acled_1252, editor, encoding="latin-1", dry_run="true")
+    assert (forced.json()["encoding"], forced.json()["encoding_detected"]) == ("latin-1", False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "rot13", "utf\x008", "no-such-codec"])
+def test_bad_encodings_are_422_naming_encoding(client, editor, session, encoding, count, acled_1252):
+    res = _upload(client, "incidents", acled_1252, editor, encoding=encoding)
+    assert res.status_code == 422, res.text
+    assert res.json()["field"] == "encoding" and res.json()["code"] == "invalid"
+    assert count(session, Incident) == 0
+
+
 def test_import_route_does_not_shadow_the_resource_routes(client, editor):
     assert client.get("/api/v1/incidents", headers=editor).status_code == 200
     assert client.get("/api/v1/incidents/import", headers=editor).status_code in (404, 405, 422)

@@ -99,11 +99,26 @@ def page(browser):
 
 
 def _wait_ready(pg, timeout: float = 20_000) -> None:
-    """Every layer that is on has finished loading (as ``probe.js`` saw it)."""
-    pg.wait_for_function("window.pmProbe && pmProbe.ready", timeout=timeout)
+    """Every layer that is on has finished loading (as ``probe.js`` saw it).
+    (Predicates are functions: a string expression would be eval'd in the
+    page, which its CSP forbids.)"""
+    pg.wait_for_function("() => window.pmProbe && pmProbe.ready", timeout=timeout)
 
 
 @pytest.fixture(scope="session")
 def wait_ready():
     """``wait_ready(page)``: returns once every layer that is on has finished loading."""
     return _wait_ready
+
+
+def _place(pg, lon: float, lat: float) -> None:
+    pg.fill("#pm-place input[name=lat]", str(lat))
+    pg.fill("#pm-place input[name=lon]", str(lon))
+    pg.click("#pm-place button")
+    pg.locator("#pm-nearby-counts li[data-nearby=qips]").wait_for()
+
+
+@pytest.fixture(scope="session")
+def place():
+    """``place(page, lon, lat)``: put the QIP form's site there and wait for the nearby counts."""
+    return _place

@@ -38,7 +38,7 @@ def test_toggle_layer_and_open_popup(live_app, page, artifacts, demo_end, wait_r
     wait_ready(page)
     patrols = page.locator(".leaflet-control-layers-overlays label", has_text="Patrol coverage")
     patrols.locator("input").check()
-    page.wait_for_function("peacemap.layers['patrols'].loads >= 1")
+    page.wait_for_function("() => peacemap.layers['patrols'].loads >= 1")
     wait_ready(page)
     assert layer_state(page, "patrols")["returned"] > 0
     assert page.locator('.pm-legend [data-layer="patrols"]').is_visible()
@@ -92,7 +92,7 @@ def test_wide_views_count_incidents_on_a_grid(live_app, page, artifacts, demo_en
     assert shown["returned"] == shown["matched"] > 20
     # The same code path a reference-scale view takes, with the limit below the demo's count.
     page.evaluate("peacemap.layers.incidents.spec.limit = 20; peacemap.layers.incidents.reload()")
-    page.wait_for_function("pmProbe.last.incidents && pmProbe.last.incidents.grid === true")
+    page.wait_for_function("() => pmProbe.last.incidents && pmProbe.last.incidents.grid === true")
     wait_ready(page)
     grid = layer_state(page, "incidents")
     assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]
@@ -119,7 +119,7 @@ def test_heat_map_counts_every_incident_in_view(live_app, page, artifacts, demo_
     wait_ready(page)
     points = layer_state(page, "incidents")["matched"]
     page.locator(".leaflet-control-layers-overlays label", has_text="Incident heat map").locator("input").check()
-    page.wait_for_function("peacemap.layers['incident-heat'].loads >= 1")
+    page.wait_for_function("() => peacemap.layers['incident-heat'].loads >= 1")
     heat = layer_state(page, "incident-heat")
     assert heat["error"] is None and heat["matched"] == points
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1

@@ -73,6 +73,8 @@ def test_static_files_stay_inside_the_static_folder(public_client):
     assert public_client.get("/static/../../pyproject.toml").status_code == 404
     assert public_client.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
     assert public_client.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")
+
+
 def test_pages_take_every_url_from_the_app_routes(client):
     """The URLs a page hands to the browser are the app's own routes, looked up by name."""
     from api.routers.pages import QIP_PLOT_ROUTES
@@ -89,3 +91,51 @@ def test_pages_take_every_url_from_the_app_routes(client):
     assert config["urls"] == {name: paths[name] for name in QIP_PLOT_ROUTES}
     for script in (STATIC_DIR / "js").glob("*.js"):
         assert "/api/v1" not in script.read_text(), script.name
+
+
+@pytest.fixture(scope="module")
+def raw_server(db_url):
+    """The app behind a real uvicorn, for requests no client library rewrites."""
+    from api.app import create_app
+    from api.settings import ApiSettings
+    from api.live import LiveServer
+
+    server = LiveServer(create_app(ApiSettings(public_read=True), db_url=db_url))
+    yield server
+    server.close()
+
+
+def _raw_get(server, raw_path: str) -> tuple[int, bytes]:
+    """GET with the path exactly as written (http.client sends it unchanged)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", raw_path)
+        res = conn.getresponse()
+        return res.status, res.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("raw", "seen"), [
+    ("/static/../../pyproject.toml", "../../pyproject.toml"),
+    ("/static/%2e%2e/%2e%2e/pyproject.toml", "../../pyproject.toml"),
+    ("/static/..%2f..%2fpyproject.toml", "../../pyproject.toml"),
+    ("/static/js/../../../pyproject.toml", "js/../../../pyproject.toml"),
+    ("/static/%2e%2e%2f%2e%2e%2fgeo/config.py", "../../geo/config.py"),
+    ("/static//etc/passwd", "/etc/passwd"),
+    ("/static/%2fetc%2fpasswd", "/etc/passwd"),
+])
+def test_static_traversal_reaches_the_server_and_is_refused(raw_server, raw, seen):
+    import json
+
+    from frontend import STATIC_DIR
+
+    assert (STATIC_DIR / seen).resolve().is_file()  # without the check the file would be served
+    assert _raw_get(raw_server, "/static/js/peacemap.js")[0] == 200  # the raw client works
+    status, body = _raw_get(raw_server, raw)
+    assert status == 404, body[:200]
+    error = json.loads(body)
+    # The static route's own check answered (a routing miss has no field), with the path as the server saw it.
+    assert (error["field"], error["detail"]) == ("path", f"no static file {seen!r}")

@@ -15,13 +15,6 @@ def existing_qip(live_app) -> dict:
     return fc["features"][0]
 
 
-def place(pg, lon: float, lat: float) -> None:
-    pg.fill("#pm-place input[name=lat]", str(lat))
-    pg.fill("#pm-place input[name=lon]", str(lon))
-    pg.click("#pm-place button")
-    pg.locator("#pm-nearby-counts li[data-nearby=qips]").wait_for()
-
-
 def fill_form(pg, title: str, budget: str, key: str) -> None:
     pg.fill("input[name=title]", title)
     pg.select_option("select[name=sector]", "water")
@@ -33,7 +26,7 @@ def fill_form(pg, title: str, budget: str, key: str) -> None:
     pg.fill("input[name=key]", key)
 
 
-def test_plot_save_and_see_on_map(live_app, page, editor_key, artifacts, wait_ready):
+def test_plot_save_and_see_on_map(live_app, page, editor_key, artifacts, wait_ready, place):
     other = existing_qip(live_app)
     lon, lat = other["geometry"]["coordinates"]
     page.goto(f"{live_app.url}/qips/plot")
@@ -78,7 +71,7 @@ def test_plot_save_and_see_on_map(live_app, page, editor_key, artifacts, wait_re
     page.screenshot(path=str(artifacts / "qip_on_map.png"))
 
 
-def test_save_needs_an_editor_key(live_app, page):
+def test_save_needs_an_editor_key(live_app, page, place):
     page.goto(f"{live_app.url}/qips/plot")
     place(page, 20.0, 6.0)
     fill_form(page, "No key project", "1000", "pm_not_a_key")
@@ -88,7 +81,7 @@ def test_save_needs_an_editor_key(live_app, page):
     assert "key" in key_error.inner_text().lower()
 
 
-def test_private_server_asks_for_key_once(live_app, page, viewer_key, demo_end, wait_ready):
+def test_private_server_asks_for_key_once(live_app, page, viewer_key, demo_end, wait_ready, place):
     live_app.app.state.settings.public_read = False
     try:
         page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}")

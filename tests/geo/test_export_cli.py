@@ -125,3 +125,24 @@ def test_geopackage_round_trip_through_the_importer_is_lossless(cli_db, tmp_path
         assert len(after[name]) == counts[REGISTRY[name].table]
         for got, want in zip(after[name], before[name]):
             assert got == want, name
+
+
+def test_export_csv_escapes_spreadsheet_formulas(cli_db, tmp_path):
+    url, _, engine = cli_db
+    formula = '=HYPERLINK("http://evil.example","x")'
+    with Session(engine) as s, s.begin():
+        row = models.Incident(occurred_on="2024-01-02", event_type="battle", actor1=formula, source="inj",
+                              source_id="-1", geom=func.ST_SetSRID(func.ST_MakePoint(-8.0, 12.6), 4326))
+        s.add(row)
+    try:
+        out = tmp_path / "i.csv"
+        done = _run(url, "export", "--format", "csv", "--resource", "incidents", "--csv-geometry", "lonlat", str(out))
+        assert done.returncode == 0, done.stderr
+        import csv
+
+        with open(out, encoding="utf-8", newline="") as fh:
+            got = next(r for r in csv.DictReader(fh) if r["source"] == "inj")
+        assert (got["actor1"], got["source_id"], got["lon"]) == ("'" + formula, "'-1", "-8.0")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(delete(models.Incident).where(models.Incident.source == "inj"))

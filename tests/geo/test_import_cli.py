@@ -60,3 +60,23 @@ def test_rejects_file_dry_run_and_unreadable_file(cli_db, tmp_path, imports_dir)
     assert failed.returncode == 2 and "empty" in failed.stderr and "Traceback" not in failed.stderr
     bad = _run(cli_db, "incidents", str(imports_dir / "ucdp_malformed.csv"), "--map", "oops")
     assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr
+
+
+def test_old_latin1_acled_export_imports_with_no_option_and_says_how_it_was_read(cli_db, acled_1252):
+    done = _run(cli_db, "acled", str(acled_1252), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "(acled, windows-1252 (detected))" in done.stdout and "would import 8" in done.stdout
+    forced = _run(cli_db, "acled", str(acled_1252), "--dry-run",
+                  "--encoding", "utf-8")
+    assert forced.returncode == 2 and "not utf-8 text" in forced.stderr
+
+
+def test_vertex_limit_setting_applies_to_the_command(cli_db, tmp_path, write_gpx):
+    path = tmp_path / "tracks.gpx"
+    write_gpx(path, {"short": 30, "long": 31})
+    env = {**os.environ, "PEACEMAP_DATABASE_URL": cli_db, "PEACEMAP_MAX_VERTICES": "30"}
+    done = subprocess.run([str(PEACEMAP), "import", "patrols", str(path), "--dry-run", "--set", "component=police"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "would import 1" in done.stdout and "rejected 1" in done.stdout
+    assert "feature 2: geometry: geometry has 31 vertices; at most 30" in done.stderr

@@ -44,11 +44,19 @@ def test_geonames_towns(session, real_data):
     assert kinshasa.population == 16_000_000 and kinshasa.kind == "town"
 
 
-def test_wrong_encoding_is_an_error_naming_the_fix_and_changes_nothing(session, imports_dir, count):
+def test_wrong_explicit_encoding_is_an_error_naming_the_fix_and_changes_nothing(session, imports_dir, count):
+    # Without an encoding the file's is detected (tests/geo/test_import_encodings.py); a wrong one given
+    # explicitly is still an error.
     with pytest.raises(InvalidInput, match="not utf-8 text.*--encoding") as exc:
-        import_file(session, "communities", imports_dir / "gazetteer_latin1.csv")
+        import_file(session, "communities", imports_dir / "gazetteer_latin1.csv", encoding="utf-8")
     assert exc.value.field == "encoding"
     assert count(session, Community) == 0
     report = import_file(session, "communities", imports_dir / "gazetteer_latin1.csv", encoding="latin-1")
     assert report.imported == 2
     assert session.scalar(select(Community.name).where(Community.source_id == "1141907527")) == "Zémio"
+
+
+def test_latin1_gazetteer_imports_without_an_option(session, imports_dir):
+    report = import_file(session, "communities", imports_dir / "gazetteer_latin1.csv")
+    assert report.imported == 2 and report.encoding == "windows-1252"
+    assert session.scalar(select(Community.name).where(Community.source_id == "1141907527")) == "Z\u00e9mio"
