@@ -22,8 +22,16 @@ def routers() -> list[APIRouter]:
     routes of each declared resource (``geo.resources``) come from one
     generic router; the import uploads follow the resource routes so their
     paths are matched before ``/{fid}``."""
-    return [health.router, keys.router, *resource_routers(), ogc.router, export.router, pages.router,
-            imports.router, analysis.router]
+    return [
+        health.router,
+        keys.router,
+        *resource_routers(),
+        ogc.router,
+        export.router,
+        pages.router,
+        imports.router,
+        analysis.router,
+    ]
 
 
 def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None) -> FastAPI:

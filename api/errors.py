@@ -31,8 +31,16 @@ STATUS_BY_ERROR: dict[type[domain.PeacemapError], int] = {
     domain.MissingSystemPackage: 503,
 }
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+}
 
 
 def error_body(detail: str, code: str, field: str | None = None, **extra) -> dict:
@@ -55,8 +63,9 @@ def _request_id(request: Request) -> str:
 def _logged(request: Request, what: str, cause: object) -> str:
     """Log ``cause`` under the request id; returns the id for the response."""
     rid = _request_id(request)
-    log.warning("request %s %s %s: %s: %s", rid, request.method, request.url.path, what,
-                str(cause).strip().replace("\n", " | "))
+    log.warning(
+        "request %s %s %s: %s: %s", rid, request.method, request.url.path, what, str(cause).strip().replace("\n", " | ")
+    )
     return rid
 
 
@@ -122,8 +131,10 @@ async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
     what = _DATA_ERRORS.get(getattr(exc.orig, "sqlstate", None) or "", "a value was refused by the database")
     if "NUL" in str(exc.orig):  # psycopg refuses these itself, without a SQLSTATE
         what = "a text holds a NUL character, which cannot be stored"
-    return JSONResponse(error_body(f"{what} (request id {rid})", "invalid", getattr(diag, "column_name", None),
-                                   request_id=rid), status_code=422)
+    return JSONResponse(
+        error_body(f"{what} (request id {rid})", "invalid", getattr(diag, "column_name", None), request_id=rid),
+        status_code=422,
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -131,8 +142,11 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     rid = _request_id(request)
     log.error("request %s %s %s failed", rid, request.method, request.url.path, exc_info=exc)
     # Sent by Starlette's outermost error middleware, past ours: add the id here.
-    return JSONResponse(error_body(f"internal error; quote request id {rid} to the operators", "internal",
-                                   request_id=rid), status_code=500, headers={REQUEST_ID: rid})
+    return JSONResponse(
+        error_body(f"internal error; quote request id {rid} to the operators", "internal", request_id=rid),
+        status_code=500,
+        headers={REQUEST_ID: rid},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -25,7 +25,9 @@ class ListFormat:
 
 
 def list_format(
-    f: Annotated[Literal["json", "geojson", "csv"], Query(description="json (default), geojson (download) or csv")] = "json",
+    f: Annotated[
+        Literal["json", "geojson", "csv"], Query(description="json (default), geojson (download) or csv")
+    ] = "json",
     csv_geometry: Annotated[Literal["wkt", "lonlat"], Query(description="csv only: a wkt column or lon/lat")] = "wkt",
 ) -> ListFormat:
     return ListFormat(f, csv_geometry)
@@ -41,11 +43,13 @@ def encode_list(fmt: ListFormat, body: dict, spec: ResourceSpec, include_sensiti
     if fmt.f == "geojson":
         members = {k: v for k, v in body.items() if k not in ("type", "features")}
         return StreamingResponse(
-            features_to_geojson(body["features"], **members), media_type=GEOJSON,
+            features_to_geojson(body["features"], **members),
+            media_type=GEOJSON,
             headers={"Content-Disposition": f'attachment; filename="{spec.table}.geojson"'},
         )
     names = [c.name for c in property_columns(spec, include_sensitive)]
     return StreamingResponse(
-        features_to_csv(body["features"], names, fmt.csv_geometry), media_type="text/csv; charset=utf-8",
+        features_to_csv(body["features"], names, fmt.csv_geometry),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{spec.table}.csv"'},
     )

@@ -109,8 +109,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if "content-security-policy" not in headers and \
-                        not headers.get("content-type", "").startswith("text/html"):
+                if "content-security-policy" not in headers and not headers.get("content-type", "").startswith(
+                    "text/html"
+                ):
                     headers["Content-Security-Policy"] = API_CSP
             await send(message)
 

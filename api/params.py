@@ -115,8 +115,7 @@ def parse_datetime(value: str | None, field: str = "datetime") -> Interval:
         return Interval(instant, instant)
     parts = value.split("/")
     if len(parts) != 2 or all(p in ("", "..") for p in parts):
-        raise InvalidInput("datetime must be an instant or an interval start/end ('..' for an open end)",
-                           field=field)
+        raise InvalidInput("datetime must be an instant or an interval start/end ('..' for an open end)", field=field)
     start, end = (None if p in ("", "..") else parse_instant(p, field) for p in parts)
     return Interval(start, end)
 
@@ -176,8 +175,9 @@ def _limit(request: Request, given: int, default: int) -> int:
 def paging(
     request: Request,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, description="features per page",
-                                json_schema_extra={"maximum": _DOCUMENTED.max_limit})] = _DOCUMENTED.default_limit,
+    limit: Annotated[
+        int, Query(ge=1, description="features per page", json_schema_extra={"maximum": _DOCUMENTED.max_limit})
+    ] = _DOCUMENTED.default_limit,
     offset: Offset = 0,
 ) -> Paging:
     """The JSON API's paging: a limit above the maximum is refused."""
@@ -190,9 +190,14 @@ def paging(
 def ogc_paging(
     request: Request,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, description=f"features per page; above {_DOCUMENTED.max_limit} counts as "
-                                                  f"{_DOCUMENTED.max_limit}",
-                                json_schema_extra={"maximum": _DOCUMENTED.max_limit})] = _DOCUMENTED.ogc_default_limit,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description=f"features per page; above {_DOCUMENTED.max_limit} counts as {_DOCUMENTED.max_limit}",
+            json_schema_extra={"maximum": _DOCUMENTED.max_limit},
+        ),
+    ] = _DOCUMENTED.ogc_default_limit,
     offset: Offset = 0,
 ) -> Paging:
     """OGC API Features paging: a larger limit is not an error, it is capped (the standard)."""
@@ -226,8 +231,7 @@ def collection(collection_id: str) -> Collection:
         return Collection(collection_id, None)
     if collection_id in REGISTRY:
         return Collection(collection_id, REGISTRY[collection_id])
-    raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}",
-                   field="collectionId")
+    raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}", field="collectionId")
 
 
 CollectionParam = Annotated[Collection, Depends(collection)]

@@ -61,8 +61,13 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     Filters = filters_dependency(spec)
     title = spec.title.lower()
 
-    @router.get("", name=f"{spec.name}-list", response_model=FeatureCollectionOut, summary=f"List {title}",
-                description=spec.description)
+    @router.get(
+        "",
+        name=f"{spec.name}-list",
+        response_model=FeatureCollectionOut,
+        summary=f"List {title}",
+        description=spec.description,
+    )
     def list_(
         request: Request,
         session: SessionDep,
@@ -74,16 +79,28 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         paging: PagingParam,
     ):
         page = repository.list_features(
-            session, spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters),
-            limit=paging.limit, offset=paging.offset, include_sensitive=principal.has("editor"),
+            session,
+            spec,
+            bbox=bbox,
+            start=when.start,
+            end=when.end,
+            filters=dataclasses.asdict(filters),
+            limit=paging.limit,
+            offset=paging.offset,
+            include_sensitive=principal.has("editor"),
         )
-        return encode_list(fmt, {
-            "type": "FeatureCollection",
-            "numberMatched": page.matched,
-            "numberReturned": len(page.features),
-            "features": page.features,
-            "links": paging.links(request, len(page.features), page.matched),
-        }, spec, principal.has("editor"))
+        return encode_list(
+            fmt,
+            {
+                "type": "FeatureCollection",
+                "numberMatched": page.matched,
+                "numberReturned": len(page.features),
+                "features": page.features,
+                "links": paging.links(request, len(page.features), page.matched),
+            },
+            spec,
+            principal.has("editor"),
+        )
 
     @router.get("/{fid}", name=f"{spec.name}-get", response_model=FeatureOut, summary=f"One of the {title}")
     def get(fid: int, session: SessionDep, principal: Viewer):
@@ -98,11 +115,22 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     body_model = FeatureIn.__class_getitem__(props_model)  # FeatureIn[props_model], made at run time
     example = Body(openapi_examples={"example": {"value": spec.example}})
     create.__annotations__["feature"] = Annotated[body_model, example]
-    router.add_api_route("", create, methods=["POST"], name=f"{spec.name}-create", status_code=201,
-                         response_model=FeatureOut, summary=f"Create one of the {title}")
+    router.add_api_route(
+        "",
+        create,
+        methods=["POST"],
+        name=f"{spec.name}-create",
+        status_code=201,
+        response_model=FeatureOut,
+        summary=f"Create one of the {title}",
+    )
 
-    @router.patch("/{fid}", name=f"{spec.name}-update", response_model=FeatureOut,
-                  summary="Change some properties and/or the geometry")
+    @router.patch(
+        "/{fid}",
+        name=f"{spec.name}-update",
+        response_model=FeatureOut,
+        summary="Change some properties and/or the geometry",
+    )
     def patch(fid: int, feature: FeaturePatch, session: SessionDep, principal: Editor):
         stored = repository.get_feature(session, spec, fid, include_sensitive=True)["properties"]
         unknown = set(feature.properties) - set(props_model.model_fields) - set(READ_ONLY)
@@ -116,8 +144,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         geom = conform(feature.geometry.shape, spec.geometry_kinds) if feature.geometry else None
         return repository.update_feature(session, spec, fid, changes, geom, who=principal.name)
 
-    @router.delete("/{fid}", name=f"{spec.name}-delete", status_code=204, response_class=Response,
-                   summary="Delete")
+    @router.delete("/{fid}", name=f"{spec.name}-delete", status_code=204, response_class=Response, summary="Delete")
     def delete(fid: int, session: SessionDep, principal: Editor):
         repository.delete_feature(session, spec, fid, who=principal.name)
         return Response(status_code=204)

@@ -23,10 +23,15 @@ class ApiSettings(BaseSettings):
     # largest real boundary we hold (DR Congo's outline, 47 314 vertices).
     max_vertices: int = Field(DEFAULT_MAX_VERTICES, ge=4)
     default_limit: int = Field(100, ge=1, description="features per page of a list without ?limit")
-    max_limit: int = Field(10_000, ge=1, description="the largest page: a larger JSON API limit is refused, "
-                                                     "a larger OGC limit is capped (as the standard asks)")
-    ogc_default_limit: int = Field(10, ge=1, description="features per OGC items page without ?limit "
-                                                         "(the standard's default)")
+    max_limit: int = Field(
+        10_000,
+        ge=1,
+        description="the largest page: a larger JSON API limit is refused, "
+        "a larger OGC limit is capped (as the standard asks)",
+    )
+    ogc_default_limit: int = Field(
+        10, ge=1, description="features per OGC items page without ?limit (the standard's default)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -43,9 +43,22 @@ def _serve(url: str) -> tuple[subprocess.Popen, str, socket.socket]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     env = {**os.environ, "PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--fd",
-                             str(sock.fileno()), "--log-level", "warning"], env=env, pass_fds=[sock.fileno()],
-                            cwd=PROJECT_ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--fd",
+            str(sock.fileno()),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        pass_fds=[sock.fileno()],
+        cwd=PROJECT_ROOT,
+    )
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     for _ in range(300):
         try:
@@ -71,8 +84,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp, Session(engine) as session:
             t = time.perf_counter()
-            counts = write_geopackage(session, Path(tmp) / "ours.gpkg", export_layers(include_sensitive=True,
-                                                                                      include_gaps=False))
+            counts = write_geopackage(
+                session, Path(tmp) / "ours.gpkg", export_layers(include_sensitive=True, include_gaps=False)
+            )
             ours = time.perf_counter() - t
             t = time.perf_counter()
             base_path = Path(tmp) / "baseline.gpkg"
@@ -81,8 +95,10 @@ def main() -> None:
                 frame.to_file(base_path, layer=spec.table, driver="GPKG", engine="pyogrio")
             baseline = time.perf_counter() - t
             total = sum(counts.values())
-            print(f"GeoPackage, {total} rows in {len(counts)} layers: {ours:.2f} s ({total / ours:,.0f} rows/s); "
-                  f"read_postgis + to_file {baseline:.2f} s → {baseline / ours:.1f}× faster")
+            print(
+                f"GeoPackage, {total} rows in {len(counts)} layers: {ours:.2f} s ({total / ours:,.0f} rows/s); "
+                f"read_postgis + to_file {baseline:.2f} s → {baseline / ours:.1f}× faster"
+            )
         proc, base, sock = _serve(url)
         try:
             t = time.perf_counter()

@@ -26,11 +26,42 @@ from geo.db import make_engine, migrate
 from geo.io.formats import import_file, prepare
 
 BAD_EVERY = 1000  # one row in a thousand is broken on purpose (bad date or coordinates)
-COLUMNS = ["id", "year", "type_of_violence", "conflict_name", "side_a", "side_b", "where_prec",
-           "where_coordinates", "adm_1", "latitude", "longitude", "country", "date_prec", "date_start",
-           "date_end", "deaths_civilians", "best", "low", "high", "source_article"]
-SIDES = np.array(["Government of Central African Republic", "anti-Balaka", "UPC", "FPRC", "3R", "MPC",
-                  "Christians (CAR)", "Muslims (CAR)", "Civilians", "Wagner Group"])
+COLUMNS = [
+    "id",
+    "year",
+    "type_of_violence",
+    "conflict_name",
+    "side_a",
+    "side_b",
+    "where_prec",
+    "where_coordinates",
+    "adm_1",
+    "latitude",
+    "longitude",
+    "country",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_civilians",
+    "best",
+    "low",
+    "high",
+    "source_article",
+]
+SIDES = np.array(
+    [
+        "Government of Central African Republic",
+        "anti-Balaka",
+        "UPC",
+        "FPRC",
+        "3R",
+        "MPC",
+        "Christians (CAR)",
+        "Muslims (CAR)",
+        "Civilians",
+        "Wagner Group",
+    ]
+)
 
 
 def write_csv(path: Path, rows: int, seed: int = 7, chunk: int = 100_000) -> None:
@@ -43,17 +74,31 @@ def write_csv(path: Path, rows: int, seed: int = 7, chunk: int = 100_000) -> Non
             day = start + rng.integers(0, 730, n).astype("timedelta64[D]")
             tov = rng.integers(1, 4, n)
             best = rng.poisson(2.0, n)
-            frame = pd.DataFrame({
-                "id": ids, "year": day.astype("datetime64[Y]").astype(int) + 1970, "type_of_violence": tov,
-                "conflict_name": "CAR: Government", "side_a": SIDES[rng.integers(0, 8, n)],
-                "side_b": SIDES[rng.integers(1, 10, n)], "where_prec": rng.integers(1, 8, n),
-                "where_coordinates": "Bambari town", "adm_1": "Ouaka prefecture",
-                "latitude": np.round(rng.uniform(2.5, 10.5, n), 5), "longitude": np.round(rng.uniform(15, 27, n), 5),
-                "country": "Central African Republic", "date_prec": rng.integers(1, 6, n),
-                "date_start": day.astype(str), "date_end": day.astype(str),
-                "deaths_civilians": np.where(tov == 3, best, 0), "best": best, "low": best, "high": best + 1,
-                "source_article": "generated for the import benchmark",
-            }, columns=COLUMNS)
+            frame = pd.DataFrame(
+                {
+                    "id": ids,
+                    "year": day.astype("datetime64[Y]").astype(int) + 1970,
+                    "type_of_violence": tov,
+                    "conflict_name": "CAR: Government",
+                    "side_a": SIDES[rng.integers(0, 8, n)],
+                    "side_b": SIDES[rng.integers(1, 10, n)],
+                    "where_prec": rng.integers(1, 8, n),
+                    "where_coordinates": "Bambari town",
+                    "adm_1": "Ouaka prefecture",
+                    "latitude": np.round(rng.uniform(2.5, 10.5, n), 5),
+                    "longitude": np.round(rng.uniform(15, 27, n), 5),
+                    "country": "Central African Republic",
+                    "date_prec": rng.integers(1, 6, n),
+                    "date_start": day.astype(str),
+                    "date_end": day.astype(str),
+                    "deaths_civilians": np.where(tov == 3, best, 0),
+                    "best": best,
+                    "low": best,
+                    "high": best + 1,
+                    "source_article": "generated for the import benchmark",
+                },
+                columns=COLUMNS,
+            )
             broken = ids % BAD_EVERY == 0
             frame.loc[broken & (ids % 2000 == 0), "date_start"] = "2021-02-30"
             frame.loc[broken & (ids % 2000 != 0), "latitude"] = 123.4
@@ -106,7 +151,9 @@ def main() -> None:
         csv_path = Path(tmp) / "ged_bench.csv"
         t = time.perf_counter()
         write_csv(csv_path, args.rows)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s"
+        )
         base = raw_copy_seconds(engine, csv_path)
         print(f"baseline: raw COPY into an unindexed text table: {base:.1f} s")
         print(f"baseline: read and check only, no database: {check_only_seconds(csv_path):.1f} s")
@@ -118,8 +165,10 @@ def main() -> None:
                 report = import_file(conn, "incidents", csv_path)
             secs = time.perf_counter() - t
             print(f"{label}: {report.summary()}")
-            print(f"{label}: {secs:.1f} s, {report.read / secs:,.0f} rows/s, {secs / base:.1f}× the raw COPY, "
-                  f"peak memory {_peak_mb():.0f} MB, target ≤ 60 s for 1 000 000 rows")
+            print(
+                f"{label}: {secs:.1f} s, {report.read / secs:,.0f} rows/s, {secs / base:.1f}× the raw COPY, "
+                f"peak memory {_peak_mb():.0f} MB, target ≤ 60 s for 1 000 000 rows"
+            )
     with engine.begin() as conn:
         assert conn.scalar(text("SELECT count(*) FROM incidents")) == report.imported
     engine.dispose()

@@ -72,8 +72,10 @@ def load(cluster: LocalCluster, scale: float, fresh: bool) -> str:
     started = time.perf_counter()
     written = load_demo(engine, scale=scale)
     engine.dispose()
-    print(f"loaded scale {scale} in {time.perf_counter() - started:.1f} s: "
-          + ", ".join(f"{k} {v:,}" for k, v in (written or {}).items()))
+    print(
+        f"loaded scale {scale} in {time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{k} {v:,}" for k, v in (written or {}).items())
+    )
     return url
 
 
@@ -96,9 +98,11 @@ def open_map(browser, url: str) -> dict:
     page.on("requestfinished", finished)
     started = time.perf_counter()
     page.goto(url)
-    page.wait_for_function("() => pmTiming.ready !== null || "
-                           "(window.peacemap && Object.keys(peacemap.layers).every(k => !peacemap.layers[k].group._map))",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => pmTiming.ready !== null || "
+        "(window.peacemap && Object.keys(peacemap.layers).every(k => !peacemap.layers[k].group._map))",
+        timeout=120_000,
+    )
     wall = time.perf_counter() - started
     timings = page.evaluate("""() => ({
         dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
@@ -124,8 +128,11 @@ def inline_bytes(base: str, window: tuple[str, str]) -> int:
     total = 0
     for path, params in [
         ("/api/v1/incidents", {"start": window[0], "end": window[1]}),
-        ("/api/v1/communities", {}), ("/api/v1/qips", {}), ("/api/v1/sites", {}),
-        ("/api/v1/agreements", {}), ("/api/v1/admin-areas", {}),
+        ("/api/v1/communities", {}),
+        ("/api/v1/qips", {}),
+        ("/api/v1/sites", {}),
+        ("/api/v1/agreements", {}),
+        ("/api/v1/admin-areas", {}),
     ]:
         offset = 0
         while True:
@@ -144,8 +151,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1, help="1 = reference scale (50 000 communities, 1M incidents)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--fresh", action="store_true", help="regenerate the database even if it exists")
-    ap.add_argument("--data-dir", type=Path,
-                    default=Path(os.environ.get("PEACEMAP_DATA_DIR", ".peacemap")) / "bench-map")
+    ap.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("PEACEMAP_DATA_DIR", ".peacemap")) / "bench-map"
+    )
     args = ap.parse_args()
     print(f"scale {args.scale}: {counts_for(args.scale)}")
 
@@ -173,20 +181,30 @@ def main() -> None:
     for k, s in runs[-1]["layers"].items():
         matched = f"{s['matched']:,}" if s["matched"] is not None else "?"
         took = f" in {s['ms'] / 1000:.2f} s" if s.get("ms") else ""
-        print(f"  {k:<14} {s['returned']:>7,} of {matched:>9} drawn{took}"
-              + (f"  ERROR {s['error']}" if s["error"] else ""))
+        print(
+            f"  {k:<14} {s['returned']:>7,} of {matched:>9} drawn{took}"
+            + (f"  ERROR {s['error']}" if s["error"] else "")
+        )
     print("  each request alone (server time, no competing requests):")
     for url, seconds in serial:
         print(f"    {seconds:6.2f} s  {url.split('//', 1)[1].split('/', 1)[1][:110]}")
     mb = lambda b: f"{b / 1e6:.2f} MB"  # noqa: E731
-    print(f"  bytes: html {mb(med(runs, 'html'))}, json {mb(med(runs, 'json'))}, static {mb(med(runs, 'static'))}; "
-          f"total {mb(med(runs, 'html') + med(runs, 'json') + med(runs, 'static'))}")
-    print(f"  first layer drawn {med(runs, 'first') / 1000:.2f} s; every default layer drawn "
-          f"{med(runs, 'ready') / 1000:.2f} s (page load to ready, wall {med(runs, 'wall'):.2f} s)")
-    print(f"baseline blank map (no layers): DOM ready {med(blank, 'dom') / 1000:.2f} s, wall {med(blank, 'wall'):.2f} s "
-          f"→ ratio ready/blank {med(runs, 'ready') / max(med(blank, 'wall') * 1000, 1):.1f}×")
-    print(f"baseline inline GeoJSON of the same default layers: {mb(naive)} "
-          f"→ {naive / max(med(runs, 'html') + med(runs, 'json'), 1):.0f}× the bytes /map transfers")
+    print(
+        f"  bytes: html {mb(med(runs, 'html'))}, json {mb(med(runs, 'json'))}, static {mb(med(runs, 'static'))}; "
+        f"total {mb(med(runs, 'html') + med(runs, 'json') + med(runs, 'static'))}"
+    )
+    print(
+        f"  first layer drawn {med(runs, 'first') / 1000:.2f} s; every default layer drawn "
+        f"{med(runs, 'ready') / 1000:.2f} s (page load to ready, wall {med(runs, 'wall'):.2f} s)"
+    )
+    print(
+        f"baseline blank map (no layers): DOM ready {med(blank, 'dom') / 1000:.2f} s, wall {med(blank, 'wall'):.2f} s "
+        f"→ ratio ready/blank {med(runs, 'ready') / max(med(blank, 'wall') * 1000, 1):.1f}×"
+    )
+    print(
+        f"baseline inline GeoJSON of the same default layers: {mb(naive)} "
+        f"→ {naive / max(med(runs, 'html') + med(runs, 'json'), 1):.0f}× the bytes /map transfers"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,7 @@ def bulk_upsert(
                 for row in chunk:
                     copy.write_row(row)
             cur.execute(
-                f'INSERT INTO "{table}" ({col_sql}) SELECT {col_sql} FROM "{tmp}" {conflict} '
-                "RETURNING (xmax = 0)"
+                f'INSERT INTO "{table}" ({col_sql}) SELECT {col_sql} FROM "{tmp}" {conflict} RETURNING (xmax = 0)'
             )
             flags = cur.fetchall()
             ins = sum(1 for (f,) in flags if f)

@@ -80,9 +80,7 @@ def find_bindir() -> Path:
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            out = subprocess.run(
-                [pg_config, "--bindir"], capture_output=True, text=True, check=True
-            ).stdout.strip()
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
             candidates.append(Path(out))
 
     def version_key(p: str) -> float:
@@ -93,9 +91,7 @@ def find_bindir() -> Path:
     for c in candidates:
         if (c / "initdb").exists() and (c / "pg_ctl").exists():
             return c
-    raise MissingSystemPackage(
-        "PostgreSQL server binaries (initdb, pg_ctl) were not found; " + _install_hint()
-    )
+    raise MissingSystemPackage("PostgreSQL server binaries (initdb, pg_ctl) were not found; " + _install_hint())
 
 
 def derived_port(path: Path) -> int:
@@ -152,7 +148,10 @@ class LocalCluster:
             probe = probe.parent
         res = subprocess.run(
             ["test", "-x", str(probe), "-a", "-r", str(probe)],
-            user=user.pw_uid, group=user.pw_gid, extra_groups=[], cwd="/",
+            user=user.pw_uid,
+            group=user.pw_gid,
+            extra_groups=[],
+            cwd="/",
         )
         return res.returncode == 0
 
@@ -244,11 +243,21 @@ class LocalCluster:
         pwfile.write_text(self.password() + "\n")
         self._chown(pwfile)
         try:
-            res = self._run([
-                str(bindir / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
-                "--auth-host=scram-sha-256", "--auth-local=peer", f"--pwfile={pwfile}",
-                "-E", "UTF8", "--no-locale",
-            ])
+            res = self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    SUPERUSER,
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=peer",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ]
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         if res.returncode != 0:
@@ -262,10 +271,21 @@ class LocalCluster:
         if not self.log.exists():
             self.log.touch()
             self._chown(self.log)
-        res = self._run([
-            str(bindir / "pg_ctl"), "start", "-D", str(self.pgdata), "-l", str(self.log),
-            "-w", "-t", "60", "-o", f"-p {self.port}",
-        ])
+        res = self._run(
+            [
+                str(bindir / "pg_ctl"),
+                "start",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port}",
+            ]
+        )
         if res.returncode != 0:
             tail = self.log.read_text(errors="replace").strip().splitlines()[-5:] if self.log.exists() else []
             raise DatabaseUnavailable(
@@ -278,8 +298,13 @@ class LocalCluster:
         while True:
             try:
                 return psycopg.connect(
-                    host="127.0.0.1", port=self.port, user=SUPERUSER, password=self.password(),
-                    dbname=db, autocommit=True, connect_timeout=5,
+                    host="127.0.0.1",
+                    port=self.port,
+                    user=SUPERUSER,
+                    password=self.password(),
+                    dbname=db,
+                    autocommit=True,
+                    connect_timeout=5,
                 )
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
@@ -291,9 +316,7 @@ class LocalCluster:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.db_name,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{self.db_name}"')
-            available = conn.execute(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
-            ).fetchone()
+            available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
             if not available:
                 version = conn.execute("SHOW server_version_num").fetchone()[0]
                 raise MissingSystemPackage(

@@ -112,8 +112,15 @@ def text_array(*, max_items: int, item_max_length: int, **kw: Any) -> MappedColu
     return _with_rule(ARRAY(Text), Rule(max_items=max_items, item_max_length=item_max_length), **kw)
 
 
-def bounded(type_: TypeEngine | type[TypeEngine], lo: float | None = None, hi: float | None = None, *,
-            lo_open: bool = False, check: str | None = None, **kw: Any) -> MappedColumn[Any]:
+def bounded(
+    type_: TypeEngine | type[TypeEngine],
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    check: str | None = None,
+    **kw: Any,
+) -> MappedColumn[Any]:
     """A number within ``lo``..``hi`` (CHECK ``<column>_nonnegative`` for ≥ 0,
     else ``<column>_range``; columns sharing a ``check`` name share one CHECK)."""
     return _with_rule(type_, Rule(lo=lo, hi=hi, lo_open=lo_open, check=check), **kw)
@@ -131,8 +138,9 @@ def geometry(*kinds: str) -> MappedColumn[Any]:
     if not kinds or unknown:
         raise ValueError(f"geometry kinds must be among {', '.join(KINDS)}; got {', '.join(kinds) or 'none'}")
     column_type = kinds[0] if len(kinds) == 1 else "GEOMETRY"
-    return _with_rule(Geometry(column_type, srid=SRID, spatial_index=True), Rule(geometry_kinds=tuple(kinds)),
-                      nullable=False)
+    return _with_rule(
+        Geometry(column_type, srid=SRID, spatial_index=True), Rule(geometry_kinds=tuple(kinds)), nullable=False
+    )
 
 
 # --- the CHECK constraints, generated from the rules --------------------------

@@ -14,8 +14,9 @@ from geo.window import DateWindow
 CELLS = 48  # across the longer side of the view
 
 
-def incident_grid(session: Session, *, bbox: tuple[float, float, float, float], window: DateWindow,
-                  cells: int = CELLS) -> dict:
+def incident_grid(
+    session: Session, *, bbox: tuple[float, float, float, float], window: DateWindow, cells: int = CELLS
+) -> dict:
     """The incidents of a view counted per grid cell.
 
     Parameters
@@ -42,9 +43,11 @@ def incident_grid(session: Session, *, bbox: tuple[float, float, float, float], 
     envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
     rows = session.execute(
         select(
-            func.count().label("count"), func.sum(Incident.fatalities).label("deaths"),
+            func.count().label("count"),
+            func.sum(Incident.fatalities).label("deaths"),
             func.max(Incident.fatalities).label("worst"),
-            func.avg(func.ST_X(Incident.geom)).label("x"), func.avg(func.ST_Y(Incident.geom)).label("y"),
+            func.avg(func.ST_X(Incident.geom)).label("x"),
+            func.avg(func.ST_Y(Incident.geom)).label("y"),
         )
         .where(Incident.geom.intersects(envelope), window.between(Incident.occurred_on))
         .group_by(func.ST_SnapToGrid(Incident.geom, size))
@@ -57,5 +60,10 @@ def incident_grid(session: Session, *, bbox: tuple[float, float, float, float], 
         }
         for r in rows
     ]
-    return {"type": "FeatureCollection", "numberMatched": sum(r.count for r in rows),
-            "numberReturned": len(features), "cellDegrees": size, "features": features}
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": sum(r.count for r in rows),
+        "numberReturned": len(features),
+        "cellDegrees": size,
+        "features": features,
+    }

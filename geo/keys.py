@@ -54,8 +54,13 @@ def list_keys(session: Session) -> list[dict]:
         select(ApiKey.name, ApiKey.role, ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at).order_by(ApiKey.id)
     ).all()
     return [
-        {"name": r.name, "role": r.role, "prefix": r.prefix, "created_at": r.created_at.isoformat(),
-         "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+        {
+            "name": r.name,
+            "role": r.role,
+            "prefix": r.prefix,
+            "created_at": r.created_at.isoformat(),
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+        }
         for r in rows
     ]
 

@@ -113,8 +113,9 @@ class Site(Tracked, Base):
 class Incident(Tracked, Base):
     __tablename__ = "incidents"
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    date_precision: Mapped[int] = bounded(SmallInteger, 1, 5, nullable=False, server_default="1",
-                                          doc="1 exact day … 5 year")
+    date_precision: Mapped[int] = bounded(
+        SmallInteger, 1, 5, nullable=False, server_default="1", doc="1 exact day … 5 year"
+    )
     event_type: Mapped[str] = vocabulary(vocab.EVENT_TYPES, 40, nullable=False)
     sub_event_type: Mapped[str | None] = mapped_column(String(100))
     actor1: Mapped[str | None] = mapped_column(String(300))
@@ -122,8 +123,14 @@ class Incident(Tracked, Base):
     fatalities: Mapped[int] = bounded(Integer, 0, nullable=False, server_default="0")
     civilian_targeting: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     targets_mission: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
-    geo_precision: Mapped[int] = bounded(SmallInteger, 1, 3, nullable=False, server_default="1",
-                                         doc="1 exact town, 2 near/part of region, 3 region centroid")
+    geo_precision: Mapped[int] = bounded(
+        SmallInteger,
+        1,
+        3,
+        nullable=False,
+        server_default="1",
+        doc="1 exact town, 2 near/part of region, 3 region centroid",
+    )
     location_name: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[Any] = geometry("POINT")
@@ -144,14 +151,16 @@ class Agreement(Tracked, Base):
 class Patrol(Tracked, Base):
     __tablename__ = "patrols"
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    ended_at: Mapped[datetime] = not_before("started_at", DateTime(timezone=True), check="time_order",
-                                            nullable=False, index=True)
+    ended_at: Mapped[datetime] = not_before(
+        "started_at", DateTime(timezone=True), check="time_order", nullable=False, index=True
+    )
     patrol_type: Mapped[str] = vocabulary(vocab.PATROL_TYPES, 20, nullable=False)
     component: Mapped[str] = vocabulary(vocab.COMPONENTS, 20, nullable=False)
     unit: Mapped[str | None] = mapped_column(String(200))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
-    coverage_m: Mapped[float | None] = bounded(Float, 0, 100_000, lo_open=True, check="coverage_range",
-                                               doc="overrides the analysis patrol radius")
+    coverage_m: Mapped[float | None] = bounded(
+        Float, 0, 100_000, lo_open=True, check="coverage_range", doc="overrides the analysis patrol radius"
+    )
     geom: Mapped[Any] = geometry("MULTILINESTRING")
 
 
@@ -174,8 +183,9 @@ class Qip(Tracked, Base):
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     sector: Mapped[str] = vocabulary(vocab.QIP_SECTORS, 30, nullable=False)
     status: Mapped[str] = vocabulary(vocab.QIP_STATUSES, 20, nullable=False, server_default="proposed")
-    budget_usd: Mapped[float | None] = bounded(Float, 0, vocab.QIP_MAX_BUDGET_USD, check="budget_range",
-                                               doc="QIPs are capped at USD 50 000")
+    budget_usd: Mapped[float | None] = bounded(
+        Float, 0, vocab.QIP_MAX_BUDGET_USD, check="budget_range", doc="QIPs are capped at USD 50 000"
+    )
     start_on: Mapped[date | None] = mapped_column(Date)
     end_on: Mapped[date | None] = not_before("start_on", Date, check="date_order")
     implementing_partner: Mapped[str | None] = mapped_column(String(300))

@@ -31,20 +31,49 @@ POPUP = [
 ]
 
 
-def admin_areas_layer(window: DateWindow, urls: Urls, *, choropleth: bool = False, level: int | None = None,
-                      data: dict | None = None, show: bool = True, limit: int = 500) -> RemoteLayer:
+def admin_areas_layer(
+    window: DateWindow,
+    urls: Urls,
+    *,
+    choropleth: bool = False,
+    level: int | None = None,
+    data: dict | None = None,
+    show: bool = True,
+    limit: int = 500,
+) -> RemoteLayer:
     """With ``choropleth`` (or inline ``data`` shaped like it), the areas of
     ``level`` coloured by violence pressure in the window; otherwise the areas
     as plain outlines."""
     if data is not None or choropleth:
-        params: dict[str, Any] = {} if data is not None else {**window_params(window),
-                                                              **({"level": level} if level is not None else {})}
-        return RemoteLayer(LayerSpec(
-            key="admin-areas", name="Admin areas: violence pressure", data=data,
-            url=None if data is not None else urls[CHOROPLETH], params=params,
-            viewport=False, kind="area", colour=BY_PRESSURE, popup=POPUP, title="name", show=show,
-        ))
-    return RemoteLayer(LayerSpec(
-        key="admin-areas", name="Admin areas", url=urls[LIST], limit=limit, viewport=False, kind="area",
-        colour=Fixed("#f7f7f7", "admin area"), popup=POPUP[:2], title="name", show=show,
-    ))
+        params: dict[str, Any] = (
+            {} if data is not None else {**window_params(window), **({"level": level} if level is not None else {})}
+        )
+        return RemoteLayer(
+            LayerSpec(
+                key="admin-areas",
+                name="Admin areas: violence pressure",
+                data=data,
+                url=None if data is not None else urls[CHOROPLETH],
+                params=params,
+                viewport=False,
+                kind="area",
+                colour=BY_PRESSURE,
+                popup=POPUP,
+                title="name",
+                show=show,
+            )
+        )
+    return RemoteLayer(
+        LayerSpec(
+            key="admin-areas",
+            name="Admin areas",
+            url=urls[LIST],
+            limit=limit,
+            viewport=False,
+            kind="area",
+            colour=Fixed("#f7f7f7", "admin area"),
+            popup=POPUP[:2],
+            title="name",
+            show=show,
+        )
+    )

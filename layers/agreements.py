@@ -23,7 +23,16 @@ POPUP = [
 
 def agreements_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 2000) -> RemoteLayer:
     """Every agreement in view, whatever its date: old ones may still be in force."""
-    return RemoteLayer(LayerSpec(
-        key="agreements", name="Local agreements", url=urls[LIST], limit=limit,
-        kind="area", colour=BY_STATUS, popup=POPUP, title="name", show=show,
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="agreements",
+            name="Local agreements",
+            url=urls[LIST],
+            limit=limit,
+            kind="area",
+            colour=BY_STATUS,
+            popup=POPUP,
+            title="name",
+            show=show,
+        )
+    )

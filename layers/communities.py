@@ -37,10 +37,18 @@ POPUP = [
 def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
     """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length."""
     return LayerSpec(
-        key="communities", name="Communities by engagement gap", url=urls[GAPS], limit=limit,
+        key="communities",
+        name="Communities by engagement gap",
+        url=urls[GAPS],
+        limit=limit,
         params={"as_of": window.end.isoformat(), "window_days": window.days},
-        colour=BY_GAP_SCORE, radius=Radius("gap_score", base=3, per=6, max=14), popup=POPUP, title="name", show=show,
-        note="the highest-ranked gaps in view; larger circles, larger gaps", top_first=True,
+        colour=BY_GAP_SCORE,
+        radius=Radius("gap_score", base=3, per=6, max=14),
+        popup=POPUP,
+        title="name",
+        show=show,
+        note="the highest-ranked gaps in view; larger circles, larger gaps",
+        top_first=True,
     )
 
 

@@ -30,10 +30,22 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
 }
 DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
-ROUTE_NAMES = tuple(dict.fromkeys((
-    MAP_PAGE, *admin_areas.ROUTES, *coverage.ROUTES, *agreements.ROUTES, *patrols.ROUTES, *incidents.ROUTES,
-    *engagements.ROUTES, *communities.ROUTES, *qips.ROUTES, *sites.ROUTES,
-)))
+ROUTE_NAMES = tuple(
+    dict.fromkeys(
+        (
+            MAP_PAGE,
+            *admin_areas.ROUTES,
+            *coverage.ROUTES,
+            *agreements.ROUTES,
+            *patrols.ROUTES,
+            *incidents.ROUTES,
+            *engagements.ROUTES,
+            *communities.ROUTES,
+            *qips.ROUTES,
+            *sites.ROUTES,
+        )
+    )
+)
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 
 
@@ -44,8 +56,7 @@ def parse_layers(value: str | None) -> tuple[str, ...]:
     keys = tuple(k.strip() for k in value.split(",") if k.strip())
     unknown = [k for k in keys if k not in LAYER_BUILDERS]
     if unknown:
-        raise InvalidInput(f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYER_BUILDERS)}",
-                           field="layers")
+        raise InvalidInput(f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYER_BUILDERS)}", field="layers")
     return keys
 
 
@@ -58,8 +69,9 @@ class OfflineMap(folium.Map):
 
 def base_map() -> folium.Map:
     """An empty canvas-rendered map with a scale bar."""
-    return OfflineMap(location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True,
-                      minZoom=2, maxZoom=18)
+    return OfflineMap(
+        location=(0, 0), zoom_start=3, tiles=None, prefer_canvas=True, control_scale=True, minZoom=2, maxZoom=18
+    )
 
 
 def build_map(
@@ -86,8 +98,9 @@ def build_map(
     if bounds is not None:
         FitView(*bounds).add_to(m)
     if tiles:
-        folium.TileLayer(tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False,
-                         show=False).add_to(m)
+        folium.TileLayer(
+            tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False, show=False
+        ).add_to(m)
     extra = {"admin-areas": {"choropleth": True, "level": admin_level}, "coverage-gaps": {"admin_area": boundary_area}}
     groups = [builder(window, urls, show=key in on, **extra.get(key, {})) for key, builder in LAYER_BUILDERS.items()]
     for group in groups:

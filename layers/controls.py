@@ -26,7 +26,7 @@ def legend_html(specs: list[LayerSpec]) -> str:
         note = f'<div class="pm-legend-note">{escape(spec.note)}</div>' if spec.note else ""
         parts.append(
             f'<section class="pm-legend-section" data-layer="{escape(spec.key)}">'
-            f'<h4>{escape(spec.name)}</h4><ul>{swatches}</ul>{note}'
+            f"<h4>{escape(spec.name)}</h4><ul>{swatches}</ul>{note}"
             f'<div class="pm-legend-count" data-count="{escape(spec.key)}"></div></section>'
         )
     return "".join(parts)
@@ -58,8 +58,7 @@ class WindowControl(MacroElement):
     def __init__(self, window: DateWindow, page: str):
         super().__init__()
         self._name = "WindowControl"
-        self.options_json = json.dumps({"start": window.start.isoformat(), "end": window.end.isoformat(),
-                                        "page": page})
+        self.options_json = json.dumps({"start": window.start.isoformat(), "end": window.end.isoformat(), "page": page})
 
 
 class FitView(MacroElement):

@@ -23,7 +23,16 @@ POPUP = [
 
 def engagements_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 5000) -> RemoteLayer:
     """Engagements held in the window."""
-    return RemoteLayer(LayerSpec(
-        key="engagements", name="Engagements", url=urls[LIST], limit=limit, params=window_params(window),
-        colour=BY_KIND, popup=POPUP, title="kind", show=show,
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="engagements",
+            name="Engagements",
+            url=urls[LIST],
+            limit=limit,
+            params=window_params(window),
+            colour=BY_KIND,
+            popup=POPUP,
+            title="kind",
+            show=show,
+        )
+    )

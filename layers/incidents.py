@@ -34,20 +34,40 @@ POPUP = [
 def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 5000) -> RemoteLayer:
     """Incidents in the window, clustered; circle size and colour by fatalities.
     A view with more than ``limit`` of them shows the grid's counts per cell."""
-    return RemoteLayer(LayerSpec(
-        key="incidents", name="Incidents", url=urls[LIST], params=window_params(window), limit=limit,
-        grid_url=urls[GRID], colour=BY_FATALITIES, radius=Radius("fatalities", base=4, per=1.5, max=18),
-        cluster=True, popup=POPUP, title="location_name", show=show,
-        note="at wide zoom: circles count the incidents of a grid cell, coloured by its deadliest",
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="incidents",
+            name="Incidents",
+            url=urls[LIST],
+            params=window_params(window),
+            limit=limit,
+            grid_url=urls[GRID],
+            colour=BY_FATALITIES,
+            radius=Radius("fatalities", base=4, per=1.5, max=18),
+            cluster=True,
+            popup=POPUP,
+            title="location_name",
+            show=show,
+            note="at wide zoom: circles count the incidents of a grid cell, coloured by its deadliest",
+        )
+    )
 
 
 def incident_heat_layer(window: DateWindow, urls: Urls, *, show: bool = False, cells: int = 150) -> RemoteLayer:
     """Incident density weighted by 1 + fatalities, from the grid's counts of
     every incident in view (``cells`` across it)."""
-    return RemoteLayer(LayerSpec(
-        key="incident-heat", name="Incident heat map", url=urls[LIST], params={**window_params(window), "cells": cells},
-        limit=10_000, grid_url=urls[GRID],
-        colour=Graduated("fatalities", ((None, "#d73027", "density weighted by 1 + deaths"),)),
-        radius=Radius("fatalities"), heat=True, popup=[], show=show,
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="incident-heat",
+            name="Incident heat map",
+            url=urls[LIST],
+            params={**window_params(window), "cells": cells},
+            limit=10_000,
+            grid_url=urls[GRID],
+            colour=Graduated("fatalities", ((None, "#d73027", "density weighted by 1 + deaths"),)),
+            radius=Radius("fatalities"),
+            heat=True,
+            popup=[],
+            show=show,
+        )
+    )

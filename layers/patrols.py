@@ -30,10 +30,23 @@ POPUP = [
 def patrols_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 2000) -> RemoteLayer:
     """Patrols that ended in the window; older ones fade towards the window start.
     A patrol without ``coverage_m`` is drawn with the analysis' default radius."""
-    return RemoteLayer(LayerSpec(
-        key="patrols", name="Patrol coverage", url=urls[LIST], limit=limit, kind="line", params=window_params(window),
-        colour=BY_COMPONENT, popup=POPUP, title="unit", show=show,
-        buffer_prop="coverage_m", buffer_default_m=default("patrol_radius_m"),
-        # Fully faded at the age of the window's first day.
-        fade_prop="ended_at", fade_days=max(window.days - 1, 1), fade_end=window.end.isoformat(),
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="patrols",
+            name="Patrol coverage",
+            url=urls[LIST],
+            limit=limit,
+            kind="line",
+            params=window_params(window),
+            colour=BY_COMPONENT,
+            popup=POPUP,
+            title="unit",
+            show=show,
+            buffer_prop="coverage_m",
+            buffer_default_m=default("patrol_radius_m"),
+            # Fully faded at the age of the window's first day.
+            fade_prop="ended_at",
+            fade_days=max(window.days - 1, 1),
+            fade_end=window.end.isoformat(),
+        )
+    )

@@ -10,11 +10,24 @@ ROUTES = (LIST,)
 
 BY_STATUS = Categorical(
     "status",
-    {"proposed": "#9e9ac8", "approved": "#3182bd", "in_progress": "#fd8d3c", "completed": "#31a354",
-     "cancelled": "#969696"},
+    {
+        "proposed": "#9e9ac8",
+        "approved": "#3182bd",
+        "in_progress": "#fd8d3c",
+        "completed": "#31a354",
+        "cancelled": "#969696",
+    },
 )
-SECTOR_GLYPHS = {"water": "W", "health": "H", "education": "E", "livelihoods": "L", "infrastructure": "I",
-                 "social_cohesion": "S", "state_authority": "A", "protection": "P"}
+SECTOR_GLYPHS = {
+    "water": "W",
+    "health": "H",
+    "education": "E",
+    "livelihoods": "L",
+    "infrastructure": "I",
+    "social_cohesion": "S",
+    "state_authority": "A",
+    "protection": "P",
+}
 POPUP = [
     Field("sector", "Sector"),
     Field("status", "Status"),
@@ -30,8 +43,15 @@ POPUP = [
 def qips_spec(urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
     """Every QIP in view (also drawn by the QIP plotter page)."""
     return LayerSpec(
-        key="qips", name="QIPs", url=urls[LIST], limit=limit, colour=BY_STATUS, glyph=("sector", SECTOR_GLYPHS),
-        popup=POPUP, title="title", show=show,
+        key="qips",
+        name="QIPs",
+        url=urls[LIST],
+        limit=limit,
+        colour=BY_STATUS,
+        glyph=("sector", SECTOR_GLYPHS),
+        popup=POPUP,
+        title="title",
+        show=show,
         note="letters: " + ", ".join(f"{g} {s.replace('_', ' ')}" for s, g in SECTOR_GLYPHS.items()),
     )
 

@@ -44,8 +44,9 @@ class RemoteLayer(JSCSSMixin, folium.FeatureGroup):
     def __init__(self, spec: LayerSpec):
         super().__init__(name=spec.name, show=spec.show, overlay=True, control=True)
         self.spec = spec
-        self.default_js = assets.PEACEMAP_JS + (assets.CLUSTER_JS if spec.cluster else []) + (
-            assets.HEAT_JS if spec.heat else [])
+        self.default_js = (
+            assets.PEACEMAP_JS + (assets.CLUSTER_JS if spec.cluster else []) + (assets.HEAT_JS if spec.heat else [])
+        )
         self.default_css = assets.PEACEMAP_CSS + (assets.CLUSTER_CSS if spec.cluster else [])
 
     def map_name(self) -> str:

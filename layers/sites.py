@@ -19,8 +19,18 @@ POPUP = [
 
 def sites_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 1000) -> RemoteLayer:
     """All mission sites (a few dozen), loaded once for the whole mission area."""
-    return RemoteLayer(LayerSpec(
-        key="sites", name="Mission sites", url=urls[LIST], limit=limit, viewport=False,
-        colour=Fixed("#08306b", "mission site"), glyph=("kind", KIND_GLYPHS), popup=POPUP, title="name", show=show,
-        note="HQ headquarters, FO field office, CB/TB company/temporary base, TS team site, UP UNPOL post",
-    ))
+    return RemoteLayer(
+        LayerSpec(
+            key="sites",
+            name="Mission sites",
+            url=urls[LIST],
+            limit=limit,
+            viewport=False,
+            colour=Fixed("#08306b", "mission site"),
+            glyph=("kind", KIND_GLYPHS),
+            popup=POPUP,
+            title="name",
+            show=show,
+            note="HQ headquarters, FO field office, CB/TB company/temporary base, TS team site, UP UNPOL post",
+        )
+    )

@@ -16,8 +16,18 @@ from typing import Any, Literal
 from geo.errors import InvalidInput
 from geo.window import DateWindow
 
-__all__ = ["Categorical", "ColourRule", "DateWindow", "Field", "Fixed", "Graduated", "LayerSpec", "Radius", "Urls",
-           "window_params"]
+__all__ = [
+    "Categorical",
+    "ColourRule",
+    "DateWindow",
+    "Field",
+    "Fixed",
+    "Graduated",
+    "LayerSpec",
+    "Radius",
+    "Urls",
+    "window_params",
+]
 
 Urls = Mapping[str, str]  # route name (e.g. "incidents-list") → URL, made by the router
 
@@ -70,8 +80,12 @@ class Graduated:
             raise InvalidInput("graduated breaks must increase", field="breaks")
 
     def options(self) -> dict:
-        return {"type": "graduated", "prop": self.prop, "breaks": [list(b[:2]) for b in self.breaks],
-                "missing": self.missing}
+        return {
+            "type": "graduated",
+            "prop": self.prop,
+            "breaks": [list(b[:2]) for b in self.breaks],
+            "missing": self.missing,
+        }
 
     def legend(self) -> list[tuple[str, str]]:
         items = [(c, label) for _, c, label in self.breaks]
@@ -142,13 +156,28 @@ class LayerSpec:
     def options(self) -> dict:
         """What the browser needs to fetch and draw this layer (JSON-ready)."""
         return {
-            "key": self.key, "name": self.name, "url": self.url, "params": self.params, "data": self.data,
-            "viewport": self.viewport, "limit": self.limit, "kind": self.kind, "colour": self.colour.options(),
-            "radius": self.radius.options(), "cluster": self.cluster, "heat": self.heat,
-            "popup": [[f.prop, f.label, f.fmt] for f in self.popup], "title": self.title,
-            "glyph": list(self.glyph) if self.glyph else None, "bufferProp": self.buffer_prop,
-            "bufferDefault": self.buffer_default_m, "fadeProp": self.fade_prop, "fadeDays": self.fade_days,
-            "fadeEnd": self.fade_end, "topFirst": self.top_first, "fillOpacity": self.fill_opacity,
+            "key": self.key,
+            "name": self.name,
+            "url": self.url,
+            "params": self.params,
+            "data": self.data,
+            "viewport": self.viewport,
+            "limit": self.limit,
+            "kind": self.kind,
+            "colour": self.colour.options(),
+            "radius": self.radius.options(),
+            "cluster": self.cluster,
+            "heat": self.heat,
+            "popup": [[f.prop, f.label, f.fmt] for f in self.popup],
+            "title": self.title,
+            "glyph": list(self.glyph) if self.glyph else None,
+            "bufferProp": self.buffer_prop,
+            "bufferDefault": self.buffer_default_m,
+            "fadeProp": self.fade_prop,
+            "fadeDays": self.fade_days,
+            "fadeEnd": self.fade_end,
+            "topFirst": self.top_first,
+            "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
         }
 

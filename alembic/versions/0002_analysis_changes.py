@@ -4,14 +4,15 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28 19:30:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0002'
-down_revision: Union[str, None] = '0001'
+revision: str = "0002"
+down_revision: Union[str, None] = "0001"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -51,15 +52,16 @@ END $$;
 
 
 def upgrade() -> None:
-    op.create_table('analysis_changes',
-    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.Column('txid', sa.BigInteger(), nullable=False),
-    sa.Column('table_name', sa.String(length=40), nullable=False),
-    sa.Column('op', sa.String(length=10), nullable=False),
-    sa.Column('row_ids', postgresql.ARRAY(sa.BigInteger()), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_analysis_changes'))
+    op.create_table(
+        "analysis_changes",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("txid", sa.BigInteger(), nullable=False),
+        sa.Column("table_name", sa.String(length=40), nullable=False),
+        sa.Column("op", sa.String(length=10), nullable=False),
+        sa.Column("row_ids", postgresql.ARRAY(sa.BigInteger()), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_changes")),
     )
-    op.create_index('ix_analysis_changes_txid', 'analysis_changes', ['txid'], unique=False)
+    op.create_index("ix_analysis_changes_txid", "analysis_changes", ["txid"], unique=False)
     op.execute(FUNCTIONS)
     for t in TABLES:
         op.execute(f"""
@@ -80,5 +82,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER analysis_log_{name} ON {t}")
     for name in ("insert", "update", "delete", "truncate"):
         op.execute(f"DROP FUNCTION analysis_log_{name}()")
-    op.drop_index('ix_analysis_changes_txid', table_name='analysis_changes')
-    op.drop_table('analysis_changes')
+    op.drop_index("ix_analysis_changes_txid", table_name="analysis_changes")
+    op.drop_table("analysis_changes")

@@ -45,8 +45,10 @@ def status() -> None:
         click.echo("external database (PEACEMAP_DATABASE_URL)")
         return
     st = local_cluster().status()
-    click.echo(f"embedded PostGIS: {'running' if st.running else 'stopped'}"
-               f"{'' if st.initialised else ' (not created yet: run peacemap db up)'}")
+    click.echo(
+        f"embedded PostGIS: {'running' if st.running else 'stopped'}"
+        f"{'' if st.initialised else ' (not created yet: run peacemap db up)'}"
+    )
     click.echo(f"data directory: {st.pgdata}")
     click.echo(f"port: 127.0.0.1:{st.port}")
     click.echo(f"log: {st.log}")

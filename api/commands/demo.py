@@ -18,10 +18,22 @@ def command() -> None:
 
 
 @command.command("load")
-@click.option("--scale", type=float, default=DEMO_SCALE, show_default=True, help="1 = DESIGN §9 reference scale (1 000 000 incidents)")
+@click.option(
+    "--scale",
+    type=float,
+    default=DEMO_SCALE,
+    show_default=True,
+    help="1 = DESIGN §9 reference scale (1 000 000 incidents)",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="same seed → same scenario")
-@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="last day of the scenario [default: today]")
-@click.option("--force", is_flag=True, help="load even if the database already has communities (demo rows are updated, not duplicated)")
+@click.option(
+    "--end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="last day of the scenario [default: today]"
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="load even if the database already has communities (demo rows are updated, not duplicated)",
+)
 def load(scale: float, seed: int, end, force: bool) -> None:
     """Load the demo if the database has no communities; print rows per table."""
     engine = make_engine(database_url())

@@ -32,12 +32,18 @@ def _bbox(_ctx, _param, value):
 
 def _table(rows, params: GapParams) -> str:
     head = f"{'rank':>4}  {'community':<24} {'id':>7} {'days':>5} {'incid.':>6} {'deaths':>6} {'site km':>7} {'score':>8}  under-engaged"
-    lines = [f"Engagement gaps as of {params.as_of.isoformat()} (window {params.window_days} days)", head, "-" * len(head)]
+    lines = [
+        f"Engagement gaps as of {params.as_of.isoformat()} (window {params.window_days} days)",
+        head,
+        "-" * len(head),
+    ]
     for r in rows.itertuples(index=False):
         days = "never" if pd.isna(r.days_since_engagement) else str(r.days_since_engagement)
         km = "-" if pd.isna(r.distance_to_site_m) else f"{r.distance_to_site_m / 1000:.1f}"
-        lines.append(f"{r.rank:>4}  {str(r.name)[:24]:<24} {r.community_id:>7} {days:>5} {r.incidents_window:>6} "
-                     f"{r.fatalities_window:>6} {km:>7} {r.gap_score:>8.3f}  {'yes' if r.under_engaged else 'no'}")
+        lines.append(
+            f"{r.rank:>4}  {str(r.name)[:24]:<24} {r.community_id:>7} {days:>5} {r.incidents_window:>6} "
+            f"{r.fatalities_window:>6} {km:>7} {r.gap_score:>8.3f}  {'yes' if r.under_engaged else 'no'}"
+        )
         lines.append("      " + "; ".join(r.reasons))
     return "\n".join(lines)
 
@@ -47,16 +53,24 @@ def _options(fn):
         kind = bool if f.type in ("bool", bool) else (int if f.type in ("int", int) else float)
         name = "--" + f.name.replace("_", "-")
         if kind is bool:
-            fn = click.option(name + "/--no-" + f.name.replace("_", "-"), f.name, default=f.default, show_default=True,
-                              help=f.metadata["description"])(fn)
+            fn = click.option(
+                name + "/--no-" + f.name.replace("_", "-"),
+                f.name,
+                default=f.default,
+                show_default=True,
+                help=f.metadata["description"],
+            )(fn)
         else:
-            fn = click.option(name, f.name, type=kind, default=f.default, show_default=True,
-                              help=f.metadata["description"])(fn)
+            fn = click.option(
+                name, f.name, type=kind, default=f.default, show_default=True, help=f.metadata["description"]
+            )(fn)
     return fn
 
 
 @click.command("gaps")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help=GapParams.__dataclass_fields__["as_of"].metadata["description"])
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help=GapParams.__dataclass_fields__["as_of"].metadata["description"]
+)
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson", "csv"]), default="table", show_default=True)
 @click.option("--under-engaged-only", is_flag=True, help="only communities flagged under-engaged")
@@ -69,8 +83,9 @@ def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) 
     engine = make_engine(database_url())
     try:
         with make_sessionmaker(engine)() as session:
-            result = gaps_from_db(session, params, computed_at=datetime.now(timezone.utc), bbox=bbox,
-                                  admin_area=admin_area)
+            result = gaps_from_db(
+                session, params, computed_at=datetime.now(timezone.utc), bbox=bbox, admin_area=admin_area
+            )
     finally:
         engine.dispose()
     rows = select_rows(result, under_engaged_only=under_engaged_only)

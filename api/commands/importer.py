@@ -17,8 +17,7 @@ from geo.io.importer import run
 from geo.resources import REGISTRY
 
 # Besides resource names, a format that fills one resource may name the KIND.
-KINDS = {**{r: (r, None) for r in REGISTRY},
-         **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
+KINDS = {**{r: (r, None) for r in REGISTRY}, **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
 SHOWN_REJECTS = 20
 
 
@@ -38,13 +37,30 @@ def _length(fmt, opts) -> int | None:
 @click.option("--dry-run", is_flag=True, help="check and count everything, then roll back")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="write every rejected row to this CSV")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="take FIELD from COLUMN (repeatable)")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
-              help="give FIELD one value for every row, e.g. --set component=police (repeatable)")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="give FIELD one value for every row, e.g. --set component=police (repeatable)",
+)
 @click.option("--layer", help="layer of a multi-layer file (GeoPackage)")
-@click.option("--encoding", help="text encoding of a CSV; detected when absent (UTF-8, UTF-8 or UTF-16 with a "
-              "byte-order mark, else Windows-1252/Latin-1) and named in the summary")
-def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path | None, maps: tuple[str, ...],
-            sets: tuple[str, ...], layer: str | None, encoding: str | None) -> None:
+@click.option(
+    "--encoding",
+    help="text encoding of a CSV; detected when absent (UTF-8, UTF-8 or UTF-16 with a "
+    "byte-order mark, else Windows-1252/Latin-1) and named in the summary",
+)
+def command(
+    kind: str,
+    file: Path,
+    fmt: str | None,
+    dry_run: bool,
+    rejects: Path | None,
+    maps: tuple[str, ...],
+    sets: tuple[str, ...],
+    layer: str | None,
+    encoding: str | None,
+) -> None:
     """Import FILE into KIND: a resource (incidents, communities, admin-areas,
     patrols, engagements, agreements, qips, sites) or a format that fills one
     (ucdp, acled, gazetteer, boundaries, gpx, kobo).
@@ -59,11 +75,26 @@ def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path
     engine = make_engine(url)
     if not schema_at_head(engine):
         raise DatabaseUnavailable("the database schema is not up to date: run `peacemap db migrate` first")
-    format_, opts = prepare(resource, file, fmt=fmt or kind_fmt, mapping=parse_pairs(maps, "--map"),
-                            constants=parse_pairs(sets, "--set"), encoding=encoding, layer=layer)
+    format_, opts = prepare(
+        resource,
+        file,
+        fmt=fmt or kind_fmt,
+        mapping=parse_pairs(maps, "--map"),
+        constants=parse_pairs(sets, "--set"),
+        encoding=encoding,
+        layer=layer,
+    )
     length = _length(format_, opts)
-    with click.progressbar(length=length, label=f"importing {file.name}", file=click.get_text_stream("stderr"),
-                           show_pos=format_.row_label != "line") if length else _NoBar() as bar:
+    with (
+        click.progressbar(
+            length=length,
+            label=f"importing {file.name}",
+            file=click.get_text_stream("stderr"),
+            show_pos=format_.row_label != "line",
+        )
+        if length
+        else _NoBar() as bar
+    ):
         opts.progress = bar.update
         with engine.begin() as conn, limit_vertices(get_api_settings().max_vertices):
             report = run(conn, format_, opts, dry_run=dry_run, who="cli")
@@ -72,8 +103,11 @@ def command(kind: str, file: Path, fmt: str | None, dry_run: bool, rejects: Path
     for r in report.rejects[:SHOWN_REJECTS]:
         click.echo(f"  {report.row_label} {r.row}: {r.field}: {r.reason}", err=True)
     if report.rejected > SHOWN_REJECTS:
-        click.echo(f"  … and {report.rejected - SHOWN_REJECTS} more" +
-                   ("" if rejects else " (use --rejects FILE to get them all)"), err=True)
+        click.echo(
+            f"  … and {report.rejected - SHOWN_REJECTS} more"
+            + ("" if rejects else " (use --rejects FILE to get them all)"),
+            err=True,
+        )
     for r in report.repairs[:SHOWN_REJECTS]:
         click.echo(f"  {report.row_label} {r.row}: {r.reason}", err=True)
     if rejects:

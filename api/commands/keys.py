@@ -15,7 +15,9 @@ def command() -> None:
 
 
 @command.command("create")
-@click.option("--role", type=click.Choice(vocab.ROLES), required=True, help="viewer reads, editor writes, admin manages keys")
+@click.option(
+    "--role", type=click.Choice(vocab.ROLES), required=True, help="viewer reads, editor writes, admin manages keys"
+)
 @click.option("--name", required=True, help="who or what holds the key (shown in the audit log)")
 def create(role: str, name: str) -> None:
     """Create a key and print it once; only its digest is stored."""

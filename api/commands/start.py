@@ -22,7 +22,9 @@ def _demo_key(engine) -> tuple[str, str]:
 
 
 @click.command("start")
-@click.option("--demo/--no-demo", default=True, show_default=True, help="load the demo scenario when the database is empty")
+@click.option(
+    "--demo/--no-demo", default=True, show_default=True, help="load the demo scenario when the database is empty"
+)
 @click.option("--host", default=None, help="bind address (default 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default 8000)")
 def command(demo: bool, host: str | None, port: int | None) -> None:

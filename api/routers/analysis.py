@@ -31,12 +31,15 @@ def _query(name: str) -> Any:
     """``Annotated[type, Query(...)]`` for one GapParams field, from its declaration."""
     spec = GapParams.__dataclass_fields__[name]
     bounds = spec.metadata["bounds"]
-    return Annotated[get_type_hints(GapParams)[name],
-                     Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))]
+    return Annotated[
+        get_type_hints(GapParams)[name],
+        Query(description=spec.metadata["description"], **(bounds.query() if bounds else {})),
+    ]
 
 
-RankedBBox = Annotated[BBox | None, Depends(bbox_query(
-    "minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))]
+RankedBBox = Annotated[
+    BBox | None, Depends(bbox_query("minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))
+]
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
@@ -46,10 +49,17 @@ def gap_params(**values) -> GapParams:
     return GapParams(**values)
 
 
-setattr(gap_params, "__signature__", inspect.Signature([  # what FastAPI reads to declare the parameters
-    inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_query(f.name))
-    for f in fields(GapParams)
-], return_annotation=GapParams))
+setattr(
+    gap_params,
+    "__signature__",
+    inspect.Signature(
+        [  # what FastAPI reads to declare the parameters
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_query(f.name))
+            for f in fields(GapParams)
+        ],
+        return_annotation=GapParams,
+    ),
+)
 PatrolRadius = _query("patrol_radius_m")
 
 
@@ -66,14 +76,18 @@ def engagement_gaps(
 ) -> dict:
     result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
-    page = rows.iloc[paging.offset: paging.offset + paging.limit]
+    page = rows.iloc[paging.offset : paging.offset + paging.limit]
     body = feature_collection(result, page, len(rows))
     body["links"] = paging.links(request, len(page), len(rows))
     return body
 
 
-@router.get("/coverage-gaps", name="coverage-gaps", summary="Area no recent patrol covered",
-            responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}})
+@router.get(
+    "/coverage-gaps",
+    name="coverage-gaps",
+    summary="Area no recent patrol covered",
+    responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}},
+)
 def coverage_gaps(
     session: SessionDep,
     _: Viewer,
@@ -82,16 +96,26 @@ def coverage_gaps(
     as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
     patrol_radius_m: PatrolRadius = default("patrol_radius_m"),
-    format: Annotated[Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")] = "geojson",
+    format: Annotated[
+        Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")
+    ] = "geojson",
     cell_size_m: Annotated[float, Query(ge=10, le=100_000, description="raster cell size (geotiff)")] = 1000.0,
 ):
-    inp = coverage.load_coverage(session, days=days, as_of=as_of or today(), bbox=bbox,
-                                 admin_area=admin_area, patrol_radius_m=patrol_radius_m)
+    inp = coverage.load_coverage(
+        session, days=days, as_of=as_of or today(), bbox=bbox, admin_area=admin_area, patrol_radius_m=patrol_radius_m
+    )
     if format == "geotiff":
         grid, transform = coverage.days_raster(inp, cell_size_m)
-        tags = {"as_of": inp.as_of.isoformat(), "days": days, "cell_size_m": cell_size_m,
-                "value": f"days since last patrol coverage; {days} = none in the window"}
-        return Response(coverage.geotiff_bytes(grid, transform, tags), media_type="image/tiff",
-                        headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'})
+        tags = {
+            "as_of": inp.as_of.isoformat(),
+            "days": days,
+            "cell_size_m": cell_size_m,
+            "value": f"days since last patrol coverage; {days} = none in the window",
+        }
+        return Response(
+            coverage.geotiff_bytes(grid, transform, tags),
+            media_type="image/tiff",
+            headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
+        )
     body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(timezone.utc))
     return Response(json.dumps(body), media_type="application/geo+json")

@@ -23,8 +23,14 @@ GPKG = "application/geopackage+sqlite3"
 
 router = APIRouter(prefix="/api/v1", tags=["export"])
 ExportBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in EPSG:4326 (every layer)"))]
-ExportInterval = Annotated[Interval, Depends(interval_query("earliest date, ISO 8601 (layers that have a date)",
-                                                            "latest date, inclusive (layers that have a date)"))]
+ExportInterval = Annotated[
+    Interval,
+    Depends(
+        interval_query(
+            "earliest date, ISO 8601 (layers that have a date)", "latest date, inclusive (layers that have a date)"
+        )
+    ),
+]
 
 
 @router.get(
@@ -43,8 +49,12 @@ def export_gpkg(
 ):
     names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
     layers = export_layers(
-        include_sensitive=principal.has("editor"), resources=names, include_gaps=gaps,
-        bbox=bbox, start=when.start, end=when.end,
+        include_sensitive=principal.has("editor"),
+        resources=names,
+        include_gaps=gaps,
+        bbox=bbox,
+        start=when.start,
+        end=when.end,
     )
     fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
     os.close(fd)
@@ -53,5 +63,9 @@ def export_gpkg(
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type=GPKG, filename=f"peacemap-{date.today().isoformat()}.gpkg",
-                        background=BackgroundTask(os.unlink, path))
+    return FileResponse(
+        path,
+        media_type=GPKG,
+        filename=f"peacemap-{date.today().isoformat()}.gpkg",
+        background=BackgroundTask(os.unlink, path),
+    )

@@ -26,9 +26,12 @@ def readyz(request: Request):
         at_head = schema_at_head(engine)
     except Exception as exc:  # noqa: BLE001 — any failure means not ready
         log.warning("readyz: the database is not reachable: %s", str(exc).strip().replace("\n", " | "))
-        return JSONResponse({"status": "unavailable", "detail": "the database is not reachable (see the server log)"},
-                            status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "detail": "the database is not reachable (see the server log)"}, status_code=503
+        )
     if not at_head:
-        return JSONResponse({"status": "unavailable", "detail": "migrations are not at head; run 'peacemap db migrate'"},
-                            status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "detail": "migrations are not at head; run 'peacemap db migrate'"},
+            status_code=503,
+        )
     return {"status": "ready"}

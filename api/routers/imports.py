@@ -28,11 +28,26 @@ from geo.resources import REGISTRY
 
 router = APIRouter(tags=["imports"])
 COPY_BLOCK = 1 << 20
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV"}},
-}}}}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def upload_path(resource: str) -> str:
@@ -62,13 +77,20 @@ def _endpoint(resource: str):
         response: Response,
         session: SessionDep,
         principal: Editor,
-        format: Annotated[str | None, Query(description=f"one of {', '.join(FORMAT_NAMES)}; detected when absent")] = None,
+        format: Annotated[
+            str | None, Query(description=f"one of {', '.join(FORMAT_NAMES)}; detected when absent")
+        ] = None,
         dry_run: Annotated[bool, Query(description="check and count, then roll back")] = False,
         map: Annotated[list[str] | None, Query(description="field=column, repeatable")] = None,
         set: Annotated[list[str] | None, Query(description="field=value for every row, repeatable")] = None,
         layer: Annotated[str | None, Query(description="layer of a multi-layer file")] = None,
-        encoding: Annotated[str | None, Query(max_length=40, description="a CSV's text encoding; detected when "
-                                              "absent (the report's `encoding` says which was used)")] = None,
+        encoding: Annotated[
+            str | None,
+            Query(
+                max_length=40,
+                description="a CSV's text encoding; detected when absent (the report's `encoding` says which was used)",
+            ),
+        ] = None,
     ) -> dict:
         mapping, constants = parse_pairs(map or [], "map"), parse_pairs(set or [], "set")
         if encoding is not None:
@@ -76,8 +98,18 @@ def _endpoint(resource: str):
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
             path = await _save(request, Path(tmp))
             report = await run_in_threadpool(
-                import_file, session, resource, path, fmt=format, mapping=mapping, constants=constants,
-                dry_run=dry_run, encoding=encoding, layer=layer, who=principal.name)
+                import_file,
+                session,
+                resource,
+                path,
+                fmt=format,
+                mapping=mapping,
+                constants=constants,
+                dry_run=dry_run,
+                encoding=encoding,
+                layer=layer,
+                who=principal.name,
+            )
         response.status_code = 201 if report.inserted and not dry_run else 200
         return report.to_dict()
 
@@ -87,12 +119,18 @@ def _endpoint(resource: str):
 
 for _resource in REGISTRY:
     router.add_api_route(
-        upload_path(_resource), _endpoint(_resource), methods=["POST"], status_code=201,
-        name=f"{_resource}-import", summary=f"Import {_resource} from an uploaded file",
+        upload_path(_resource),
+        _endpoint(_resource),
+        methods=["POST"],
+        status_code=201,
+        name=f"{_resource}-import",
+        summary=f"Import {_resource} from an uploaded file",
         description="201 when rows were created, 200 for a dry run or when every row already existed. "
-                    "The report lists every rejected row (line or feature number, field, reason).",
-        responses={200: {"description": "nothing new created (dry run or updates only)"},
-                   413: {"description": "upload over the size cap"},
-                   422: {"description": "the file cannot be read (nothing was imported)"}},
+        "The report lists every rejected row (line or feature number, field, reason).",
+        responses={
+            200: {"description": "nothing new created (dry run or updates only)"},
+            413: {"description": "upload over the size cap"},
+            422: {"description": "the file cannot be read (nothing was imported)"},
+        },
         openapi_extra=UPLOAD_BODY,
     )

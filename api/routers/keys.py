@@ -25,8 +25,14 @@ def index(session: SessionDep, principal: Admin) -> list[dict]:
 @router.post("", status_code=201, summary="Create a key; the secret is in this response only")
 def create(body: Annotated[KeyIn, Body()], session: SessionDep, principal: Admin) -> dict:
     secret = create_key(session, body.name, body.role)
-    audit.record(session, who=principal.name, action="create", resource="keys", resource_id=None,
-                 after={"name": body.name, "role": body.role})
+    audit.record(
+        session,
+        who=principal.name,
+        action="create",
+        resource="keys",
+        resource_id=None,
+        after={"name": body.name, "role": body.role},
+    )
     return {"name": body.name, "role": body.role, "key": secret}
 
 

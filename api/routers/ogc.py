@@ -49,8 +49,10 @@ CONFORMANCE = [
 FORMATS = (None, "json", "geojson")
 
 GAPS_TITLE = "Engagement gaps"
-GAPS_DESCRIPTION = ("Communities ranked by engagement gap with their last engagement, violence pressure and "
-                    "remoteness (DESIGN §5), computed from the current data with the default parameters.")
+GAPS_DESCRIPTION = (
+    "Communities ranked by engagement gap with their last engagement, violence pressure and "
+    "remoteness (DESIGN §5), computed from the current data with the default parameters."
+)
 
 
 class _BadRequestRoute(APIRoute):
@@ -144,18 +146,20 @@ def _extent_doc(ext: Extent) -> dict:
 def landing(request: Request, principal: Viewer, f: Format = None):
     _check_format(f)
     base = _base(request)
-    return _json({
-        "title": "peacemap — OGC API Features",
-        "description": "Incidents, local peace agreements, patrols, engagements, QIPs, communities, mission sites, "
-                       "admin areas and engagement gaps for UN peace operations.",
-        "links": [
-            _link(base, "self", JSON, "this document"),
-            _link(str(request.url_for("openapi")), "service-desc", OPENAPI, "the API definition"),
-            _link(str(request.url_for("swagger_ui_html")), "service-doc", "text/html", "the API documentation"),
-            _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
-            _link(f"{base}/collections", "data", JSON, "collections"),
-        ],
-    })
+    return _json(
+        {
+            "title": "peacemap — OGC API Features",
+            "description": "Incidents, local peace agreements, patrols, engagements, QIPs, communities, mission sites, "
+            "admin areas and engagement gaps for UN peace operations.",
+            "links": [
+                _link(base, "self", JSON, "this document"),
+                _link(str(request.url_for("openapi")), "service-desc", OPENAPI, "the API definition"),
+                _link(str(request.url_for("swagger_ui_html")), "service-doc", "text/html", "the API documentation"),
+                _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
+                _link(f"{base}/collections", "data", JSON, "collections"),
+            ],
+        }
+    )
 
 
 @router.get("/conformance", summary="Conformance classes")
@@ -168,15 +172,16 @@ def conformance(principal: Viewer, f: Format = None):
 def collections(request: Request, session: SessionDep, principal: Viewer, f: Format = None):
     _check_format(f)
     base = _base(request)
-    return _json({
-        "links": [_link(f"{base}/collections", "self", JSON)],
-        "collections": [_collection(request, session, collection(cid)) for cid in collection_ids()],
-    })
+    return _json(
+        {
+            "links": [_link(f"{base}/collections", "self", JSON)],
+            "collections": [_collection(request, session, collection(cid)) for cid in collection_ids()],
+        }
+    )
 
 
 @router.get("/collections/{collection_id}", name="ogc-collection", summary="One collection")
-def one_collection(coll: CollectionParam, request: Request, session: SessionDep, principal: Viewer,
-                   f: Format = None):
+def one_collection(coll: CollectionParam, request: Request, session: SessionDep, principal: Viewer, f: Format = None):
     _check_format(f)
     return _json(_collection(request, session, coll))
 
@@ -199,29 +204,40 @@ def items(
     else:
         # Without a temporal property, datetime does not restrict the features.
         start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
-        page = repository.list_features(session, coll.spec, bbox=bbox, start=start, end=end, limit=n, offset=skip,
-                                        include_sensitive=principal.has("editor"))
+        page = repository.list_features(
+            session,
+            coll.spec,
+            bbox=bbox,
+            start=start,
+            end=end,
+            limit=n,
+            offset=skip,
+            include_sensitive=principal.has("editor"),
+        )
     links = paging.links(request, len(page.features), page.matched)
     links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
-    return _json({
-        "type": "FeatureCollection",
-        "numberMatched": page.matched,
-        "numberReturned": len(page.features),
-        "timeStamp": _iso(datetime.now(timezone.utc)),
-        "links": links,
-        "features": page.features,
-    }, GEOJSON)
+    return _json(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": page.matched,
+            "numberReturned": len(page.features),
+            "timeStamp": _iso(datetime.now(timezone.utc)),
+            "links": links,
+            "features": page.features,
+        },
+        GEOJSON,
+    )
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", name="ogc-item", summary="One feature")
-def item(coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer,
-         f: Format = None):
+def item(
+    coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer, f: Format = None
+):
     _check_format(f)
     try:
         fid = int(feature_id)
     except ValueError:
-        raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)",
-                       field="featureId") from None
+        raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId") from None
     if coll.spec is None:
         feature = get_gap(session, fid)
     else:

@@ -35,8 +35,17 @@ from layers import ROUTE_NAMES, admin_areas, communities, compose, incidents, qi
 
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
-QIP_PLOT_ROUTES = (*qips.ROUTES, *admin_areas.ROUTES, *sites.ROUTES, *communities.ROUTES, "incidents-list",
-                   "agreements-list", "engagements-list", "communities-list", compose.MAP_PAGE)
+QIP_PLOT_ROUTES = (
+    *qips.ROUTES,
+    *admin_areas.ROUTES,
+    *sites.ROUTES,
+    *communities.ROUTES,
+    "incidents-list",
+    "agreements-list",
+    "engagements-list",
+    "communities-list",
+    compose.MAP_PAGE,
+)
 ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]
 
 
@@ -73,8 +82,13 @@ def _bounds(session, admin_area: int | None, bbox: BBox | None):
     return _extent(session, Community.geom) or _extent(session, Site.geom) or _extent(session, AdminArea.geom)
 
 
-Start = Annotated[date | None, Query(description="window start, counted (default: the window ends on end and "
-                                                 "is as long as the analysis' window_days)")]
+Start = Annotated[
+    date | None,
+    Query(
+        description="window start, counted (default: the window ends on end and "
+        "is as long as the analysis' window_days)"
+    ),
+]
 End = Annotated[date | None, Query(description="window end, counted (default: the latest incident)")]
 
 
@@ -90,15 +104,29 @@ def map_page(
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
     window = _default_window(session, start, end)
-    boundary = admin_area if admin_area is not None else session.execute(
-        select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
-    m = compose.build_map(window, _urls(request, ROUTE_NAMES), bounds=_bounds(session, admin_area, bbox),
-                          layers=compose.parse_layers(layers), admin_level=level, boundary_area=boundary)
+    boundary = (
+        admin_area
+        if admin_area is not None
+        else session.execute(
+            select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)
+        ).scalar()
+    )
+    m = compose.build_map(
+        window,
+        _urls(request, ROUTE_NAMES),
+        bounds=_bounds(session, admin_area, bbox),
+        layers=compose.parse_layers(layers),
+        admin_level=level,
+        boundary_area=boundary,
+    )
     return html_page(lambda nonce: nonce_scripts(compose.render_map(m, "peacemap — map"), nonce))
 
 
-@router.get("/map/admin-areas", name=admin_areas.CHOROPLETH,
-            summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)")
+@router.get(
+    "/map/admin-areas",
+    name=admin_areas.CHOROPLETH,
+    summary="Admin areas with violence pressure and community counts (simplified, GeoJSON)",
+)
 def admin_areas_choropleth(
     session: SessionDep,
     principal: Viewer,
@@ -111,8 +139,9 @@ def admin_areas_choropleth(
     return admin_area_figures(session, window, level=level, bbox=bbox)
 
 
-@router.get("/map/incident-grid", name=incidents.GRID,
-            summary="Incidents of a view counted on a grid (GeoJSON points per cell)")
+@router.get(
+    "/map/incident-grid", name=incidents.GRID, summary="Incidents of a view counted on a grid (GeoJSON points per cell)"
+)
 def incidents_grid(
     session: SessionDep,
     principal: Viewer,
@@ -125,8 +154,9 @@ def incidents_grid(
     return incident_grid(session, bbox=bbox, window=window, cells=cells)
 
 
-@router.get("/qips/plot", name="qip-plot-page", response_class=HTMLResponse,
-            summary="Field-office page to plot a new QIP")
+@router.get(
+    "/qips/plot", name="qip-plot-page", response_class=HTMLResponse, summary="Field-office page to plot a new QIP"
+)
 def qip_plot_page(
     request: Request,
     session: SessionDep,
@@ -139,8 +169,10 @@ def qip_plot_page(
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
         "urls": urls,
         "qips": qips.qips_spec(urls).options(),
-        "context": [admin_areas.admin_areas_layer(window, urls).spec.options(),
-                    sites.sites_layer(window, urls).spec.options()],
+        "context": [
+            admin_areas.admin_areas_layer(window, urls).spec.options(),
+            sites.sites_layer(window, urls).spec.options(),
+        ],
         "communities": communities.communities_spec(window, urls, limit=200).options(),
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,
@@ -148,10 +180,15 @@ def qip_plot_page(
         "nearRadiusM": 10_000,
         "overlapRadiusM": 5_000,
     }
-    return html_page(lambda nonce: _templates.get_template("qip_plot.html").render(
-        config_json=json.dumps(config).replace("</", "<\\/"), sectors=vocab.QIP_SECTORS, funders=vocab.QIP_FUNDERS,
-        max_budget=vocab.QIP_MAX_BUDGET_USD, nonce=nonce,
-    ))
+    return html_page(
+        lambda nonce: _templates.get_template("qip_plot.html").render(
+            config_json=json.dumps(config).replace("</", "<\\/"),
+            sectors=vocab.QIP_SECTORS,
+            funders=vocab.QIP_FUNDERS,
+            max_budget=vocab.QIP_MAX_BUDGET_USD,
+            nonce=nonce,
+        )
+    )
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
@@ -162,4 +199,3 @@ def static_file(path: str):
         raise NotFound(f"no static file {path!r}{hint}", field="path")
     cache = "public, max-age=86400" if path.startswith("vendor/") else "no-cache"
     return FileResponse(target, headers={"Cache-Control": cache})
-

@@ -50,8 +50,11 @@ def default_level(session: Session) -> int | None:
         present (None without admin areas).
     """
     linked = session.execute(
-        select(AdminArea.level).join(Community, Community.admin_area_id == AdminArea.id)
-        .group_by(AdminArea.level).order_by(func.count().desc(), AdminArea.level.desc()).limit(1)
+        select(AdminArea.level)
+        .join(Community, Community.admin_area_id == AdminArea.id)
+        .group_by(AdminArea.level)
+        .order_by(func.count().desc(), AdminArea.level.desc())
+        .limit(1)
     ).scalar()
     return linked if linked is not None else session.execute(select(func.max(AdminArea.level))).scalar()
 
@@ -71,14 +74,17 @@ def window_params(window: DateWindow) -> GapParams:
     return GapParams(as_of=window.end, window_days=window.days)
 
 
-def _area_pressure(session: Session, areas, area_ids: np.ndarray, window: DateWindow,
-                   params: GapParams) -> tuple[np.ndarray, np.ndarray]:
+def _area_pressure(
+    session: Session, areas, area_ids: np.ndarray, window: DateWindow, params: GapParams
+) -> tuple[np.ndarray, np.ndarray]:
     """Per area (in ``area_ids`` order): incidents that count, and their pressure."""
-    rows = fetch_frame(session,
-                       select(areas.c.id, epoch(Incident.occurred_on), Incident.fatalities, Incident.geo_precision)
-                       .join(Incident, func.ST_Intersects(areas.c.geom, Incident.geom))
-                       .where(window.between(Incident.occurred_on)),
-                       ("area_id", "occurred_on", "fatalities", "geo_precision"))
+    rows = fetch_frame(
+        session,
+        select(areas.c.id, epoch(Incident.occurred_on), Incident.fatalities, Incident.geo_precision)
+        .join(Incident, func.ST_Intersects(areas.c.geom, Incident.geom))
+        .where(window.between(Incident.occurred_on)),
+        ("area_id", "occurred_on", "fatalities", "geo_precision"),
+    )
     as_times(rows, "occurred_on", utc=False)
     as_type(rows, np.int64, "area_id", "fatalities", "geo_precision")
     area = np.searchsorted(area_ids, rows["area_id"].to_numpy())
@@ -86,14 +92,14 @@ def _area_pressure(session: Session, areas, area_ids: np.ndarray, window: DateWi
     counted = counts_in_pressure(rows["geo_precision"].to_numpy(), params)
     weight = incident_weights(rows["fatalities"].to_numpy(), age_days, rows["geo_precision"].to_numpy(), params)
     n = len(area_ids)
-    return (np.bincount(area[counted], minlength=n).astype(np.int64),
-            np.bincount(area, weights=weight, minlength=n))
+    return (np.bincount(area[counted], minlength=n).astype(np.int64), np.bincount(area, weights=weight, minlength=n))
 
 
 def _area_communities(session: Session, area_ids: np.ndarray, params: GapParams) -> tuple[np.ndarray, np.ndarray]:
     """Per area (in ``area_ids`` order): linked communities, and how many of them are under-engaged."""
-    rows = session.execute(select(Community.id, Community.admin_area_id)
-                           .where(Community.admin_area_id.in_(area_ids.tolist()))).all()
+    rows = session.execute(
+        select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
+    ).all()
     n = len(area_ids)
     if not rows:
         return np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -105,9 +111,14 @@ def _area_communities(session: Session, area_ids: np.ndarray, params: GapParams)
     return np.bincount(area, minlength=n).astype(np.int64), np.bincount(area[under], minlength=n).astype(np.int64)
 
 
-def admin_area_figures(session: Session, window: DateWindow, *, level: int | None = None,
-                       bbox: tuple[float, float, float, float] | None = None,
-                       tolerance: float = SIMPLIFY_DEG) -> dict:
+def admin_area_figures(
+    session: Session,
+    window: DateWindow,
+    *,
+    level: int | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    tolerance: float = SIMPLIFY_DEG,
+) -> dict:
     """The choropleth: simplified admin areas of one level with their figures.
 
     Parameters
@@ -137,8 +148,14 @@ def admin_area_figures(session: Session, window: DateWindow, *, level: int | Non
         where.append(AdminArea.geom.intersects(func.ST_MakeEnvelope(*bbox, 4326)))
     areas = select(AdminArea.id, AdminArea.geom).where(*where).subquery()
     rows = session.execute(
-        select(AdminArea.id, AdminArea.name, AdminArea.level, AdminArea.pcode, AdminArea.country,
-               func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(AdminArea.geom, tolerance), 5).label("geometry"))
+        select(
+            AdminArea.id,
+            AdminArea.name,
+            AdminArea.level,
+            AdminArea.pcode,
+            AdminArea.country,
+            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(AdminArea.geom, tolerance), 5).label("geometry"),
+        )
         .join(areas, areas.c.id == AdminArea.id)
         .order_by(AdminArea.id)
     ).all()
@@ -152,9 +169,14 @@ def admin_area_figures(session: Session, window: DateWindow, *, level: int | Non
             "id": r.id,
             "geometry": json.loads(r.geometry),
             "properties": {
-                "name": r.name, "level": r.level, "pcode": r.pcode, "country": r.country,
-                "incidents": int(incidents[i]), "pressure": round(float(pressure[i]), 3),
-                "pressure_share": round(float(pressure[i]) / top, 4), "communities": int(communities[i]),
+                "name": r.name,
+                "level": r.level,
+                "pcode": r.pcode,
+                "country": r.country,
+                "incidents": int(incidents[i]),
+                "pressure": round(float(pressure[i]), 3),
+                "pressure_share": round(float(pressure[i]) / top, 4),
+                "communities": int(communities[i]),
                 "under_engaged": int(under_engaged[i]),
             },
         }

@@ -88,8 +88,9 @@ def clear() -> None:
         _entries.clear()
 
 
-def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
-                admin_area: int | None = None) -> GapResult:
+def cached_gaps(
+    session: Session, params: GapParams | None = None, *, bbox=None, admin_area: int | None = None
+) -> GapResult:
     """Same result as :func:`gaps_from_db` (the committed data now), from the
     cache when nothing relevant changed, updated locally after inserts.
 
@@ -127,7 +128,9 @@ def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
             raise
         table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         if area is not None:
-            ids = ro.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))))
+            ids = ro.scalars(
+                select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID)))
+            )
             table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
         considered = dict(entry.considered)
         ro.close()
@@ -165,19 +168,30 @@ def _max_coverage(values: pd.Series) -> float:
 
 def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list:
     """Lon/lat boxes holding every community a new row can change."""
-    radius = {"incidents": params.incident_radius_m, "engagements": params.engagement_radius_m,
-              "qips": params.qip_radius_m}
+    radius = {
+        "incidents": params.incident_radius_m,
+        "engagements": params.engagement_radius_m,
+        "qips": params.qip_radius_m,
+    }
     boxes = []
     for name, ids in new_ids.items():
         model = INCREMENTAL[name]
         reach = func.coalesce(model.coverage_m, params.patrol_radius_m) if name == "patrols" else radius[name]
-        rows = s.execute(select(func.ST_XMin(model.geom), func.ST_YMin(model.geom), func.ST_XMax(model.geom),
-                                func.ST_YMax(model.geom), reach).where(model.id.in_(ids))).all()
+        rows = s.execute(
+            select(
+                func.ST_XMin(model.geom),
+                func.ST_YMin(model.geom),
+                func.ST_XMax(model.geom),
+                func.ST_YMax(model.geom),
+                reach,
+            ).where(model.id.in_(ids))
+        ).all()
         boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
     if "engagements" in new_ids:  # a linked community may be far from the engagement
         linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
-        rows = s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom))
-                         .where(Community.id.in_(linked))).all()
+        rows = s.execute(
+            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id.in_(linked))
+        ).all()
         boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in rows]
     return boxes
 
@@ -192,8 +206,13 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
     pressure_only = set(new_ids) == {"incidents"}  # new incidents change nothing but pressure
-    inputs, only = load_inputs(s, params, shapely.union_all(boxes), max_coverage_m=entry.max_coverage_m,
-                               tables={"communities", "incidents"} if pressure_only else None)
+    inputs, only = load_inputs(
+        s,
+        params,
+        shapely.union_all(boxes),
+        max_coverage_m=entry.max_coverage_m,
+        tables={"communities", "incidents"} if pressure_only else None,
+    )
     considered = dict(entry.considered)
     for name, ids in new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())

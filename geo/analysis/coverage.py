@@ -144,9 +144,11 @@ def days_raster(inp: CoverageInput, cell_size_m: float) -> tuple[np.ndarray, Aff
     (x0, y0), (x1, y1) = mercator([minx, maxx], [miny, maxy])
     width, height = max(1, int(np.ceil((x1 - x0) / step))), max(1, int(np.ceil((y1 - y0) / step)))
     if width * height > MAX_CELLS:
-        raise InvalidInput(f"cell_size_m is too small for this boundary: {width}×{height} cells exceeds "
-                           f"{MAX_CELLS:,}; use at least {cell_size_m * np.sqrt(width * height / MAX_CELLS):.0f}",
-                           field="cell_size_m")
+        raise InvalidInput(
+            f"cell_size_m is too small for this boundary: {width}×{height} cells exceeds "
+            f"{MAX_CELLS:,}; use at least {cell_size_m * np.sqrt(width * height / MAX_CELLS):.0f}",
+            field="cell_size_m",
+        )
     transform = Affine(step, 0, x0, 0, -step, y0 + height * step)
     grid = np.full((height, width), inp.days, dtype=np.int16)
     bufs = _buffers(inp)
@@ -176,16 +178,32 @@ def geotiff_bytes(grid: np.ndarray, transform: Affine, tags: dict) -> bytes:
     from rasterio.io import MemoryFile
 
     with MemoryFile() as mem:
-        with mem.open(driver="GTiff", width=grid.shape[1], height=grid.shape[0], count=1, dtype="int16",
-                      crs="EPSG:3395", transform=transform, nodata=NODATA, compress="deflate") as ds:
+        with mem.open(
+            driver="GTiff",
+            width=grid.shape[1],
+            height=grid.shape[0],
+            count=1,
+            dtype="int16",
+            crs="EPSG:3395",
+            transform=transform,
+            nodata=NODATA,
+            compress="deflate",
+        ) as ds:
             ds.write(grid, 1)
             ds.set_band_description(1, "days since last patrol coverage")
             ds.update_tags(**{k: str(v) for k, v in tags.items()})
         return mem.read()
 
 
-def load_coverage(session: Session, *, as_of: date, days: int = 30, bbox=None,
-                  admin_area: int | None = None, patrol_radius_m: float = default("patrol_radius_m")) -> CoverageInput:
+def load_coverage(
+    session: Session,
+    *,
+    as_of: date,
+    days: int = 30,
+    bbox=None,
+    admin_area: int | None = None,
+    patrol_radius_m: float = default("patrol_radius_m"),
+) -> CoverageInput:
     """The boundary and the patrols that ended in the ``days`` days up to
     ``as_of`` (``DateWindow.ending(as_of, days)``) near it.
 
@@ -218,9 +236,9 @@ def load_coverage(session: Session, *, as_of: date, days: int = 30, bbox=None,
     cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
     reach = max(patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
     rows = session.execute(
-        select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at)
-        .where(Patrol.ended_at >= start, Patrol.ended_at < cutoff,
-               Patrol.geom.op("&&")(grown_envelope(boundary, reach)))
+        select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at).where(
+            Patrol.ended_at >= start, Patrol.ended_at < cutoff, Patrol.geom.op("&&")(grown_envelope(boundary, reach))
+        )
     ).all()
     tracks = np.array([shapely.from_wkb(bytes(r[0])) for r in rows], dtype=object)
     radius = np.array([patrol_radius_m if r[1] is None else r[1] for r in rows], dtype=float)
@@ -248,14 +266,21 @@ def coverage_feature_collection(inp: CoverageInput, gap, *, computed_at: datetim
     total = geodesic_area_km2(inp.boundary)
     gap_km2 = geodesic_area_km2(gap)
     props = {
-        "boundary_area_km2": round(total, 3), "uncovered_area_km2": round(gap_km2, 3),
+        "boundary_area_km2": round(total, 3),
+        "uncovered_area_km2": round(gap_km2, 3),
         "uncovered_share": round(gap_km2 / total, 6) if total else None,
         "patrols_considered": int(len(inp.tracks)),
     }
     return {
         "type": "FeatureCollection",
-        "features": [{"type": "Feature", "id": "uncovered",
-                      "geometry": None if gap.is_empty else shapely.geometry.mapping(gap), "properties": props}],
+        "features": [
+            {
+                "type": "Feature",
+                "id": "uncovered",
+                "geometry": None if gap.is_empty else shapely.geometry.mapping(gap),
+                "properties": props,
+            }
+        ],
         "parameters": {"as_of": inp.as_of.isoformat(), "days": inp.days, "patrol_radius_m": inp.patrol_radius_m},
         "computed_at": computed_at.isoformat(),
     }

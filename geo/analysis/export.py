@@ -123,8 +123,13 @@ def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> d
     -------
     dict
     """
-    return {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(rows),
-            "features": features(rows), **metadata(result)}
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(rows),
+        "features": features(rows),
+        **metadata(result),
+    }
 
 
 def to_csv(rows: pd.DataFrame) -> str:

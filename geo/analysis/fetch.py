@@ -40,8 +40,9 @@ def fetch_frame(session: Session, stmt, columns) -> pd.DataFrame:
     with raw.cursor(binary=True) as cur:
         cur.execute(compiled.string, compiled.params)
         row = cur.fetchone()
-    return pd.DataFrame({name: pd.Series([] if values is None else values, dtype=object)
-                         for name, values in zip(columns, row)})
+    return pd.DataFrame(
+        {name: pd.Series([] if values is None else values, dtype=object) for name, values in zip(columns, row)}
+    )
 
 
 def epoch(col):

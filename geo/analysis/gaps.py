@@ -20,7 +20,12 @@ import pandas as pd
 from geo.analysis.days import NONE, NS_PER_DAY, day_number, day_numbers, to_ns
 from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import (
-    KINDS, LastEngagement, last_engagement_event, last_patrol_event, last_qip_event, most_recent,
+    KINDS,
+    LastEngagement,
+    last_engagement_event,
+    last_patrol_event,
+    last_qip_event,
+    most_recent,
 )
 from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
@@ -29,11 +34,28 @@ from geo.analysis.reasons import reasons_for
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
-    "community_id", "name", "lon", "lat", "population",
-    "last_engagement_at", "last_engagement_kind", "last_engagement_id", "days_since_engagement",
-    "incidents_window", "fatalities_window", "pressure", "pressure_norm", "staleness",
-    "population_factor", "distance_to_site_m", "nearest_site_id", "remoteness_factor",
-    "gap_score", "under_engaged", "rank", "reasons",
+    "community_id",
+    "name",
+    "lon",
+    "lat",
+    "population",
+    "last_engagement_at",
+    "last_engagement_kind",
+    "last_engagement_id",
+    "days_since_engagement",
+    "incidents_window",
+    "fatalities_window",
+    "pressure",
+    "pressure_norm",
+    "staleness",
+    "population_factor",
+    "distance_to_site_m",
+    "nearest_site_id",
+    "remoteness_factor",
+    "gap_score",
+    "under_engaged",
+    "rank",
+    "reasons",
 )
 
 
@@ -131,8 +153,9 @@ def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunitie
     return RankedCommunities(frame, frame["id"].to_numpy(np.int64), Points(frame["lon"], frame["lat"]))
 
 
-def last_engagement(communities: RankedCommunities, inputs: GapInputs, params: GapParams,
-                    as_of_day: int) -> LastEngagement:
+def last_engagement(
+    communities: RankedCommunities, inputs: GapInputs, params: GapParams, as_of_day: int
+) -> LastEngagement:
     """When each community was last engaged (patrol, engagement or QIP), up to ``as_of``.
 
     Parameters
@@ -177,8 +200,9 @@ def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, p
     day = day_numbers(to_ns(incidents["occurred_on"]))
     in_window = (day != NONE) & (day >= first_day) & (day <= last_day)
     counted = incidents[in_window]
-    community, incident = pairs_within(communities.points, Points(counted["lon"], counted["lat"]),
-                                       params.incident_radius_m)
+    community, incident = pairs_within(
+        communities.points, Points(counted["lon"], counted["lat"]), params.incident_radius_m
+    )
     deaths = counted["fatalities"].to_numpy(float)
     weight = incident_weights(deaths, last_day - day[in_window], counted["geo_precision"].to_numpy(), params)
     return Violence(
@@ -205,13 +229,20 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     """
     active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
     active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
-    index, distance_m = nearest(communities.points,
-                                Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active]))
+    index, distance_m = nearest(
+        communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active])
+    )
     return NearestSite(index, distance_m, sites["id"].to_numpy(np.int64)[active])
 
 
-def assemble(communities: RankedCommunities, last: LastEngagement, violence: Violence, site: NearestSite,
-             params: GapParams, as_of_day: int) -> pd.DataFrame:
+def assemble(
+    communities: RankedCommunities,
+    last: LastEngagement,
+    violence: Violence,
+    site: NearestSite,
+    params: GapParams,
+    as_of_day: int,
+) -> pd.DataFrame:
     """One row per community with every per-community column (unranked, unexplained).
 
     Parameters
@@ -239,22 +270,29 @@ def assemble(communities: RankedCommunities, last: LastEngagement, violence: Vio
     has_site = site.index >= 0
     site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
     last_at = pd.to_datetime(np.where(engaged, last.at_ns, 0), utc=True)
-    t = pd.DataFrame({
-        "community_id": communities.ids,
-        "name": communities.frame["name"].to_numpy(),
-        "lon": communities.points.lon, "lat": communities.points.lat,
-        "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
-        "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
-        "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
-        "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
-        "days_since_engagement": pd.array(days, dtype="Int64"),
-        "incidents_window": violence.incidents, "fatalities_window": violence.deaths,
-        "pressure": violence.pressure, "pressure_norm": 0.0, "staleness": staleness,
-        "population_factor": population_factor,
-        "distance_to_site_m": site.distance_m,
-        "nearest_site_id": pd.array(np.where(has_site, site_id, 0), dtype="Int64"),
-        "remoteness_factor": remoteness, "gap_score": 0.0,
-    })
+    t = pd.DataFrame(
+        {
+            "community_id": communities.ids,
+            "name": communities.frame["name"].to_numpy(),
+            "lon": communities.points.lon,
+            "lat": communities.points.lat,
+            "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
+            "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
+            "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
+            "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
+            "days_since_engagement": pd.array(days, dtype="Int64"),
+            "incidents_window": violence.incidents,
+            "fatalities_window": violence.deaths,
+            "pressure": violence.pressure,
+            "pressure_norm": 0.0,
+            "staleness": staleness,
+            "population_factor": population_factor,
+            "distance_to_site_m": site.distance_m,
+            "nearest_site_id": pd.array(np.where(has_site, site_id, 0), dtype="Int64"),
+            "remoteness_factor": remoteness,
+            "gap_score": 0.0,
+        }
+    )
     for col in ("last_engagement_id", "days_since_engagement"):
         t.loc[~engaged, col] = pd.NA
     t.loc[~has_site, "nearest_site_id"] = pd.NA
@@ -305,8 +343,12 @@ def rank_table(t: pd.DataFrame) -> pd.DataFrame:
     pressure = t["pressure"].to_numpy(float)
     pmax = pressure.max() if len(t) else 0.0
     t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
-    t["gap_score"] = (t["pressure_norm"].to_numpy() * t["staleness"].to_numpy(float)
-                      * t["population_factor"].to_numpy(float) * t["remoteness_factor"].to_numpy(float))
+    t["gap_score"] = (
+        t["pressure_norm"].to_numpy()
+        * t["staleness"].to_numpy(float)
+        * t["population_factor"].to_numpy(float)
+        * t["remoteness_factor"].to_numpy(float)
+    )
     t = t.sort_values(["gap_score", "community_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     t["rank"] = np.arange(1, len(t) + 1)
     return t[list(RESULT_COLUMNS)]

@@ -68,9 +68,18 @@ class GapInputs:
                 df["id"] = np.arange(1, len(df) + 1)
             if name != "patrols" and isinstance(df, gpd.GeoDataFrame) and "lon" not in df.columns:
                 df["lon"], df["lat"] = df.geometry.x.to_numpy(), df.geometry.y.to_numpy()
-            defaults = {"name": "", "population": np.nan, "fatalities": 0, "geo_precision": 1,
-                        "coverage_m": np.nan, "community_id": np.nan, "start_on": pd.NaT, "end_on": pd.NaT,
-                        "active_from": pd.NaT, "active_to": pd.NaT}
+            defaults = {
+                "name": "",
+                "population": np.nan,
+                "fatalities": 0,
+                "geo_precision": 1,
+                "coverage_m": np.nan,
+                "community_id": np.nan,
+                "start_on": pd.NaT,
+                "end_on": pd.NaT,
+                "active_from": pd.NaT,
+                "active_to": pd.NaT,
+            }
             for col in COLUMNS[name]:
                 if col not in df.columns:
                     df[col] = defaults[col]

@@ -108,12 +108,12 @@ def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapPar
     ended_ns, patrol_ids = ended_ns[counted], patrols["id"].to_numpy()[counted]
     covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_ns, radius_m)
     seen = covering >= 0
-    return LastEvent(np.where(seen, ended_ns[covering], NONE),
-                     np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
+    return LastEvent(np.where(seen, ended_ns[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
 
 
-def last_engagement_event(communities: Points, community_ids: np.ndarray, engagements: pd.DataFrame,
-                          params: GapParams, cutoff_ns: int) -> LastEvent:
+def last_engagement_event(
+    communities: Points, community_ids: np.ndarray, engagements: pd.DataFrame, params: GapParams, cutoff_ns: int
+) -> LastEvent:
     """The most recent engagement (before ``cutoff_ns``) held within
     ``engagement_radius_m`` of a community or linked to it by ``community_id``.
 
@@ -137,8 +137,9 @@ def last_engagement_event(communities: Points, community_ids: np.ndarray, engage
     counted = (held_ns != NONE) & (held_ns < cutoff_ns)
     held = engagements[counted]
     held_ns, held_ids = held_ns[counted], held["id"].to_numpy(np.int64)
-    near_community, near_engagement = pairs_within(communities, Points(held["lon"], held["lat"]),
-                                                   params.engagement_radius_m)
+    near_community, near_engagement = pairs_within(
+        communities, Points(held["lon"], held["lat"]), params.engagement_radius_m
+    )
     linked_id = pd.to_numeric(held["community_id"], errors="coerce").to_numpy(float)
     position = np.searchsorted(community_ids, linked_id)
     is_linked = ~np.isnan(linked_id) & (position < n)
@@ -172,10 +173,12 @@ def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, a
     end_day = np.where(end_day <= as_of_day, end_day, NONE)
     qip_day = np.maximum(start_day, end_day)
     counted = qips["status"].isin(ACTIVE_QIP).to_numpy() & (qip_day != NONE)
-    community, qip = pairs_within(communities, Points(qips["lon"].to_numpy()[counted], qips["lat"].to_numpy()[counted]),
-                                  params.qip_radius_m)
-    return latest_per_community(len(communities), community, qip_day[counted][qip] * NS_PER_DAY,
-                                qips["id"].to_numpy(np.int64)[counted][qip])
+    community, qip = pairs_within(
+        communities, Points(qips["lon"].to_numpy()[counted], qips["lat"].to_numpy()[counted]), params.qip_radius_m
+    )
+    return latest_per_community(
+        len(communities), community, qip_day[counted][qip] * NS_PER_DAY, qips["id"].to_numpy(np.int64)[counted][qip]
+    )
 
 
 def most_recent(patrol: LastEvent, engagement: LastEvent, qip: LastEvent) -> LastEngagement:

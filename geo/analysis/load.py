@@ -62,7 +62,9 @@ def area_filter(session: Session, *, bbox=None, admin_area: int | None = None):
     return None
 
 
-def grown_bounds(minx: float, miny: float, maxx: float, maxy: float, margin_m: float) -> tuple[float, float, float, float]:
+def grown_bounds(
+    minx: float, miny: float, maxx: float, maxy: float, margin_m: float
+) -> tuple[float, float, float, float]:
     """A lon/lat box grown by ``margin_m`` (conservatively, in degrees).
 
     Parameters
@@ -118,8 +120,9 @@ class _Scope:
         return [false()] if table in self.skipped else []
 
 
-def _scope(session: Session, params: GapParams, area=None, *, max_coverage_m: float | None = None,
-           tables=None) -> _Scope:
+def _scope(
+    session: Session, params: GapParams, area=None, *, max_coverage_m: float | None = None, tables=None
+) -> _Scope:
     """What to read for ``area`` (None: everywhere); see :func:`load_inputs`."""
     skipped = frozenset(() if tables is None else set(COLUMNS) - set(tables))
     if area is None:
@@ -157,8 +160,13 @@ def _after_as_of(params: GapParams) -> datetime:
 
 def _read_communities(session: Session, scope: _Scope) -> pd.DataFrame:
     """Communities (inside the area's envelope, if any): ``id``, ``name``, ``lon``, ``lat``, ``population``."""
-    df = fetch_frame(session, select(Community.id, Community.name, *_xy(Community), Community.population)
-                     .where(*scope.near(Community, 0), *scope.read("communities")), COLUMNS["communities"])
+    df = fetch_frame(
+        session,
+        select(Community.id, Community.name, *_xy(Community), Community.population).where(
+            *scope.near(Community, 0), *scope.read("communities")
+        ),
+        COLUMNS["communities"],
+    )
     return _typed(df)
 
 
@@ -166,20 +174,29 @@ def _read_incidents(session: Session, params: GapParams, scope: _Scope) -> pd.Da
     """Incidents of ``DateWindow.ending(as_of, window_days)``: ``id``, ``lon``, ``lat``,
     ``occurred_on``, ``fatalities``, ``geo_precision``."""
     window = DateWindow.ending(params.as_of, params.window_days)
-    df = fetch_frame(session, select(Incident.id, *_xy(Incident), epoch(Incident.occurred_on), Incident.fatalities,
-                                     Incident.geo_precision)
-                     .where(window.between(Incident.occurred_on),
-                            *scope.near(Incident, params.incident_radius_m), *scope.read("incidents")),
-                     COLUMNS["incidents"])
+    df = fetch_frame(
+        session,
+        select(
+            Incident.id, *_xy(Incident), epoch(Incident.occurred_on), Incident.fatalities, Incident.geo_precision
+        ).where(
+            window.between(Incident.occurred_on),
+            *scope.near(Incident, params.incident_radius_m),
+            *scope.read("incidents"),
+        ),
+        COLUMNS["incidents"],
+    )
     return _typed(df)
 
 
 def _read_patrols(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
     """Patrols ended by the end of ``as_of``: ``id``, ``ended_at``, ``coverage_m``, ``geometry`` (lon/lat)."""
-    df = fetch_frame(session, select(Patrol.id, epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom))
-                     .where(Patrol.ended_at < _after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m),
-                            *scope.read("patrols")),
-                     ("id", "ended_at", "coverage_m", "wkb"))
+    df = fetch_frame(
+        session,
+        select(Patrol.id, epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom)).where(
+            Patrol.ended_at < _after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m), *scope.read("patrols")
+        ),
+        ("id", "ended_at", "coverage_m", "wkb"),
+    )
     df["geometry"] = shapely.from_wkb(df.pop("wkb").to_numpy()) if len(df) else []
     return _typed(df)
 
@@ -187,34 +204,52 @@ def _read_patrols(session: Session, params: GapParams, scope: _Scope) -> pd.Data
 def _read_engagements(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
     """Engagements held by the end of ``as_of`` (near the area, or linked to its
     communities): ``id``, ``lon``, ``lat``, ``occurred_at``, ``community_id``."""
-    linked_or_near = [] if scope.area is None else [or_(
-        *scope.near(Engagement, params.engagement_radius_m),
-        Engagement.community_id == any_(bindparam("only", scope.community_ids, type_=ARRAY(BigInteger))),
-    )]
-    df = fetch_frame(session, select(Engagement.id, *_xy(Engagement), epoch(Engagement.occurred_at), Engagement.community_id)
-                     .where(Engagement.occurred_at < _after_as_of(params), *linked_or_near, *scope.read("engagements")),
-                     COLUMNS["engagements"])
+    linked_or_near = (
+        []
+        if scope.area is None
+        else [
+            or_(
+                *scope.near(Engagement, params.engagement_radius_m),
+                Engagement.community_id == any_(bindparam("only", scope.community_ids, type_=ARRAY(BigInteger))),
+            )
+        ]
+    )
+    df = fetch_frame(
+        session,
+        select(Engagement.id, *_xy(Engagement), epoch(Engagement.occurred_at), Engagement.community_id).where(
+            Engagement.occurred_at < _after_as_of(params), *linked_or_near, *scope.read("engagements")
+        ),
+        COLUMNS["engagements"],
+    )
     return _typed(df)
 
 
 def _read_qips(session: Session, params: GapParams, scope: _Scope) -> pd.DataFrame:
     """QIPs in progress or completed: ``id``, ``lon``, ``lat``, ``status``, ``start_on``, ``end_on``."""
-    df = fetch_frame(session, select(Qip.id, *_xy(Qip), Qip.status, epoch(Qip.start_on), epoch(Qip.end_on))
-                     .where(Qip.status.in_(ACTIVE_QIP), *scope.near(Qip, params.qip_radius_m), *scope.read("qips")),
-                     COLUMNS["qips"])
+    df = fetch_frame(
+        session,
+        select(Qip.id, *_xy(Qip), Qip.status, epoch(Qip.start_on), epoch(Qip.end_on)).where(
+            Qip.status.in_(ACTIVE_QIP), *scope.near(Qip, params.qip_radius_m), *scope.read("qips")
+        ),
+        COLUMNS["qips"],
+    )
     return _typed(df)
 
 
 def _read_sites(session: Session, scope: _Scope) -> pd.DataFrame:
     """Every mission site (the analysis decides which are active on ``as_of``): ``id``, ``lon``,
     ``lat``, ``active_from``, ``active_to``."""
-    df = fetch_frame(session, select(Site.id, *_xy(Site), epoch(Site.active_from), epoch(Site.active_to))
-                     .where(*scope.read("sites")), COLUMNS["sites"])
+    df = fetch_frame(
+        session,
+        select(Site.id, *_xy(Site), epoch(Site.active_from), epoch(Site.active_to)).where(*scope.read("sites")),
+        COLUMNS["sites"],
+    )
     return _typed(df)
 
 
-def load_inputs(session: Session, params: GapParams, area=None, *,
-                max_coverage_m: float | None = None, tables=None) -> tuple[GapInputs, list[int] | None]:
+def load_inputs(
+    session: Session, params: GapParams, area=None, *, max_coverage_m: float | None = None, tables=None
+) -> tuple[GapInputs, list[int] | None]:
     """Read everything the analysis needs.
 
     Parameters
@@ -246,8 +281,9 @@ def load_inputs(session: Session, params: GapParams, area=None, *,
     return inputs, scope.community_ids
 
 
-def gaps_from_db(session: Session, params: GapParams, *, computed_at: datetime, bbox=None,
-                 admin_area: int | None = None) -> GapResult:
+def gaps_from_db(
+    session: Session, params: GapParams, *, computed_at: datetime, bbox=None, admin_area: int | None = None
+) -> GapResult:
     """The engagement gaps of the data ``session`` sees, computed now (never stale).
 
     Parameters

@@ -95,20 +95,28 @@ class GapParams:
 
     as_of: date | None = _param(None, "analysis day (UTC); nothing dated after it counts; default today")
     patrol_radius_m: float = _metres(5_000.0, "default patrol coverage radius (a patrol's coverage_m overrides it)")
-    engagement_radius_m: float = _metres(2_000.0, "an engagement this close to a community counts for it "
-                                                   "(one linked to the community counts wherever it is)")
+    engagement_radius_m: float = _metres(
+        2_000.0,
+        "an engagement this close to a community counts for it (one linked to the community counts wherever it is)",
+    )
     qip_radius_m: float = _metres(5_000.0, "a QIP in progress or completed this close counts as an engagement")
     incident_radius_m: float = _metres(10_000.0, "incidents this close add to a community's violence pressure")
     window_days: int = _days(90, "incidents of the window_days days up to as_of (both included) count")
-    half_life_days: float = _param(30.0, "an incident's weight in the violence pressure halves every half_life_days",
-                                   Bounds(0, MAX_DAYS, low_open=True))
+    half_life_days: float = _param(
+        30.0,
+        "an incident's weight in the violence pressure halves every half_life_days",
+        Bounds(0, MAX_DAYS, low_open=True),
+    )
     include_region_precision: bool = _param(False, "count geo_precision 3 (region-level) incidents in pressure")
     cap_days: int = _days(180, "days since the last engagement at which staleness reaches its maximum, 1")
-    min_days: int = _days(60, "a community with pressure and no engagement for at least min_days is under-engaged",
-                          low=0)
-    remoteness_scale_m: float = _param(50_000.0, "remoteness factor = 1 + distance to the nearest active mission "
-                                                 "site / remoteness_scale_m",
-                                       Bounds(0, 20_000_000.0, low_open=True, unit=" metres"))
+    min_days: int = _days(
+        60, "a community with pressure and no engagement for at least min_days is under-engaged", low=0
+    )
+    remoteness_scale_m: float = _param(
+        50_000.0,
+        "remoteness factor = 1 + distance to the nearest active mission site / remoteness_scale_m",
+        Bounds(0, 20_000_000.0, low_open=True, unit=" metres"),
+    )
 
     def __post_init__(self):
         if self.as_of is None:

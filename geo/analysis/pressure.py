@@ -37,8 +37,9 @@ def counts_in_pressure(geo_precision: np.ndarray, params: GapParams) -> np.ndarr
     return precision != REGION_PRECISION
 
 
-def incident_weights(fatalities: np.ndarray, age_days: np.ndarray, geo_precision: np.ndarray,
-                     params: GapParams) -> np.ndarray:
+def incident_weights(
+    fatalities: np.ndarray, age_days: np.ndarray, geo_precision: np.ndarray, params: GapParams
+) -> np.ndarray:
     """Each incident's weight in the violence pressure.
 
     Parameters

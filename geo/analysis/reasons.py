@@ -35,29 +35,47 @@ def _engagement(t: pd.DataFrame, p: GapParams) -> pd.Series:
     out = pd.Series(
         f"no patrol within {distance_label(p.patrol_radius_m)}, engagement within "
         f"{distance_label(p.engagement_radius_m)} or QIP within {distance_label(p.qip_radius_m)} on record",
-        index=t.index, dtype=object,
+        index=t.index,
+        dtype=object,
     )
     e = t[~never]
     if len(e):
         kind = e["last_engagement_kind"].map({"patrol": "patrol", "engagement": "engagement", "qip": "QIP"})
         when = pd.to_datetime(e["last_engagement_at"], utc=True).dt.strftime("%Y-%m-%d")
-        out[~never] = (_count(e["days_since_engagement"], "day") + " since the last engagement ("
-                       + kind + " " + e["last_engagement_id"].astype(str) + " on " + when + ")")
+        out[~never] = (
+            _count(e["days_since_engagement"], "day")
+            + " since the last engagement ("
+            + kind
+            + " "
+            + e["last_engagement_id"].astype(str)
+            + " on "
+            + when
+            + ")"
+        )
     return out
 
 
 def _violence(t: pd.DataFrame, p: GapParams) -> pd.Series:
     where = f" within {distance_label(p.incident_radius_m)} in {p.window_days} days"
-    some = (_count(t["incidents_window"], "incident") + ", " + _count(t["fatalities_window"], "death") + where)
+    some = _count(t["incidents_window"], "incident") + ", " + _count(t["fatalities_window"], "death") + where
     return some.where(t["incidents_window"] > 0, "no incidents" + where)
 
 
 def _remoteness(t: pd.DataFrame) -> pd.Series:
     d = t["distance_to_site_m"].to_numpy(float)
-    km = np.where(d < 1000, np.char.add(np.round(np.nan_to_num(d)).astype(int).astype(str), " m"),
-                  [f"{x / 1000:.3g} km" for x in np.nan_to_num(d)])
-    return pd.Series(np.where(np.isnan(d), "no active mission site on record",
-                              np.char.add(km.astype(str), " from the nearest mission site")), index=t.index)
+    km = np.where(
+        d < 1000,
+        np.char.add(np.round(np.nan_to_num(d)).astype(int).astype(str), " m"),
+        [f"{x / 1000:.3g} km" for x in np.nan_to_num(d)],
+    )
+    return pd.Series(
+        np.where(
+            np.isnan(d),
+            "no active mission site on record",
+            np.char.add(km.astype(str), " from the nearest mission site"),
+        ),
+        index=t.index,
+    )
 
 
 def reasons_for(table: pd.DataFrame, p: GapParams) -> list[list[str]]:

@@ -159,9 +159,7 @@ def covered_pairs(
     return rows[ci[keep]], segs.patrol[si[keep]]
 
 
-def last_patrol(
-    communities: Points, geoms, ended: np.ndarray, radius: np.ndarray
-) -> np.ndarray:
+def last_patrol(communities: Points, geoms, ended: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Index of the most recent covering patrol per community (-1: none).
 
     ``ended`` orders the patrols (larger = more recent; ties by larger index).

@@ -27,15 +27,28 @@ KINDS = {  # kind: (share, log-mean and log-sd of participants, label)
 }
 # How often each constituency is reached (order of CONSTITUENCIES).
 REACH = np.array([0.35, 0.30, 0.15, 0.25, 0.45, 0.10, 0.55, 0.05])
-TOPICS = ("security and freedom of movement", "transhumance and cattle movements", "return of displaced families",
-          "local peace committee follow-up", "protection concerns on the roads", "QIP priorities",
-          "rumours about the mission", "access to fields and markets")
-FOLLOW_UPS = ("Share protection concerns with the JOC.", "Schedule a follow-up visit within a month.",
-              "Refer land dispute to the local peace committee.", "Request a night patrol on the market road.",
-              "Pass QIP proposal to the field office.")
+TOPICS = (
+    "security and freedom of movement",
+    "transhumance and cattle movements",
+    "return of displaced families",
+    "local peace committee follow-up",
+    "protection concerns on the roads",
+    "QIP priorities",
+    "rumours about the mission",
+    "access to fields and markets",
+)
+FOLLOW_UPS = (
+    "Share protection concerns with the JOC.",
+    "Schedule a follow-up visit within a month.",
+    "Refer land dispute to the local peace committee.",
+    "Request a night patrol on the market road.",
+    "Pass QIP proposal to the field office.",
+)
 
 
-def engagements(rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, end: date) -> gpd.GeoDataFrame:
+def engagements(
+    rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, end: date
+) -> gpd.GeoDataFrame:
     """``n`` engagements over the ``ENGAGEMENT_YEARS`` up to ``end``."""
     clon, clat = communities.geometry.x.to_numpy(), communities.geometry.y.to_numpy()
     d_site, _ = nearest_site_km(sites, clon, clat)

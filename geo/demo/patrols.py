@@ -20,7 +20,20 @@ LOOP_KM = np.array([[0.5, 3.0], [5.0, 40.0], [3.0, 20.0], [20.0, 80.0]])
 HOURS = np.array([[2.0, 8.0], [3.0, 48.0], [3.0, 12.0], [2.0, 6.0]])
 COVERAGE_M = np.array([2_000.0, 5_000.0, 3_000.0, 20_000.0])
 SITE_WEIGHT = {"hq": 3.0, "field_office": 3.0, "cob": 2.0, "tob": 1.0, "team_site": 1.0, "unpol_post": 1.5}
-CONTINGENTS = ("BANBATT", "PAKBATT", "RWABATT", "ZAMBATT", "EGYBATT", "MORBATT", "NEPBATT", "PERU ENG", "BDESH ENG", "CMR FPU", "RWA FPU", "SEN FPU")
+CONTINGENTS = (
+    "BANBATT",
+    "PAKBATT",
+    "RWABATT",
+    "ZAMBATT",
+    "EGYBATT",
+    "MORBATT",
+    "NEPBATT",
+    "PERU ENG",
+    "BDESH ENG",
+    "CMR FPU",
+    "RWA FPU",
+    "SEN FPU",
+)
 COMPANIES = ("A Coy", "B Coy", "C Coy", "QRF")
 MIN_VERTICES, MAX_VERTICES = 5, 30
 ROUTES_PER_SITE_AND_TYPE = 6
@@ -33,7 +46,10 @@ def _units(sites: gpd.GeoDataFrame) -> np.ndarray:
     military = [c for c in CONTINGENTS if "FPU" not in c]
     police = [c for c in CONTINGENTS if "FPU" in c]
     return np.array(
-        [(police if k == "unpol_post" else military)[i % (len(police) if k == "unpol_post" else len(military))] for i, k in enumerate(sites["kind"])],
+        [
+            (police if k == "unpol_post" else military)[i % (len(police) if k == "unpol_post" else len(military))]
+            for i, k in enumerate(sites["kind"])
+        ],
         dtype=object,
     )
 
@@ -58,8 +74,9 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
     # and last vertex on the site itself. Each site has a few habitual routes
     # per patrol type (some used far more than others), so places off those
     # routes go unvisited. Loops lean into the mission area.
-    route = ((site * len(PATROL_TYPES) + ptype) * ROUTES_PER_SITE_AND_TYPE
-             + rng.choice(ROUTES_PER_SITE_AND_TYPE, n, p=ROUTE_USE))
+    route = (site * len(PATROL_TYPES) + ptype) * ROUTES_PER_SITE_AND_TYPE + rng.choice(
+        ROUTES_PER_SITE_AND_TYPE, n, p=ROUTE_USE
+    )
     n_routes = len(sites) * len(PATROL_TYPES) * ROUTES_PER_SITE_AND_TYPE
     route_type = np.arange(n_routes) // ROUTES_PER_SITE_AND_TYPE % len(PATROL_TYPES)
     route_site = np.arange(n_routes) // (ROUTES_PER_SITE_AND_TYPE * len(PATROL_TYPES))
@@ -128,4 +145,3 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
         }
     )
     return gpd.GeoDataFrame(df, geometry=tracks, crs="EPSG:4326").rename_geometry("geom")
-

@@ -95,7 +95,9 @@ def admin_areas() -> gpd.GeoDataFrame:
             "parent_pcode": AREA_PCODE,
         }
     )
-    level0 = pd.DataFrame({"name": ["MINUSCA demo mission area"], "level": [0], "pcode": [AREA_PCODE], "parent_pcode": [None]})
+    level0 = pd.DataFrame(
+        {"name": ["MINUSCA demo mission area"], "level": [0], "pcode": [AREA_PCODE], "parent_pcode": [None]}
+    )
     df = pd.concat([level0, level1], ignore_index=True)
     df["country"] = COUNTRY
     df["source"] = SYNTHETIC_SOURCE
@@ -168,7 +170,9 @@ def communities(rng: np.random.Generator, n: int, areas: gpd.GeoDataFrame, sites
     and generated villages/towns/IDP sites for the rest."""
     towns = _towns_frame()
     offices = sites[sites["kind"].isin(["hq", "field_office"])].head(max(2, n // 10_000))
-    plon, plat = polar_offset(rng, offices.geometry.x.to_numpy(), offices.geometry.y.to_numpy(), rng.uniform(0.5, 2.5, len(offices)))
+    plon, plat = polar_offset(
+        rng, offices.geometry.x.to_numpy(), offices.geometry.y.to_numpy(), rng.uniform(0.5, 2.5, len(offices))
+    )
     poc = pd.DataFrame(
         {
             "name": [f"PoC site {t}" for t in _nearest_town(plon, plat)],
@@ -212,7 +216,14 @@ def sites(rng: np.random.Generator, n: int, end: date) -> gpd.GeoDataFrame:
         seen[town] = k + 1
         if k:  # a second post in the same town (or a TOB out of it) sits apart
             (lon,), (lat,) = polar_offset(rng, [lon], [lat], np.array([1.5 if i < len(plan) else rng.uniform(15, 60)]))
-        label = {"hq": "Mission HQ", "field_office": "Field office", "cob": "COB", "tob": "TOB", "team_site": "Team site", "unpol_post": "UNPOL post"}[kind]
+        label = {
+            "hq": "Mission HQ",
+            "field_office": "Field office",
+            "cob": "COB",
+            "tob": "TOB",
+            "team_site": "Team site",
+            "unpol_post": "UNPOL post",
+        }[kind]
         suffix = f" {k + 1}" if kind == "tob" and k else ""
         rows.append((f"{label} {town}{suffix}", kind, lon, lat, f"demo-site-{i:03d}"))
     df = pd.DataFrame(rows, columns=["name", "kind", "lon", "lat", "source_id"])

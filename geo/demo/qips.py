@@ -24,12 +24,20 @@ TITLES = {
     "state_authority": "Sub-prefecture office rehabilitation",
     "protection": "Solar street lighting",
 }
-PARTNERS = ("Association des femmes de {}", "Comité local de paix de {}", "Mairie de {}", "Groupement agricole de {}",
-            "Jeunesse unie de {}", "Engineering company (MINUSCA)")
+PARTNERS = (
+    "Association des femmes de {}",
+    "Comité local de paix de {}",
+    "Mairie de {}",
+    "Groupement agricole de {}",
+    "Jeunesse unie de {}",
+    "Engineering company (MINUSCA)",
+)
 SITE_RADIUS_KM = 60.0
 
 
-def qips(rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, end: date) -> gpd.GeoDataFrame:
+def qips(
+    rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, end: date
+) -> gpd.GeoDataFrame:
     """``n`` QIPs at communities within 60 km of a site; the first 40 cover
     every status × sector pair, the rest follow :data:`STATUS_SHARE`."""
     clon, clat = communities.geometry.x.to_numpy(), communities.geometry.y.to_numpy()
@@ -71,7 +79,9 @@ def qips(rng: np.random.Generator, n: int, communities: gpd.GeoDataFrame, sites:
             "end_on": finish,
             "implementing_partner": partner,
             "funded_by": rng.choice(np.array(["civilian", "military"], dtype=object), n, p=[0.7, 0.3]),
-            "beneficiaries": np.maximum(50, communities["population"].to_numpy()[c] * rng.uniform(0.1, 0.8, n)).astype(np.int64),
+            "beneficiaries": np.maximum(50, communities["population"].to_numpy()[c] * rng.uniform(0.1, 0.8, n)).astype(
+                np.int64
+            ),
             "community_source_id": communities["source_id"].to_numpy()[c],
             "source": SYNTHETIC_SOURCE,
             "source_id": [f"demo-qip-{i:05d}" for i in range(n)],

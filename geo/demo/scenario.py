@@ -42,8 +42,9 @@ ENGAGEMENT_YEARS = 2
 # Every declared resource's table → its model, in load order (parents
 # first: the metadata sorts tables by their foreign keys).
 _MODEL_OF_TABLE = {spec.table: spec.model for spec in REGISTRY.values()}
-MODELS: dict[str, type[Base]] = {t.name: _MODEL_OF_TABLE[t.name] for t in metadata.sorted_tables
-                                 if t.name in _MODEL_OF_TABLE}
+MODELS: dict[str, type[Base]] = {
+    t.name: _MODEL_OF_TABLE[t.name] for t in metadata.sorted_tables if t.name in _MODEL_OF_TABLE
+}
 
 # Foreign keys: frame column holding the parent's ``source_id`` → (parent
 # table, database column). Resolved to ids at load time.

@@ -32,8 +32,11 @@ EVENT_TYPES = {
     "non-violent transfer of territory": "strategic_development",
     "non-violent activity": "strategic_development",
 }
-MISSION = re.compile(r"\b(MINUSCA|MONUSCO|MINUSMA|UNMISS|UNISFA|UNAMID|UNIFIL|MINURSO|MINUSTAH|UNMIL|UNOCI|"
-                     r"United Nations|UN Peacekeep\w*)\b", re.IGNORECASE)
+MISSION = re.compile(
+    r"\b(MINUSCA|MONUSCO|MINUSMA|UNMISS|UNISFA|UNAMID|UNIFIL|MINURSO|MINUSTAH|UNMIL|UNOCI|"
+    r"United Nations|UN Peacekeep\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def rename(column: str) -> str:
@@ -47,8 +50,11 @@ def map_batch(b: Batch, opts: Options) -> None:
     year = col("year")
     if year is not None:
         y = number(b, year, "year", integer=True)
-        b.reject(np.isfinite(y) & ~np.isnat(on) & (on.astype("datetime64[Y]").astype(int) + 1970 != y),
-                 "event_date", "event_date disagrees with the year column (day and month swapped?)")
+        b.reject(
+            np.isfinite(y) & ~np.isnat(on) & (on.astype("datetime64[Y]").astype(int) + 1970 != y),
+            "event_date",
+            "event_date disagrees with the year column (day and month swapped?)",
+        )
     raw_type = text(b, b.col(c["event_type"]), "event_type", required=True)
     sub = text(b, col("sub_event_type"), "sub_event_type", max_len=100)
     actor1 = text(b, col("actor1"), "actor1", max_len=300)

@@ -40,15 +40,19 @@ def map_batch(b: Batch, opts: Options) -> None:
         if ptype is None:
             raise_missing_level(opts)
         level = ptype.map(PLACETYPE_LEVEL).to_numpy(dtype=float, na_value=np.nan)
-        b.reject(np.isnan(level), "placetype", lambda i: f"placetype {ptype.iloc[i]!r} has no admin level "
-                 "(use --set level=N)")
+        b.reject(
+            np.isnan(level),
+            "placetype",
+            lambda i: f"placetype {ptype.iloc[i]!r} has no admin level (use --set level=N)",
+        )
     b.reject((level < 0) | (level > 5) | (level != np.round(level)), "level", "level must be a whole number 0–5")
     country = opts.constants.get("country")
     v = b.values
     v["name"], v["pcode"], v["parent_pcode"] = name, pcode, parent
     v["level"] = [None if np.isnan(x) else int(x) for x in level]
-    v["country"] = (np.full(len(b), country, dtype=object) if country
-                    else text(b, col("country", *COUNTRY), "country", max_len=3))
+    v["country"] = (
+        np.full(len(b), country, dtype=object) if country else text(b, col("country", *COUNTRY), "country", max_len=3)
+    )
     id_col = opts.column(cols, "source_id", "wof_id", "id", "fid")
     ids = identifier(b, b.col(id_col), id_col) if id_col else pcode
     put_source(b, opts, ids, "wof" if (id_col or "").lower() == "wof_id" else None)
@@ -62,5 +66,7 @@ def constant_number(opts: Options, fld: str) -> float:
 
 
 def raise_missing_level(opts: Options) -> None:
-    raise InvalidInput(f"{opts.path.name}: cannot tell the admin level (no level or placetype column); "
-                       "pass --set level=N", field="level")
+    raise InvalidInput(
+        f"{opts.path.name}: cannot tell the admin level (no level or placetype column); pass --set level=N",
+        field="level",
+    )

@@ -51,6 +51,7 @@ GAPS_LAYER = "engagement_gaps"
 CSV_GEOMETRY = ("wkt", "lonlat")
 _BATCH = 50_000
 
+
 def _arrow_type(sa_type) -> pa.DataType:
     if isinstance(sa_type, ARRAY):
         return pa.list_(pa.string())
@@ -119,8 +120,9 @@ def resource_layer(
     if clauses:
         stmt = stmt.where(and_(*clauses))
     schema = columns_schema(cols)
-    return Layer(spec.table, spec.ogr_geometry_type, schema,
-                 lambda session: _query_batches(session, stmt, cols, schema))
+    return Layer(
+        spec.table, spec.ogr_geometry_type, schema, lambda session: _query_batches(session, stmt, cols, schema)
+    )
 
 
 def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
@@ -199,7 +201,6 @@ def iter_features(
         yield feature_from_row(row, cols)
 
 
-
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -219,9 +220,7 @@ def csv_header(property_names: Sequence[str], geometry: str = "wkt") -> list[str
     return ["id", *[n for n in property_names if n != "id"], *geo_cols]
 
 
-def features_to_csv(
-    features: Iterable[dict], property_names: Sequence[str], geometry: str = "wkt"
-) -> Iterator[str]:
+def features_to_csv(features: Iterable[dict], property_names: Sequence[str], geometry: str = "wkt") -> Iterator[str]:
     """CSV text chunks: one row per feature, the geometry as WKT or, for
     points, as ``lon``/``lat`` columns (other types get their centroid).
     Arrays are joined with ``;``; empty cells are nulls; text a spreadsheet

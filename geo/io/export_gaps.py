@@ -17,8 +17,16 @@ from geo.analysis.export import PROPERTY_COLUMNS, features
 from geo.errors import NotFound
 from geo.repository import Page
 
-_INTS = ("community_id", "population", "last_engagement_id", "days_since_engagement", "incidents_window",
-         "fatalities_window", "nearest_site_id", "rank")
+_INTS = (
+    "community_id",
+    "population",
+    "last_engagement_id",
+    "days_since_engagement",
+    "incidents_window",
+    "fatalities_window",
+    "nearest_site_id",
+    "rank",
+)
 _TYPES = {
     **{c: pa.int64() for c in _INTS},
     "name": pa.string(),
@@ -27,16 +35,19 @@ _TYPES = {
     "under_engaged": pa.bool_(),
     "reasons": pa.list_(pa.string()),
 }
-GAPS_SCHEMA = pa.schema([
-    *(pa.field(c, _TYPES.get(c, pa.float64())) for c in PROPERTY_COLUMNS),
-    pa.field("as_of", pa.date32()),
-    pa.field("computed_at", pa.timestamp("us", tz="UTC")),
-    pa.field("geom", pa.binary()),
-])
+GAPS_SCHEMA = pa.schema(
+    [
+        *(pa.field(c, _TYPES.get(c, pa.float64())) for c in PROPERTY_COLUMNS),
+        pa.field("as_of", pa.date32()),
+        pa.field("computed_at", pa.timestamp("us", tz="UTC")),
+        pa.field("geom", pa.binary()),
+    ]
+)
 
 
-def current_gaps(session: Session, bbox: tuple[float, float, float, float] | None = None
-                 ) -> tuple[GapResult, pd.DataFrame]:
+def current_gaps(
+    session: Session, bbox: tuple[float, float, float, float] | None = None
+) -> tuple[GapResult, pd.DataFrame]:
     """The result now, and its rows (ranked) inside ``bbox``."""
     result = cached_gaps(session, GapParams())
     rows = result.table
@@ -64,10 +75,11 @@ def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=GAPS_SCHEMA)
 
 
-def list_gaps(session: Session, *, bbox: tuple[float, float, float, float] | None = None, limit: int = 100,
-              offset: int = 0) -> Page:
+def list_gaps(
+    session: Session, *, bbox: tuple[float, float, float, float] | None = None, limit: int = 100, offset: int = 0
+) -> Page:
     _, rows = current_gaps(session, bbox)
-    return Page(features(rows.iloc[offset: offset + limit]), len(rows))
+    return Page(features(rows.iloc[offset : offset + limit]), len(rows))
 
 
 def get_gap(session: Session, community_id: int) -> dict:

@@ -44,7 +44,6 @@ class Batch:
             self.rejects.append(Reject(int(self.rows[i]), field, reason(i) if callable(reason) else reason))
         self.ok &= ~mask
 
-
     def skip(self, mask) -> None:
         mask = np.asarray(mask, dtype=bool) & self.ok
         self.skipped += int(mask.sum())
@@ -63,8 +62,9 @@ def _shown(s: pd.Series, i: int) -> str:
     return repr(v if len(v) <= 60 else v[:57] + "…")
 
 
-def text(b: Batch, s: pd.Series | None, field: str, *, max_len: int | None = None,
-         required: bool = False) -> np.ndarray:
+def text(
+    b: Batch, s: pd.Series | None, field: str, *, max_len: int | None = None, required: bool = False
+) -> np.ndarray:
     """Strings (stripped) or None; too long or required-but-missing rows are rejected."""
     if s is None:
         if required:
@@ -77,8 +77,9 @@ def text(b: Batch, s: pd.Series | None, field: str, *, max_len: int | None = Non
     if required:
         b.reject(empty, field, f"{field} is missing")
     if max_len is not None:
-        b.reject(~empty & (stripped.str.len().to_numpy() > max_len), field,
-                 f"{field} is longer than {max_len} characters")
+        b.reject(
+            ~empty & (stripped.str.len().to_numpy() > max_len), field, f"{field} is longer than {max_len} characters"
+        )
     return out
 
 
@@ -92,9 +93,18 @@ def identifier(b: Batch, s: pd.Series | None, field: str) -> np.ndarray:
     return text(b, None, field, required=True)
 
 
-def number(b: Batch, s: pd.Series | None, field: str, *, integer: bool = False, lo: float | None = None,
-           hi: float | None = None, lo_open: bool = False, required: bool = False,
-           default: float | None = None) -> np.ndarray:
+def number(
+    b: Batch,
+    s: pd.Series | None,
+    field: str,
+    *,
+    integer: bool = False,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    required: bool = False,
+    default: float | None = None,
+) -> np.ndarray:
     """Floats (NaN when missing and no default); non-numbers, non-integers and
     out-of-range values are rejected (``lo_open``: ``lo`` itself is too low)."""
     if s is None:
@@ -106,8 +116,11 @@ def number(b: Batch, s: pd.Series | None, field: str, *, integer: bool = False, 
     vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     b.reject(~empty & ~np.isfinite(vals), field, lambda i: f"{field} is not a number: {_shown(s, i)}")
     if integer:
-        b.reject(np.isfinite(vals) & (vals != np.round(vals)), field,
-                 lambda i: f"{field} is not a whole number: {_shown(s, i)}")
+        b.reject(
+            np.isfinite(vals) & (vals != np.round(vals)),
+            field,
+            lambda i: f"{field} is not a whole number: {_shown(s, i)}",
+        )
     if lo is not None and lo_open:
         b.reject(vals <= lo, field, lambda i: f"{field} {_shown(s, i)} is not above {lo:g}")
     elif lo is not None:
@@ -121,8 +134,15 @@ def number(b: Batch, s: pd.Series | None, field: str, *, integer: bool = False, 
     return vals
 
 
-def dates(b: Batch, s: pd.Series | None, field: str, *, formats: Sequence[str] = ("ISO8601",),
-          required: bool = True, utc: bool = False) -> np.ndarray:
+def dates(
+    b: Batch,
+    s: pd.Series | None,
+    field: str,
+    *,
+    formats: Sequence[str] = ("ISO8601",),
+    required: bool = True,
+    utc: bool = False,
+) -> np.ndarray:
     """Parse with each format in turn (first match wins) → datetime64 values;
     unparseable dates and dates before 1900 or after tomorrow are rejected."""
     if s is None:
@@ -147,8 +167,11 @@ def dates(b: Batch, s: pd.Series | None, field: str, *, formats: Sequence[str] =
     bad = np.isnat(vals)
     b.reject(~empty & bad, field, lambda i: f"{field} is not a date (expected {' or '.join(formats)}): {_shown(s, i)}")
     latest = np.datetime64(date.today() + timedelta(days=2))
-    b.reject(~bad & ((vals < EARLIEST) | (vals >= latest)), field,
-             lambda i: f"{field} {_shown(s, i)} is outside 1900-01-01 … today")
+    b.reject(
+        ~bad & ((vals < EARLIEST) | (vals >= latest)),
+        field,
+        lambda i: f"{field} {_shown(s, i)} is outside 1900-01-01 … today",
+    )
     if required:
         b.reject(empty, field, f"{field} is missing")
     return vals
@@ -165,14 +188,20 @@ def choice(b: Batch, values: np.ndarray, field: str, allowed: Sequence[str], *, 
     return values
 
 
-def lonlat(b: Batch, lon: pd.Series | None, lat: pd.Series | None, *, lon_field: str = "longitude",
-           lat_field: str = "latitude") -> tuple[np.ndarray, np.ndarray]:
+def lonlat(
+    b: Batch, lon: pd.Series | None, lat: pd.Series | None, *, lon_field: str = "longitude", lat_field: str = "latitude"
+) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in degrees; missing, NaN, out-of-range and swapped pairs are rejected."""
     x = number(b, lon, lon_field, required=True)
     y = number(b, lat, lat_field, required=True)
     swapped = (np.abs(y) > 90) & (np.abs(x) <= 90)
-    b.reject(swapped, lat_field, lambda i: f"{lat_field} {y[i]:g} is outside ±90 and {lon_field} {x[i]:g} "
-             "is not: latitude and longitude look swapped")
+    b.reject(
+        swapped,
+        lat_field,
+        lambda i: (
+            f"{lat_field} {y[i]:g} is outside ±90 and {lon_field} {x[i]:g} is not: latitude and longitude look swapped"
+        ),
+    )
     b.reject(np.abs(y) > 90, lat_field, lambda i: f"{lat_field} {y[i]:g} is outside ±90")
     b.reject(np.abs(x) > 180, lon_field, lambda i: f"{lon_field} {x[i]:g} is outside ±180")
     b.reject((x == 0) & (y == 0), lat_field, "coordinates are 0, 0 (a missing location, not a place)")

@@ -19,8 +19,17 @@ from geo.errors import InvalidInput
 from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
-from geo.io.sources import (Progress, csv_batches, csv_header, detect_encoding, is_vector, text_encoding,
-                            vector_batches, vector_fields, vector_layers)
+from geo.io.sources import (
+    Progress,
+    csv_batches,
+    csv_header,
+    detect_encoding,
+    is_vector,
+    text_encoding,
+    vector_batches,
+    vector_fields,
+    vector_layers,
+)
 from geo.resources import REGISTRY
 
 # format → (resource it fills or None for any, mapper, column renamer for CSVs)
@@ -56,8 +65,9 @@ def _pick_layer(path: Path, resource: str, layer: str | None) -> str | None:
     for name in (resource, resource.replace("-", "_")):
         if name in layers:
             return name
-    raise InvalidInput(f"{path.name} has {len(layers)} layers ({', '.join(layers)}); choose one with --layer",
-                       field="layer")
+    raise InvalidInput(
+        f"{path.name} has {len(layers)} layers ({', '.join(layers)}); choose one with --layer", field="layer"
+    )
 
 
 def _guess(resource: str, path: Path, columns: set[str]) -> str:
@@ -76,9 +86,17 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
     return "generic"
 
 
-def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping: dict[str, str] | None = None,
-            constants: dict[str, str] | None = None, encoding: str | None = None, layer: str | None = None,
-            progress: Progress | None = None) -> tuple[Format, Options]:
+def prepare(
+    resource: str,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    encoding: str | None = None,
+    layer: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Format, Options]:
     """Resolve the format and the options; raises ``InvalidInput`` for what cannot work at all."""
     if resource not in REGISTRY:
         raise InvalidInput(f"unknown resource {resource!r}; one of {', '.join(REGISTRY)}", field="resource")
@@ -107,11 +125,19 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     settable = spec.writable
     for fld in constants or {}:
         if fld not in settable:
-            raise InvalidInput(f"--set {fld}=…: {resource} has no field {fld!r} (it has {', '.join(settable)})",
-                               field="set")
-    opts = Options(path=path, resource=resource, mapping=dict(mapping or {}), constants=dict(constants or {}),
-                   encoding=None if vector else encoding, encoding_detected=detected, layer=layer,
-                   progress=progress)
+            raise InvalidInput(
+                f"--set {fld}=…: {resource} has no field {fld!r} (it has {', '.join(settable)})", field="set"
+            )
+    opts = Options(
+        path=path,
+        resource=resource,
+        mapping=dict(mapping or {}),
+        constants=dict(constants or {}),
+        encoding=None if vector else encoding,
+        encoding_detected=detected,
+        layer=layer,
+        progress=progress,
+    )
     if fmt == "gpx":
         read = gpx.read
     elif vector:
@@ -121,10 +147,20 @@ def prepare(resource: str, path: str | Path, *, fmt: str | None = None, mapping:
     return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
 
 
-def import_file(target: Session | Connection, resource: str, path: str | Path, *, fmt: str | None = None,
-                mapping: dict[str, str] | None = None, constants: dict[str, str] | None = None,
-                dry_run: bool = False, encoding: str | None = None, layer: str | None = None,
-                progress: Progress | None = None, who: str | None = None) -> ImportReport:
+def import_file(
+    target: Session | Connection,
+    resource: str,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    layer: str | None = None,
+    progress: Progress | None = None,
+    who: str | None = None,
+) -> ImportReport:
     """Import one file into ``resource`` (a name in ``geo.resources.REGISTRY``).
 
     All-or-nothing: accepted rows are upserted by ``source`` + ``source_id``
@@ -135,6 +171,7 @@ def import_file(target: Session | Connection, resource: str, path: str | Path, *
     A CSV's ``encoding`` is detected when it is None (the report says which
     was used); vector files carry their own.
     """
-    format_, opts = prepare(resource, path, fmt=fmt, mapping=mapping, constants=constants, encoding=encoding,
-                            layer=layer, progress=progress)
+    format_, opts = prepare(
+        resource, path, fmt=fmt, mapping=mapping, constants=constants, encoding=encoding, layer=layer, progress=progress
+    )
     return run(target, format_, opts, dry_run=dry_run, who=who)

@@ -35,8 +35,11 @@ def _booleans(b: Batch, s: pd.Series, name: str, required: bool, default) -> lis
     if pd.api.types.is_bool_dtype(s):
         return [bool(x) for x in s]
     raw = [str(x).strip().lower() if x is not None and x == x else "" for x in s]
-    b.reject(np.array([r != "" and r not in TRUE | FALSE for r in raw]), name,
-             lambda i: f"{name} {raw[i]!r} is not true/false")
+    b.reject(
+        np.array([r != "" and r not in TRUE | FALSE for r in raw]),
+        name,
+        lambda i: f"{name} {raw[i]!r} is not true/false",
+    )
     out = [True if r in TRUE else False if r in FALSE else default for r in raw]
     if required and default is None:
         b.reject(np.array([o is None for o in out]), name, f"{name} is missing")
@@ -72,8 +75,11 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
     if not wanted or conn is None:
         return
     found = set(conn.execute(select(fk.column).where(fk.column.in_(wanted))).scalars())
-    b.reject(np.array([v is not None and v not in found for v in values]), column.name,
-             lambda i: f"{column.name} {values[i]} does not exist in {fk.column.table.name}")
+    b.reject(
+        np.array([v is not None and v not in found for v in values]),
+        column.name,
+        lambda i: f"{column.name} {values[i]} does not exist in {fk.column.table.name}",
+    )
 
 
 def map_batch(b: Batch, opts: Options) -> None:
@@ -108,8 +114,17 @@ def map_batch(b: Batch, opts: Options) -> None:
         elif isinstance(t, Date):
             val = dates(b, s, name, formats=("ISO8601", "%d/%m/%Y"), required=required)
         elif isinstance(t, (Integer, SmallInteger, Float)):
-            num = number(b, s, name, integer=not isinstance(t, Float), lo=rule.lo, hi=rule.hi,
-                         lo_open=rule.lo_open, required=required, default=default)
+            num = number(
+                b,
+                s,
+                name,
+                integer=not isinstance(t, Float),
+                lo=rule.lo,
+                hi=rule.hi,
+                lo_open=rule.lo_open,
+                required=required,
+                default=default,
+            )
             val = [None if np.isnan(x) else (float(x) if isinstance(t, Float) else int(x)) for x in num]
             if column.foreign_keys:
                 _foreign_keys(b, opts, opts.conn, column, val)
@@ -128,9 +143,11 @@ def map_batch(b: Batch, opts: Options) -> None:
             is_date = isinstance(table.c[name].type, Date)
             b.values[name] = iso_dates(val) if is_date else iso_times(val)
     if not used and len(b):
-        raise InvalidInput(f"{opts.path.name}: no column matches a field of {opts.resource} "
-                           f"({', '.join(c.name for c in table.c if c.name not in SKIP)}); use --map field=column",
-                           field="map")
+        raise InvalidInput(
+            f"{opts.path.name}: no column matches a field of {opts.resource} "
+            f"({', '.join(c.name for c in table.c if c.name not in SKIP)}); use --map field=column",
+            field="map",
+        )
     _geometry(b, opts, spec.geometry_kinds == ("POINT",))
     src_col = opts.column(cols, "source")
     sources = text(b, b.col(src_col), "source", max_len=200) if src_col else np.full(len(b), None, dtype=object)
@@ -160,13 +177,21 @@ def _geometry(b: Batch, opts: Options, points: bool) -> None:
     elif points:
         point_geoms(b, opts)
     else:
-        raise InvalidInput(f"{opts.path.name} has no geometry: a layer needs a geometry column, a CSV a WKT "
-                           "column named geometry", field="geometry")
+        raise InvalidInput(
+            f"{opts.path.name} has no geometry: a layer needs a geometry column, a CSV a WKT column named geometry",
+            field="geometry",
+        )
 
 
 def _check_required(b: Batch, opts: Options, table) -> None:
-    missing = [c.name for c in table.c if c.name not in SKIP and not c.nullable and c.server_default is None
-               and c.name not in b.values]
+    missing = [
+        c.name
+        for c in table.c
+        if c.name not in SKIP and not c.nullable and c.server_default is None and c.name not in b.values
+    ]
     if missing:
-        raise InvalidInput(f"{opts.path.name} has no column for the required field(s) {', '.join(missing)} of "
-                           f"{opts.resource}; use --map field=column or --set field=value", field=missing[0])
+        raise InvalidInput(
+            f"{opts.path.name} has no column for the required field(s) {', '.join(missing)} of "
+            f"{opts.resource}; use --map field=column or --set field=value",
+            field=missing[0],
+        )

@@ -62,10 +62,16 @@ def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[R
     with np.errstate(invalid="ignore"):
         lat_out = (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
         lon_ok = (bounds[:, 0] >= -90) & (bounds[:, 2] <= 90)
-    b.reject(lat_out & lon_ok, "geometry",
-             "latitude outside ±90 while longitude is within ±90: coordinates look swapped (x must be longitude)")
-    b.reject(lat_out | (bounds[:, 0] < -180) | (bounds[:, 2] > 180), "geometry",
-             "coordinates outside ±180/±90: is the layer in EPSG:4326 (or does it declare its CRS)?")
+    b.reject(
+        lat_out & lon_ok,
+        "geometry",
+        "latitude outside ±90 while longitude is within ±90: coordinates look swapped (x must be longitude)",
+    )
+    b.reject(
+        lat_out | (bounds[:, 0] < -180) | (bounds[:, 2] > 180),
+        "geometry",
+        "coordinates outside ±180/±90: is the layer in EPSG:4326 (or does it declare its CRS)?",
+    )
 
     types = np.full(len(geoms), -1)
     types[b.ok] = shapely.get_type_id(geoms[b.ok])

@@ -23,8 +23,14 @@ def _track_times(opts: Options) -> tuple[pd.Series, pd.Series]:
     """First and last point time per track, streamed over the track points."""
     firsts, lasts = [], []
     try:
-        with pyogrio.raw.open_arrow(opts.path, layer="track_points", columns=["track_fid", "time"],
-                                    read_geometry=False, use_pyarrow=True, batch_size=50_000) as (_, reader):
+        with pyogrio.raw.open_arrow(
+            opts.path,
+            layer="track_points",
+            columns=["track_fid", "time"],
+            read_geometry=False,
+            use_pyarrow=True,
+            batch_size=50_000,
+        ) as (_, reader):
             for rb in reader:
                 frame = rb.to_pandas().dropna(subset=["time"])
                 grouped = frame.groupby("track_fid")["time"]
@@ -55,18 +61,25 @@ def map_batch(b: Batch, opts: Options) -> None:
     for i, t in enumerate(gpx_type):
         if t and t.lower() in vocab.PATROL_TYPES:
             patrol_type[i] = t.lower()
-    b.reject(np.array([p is None for p in patrol_type]), "patrol_type",
-             "the track's <type> is not a patrol type; pass --set patrol_type=" + "|".join(vocab.PATROL_TYPES))
+    b.reject(
+        np.array([p is None for p in patrol_type]),
+        "patrol_type",
+        "the track's <type> is not a patrol type; pass --set patrol_type=" + "|".join(vocab.PATROL_TYPES),
+    )
     component = constant(b, opts, "component")
-    b.reject(np.array([c is None for c in component]), "component",
-             "GPX has no component; pass --set component=" + "|".join(vocab.COMPONENTS))
+    b.reject(
+        np.array([c is None for c in component]),
+        "component",
+        "GPX has no component; pass --set component=" + "|".join(vocab.COMPONENTS),
+    )
     v = b.values
     v["started_at"], v["ended_at"] = iso_times(start), iso_times(end)
     v["patrol_type"] = choice(b, patrol_type, "patrol_type", vocab.PATROL_TYPES)
     v["component"] = choice(b, component, "component", vocab.COMPONENTS)
     v["unit"] = constant(b, opts, "unit")
-    coverage = number(b, None, "coverage_m", default=constant_number(opts, "coverage_m")
-                      if "coverage_m" in opts.constants else None)
+    coverage = number(
+        b, None, "coverage_m", default=constant_number(opts, "coverage_m") if "coverage_m" in opts.constants else None
+    )
     b.reject(coverage <= 0, "coverage_m", "coverage_m must be above 0")
     b.reject(coverage > 100_000, "coverage_m", "coverage_m must be at most 100 000")
     v["coverage_m"] = [None if np.isnan(c) else float(c) for c in coverage]

@@ -36,7 +36,7 @@ class Options:
 
     path: Path
     resource: str
-    mapping: dict[str, str] = field(default_factory=dict)    # model field → column in the file
+    mapping: dict[str, str] = field(default_factory=dict)  # model field → column in the file
     constants: dict[str, str] = field(default_factory=dict)  # model field → value for every row
     encoding: str | None = "utf-8"  # a CSV's text encoding (None for vector files)
     encoding_detected: bool = False  # True when the importer chose it (geo.io.sources.detect_encoding)
@@ -50,8 +50,10 @@ class Options:
         if fld in self.mapping:
             wanted = self.mapping[fld]
             if wanted not in cols:
-                raise InvalidInput(f"--map {fld}={wanted}: the file has no column {wanted!r} "
-                                   f"(it has {', '.join(cols[:40])})", field="map")
+                raise InvalidInput(
+                    f"--map {fld}={wanted}: the file has no column {wanted!r} (it has {', '.join(cols[:40])})",
+                    field="map",
+                )
             return wanted
         lower = {c.lower(): c for c in cols}
         for cand in (fld, *candidates):
@@ -88,11 +90,19 @@ def _connection(target: Session | Connection) -> Connection:
     return target.connection() if isinstance(target, Session) else target
 
 
-def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False,
-        who: str | None = None) -> ImportReport:
+def run(
+    target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False, who: str | None = None
+) -> ImportReport:
     model = get_spec(fmt.resource).model
-    report = ImportReport(resource=fmt.resource, format=fmt.name, file=opts.path.name, row_label=fmt.row_label,
-                          dry_run=dry_run, encoding=opts.encoding, encoding_detected=opts.encoding_detected)
+    report = ImportReport(
+        resource=fmt.resource,
+        format=fmt.name,
+        file=opts.path.name,
+        row_label=fmt.row_label,
+        dry_run=dry_run,
+        encoding=opts.encoding,
+        encoding_detected=opts.encoding_detected,
+    )
     seen: dict[tuple[str, str], int] = {}
     savepoint = target.begin_nested()  # a Session's or a Connection's savepoint: both roll back alike
     conn = opts.conn = _connection(target)  # (a Session emits its SAVEPOINT here)
@@ -115,10 +125,21 @@ def run(target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bo
         if dry_run:
             savepoint.rollback()
         else:
-            conn.execute(insert(AuditLog).values(
-                key_name=who, action="import", resource=fmt.resource, resource_id=None,
-                after={"file": opts.path.name, "format": fmt.name, "inserted": report.inserted,
-                       "updated": report.updated, "rejected": report.rejected}))
+            conn.execute(
+                insert(AuditLog).values(
+                    key_name=who,
+                    action="import",
+                    resource=fmt.resource,
+                    resource_id=None,
+                    after={
+                        "file": opts.path.name,
+                        "format": fmt.name,
+                        "inserted": report.inserted,
+                        "updated": report.updated,
+                        "rejected": report.rejected,
+                    },
+                )
+            )
             savepoint.commit()
     except BaseException:
         if savepoint.is_active:
@@ -138,8 +159,7 @@ def _check(batch: Batch, fmt: Format, opts: Options, report: ImportReport, seen:
     _reject_duplicates(batch, seen, report.row_label)
     ids = batch.values.get("source_id")
     first = int(batch.rows[0]) if len(batch) else 0
-    report.rejects.extend(replace(r, source_id=ids[r.row - first]) if ids is not None else r
-                          for r in batch.rejects)
+    report.rejects.extend(replace(r, source_id=ids[r.row - first]) if ids is not None else r for r in batch.rejects)
     report.skipped += batch.skipped
 
 
@@ -160,8 +180,11 @@ def _reject_duplicates(b: Batch, seen: dict[tuple[str, str], int], label: str) -
     seen.update(zip((keys[i] for i in fresh), b.rows[fresh].tolist()))
     for i in np.flatnonzero(dup):  # a later duplicate within this batch points at its first row
         seen.setdefault(keys[i], int(b.rows[i]))
-    b.reject(dup, "source_id", lambda i: f"duplicate id {keys[i][1]!r}: already at {label} {seen[keys[i]]}; "
-             "the later row is not imported")
+    b.reject(
+        dup,
+        "source_id",
+        lambda i: f"duplicate id {keys[i][1]!r}: already at {label} {seen[keys[i]]}; the later row is not imported",
+    )
 
 
 def _take(values, keep: np.ndarray) -> list:
@@ -179,14 +202,19 @@ def _rows(b: Batch) -> tuple[list[str], Iterator[tuple]]:
     return [*columns, "geom"], zip(*cols, geoms)
 
 
-def point_geoms(b: Batch, opts: Options, lon: tuple[str, ...] = ("longitude", "lon", "lng", "x"),
-                lat: tuple[str, ...] = ("latitude", "lat", "y")) -> None:
+def point_geoms(
+    b: Batch,
+    opts: Options,
+    lon: tuple[str, ...] = ("longitude", "lon", "lng", "x"),
+    lat: tuple[str, ...] = ("latitude", "lat", "y"),
+) -> None:
     """Points from a vector layer's geometry, or from checked longitude/latitude columns."""
     if b.geoms is not None:
         return
     cols = require_columns(b, opts, {"longitude": lon[1:], "latitude": lat[1:]}, f"{opts.resource} point")
-    x, y = lonlat(b, b.col(cols["longitude"]), b.col(cols["latitude"]),
-                  lon_field=cols["longitude"], lat_field=cols["latitude"])
+    x, y = lonlat(
+        b, b.col(cols["longitude"]), b.col(cols["latitude"]), lon_field=cols["longitude"], lat_field=cols["latitude"]
+    )
     b.geoms = shapely.points(np.where(b.ok, x, 0.0), np.where(b.ok, y, 0.0))
     b.geoms_checked = True
 
@@ -215,6 +243,8 @@ def require_columns(b: Batch, opts: Options, needed: Mapping[str, tuple[str, ...
         else:
             found[fld] = col
     if missing:
-        raise InvalidInput(f"{opts.path.name} is not a {what} file: missing column(s) {', '.join(missing)}"
-                           " (use --map field=column)", field=next(iter(missing)).split(" ")[0])
+        raise InvalidInput(
+            f"{opts.path.name} is not a {what} file: missing column(s) {', '.join(missing)} (use --map field=column)",
+            field=next(iter(missing)).split(" ")[0],
+        )
     return found

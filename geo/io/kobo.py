@@ -45,17 +45,27 @@ def _multi(b: Batch, s: pd.Series | None, field: str, allowed: tuple[str, ...]) 
     raw = text(b, s, field)
     lists = [sorted(set(v.replace(",", " ").split())) if v else [] for v in raw]
     allowed_set = set(allowed)
-    b.reject(np.array([bool(set(v) - allowed_set) for v in lists]), field,
-             lambda i: f"{field} {sorted(set(lists[i]) - allowed_set)} not in {', '.join(allowed)}")
+    b.reject(
+        np.array([bool(set(v) - allowed_set) for v in lists]),
+        field,
+        lambda i: f"{field} {sorted(set(lists[i]) - allowed_set)} not in {', '.join(allowed)}",
+    )
     return lists
 
 
 def map_batch(b: Batch, opts: Options) -> None:
     cols = list(b.frame.columns)
     col = lambda fld, *cands: b.col(opts.column(cols, fld, *cands))  # noqa: E731
-    c = require_columns(b, opts, {"source_id": ("_uuid", "instanceID", "_id"),
-                                  "occurred_at": ("date", "today", "start", "_submission_time"),
-                                  "kind": ("engagement_type", "type")}, "KoboToolbox engagement")
+    c = require_columns(
+        b,
+        opts,
+        {
+            "source_id": ("_uuid", "instanceID", "_id"),
+            "occurred_at": ("date", "today", "start", "_submission_time"),
+            "kind": ("engagement_type", "type"),
+        },
+        "KoboToolbox engagement",
+    )
     when = dates(b, b.col(c["occurred_at"]), c["occurred_at"], formats=("ISO8601", "%d/%m/%Y"), utc=True)
     kind = text(b, b.col(c["kind"]), c["kind"], max_len=30)
     if "kind" in opts.constants:
@@ -69,8 +79,9 @@ def map_batch(b: Batch, opts: Options) -> None:
     v = b.values
     v["occurred_at"] = iso_times(when)
     v["kind"] = kind
-    v["constituencies"] = _multi(b, col("constituencies", "groups", "constituency"), "constituencies",
-                                 vocab.CONSTITUENCIES)
+    v["constituencies"] = _multi(
+        b, col("constituencies", "groups", "constituency"), "constituencies", vocab.CONSTITUENCIES
+    )
     for who, vals in people.items():
         v[f"participants_{who}"] = vals
     v["summary"] = text(b, col("summary", "notes", "description"), "summary")

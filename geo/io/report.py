@@ -54,19 +54,31 @@ class ImportReport:
         how = self.format
         if self.encoding:
             how += f", {self.encoding}" + (" (detected)" if self.encoding_detected else "")
-        return (f"{self.resource} from {self.file} ({how}): read {self.read}, {verb} {self.imported} "
-                f"({self.inserted} new, {self.updated} updated), skipped {self.skipped}, rejected {self.rejected}, "
-                f"repaired {len(self.repairs)}")
+        return (
+            f"{self.resource} from {self.file} ({how}): read {self.read}, {verb} {self.imported} "
+            f"({self.inserted} new, {self.updated} updated), skipped {self.skipped}, rejected {self.rejected}, "
+            f"repaired {len(self.repairs)}"
+        )
 
     def to_dict(self, max_rejects: int | None = 1000) -> dict:
         rejects = self.rejects if max_rejects is None else self.rejects[:max_rejects]
         return {
-            "resource": self.resource, "format": self.format, "file": self.file, "dry_run": self.dry_run,
-            "row_label": self.row_label, "encoding": self.encoding, "encoding_detected": self.encoding_detected,
-            "read": self.read, "imported": self.imported,
-            "inserted": self.inserted, "updated": self.updated, "skipped": self.skipped, "rejected": self.rejected,
+            "resource": self.resource,
+            "format": self.format,
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "row_label": self.row_label,
+            "encoding": self.encoding,
+            "encoding_detected": self.encoding_detected,
+            "read": self.read,
+            "imported": self.imported,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
             "repaired": len(self.repairs),
-            "rejects": [asdict(r) for r in rejects], "rejects_truncated": len(rejects) < len(self.rejects),
+            "rejects": [asdict(r) for r in rejects],
+            "rejects_truncated": len(rejects) < len(self.rejects),
             "repairs": [asdict(r) for r in self.repairs],
         }
 

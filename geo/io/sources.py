@@ -53,7 +53,7 @@ class _Counting(io.RawIOBase):
 # Latin-1 reads them as C1 controls. Decoding with this handler is the
 # WHATWG "windows-1252" that browsers use for "Latin-1" text.
 _LATIN1_FALLBACK = "peacemap-latin-1-fallback"
-codecs.register_error(_LATIN1_FALLBACK, lambda e: (e.object[e.start:e.end].decode("latin-1"), e.end))
+codecs.register_error(_LATIN1_FALLBACK, lambda e: (e.object[e.start : e.end].decode("latin-1"), e.end))
 _DETECT_BLOCK = 1 << 20
 
 
@@ -75,8 +75,9 @@ def text_encoding(name: str) -> str:
         codec = codecs.lookup(name)
         "peacemap".encode(codec.name).decode(codec.name)
     except (LookupError, ValueError, TypeError, UnicodeError):
-        raise InvalidInput(f"{name!r} is not a known text encoding (e.g. utf-8, windows-1252, latin-1, utf-16)",
-                           field="encoding") from None
+        raise InvalidInput(
+            f"{name!r} is not a known text encoding (e.g. utf-8, windows-1252, latin-1, utf-16)", field="encoding"
+        ) from None
     return name
 
 
@@ -127,12 +128,14 @@ def _codec(encoding: str) -> tuple[str, str]:
 
 def _decode_error(path: Path, encoding: str, exc: UnicodeError) -> InvalidInput:
     if isinstance(exc, UnicodeDecodeError):
-        where = f" (byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start})"
+        where = f" (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start})"
     else:  # e.g. UTF-16 without a byte-order mark
         where = f" ({exc})"
-    return InvalidInput(f"{path.name} is not {encoding} text{where}; re-save it as UTF-8, pass its encoding "
-                        "(e.g. --encoding latin-1) or leave the encoding out to have it detected",
-                        field="encoding")
+    return InvalidInput(
+        f"{path.name} is not {encoding} text{where}; re-save it as UTF-8, pass its encoding "
+        "(e.g. --encoding latin-1) or leave the encoding out to have it detected",
+        field="encoding",
+    )
 
 
 def csv_header(path: Path, encoding: str = "utf-8") -> tuple[list[str], str]:
@@ -152,8 +155,14 @@ def csv_header(path: Path, encoding: str = "utf-8") -> tuple[list[str], str]:
     return [n.strip() for n in names], delimiter
 
 
-def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int | None = None,
-                progress: Progress | None = None, rename: Callable[[str], str] | None = None) -> Iterator[Batch]:
+def csv_batches(
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    chunk_rows: int | None = None,
+    progress: Progress | None = None,
+    rename: Callable[[str], str] | None = None,
+) -> Iterator[Batch]:
     names, delimiter = csv_header(path, encoding)
     if rename:
         names = [rename(n) for n in names]
@@ -161,9 +170,19 @@ def csv_batches(path: Path, *, encoding: str = "utf-8", chunk_rows: int | None =
     with open(path, "rb") as raw:
         handle = io.BufferedReader(_Counting(raw, progress), 1 << 20)
         try:
-            reader = pd.read_csv(handle, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                                 encoding=name, encoding_errors=errors, chunksize=chunk_rows or CSV_CHUNK,
-                                 header=0, names=names, skipinitialspace=True)
+            reader = pd.read_csv(
+                handle,
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=name,
+                encoding_errors=errors,
+                chunksize=chunk_rows or CSV_CHUNK,
+                header=0,
+                names=names,
+                skipinitialspace=True,
+            )
             for chunk in reader:
                 start = int(chunk.index[0]) + 2 if len(chunk) else 0
                 yield Batch(chunk, np.arange(start, start + len(chunk)))
@@ -177,9 +196,12 @@ def unreadable(path: Path, exc: Exception) -> InvalidInput:
     """The file is not a vector layer GDAL can open; GDAL's own words (which
     name server paths and SQL) are the ``cause``, not the message."""
     cause = str(exc).replace(f"'{path}'", path.name).replace(str(path), path.name)
-    return InvalidInput(f"cannot read {path.name} as a vector file: it is damaged or not in a format the importer "
-                        "reads (GeoJSON, GeoPackage, zipped Shapefile, GPX, FlatGeobuf, KML)", field="file",
-                        cause=cause)
+    return InvalidInput(
+        f"cannot read {path.name} as a vector file: it is damaged or not in a format the importer "
+        "reads (GeoJSON, GeoPackage, zipped Shapefile, GPX, FlatGeobuf, KML)",
+        field="file",
+        cause=cause,
+    )
 
 
 def vector_layers(path: Path) -> list[str]:
@@ -198,11 +220,19 @@ def vector_fields(path: Path, layer: str | None = None) -> tuple[list[str], int]
     return [str(f) for f in info["fields"]], int(info["features"])
 
 
-def vector_batches(path: Path, *, layer: str | None = None, chunk_rows: int = VECTOR_CHUNK,
-                   progress: Progress | None = None, columns: list[str] | None = None) -> Iterator[Batch]:
+def vector_batches(
+    path: Path,
+    *,
+    layer: str | None = None,
+    chunk_rows: int = VECTOR_CHUNK,
+    progress: Progress | None = None,
+    columns: list[str] | None = None,
+) -> Iterator[Batch]:
     try:
-        with pyogrio.raw.open_arrow(path, layer=layer, batch_size=chunk_rows, columns=columns,
-                                    use_pyarrow=True) as (meta, reader):
+        with pyogrio.raw.open_arrow(path, layer=layer, batch_size=chunk_rows, columns=columns, use_pyarrow=True) as (
+            meta,
+            reader,
+        ):
             transform = _to_wgs84(meta.get("crs"))
             geom_col = meta.get("geometry_name") or "wkb_geometry"
             seen = 0

@@ -17,15 +17,18 @@ from geo.io.fields import Batch, dates, identifier, number, text
 from geo.io.importer import Options, point_geoms, put_source, require_columns
 
 SOURCE = "ucdp-ged"
-COLUMNS = {f: () for f in ("id", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec",
-                           "date_start", "best")}
+COLUMNS = {
+    f: () for f in ("id", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec", "date_start", "best")
+}
 SUB_EVENT = np.array([None, "state-based", "non-state", "one-sided"], dtype=object)
 # GED has no actor-type column; communal identity groups are named after the
 # identity ("Christians (CAR)", "Peuhl militia (Zemio)", "Dinka", "Lendu"…).
 COMMUNAL = re.compile(
     r"\b(?:christians?|muslims?|fulani|fulbe|peuhl|peul|dinka|nuer|murle|anyuak|toposa|mundari|lendu|hema|"
     r"bambara|dogon|bozo|tuareg|daoussak|misseriya|rizeigat|habbaniya|salamat|maaliya|gula|runga|kara|"
-    r"banyamulenge|bafuliro|twa|luba|communal|ethnic|tribal|clan)\b", re.IGNORECASE)
+    r"banyamulenge|bafuliro|twa|luba|communal|ethnic|tribal|clan)\b",
+    re.IGNORECASE,
+)
 
 
 def is_communal(names: np.ndarray) -> np.ndarray:
@@ -40,8 +43,9 @@ def map_batch(b: Batch, opts: Options) -> None:
     where = number(b, b.col(c["where_prec"]), "where_prec", integer=True, lo=1, hi=7, required=True)
     dprec = number(b, b.col(c["date_prec"]), "date_prec", integer=True, lo=1, hi=5, required=True)
     best = number(b, b.col(c["best"]), "best", integer=True, lo=0, required=True)
-    civ = number(b, b.col(opts.column(b.frame.columns, "deaths_civilians")), "deaths_civilians",
-                 integer=True, lo=0, default=0)
+    civ = number(
+        b, b.col(opts.column(b.frame.columns, "deaths_civilians")), "deaths_civilians", integer=True, lo=0, default=0
+    )
     start = dates(b, b.col(c["date_start"]), "date_start")
     end_col = b.col(opts.column(b.frame.columns, "date_end"))
     if end_col is not None:
@@ -53,8 +57,11 @@ def map_batch(b: Batch, opts: Options) -> None:
 
     t = np.nan_to_num(tov).astype(int)
     communal = is_communal(side_a) & is_communal(side_b)
-    event = np.select([t == 1, (t == 2) & communal, t == 2, t == 3],
-                      ["battle", "intercommunal_clash", "battle", "violence_against_civilians"], "battle")
+    event = np.select(
+        [t == 1, (t == 2) & communal, t == 2, t == 3],
+        ["battle", "intercommunal_clash", "battle", "violence_against_civilians"],
+        "battle",
+    )
     w = np.nan_to_num(where, nan=7).astype(int)
     v = b.values
     v["occurred_on"] = start.astype("datetime64[D]").astype(str).astype(object)
@@ -65,7 +72,8 @@ def map_batch(b: Batch, opts: Options) -> None:
     v["fatalities"] = np.nan_to_num(best).astype(int).astype(object)
     v["civilian_targeting"] = ((np.nan_to_num(civ) > 0) | (t == 3)).astype(object)
     v["geo_precision"] = np.select([w <= 2, w == 3], [1, 2], 3).astype(object)
-    v["location_name"] = text(b, b.col(opts.column(b.frame.columns, "where_coordinates")), "where_coordinates",
-                              max_len=300)
+    v["location_name"] = text(
+        b, b.col(opts.column(b.frame.columns, "where_coordinates")), "where_coordinates", max_len=300
+    )
     v["notes"] = text(b, b.col(opts.column(b.frame.columns, "source_article")), "source_article")
     put_source(b, opts, identifier(b, b.col(c["id"]), "id"), SOURCE)

@@ -17,8 +17,10 @@ SPEC = ResourceSpec(
     sensitive=(),
     example={
         "type": "Feature",
-        "geometry": {"type": "Polygon",
-                     "coordinates": [[[20.0, 5.5], [21.5, 5.5], [21.5, 6.5], [20.0, 6.5], [20.0, 5.5]]]},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[20.0, 5.5], [21.5, 5.5], [21.5, 6.5], [20.0, 6.5], [20.0, 5.5]]],
+        },
         "properties": {"name": "Ouaka", "level": 1, "pcode": "CF52", "country": "CAF"},
     },
     layer="admin-areas",

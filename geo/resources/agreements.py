@@ -16,11 +16,16 @@ SPEC = ResourceSpec(
     sensitive=(),
     example={
         "type": "Feature",
-        "geometry": {"type": "Polygon",
-                     "coordinates": [[[17.2, 6.7], [17.9, 6.7], [17.9, 7.2], [17.2, 7.2], [17.2, 6.7]]]},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[17.2, 6.7], [17.9, 6.7], [17.9, 7.2], [17.2, 7.2], [17.2, 6.7]]],
+        },
         "properties": {
-            "name": "Nana-Bakassa / Kouki cattle-raid agreement", "signed_on": "2017-05-20", "status": "in_force",
-            "parties": ["Peuhl herders", "Nana-Bakassa farmers"], "issues": ["cattle_taxation", "freedom_of_movement"],
+            "name": "Nana-Bakassa / Kouki cattle-raid agreement",
+            "signed_on": "2017-05-20",
+            "status": "in_force",
+            "parties": ["Peuhl herders", "Nana-Bakassa farmers"],
+            "issues": ["cattle_taxation", "freedom_of_movement"],
             "facilitated_by": "MINUSCA Civil Affairs",
         },
     },

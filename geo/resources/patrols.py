@@ -19,8 +19,11 @@ SPEC = ResourceSpec(
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": [[18.55, 4.36], [18.60, 4.40], [18.66, 4.42]]},
         "properties": {
-            "started_at": "2024-03-14T06:00:00Z", "ended_at": "2024-03-14T13:30:00Z",
-            "patrol_type": "vehicle", "component": "military", "unit": "BANBATT-2 Coy B",
+            "started_at": "2024-03-14T06:00:00Z",
+            "ended_at": "2024-03-14T13:30:00Z",
+            "patrol_type": "vehicle",
+            "component": "military",
+            "unit": "BANBATT-2 Coy B",
         },
     },
     layer="patrols",

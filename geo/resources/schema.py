@@ -43,8 +43,14 @@ class Properties(BaseModel):
 
 
 def _scalar_type(column: Column) -> type:
-    for sql_type, python_type in ((Boolean, bool), (DateTime, datetime), (Date, date), (Integer, int),
-                                  (Float, float), (String, str)):
+    for sql_type, python_type in (
+        (Boolean, bool),
+        (DateTime, datetime),
+        (Date, date),
+        (Integer, int),
+        (Float, float),
+        (String, str),
+    ):
         if isinstance(column.type, sql_type):
             return python_type
     raise TypeError(f"no Python type for column {column.name} ({column.type})")
@@ -66,8 +72,11 @@ def value_type(column: Column) -> tuple[Any, dict[str, Any]]:
     arguments of pydantic's ``Field`` (and FastAPI's ``Query``)."""
     rule = rule_of(column)
     if isinstance(column.type, ARRAY):
-        item: Any = (Literal[rule.vocabulary] if rule.vocabulary
-                     else Annotated[str, Field(max_length=rule.item_max_length or TEXT_MAX_LENGTH)])
+        item: Any = (
+            Literal[rule.vocabulary]
+            if rule.vocabulary
+            else Annotated[str, Field(max_length=rule.item_max_length or TEXT_MAX_LENGTH)]
+        )
         return GenericAlias(list, (item,)), ({"max_length": rule.max_items} if rule.max_items else {})
     if rule.vocabulary is not None:
         return Literal[rule.vocabulary], {}
@@ -143,5 +152,10 @@ def properties_model(spec: ResourceSpec) -> type[Properties]:
         if names.index(first) > names.index(column.name):
             raise ValueError(f"{spec.name}: {column.name} must come after {first} in the model to be checked")
         validators[f"_{column.name}_not_before_{first}"] = _not_before(first, column.name)
-    return create_model(f"{spec.model.__name__}Properties", __base__=Properties, __doc__=spec.description,
-                        __validators__=validators, **fields)
+    return create_model(
+        f"{spec.model.__name__}Properties",
+        __base__=Properties,
+        __doc__=spec.description,
+        __validators__=validators,
+        **fields,
+    )

@@ -68,9 +68,11 @@ class ResourceSpec:
 
     def _field_problems(self) -> list[str]:
         names = {c.name for c in self.columns}
-        problems = [f"no column {n!r} for {what}" for what, n in
-                    [("date_field", self.date_field), *(("sensitive", s) for s in self.sensitive)]
-                    if n is not None and n not in names]
+        problems = [
+            f"no column {n!r} for {what}"
+            for what, n in [("date_field", self.date_field), *(("sensitive", s) for s in self.sensitive)]
+            if n is not None and n not in names
+        ]
         if self.date_field in names and not isinstance(self.column(self.date_field).type, (Date, DateTime)):
             problems.append(f"date_field {self.date_field!r} is not a date or time")
         if "geom" not in self._table.c or not rule_of(self._table.c.geom).geometry_kinds:

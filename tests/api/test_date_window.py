@@ -25,15 +25,20 @@ LEVEL = 4
 def three_incidents(session):
     """An area holding a community and three incidents 1 km away: on the day
     before the window (100 deaths), its first day (1 death) and its last (2)."""
-    area = AdminArea(name="window-test", level=LEVEL, pcode="T-W",
-                     geom=from_shape(MultiPolygon([box(LON - 0.5, LAT - 0.5, LON + 0.5, LAT + 0.5)]), 4326))
+    area = AdminArea(
+        name="window-test",
+        level=LEVEL,
+        pcode="T-W",
+        geom=from_shape(MultiPolygon([box(LON - 0.5, LAT - 0.5, LON + 0.5, LAT + 0.5)]), 4326),
+    )
     session.add(area)
     session.flush()
     session.add(Community(name="window-test", geom=from_shape(Point(LON, LAT), 4326), admin_area_id=area.id))
     ids = {}
     for label, day, deaths in (("before", START - timedelta(days=1), 100), ("first", START, 1), ("last", END, 2)):
-        incident = Incident(occurred_on=day, event_type="battle", fatalities=deaths,
-                            geom=from_shape(Point(LON + 0.009, LAT), 4326))
+        incident = Incident(
+            occurred_on=day, event_type="battle", fatalities=deaths, geom=from_shape(Point(LON + 0.009, LAT), 4326)
+        )
         session.add(incident)
         session.flush()
         ids[label] = incident.id
@@ -44,7 +49,7 @@ def three_incidents(session):
 def test_first_and_last_day_count_everywhere_the_day_before_nowhere(public_client, three_incidents):
     window = {"start": START.isoformat(), "end": END.isoformat()}
     counted = {"first", "last"}
-    pressure = (1 + 1) * 2 ** (-(DAYS - 1) / 30) + (1 + 2) * 2 ** 0
+    pressure = (1 + 1) * 2 ** (-(DAYS - 1) / 30) + (1 + 2) * 2**0
 
     listed = public_client.get("/api/v1/incidents", params={**window, "bbox": BBOX}).json()
     assert {f["id"] for f in listed["features"]} == {three_incidents[k] for k in counted}
@@ -57,8 +62,9 @@ def test_first_and_last_day_count_everywhere_the_day_before_nowhere(public_clien
     (area,) = [f["properties"] for f in areas["features"] if f["properties"]["name"] == "window-test"]
     assert area["incidents"] == 2 and area["pressure"] == pytest.approx(pressure, abs=1e-3)
 
-    gaps = public_client.get("/api/v1/analysis/engagement-gaps",
-                             params={"as_of": END.isoformat(), "window_days": DAYS, "bbox": BBOX}).json()
+    gaps = public_client.get(
+        "/api/v1/analysis/engagement-gaps", params={"as_of": END.isoformat(), "window_days": DAYS, "bbox": BBOX}
+    ).json()
     (community,) = [f["properties"] for f in gaps["features"] if f["properties"]["name"] == "window-test"]
     assert (community["incidents_window"], community["fatalities_window"]) == (2, 1 + 2)
     assert community["pressure"] == pytest.approx(pressure, rel=1e-12)

@@ -62,8 +62,12 @@ def test_export_gpkg_filters_like_the_list(public_client, samples, tmp_path):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"bbox": "1,2,3"}, "bbox"), ({"start": "March"}, "start"), ({"resources": "incident"}, "resources"),
-     ({"start": "2024-03-09", "end": "2024-03-01"}, "end")],
+    [
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"start": "March"}, "start"),
+        ({"resources": "incident"}, "resources"),
+        ({"start": "2024-03-09", "end": "2024-03-01"}, "end"),
+    ],
 )
 def test_export_gpkg_bad_input_is_422_naming_the_field(public_client, samples, params, field):
     r = public_client.get("/api/v1/export.gpkg", params=params)
@@ -94,7 +98,9 @@ def test_list_as_csv_with_wkt_or_lonlat(public_client, samples):
     for row, feat in zip(rows, feats):
         assert shapely.from_wkt(row["wkt"]).equals(shapely.geometry.shape(feat["geometry"]))
         assert row["parties"] == ";".join(feat["properties"]["parties"])
-    r = public_client.get("/api/v1/incidents", params={"f": "csv", "csv_geometry": "lonlat", "event_type": "cattle_raid"})
+    r = public_client.get(
+        "/api/v1/incidents", params={"f": "csv", "csv_geometry": "lonlat", "event_type": "cattle_raid"}
+    )
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == 3 and set(rows[0]) >= {"lon", "lat", "occurred_on", "fatalities"} and "notes" not in rows[0]
 
@@ -121,8 +127,9 @@ def test_editor_csv_reimports_unchanged(client, editor, samples, session, tmp_pa
         report = import_file(session, name, path)
         assert report.updated == len(before) and not report.rejected, report.summary()
         after = client.get(f"/api/v1/{name}", headers=editor).json()["features"]
-        strip = lambda fs: [{**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}}
-                            for f in fs]  # noqa: E731
+        strip = lambda fs: [
+            {**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}} for f in fs
+        ]  # noqa: E731
         assert strip(after) == strip(before)
 
 
@@ -131,9 +138,19 @@ FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM
 
 def test_list_csv_escapes_spreadsheet_formulas_and_reimports_them_unchanged(client, editor, session, tmp_path):
     for i, text in enumerate(FORMULAS):
-        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-8.0 - i / 10, 12.6]},
-                   "properties": {"occurred_on": "2024-01-01", "event_type": "battle", "actor1": text,
-                                  "notes": text, "location_name": text, "source": "inj", "source_id": text}}
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-8.0 - i / 10, 12.6]},
+            "properties": {
+                "occurred_on": "2024-01-01",
+                "event_type": "battle",
+                "actor1": text,
+                "notes": text,
+                "location_name": text,
+                "source": "inj",
+                "source_id": text,
+            },
+        }
         assert client.post("/api/v1/incidents", json=feature, headers=editor).status_code == 201
     before = client.get("/api/v1/incidents", headers=editor).json()["features"]
     r = client.get("/api/v1/incidents", headers=editor, params={"f": "csv", "csv_geometry": "lonlat"})

@@ -15,8 +15,12 @@ def ucdp(imports_dir):
 
 def _upload(client, resource, path, headers=None, **params):
     with open(path, "rb") as fh:
-        return client.post(f"/api/v1/{resource}/import", files={"file": (path.name, fh, "text/csv")},
-                           headers=headers or {}, params=params)
+        return client.post(
+            f"/api/v1/{resource}/import",
+            files={"file": (path.name, fh, "text/csv")},
+            headers=headers or {},
+            params=params,
+        )
 
 
 def test_needs_an_editor_key(client, viewer, session, count, ucdp):
@@ -65,7 +69,10 @@ def test_upload_over_the_cap_is_413(make_client, session, editor, imports_dir, c
     with make_client(max_upload_mb=0.0005) as small:  # 500 bytes
         res = _upload(small, "incidents", imports_dir / "acled_current.csv", editor)
         assert res.status_code == 413 and res.json()["code"] == "too_large"
-        assert _upload(small, "incidents", imports_dir / "ucdp_missing_columns.csv", editor, format="ucdp").status_code == 422
+        assert (
+            _upload(small, "incidents", imports_dir / "ucdp_missing_columns.csv", editor, format="ucdp").status_code
+            == 422
+        )
     assert count(session, Incident) == 0
 
 
@@ -74,7 +81,11 @@ def test_encoding_is_detected_and_reported(client, editor, session, acled_1252):
     assert res.status_code == 201, res.text
     body = res.json()
     assert (body["format"], body["encoding"], body["encoding_detected"], body["inserted"]) == (
-        "acled", "windows-1252", True, 8)
+        "acled",
+        "windows-1252",
+        True,
+        8,
+    )
     assert session.scalar(select(Incident.location_name).where(Incident.source_id == "CEN1202")) == "Nd\u00e9l\u00e9"
     forced = _upload(client, "incidents", acled_1252, editor, encoding="latin-1", dry_run="true")
     assert (forced.json()["encoding"], forced.json()["encoding_detected"]) == ("latin-1", False)

@@ -34,16 +34,30 @@ def _logged(caplog, rid: str) -> str:
 
 def test_database_refusals_are_plain_and_logged_with_the_request_id(client, editor, session, caplog, count):
     caplog.set_level(logging.WARNING, "peacemap.api")
-    r = client.post("/api/v1/communities", headers={**editor, "X-Request-ID": "probe-1"}, json={
-        "type": "Feature", "geometry": POINT, "properties": {"name": "x", "kind": "village", "population": 3_000_000_000}})
+    r = client.post(
+        "/api/v1/communities",
+        headers={**editor, "X-Request-ID": "probe-1"},
+        json={
+            "type": "Feature",
+            "geometry": POINT,
+            "properties": {"name": "x", "kind": "village", "population": 3_000_000_000},
+        },
+    )
     assert r.status_code == 422 and r.headers["X-Request-ID"] == "probe-1"
     body = r.json()
     _public(body)
     assert body["detail"].startswith("a number is out of range") and body["request_id"] == "probe-1"
     assert "integer out of range" in _logged(caplog, "probe-1")
 
-    r = client.post("/api/v1/incidents", headers=editor, json={"type": "Feature", "geometry": POINT, "properties": {
-        "occurred_on": "2024-01-01", "event_type": "battle", "actor1": "a\x00b"}})
+    r = client.post(
+        "/api/v1/incidents",
+        headers=editor,
+        json={
+            "type": "Feature",
+            "geometry": POINT,
+            "properties": {"occurred_on": "2024-01-01", "event_type": "battle", "actor1": "a\x00b"},
+        },
+    )
     assert r.status_code == 422
     _public(r.json())
     assert "NUL character" in r.json()["detail"]
@@ -53,18 +67,23 @@ def test_database_refusals_are_plain_and_logged_with_the_request_id(client, edit
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
 def test_a_non_finite_number_is_reported_as_such(client, editor, value):
-    body = ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": [20, 6]}, '
-            '"properties": {"title": "t", "sector": "water", "budget_usd": %s}}' % value)
+    body = (
+        '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [20, 6]}, '
+        '"properties": {"title": "t", "sector": "water", "budget_usd": %s}}' % value
+    )
     r = client.post("/api/v1/qips", content=body, headers={**editor, "Content-Type": "application/json"})
     assert r.status_code == 422
     assert (r.json()["field"], r.json()["errors"][0]["message"]) == ("properties.budget_usd", "must be a finite number")
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("x.gpkg", b"SQLite format 3\x00" + b"garbage" * 20),
-    ("x.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature"'),
-    ("x.zip", b"PK\x03\x04garbage"),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("x.gpkg", b"SQLite format 3\x00" + b"garbage" * 20),
+        ("x.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature"'),
+        ("x.zip", b"PK\x03\x04garbage"),
+    ],
+)
 def test_unreadable_vector_files_do_not_echo_gdal(client, editor, caplog, name, content):
     caplog.set_level(logging.WARNING, "peacemap.api")
     r = client.post("/api/v1/incidents/import", files={"file": (name, io.BytesIO(content))}, headers=editor)
@@ -78,8 +97,10 @@ def test_readiness_does_not_echo_the_driver(caplog):
     app = create_app(ApiSettings(), db_url="postgresql+psycopg://nobody@127.0.0.1:9/nothing")
     with TestClient(app) as c:
         r = c.get("/readyz")
-    assert r.status_code == 503 and r.json() == {"status": "unavailable",
-                                                 "detail": "the database is not reachable (see the server log)"}
+    assert r.status_code == 503 and r.json() == {
+        "status": "unavailable",
+        "detail": "the database is not reachable (see the server log)",
+    }
     assert any("127.0.0.1" in rec.getMessage() for rec in caplog.records if rec.name == "peacemap.api")
 
 
@@ -94,7 +115,10 @@ def test_an_unexpected_error_is_a_500_with_the_request_id_only(db_url, caplog):
         r = c.get("/boom", headers={"X-Request-ID": "bad id\nwith a newline"})
     rid = r.headers["X-Request-ID"]
     assert r.status_code == 500 and rid != "bad id\nwith a newline" and len(rid) == 32
-    assert r.json() == {"detail": f"internal error; quote request id {rid} to the operators", "code": "internal",
-                        "request_id": rid}
+    assert r.json() == {
+        "detail": f"internal error; quote request id {rid} to the operators",
+        "code": "internal",
+        "request_id": rid,
+    }
     record = next(rec for rec in caplog.records if rec.name == "peacemap.api" and rid in rec.getMessage())
     assert record.exc_info and record.exc_info[0] is IndexError

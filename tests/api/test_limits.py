@@ -16,14 +16,19 @@ from geo.models import AdminArea, Patrol
 
 def ring(n: int, lon: float = 20.0, lat: float = 6.0, r: float = 0.5) -> list[list[float]]:
     """A closed ring of ``n`` coordinates (``n - 1`` distinct points)."""
-    pts = [[lon + r * math.cos(2 * math.pi * k / (n - 1)), lat + r * math.sin(2 * math.pi * k / (n - 1))]
-           for k in range(n - 1)]
+    pts = [
+        [lon + r * math.cos(2 * math.pi * k / (n - 1)), lat + r * math.sin(2 * math.pi * k / (n - 1))]
+        for k in range(n - 1)
+    ]
     return [*pts, pts[0]]
 
 
 def area(n: int) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring(n)]},
-            "properties": {"name": f"ring of {n}", "level": 2}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring(n)]},
+        "properties": {"name": f"ring of {n}", "level": 2},
+    }
 
 
 @pytest.fixture
@@ -44,6 +49,7 @@ def test_a_body_without_a_declared_length_is_counted_as_it_arrives(small, editor
     def chunks():  # no Content-Length: sent chunked
         for _ in range(30):
             yield b" " * 1000
+
     r = small.post("/api/v1/incidents", content=chunks(), headers={**editor, "Content-Type": "application/json"})
     assert "content-length" not in {k.lower() for k in r.request.headers}
     assert r.status_code == 413 and r.json()["field"] == "body"
@@ -62,9 +68,20 @@ def test_features_over_the_vertex_limit_are_422_naming_it(small, editor, session
     assert patch.status_code == 422 and "at most 100" in patch.json()["detail"]
     points = ring(102)[:-1]  # 101 points in two parts: a multi-part track counts every part
     two = {"type": "MultiLineString", "coordinates": [points[:60], points[60:]]}
-    r = small.post("/api/v1/patrols", headers=editor, json={"type": "Feature", "geometry": two, "properties": {
-        "started_at": "2024-01-01T06:00:00Z", "ended_at": "2024-01-01T09:00:00Z", "patrol_type": "foot",
-        "component": "military"}})
+    r = small.post(
+        "/api/v1/patrols",
+        headers=editor,
+        json={
+            "type": "Feature",
+            "geometry": two,
+            "properties": {
+                "started_at": "2024-01-01T06:00:00Z",
+                "ended_at": "2024-01-01T09:00:00Z",
+                "patrol_type": "foot",
+                "component": "military",
+            },
+        },
+    )
     assert r.status_code == 422 and "101 vertices" in r.json()["detail"] and "at most 100" in r.json()["detail"]
     assert count(session, AdminArea) == 1 and count(session, Patrol) == 0
 
@@ -97,8 +114,12 @@ def test_upload_uses_the_configured_vertex_limit(db_url, session, editor, tmp_pa
     path = tmp_path / "tracks.gpx"
     write_gpx(path, {"short": 40, "long": 60})
     with make_client(max_vertices=50) as c, open(path, "rb") as fh:
-        r = c.post("/api/v1/patrols/import", files={"file": ("tracks.gpx", fh)}, headers=editor,
-                   params={"set": "component=military"})
+        r = c.post(
+            "/api/v1/patrols/import",
+            files={"file": ("tracks.gpx", fh)},
+            headers=editor,
+            params={"set": "component=military"},
+        )
     assert r.status_code == 201, r.text
     assert (r.json()["imported"], r.json()["rejected"]) == (1, 1)
     assert "at most 50" in r.json()["rejects"][0]["reason"]

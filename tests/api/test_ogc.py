@@ -49,9 +49,22 @@ def live(cluster, tmp_path_factory, insert_samples):
     env = {**os.environ, "PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": url}
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--fd", str(sock.fileno()),
-             "--log-level", "info"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, pass_fds=[sock.fileno()], cwd=PROJECT_ROOT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--fd",
+                str(sock.fileno()),
+                "--log-level",
+                "info",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            pass_fds=[sock.fileno()],
+            cwd=PROJECT_ROOT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -67,7 +80,9 @@ def live(cluster, tmp_path_factory, insert_samples):
         time.sleep(0.2)
 
     def served() -> list[str]:
-        return [line.split('"GET ', 1)[1].split(" HTTP/")[0] for line in log.read_text().splitlines() if '"GET ' in line]
+        return [
+            line.split('"GET ', 1)[1].split(" HTTP/")[0] for line in log.read_text().splitlines() if '"GET ' in line
+        ]
 
     yield {"base": base, "served": served, "editor": editor_key, "counts": counts}
     proc.terminate()
@@ -85,8 +100,10 @@ def test_gdal_lists_and_reads_every_collection_completely(live):
         df = pyogrio.read_dataframe(f"OAPIF:{base}/ogc", layer=cid, PAGE_SIZE="5")
         if cid == "engagement-gaps":
             api_count = httpx.get(f"{base}/ogc/collections/{cid}/items", params={"limit": 1}).json()["numberMatched"]
-            ids = sorted(httpx.get(f"{base}/api/v1/communities", params={"limit": 10000}).json()["features"],
-                         key=lambda f: f["id"])
+            ids = sorted(
+                httpx.get(f"{base}/api/v1/communities", params={"limit": 10000}).json()["features"],
+                key=lambda f: f["id"],
+            )
             assert sorted(df["community_id"]) == [f["id"] for f in ids]
         else:
             api = httpx.get(f"{base}/api/v1/{cid}", params={"limit": 10000}).json()
@@ -173,8 +190,10 @@ def test_items_paging_links_and_media_type(live):
     assert set(links) == {"self", "next", "prev", "collection"}
     nxt = httpx.get(links["next"]).json()
     assert nxt["numberReturned"] == N - 20 and "next" not in {link["rel"] for link in nxt["links"]}
-    assert httpx.get(links["prev"]).json()["features"][0]["id"] == httpx.get(
-        f"{base}/ogc/collections/qips/items").json()["features"][0]["id"]
+    assert (
+        httpx.get(links["prev"]).json()["features"][0]["id"]
+        == httpx.get(f"{base}/ogc/collections/qips/items").json()["features"][0]["id"]
+    )
     default = httpx.get(f"{base}/ogc/collections/qips/items").json()
     assert default["numberReturned"] == 10  # the standard's default limit
     clamped = httpx.get(f"{base}/ogc/collections/qips/items", params={"limit": 50_000}).json()

@@ -27,11 +27,21 @@ from geo.resources import REGISTRY
 from layers.compose import LAYER_BUILDERS
 
 NAMES = list(REGISTRY)
-ROUTES = [("list", "get", {}), ("get", "get", {"fid": "{fid}"}), ("create", "post", {}),
-          ("update", "patch", {"fid": "{fid}"}), ("delete", "delete", {"fid": "{fid}"}), ("import", "post", {})]
+ROUTES = [
+    ("list", "get", {}),
+    ("get", "get", {"fid": "{fid}"}),
+    ("create", "post", {}),
+    ("update", "patch", {"fid": "{fid}"}),
+    ("delete", "delete", {"fid": "{fid}"}),
+    ("import", "post", {}),
+]
 # The column's PostGIS type modifier → the GeoPackage geometry type GDAL reports for the layer.
-OGR_BY_TYPMOD = {"Point": "Point", "MultiLineString": "MultiLineString", "MultiPolygon": "MultiPolygon",
-                 "Geometry": "Unknown"}
+OGR_BY_TYPMOD = {
+    "Point": "Point",
+    "MultiLineString": "MultiLineString",
+    "MultiPolygon": "MultiPolygon",
+    "Geometry": "Unknown",
+}
 SERVER_SET = {"id", "created_at", "updated_at", "created_by"}
 
 
@@ -44,8 +54,7 @@ def _same(got, want) -> bool:
 def test_the_registry_lists_every_resource_table(engine):
     """Every table with a geometry column and a source id is a declared resource (none forgotten)."""
     insp = inspect(engine)
-    stored = {t for t in insp.get_table_names()
-              if {"geom", "source_id"} <= {c["name"] for c in insp.get_columns(t)}}
+    stored = {t for t in insp.get_table_names() if {"geom", "source_id"} <= {c["name"] for c in insp.get_columns(t)}}
     declared = {spec.table for spec in REGISTRY.values()}
     assert stored == declared, f"tables without a declaration in geo/resources/: {sorted(stored - declared)}"
 
@@ -87,8 +96,9 @@ def test_the_ogc_collection_is_listed_and_its_items_answer(client, viewer, name)
 def _create_example(session, name: str) -> dict:
     spec = REGISTRY[name]
     example = copy.deepcopy(spec.example)
-    props = spec.properties_model.model_validate({**example["properties"], "source": "completeness",
-                                                  "source_id": f"{name}-1"}).model_dump()
+    props = spec.properties_model.model_validate(
+        {**example["properties"], "source": "completeness", "source_id": f"{name}-1"}
+    ).model_dump()
     geom = conform(from_geojson(example["geometry"]), spec.geometry_kinds)
     return repository.create_feature(session, spec, props, geom, who="completeness-test")
 
@@ -98,17 +108,22 @@ def test_the_generic_importer_reads_a_one_row_export(session, tmp_path, name):
     spec = REGISTRY[name]
     before = _create_example(session, name)
     path = tmp_path / f"{spec.table}.gpkg"
-    counts = write_geopackage(session, path, export_layers(include_sensitive=True, resources=[name],
-                                                           include_gaps=False))
+    counts = write_geopackage(
+        session, path, export_layers(include_sensitive=True, resources=[name], include_gaps=False)
+    )
     assert counts == {spec.table: 1}, f"{name}: the export wrote {counts}"
     session.execute(delete(spec.model).where(spec.model.id == before["id"]))
     report = import_file(session, name, path, fmt="generic")
-    assert (report.inserted, report.rejected) == (1, 0), f"{name}: importing its own export: {report.summary()} " \
-                                                         f"{[(r.field, r.reason) for r in report.rejects]}"
+    assert (report.inserted, report.rejected) == (1, 0), (
+        f"{name}: importing its own export: {report.summary()} {[(r.field, r.reason) for r in report.rejects]}"
+    )
     new_id = session.scalar(select(spec.model.id).where(spec.model.source_id == f"{name}-1"))
     after = repository.get_feature(session, spec, new_id, include_sensitive=True)
-    changed = {k: (after["properties"][k], v) for k, v in before["properties"].items()
-               if k not in SERVER_SET and after["properties"][k] != v}
+    changed = {
+        k: (after["properties"][k], v)
+        for k, v in before["properties"].items()
+        if k not in SERVER_SET and after["properties"][k] != v
+    }
     assert not changed, f"{name}: values changed through export and import (after, before): {changed}"
     assert after["geometry"] == before["geometry"], f"{name}: the geometry changed through export and import"
 
@@ -121,13 +136,18 @@ def test_the_geopackage_layer_has_the_geometry_type_and_every_field(session, eng
     layers = dict(pyogrio.list_layers(path))
     assert spec.table in layers, f"{name}: no GeoPackage layer {spec.table!r} (layers: {sorted(layers)})"
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT postgis_typmod_type(atttypmod) FROM pg_attribute "
-                                   "WHERE attrelid = CAST(:t AS regclass) AND attname = 'geom'"),
-                              {"t": spec.table}).scalar_one()
+        stored = conn.execute(
+            text(
+                "SELECT postgis_typmod_type(atttypmod) FROM pg_attribute "
+                "WHERE attrelid = CAST(:t AS regclass) AND attname = 'geom'"
+            ),
+            {"t": spec.table},
+        ).scalar_one()
         columns = [c["name"] for c in inspect(conn).get_columns(spec.table) if c["name"] != "geom"]
     info = pyogrio.read_info(path, layer=spec.table)
-    assert info["geometry_type"] == OGR_BY_TYPMOD[stored], \
+    assert info["geometry_type"] == OGR_BY_TYPMOD[stored], (
         f"{name}: the GeoPackage layer is {info['geometry_type']}, the table stores {stored}"
+    )
     missing = sorted(set(columns) - set(info["fields"]))
     assert not missing, f"{name}: the GeoPackage layer lacks the field(s) {missing}"
 
@@ -147,5 +167,6 @@ def test_the_declared_map_layer_exists(name):
     layer = REGISTRY[name].layer
     if layer is None:
         return  # not drawn on the map
-    assert layer in LAYER_BUILDERS, \
+    assert layer in LAYER_BUILDERS, (
         f"{name}: declares map layer {layer!r} but layers.compose.LAYER_BUILDERS has no such key"
+    )

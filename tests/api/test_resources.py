@@ -39,7 +39,29 @@ def test_crud_round_trip(client, editor, name):
     assert fid in [f["id"] for f in listed["features"]]
     assert listed["numberReturned"] == len(listed["features"]) <= listed["numberMatched"]
 
-    first_prop = next(k for k, v in feature["properties"].items() if isinstance(v, str) and k not in ("occurred_on", "started_at", "ended_at", "occurred_at", "signed_on", "start_on", "end_on", "active_from", "event_type", "kind", "status", "patrol_type", "component", "sector", "funded_by"))
+    first_prop = next(
+        k
+        for k, v in feature["properties"].items()
+        if isinstance(v, str)
+        and k
+        not in (
+            "occurred_on",
+            "started_at",
+            "ended_at",
+            "occurred_at",
+            "signed_on",
+            "start_on",
+            "end_on",
+            "active_from",
+            "event_type",
+            "kind",
+            "status",
+            "patrol_type",
+            "component",
+            "sector",
+            "funded_by",
+        )
+    )
     patched = client.patch(f"/api/v1/{name}/{fid}", json={"properties": {first_prop: "changed"}}, headers=editor)
     assert patched.status_code == 200, patched.text
     assert patched.json()["properties"][first_prop] == "changed"
@@ -64,7 +86,11 @@ def _count(session, model=Incident):
     [
         (lambda f: f["geometry"].update(coordinates=[17.0, 95.0]), "geometry", "latitude 95"),
         (lambda f: f["geometry"].update(coordinates=[190.0, 5.0]), "geometry", "longitude 190"),
-        (lambda f: f["geometry"].update(type="LineString", coordinates=[[17, 5], [18, 6]]), "geometry.type", "LineString"),
+        (
+            lambda f: f["geometry"].update(type="LineString", coordinates=[[17, 5], [18, 6]]),
+            "geometry.type",
+            "LineString",
+        ),
         (lambda f: f["properties"].update(event_type="massacre"), "properties.event_type", "battle"),
         (lambda f: f["properties"].update(fatalities=-1), "properties.fatalities", "greater than or equal"),
         (lambda f: f["properties"].update(occurred_on="2024-13-45"), "properties.occurred_on", "date"),
@@ -136,7 +162,9 @@ def test_patch_is_checked_against_the_stored_record(client, editor):
     assert r.status_code == 422 and r.json()["field"] == "properties.end_on"
     r = client.patch(f"/api/v1/qips/{fid}", json={"properties": {"nonsense": 1}}, headers=editor)
     assert r.status_code == 422 and r.json()["field"] == "properties.nonsense"
-    r = client.patch(f"/api/v1/qips/{fid}", json={"geometry": {"type": "Point", "coordinates": [22.5, 8.5]}}, headers=editor)
+    r = client.patch(
+        f"/api/v1/qips/{fid}", json={"geometry": {"type": "Point", "coordinates": [22.5, 8.5]}}, headers=editor
+    )
     assert r.status_code == 200 and r.json()["geometry"]["coordinates"] == [22.5, 8.5]
     assert r.json()["properties"]["title"] == example("qips")["properties"]["title"]
     assert client.patch("/api/v1/qips/999999", json={"properties": {"title": "x"}}, headers=editor).status_code == 404
@@ -166,7 +194,9 @@ def test_bad_list_queries(client, viewer, query, field):
 def test_list_filters_and_paging(client, editor):
     base = example("incidents")
     ids = []
-    for i, (lon, fat, day) in enumerate([(17.0, 0, "2024-01-05"), (17.5, 3, "2024-02-10"), (18.0, 10, "2024-03-15"), (25.0, 1, "2024-03-20")]):
+    for i, (lon, fat, day) in enumerate(
+        [(17.0, 0, "2024-01-05"), (17.5, 3, "2024-02-10"), (18.0, 10, "2024-03-15"), (25.0, 1, "2024-03-20")]
+    ):
         f = copy.deepcopy(base)
         f["geometry"]["coordinates"] = [lon, 5.5]
         f["properties"].update(fatalities=fat, occurred_on=day, event_type="battle" if i % 2 else "protest")
@@ -199,7 +229,11 @@ def test_date_filter_on_resource_without_date(client, viewer):
 
 def test_unknown_id(client, viewer):
     r = client.get("/api/v1/incidents/123456789", headers=viewer)
-    assert r.status_code == 404 and r.json() == {"detail": "incidents 123456789 does not exist", "code": "not_found", "field": "id"}
+    assert r.status_code == 404 and r.json() == {
+        "detail": "incidents 123456789 does not exist",
+        "code": "not_found",
+        "field": "id",
+    }
     assert client.get("/api/v1/incidents/abc", headers=viewer).status_code == 422
 
 
@@ -274,7 +308,10 @@ def test_key_management_needs_admin_and_revocation_works(client, editor, admin):
     assert entry["role"] == "editor" and "key" not in entry and secret.startswith(entry["prefix"])
     fresh = {"Authorization": f"Bearer {secret}"}
     assert client.post("/api/v1/incidents", json=example("incidents"), headers=fresh).status_code == 201
-    assert client.post("/api/v1/keys", json={"name": "field-office-bria", "role": "viewer"}, headers=admin).status_code == 409
+    assert (
+        client.post("/api/v1/keys", json={"name": "field-office-bria", "role": "viewer"}, headers=admin).status_code
+        == 409
+    )
     assert client.post("/api/v1/keys", json={"name": "x", "role": "root"}, headers=admin).json()["field"] == "role"
     assert client.delete("/api/v1/keys/field-office-bria", headers=admin).status_code == 204
     assert client.get("/api/v1/incidents", headers=fresh).status_code == 401

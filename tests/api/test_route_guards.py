@@ -32,8 +32,13 @@ OPEN = {  # (method, path) → why it needs no key
     ("GET", "/redoc"): "the API's description, rendered",
 }
 # A value for each path parameter (an unknown parameter fails the test: add it here).
-PATH_VALUES = {"fid": "987654321", "name": "no-such-key", "collection_id": "incidents",
-               "feature_id": "987654321", "path": "js/peacemap.js"}
+PATH_VALUES = {
+    "fid": "987654321",
+    "name": "no-such-key",
+    "collection_id": "incidents",
+    "feature_id": "987654321",
+    "path": "js/peacemap.js",
+}
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -60,6 +65,7 @@ def _url(path: str) -> str:
     def value(m: re.Match) -> str:
         assert m[1] in PATH_VALUES, f"no test value for path parameter {m[1]!r}: add one to PATH_VALUES"
         return PATH_VALUES[m[1]]
+
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
 
 

@@ -39,31 +39,39 @@ def test_the_defaults_are_the_documented_ones(make_client, five_sites):
         assert default.get("/api/v1/sites", params={"limit": 10_001}).json()["field"] == "limit"
         assert default.get("/ogc/collections/sites/items", params={"limit": 50_000}).status_code == 200
         doc = default.get("/openapi.json").json()["paths"]
-        limit = next(p for p in doc["/ogc/collections/{collection_id}/items"]["get"]["parameters"] if p["name"] == "limit")
+        limit = next(
+            p for p in doc["/ogc/collections/{collection_id}/items"]["get"]["parameters"] if p["name"] == "limit"
+        )
         assert (limit["schema"]["default"], limit["schema"]["maximum"]) == (10, 10_000)
 
 
-@pytest.mark.parametrize("name, params, path", [
-    ("incidents-list", {}, "/api/v1/incidents"),
-    ("admin-areas-list", {}, "/api/v1/admin-areas"),
-    ("admin-areas-get", {"fid": "7"}, "/api/v1/admin-areas/7"),
-    ("qips-import", {}, "/api/v1/qips/import"),
-    ("engagement-gaps", {}, "/api/v1/analysis/engagement-gaps"),
-    ("coverage-gaps", {}, "/api/v1/analysis/coverage-gaps"),
-    ("map-admin-areas", {}, "/map/admin-areas"),
-    ("map-incident-grid", {}, "/map/incident-grid"),
-])
+@pytest.mark.parametrize(
+    "name, params, path",
+    [
+        ("incidents-list", {}, "/api/v1/incidents"),
+        ("admin-areas-list", {}, "/api/v1/admin-areas"),
+        ("admin-areas-get", {"fid": "7"}, "/api/v1/admin-areas/7"),
+        ("qips-import", {}, "/api/v1/qips/import"),
+        ("engagement-gaps", {}, "/api/v1/analysis/engagement-gaps"),
+        ("coverage-gaps", {}, "/api/v1/analysis/coverage-gaps"),
+        ("map-admin-areas", {}, "/map/admin-areas"),
+        ("map-incident-grid", {}, "/map/incident-grid"),
+    ],
+)
 def test_routes_have_the_names_other_code_uses(client, name, params, path):
     assert client.app.url_path_for(name, **params) == path
 
 
-@pytest.mark.parametrize("path, params", [
-    ("/api/v1/export.gpkg", {"bbox": "1,2,3"}),
-    ("/api/v1/analysis/coverage-gaps", {"bbox": "10,0,5,1"}),
-    ("/map/admin-areas", {"bbox": "a,b,c,d"}),
-    ("/map/incident-grid", {"bbox": "1,95,2,96"}),
-    ("/map/incident-grid", {}),
-])
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/v1/export.gpkg", {"bbox": "1,2,3"}),
+        ("/api/v1/analysis/coverage-gaps", {"bbox": "10,0,5,1"}),
+        ("/map/admin-areas", {"bbox": "a,b,c,d"}),
+        ("/map/incident-grid", {"bbox": "1,95,2,96"}),
+        ("/map/incident-grid", {}),
+    ],
+)
 def test_every_route_refuses_a_bad_bbox_naming_it(public_client, path, params):
     r = public_client.get(path, params=params)
     assert r.status_code == 422 and r.json()["field"] == "bbox", r.text

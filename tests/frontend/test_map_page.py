@@ -9,8 +9,10 @@ pytestmark = pytest.mark.browser
 
 
 def layer_state(pg, key: str) -> dict:
-    return pg.evaluate(f"(() => {{ const s = peacemap.layers[{key!r}]; "
-                       "return {loads: s.loads, returned: s.returned, matched: s.matched, error: s.error}; })()")
+    return pg.evaluate(
+        f"(() => {{ const s = peacemap.layers[{key!r}]; "
+        "return {loads: s.loads, returned: s.returned, matched: s.matched, error: s.error}; })()"
+    )
 
 
 def test_map_loads_default_layers_without_cdn(live_app, page, artifacts, demo_end, wait_ready):

@@ -93,16 +93,19 @@ def test_script_that_is_not_ours_is_refused_and_reported(live_app, page, demo_en
 
 
 def _create(live_app, key: str, resource: str, properties: dict) -> int:
-    r = httpx.post(f"{live_app.url}/api/v1/{resource}", headers={"Authorization": f"Bearer {key}"},
-                   json={"type": "Feature", "geometry": {"type": "Point", "coordinates": list(SPOT)},
-                         "properties": properties})
+    r = httpx.post(
+        f"{live_app.url}/api/v1/{resource}",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"type": "Feature", "geometry": {"type": "Point", "coordinates": list(SPOT)}, "properties": properties},
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 def _open_popup(page, key: str):
     """Open the popup of the layer's marker at SPOT (clustered markers carry no feature, so find it by place)."""
-    found = page.evaluate("""([key, lon, lat]) => {
+    found = page.evaluate(
+        """([key, lon, lat]) => {
         let found = null;
         const walk = g => g.eachLayer(l => {
             if (found) return;
@@ -113,7 +116,9 @@ def _open_popup(page, key: str):
         walk(peacemap.layers[key].group);
         if (found) found.openPopup();
         return !!found;
-    }""", [key, *SPOT])
+    }""",
+        [key, *SPOT],
+    )
     assert found, key
     return _popup(page)
 
@@ -128,9 +133,20 @@ def _popup(page):
 def hostile_records(live_app, editor_key, demo_end):
     day = demo_end.isoformat()
     ids = {
-        "incidents": _create(live_app, editor_key, "incidents", {
-            "occurred_on": day, "event_type": "battle", "actor1": PAYLOAD, "actor2": PAYLOAD,
-            "location_name": PAYLOAD, "notes": PAYLOAD, "sub_event_type": PAYLOAD[:100]}),
+        "incidents": _create(
+            live_app,
+            editor_key,
+            "incidents",
+            {
+                "occurred_on": day,
+                "event_type": "battle",
+                "actor1": PAYLOAD,
+                "actor2": PAYLOAD,
+                "location_name": PAYLOAD,
+                "notes": PAYLOAD,
+                "sub_event_type": PAYLOAD[:100],
+            },
+        ),
         "communities": _create(live_app, editor_key, "communities", {"name": PAYLOAD, "kind": "village"}),
     }
     yield ids

@@ -72,7 +72,11 @@ def test_static_files_stay_inside_the_static_folder(public_client):
     assert public_client.get("/static/js/peacemap.js").status_code == 200
     assert public_client.get("/static/../../pyproject.toml").status_code == 404
     assert public_client.get("/static/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
-    assert public_client.get("/static/vendor/nothing.js").json()["detail"].endswith("(run `make assets` to fetch the map libraries)")
+    assert (
+        public_client.get("/static/vendor/nothing.js")
+        .json()["detail"]
+        .endswith("(run `make assets` to fetch the map libraries)")
+    )
 
 
 def test_pages_take_every_url_from_the_app_routes(client):
@@ -118,15 +122,18 @@ def _raw_get(server, raw_path: str) -> tuple[int, bytes]:
         conn.close()
 
 
-@pytest.mark.parametrize(("raw", "seen"), [
-    ("/static/../../pyproject.toml", "../../pyproject.toml"),
-    ("/static/%2e%2e/%2e%2e/pyproject.toml", "../../pyproject.toml"),
-    ("/static/..%2f..%2fpyproject.toml", "../../pyproject.toml"),
-    ("/static/js/../../../pyproject.toml", "js/../../../pyproject.toml"),
-    ("/static/%2e%2e%2f%2e%2e%2fgeo/config.py", "../../geo/config.py"),
-    ("/static//etc/passwd", "/etc/passwd"),
-    ("/static/%2fetc%2fpasswd", "/etc/passwd"),
-])
+@pytest.mark.parametrize(
+    ("raw", "seen"),
+    [
+        ("/static/../../pyproject.toml", "../../pyproject.toml"),
+        ("/static/%2e%2e/%2e%2e/pyproject.toml", "../../pyproject.toml"),
+        ("/static/..%2f..%2fpyproject.toml", "../../pyproject.toml"),
+        ("/static/js/../../../pyproject.toml", "js/../../../pyproject.toml"),
+        ("/static/%2e%2e%2f%2e%2e%2fgeo/config.py", "../../geo/config.py"),
+        ("/static//etc/passwd", "/etc/passwd"),
+        ("/static/%2fetc%2fpasswd", "/etc/passwd"),
+    ],
+)
 def test_static_traversal_reaches_the_server_and_is_refused(raw_server, raw, seen):
     import json
 

@@ -47,8 +47,10 @@ def test_plot_save_and_see_on_map(live_app, page, editor_key, artifacts, wait_re
     assert page.locator('.pm-field[data-field="budget_usd"]').get_attribute("class").count("pm-invalid") == 1
     assert page.locator('[data-error="title"]').inner_text() == ""
     page.screenshot(path=str(artifacts / "qip_budget_422.png"))
-    assert httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 10000}).json()["numberMatched"] == \
-        httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 1}).json()["numberMatched"]
+    assert (
+        httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 10000}).json()["numberMatched"]
+        == httpx.get(f"{live_app.url}/api/v1/qips", params={"limit": 1}).json()["numberMatched"]
+    )
 
     page.fill("input[name=budget_usd]", "28000")
     page.click("#pm-qip-form button[type=submit]")

@@ -48,14 +48,22 @@ def test_pressure_and_counts_per_area(session):
     engaged = _community(session, west, 100.20)
     _community(session, west, 100.25)  # 3.3 km from a deadly incident, never engaged: under-engaged
     _community(session, east, 101.50)  # 1.1 km from a riot, never engaged: under-engaged
-    session.add_all([
-        Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=2, geom=_point(100.22)),
-        Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=9, geo_precision=3, geom=_point(100.3)),
-        Incident(occurred_on=date(2024, 3, 1), event_type="battle", fatalities=9, geom=_point(100.3)),
-        Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(101.51)),
-        Engagement(occurred_at=datetime(2024, 6, 25, 10, tzinfo=timezone.utc), kind="townhall",
-                   community_id=engaged.id, geom=_point(100.20)),  # 5 days before the window end
-    ])
+    session.add_all(
+        [
+            Incident(occurred_on=date(2024, 6, 20), event_type="battle", fatalities=2, geom=_point(100.22)),
+            Incident(
+                occurred_on=date(2024, 6, 20), event_type="battle", fatalities=9, geo_precision=3, geom=_point(100.3)
+            ),
+            Incident(occurred_on=date(2024, 3, 1), event_type="battle", fatalities=9, geom=_point(100.3)),
+            Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(101.51)),
+            Engagement(
+                occurred_at=datetime(2024, 6, 25, 10, tzinfo=timezone.utc),
+                kind="townhall",
+                community_id=engaged.id,
+                geom=_point(100.20),
+            ),  # 5 days before the window end
+        ]
+    )
     session.flush()
     assert default_level(session) == 2
 
@@ -71,8 +79,9 @@ def test_pressure_and_counts_per_area(session):
     assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, 1)
 
     # A brute count from the analysis result of the same window.
-    result = gaps_from_db(session, GapParams(as_of=WINDOW.end, window_days=WINDOW.days),
-                          computed_at=datetime.now(timezone.utc))
+    result = gaps_from_db(
+        session, GapParams(as_of=WINDOW.end, window_days=WINDOW.days), computed_at=datetime.now(timezone.utc)
+    )
     flagged = {int(r.community_id) for r in result.table.itertuples() if r.under_engaged}
     for area in (west, east):
         linked = session.query(Community.id).filter(Community.admin_area_id == area.id).all()

@@ -20,10 +20,17 @@ from geo.analysis import gaps_from_db
 from geo.analysis import cache
 from geo.analysis.cache import cached_gaps
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
+
 SPOT = (-40.0, -30.0)  # South Atlantic: no other test's data
 BOX = (-41.5, -31.5, -38.5, -28.5)
-MODELS = {"communities": Community, "sites": Site, "incidents": Incident, "patrols": Patrol,
-          "engagements": Engagement, "qips": Qip}
+MODELS = {
+    "communities": Community,
+    "sites": Site,
+    "incidents": Incident,
+    "patrols": Patrol,
+    "engagements": Engagement,
+    "qips": Qip,
+}
 
 
 def _point(p):
@@ -91,21 +98,46 @@ def test_every_write_is_reflected_and_equals_a_full_run(engine, world, scenario,
     t = check("hit")
     assert t.loc[a, "days_since_engagement"] == 70
 
-    pid = _write(engine, made, Patrol(started_at=scenario.ts(scenario.AS_OF - timedelta(days=2)),
-                                      ended_at=scenario.ts(scenario.AS_OF - timedelta(days=1)),
-                                      patrol_type="foot", component="military",
-                                      geom=from_shape(shapely.MultiLineString([[scenario.at(SPOT, 270, 4000),
-                                                                                scenario.at(SPOT, 270, 9000)]]), srid=4326)))
+    pid = _write(
+        engine,
+        made,
+        Patrol(
+            started_at=scenario.ts(scenario.AS_OF - timedelta(days=2)),
+            ended_at=scenario.ts(scenario.AS_OF - timedelta(days=1)),
+            patrol_type="foot",
+            component="military",
+            geom=from_shape(
+                shapely.MultiLineString([[scenario.at(SPOT, 270, 4000), scenario.at(SPOT, 270, 9000)]]), srid=4326
+            ),
+        ),
+    )
     t = check("incremental")
-    assert (t.loc[a, "last_engagement_kind"], t.loc[a, "last_engagement_id"], t.loc[a, "days_since_engagement"]) == ("patrol", pid, 1)
+    assert (t.loc[a, "last_engagement_kind"], t.loc[a, "last_engagement_id"], t.loc[a, "days_since_engagement"]) == (
+        "patrol",
+        pid,
+        1,
+    )
 
-    _write(engine, made, Incident(occurred_on=scenario.AS_OF, event_type="battle", fatalities=7,
-                                  geom=_point(scenario.at(SPOT, 0, 38_000))))
+    _write(
+        engine,
+        made,
+        Incident(
+            occurred_on=scenario.AS_OF, event_type="battle", fatalities=7, geom=_point(scenario.at(SPOT, 0, 38_000))
+        ),
+    )
     t = check("incremental")
     assert t.loc[b, "incidents_window"] == 2 and t.loc[b, "fatalities_window"] == 8
 
-    eid = _write(engine, made, Engagement(occurred_at=scenario.ts(scenario.AS_OF - timedelta(days=2)), kind="townhall",
-                                          community_id=far, geom=_point(scenario.at(SPOT, 180, 500_000))))
+    eid = _write(
+        engine,
+        made,
+        Engagement(
+            occurred_at=scenario.ts(scenario.AS_OF - timedelta(days=2)),
+            kind="townhall",
+            community_id=far,
+            geom=_point(scenario.at(SPOT, 180, 500_000)),
+        ),
+    )
     t = check("incremental")
     assert (t.loc[far, "last_engagement_kind"], t.loc[far, "last_engagement_id"]) == ("engagement", eid)
 
@@ -132,14 +164,20 @@ def test_out_of_order_commits_and_own_uncommitted_writes(engine, world, scenario
     a, b, _ = ids["communities"]
     check("full")
     slow = Session(engine)  # takes its transaction id first, commits last
-    patrol = Patrol(started_at=scenario.ts(scenario.AS_OF - timedelta(days=1)), ended_at=scenario.ts(scenario.AS_OF),
-                    patrol_type="foot", component="military",
-                    geom=from_shape(shapely.MultiLineString([[scenario.at(SPOT, 0, 1000), scenario.at(SPOT, 0, 2000)]]),
-                                    srid=4326))
+    patrol = Patrol(
+        started_at=scenario.ts(scenario.AS_OF - timedelta(days=1)),
+        ended_at=scenario.ts(scenario.AS_OF),
+        patrol_type="foot",
+        component="military",
+        geom=from_shape(shapely.MultiLineString([[scenario.at(SPOT, 0, 1000), scenario.at(SPOT, 0, 2000)]]), srid=4326),
+    )
     slow.add(patrol)
     slow.flush()
-    _write(engine, made, Incident(occurred_on=scenario.AS_OF, event_type="battle",
-                                  geom=_point(scenario.at(SPOT, 0, 39_000))))
+    _write(
+        engine,
+        made,
+        Incident(occurred_on=scenario.AS_OF, event_type="battle", geom=_point(scenario.at(SPOT, 0, 39_000))),
+    )
     check("incremental")  # sees the incident, not the uncommitted patrol
     t = cached_gaps(slow, scenario.PARAMS).table.set_index("community_id")  # its own write, not cached
     assert t.loc[a, "days_since_engagement"] == 0

@@ -11,7 +11,15 @@ import shapely
 from rasterio.io import MemoryFile
 from rasterio.warp import transform as reproject
 
-from geo.analysis.coverage import NODATA, CoverageInput, days_raster, geodesic_area_km2, geotiff_bytes, load_coverage, uncovered
+from geo.analysis.coverage import (
+    NODATA,
+    CoverageInput,
+    days_raster,
+    geodesic_area_km2,
+    geotiff_bytes,
+    load_coverage,
+    uncovered,
+)
 from geo.errors import InvalidInput
 
 
@@ -34,8 +42,14 @@ def make_input(scenario, box):
     """``make_input(tracks, radius, age, boundary=box, days=30)``: a :class:`CoverageInput` on AS_OF."""
 
     def _input(tracks, radius, age, boundary=None, days=30):
-        return CoverageInput(box if boundary is None else boundary, np.array(tracks, dtype=object),
-                             np.array(radius, float), np.array(age), scenario.AS_OF, days)
+        return CoverageInput(
+            box if boundary is None else boundary,
+            np.array(tracks, dtype=object),
+            np.array(radius, float),
+            np.array(age),
+            scenario.AS_OF,
+            days,
+        )
 
     return _input
 
@@ -59,8 +73,12 @@ def test_no_patrols_leaves_the_whole_boundary_uncovered(box, make_input):
 def test_raster_holds_days_since_last_coverage_newest_wins_and_nodata_outside(scenario, ns_track, make_input):
     home, at = scenario.HOME, scenario.at
     tri = shapely.Polygon([(home[0] - 0.5, home[1] - 0.5), (home[0] + 0.5, home[1] - 0.5), (home[0], home[1] + 0.5)])
-    inp = make_input([ns_track, ns_track, shapely.MultiLineString([[at(home, 90, 20_000), at(at(home, 90, 20_000), 0, 100)]])],
-                     [5000, 5000, 2000], [3, 10, 12], boundary=tri)
+    inp = make_input(
+        [ns_track, ns_track, shapely.MultiLineString([[at(home, 90, 20_000), at(at(home, 90, 20_000), 0, 100)]])],
+        [5000, 5000, 2000],
+        [3, 10, 12],
+        boundary=tri,
+    )
     grid, transform = days_raster(inp, 1000)
     data = geotiff_bytes(grid, transform, {"as_of": scenario.AS_OF})
     with MemoryFile(data) as mem, mem.open() as ds:

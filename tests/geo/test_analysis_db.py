@@ -38,8 +38,17 @@ def test_database_results_equal_the_in_memory_core(session, scenario):
     got = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX).table
     want = compute_gaps(s.inputs(), s.PARAMS, computed_at=s.COMPUTED_AT).table
     assert list(got["community_id"]) == [ids["communities"][i] for i in want["community_id"]]
-    cols = ["days_since_engagement", "last_engagement_kind", "incidents_window", "fatalities_window",
-            "pressure", "distance_to_site_m", "gap_score", "under_engaged", "rank"]
+    cols = [
+        "days_since_engagement",
+        "last_engagement_kind",
+        "incidents_window",
+        "fatalities_window",
+        "pressure",
+        "distance_to_site_m",
+        "gap_score",
+        "under_engaged",
+        "rank",
+    ]
     pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want[cols].reset_index(drop=True))
     by_name = got.set_index("name")
     assert by_name.loc["A", "days_since_engagement"] == 70 and by_name.loc["A", "under_engaged"]
@@ -50,7 +59,9 @@ def test_database_results_equal_the_in_memory_core(session, scenario):
 def test_admin_area_filter_and_errors(session, scenario):
     s = _scenario(scenario)
     ids = s.store(session)
-    area = AdminArea(name="west", level=1, geom=from_shape(shapely.MultiPolygon([shapely.box(-26, -16, -24.8, -13.5)]), srid=4326))
+    area = AdminArea(
+        name="west", level=1, geom=from_shape(shapely.MultiPolygon([shapely.box(-26, -16, -24.8, -13.5)]), srid=4326)
+    )
     session.add(area)
     session.flush()
     got = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, admin_area=area.id).table

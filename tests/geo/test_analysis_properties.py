@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyproj import Geod
 
 from geo.analysis import GapParams, compute_gaps
+
 GEOD = Geod(ellps="WGS84")
 EPS = 1e-4
 
@@ -36,8 +37,12 @@ def scenarios(draw, scenario):
     pick = st.integers(0, n - 1)
     for _ in range(draw(st.integers(0, 12))):
         az, d = draw(radial)
-        s.incident(s.at(homes[draw(pick)], az, d), s.AS_OF - timedelta(days=draw(st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90])))),
-                   fatalities=draw(st.integers(0, 20)), geo_precision=draw(st.integers(1, 3)))
+        s.incident(
+            s.at(homes[draw(pick)], az, d),
+            s.AS_OF - timedelta(days=draw(st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90])))),
+            fatalities=draw(st.integers(0, 20)),
+            geo_precision=draw(st.integers(1, 3)),
+        )
     for _ in range(draw(st.integers(0, 5))):
         az, d = draw(radial)
         track = [s.at(homes[draw(pick)], az, d)]
@@ -53,13 +58,20 @@ def scenarios(draw, scenario):
     for _ in range(draw(st.integers(0, 5))):
         az, d = draw(radial)
         linked = draw(st.one_of(st.none(), st.integers(1, n)))
-        s.engagement(s.at(homes[draw(pick)], az, d), s.ts(s.AS_OF - timedelta(days=draw(st.integers(-2, 300))),
-                                                      hour=draw(st.integers(0, 23))), linked)
+        s.engagement(
+            s.at(homes[draw(pick)], az, d),
+            s.ts(s.AS_OF - timedelta(days=draw(st.integers(-2, 300))), hour=draw(st.integers(0, 23))),
+            linked,
+        )
     for _ in range(draw(st.integers(0, 3))):
         az, d = draw(radial)
         start = s.AS_OF - timedelta(days=draw(st.integers(-30, 200)))
-        s.qip(s.at(homes[draw(pick)], az, d), draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
-              start, start + timedelta(days=draw(st.integers(0, 120))))
+        s.qip(
+            s.at(homes[draw(pick)], az, d),
+            draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
+            start,
+            start + timedelta(days=draw(st.integers(0, 120))),
+        )
     for _ in range(draw(st.integers(0, 3))):
         s.site(s.at(origin, draw(st.floats(0, 360)), draw(st.floats(0, 750_000))))
     return s
@@ -114,7 +126,9 @@ def brute_force(s, p: GapParams, slack: float):
                 count, deaths = count + 1, deaths + i.fatalities
                 if i.geo_precision != 3 or p.include_region_precision:
                     pressure += (1 + i.fatalities) * 0.5 ** (age / p.half_life_days)
-        site = _dist(c.lon, c.lat, inp.sites.lon.to_numpy(), inp.sites.lat.to_numpy()).min() if len(inp.sites) else np.nan
+        site = (
+            _dist(c.lon, c.lat, inp.sites.lon.to_numpy(), inp.sites.lat.to_numpy()).min() if len(inp.sites) else np.nan
+        )
         out[c.id] = dict(days=days_since, kind=best[1], count=count, deaths=deaths, pressure=pressure, site=site)
     return out
 

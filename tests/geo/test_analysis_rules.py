@@ -85,11 +85,22 @@ def test_qip_counts_only_in_progress_or_completed_with_its_latest_date_not_after
     done = s.community(s.at(s.HOME, 0, 50_000))
     running = s.community(s.at(s.HOME, 0, 100_000))
     s.qip(s.at(s.HOME, 90, 3000), "proposed", s.AS_OF - timedelta(days=20), s.AS_OF - timedelta(days=10))
-    q2 = s.qip(s.at(s.at(s.HOME, 0, 50_000), 90, 3000), "completed", s.AS_OF - timedelta(days=90), s.AS_OF - timedelta(days=30))
-    q3 = s.qip(s.at(s.at(s.HOME, 0, 100_000), 90, 3000), "in_progress", s.AS_OF - timedelta(days=15), s.AS_OF + timedelta(days=60))
+    q2 = s.qip(
+        s.at(s.at(s.HOME, 0, 50_000), 90, 3000), "completed", s.AS_OF - timedelta(days=90), s.AS_OF - timedelta(days=30)
+    )
+    q3 = s.qip(
+        s.at(s.at(s.HOME, 0, 100_000), 90, 3000),
+        "in_progress",
+        s.AS_OF - timedelta(days=15),
+        s.AS_OF + timedelta(days=60),
+    )
     t = run(s)
     assert pd.isna(t.loc[proposed, "days_since_engagement"])
-    assert (t.loc[done, "last_engagement_kind"], t.loc[done, "last_engagement_id"], t.loc[done, "days_since_engagement"]) == ("qip", q2, 30)
+    assert (
+        t.loc[done, "last_engagement_kind"],
+        t.loc[done, "last_engagement_id"],
+        t.loc[done, "days_since_engagement"],
+    ) == ("qip", q2, 30)
     assert (t.loc[running, "last_engagement_id"], t.loc[running, "days_since_engagement"]) == (q3, 15)
 
 
@@ -97,12 +108,12 @@ def test_pressure_counts_the_window_with_recency_decay_including_as_of_and_exclu
     s = scenario()
     c = s.community()
     near = s.at(s.HOME, 45, 9000)
-    s.incident(near, s.AS_OF, fatalities=0)                          # on as_of: weight 1
-    s.incident(near, s.AS_OF - timedelta(days=30), fatalities=2)     # one half-life: 3 · 0.5
-    s.incident(near, s.AS_OF - timedelta(days=89), fatalities=1)     # last day of the window
-    s.incident(near, s.AS_OF - timedelta(days=90), fatalities=5)     # just outside the window
-    s.incident(near, s.AS_OF + timedelta(days=1), fatalities=5)      # after as_of
-    s.incident(s.at(s.HOME, 45, 10_050), s.AS_OF, fatalities=7)      # beyond 10 km
+    s.incident(near, s.AS_OF, fatalities=0)  # on as_of: weight 1
+    s.incident(near, s.AS_OF - timedelta(days=30), fatalities=2)  # one half-life: 3 · 0.5
+    s.incident(near, s.AS_OF - timedelta(days=89), fatalities=1)  # last day of the window
+    s.incident(near, s.AS_OF - timedelta(days=90), fatalities=5)  # just outside the window
+    s.incident(near, s.AS_OF + timedelta(days=1), fatalities=5)  # after as_of
+    s.incident(s.at(s.HOME, 45, 10_050), s.AS_OF, fatalities=7)  # beyond 10 km
     t = run(s)
     assert t.loc[c, "incidents_window"] == 3
     assert t.loc[c, "fatalities_window"] == 3
@@ -158,7 +169,10 @@ def test_staleness_caps_and_under_engaged_threshold(scenario):
     assert t.loc[fresh, "staleness"] == pytest.approx(59 / 180)
     assert t.loc[ancient, "staleness"] == 1.0
     assert list(t.sort_values("rank").index) == [ancient, stale, fresh]
-    assert t.loc[stale, "reasons"][0] == f"60 days since the last engagement (engagement 2 on {(s.AS_OF - timedelta(days=60)).isoformat()})"
+    assert (
+        t.loc[stale, "reasons"][0]
+        == f"60 days since the last engagement (engagement 2 on {(s.AS_OF - timedelta(days=60)).isoformat()})"
+    )
 
 
 def test_ties_rank_by_community_id_and_zero_pressure_scores_zero(scenario):
@@ -179,10 +193,17 @@ def test_empty_tables_and_no_sites(scenario):
     assert r["reasons"][2] == "no active mission site on record"
 
 
-@pytest.mark.parametrize("field,value", [
-    ("patrol_radius_m", 0), ("incident_radius_m", 200_000), ("window_days", 0),
-    ("half_life_days", -1), ("cap_days", 0), ("min_days", -1),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("patrol_radius_m", 0),
+        ("incident_radius_m", 200_000),
+        ("window_days", 0),
+        ("half_life_days", -1),
+        ("cap_days", 0),
+        ("min_days", -1),
+    ],
+)
 def test_bad_parameters_name_the_field(field, value, scenario):
     with pytest.raises(InvalidInput) as e:
         GapParams(as_of=scenario.AS_OF, **{field: value})

@@ -56,7 +56,9 @@ def test_db_up_twice_is_harmless_and_status_url_work(own_cluster):
 
 
 def test_missing_binaries_give_an_actionable_message(tmp_path):
-    res = run(["db", "up"], {"PEACEMAP_DATA_DIR": str(tmp_path), "PEACEMAP_PG_BINDIR": str(tmp_path / "nope")}, check=False)
+    res = run(
+        ["db", "up"], {"PEACEMAP_DATA_DIR": str(tmp_path), "PEACEMAP_PG_BINDIR": str(tmp_path / "nope")}, check=False
+    )
     assert res.returncode == 2
     assert "postgresql-15-postgis-3" in res.stderr and "apt-get install" in res.stderr
     assert "Traceback" not in res.stderr

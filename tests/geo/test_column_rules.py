@@ -28,14 +28,18 @@ INSTANT = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 SAMPLES = {
     "POINT": ("SRID=4326;POINT(17 5)", "SRID=4326;POINT(180 -90)"),
     "MULTILINESTRING": ("SRID=4326;MULTILINESTRING((17 5,18 6))", "SRID=4326;MULTILINESTRING((-180 -90,180 90))"),
-    "MULTIPOLYGON": ("SRID=4326;MULTIPOLYGON(((17 5,18 5,18 6,17 5)))",
-                     "SRID=4326;MULTIPOLYGON(((-180 -90,180 -90,180 90,-180 -90)))"),
+    "MULTIPOLYGON": (
+        "SRID=4326;MULTIPOLYGON(((17 5,18 5,18 6,17 5)))",
+        "SRID=4326;MULTIPOLYGON(((-180 -90,180 -90,180 90,-180 -90)))",
+    ),
 }
 JUST_OUTSIDE = {  # just beyond the bounds, or invalid: refused by geom_valid
     "POINT": ("SRID=4326;POINT(180.00000000000003 0)", "SRID=4326;POINT(0 -90.00000000000001)"),
     "MULTILINESTRING": ("SRID=4326;MULTILINESTRING((17 5,180.00000000000003 6))",),
-    "MULTIPOLYGON": ("SRID=4326;MULTIPOLYGON(((17 5,18 6,18 5,17 6,17 5)))",  # a bow tie
-                     "SRID=4326;MULTIPOLYGON(((17 5,180.00000000000003 5,18 6,17 5)))"),
+    "MULTIPOLYGON": (
+        "SRID=4326;MULTIPOLYGON(((17 5,18 6,18 5,17 6,17 5)))",  # a bow tie
+        "SRID=4326;MULTIPOLYGON(((17 5,180.00000000000003 5,18 6,17 5)))",
+    ),
 }
 
 
@@ -98,8 +102,11 @@ def _valid_value(table: Table, column: Column) -> Any:
 
 def base_row(table: Table) -> dict[str, Any]:
     """A row every CHECK accepts: required columns get a valid value, the rest stay NULL/default."""
-    return {c.name: _valid_value(table, c) for c in table.columns
-            if not c.primary_key and not c.nullable and c.server_default is None}
+    return {
+        c.name: _valid_value(table, c)
+        for c in table.columns
+        if not c.primary_key and not c.nullable and c.server_default is None
+    }
 
 
 def probes(table: Table) -> list[Probe]:
@@ -119,16 +126,21 @@ def probes(table: Table) -> list[Probe]:
             name = _check_name(table, column, "range")
             if rule.lo is not None:
                 lo = rule.lo
-                out += ([Probe(c, lo, name), Probe(c, _above(column, lo), None)] if rule.lo_open
-                        else [Probe(c, lo, None), Probe(c, _below(column, lo), name)])
+                out += (
+                    [Probe(c, lo, name), Probe(c, _above(column, lo), None)]
+                    if rule.lo_open
+                    else [Probe(c, lo, None), Probe(c, _below(column, lo), name)]
+                )
             if rule.hi is not None:
                 out += [Probe(c, rule.hi, None), Probe(c, _above(column, rule.hi), name)]
         if rule.not_before is not None:
             name = _check_name(table, column, "order")
             first = table.c[rule.not_before]
             start = INSTANT if isinstance(column.type, DateTime) else DAY
-            out += [Probe(c, {first.name: start, c: start}, None),
-                    Probe(c, {first.name: start, c: start - _tick(column)}, name)]
+            out += [
+                Probe(c, {first.name: start, c: start}, None),
+                Probe(c, {first.name: start, c: start - _tick(column)}, name),
+            ]
             if column.nullable:
                 out.append(Probe(c, {first.name: start, c: None}, None))
             if first.nullable:
@@ -177,22 +189,30 @@ def test_every_declared_rule_is_the_database_constraint(engine, table):
             got = _outcome(conn, table, {**base, **values})
             if got != probe.refused_by:
                 want = f"refused by {probe.refused_by}" if probe.refused_by else "stored"
-                wrong.append(f"{table.name}.{probe.column} = {values}: expected {want}, got "
-                             f"{'refused by ' + got if got else 'stored'}")
+                wrong.append(
+                    f"{table.name}.{probe.column} = {values}: expected {want}, got "
+                    f"{'refused by ' + got if got else 'stored'}"
+                )
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_database_has_exactly_the_declared_check_constraints(engine):
-    declared = {(t.name, c.name) for t in metadata.sorted_tables for c in t.constraints
-                if isinstance(c, CheckConstraint)}
+    declared = {
+        (t.name, c.name) for t in metadata.sorted_tables for c in t.constraints if isinstance(c, CheckConstraint)
+    }
     with engine.connect() as conn:
-        in_db = set(conn.execute(text(
-            "SELECT rel.relname, con.conname FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
-            "JOIN pg_namespace ns ON ns.oid = rel.relnamespace WHERE con.contype = 'c' AND ns.nspname = 'public'"
-        )).all())
+        in_db = set(
+            conn.execute(
+                text(
+                    "SELECT rel.relname, con.conname FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
+                    "JOIN pg_namespace ns ON ns.oid = rel.relnamespace WHERE con.contype = 'c' AND ns.nspname = 'public'"
+                )
+            ).all()
+        )
     in_db = {(table, name) for table, name in in_db if table in metadata.tables}  # not PostGIS's own
-    assert in_db == declared, f"only in the database: {sorted(in_db - declared)}; only declared: " \
-                              f"{sorted(declared - in_db)}"
+    assert in_db == declared, (
+        f"only in the database: {sorted(in_db - declared)}; only declared: {sorted(declared - in_db)}"
+    )
 
 
 def test_every_rule_is_probed_at_both_sides():
@@ -202,8 +222,11 @@ def test_every_rule_is_probed_at_both_sides():
         for column in table.columns:
             rule = rule_of(column)
             mine = [p for p in probes(table) if p.column == column.name]
-            expected = (len(rule.vocabulary) + 1 if rule.vocabulary is not None else 0) \
-                + 2 * ((rule.lo is not None) + (rule.hi is not None)) + (2 if rule.not_before else 0)
+            expected = (
+                (len(rule.vocabulary) + 1 if rule.vocabulary is not None else 0)
+                + 2 * ((rule.lo is not None) + (rule.hi is not None))
+                + (2 if rule.not_before else 0)
+            )
             assert len(mine) >= expected, (table.name, column.name)
             if expected:
                 assert any(p.refused_by for p in mine) and any(p.refused_by is None for p in mine), column.name

@@ -19,8 +19,15 @@ from geo.models import Incident
 
 
 # What OWASP lists as formula starts, as attackers write them.
-FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3",
-            "\tcmd", "\rcmd", "'=already quoted once"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\tcmd",
+    "\rcmd",
+    "'=already quoted once",
+]
 
 
 def _rows(text: str) -> list[dict]:
@@ -28,8 +35,12 @@ def _rows(text: str) -> list[dict]:
 
 
 def _feature(i: int, text: str, lon: float = -8.0) -> dict:
-    return {"type": "Feature", "id": i, "geometry": {"type": "Point", "coordinates": [lon, 12.6]},
-            "properties": {"id": i, "actor1": text, "fatalities": -5, "parties": [text, "b"]}}
+    return {
+        "type": "Feature",
+        "id": i,
+        "geometry": {"type": "Point", "coordinates": [lon, 12.6]},
+        "properties": {"id": i, "actor1": text, "fatalities": -5, "parties": [text, "b"]},
+    }
 
 
 def test_feature_csv_escapes_formulas_in_text_cells_only():
@@ -58,8 +69,11 @@ def test_analysis_csv_escapes_community_names_and_keeps_coordinates_numeric(sess
 
 def test_rejects_csv_escapes_ids_from_the_file(session, tmp_path):
     path = tmp_path / "incidents.csv"
-    path.write_text('source_id,occurred_on,event_type,longitude,latitude\n'
-                    '"=HYPERLINK(""http://evil.example"",""x"")",2024-01-01,not_a_type,18.5,4.4\n', encoding="utf-8")
+    path.write_text(
+        "source_id,occurred_on,event_type,longitude,latitude\n"
+        '"=HYPERLINK(""http://evil.example"",""x"")",2024-01-01,not_a_type,18.5,4.4\n',
+        encoding="utf-8",
+    )
     report = import_file(session, "incidents", path)
     assert report.rejected == 1
     out = tmp_path / "rejects.csv"
@@ -71,14 +85,29 @@ def test_rejects_csv_escapes_ids_from_the_file(session, tmp_path):
 @pytest.mark.parametrize("stored", [t for t in FORMULAS if t[0] not in "\t\r"] + ["'plain apostrophe", "-7"])
 def test_generic_importer_reads_its_own_csv_export_back_unchanged(session, tmp_path, stored):
     # Text with a leading tab or CR cannot be stored (importers and the API strip whitespace).
-    feats = [{"type": "Feature", "id": 1, "geometry": {"type": "Point", "coordinates": [-8.0, 12.6]},
-              "properties": {"source": "trip", "source_id": stored, "occurred_on": "2024-01-01",
-                             "event_type": "battle", "actor1": stored, "notes": stored}}]
+    feats = [
+        {
+            "type": "Feature",
+            "id": 1,
+            "geometry": {"type": "Point", "coordinates": [-8.0, 12.6]},
+            "properties": {
+                "source": "trip",
+                "source_id": stored,
+                "occurred_on": "2024-01-01",
+                "event_type": "battle",
+                "actor1": stored,
+                "notes": stored,
+            },
+        }
+    ]
     path = tmp_path / "incidents.csv"
-    path.write_text("".join(features_to_csv(feats, ["source", "source_id", "occurred_on", "event_type", "actor1",
-                                                    "notes"])), encoding="utf-8")
+    path.write_text(
+        "".join(features_to_csv(feats, ["source", "source_id", "occurred_on", "event_type", "actor1", "notes"])),
+        encoding="utf-8",
+    )
     report = import_file(session, "incidents", path)
     assert (report.imported, report.rejected) == (1, 0), report.rejects
-    row = session.execute(select(Incident.source_id, Incident.actor1, Incident.notes)
-                          .where(Incident.source == "trip")).one()
+    row = session.execute(
+        select(Incident.source_id, Incident.actor1, Incident.notes).where(Incident.source == "trip")
+    ).one()
     assert tuple(row) == (stored, stored, stored)

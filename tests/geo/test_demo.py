@@ -159,9 +159,7 @@ def test_patrols_engagements_and_qips_are_consistent(demo):
 
 
 def _count(conn, model, frame) -> int:
-    return conn.scalar(
-        select(func.count()).select_from(model).where(model.source_id.in_(frame["source_id"].tolist()))
-    )
+    return conn.scalar(select(func.count()).select_from(model).where(model.source_id.in_(frame["source_id"].tolist())))
 
 
 def test_load_is_accepted_by_the_database_resolves_links_and_does_not_duplicate(session, demo):
@@ -172,7 +170,9 @@ def test_load_is_accepted_by_the_database_resolves_links_and_does_not_duplicate(
         assert _count(conn, MODELS[name], frame) == len(frame), name
     for name, (_, _, fk) in REFERENCES.items():
         model = MODELS[name]
-        linked = select(func.count(getattr(model, fk))).where(model.source_id.in_(demo.frames()[name]["source_id"].tolist()))
+        linked = select(func.count(getattr(model, fk))).where(
+            model.source_id.in_(demo.frames()[name]["source_id"].tolist())
+        )
         assert conn.scalar(linked) == len(demo.frames()[name]), f"{name}.{fk} not resolved"
     again = load(conn, demo)
     assert again == first
@@ -205,7 +205,9 @@ def test_load_demo_and_the_command_load_only_into_an_empty_database(empty_db):
     assert second.returncode == 0 and "database is not empty: nothing loaded" in second.stdout
 
     assert load_demo(eng, end=END) is None
-    bad = subprocess.run([PEACEMAP, "demo", "load", "--scale", "0"], capture_output=True, text=True, env=env, timeout=300)
+    bad = subprocess.run(
+        [PEACEMAP, "demo", "load", "--scale", "0"], capture_output=True, text=True, env=env, timeout=300
+    )
     assert bad.returncode == 2 and "scale must be > 0" in bad.stderr and "Traceback" not in bad.stderr
     community = MODELS["communities"]
     with eng.connect() as conn:
@@ -217,6 +219,4 @@ def test_load_demo_and_the_command_load_only_into_an_empty_database(empty_db):
         incidents = MODELS["incidents"]
         assert conn.scalar(select(func.count()).select_from(incidents)) == 4_000
         assert conn.scalar(select(func.max(incidents.occurred_on))) <= END
-        assert np.isclose(
-            conn.scalar(select(func.ST_X(community.geom)).where(community.name == "Bangui")), 18.55496
-        )
+        assert np.isclose(conn.scalar(select(func.ST_X(community.geom)).where(community.name == "Bangui")), 18.55496)

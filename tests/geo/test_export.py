@@ -20,6 +20,7 @@ from geo.io.export import GAPS_LAYER, export_layers, features_to_csv, features_t
 from geo.repository import list_features
 from geo.resources import REGISTRY
 
+
 def _db_value(v):
     """Database value → what a GeoPackage reader returns for it."""
     if isinstance(v, list):
@@ -54,8 +55,15 @@ def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path)
     assert counts == samples
     layers = dict(pyogrio.list_layers(path))
     assert layers == {
-        "incidents": "Point", "agreements": "Unknown", "patrols": "MultiLineString", "engagements": "Point",
-        "qips": "Point", "communities": "Point", "sites": "Point", "admin_areas": "MultiPolygon", GAPS_LAYER: "Point",
+        "incidents": "Point",
+        "agreements": "Unknown",
+        "patrols": "MultiLineString",
+        "engagements": "Point",
+        "qips": "Point",
+        "communities": "Point",
+        "sites": "Point",
+        "admin_areas": "MultiPolygon",
+        GAPS_LAYER: "Point",
     }
     for spec in REGISTRY.values():
         table = spec.model.__table__

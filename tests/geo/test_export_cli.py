@@ -43,8 +43,9 @@ def cli_db(cluster, insert_samples):
 
 def _run(url, command, *args):
     env = {**os.environ, "PEACEMAP_DATABASE_URL": url}
-    return subprocess.run([str(PEACEMAP), command, *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [str(PEACEMAP), command, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def _snapshot(engine) -> dict[str, list[dict]]:
@@ -54,8 +55,11 @@ def _snapshot(engine) -> dict[str, list[dict]]:
         for name, spec in REGISTRY.items():
             table = spec.model.__table__
             cols = [c for c in table.columns if c.name not in NOT_COMPARED and c.name != "geom"]
-            rows = conn.execute(select(*cols, func.ST_AsHexEWKB(table.c.geom).label("geom"))
-                                .order_by(table.c.source_id)).mappings().all()
+            rows = (
+                conn.execute(select(*cols, func.ST_AsHexEWKB(table.c.geom).label("geom")).order_by(table.c.source_id))
+                .mappings()
+                .all()
+            )
             out[name] = [dict(r) for r in rows]
     return out
 
@@ -65,7 +69,10 @@ def test_export_writes_every_layer_and_reports_counts(cli_db, tmp_path):
     path = tmp_path / "all.gpkg"
     done = _run(url, "export", "--format", "gpkg", str(path))
     assert done.returncode == 0, done.stderr
-    assert f"incidents {counts['incidents']}" in done.stdout and f"engagement_gaps {counts['engagement_gaps']}" in done.stdout
+    assert (
+        f"incidents {counts['incidents']}" in done.stdout
+        and f"engagement_gaps {counts['engagement_gaps']}" in done.stdout
+    )
     assert {name: pyogrio.read_info(path, layer=name)["features"] for name, _ in pyogrio.list_layers(path)} == counts
 
 
@@ -76,7 +83,9 @@ def test_export_geojson_and_csv_of_one_resource(cli_db, tmp_path):
     doc = json.loads(gj.read_text())
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == counts["qips"]
     assert pyogrio.read_info(gj)["features"] == counts["qips"]  # GDAL reads it too
-    done = _run(url, "export", "--format", "csv", "--resource", "incidents", "--public", "--start", "2024-03-03", str(cs))
+    done = _run(
+        url, "export", "--format", "csv", "--resource", "incidents", "--public", "--start", "2024-03-03", str(cs)
+    )
     assert done.returncode == 0, done.stderr
     lines = cs.read_text().splitlines()
     assert len(lines) == 1 + 3 and "notes" not in lines[0] and lines[0].endswith(",wkt")
@@ -111,7 +120,11 @@ def test_geopackage_round_trip_through_the_importer_is_lossless(cli_db, tmp_path
     with engine.begin() as conn:
         for name in LEAVES:
             conn.execute(delete(REGISTRY[name].model))
-        conn.execute(update(models.Community).values(name="spoilt", population=1, geom=func.ST_SetSRID(func.ST_MakePoint(0, 0), 4326)))
+        conn.execute(
+            update(models.Community).values(
+                name="spoilt", population=1, geom=func.ST_SetSRID(func.ST_MakePoint(0, 0), 4326)
+            )
+        )
         conn.execute(update(models.Site).values(kind="tob", active_from=None))
         conn.execute(update(models.AdminArea).values(pcode=None, level=5))
     assert _snapshot(engine) != before
@@ -131,8 +144,14 @@ def test_export_csv_escapes_spreadsheet_formulas(cli_db, tmp_path):
     url, _, engine = cli_db
     formula = '=HYPERLINK("http://evil.example","x")'
     with Session(engine) as s, s.begin():
-        row = models.Incident(occurred_on="2024-01-02", event_type="battle", actor1=formula, source="inj",
-                              source_id="-1", geom=func.ST_SetSRID(func.ST_MakePoint(-8.0, 12.6), 4326))
+        row = models.Incident(
+            occurred_on="2024-01-02",
+            event_type="battle",
+            actor1=formula,
+            source="inj",
+            source_id="-1",
+            geom=func.ST_SetSRID(func.ST_MakePoint(-8.0, 12.6), 4326),
+        )
         s.add(row)
     try:
         out = tmp_path / "i.csv"

@@ -24,7 +24,11 @@ def test_current_export(session, imports_dir, reasons):
     rows = _by_id(session)
     clash, abduction, ied, protest = rows["CEN1001"], rows["CEN1002"], rows["CEN1003"], rows["CEN1004"]
     assert (clash.event_type, clash.fatalities, clash.occurred_on, clash.geo_precision) == (
-        "battle", 3, date(2023, 5, 14), 1)
+        "battle",
+        3,
+        date(2023, 5, 14),
+        1,
+    )
     assert abduction.event_type == "abduction" and abduction.civilian_targeting and abduction.date_precision == 2
     assert ied.event_type == "explosion_remote_violence" and ied.targets_mission and not clash.targets_mission
     assert protest.event_type == "protest" and protest.location_name == "Bangui"

@@ -38,9 +38,13 @@ def test_zipped_shapefile_with_level_and_column_mapping(session, real_data, tmp_
         for part in tmp_path.glob("prefectures.*"):
             if part != archive:
                 zf.write(part, part.name)
-    report = import_file(session, "admin-areas", archive, mapping={"name": "PREF_NAME", "pcode": "PREF_CODE",
-                                                                   "source_id": "PREF_CODE"},
-                         constants={"level": "1", "country": "CAF"})
+    report = import_file(
+        session,
+        "admin-areas",
+        archive,
+        mapping={"name": "PREF_NAME", "pcode": "PREF_CODE", "source_id": "PREF_CODE"},
+        constants={"level": "1", "country": "CAF"},
+    )
     assert (report.imported, report.rejected) == (17, 0)
     assert count(session, AdminArea, level=1, country="CAF", source="file:prefectures") == 17
 
@@ -65,6 +69,7 @@ def test_geometry_repaired_only_when_safe_and_reported(session, imports_dir, rea
     assert "LineString" in got[4][0][1]
     assert "missing" in got[5][0][1]
     assert got[6][0][0] == "level"
-    assert sorted(session.scalars(select(AdminArea.name).where(
-        AdminArea.source == "file:admin_areas_geometry_cases"))) == ["Spike", "Square"]
+    assert sorted(
+        session.scalars(select(AdminArea.name).where(AdminArea.source == "file:admin_areas_geometry_cases"))
+    ) == ["Spike", "Square"]
     assert session.scalar(select(func.bool_and(func.ST_IsValid(AdminArea.geom)))) is True

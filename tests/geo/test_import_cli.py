@@ -31,8 +31,9 @@ def cli_db(cluster):
 
 def _run(url, *args):
     env = {**os.environ, "PEACEMAP_DATABASE_URL": url}
-    return subprocess.run([str(PEACEMAP), "import", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [str(PEACEMAP), "import", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_ucdp_car_counts_add_up_and_deaths_are_kept(cli_db, real_data):
@@ -45,7 +46,9 @@ def test_ucdp_car_counts_add_up_and_deaths_are_kept(cli_db, real_data):
     engine = make_engine(cli_db)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Incident)) == int(m[2])
-        assert conn.scalar(select(func.sum(Incident.fatalities))) == sum(e["best"] for e in events)  # every GED row kept
+        assert conn.scalar(select(func.sum(Incident.fatalities))) == sum(
+            e["best"] for e in events
+        )  # every GED row kept
     engine.dispose()
 
 
@@ -66,8 +69,7 @@ def test_old_latin1_acled_export_imports_with_no_option_and_says_how_it_was_read
     done = _run(cli_db, "acled", str(acled_1252), "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "(acled, windows-1252 (detected))" in done.stdout and "would import 8" in done.stdout
-    forced = _run(cli_db, "acled", str(acled_1252), "--dry-run",
-                  "--encoding", "utf-8")
+    forced = _run(cli_db, "acled", str(acled_1252), "--dry-run", "--encoding", "utf-8")
     assert forced.returncode == 2 and "not utf-8 text" in forced.stderr
 
 
@@ -75,8 +77,14 @@ def test_vertex_limit_setting_applies_to_the_command(cli_db, tmp_path, write_gpx
     path = tmp_path / "tracks.gpx"
     write_gpx(path, {"short": 30, "long": 31})
     env = {**os.environ, "PEACEMAP_DATABASE_URL": cli_db, "PEACEMAP_MAX_VERTICES": "30"}
-    done = subprocess.run([str(PEACEMAP), "import", "patrols", str(path), "--dry-run", "--set", "component=police"],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(PEACEMAP), "import", "patrols", str(path), "--dry-run", "--set", "component=police"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "would import 1" in done.stdout and "rejected 1" in done.stdout
     assert "feature 2: geometry: geometry has 31 vertices; at most 30" in done.stderr

@@ -17,8 +17,10 @@ from geo.models import Incident
 ENCODINGS = Path(__file__).resolve().parent.parent / "fixtures" / "encodings"
 ACLED_1252 = ENCODINGS / "acled_car_2014_windows1252.csv"
 PLACES = {"Bambari", "Ndélé", "Berbérati", "Zémio", "Mbrès", "Sibut", "Bémal", "Bria"}
-BAMBARI_NOTE = ("Bambari, Ouaka \u2014 Pr\u00e9fecture: affrontements pr\u00e8s du pont de la Ouaka; "
-                "l\u2019\u00e9v\u00each\u00e9 abrite des d\u00e9plac\u00e9s.")
+BAMBARI_NOTE = (
+    "Bambari, Ouaka \u2014 Pr\u00e9fecture: affrontements pr\u00e8s du pont de la Ouaka; "
+    "l\u2019\u00e9v\u00each\u00e9 abrite des d\u00e9plac\u00e9s."
+)
 
 
 def _places(session) -> set[str]:
@@ -62,8 +64,9 @@ def test_latin_1_bytes_that_windows_1252_leaves_undefined_still_import(session, 
     assert _note(session, "CEN1202") == "Villageois tu\u00e9s \u00e0 Nd\u00e9l\u00e9, quartier Kp\u00e9kp\u00e9\x9d"
 
 
-@pytest.mark.parametrize(("python_codec", "reported"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
-                                                        ("utf-16", "utf-16")])
+@pytest.mark.parametrize(
+    ("python_codec", "reported"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16")]
+)
 def test_unicode_files_are_detected(session, tmp_path, python_codec, reported):
     path = _reencoded(tmp_path, python_codec)
     report = import_file(session, "incidents", path)

@@ -26,8 +26,9 @@ def test_wof_car_localities_skip_superseded_rows(session, real_data, count):
     assert count(session, Community, source="wof") == report.imported
     kabo = session.scalars(select(Community).where(Community.source_id == "1125962605")).one()
     assert (kabo.name, kabo.population, kabo.kind) == ("Kabo", 13637, "town")
-    x, y = session.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(
-        Community.id == kabo.id)).one()
+    x, y = session.execute(
+        select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == kabo.id)
+    ).one()
     assert (round(x, 5), round(y, 5)) == (18.62903, 7.69937)
     superseded = next(r["wof_id"] for r in rows if r["is_current"] == "0")
     assert count(session, Community, source_id=superseded) == 0
@@ -39,8 +40,9 @@ def test_geonames_towns(session, real_data):
         rows = len(list(csv.DictReader(fh)))
     report = import_file(session, "communities", towns)
     assert report.imported == rows and report.rejected == 0
-    kinshasa = session.scalars(select(Community).where(Community.source == "geonames",
-                                                       Community.source_id == "2314302")).one()
+    kinshasa = session.scalars(
+        select(Community).where(Community.source == "geonames", Community.source_id == "2314302")
+    ).one()
     assert kinshasa.population == 16_000_000 and kinshasa.kind == "town"
 
 

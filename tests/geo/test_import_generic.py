@@ -25,8 +25,15 @@ def _incidents(tmp_path, rows, crs="EPSG:4326", name="incidents.geojson"):
 
 
 def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session, tmp_path, reasons):
-    base = {"occurred_on": "2024-02-01", "event_type": "cattle_raid", "fatalities": 2, "geo_precision": 1,
-            "civilian_targeting": "yes", "actor1": "Armed herders", "source": "field-report"}
+    base = {
+        "occurred_on": "2024-02-01",
+        "event_type": "cattle_raid",
+        "fatalities": 2,
+        "geo_precision": 1,
+        "civilian_targeting": "yes",
+        "actor1": "Armed herders",
+        "source": "field-report",
+    }
     rows = [
         {**base, "source_id": "r1", "geometry": Point(17.45, 5.93, 410.0)},  # a GPS height is dropped
         {**base, "source_id": "r2", "event_type": "picnic", "geometry": Point(17.5, 5.9)},
@@ -40,16 +47,28 @@ def test_vector_incidents_checked_against_types_vocabularies_and_ranges(session,
     assert report.format == "generic" and report.imported == 1
     got = reasons(report)
     assert [got[i][0][0] for i in range(2, 8)] == [
-        "event_type", "geo_precision", "occurred_on", "actor1", "civilian_targeting", "geometry"]
+        "event_type",
+        "geo_precision",
+        "occurred_on",
+        "actor1",
+        "civilian_targeting",
+        "geometry",
+    ]
     raid = session.scalars(select(Incident).where(Incident.source == "field-report")).one()
     assert (raid.source_id, raid.event_type, raid.fatalities, raid.civilian_targeting) == ("r1", "cattle_raid", 2, True)
     assert session.scalar(select(func.ST_AsText(Incident.geom)).where(Incident.id == raid.id)) == "POINT(17.45 5.93)"
 
 
 def test_projected_layer_is_reprojected_to_wgs84(session, tmp_path):
-    rows = [{"occurred_on": "2024-02-01", "event_type": "battle", "id": 1,
-             "geometry": Point(500000, 1000000)},  # UTM 34N: 21°E, 9.0466°N
-            {"occurred_on": "2024-02-01", "event_type": "duel", "id": 2, "geometry": Point(500000, 1000000)}]
+    rows = [
+        {
+            "occurred_on": "2024-02-01",
+            "event_type": "battle",
+            "id": 1,
+            "geometry": Point(500000, 1000000),
+        },  # UTM 34N: 21°E, 9.0466°N
+        {"occurred_on": "2024-02-01", "event_type": "duel", "id": 2, "geometry": Point(500000, 1000000)},
+    ]
     path = _incidents(tmp_path, rows, crs="EPSG:32634", name="utm.gpkg")
     report = import_file(session, "incidents", path)
     assert report.imported == 1 and [(r.row, r.source_id) for r in report.rejects] == [(2, "2")]
@@ -59,13 +78,18 @@ def test_projected_layer_is_reprojected_to_wgs84(session, tmp_path):
 
 
 def test_agreements_with_lists_polygons_and_points(session, tmp_path):
-    frame = gpd.GeoDataFrame({
-        "name": ["Nana-Bakassa/Kouki cattle agreement", "Bria market truce"],
-        "signed_on": ["2017-06-10", "2019-01-15"], "status": ["in_force", "violated"],
-        "parties": [["Peuhl herders", "Kouki farmers"], ["FPRC", "anti-Balaka"]],
-        "issues": ["cattle_taxation;freedom_of_movement", "freedom_of_movement"],
-        "pax_id": ["2095", None],
-    }, geometry=[Polygon([(17, 7), (17.6, 7), (17.6, 7.4), (17, 7.4)]), Point(21.98, 6.53)], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["Nana-Bakassa/Kouki cattle agreement", "Bria market truce"],
+            "signed_on": ["2017-06-10", "2019-01-15"],
+            "status": ["in_force", "violated"],
+            "parties": [["Peuhl herders", "Kouki farmers"], ["FPRC", "anti-Balaka"]],
+            "issues": ["cattle_taxation;freedom_of_movement", "freedom_of_movement"],
+            "pax_id": ["2095", None],
+        },
+        geometry=[Polygon([(17, 7), (17.6, 7), (17.6, 7.4), (17, 7.4)]), Point(21.98, 6.53)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "agreements.geojson"
     frame.to_file(path)
     report = import_file(session, "agreements", path)
@@ -80,9 +104,13 @@ def test_agreements_with_lists_polygons_and_points(session, tmp_path):
 def test_points_layer_with_map_option(session, real_data, count):
     places = real_data / "ne_10m_populated_places_caf.geojson"
     n = len(json.loads(places.read_text(encoding="utf-8"))["features"])
-    report = import_file(session, "communities", places,
-                         mapping={"name": "NAME", "population": "POP_MAX", "source_id": "wof_id"},
-                         constants={"kind": "town", "source": "naturalearth"})
+    report = import_file(
+        session,
+        "communities",
+        places,
+        mapping={"name": "NAME", "population": "POP_MAX", "source_id": "wof_id"},
+        constants={"kind": "town", "source": "naturalearth"},
+    )
     assert (report.imported, report.rejected) == (n, 0)
     assert count(session, Community, source="naturalearth", kind="town") == n
 
@@ -100,8 +128,11 @@ def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data, 
 
 def test_unknown_foreign_key_is_rejected(session, tmp_path, reasons):
     path = tmp_path / "qips.csv"
-    path.write_text("id,title,sector,community_id,lon,lat\n1,Borehole,water,999999999,18.5,4.4\n"
-                    "2,Bridge,infrastructure,,18.6,4.5\n", encoding="utf-8")
+    path.write_text(
+        "id,title,sector,community_id,lon,lat\n1,Borehole,water,999999999,18.5,4.4\n"
+        "2,Bridge,infrastructure,,18.6,4.5\n",
+        encoding="utf-8",
+    )
     report = import_file(session, "qips", path)
     assert report.imported == 1
     assert reasons(report)[2] == [("community_id", "community_id 999999999 does not exist in communities")]
@@ -112,7 +143,7 @@ def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monke
     text = (imports_dir / "acled_current.csv").read_text(encoding="utf-8").splitlines()
     text.append('CEN9999,2023-05-20,2023,1,x,Battles,x,"unterminated,quote')
     path = tmp_path / "acled_truncated.csv"
-    path.write_text("\n".join(text[:6] + ['a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v'] + text[6:]) + "\n")
+    path.write_text("\n".join(text[:6] + ["a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v"] + text[6:]) + "\n")
     with pytest.raises(InvalidInput, match="cannot parse") as exc:
         import_file(session, "incidents", path)
     assert exc.value.field == "file"

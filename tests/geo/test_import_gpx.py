@@ -11,17 +11,21 @@ from geo.errors import InvalidInput
 from geo.io.formats import import_file
 from geo.models import Patrol
 
+
 @pytest.fixture
 def gpx(imports_dir):
     return imports_dir / "patrols_four_tracks.gpx"
 
 
 def test_several_tracks_one_patrol_each_with_times_from_points(session, reasons, gpx):
-    report = import_file(session, "patrols", gpx, constants={"component": "police", "patrol_type": "vehicle",
-                                                             "coverage_m": "3000"})
+    report = import_file(
+        session, "patrols", gpx, constants={"component": "police", "patrol_type": "vehicle", "coverage_m": "3000"}
+    )
     assert report.format == "gpx" and (report.read, report.imported, report.rejected) == (4, 3, 1)
     assert reasons(report)[4][0][0] == "time"
-    patrols = {p.source_id: p for p in session.scalars(select(Patrol).where(Patrol.source == "gpx:patrols_four_tracks"))}
+    patrols = {
+        p.source_id: p for p in session.scalars(select(Patrol).where(Patrol.source == "gpx:patrols_four_tracks"))
+    }
     loop = patrols["Bambari north loop"]
     assert loop.started_at == datetime(2024, 3, 1, 6, 30, tzinfo=timezone.utc)
     assert loop.ended_at == datetime(2024, 3, 1, 10, 45, tzinfo=timezone.utc)

@@ -22,8 +22,9 @@ def test_geolocation_group_paths_and_select_multiple(session, imports_dir, reaso
     assert (town_hall.participants_women, town_hall.participants_total) == (35, 75)
     assert town_hall.occurred_at == datetime(2024, 4, 2, tzinfo=timezone.utc)
     assert town_hall.follow_up == "Share corridor map"
-    lon, lat = session.execute(select(func.ST_X(Engagement.geom), func.ST_Y(Engagement.geom)).where(
-        Engagement.id == town_hall.id)).one()
+    lon, lat = session.execute(
+        select(func.ST_X(Engagement.geom), func.ST_Y(Engagement.geom)).where(Engagement.id == town_hall.id)
+    ).one()
     assert (lon, lat) == (17.4552, 6.4926)  # Kobo writes [lat, lon]
 
 

@@ -37,18 +37,25 @@ def test_real_car_file_field_mapping(session, real_data, ged):
     assert (inc.geo_precision, inc.date_precision, inc.event_type) == (3, 1, "battle")
     assert (inc.actor1, inc.actor2, inc.fatalities) == (row.side_a, row.side_b, row.best)
     assert str(inc.occurred_on) == "2009-02-20" and inc.civilian_targeting is False
-    by_prec = dict(session.execute(select(Incident.geo_precision, func.count()).where(
-        Incident.source == "ucdp-ged").group_by(Incident.geo_precision)).all())
+    by_prec = dict(
+        session.execute(
+            select(Incident.geo_precision, func.count())
+            .where(Incident.source == "ucdp-ged")
+            .group_by(Incident.geo_precision)
+        ).all()
+    )
     wp = ged.where_prec.value_counts()
     assert by_prec == {1: wp.get(1, 0) + wp.get(2, 0), 2: wp.get(3, 0), 3: int(wp[wp.index >= 4].sum())}
-    one_sided = session.scalar(select(func.count()).where(Incident.event_type == "violence_against_civilians",
-                                                          Incident.source == "ucdp-ged"))
+    one_sided = session.scalar(
+        select(func.count()).where(Incident.event_type == "violence_against_civilians", Incident.source == "ucdp-ged")
+    )
     assert one_sided == int((ged.type_of_violence == 3).sum())
     civ = session.scalar(select(func.count()).where(Incident.civilian_targeting, Incident.source == "ucdp-ged"))
     assert civ == int(((ged.deaths_civilians > 0) | (ged.type_of_violence == 3)).sum())
     communal = ged[(ged.side_a == "Christians (CAR)") & (ged.side_b == "Muslims (CAR)")]
-    clashes = session.scalars(select(Incident.event_type).where(
-        Incident.source_id.in_([str(i) for i in communal.id]))).all()
+    clashes = session.scalars(
+        select(Incident.event_type).where(Incident.source_id.in_([str(i) for i in communal.id]))
+    ).all()
     assert clashes and set(clashes) == {"intercommunal_clash"}
 
 

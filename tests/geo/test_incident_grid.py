@@ -26,10 +26,13 @@ def test_every_incident_in_view_and_window_is_counted_once(session):
     _incident(session, 160.0, -30.1, june, deaths=99)  # outside the view
     session.flush()
 
-    fc = incident_grid(session, bbox=(150.0, -32.0, 152.0, -30.0), window=DateWindow(date(2024, 4, 1), date(2024, 6, 30)))
+    fc = incident_grid(
+        session, bbox=(150.0, -32.0, 152.0, -30.0), window=DateWindow(date(2024, 4, 1), date(2024, 6, 30))
+    )
     assert fc["numberMatched"] == 35
-    cells = sorted((f["properties"]["count"], f["properties"]["deaths"], f["properties"]["fatalities"])
-                   for f in fc["features"])
+    cells = sorted(
+        (f["properties"]["count"], f["properties"]["deaths"], f["properties"]["fatalities"]) for f in fc["features"]
+    )
     assert cells == [(5, 50, 10), (30, 30, 2)]
     big = next(f for f in fc["features"] if f["properties"]["count"] == 30)
     x, y = big["geometry"]["coordinates"]
@@ -38,5 +41,7 @@ def test_every_incident_in_view_and_window_is_counted_once(session):
 
 
 def test_empty_view(session):
-    fc = incident_grid(session, bbox=(-10.0, -10.0, -9.0, -9.0), window=DateWindow(date(2024, 1, 1), date(2024, 12, 31)))
+    fc = incident_grid(
+        session, bbox=(-10.0, -10.0, -9.0, -9.0), window=DateWindow(date(2024, 1, 1), date(2024, 12, 31))
+    )
     assert fc["numberMatched"] == 0 and fc["features"] == []

@@ -30,10 +30,15 @@ from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
 WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 # What the router passes: route name → URL (the app's real names; tests/frontend checks they exist).
 URLS = {
-    "map-page": "/map", "map-admin-areas": "/map/admin-areas", "map-incident-grid": "/map/incident-grid",
-    "engagement-gaps": "/api/v1/analysis/engagement-gaps", "coverage-gaps": "/api/v1/analysis/coverage-gaps",
-    **{f"{r}-list": f"/api/v1/{r}" for r in ("incidents", "agreements", "patrols", "engagements", "qips", "sites",
-                                             "admin-areas")},
+    "map-page": "/map",
+    "map-admin-areas": "/map/admin-areas",
+    "map-incident-grid": "/map/incident-grid",
+    "engagement-gaps": "/api/v1/analysis/engagement-gaps",
+    "coverage-gaps": "/api/v1/analysis/coverage-gaps",
+    **{
+        f"{r}-list": f"/api/v1/{r}"
+        for r in ("incidents", "agreements", "patrols", "engagements", "qips", "sites", "admin-areas")
+    },
 }
 
 
@@ -57,7 +62,13 @@ def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
         (qips_layer, "QIPs", "/api/v1/qips", "in progress", "Budget (USD)"),
         (sites_layer, "Mission sites", "/api/v1/sites", "mission site", "Mission"),
         (admin_areas_layer, "Admin areas", "/api/v1/admin-areas", "admin area", "P-code"),
-        (communities_layer, "Communities by engagement gap", "/api/v1/analysis/engagement-gaps", "gap score > 1", "Why"),
+        (
+            communities_layer,
+            "Communities by engagement gap",
+            "/api/v1/analysis/engagement-gaps",
+            "gap score > 1",
+            "Why",
+        ),
         (coverage_gaps_layer, "Coverage gaps (30 days)", "/api/v1/analysis/coverage-gaps", "no patrol coverage", None),
         (incident_heat_layer, "Incident heat map", "/api/v1/incidents", "density", None),
     ],
@@ -118,9 +129,16 @@ def test_admin_choropleth_from_url_or_inline_data():
     _, from_url = rendered(admin_areas_layer(WINDOW, URLS, choropleth=True, level=2))
     assert from_url["url"] == "/map/admin-areas" and from_url["colour"]["prop"] == "pressure_share"
     assert from_url["params"] == {"start": "2024-04-01", "end": "2024-06-30", "level": 2}
-    data = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]},
-         "properties": {"name": "</script><b>x", "pressure_share": 0.5}}]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+                "properties": {"name": "</script><b>x", "pressure_share": 0.5},
+            }
+        ],
+    }
     html, inline = rendered(admin_areas_layer(WINDOW, URLS, data=data))
     assert inline["data"] == data and inline["url"] is None
     assert "</script><b>" not in html  # inlined data cannot close the script element
@@ -140,7 +158,7 @@ def test_build_map_composes_every_layer_with_controls_last():
     assert html.index("L.control.layers(") > last_layer
     assert html.index("peacemap.legend(") > last_layer
     assert "L.control.scale()" in html
-    assert 'peacemap.windowControl(' in html and '"start": "2024-04-01"' in html
+    assert "peacemap.windowControl(" in html and '"start": "2024-04-01"' in html
     assert "fitBounds([[2.0, 14.0], [11.0, 27.0]], {animate: false})" in html
     assert not re.findall(r"https?://(?!www\.w3\.org)", html)
     assert "tile" not in html.lower().replace("title", "")
