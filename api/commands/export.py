@@ -37,7 +37,7 @@ def command(fmt: str, file: Path, resources: tuple[str, ...], bbox: str | None, 
         raise InvalidInput(f"--format {fmt} writes one resource: give exactly one --resource", field="resource")
     engine = make_engine(database_url())
     try:
-        with make_sessionmaker(engine)() as session, session.begin():
+        with make_sessionmaker(engine)() as session:  # reads only; write_geopackage ends its transaction
             if fmt == "gpkg":
                 layers = export_layers(include_sensitive=not public, resources=resources or None,
                                        include_gaps=not no_gaps, bbox=box, start=first, end=last)
