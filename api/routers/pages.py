@@ -39,7 +39,7 @@ _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=sele
 CHOROPLETH_URL = "/map/admin-areas"
 
 
-def _default_window(session, start: date | None, end: date | None, days: int = 90) -> DateWindow:
+def default_window(session, start: date | None, end: date | None, days: int = 90) -> DateWindow:
     """Default: the 90 days up to the latest incident (today when there is none)."""
     if end is None:
         end = session.execute(select(func.max(Incident.occurred_on))).scalar() or date.today()
@@ -76,7 +76,7 @@ def map_page(
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     choropleth = {"start": window.start.isoformat(), "end": window.end.isoformat(),
                   **({"level": level} if level is not None else {})}
     boundary = admin_area if admin_area is not None else session.execute(
@@ -95,7 +95,7 @@ def admin_areas_choropleth(
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
     bbox: str | None = None,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     return admin_choropleth(session, start=window.start, end=window.end, level=level, bbox=parse_bbox(bbox))
 
 
@@ -108,7 +108,7 @@ def incidents_grid(
     end: Annotated[date | None, Query(description="window end (default: latest incident)")] = None,
     cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = 48,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     return incident_grid(session, bbox=parse_bbox(bbox), start=window.start, end=window.end, cells=cells)
 
 
@@ -117,7 +117,7 @@ def qip_plot_page(
     session: SessionDep,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy to show")] = None,
 ):
-    window = _default_window(session, None, None, days=365)
+    window = default_window(session, None, None, days=365)
     config = {
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},

@@ -3,7 +3,10 @@
  * Layers carry a spec (layers/spec.py); when a layer is on, its features are
  * fetched as GeoJSON from the JSON API for the current view (bbox, limit,
  * date window) and drawn on canvas. Keys: with public read no key is needed;
- * otherwise the page asks once and keeps the key in sessionStorage.
+ * otherwise the page asks once and keeps the key in sessionStorage. A 503
+ * with Retry-After (the analysis warming up after a start, a busy server)
+ * is retried after that delay; the layer says so meanwhile and the page does
+ * not count as ready until it has loaded.
  */
 (function () {
   "use strict";
@@ -61,6 +64,7 @@
         if (!resp.ok) {
           var err = new Error(body.detail || resp.statusText);
           err.status = resp.status; err.body = body;
+          err.retryAfter = Number(resp.headers.get("Retry-After")) || 0;
           throw err;
         }
         return body;
@@ -226,7 +230,7 @@
 
   /* Fill `group` from spec.data or the API whenever it is on the map. */
   pm.remoteLayer = function (map, group, spec) {
-    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null };
+    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null, waiting: null };
     pm.layers[spec.key] = state;
     var controller = null, timer = null, loadedView = null, loadingView = null;
 
@@ -266,13 +270,20 @@
           return pm.json(withQuery(spec.url, query), { signal: mine.signal }).then(function (fc) { return { fc: fc, grid: false }; });
         })
         .then(function (r) {
-          loadedView = query; loadingView = null; state.error = null;
+          loadedView = query; loadingView = null; state.error = null; state.waiting = null;
           draw(r.fc, r.grid);
           state.ms = performance.now() - t0;
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
           loadingView = null;
+          if (err && err.status === 503 && err.retryAfter > 0) {
+            state.waiting = err.body.code || "unavailable";
+            setCount(spec.key, err.message + " …");
+            begin();  // still loading: ready only once the retry has drawn
+            setTimeout(function () { load(); end(); }, err.retryAfter * 1000);
+            return;
+          }
           console.error("peacemap layer " + spec.key, err);
           state.error = String((err && err.message) || err);
           setCount(spec.key, "could not load: " + state.error);
