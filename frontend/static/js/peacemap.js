@@ -279,7 +279,8 @@
           loadingView = null;
           if (err && err.status === 503 && err.retryAfter > 0) {
             state.waiting = err.body.code || "unavailable";
-            setCount(spec.key, err.message + " …");
+            setCount(spec.key, state.waiting === "warming_up" ? "analysis warming up after a start — shown when ready"
+              : "server busy — retrying in " + err.retryAfter + " s");
             begin();  // still loading: ready only once the retry has drawn
             setTimeout(function () { load(); end(); }, err.retryAfter * 1000);
             return;
