@@ -12,25 +12,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from geo.db import make_engine, migrate
-from geo.demo import load_demo
-
 pytestmark = pytest.mark.browser
 DB = "peacemap_test_cold_start"
 OTHER_LAYERS = ("admin-areas", "agreements", "incidents", "qips", "sites")
 
 
 @pytest.fixture(scope="module")
-def cold_db(cluster, demo_end):
+def cold_db(cluster, demo_database):
     """The demo in a database no server of this process has analysed yet."""
-    url = cluster.create_database(DB)
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        load_demo(engine, scale=0.002, seed=11, end=demo_end)
-    finally:
-        engine.dispose()
-    yield url
+    yield demo_database(DB)
     cluster.drop_database(DB)
 
 
