@@ -55,7 +55,7 @@ import numpy as np
 
 from api.live import free_port
 from geo.cluster import LocalCluster
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 
 print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
 BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-load"))
@@ -412,7 +412,7 @@ def run_once(cluster: LocalCluster, args, writers: int) -> Run:
     print(f"\n== {writers} writers, {args.readers} readers, {args.gap_readers} engagement-gap loops, "
           f"{args.seconds:.0f} s (demo scale {args.scale}) ==")
     db_url = seed_database(cluster, db, args.scale)
-    libpq = db_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    libpq = libpq_url(db_url)
     key_name, editor, viewer = make_keys(db_url, f"w{writers}")
     port = free_port()
     server = start_server(db_url, port, viewer)

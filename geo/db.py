@@ -39,6 +39,11 @@ LONG_STATEMENT_OPTION = "peacemap_long_statement_timeout_ms"
 CONNECT_TIMEOUT_S = 2  # libpq's minimum; a local cluster that is down refuses at once
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL of this project as a libpq connection URI (psycopg directly)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def make_engine(url: str, *, statement_timeout_s: float | None = None,
                 long_statement_timeout_s: float | None = None, **kw) -> Engine:
     """An engine whose pool checks each connection before use (so a database

@@ -40,7 +40,7 @@ from geo import models
 from geo.analysis import GapInputs, GapParams
 from geo.cluster import LocalCluster
 from geo.config import PROJECT_ROOT
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 from geo.io.export import GAPS_LAYER
 from geo.keys import create_key
 from geo.resources import SPECS
@@ -443,12 +443,12 @@ class _TableLock:
 
     def __init__(self, url: str, table: str):
         self.url = url
-        self.conn = psycopg.connect(_libpq(url), autocommit=False)
+        self.conn = psycopg.connect(libpq_url(url), autocommit=False)
         self.conn.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
 
     def waiting(self) -> int:
         """Backends of this database now waiting for a lock."""
-        with psycopg.connect(_libpq(self.url), autocommit=True) as c:
+        with psycopg.connect(libpq_url(self.url), autocommit=True) as c:
             return c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                              " AND wait_event_type = 'Lock'").fetchone()[0]
 
@@ -456,10 +456,6 @@ class _TableLock:
         if not self.conn.closed:
             self.conn.rollback()
             self.conn.close()
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @pytest.fixture
@@ -493,3 +489,23 @@ def _wait_for(predicate, what: str, timeout_s: float = 60.0):
 def wait_for():
     """``wait_for(predicate, what, timeout_s=60)``: poll until ``predicate()`` is truthy (a liveness bound, not a timing)."""
     return _wait_for
+
+
+@pytest.fixture
+def checkouts_during(monkeypatch):
+    """``checkouts_during(module, name, engine)``: a list that receives, each
+    time ``module.name`` is called, how many of ``engine``'s connections are
+    checked out at that moment; the real function still runs (a spy)."""
+
+    def watch(module, name: str, engine) -> list[int]:
+        seen: list[int] = []
+        real = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            seen.append(engine.pool.checkedout())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+        return seen
+
+    return watch

@@ -13,6 +13,8 @@ import httpx
 import psycopg
 import pytest
 
+from geo.db import libpq_url
+
 PAIRS = 1000
 WRITERS = 20
 
@@ -23,13 +25,9 @@ def incident(source: str, i: int, **props) -> dict:
                            "actor1": f"actor {i}", "source": source, "source_id": str(i), **props}}
 
 
-def libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def stored(url: str, source: str, **where) -> list[tuple]:
     sql = "SELECT id, fatalities FROM incidents WHERE source = %s" + "".join(f" AND {k} = %s" for k in where)
-    with psycopg.connect(libpq(url), autocommit=True) as c:
+    with psycopg.connect(libpq_url(url), autocommit=True) as c:
         return c.execute(sql + " ORDER BY id", (source, *where.values())).fetchall()
 
 
@@ -38,13 +36,13 @@ def deferred_fk(live_db_url):
     """Incidents whose ``fatalities`` is not in a small allow-list violate a
     foreign key checked only at COMMIT (``DEFERRABLE INITIALLY DEFERRED``):
     the INSERT and everything after it in the request succeed, the COMMIT fails."""
-    with psycopg.connect(libpq(live_db_url), autocommit=True) as c:
+    with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
         c.execute("CREATE TABLE test_allowed_fatalities (n integer PRIMARY KEY)")
         c.execute("INSERT INTO test_allowed_fatalities VALUES (0), (1), (2)")
         c.execute("ALTER TABLE incidents ADD CONSTRAINT test_fatalities_allowed FOREIGN KEY (fatalities)"
                   " REFERENCES test_allowed_fatalities (n) DEFERRABLE INITIALLY DEFERRED NOT VALID")
     yield
-    with psycopg.connect(libpq(live_db_url), autocommit=True) as c:
+    with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
         c.execute("ALTER TABLE incidents DROP CONSTRAINT test_fatalities_allowed")
         c.execute("DROP TABLE test_allowed_fatalities")
 
@@ -63,7 +61,7 @@ def test_a_commit_that_fails_is_an_error_not_a_201(live_db_url, deferred_fk, ser
     assert body["code"] in ("conflict", "invalid", "database_unavailable") and "test_fatalities_allowed" in body["detail"]
     assert audit_before.status_code == 200
     assert stored(live_db_url, source) == [(ok.json()["id"], 2)]
-    with psycopg.connect(libpq(live_db_url), autocommit=True) as c:  # nor its audit row
+    with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:  # nor its audit row
         audited = c.execute("SELECT count(*) FROM audit_log WHERE after->'properties'->>'source' = %s",
                             (source,)).fetchone()[0]
     assert audited == 1

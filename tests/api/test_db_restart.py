@@ -13,6 +13,8 @@ import httpx
 import psycopg
 from sqlalchemy import text
 
+from geo.db import libpq_url
+
 # Generous: a request that waited this long would mean the service stalls
 # (the old pool waited 30 s per request); the down database refuses at once.
 CLIENT_TIMEOUT_S = 10
@@ -76,7 +78,7 @@ def test_database_restart_under_writes(cluster, live_db_url, engine, serve, comm
     assert down and all(s == 503 and int(ra) >= 1 and body["code"] == "database_unavailable"
                         for _, s, body, ra in down)
     acknowledged = {body["id"] for _, s, body, _ in loop.results if s == 201}
-    with psycopg.connect(live_db_url.replace("postgresql+psycopg://", "postgresql://", 1)) as c:
+    with psycopg.connect(libpq_url(live_db_url)) as c:
         present = {r[0] for r in c.execute("SELECT id FROM incidents WHERE source = %s", (source,))}
     assert acknowledged <= present and len(acknowledged) >= 10
     with engine.connect() as conn:  # the suite's own engine still works

@@ -9,6 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psycopg
+
+from geo.db import libpq_url
 
 
 def _get(url: str, path: str, **kw) -> httpx.Response:
@@ -55,3 +58,21 @@ def test_a_statement_past_the_time_limit_is_a_503_that_says_what_to_do(live_db_u
     assert "narrow" in r.json()["detail"] and "time limit" in r.json()["detail"]
     lock.release()
     assert _get(server.url, "/api/v1/incidents").status_code == 200
+
+
+def test_analysis_reads_get_their_own_longer_bound(live_db_url, serve, lock_table, wait_for):
+    server = serve(live_db_url, public_read=True, statement_timeout_s=0.3, analysis_timeout_s=600)
+    lock = lock_table(live_db_url, "patrols")  # the analysis reads patrols; waits until released
+
+    def waited_s() -> float:
+        """How long (database clock) the longest lock wait of this database has lasted."""
+        with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
+            return c.execute("SELECT coalesce(max(extract(epoch FROM now() - query_start)), 0)"
+                             " FROM pg_stat_activity WHERE datname = current_database()"
+                             " AND wait_event_type = 'Lock'").fetchone()[0]
+
+    with ThreadPoolExecutor(1) as pool:
+        gaps = pool.submit(_get, server.url, "/api/v1/analysis/engagement-gaps", params={"as_of": "2024-01-01"})
+        wait_for(lambda: waited_s() > 3 * 0.3, "the analysis read to outlast the per-request bound")
+        lock.release()
+        assert gaps.result().status_code == 200, gaps.result().text

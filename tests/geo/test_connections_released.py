@@ -2,7 +2,7 @@
 engagement-gap analysis and the GeoPackage writer read, give the
 connection back, then compute. Each test uses an engine of its own and
 records, whenever the heavy function is entered, how many of that engine's
-connections are checked out (a spy that calls the real function)."""
+connections are checked out (``checkouts_during``)."""
 
 from __future__ import annotations
 
@@ -31,17 +31,7 @@ def own_engine(db_url):
     eng.dispose()
 
 
-def spy(monkeypatch, module, name: str, engine, seen: list) -> None:
-    real = getattr(module, name)
-
-    def counted(*args, **kwargs):
-        seen.append(engine.pool.checkedout())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, counted)
-
-
-def test_the_analysis_computes_with_no_connection_checked_out(own_engine, monkeypatch, scenario):
+def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checkouts_during, scenario):
     s = scenario()
     s.community(SPOT, population=100)
     s.incident(s.at(SPOT, 0, 2000), s.AS_OF - timedelta(days=2), fatalities=3)
@@ -49,8 +39,7 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, monkey
         ids = s.store(w)
         w.commit()
     cache.clear()
-    seen: list[int] = []
-    spy(monkeypatch, cache, "compute_gaps", own_engine, seen)
+    seen = checkouts_during(cache, "compute_gaps", own_engine)
     local_runs = cache.STATS["incremental"]
     try:
         with Session(own_engine) as caller:
@@ -77,9 +66,8 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, monkey
         cache.clear()
 
 
-def test_the_geopackage_is_written_with_no_connection_checked_out(own_engine, monkeypatch, tmp_path):
-    seen: list[int] = []
-    spy(monkeypatch, export.pyogrio, "write_arrow", own_engine, seen)
+def test_the_geopackage_is_written_with_no_connection_checked_out(own_engine, checkouts_during, tmp_path):
+    seen = checkouts_during(export.pyogrio, "write_arrow", own_engine)
     with Session(own_engine) as session:
         counts = export.write_geopackage(session, tmp_path / "out.gpkg",
                                          export.export_layers(include_sensitive=True))

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.db import migrate
+from geo.db import libpq_url, migrate
 from geo.io.sources import CSV_CHUNK
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
@@ -49,8 +49,7 @@ def ged_csv(path: Path, rows: int) -> None:
 def test_import_killed_mid_file_leaves_nothing(killed_db, tmp_path, wait_for):
     ged = tmp_path / "ged_big.csv"
     ged_csv(ged, CHUNKS * CSV_CHUNK)
-    libpq = killed_db.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(libpq, autocommit=True) as watch:
+    with psycopg.connect(libpq_url(killed_db), autocommit=True) as watch:
         def scalar(sql):
             return watch.execute(sql).fetchone()[0]
 
