@@ -53,9 +53,18 @@ class AdmissionLimit:
 
 
 async def _busy(send) -> None:
-    body = json.dumps(error_body(f"the server is handling its maximum of requests; retry in {RETRY_AFTER_S} s",
-                                 "overloaded")).encode()
-    await send({"type": "http.response.start", "status": 503,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"retry-after", str(RETRY_AFTER_S).encode())]})
+    body = json.dumps(
+        error_body(f"the server is handling its maximum of requests; retry in {RETRY_AFTER_S} s", "overloaded")
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(RETRY_AFTER_S).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -45,8 +45,11 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = make_engine(
-            db_url or database_url(), pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_s, statement_timeout_s=settings.statement_timeout_s,
+            db_url or database_url(),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            statement_timeout_s=settings.statement_timeout_s,
             long_statement_timeout_s=settings.analysis_timeout_s,
         )
         app.state.engine = engine

@@ -74,7 +74,9 @@ def require(role: str):
         if principal is None:
             if role == "viewer" and request.app.state.settings.public_read:
                 return ANONYMOUS
-            raise HTTPException(401, f"an API key with the {role} role is required", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, f"an API key with the {role} role is required", headers={"WWW-Authenticate": "Bearer"}
+            )
         if not principal.has(role):
             raise HTTPException(403, f"this key has the {principal.role} role; {role} is required")
         return principal

@@ -28,8 +28,16 @@ STATUS_BY_ERROR: dict[type[domain.PeacemapError], int] = {
 }
 
 RETRY_AFTER_S = 1
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+}
 
 
 def error_body(detail: str, code: str, field: str | None = None, **extra) -> dict:
@@ -88,8 +96,9 @@ async def _integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
 async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated or "connection" in str(exc.orig).lower():
         return JSONResponse(error_body("database unavailable", "database_unavailable"), status_code=503)
-    return JSONResponse(error_body(f"database rejected the request: {str(exc.orig).splitlines()[0]}", "invalid"),
-                        status_code=422)
+    return JSONResponse(
+        error_body(f"database rejected the request: {str(exc.orig).splitlines()[0]}", "invalid"), status_code=422
+    )
 
 
 async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
@@ -105,8 +114,11 @@ def _connection_lost(orig: BaseException | None) -> bool:
 
 async def _operational_error(request: Request, exc: OperationalError) -> JSONResponse:
     if isinstance(exc.orig, psycopg.errors.QueryCanceled):
-        return unavailable("the request ran past the statement time limit; narrow it (bbox, start/end, limit) "
-                           "or retry when the server is less busy", "timeout")
+        return unavailable(
+            "the request ran past the statement time limit; narrow it (bbox, start/end, limit) "
+            "or retry when the server is less busy",
+            "timeout",
+        )
     if exc.connection_invalidated or _connection_lost(exc.orig):
         return unavailable("database unavailable; retry shortly", "database_unavailable")
     return await _db_error(request, exc)

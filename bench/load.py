@@ -78,13 +78,22 @@ def _day(rng: random.Random, back: int = 80) -> date:
 
 
 def _moment(rng: random.Random) -> str:
-    return datetime.combine(_day(rng), datetime.min.time(), tzinfo=timezone.utc).replace(
-        hour=rng.randrange(6, 18)).isoformat()
+    return (
+        datetime.combine(_day(rng), datetime.min.time(), tzinfo=timezone.utc)
+        .replace(hour=rng.randrange(6, 18))
+        .isoformat()
+    )
 
 
 def _square(rng: random.Random, half: float) -> dict:
     x, y = _near(rng)
-    ring = [[x - half, y - half], [x + half, y - half], [x + half, y + half], [x - half, y + half], [x - half, y - half]]
+    ring = [
+        [x - half, y - half],
+        [x + half, y - half],
+        [x + half, y + half],
+        [x - half, y + half],
+        [x - half, y - half],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -94,35 +103,84 @@ def _point(rng):
 
 def _track(rng):
     x, y = _near(rng)
-    return {"type": "LineString", "coordinates": [[x, y], [x + rng.uniform(-0.1, 0.1), y + rng.uniform(-0.1, 0.1)],
-                                                  [x + rng.uniform(-0.1, 0.1), y + rng.uniform(-0.1, 0.1)]]}
+    return {
+        "type": "LineString",
+        "coordinates": [
+            [x, y],
+            [x + rng.uniform(-0.1, 0.1), y + rng.uniform(-0.1, 0.1)],
+            [x + rng.uniform(-0.1, 0.1), y + rng.uniform(-0.1, 0.1)],
+        ],
+    }
 
 
 def _patrol_props(rng):
     start = datetime.fromisoformat(_moment(rng))
-    return {"started_at": start.isoformat(), "ended_at": (start + timedelta(hours=5)).isoformat(),
-            "patrol_type": "vehicle", "component": "military", "unit": "bench"}
+    return {
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(hours=5)).isoformat(),
+        "patrol_type": "vehicle",
+        "component": "military",
+        "unit": "bench",
+    }
 
 
 # resource → (weight, geometry maker, properties maker, the property a PATCH changes, its new value)
 RESOURCES = {
-    "incidents": (3, _point, lambda r: {"occurred_on": _day(r).isoformat(), "event_type": "battle",
-                                        "fatalities": r.randrange(5), "actor1": "bench"},
-                  "fatalities", lambda r: r.randrange(50)),
+    "incidents": (
+        3,
+        _point,
+        lambda r: {
+            "occurred_on": _day(r).isoformat(),
+            "event_type": "battle",
+            "fatalities": r.randrange(5),
+            "actor1": "bench",
+        },
+        "fatalities",
+        lambda r: r.randrange(50),
+    ),
     "patrols": (2, _track, _patrol_props, "coverage_m", lambda r: float(r.randrange(1000, 20_000))),
-    "engagements": (2, _point, lambda r: {"occurred_at": _moment(r), "kind": "townhall", "participants_total": 10},
-                    "participants_total", lambda r: r.randrange(1000)),
-    "qips": (1, _point, lambda r: {"title": "bench well", "sector": "water", "status": "in_progress",
-                                   "start_on": _day(r).isoformat()},
-             "beneficiaries", lambda r: r.randrange(10_000)),
-    "communities": (1, _point, lambda r: {"name": "bench village", "population": r.randrange(5000)},
-                    "population", lambda r: r.randrange(5000)),
-    "sites": (0.5, _point, lambda r: {"name": "bench base", "kind": "team_site"},
-              "mission", lambda r: f"M{r.randrange(1000)}"),
-    "agreements": (1, lambda r: _square(r, 0.05), lambda r: {"name": "bench accord", "status": "in_force"},
-                   "facilitated_by", lambda r: f"office {r.randrange(1000)}"),
-    "admin-areas": (0.5, lambda r: _square(r, 0.2), lambda r: {"name": "bench area", "level": 3},
-                    "pcode", lambda r: f"B{r.randrange(10**6)}"),
+    "engagements": (
+        2,
+        _point,
+        lambda r: {"occurred_at": _moment(r), "kind": "townhall", "participants_total": 10},
+        "participants_total",
+        lambda r: r.randrange(1000),
+    ),
+    "qips": (
+        1,
+        _point,
+        lambda r: {"title": "bench well", "sector": "water", "status": "in_progress", "start_on": _day(r).isoformat()},
+        "beneficiaries",
+        lambda r: r.randrange(10_000),
+    ),
+    "communities": (
+        1,
+        _point,
+        lambda r: {"name": "bench village", "population": r.randrange(5000)},
+        "population",
+        lambda r: r.randrange(5000),
+    ),
+    "sites": (
+        0.5,
+        _point,
+        lambda r: {"name": "bench base", "kind": "team_site"},
+        "mission",
+        lambda r: f"M{r.randrange(1000)}",
+    ),
+    "agreements": (
+        1,
+        lambda r: _square(r, 0.05),
+        lambda r: {"name": "bench accord", "status": "in_force"},
+        "facilitated_by",
+        lambda r: f"office {r.randrange(1000)}",
+    ),
+    "admin-areas": (
+        0.5,
+        lambda r: _square(r, 0.2),
+        lambda r: {"name": "bench area", "level": 3},
+        "pcode",
+        lambda r: f"B{r.randrange(10**6)}",
+    ),
 }
 TABLES = {"admin-areas": "admin_areas"}
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
@@ -208,8 +266,12 @@ def writer(url: str, token: str, seed: int, deadline: float, alive: list) -> Led
         elif roll < 0.8:
             fid = rng.choice(mine[name])
             new = value(rng)
-            r = http_.call("PATCH", f"PATCH /api/v1/{name}/{{id}}", f"/api/v1/{name}/{fid}",
-                           {"type": "Feature", "properties": {prop: new}})
+            r = http_.call(
+                "PATCH",
+                f"PATCH /api/v1/{name}/{{id}}",
+                f"/api/v1/{name}/{fid}",
+                {"type": "Feature", "properties": {prop: new}},
+            )
             if r is not None and r[0] == 200:
                 ledger.expected[(name, fid)] = new
                 ledger.acknowledged["update"] += 1
@@ -236,8 +298,12 @@ def reader(url: str, token: str, seed: int, deadline: float, alive: list) -> Led
         else:
             name = rng.choice(list(RESOURCES))
             x, y = _near(rng)
-            http_.call("GET", f"GET /api/v1/{name}", f"/api/v1/{name}",
-                       params={"bbox": f"{x - 1},{y - 1},{x + 1},{y + 1}", "limit": 100})
+            http_.call(
+                "GET",
+                f"GET /api/v1/{name}",
+                f"/api/v1/{name}",
+                params={"bbox": f"{x - 1},{y - 1},{x + 1},{y + 1}", "limit": 100},
+            )
     return ledger
 
 
@@ -249,8 +315,9 @@ def gap_reader(url: str, token: str, deadline: float) -> Ledger:
     return ledger
 
 
-def drive(url: str, editor: str, viewer: str, writers: int, readers: int, gap_readers: int,
-          seconds: float) -> tuple[Ledger, float]:
+def drive(
+    url: str, editor: str, viewer: str, writers: int, readers: int, gap_readers: int, seconds: float
+) -> tuple[Ledger, float]:
     """Every client in its own thread until ``seconds`` have passed; requests
     in flight then are finished and counted."""
     alive: list = []  # acknowledged creates, for the readers
@@ -283,7 +350,9 @@ def check_rows(libpq: str, ledger: Ledger) -> dict[str, int]:
             wrong["missing"] += sum(1 for fid in want if fid not in got)
             wrong["stale"] += sum(1 for fid, v in want.items() if fid in got and not _same(got[fid], v))
             gone = [fid for n, fid in ledger.deleted if n == name]
-            wrong["not deleted"] += c.execute(f'SELECT count(*) FROM "{table}" WHERE id = ANY(%s)', (gone,)).fetchone()[0]
+            wrong["not deleted"] += c.execute(f'SELECT count(*) FROM "{table}" WHERE id = ANY(%s)', (gone,)).fetchone()[
+                0
+            ]
     return wrong
 
 
@@ -297,8 +366,13 @@ def audit_counts(libpq: str, key_name: str) -> Counter:
     import psycopg
 
     with psycopg.connect(libpq) as c:
-        return Counter(dict(c.execute("SELECT action, count(*) FROM audit_log WHERE key_name = %s GROUP BY action",
-                                      (key_name,)).fetchall()))
+        return Counter(
+            dict(
+                c.execute(
+                    "SELECT action, count(*) FROM audit_log WHERE key_name = %s GROUP BY action", (key_name,)
+                ).fetchall()
+            )
+        )
 
 
 def analysis_differences(url: str, db_url: str, viewer: str) -> tuple[int, int]:
@@ -370,8 +444,9 @@ def make_keys(db_url: str, run: str) -> tuple[str, str, str]:
 
 def start_server(db_url: str, port: int, viewer: str) -> subprocess.Popen:
     env = {**os.environ, "PEACEMAP_DATABASE_URL": db_url, "PEACEMAP_PUBLIC_READ": "false"}
-    proc = subprocess.Popen([str(PEACEMAP), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(PEACEMAP), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {viewer}"}, timeout=600) as http:
@@ -409,8 +484,10 @@ class Run:
 
 def run_once(cluster: LocalCluster, args, writers: int) -> Run:
     db = f"bench_load_w{writers}"
-    print(f"\n== {writers} writers, {args.readers} readers, {args.gap_readers} engagement-gap loops, "
-          f"{args.seconds:.0f} s (demo scale {args.scale}) ==")
+    print(
+        f"\n== {writers} writers, {args.readers} readers, {args.gap_readers} engagement-gap loops, "
+        f"{args.seconds:.0f} s (demo scale {args.scale}) =="
+    )
     db_url = seed_database(cluster, db, args.scale)
     libpq = libpq_url(db_url)
     key_name, editor, viewer = make_keys(db_url, f"w{writers}")
@@ -433,18 +510,22 @@ def run_once(cluster: LocalCluster, args, writers: int) -> Run:
     p99 = float(np.percentile(writes, 99)) if len(writes) else float("nan")
     five = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
     checks = {
-        "every acknowledged write present": (rows["missing"] == 0 and rows["stale"] == 0,
-                                             f"{len(ledger.expected)} rows, {rows['missing']} missing, "
-                                             f"{rows['stale']} without their last PATCH"),
-        "every acknowledged delete gone": (rows["not deleted"] == 0,
-                                           f"{len(ledger.deleted)} deletes, {rows['not deleted']} still there"),
-        "audit rows = acknowledged writes": (audited == ledger.acknowledged,
-                                             f"audit {dict(audited)} vs acknowledged {dict(ledger.acknowledged)}"),
+        "every acknowledged write present": (
+            rows["missing"] == 0 and rows["stale"] == 0,
+            f"{len(ledger.expected)} rows, {rows['missing']} missing, {rows['stale']} without their last PATCH",
+        ),
+        "every acknowledged delete gone": (
+            rows["not deleted"] == 0,
+            f"{len(ledger.deleted)} deletes, {rows['not deleted']} still there",
+        ),
+        "audit rows = acknowledged writes": (
+            audited == ledger.acknowledged,
+            f"audit {dict(audited)} vs acknowledged {dict(ledger.acknowledged)}",
+        ),
         "every request answered": (ledger.unknown == 0, f"{ledger.unknown} without an answer"),
         "no 5xx": (five == 0, f"{five} ({dict(ledger.codes)})" if five else "none"),
         f"write p99 ≤ {WRITE_P99_TARGET_S:g} s": (p99 <= WRITE_P99_TARGET_S, f"{p99 * 1000:.0f} ms"),
-        "cached analysis = fresh full run": (differing == 0,
-                                             f"{communities} communities, {differing} values differ"),
+        "cached analysis = fresh full run": (differing == 0, f"{communities} communities, {differing} values differ"),
     }
     cluster.drop_database(db)
     return Run(writers, took, ledger, load_before, load_after, server_peak, checks)
@@ -452,25 +533,35 @@ def run_once(cluster: LocalCluster, args, writers: int) -> Run:
 
 # ----------------------------------------------------------------- report
 def route_table(runs: list[Run]) -> None:
-    routes = sorted({r for run in runs for _, r, _, _ in run.ledger.samples},
-                    key=lambda r: (not r.startswith(WRITE_METHODS), r))
+    routes = sorted(
+        {r for run in runs for _, r, _, _ in run.ledger.samples}, key=lambda r: (not r.startswith(WRITE_METHODS), r)
+    )
     head = "".join(f" | {run.writers} writers: req/s, p50, p99 (ms)" for run in runs)
     print(f"\n{'route':44s}{head}")
     for route in routes:
         cells = []
         for run in runs:
             t = np.array([s for _, r, _, s in run.ledger.samples if r == route])
-            cells.append(f"{len(t) / run.seconds:7.1f} {np.percentile(t, 50) * 1000:7.0f} {np.percentile(t, 99) * 1000:7.0f}"
-                         if len(t) else f"{'—':>23s}")
+            cells.append(
+                f"{len(t) / run.seconds:7.1f} {np.percentile(t, 50) * 1000:7.0f} {np.percentile(t, 99) * 1000:7.0f}"
+                if len(t)
+                else f"{'—':>23s}"
+            )
         print(f"{route:44s}" + "".join(f" | {c:31s}" for c in cells))
-    for label, keep in (("all writes", lambda m, r: m in WRITE_METHODS),
-                        ("all reads (not analysis)", lambda m, r: m == "GET" and GAPS not in r),
-                        ("engagement gaps", lambda m, r: GAPS in r), ("everything", lambda m, r: True)):
+    for label, keep in (
+        ("all writes", lambda m, r: m in WRITE_METHODS),
+        ("all reads (not analysis)", lambda m, r: m == "GET" and GAPS not in r),
+        ("engagement gaps", lambda m, r: GAPS in r),
+        ("everything", lambda m, r: True),
+    ):
         cells = []
         for run in runs:
             t = np.array([s for m, r, _, s in run.ledger.samples if keep(m, r)])
-            cells.append(f"{len(t) / run.seconds:7.1f} {np.percentile(t, 50) * 1000:7.0f} {np.percentile(t, 99) * 1000:7.0f}"
-                         if len(t) else f"{'—':>23s}")
+            cells.append(
+                f"{len(t) / run.seconds:7.1f} {np.percentile(t, 50) * 1000:7.0f} {np.percentile(t, 99) * 1000:7.0f}"
+                if len(t)
+                else f"{'—':>23s}"
+            )
         print(f"{label:44s}" + "".join(f" | {c:31s}" for c in cells))
 
 
@@ -483,8 +574,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.004, help="demo scenario scale (0.004 = what make run loads)")
     args = ap.parse_args()
 
-    print(f"peacemap load benchmark — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"peacemap load benchmark — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     cluster = LocalCluster(BENCH_DIR, fast=True)
     cluster.up()
     runs = [run_once(cluster, args, int(w)) for w in args.writers.split(",")]
@@ -493,10 +586,12 @@ def main() -> None:
     failed = False
     for run in runs:
         statuses = Counter(s for _, _, s, _ in run.ledger.samples)
-        print(f"\n{run.writers} writers: {len(run.ledger.samples)} requests in {run.seconds:.1f} s "
-              f"({len(run.ledger.samples) / run.seconds:.0f}/s), statuses {dict(sorted(statuses.items(), key=str))}; "
-              f"load average {run.load_before[0]:.1f} → {run.load_after[0]:.1f}; "
-              f"server peak memory {run.server_peak_mb:.0f} MB")
+        print(
+            f"\n{run.writers} writers: {len(run.ledger.samples)} requests in {run.seconds:.1f} s "
+            f"({len(run.ledger.samples) / run.seconds:.0f}/s), statuses {dict(sorted(statuses.items(), key=str))}; "
+            f"load average {run.load_before[0]:.1f} → {run.load_after[0]:.1f}; "
+            f"server peak memory {run.server_peak_mb:.0f} MB"
+        )
         for name, (ok, detail) in run.checks.items():
             failed |= not ok
             print(f"  [{'ok' if ok else 'FAIL'}] {name}: {detail}")

@@ -44,8 +44,9 @@ def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def make_engine(url: str, *, statement_timeout_s: float | None = None,
-                long_statement_timeout_s: float | None = None, **kw) -> Engine:
+def make_engine(
+    url: str, *, statement_timeout_s: float | None = None, long_statement_timeout_s: float | None = None, **kw
+) -> Engine:
     """An engine whose pool checks each connection before use (so a database
     restart costs one failed request per dead connection, not an error).
     ``statement_timeout_s`` bounds every statement (PostgreSQL's
@@ -58,8 +59,10 @@ def make_engine(url: str, *, statement_timeout_s: float | None = None,
     if statement_timeout_s is not None:
         args["options"] = f"-c statement_timeout={_ms(statement_timeout_s)}"
     if long_statement_timeout_s is not None:
-        kw["execution_options"] = {**kw.get("execution_options", {}),
-                                   LONG_STATEMENT_OPTION: _ms(long_statement_timeout_s)}
+        kw["execution_options"] = {
+            **kw.get("execution_options", {}),
+            LONG_STATEMENT_OPTION: _ms(long_statement_timeout_s),
+        }
     return create_engine(url, **kw)
 
 

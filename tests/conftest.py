@@ -54,6 +54,7 @@ _GEOD = Geod(ellps="WGS84")
 
 # ---------------------------------------------------------------------------- the database
 
+
 @pytest.fixture(scope="session")
 def cluster() -> LocalCluster:
     c = LocalCluster(TEST_DATA_DIR, fast=True)
@@ -91,6 +92,7 @@ def session(engine):
 
 
 # ---------------------------------------------------------------------------- files
+
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
@@ -133,6 +135,7 @@ def reasons():
 
 # ---------------------------------------------------------------------------- sample rows
 
+
 def _g(geom):
     return from_shape(geom, srid=models.SRID)
 
@@ -141,51 +144,137 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
     """A few rows of every resource with every field filled (arrays, nulls,
     accents, sensitive notes). Returns rows per GeoPackage layer."""
     sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
-    area = models.AdminArea(name="Ombella-M'Poko", level=1, pcode="CF41", parent_pcode="CF", country="CAF",
-                            source=source, source_id="a1", geom=_g(sq))
+    area = models.AdminArea(
+        name="Ombella-M'Poko",
+        level=1,
+        pcode="CF41",
+        parent_pcode="CF",
+        country="CAF",
+        source=source,
+        source_id="a1",
+        geom=_g(sq),
+    )
     session.add(area)
     session.flush()
-    site = models.Site(name="Bangui HQ", kind="hq", mission="MINUSCA", active_from=date(2014, 9, 15),
-                       source=source, source_id="s1", geom=_g(Point(18.5582, 4.3947)))
+    site = models.Site(
+        name="Bangui HQ",
+        kind="hq",
+        mission="MINUSCA",
+        active_from=date(2014, 9, 15),
+        source=source,
+        source_id="s1",
+        geom=_g(Point(18.5582, 4.3947)),
+    )
     session.add(site)
     session.flush()
     comms = []
     for i in range(n):
-        c = models.Community(name=f"Bossembélé {i}", kind="village" if i else "town", population=None if i else 7287,
-                             pcode=f"CF41{i}", admin_area_id=area.id, source=source, source_id=f"c{i}",
-                             geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)))
+        c = models.Community(
+            name=f"Bossembélé {i}",
+            kind="village" if i else "town",
+            population=None if i else 7287,
+            pcode=f"CF41{i}",
+            admin_area_id=area.id,
+            source=source,
+            source_id=f"c{i}",
+            geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)),
+        )
         session.add(c)
         comms.append(c)
     session.flush()
     for i in range(n):
-        session.add(models.Incident(
-            occurred_on=date(2024, 3, 1 + i), date_precision=1 + i % 2, event_type="cattle_raid",
-            sub_event_type="Looting" if i else None, actor1="3R", actor2=None if i else "Anti-balaka",
-            fatalities=i * 2, civilian_targeting=bool(i % 2), targets_mission=False, geo_precision=1 + i % 3,
-            location_name="Bouar", notes=f"confidential source note {i}", source=source, source_id=f"i{i}",
-            geom=_g(Point(15.6 + i / 7, 5.93 + i / 9))))
-        session.add(models.Engagement(
-            occurred_at=datetime(2024, 3, 2 + i, 9, 30, 15, tzinfo=UTC), kind="townhall", community_id=comms[i].id,
-            constituencies=["women", "youth"][: i + 1] if i < 2 else [], participants_women=12, participants_men=None,
-            participants_total=30, summary="Réunion — accès à l'eau", follow_up=None, source=source,
-            source_id=f"e{i}", geom=_g(Point(17.6 + i * 0.1, 5.27))))
-        session.add(models.Qip(
-            title=f"Forage {i}", sector="water", status="in_progress", budget_usd=25000.5 + i, start_on=date(2024, 1, 1),
-            end_on=None if i else date(2024, 6, 30), implementing_partner="ONG locale", funded_by="civilian",
-            beneficiaries=1200, community_id=comms[i].id, source=source, source_id=f"q{i}",
-            geom=_g(Point(17.61 + i * 0.1, 5.28))))
-        session.add(models.Patrol(
-            started_at=datetime(2024, 3, 1 + i, 6, tzinfo=UTC), ended_at=datetime(2024, 3, 1 + i, 14, 45, tzinfo=UTC),
-            patrol_type="vehicle", component="military", unit="PAKBATT", site_id=site.id,
-            coverage_m=None if i else 7500.0, source=source, source_id=f"p{i}",
-            geom=_g(MultiLineString([LineString([(18.5582, 4.3947), (17.6 + i * 0.1, 5.27), (17.7, 5.3)])]))))
-    session.add(models.Agreement(
-        name="Accord Nana-Bakassa/Kouki", signed_on=date(2017, 5, 1), status="in_force",
-        parties=["Peuls", "Agriculteurs de Kouki"], issues=["cattle_taxation", "freedom_of_movement"],
-        facilitated_by="MINUSCA Civil Affairs", pax_id="2301", source=source, source_id="g1",
-        geom=_g(MultiPolygon([Polygon([(17.3, 7.1), (17.6, 7.1), (17.6, 7.4)])]))))
-    session.add(models.Agreement(name="Accord de Ndélé", signed_on=None, status="violated", parties=[], issues=[],
-                                 source=source, source_id="g2", geom=_g(Point(20.65, 8.41))))
+        session.add(
+            models.Incident(
+                occurred_on=date(2024, 3, 1 + i),
+                date_precision=1 + i % 2,
+                event_type="cattle_raid",
+                sub_event_type="Looting" if i else None,
+                actor1="3R",
+                actor2=None if i else "Anti-balaka",
+                fatalities=i * 2,
+                civilian_targeting=bool(i % 2),
+                targets_mission=False,
+                geo_precision=1 + i % 3,
+                location_name="Bouar",
+                notes=f"confidential source note {i}",
+                source=source,
+                source_id=f"i{i}",
+                geom=_g(Point(15.6 + i / 7, 5.93 + i / 9)),
+            )
+        )
+        session.add(
+            models.Engagement(
+                occurred_at=datetime(2024, 3, 2 + i, 9, 30, 15, tzinfo=UTC),
+                kind="townhall",
+                community_id=comms[i].id,
+                constituencies=["women", "youth"][: i + 1] if i < 2 else [],
+                participants_women=12,
+                participants_men=None,
+                participants_total=30,
+                summary="Réunion — accès à l'eau",
+                follow_up=None,
+                source=source,
+                source_id=f"e{i}",
+                geom=_g(Point(17.6 + i * 0.1, 5.27)),
+            )
+        )
+        session.add(
+            models.Qip(
+                title=f"Forage {i}",
+                sector="water",
+                status="in_progress",
+                budget_usd=25000.5 + i,
+                start_on=date(2024, 1, 1),
+                end_on=None if i else date(2024, 6, 30),
+                implementing_partner="ONG locale",
+                funded_by="civilian",
+                beneficiaries=1200,
+                community_id=comms[i].id,
+                source=source,
+                source_id=f"q{i}",
+                geom=_g(Point(17.61 + i * 0.1, 5.28)),
+            )
+        )
+        session.add(
+            models.Patrol(
+                started_at=datetime(2024, 3, 1 + i, 6, tzinfo=UTC),
+                ended_at=datetime(2024, 3, 1 + i, 14, 45, tzinfo=UTC),
+                patrol_type="vehicle",
+                component="military",
+                unit="PAKBATT",
+                site_id=site.id,
+                coverage_m=None if i else 7500.0,
+                source=source,
+                source_id=f"p{i}",
+                geom=_g(MultiLineString([LineString([(18.5582, 4.3947), (17.6 + i * 0.1, 5.27), (17.7, 5.3)])])),
+            )
+        )
+    session.add(
+        models.Agreement(
+            name="Accord Nana-Bakassa/Kouki",
+            signed_on=date(2017, 5, 1),
+            status="in_force",
+            parties=["Peuls", "Agriculteurs de Kouki"],
+            issues=["cattle_taxation", "freedom_of_movement"],
+            facilitated_by="MINUSCA Civil Affairs",
+            pax_id="2301",
+            source=source,
+            source_id="g1",
+            geom=_g(MultiPolygon([Polygon([(17.3, 7.1), (17.6, 7.1), (17.6, 7.4)])])),
+        )
+    )
+    session.add(
+        models.Agreement(
+            name="Accord de Ndélé",
+            signed_on=None,
+            status="violated",
+            parties=[],
+            issues=[],
+            source=source,
+            source_id="g2",
+            geom=_g(Point(20.65, 8.41)),
+        )
+    )
     session.flush()
     counts = {s.table: n for s in SPECS.values()}
     counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
@@ -201,6 +290,7 @@ def insert_samples():
 
 
 # ---------------------------------------------------------------------------- analysis scenarios
+
 
 def _at(origin, azimuth: float, metres: float) -> tuple[float, float]:
     lon, lat, _ = _GEOD.fwd(origin[0], origin[1], azimuth, metres)
@@ -242,31 +332,66 @@ class Scenario:
         return row["id"]
 
     def community(self, where=HOME, population=None, **kw):
-        return self._add("communities", name=kw.pop("name", "c"), lon=where[0], lat=where[1],
-                         population=np.nan if population is None else population, **kw)
+        return self._add(
+            "communities",
+            name=kw.pop("name", "c"),
+            lon=where[0],
+            lat=where[1],
+            population=np.nan if population is None else population,
+            **kw,
+        )
 
     def incident(self, where, on: date, fatalities=0, geo_precision=1, **kw):
-        return self._add("incidents", lon=where[0], lat=where[1], occurred_on=pd.Timestamp(on),
-                         fatalities=fatalities, geo_precision=geo_precision, **kw)
+        return self._add(
+            "incidents",
+            lon=where[0],
+            lat=where[1],
+            occurred_on=pd.Timestamp(on),
+            fatalities=fatalities,
+            geo_precision=geo_precision,
+            **kw,
+        )
 
     def patrol(self, track, ended: pd.Timestamp, coverage_m=None, **kw):
-        geom = shapely.MultiLineString([track]) if not isinstance(track[0][0], (list, tuple)) else shapely.MultiLineString(track)
-        return self._add("patrols", ended_at=ended, coverage_m=np.nan if coverage_m is None else coverage_m,
-                         geometry=geom, **kw)
+        geom = (
+            shapely.MultiLineString([track])
+            if not isinstance(track[0][0], (list, tuple))
+            else shapely.MultiLineString(track)
+        )
+        return self._add(
+            "patrols", ended_at=ended, coverage_m=np.nan if coverage_m is None else coverage_m, geometry=geom, **kw
+        )
 
     def engagement(self, where, at_time: pd.Timestamp, community_id=None, **kw):
-        return self._add("engagements", lon=where[0], lat=where[1], occurred_at=at_time,
-                         community_id=np.nan if community_id is None else community_id, **kw)
+        return self._add(
+            "engagements",
+            lon=where[0],
+            lat=where[1],
+            occurred_at=at_time,
+            community_id=np.nan if community_id is None else community_id,
+            **kw,
+        )
 
     def qip(self, where, status, start_on=None, end_on=None, **kw):
-        return self._add("qips", lon=where[0], lat=where[1], status=status,
-                         start_on=pd.Timestamp(start_on) if start_on else pd.NaT,
-                         end_on=pd.Timestamp(end_on) if end_on else pd.NaT, **kw)
+        return self._add(
+            "qips",
+            lon=where[0],
+            lat=where[1],
+            status=status,
+            start_on=pd.Timestamp(start_on) if start_on else pd.NaT,
+            end_on=pd.Timestamp(end_on) if end_on else pd.NaT,
+            **kw,
+        )
 
     def site(self, where, active_from=None, active_to=None, **kw):
-        return self._add("sites", lon=where[0], lat=where[1],
-                         active_from=pd.Timestamp(active_from) if active_from else pd.NaT,
-                         active_to=pd.Timestamp(active_to) if active_to else pd.NaT, **kw)
+        return self._add(
+            "sites",
+            lon=where[0],
+            lat=where[1],
+            active_from=pd.Timestamp(active_from) if active_from else pd.NaT,
+            active_to=pd.Timestamp(active_to) if active_to else pd.NaT,
+            **kw,
+        )
 
     def inputs(self) -> GapInputs:
         frames = {}
@@ -295,24 +420,63 @@ class Scenario:
             pop = None if pd.isna(r["population"]) else int(r["population"])
             add("communities", r, models.Community(name=r["name"], population=pop, geom=point(r)))
         for r in self.rows["sites"]:
-            add("sites", r, models.Site(name="site", kind="team_site", active_from=day(r["active_from"]),
-                                        active_to=day(r["active_to"]), geom=point(r)))
+            add(
+                "sites",
+                r,
+                models.Site(
+                    name="site",
+                    kind="team_site",
+                    active_from=day(r["active_from"]),
+                    active_to=day(r["active_to"]),
+                    geom=point(r),
+                ),
+            )
         for r in self.rows["incidents"]:
-            add("incidents", r, models.Incident(occurred_on=day(r["occurred_on"]), event_type="battle",
-                                                fatalities=r["fatalities"], geo_precision=r["geo_precision"],
-                                                geom=point(r)))
+            add(
+                "incidents",
+                r,
+                models.Incident(
+                    occurred_on=day(r["occurred_on"]),
+                    event_type="battle",
+                    fatalities=r["fatalities"],
+                    geo_precision=r["geo_precision"],
+                    geom=point(r),
+                ),
+            )
         for r in self.rows["patrols"]:
             cov = None if pd.isna(r["coverage_m"]) else r["coverage_m"]
-            add("patrols", r, models.Patrol(started_at=r["ended_at"] - pd.Timedelta(hours=2), ended_at=r["ended_at"],
-                                            patrol_type="foot", component="military", coverage_m=cov,
-                                            geom=from_shape(r["geometry"], srid=4326)))
+            add(
+                "patrols",
+                r,
+                models.Patrol(
+                    started_at=r["ended_at"] - pd.Timedelta(hours=2),
+                    ended_at=r["ended_at"],
+                    patrol_type="foot",
+                    component="military",
+                    coverage_m=cov,
+                    geom=from_shape(r["geometry"], srid=4326),
+                ),
+            )
         for r in self.rows["engagements"]:
             linked = None if pd.isna(r["community_id"]) else ids["communities"][int(r["community_id"])]
-            add("engagements", r, models.Engagement(occurred_at=r["occurred_at"], kind="townhall",
-                                                    community_id=linked, geom=point(r)))
+            add(
+                "engagements",
+                r,
+                models.Engagement(occurred_at=r["occurred_at"], kind="townhall", community_id=linked, geom=point(r)),
+            )
         for r in self.rows["qips"]:
-            add("qips", r, models.Qip(title="qip", sector="water", status=r["status"], start_on=day(r["start_on"]),
-                                      end_on=day(r["end_on"]), geom=point(r)))
+            add(
+                "qips",
+                r,
+                models.Qip(
+                    title="qip",
+                    sector="water",
+                    status=r["status"],
+                    start_on=day(r["start_on"]),
+                    end_on=day(r["end_on"]),
+                    geom=point(r),
+                ),
+            )
         return ids
 
 
@@ -325,6 +489,7 @@ def scenario() -> type[Scenario]:
 
 
 # ---------------------------------------------------------------------------- API clients and keys
+
 
 @pytest.fixture
 def make_client(db_url, session):
@@ -449,8 +614,9 @@ class _TableLock:
     def waiting(self) -> int:
         """Backends of this database now waiting for a lock."""
         with psycopg.connect(libpq_url(self.url), autocommit=True) as c:
-            return c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                             " AND wait_event_type = 'Lock'").fetchone()[0]
+            return c.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
 
     def release(self) -> None:
         if not self.conn.closed:

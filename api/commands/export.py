@@ -12,7 +12,14 @@ import click
 from api.resource_router import parse_bbox, parse_when
 from geo.db import database_url, make_engine, make_sessionmaker
 from geo.errors import InvalidInput
-from geo.io.export import CSV_GEOMETRY, export_layers, features_to_csv, features_to_geojson, iter_features, write_geopackage
+from geo.io.export import (
+    CSV_GEOMETRY,
+    export_layers,
+    features_to_csv,
+    features_to_geojson,
+    iter_features,
+    write_geopackage,
+)
 from geo.repository import property_columns
 from geo.resources import SPECS
 
@@ -20,17 +27,36 @@ from geo.resources import SPECS
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson", "csv"]), default="gpkg", show_default=True)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--resource", "resources", multiple=True, type=click.Choice(list(SPECS)),
-              help="gpkg: only these layers (repeatable); geojson/csv: the one resource to write")
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    type=click.Choice(list(SPECS)),
+    help="gpkg: only these layers (repeatable); geojson/csv: the one resource to write",
+)
 @click.option("--bbox", help="minx,miny,maxx,maxy in EPSG:4326")
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
 @click.option("--end", help="latest date, inclusive")
 @click.option("--no-gaps", is_flag=True, help="gpkg: leave out the engagement-gap layer")
 @click.option("--public", is_flag=True, help="leave out fields only editors may see (incident notes, sources)")
-@click.option("--csv-geometry", type=click.Choice(CSV_GEOMETRY), default="wkt", show_default=True,
-              help="csv: a wkt column, or lon/lat columns")
-def command(fmt: str, file: Path, resources: tuple[str, ...], bbox: str | None, start: str | None, end: str | None,
-            no_gaps: bool, public: bool, csv_geometry: str) -> None:
+@click.option(
+    "--csv-geometry",
+    type=click.Choice(CSV_GEOMETRY),
+    default="wkt",
+    show_default=True,
+    help="csv: a wkt column, or lon/lat columns",
+)
+def command(
+    fmt: str,
+    file: Path,
+    resources: tuple[str, ...],
+    bbox: str | None,
+    start: str | None,
+    end: str | None,
+    no_gaps: bool,
+    public: bool,
+    csv_geometry: str,
+) -> None:
     """Write FILE: a GeoPackage with every layer (default), or one --resource as GeoJSON or CSV."""
     box, first, last = parse_bbox(bbox), parse_when(start, "start"), parse_when(end, "end")
     if fmt != "gpkg" and len(resources) != 1:
@@ -39,8 +65,14 @@ def command(fmt: str, file: Path, resources: tuple[str, ...], bbox: str | None, 
     try:
         with make_sessionmaker(engine)() as session:  # reads only; write_geopackage ends its transaction
             if fmt == "gpkg":
-                layers = export_layers(include_sensitive=not public, resources=resources or None,
-                                       include_gaps=not no_gaps, bbox=box, start=first, end=last)
+                layers = export_layers(
+                    include_sensitive=not public,
+                    resources=resources or None,
+                    include_gaps=not no_gaps,
+                    bbox=box,
+                    start=first,
+                    end=last,
+                )
                 counts = write_geopackage(session, file, layers)
             else:
                 spec = SPECS[resources[0]]

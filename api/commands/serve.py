@@ -8,8 +8,12 @@ import click
 @click.command("serve")
 @click.option("--host", default=None, help="bind address (default PEACEMAP_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default PEACEMAP_PORT or 8000)")
-@click.option("--workers", type=int, default=None,
-              help="server processes (default PEACEMAP_WORKERS or 1; each has its own pool and analysis cache)")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="server processes (default PEACEMAP_WORKERS or 1; each has its own pool and analysis cache)",
+)
 def command(host: str | None, port: int | None, workers: int | None = None) -> None:
     """Serve the API and the map pages."""
     import uvicorn
@@ -21,5 +25,4 @@ def command(host: str | None, port: int | None, workers: int | None = None) -> N
     workers = workers or s.workers
     # Several processes need the app as an import string: each builds its own.
     app = "api.app:create_app" if workers > 1 else create_app(s)
-    uvicorn.run(app, factory=workers > 1, host=host or s.host, port=port or s.port, workers=workers,
-                log_level="info")
+    uvicorn.run(app, factory=workers > 1, host=host or s.host, port=port or s.port, workers=workers, log_level="info")

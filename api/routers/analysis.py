@@ -28,8 +28,12 @@ Days = Annotated[int, Query(ge=1, le=3650)]
 
 
 def gap_params(
-    as_of: Annotated[date | None, Query(description="analysis day (UTC); nothing after it counts; default today")] = None,
-    patrol_radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, description="default patrol coverage (a patrol's coverage_m overrides it)")] = 5000.0,
+    as_of: Annotated[
+        date | None, Query(description="analysis day (UTC); nothing after it counts; default today")
+    ] = None,
+    patrol_radius_m: Annotated[
+        float, Query(gt=0, le=MAX_RADIUS_M, description="default patrol coverage (a patrol's coverage_m overrides it)")
+    ] = 5000.0,
     engagement_radius_m: Radius = 2000.0,
     qip_radius_m: Radius = 5000.0,
     incident_radius_m: Radius = 10_000.0,
@@ -48,7 +52,9 @@ def engagement_gaps(
     session: SessionDep,
     _: Viewer,
     params: Annotated[GapParams, Depends(gap_params)],
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")] = None,
+    bbox: Annotated[
+        str | None, Query(description="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")
+    ] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
     under_engaged_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
@@ -56,14 +62,17 @@ def engagement_gaps(
 ) -> dict:
     result = cached_gaps(session, params, bbox=parse_bbox(bbox), admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
-    page = rows.iloc[offset: offset + limit]
+    page = rows.iloc[offset : offset + limit]
     body = feature_collection(result, page, len(rows))
     body["links"] = page_links(request, offset, limit, len(page), len(rows))
     return body
 
 
-@router.get("/coverage-gaps", summary="Area no recent patrol covered (DESIGN §5.5)",
-            responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}})
+@router.get(
+    "/coverage-gaps",
+    summary="Area no recent patrol covered (DESIGN §5.5)",
+    responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}},
+)
 def coverage_gaps(
     session: SessionDep,
     _: Viewer,
@@ -71,18 +80,30 @@ def coverage_gaps(
     as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
     bbox: Annotated[str | None, Query(description="boundary: minx,miny,maxx,maxy (EPSG:4326)")] = None,
-    patrol_radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, description="coverage radius of patrols without coverage_m")] = 5000.0,
-    format: Annotated[Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")] = "geojson",
+    patrol_radius_m: Annotated[
+        float, Query(gt=0, le=MAX_RADIUS_M, description="coverage radius of patrols without coverage_m")
+    ] = 5000.0,
+    format: Annotated[
+        Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")
+    ] = "geojson",
     cell_size_m: Annotated[float, Query(ge=10, le=100_000, description="raster cell size (geotiff)")] = 1000.0,
 ):
-    inp = coverage.load_coverage(session, days=days, as_of=as_of, bbox=parse_bbox(bbox), admin_area=admin_area,
-                                 patrol_radius_m=patrol_radius_m)
+    inp = coverage.load_coverage(
+        session, days=days, as_of=as_of, bbox=parse_bbox(bbox), admin_area=admin_area, patrol_radius_m=patrol_radius_m
+    )
     release(session)  # read, release, compute: the buffers and rasters need no connection
     if format == "geotiff":
         grid, transform = coverage.days_raster(inp, cell_size_m)
-        tags = {"as_of": inp.as_of.isoformat(), "days": days, "cell_size_m": cell_size_m,
-                "value": f"days since last patrol coverage; {days} = none in the window"}
-        return Response(coverage.geotiff_bytes(grid, transform, tags), media_type="image/tiff",
-                        headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'})
+        tags = {
+            "as_of": inp.as_of.isoformat(),
+            "days": days,
+            "cell_size_m": cell_size_m,
+            "value": f"days since last patrol coverage; {days} = none in the window",
+        }
+        return Response(
+            coverage.geotiff_bytes(grid, transform, tags),
+            media_type="image/tiff",
+            headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
+        )
     body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp))
     return Response(json.dumps(body), media_type="application/geo+json")

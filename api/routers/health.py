@@ -24,6 +24,8 @@ def readyz(request: Request):
     except Exception as exc:  # noqa: BLE001 — any failure means not ready
         return JSONResponse({"status": "unavailable", "detail": str(exc).splitlines()[0]}, status_code=503)
     if not at_head:
-        return JSONResponse({"status": "unavailable", "detail": "migrations are not at head; run 'peacemap db migrate'"},
-                            status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "detail": "migrations are not at head; run 'peacemap db migrate'"},
+            status_code=503,
+        )
     return {"status": "ready"}

@@ -77,12 +77,25 @@ def map_page(
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
     window = default_window(session, start, end)
-    choropleth = {"start": window.start.isoformat(), "end": window.end.isoformat(),
-                  **({"level": level} if level is not None else {})}
-    boundary = admin_area if admin_area is not None else session.execute(
-        select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)).scalar()
-    m = build_map(window, bounds=_bounds(session, admin_area, bbox), layers=parse_layers(layers), boundary_area=boundary,
-                  admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}")
+    choropleth = {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        **({"level": level} if level is not None else {}),
+    }
+    boundary = (
+        admin_area
+        if admin_area is not None
+        else session.execute(
+            select(AdminArea.id).order_by(AdminArea.level, func.ST_Area(AdminArea.geom).desc()).limit(1)
+        ).scalar()
+    )
+    m = build_map(
+        window,
+        bounds=_bounds(session, admin_area, bbox),
+        layers=parse_layers(layers),
+        boundary_area=boundary,
+        admin_choropleth_url=f"{CHOROPLETH_URL}?{urlencode(choropleth)}",
+    )
     return HTMLResponse(render_map(m, "peacemap — map"))
 
 
@@ -131,7 +144,9 @@ def qip_plot_page(
         "overlapRadiusM": 5_000,
     }
     html = _templates.get_template("qip_plot.html").render(
-        config_json=json.dumps(config).replace("</", "<\\/"), sectors=vocab.QIP_SECTORS, funders=vocab.QIP_FUNDERS,
+        config_json=json.dumps(config).replace("</", "<\\/"),
+        sectors=vocab.QIP_SECTORS,
+        funders=vocab.QIP_FUNDERS,
         max_budget=vocab.QIP_MAX_BUDGET_USD,
     )
     return HTMLResponse(html)
@@ -145,4 +160,3 @@ def static_file(path: str):
         raise NotFound(f"no static file {path!r}{hint}", field="path")
     cache = "public, max-age=86400" if path.startswith("vendor/") else "no-cache"
     return FileResponse(target, headers={"Cache-Control": cache})
-

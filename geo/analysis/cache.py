@@ -111,8 +111,9 @@ def clear() -> None:
         _entries.clear()
 
 
-def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
-                admin_area: int | None = None) -> GapResult:
+def cached_gaps(
+    session: Session, params: GapParams | None = None, *, bbox=None, admin_area: int | None = None
+) -> GapResult:
     """Same result as :func:`gaps_from_db` (the committed data now), from the
     cache when nothing relevant changed, updated locally after inserts.
 
@@ -145,8 +146,11 @@ def cached_gaps(session: Session, params: GapParams | None = None, *, bbox=None,
     engine = session.get_bind().engine
     entry = _entry(engine, params)
     if entry.warming and entry.table is None:
-        raise TryLater("the engagement-gap analysis is warming up after a start; "
-                       f"retry in {WARMING_RETRY_S} s", retry_after_s=WARMING_RETRY_S, code="warming_up")
+        raise TryLater(
+            f"the engagement-gap analysis is warming up after a start; retry in {WARMING_RETRY_S} s",
+            retry_after_s=WARMING_RETRY_S,
+            code="warming_up",
+        )
     release(session)
     with entry.lock:
         area_ids = _refresh(engine, params, entry, area)
@@ -233,19 +237,30 @@ def _max_coverage(values: pd.Series) -> float:
 
 def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list:
     """Lon/lat boxes holding every community a new row can change."""
-    radius = {"incidents": params.incident_radius_m, "engagements": params.engagement_radius_m,
-              "qips": params.qip_radius_m}
+    radius = {
+        "incidents": params.incident_radius_m,
+        "engagements": params.engagement_radius_m,
+        "qips": params.qip_radius_m,
+    }
     boxes = []
     for name, ids in new_ids.items():
         model = INCREMENTAL[name]
         reach = func.coalesce(model.coverage_m, params.patrol_radius_m) if name == "patrols" else radius[name]
-        rows = s.execute(select(func.ST_XMin(model.geom), func.ST_YMin(model.geom), func.ST_XMax(model.geom),
-                                func.ST_YMax(model.geom), reach).where(model.id.in_(ids))).all()
+        rows = s.execute(
+            select(
+                func.ST_XMin(model.geom),
+                func.ST_YMin(model.geom),
+                func.ST_XMax(model.geom),
+                func.ST_YMax(model.geom),
+                reach,
+            ).where(model.id.in_(ids))
+        ).all()
         boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
     if "engagements" in new_ids:  # a linked community may be far from the engagement
         linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
-        rows = s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom))
-                         .where(Community.id.in_(linked))).all()
+        rows = s.execute(
+            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id.in_(linked))
+        ).all()
         boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in rows]
     return boxes
 
@@ -260,8 +275,13 @@ def _read_increment(s: Session, params: GapParams, entry: _Entry, read: _Read) -
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
     read.pressure_only = set(read.new_ids) == {"incidents"}  # new incidents change nothing but pressure
-    read.inputs, read.only = load_inputs(s, params, shapely.union_all(boxes), max_coverage_m=entry.max_coverage_m,
-                                         tables={"communities", "incidents"} if read.pressure_only else None)
+    read.inputs, read.only = load_inputs(
+        s,
+        params,
+        shapely.union_all(boxes),
+        max_coverage_m=entry.max_coverage_m,
+        tables={"communities", "incidents"} if read.pressure_only else None,
+    )
 
 
 def _apply(params: GapParams, entry: _Entry, read: _Read):

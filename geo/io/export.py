@@ -129,8 +129,12 @@ def resource_layer(
     if clauses:
         stmt = stmt.where(and_(*clauses))
     schema = columns_schema(cols)
-    return Layer(spec.table, _OGR_TYPES.get(spec.stored_types, "Unknown"), schema,
-                 lambda session: _query_batches(session, stmt, cols, schema))
+    return Layer(
+        spec.table,
+        _OGR_TYPES.get(spec.stored_types, "Unknown"),
+        schema,
+        lambda session: _query_batches(session, stmt, cols, schema),
+    )
 
 
 def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
@@ -186,7 +190,8 @@ def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]
             with pa.memory_map(str(spool)) as source:
                 stored = pa.ipc.open_file(source)
                 reader = pa.RecordBatchReader.from_batches(
-                    layer.schema, (stored.get_batch(i) for i in range(stored.num_record_batches)))
+                    layer.schema, (stored.get_batch(i) for i in range(stored.num_record_batches))
+                )
                 pyogrio.write_arrow(
                     reader,
                     path,
@@ -220,7 +225,6 @@ def iter_features(
         yield feature_from_row(row, cols)
 
 
-
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -240,9 +244,7 @@ def csv_header(property_names: Sequence[str], geometry: str = "wkt") -> list[str
     return ["id", *[n for n in property_names if n != "id"], *geo_cols]
 
 
-def features_to_csv(
-    features: Iterable[dict], property_names: Sequence[str], geometry: str = "wkt"
-) -> Iterator[str]:
+def features_to_csv(features: Iterable[dict], property_names: Sequence[str], geometry: str = "wkt") -> Iterator[str]:
     """CSV text chunks: one row per feature, the geometry as WKT or, for
     points, as ``lon``/``lat`` columns (other types get their centroid).
     Arrays are joined with ``;``; empty cells are nulls."""

@@ -20,9 +20,19 @@ WRITERS = 20
 
 
 def incident(source: str, i: int, **props) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [18.5 + (i % 1000) * 1e-4, 4.4]},
-            "properties": {"occurred_on": "2024-03-14", "event_type": "battle", "fatalities": 1,
-                           "actor1": f"actor {i}", "source": source, "source_id": str(i), **props}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [18.5 + (i % 1000) * 1e-4, 4.4]},
+        "properties": {
+            "occurred_on": "2024-03-14",
+            "event_type": "battle",
+            "fatalities": 1,
+            "actor1": f"actor {i}",
+            "source": source,
+            "source_id": str(i),
+            **props,
+        },
+    }
 
 
 def stored(url: str, source: str, **where) -> list[tuple]:
@@ -39,8 +49,10 @@ def deferred_fk(live_db_url):
     with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
         c.execute("CREATE TABLE test_allowed_fatalities (n integer PRIMARY KEY)")
         c.execute("INSERT INTO test_allowed_fatalities VALUES (0), (1), (2)")
-        c.execute("ALTER TABLE incidents ADD CONSTRAINT test_fatalities_allowed FOREIGN KEY (fatalities)"
-                  " REFERENCES test_allowed_fatalities (n) DEFERRABLE INITIALLY DEFERRED NOT VALID")
+        c.execute(
+            "ALTER TABLE incidents ADD CONSTRAINT test_fatalities_allowed FOREIGN KEY (fatalities)"
+            " REFERENCES test_allowed_fatalities (n) DEFERRABLE INITIALLY DEFERRED NOT VALID"
+        )
     yield
     with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
         c.execute("ALTER TABLE incidents DROP CONSTRAINT test_fatalities_allowed")
@@ -58,12 +70,15 @@ def test_a_commit_that_fails_is_an_error_not_a_201(live_db_url, deferred_fk, ser
     assert ok.status_code == 201, ok.text
     assert refused.status_code in (409, 422, 503), refused.text
     body = refused.json()
-    assert body["code"] in ("conflict", "invalid", "database_unavailable") and "test_fatalities_allowed" in body["detail"]
+    assert (
+        body["code"] in ("conflict", "invalid", "database_unavailable") and "test_fatalities_allowed" in body["detail"]
+    )
     assert audit_before.status_code == 200
     assert stored(live_db_url, source) == [(ok.json()["id"], 2)]
     with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:  # nor its audit row
-        audited = c.execute("SELECT count(*) FROM audit_log WHERE after->'properties'->>'source' = %s",
-                            (source,)).fetchone()[0]
+        audited = c.execute(
+            "SELECT count(*) FROM audit_log WHERE after->'properties'->>'source' = %s", (source,)
+        ).fetchone()[0]
     assert audited == 1
 
 
@@ -80,8 +95,17 @@ def test_every_create_reads_back_at_once_under_concurrency(live_db_url, serve, c
                 created = http.post("/api/v1/incidents", json=incident(source, i))
                 fid = created.json().get("id") if created.status_code == 201 else None
                 read = http.get(f"/api/v1/incidents/{fid}") if fid else None
-                out.append((i, created.status_code, fid, read.status_code if read else None,
-                            read.json()["properties"]["source_id"] if read is not None and read.status_code == 200 else None))
+                out.append(
+                    (
+                        i,
+                        created.status_code,
+                        fid,
+                        read.status_code if read else None,
+                        read.json()["properties"]["source_id"]
+                        if read is not None and read.status_code == 200
+                        else None,
+                    )
+                )
         return out
 
     with ThreadPoolExecutor(WRITERS) as pool:

@@ -21,9 +21,17 @@ CLIENT_TIMEOUT_S = 10
 
 
 def _feature(source: str, i: int) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [19.0, 5.0 + i * 1e-5]},
-            "properties": {"occurred_on": "2024-05-01", "event_type": "protest", "fatalities": 0,
-                           "source": source, "source_id": str(i)}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [19.0, 5.0 + i * 1e-5]},
+        "properties": {
+            "occurred_on": "2024-05-01",
+            "event_type": "protest",
+            "fatalities": 0,
+            "source": source,
+            "source_id": str(i),
+        },
+    }
 
 
 class CreateLoop(threading.Thread):
@@ -75,8 +83,7 @@ def test_database_restart_under_writes(cluster, live_db_url, engine, serve, comm
     statuses = {s for _, s, _, _ in loop.results}
     assert statuses <= {201, 503}, statuses  # never a 500, never a stall
     down = [r for r in loop.results if r[0] == "down"]
-    assert down and all(s == 503 and int(ra) >= 1 and body["code"] == "database_unavailable"
-                        for _, s, body, ra in down)
+    assert down and all(s == 503 and int(ra) >= 1 and body["code"] == "database_unavailable" for _, s, body, ra in down)
     acknowledged = {body["id"] for _, s, body, _ in loop.results if s == 201}
     with psycopg.connect(libpq_url(live_db_url)) as c:
         present = {r[0] for r in c.execute("SELECT id FROM incidents WHERE source = %s", (source,))}

@@ -39,8 +39,9 @@ def test_requests_beyond_the_concurrency_limit_get_503_at_once(live_db_url, serv
 
 
 def test_no_free_connection_is_a_503_not_a_30_s_wait(live_db_url, serve, lock_table, wait_for):
-    server = serve(live_db_url, public_read=True, concurrency=4, db_pool_size=1, db_max_overflow=0,
-                   db_pool_timeout_s=0.2)
+    server = serve(
+        live_db_url, public_read=True, concurrency=4, db_pool_size=1, db_max_overflow=0, db_pool_timeout_s=0.2
+    )
     lock = lock_table(live_db_url, "qips")
     with ThreadPoolExecutor(1) as pool:
         held = pool.submit(_get, server.url, "/api/v1/qips")  # holds the pool's only connection
@@ -67,9 +68,11 @@ def test_analysis_reads_get_their_own_longer_bound(live_db_url, serve, lock_tabl
     def waited_s() -> float:
         """How long (database clock) the longest lock wait of this database has lasted."""
         with psycopg.connect(libpq_url(live_db_url), autocommit=True) as c:
-            return c.execute("SELECT coalesce(max(extract(epoch FROM now() - query_start)), 0)"
-                             " FROM pg_stat_activity WHERE datname = current_database()"
-                             " AND wait_event_type = 'Lock'").fetchone()[0]
+            return c.execute(
+                "SELECT coalesce(max(extract(epoch FROM now() - query_start)), 0)"
+                " FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
 
     with ThreadPoolExecutor(1) as pool:
         gaps = pool.submit(_get, server.url, "/api/v1/analysis/engagement-gaps", params={"as_of": "2024-01-01"})

@@ -24,8 +24,9 @@ def cold_db(cluster, demo_database):
     cluster.drop_database(DB)
 
 
-def test_map_loads_while_the_analysis_warms_and_communities_follow(cold_db, serve, lock_table, page, wait_ready,
-                                                                   wait_for, artifacts):
+def test_map_loads_while_the_analysis_warms_and_communities_follow(
+    cold_db, serve, lock_table, page, wait_ready, wait_for, artifacts
+):
     lock = lock_table(cold_db, "patrols")
     server = serve(cold_db, public_read=True, warm_analysis=True)
     wait_for(lambda: lock.waiting() >= 1, "the warm-up to wait for the patrols")
@@ -36,7 +37,10 @@ def test_map_loads_while_the_analysis_warms_and_communities_follow(cold_db, serv
     page.goto(f"{server.url}/map")
     page.wait_for_function(
         "keys => keys.every(k => peacemap.layers[k].loads >= 1)"
-        " && peacemap.layers.communities.waiting === 'warming_up'", arg=list(OTHER_LAYERS), timeout=60_000)
+        " && peacemap.layers.communities.waiting === 'warming_up'",
+        arg=list(OTHER_LAYERS),
+        timeout=60_000,
+    )
     for key in OTHER_LAYERS:
         assert page.evaluate(f"peacemap.layers[{key!r}].error") is None, key
     assert page.evaluate("peacemap.layers.communities.loads") == 0
@@ -46,7 +50,9 @@ def test_map_loads_while_the_analysis_warms_and_communities_follow(cold_db, serv
 
     lock.release()
     wait_ready(page, timeout=60_000)
-    state = page.evaluate("(() => { const s = peacemap.layers.communities;"
-                          " return {loads: s.loads, returned: s.returned, error: s.error, waiting: s.waiting}; })()")
+    state = page.evaluate(
+        "(() => { const s = peacemap.layers.communities;"
+        " return {loads: s.loads, returned: s.returned, error: s.error, waiting: s.waiting}; })()"
+    )
     assert state["loads"] >= 1 and state["returned"] > 0 and state["error"] is None and state["waiting"] is None
     assert httpx.get(f"{server.url}/api/v1/analysis/engagement-gaps", timeout=30).status_code == 200

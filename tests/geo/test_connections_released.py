@@ -46,8 +46,14 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checko
             caller.get(Community, ids["communities"][1])  # the caller's transaction holds a connection
             full = cache.cached_gaps(caller, scenario.PARAMS).table
             with Session(own_engine) as w:  # a new incident: the local path
-                w.add(Incident(occurred_on=scenario.AS_OF, event_type="battle", fatalities=1,
-                               geom=from_shape(shapely.Point(s.at(SPOT, 90, 1000)), srid=4326)))
+                w.add(
+                    Incident(
+                        occurred_on=scenario.AS_OF,
+                        event_type="battle",
+                        fatalities=1,
+                        geom=from_shape(shapely.Point(s.at(SPOT, 90, 1000)), srid=4326),
+                    )
+                )
                 w.commit()
             local = cache.cached_gaps(caller, scenario.PARAMS).table
         assert cache.STATS["incremental"] == local_runs + 1
@@ -59,8 +65,11 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checko
         assert full.set_index("community_id").loc[ids["communities"][1], "incidents_window"] == 1
     finally:
         with Session(own_engine) as w:
-            w.execute(delete(Incident).where(Incident.geom.ST_Intersects(
-                from_shape(shapely.box(-62, -52, -58, -48), srid=4326))))
+            w.execute(
+                delete(Incident).where(
+                    Incident.geom.ST_Intersects(from_shape(shapely.box(-62, -52, -58, -48), srid=4326))
+                )
+            )
             w.execute(delete(Community).where(Community.id.in_(ids["communities"].values())))
             w.commit()
         cache.clear()
@@ -69,6 +78,5 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checko
 def test_the_geopackage_is_written_with_no_connection_checked_out(own_engine, checkouts_during, tmp_path):
     seen = checkouts_during(export.pyogrio, "write_arrow", own_engine)
     with Session(own_engine) as session:
-        counts = export.write_geopackage(session, tmp_path / "out.gpkg",
-                                         export.export_layers(include_sensitive=True))
+        counts = export.write_geopackage(session, tmp_path / "out.gpkg", export.export_layers(include_sensitive=True))
     assert len(seen) == len(counts) and set(seen) == {0}

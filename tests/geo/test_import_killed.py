@@ -37,31 +37,50 @@ def killed_db(cluster):
 def ged_csv(path: Path, rows: int) -> None:
     """A valid UCDP GED CSV of ``rows`` events in the Central African Republic."""
     rng = np.random.default_rng(5)
-    pd.DataFrame({
-        "id": np.arange(1, rows + 1), "type_of_violence": rng.integers(1, 4, rows),
-        "side_a": "Government of Central African Republic", "side_b": "UPC", "where_prec": 1,
-        "where_coordinates": "somewhere", "latitude": rng.uniform(4, 8, rows).round(4),
-        "longitude": rng.uniform(16, 22, rows).round(4), "date_prec": 1, "date_start": "2021-03-01",
-        "date_end": "2021-03-01", "deaths_civilians": 0, "best": rng.integers(0, 5, rows),
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "id": np.arange(1, rows + 1),
+            "type_of_violence": rng.integers(1, 4, rows),
+            "side_a": "Government of Central African Republic",
+            "side_b": "UPC",
+            "where_prec": 1,
+            "where_coordinates": "somewhere",
+            "latitude": rng.uniform(4, 8, rows).round(4),
+            "longitude": rng.uniform(16, 22, rows).round(4),
+            "date_prec": 1,
+            "date_start": "2021-03-01",
+            "date_end": "2021-03-01",
+            "deaths_civilians": 0,
+            "best": rng.integers(0, 5, rows),
+        }
+    ).to_csv(path, index=False)
 
 
 def test_import_killed_mid_file_leaves_nothing(killed_db, tmp_path, wait_for):
     ged = tmp_path / "ged_big.csv"
     ged_csv(ged, CHUNKS * CSV_CHUNK)
     with psycopg.connect(libpq_url(killed_db), autocommit=True) as watch:
+
         def scalar(sql):
             return watch.execute(sql).fetchone()[0]
 
         seq = scalar("SELECT pg_get_serial_sequence('incidents', 'id')")
         env = {**os.environ, "PEACEMAP_DATABASE_URL": killed_db}
-        proc = subprocess.Popen([str(PEACEMAP), "import", "ucdp", str(ged)], cwd=PROJECT_ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [str(PEACEMAP), "import", "ucdp", str(ged)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             # Sequence values are visible outside the transaction: past one
             # chunk means a whole chunk is in the table and the next is loading.
-            wait_for(lambda: proc.poll() is not None or scalar(f"SELECT last_value FROM {seq}") > CSV_CHUNK,
-                     "the import to load its first chunk", timeout_s=300)
+            wait_for(
+                lambda: proc.poll() is not None or scalar(f"SELECT last_value FROM {seq}") > CSV_CHUNK,
+                "the import to load its first chunk",
+                timeout_s=300,
+            )
             proc.send_signal(signal.SIGKILL)
         finally:
             proc.kill()
@@ -72,10 +91,17 @@ def test_import_killed_mid_file_leaves_nothing(killed_db, tmp_path, wait_for):
         # The server notices a dead client only when it next talks to it; a
         # transaction can commit only on the client's COMMIT, so ending the
         # orphaned backend now changes nothing but the wait.
-        watch.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                      " WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        wait_for(lambda: scalar("SELECT count(*) = 0 FROM pg_stat_activity"
-                                " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
-                 "the killed import's backend to end", timeout_s=300)
+        watch.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        wait_for(
+            lambda: scalar(
+                "SELECT count(*) = 0 FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ),
+            "the killed import's backend to end",
+            timeout_s=300,
+        )
         assert scalar("SELECT count(*) FROM incidents") == 0
         assert scalar("SELECT count(*) FROM audit_log") == 0
