@@ -1,17 +1,23 @@
 """The application factory. The engine is created once per process in the
-lifespan and kept on ``app.state`` (tipg style)."""
+lifespan and kept on ``app.state`` (tipg style), with the pool, the
+statement bounds, the threadpool and the admission gate sized from
+:class:`ApiSettings` (README, "Operations"); the lifespan also starts warming
+the engagement-gap analysis (:mod:`api.warmup`)."""
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
+from api import warmup
+from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
 from api.resource_router import resource_routers
-from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.middleware import install_middleware
+from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker
@@ -39,9 +45,19 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = make_engine(db_url or database_url())
+        engine = make_engine(
+            db_url or database_url(),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            statement_timeout_s=settings.statement_timeout_s,
+            long_statement_timeout_s=settings.analysis_timeout_s,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Sync endpoints run on this limiter's threads: one per admitted request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.concurrency
+        app.state.warmup = warmup.start(engine) if settings.warm_analysis else None
         yield
         engine.dispose()
 
@@ -55,6 +71,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     # Field offices sit on poor links: GeoJSON compresses about 7×.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_middleware(app, settings, UPLOAD_PATHS)
+    app.add_middleware(AdmissionLimit, limit=settings.concurrency, wait_s=settings.queue_wait_s)  # outermost
     install_error_handlers(app)
     for router in routers():
         app.include_router(router)

@@ -1,5 +1,12 @@
 """Typed FastAPI dependencies: the database session (one unit of work per
-request) and the caller's role."""
+request) and the caller's role.
+
+The session is a dependency with ``scope="function"``: FastAPI runs its exit
+code — the COMMIT — when the endpoint has returned and *before* the response
+is sent (a plain ``yield`` dependency exits after the response has gone, so
+a client could hold a 201 for a row whose COMMIT then failed, or read it
+back before it was committed). A COMMIT that fails therefore reaches the
+error handlers and the client gets that error instead of the 2xx."""
 
 from __future__ import annotations
 
@@ -41,7 +48,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -5,7 +5,11 @@ What a library said about the failure (PostgreSQL, GDAL, a traceback) is
 logged with the request id (:mod:`api.middleware`) and never sent: it can
 show table layouts, server paths and SQL. The client gets a plain sentence,
 the field where one is at fault, and the request id to quote.
-"""
+
+Every 503 carries ``Retry-After``: the database is down or restarting, no
+connection came free within the pool timeout, a statement hit the
+statement time limit, or the analysis is warming up — each ends by itself,
+so a client should retry rather than give up (and never sees a 500)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ import math
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+import psycopg
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors as domain
@@ -28,9 +34,11 @@ STATUS_BY_ERROR: dict[type[domain.PeacemapError], int] = {
     domain.InvalidInput: 422,
     domain.Conflict: 409,
     domain.DatabaseUnavailable: 503,
+    domain.TryLater: 503,
     domain.MissingSystemPackage: 503,
 }
 
+RETRY_AFTER_S = 1
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -69,11 +77,17 @@ def _logged(request: Request, what: str, cause: object) -> str:
     return rid
 
 
+def unavailable(detail: str, code: str, retry_after_s: int = RETRY_AFTER_S) -> JSONResponse:
+    """A 503 with ``Retry-After``."""
+    return JSONResponse(error_body(detail, code), status_code=503, headers={"Retry-After": str(retry_after_s)})
+
+
 async def _domain_error(request: Request, exc: domain.PeacemapError) -> JSONResponse:
     status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 500)
     if exc.cause:
         _logged(request, exc.message, exc.cause)
-    return JSONResponse(error_body(exc.message, exc.code, exc.field), status_code=status)
+    headers = {"Retry-After": str(getattr(exc, "retry_after_s", RETRY_AFTER_S))} if status == 503 else None
+    return JSONResponse(error_body(exc.message, exc.code, exc.field), status_code=status, headers=headers)
 
 
 def _message(e: dict) -> str:
@@ -125,7 +139,7 @@ _DATA_ERRORS = {
 async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated or "connection" in str(exc.orig).lower():
         _logged(request, "database unavailable", exc.orig)
-        return JSONResponse(error_body("database unavailable", "database_unavailable"), status_code=503)
+        return unavailable("database unavailable; retry shortly", "database_unavailable")
     rid = _logged(request, "database refused the request", exc.orig)
     diag = getattr(exc.orig, "diag", None)
     what = _DATA_ERRORS.get(getattr(exc.orig, "sqlstate", None) or "", "a value was refused by the database")
@@ -149,10 +163,36 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+    return unavailable("the server is at capacity (no database connection came free); retry shortly", "overloaded")
+
+
+def _connection_lost(orig: BaseException | None) -> bool:
+    """No server to talk to: never connected (no SQLSTATE), connection
+    exception (class 08) or the server shutting down / starting (57P)."""
+    state = getattr(orig, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
+async def _operational_error(request: Request, exc: OperationalError) -> JSONResponse:
+    if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+        return unavailable(
+            "the request ran past the statement time limit; narrow it (bbox, start/end, limit) "
+            "or retry when the server is less busy",
+            "timeout",
+        )
+    if exc.connection_invalidated or _connection_lost(exc.orig):
+        _logged(request, "database unavailable", exc.orig)
+        return unavailable("database unavailable; retry shortly", "database_unavailable")
+    return await _db_error(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(domain.PeacemapError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _db_error)
+    app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected)

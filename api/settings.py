@@ -1,5 +1,17 @@
 """Service settings (env prefix ``PEACEMAP_``); database settings live in
-``geo.config`` because the core needs them too."""
+``geo.config`` because the core needs them too.
+
+How many requests run at once, how long one may wait, and how long a
+statement may run are sized together (README, "Operations"): at most
+``concurrency`` requests are handled at once (each on one thread of the
+threadpool that runs the sync endpoints, holding at most one database
+connection); one more waits up to ``queue_wait_s`` for a slot and is then
+answered 503 with ``Retry-After``. The connection pool holds
+``db_pool_size + db_max_overflow`` connections — by default as many as
+``concurrency``, so a handled request never waits for a connection unless
+the database itself is slow, and then for ``db_pool_timeout_s`` at most
+before a 503.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +46,15 @@ class ApiSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, description="server processes; each has its own pool and analysis cache")
+    concurrency: int = Field(40, ge=1, description="requests handled at once per process (= threadpool threads)")
+    queue_wait_s: float = Field(1.0, ge=0, description="how long a request may wait for a slot before a 503")
+    db_pool_size: int = Field(20, ge=1, description="connections kept open per process")
+    db_max_overflow: int = Field(20, ge=0, description="extra connections opened under load")
+    db_pool_timeout_s: float = Field(1.0, gt=0, description="wait for a free connection before a 503")
+    statement_timeout_s: float = Field(10.0, gt=0, description="bound on one SQL statement of a request")
+    analysis_timeout_s: float = Field(120.0, gt=0, description="bound on one statement reading analysis inputs")
+    warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
 
 
 @lru_cache

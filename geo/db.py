@@ -4,7 +4,7 @@ that is unset, from the embedded cluster (started on demand)."""
 from __future__ import annotations
 
 
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,9 +31,59 @@ def database_url(settings: DatabaseSettings | None = None, *, start: bool = True
     return cluster.up() if start else cluster.url()
 
 
-def make_engine(url: str, **kw) -> Engine:
+# The engine's bound for statements that read a whole table on purpose (the
+# analysis inputs), kept as an execution option so the code that reads them
+# (geo.analysis.cache) needs no service settings: see ``long_statements``.
+LONG_STATEMENT_OPTION = "peacemap_long_statement_timeout_ms"
+CONNECT_TIMEOUT_S = 2  # libpq's minimum; a local cluster that is down refuses at once
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL of this project as a libpq connection URI (psycopg directly)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def make_engine(
+    url: str, *, statement_timeout_s: float | None = None, long_statement_timeout_s: float | None = None, **kw
+) -> Engine:
+    """An engine whose pool checks each connection before use (so a database
+    restart costs one failed request per dead connection, not an error).
+    ``statement_timeout_s`` bounds every statement (PostgreSQL's
+    ``statement_timeout``, set at connect); ``long_statement_timeout_s`` is
+    the bound :func:`long_statements` applies instead. The command line
+    passes neither: a 1 000 000-row import is one long statement."""
     kw.setdefault("pool_pre_ping", True)
+    args = kw.setdefault("connect_args", {})
+    args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    if statement_timeout_s is not None:
+        args["options"] = f"-c statement_timeout={_ms(statement_timeout_s)}"
+    if long_statement_timeout_s is not None:
+        kw["execution_options"] = {
+            **kw.get("execution_options", {}),
+            LONG_STATEMENT_OPTION: _ms(long_statement_timeout_s),
+        }
     return create_engine(url, **kw)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def long_statements(conn: Connection) -> None:
+    """In ``conn``'s current transaction, let each statement run for the
+    engine's long-statement bound instead of the per-request one (no-op when
+    the engine has none)."""
+    ms = conn.get_execution_options().get(LONG_STATEMENT_OPTION)
+    if ms is not None:
+        conn.execute(text("SELECT set_config('statement_timeout', :v, true)"), {"v": f"{ms}ms"})
+
+
+def release(session: Session) -> None:
+    """End ``session``'s transaction so its connection goes back to the pool
+    before slow work that needs no database. A commit, not a rollback: a
+    caller's flushed writes are kept (tests run each request inside an outer
+    transaction, where this only releases the savepoint)."""
+    session.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -38,6 +38,20 @@ class DatabaseUnavailable(PeacemapError):
     code = "database_unavailable"
 
 
+class TryLater(PeacemapError):
+    """Not now, soon: the service is busy with something that ends by itself
+    (the engagement-gap analysis warming up after a start). The caller
+    should retry after ``retry_after_s`` seconds."""
+
+    code = "try_later"
+
+    def __init__(self, message: str, *, retry_after_s: int = 1, code: str | None = None, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s
+        if code:
+            self.code = code
+
+
 class MissingSystemPackage(PeacemapError):
     """A binary the embedded database needs is not installed."""
 

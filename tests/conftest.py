@@ -18,9 +18,11 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from time import monotonic, sleep
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -32,12 +34,13 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.deps import get_session, unit_of_work
+from api.live import LiveServer
 from api.settings import ApiSettings
 from geo import models
 from geo.analysis import GapInputs, GapParams
 from geo.cluster import LocalCluster
 from geo.config import PROJECT_ROOT
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 from geo.io.export import GAPS_LAYER
 from geo.keys import create_key
 from geo.resources import REGISTRY
@@ -525,10 +528,11 @@ def scenario() -> type[Scenario]:
 def make_client(db_url, session):
     """``make_client(**settings)``: the real app with these :class:`ApiSettings`
     over the test database, every request in the test's rolled-back session
-    (use it as a context manager)."""
+    (use it as a context manager). No analysis warm-up unless asked for:
+    these requests see the test's uncommitted rows, which the cache never holds."""
 
     def make(**settings) -> TestClient:
-        app = create_app(ApiSettings(**settings), db_url=db_url)
+        app = create_app(ApiSettings(**{"warm_analysis": False, **settings}), db_url=db_url)
 
         def test_session():
             yield from unit_of_work(session)
@@ -579,3 +583,128 @@ def editor(api_key) -> dict:
 @pytest.fixture
 def admin(api_key) -> dict:
     return api_key("admin")
+
+
+# ---------------------------------------------------------------------------- a live server over committed data
+
+LIVE_DB = "peacemap_test_live"
+
+
+@pytest.fixture(scope="session")
+def live_db_url(cluster) -> str:
+    """A migrated database of its own where writes are committed for real
+    (the fault, concurrency and cold-start tests run a live server over it);
+    each test marks its rows (``source``) and counts only those."""
+    url = cluster.create_database(LIVE_DB)
+    migrate(url)
+    yield url
+    cluster.drop_database(LIVE_DB)
+
+
+@pytest.fixture
+def serve():
+    """``serve(db_url, **settings)``: the real app over ``db_url`` served by
+    uvicorn on a free port (:class:`api.live.LiveServer`), stopped after the
+    test. No analysis warm-up unless asked for (``warm_analysis=True``)."""
+    servers = []
+
+    def start(db_url: str, **settings) -> LiveServer:
+        server = LiveServer(create_app(ApiSettings(**{"warm_analysis": False, **settings}), db_url=db_url))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def committed_key():
+    """``committed_key(db_url, role)``: headers with a new key of that role, committed in that database."""
+
+    def make(db_url: str, role: str) -> dict:
+        eng = make_engine(db_url)
+        try:
+            with Session(eng) as s, s.begin():
+                secret = create_key(s, f"live-{role}-{os.urandom(4).hex()}", role)
+        finally:
+            eng.dispose()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+class _TableLock:
+    """An ACCESS EXCLUSIVE lock on one table, held by a connection of its
+    own: every statement touching the table waits until ``release()`` — a
+    real slow database, without timing anything."""
+
+    def __init__(self, url: str, table: str):
+        self.url = url
+        self.conn = psycopg.connect(libpq_url(url), autocommit=False)
+        self.conn.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+
+    def waiting(self) -> int:
+        """Backends of this database now waiting for a lock."""
+        with psycopg.connect(libpq_url(self.url), autocommit=True) as c:
+            return c.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+
+    def release(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+            self.conn.close()
+
+
+@pytest.fixture
+def lock_table():
+    """``lock_table(db_url, table)``: a :class:`_TableLock`, released after the test at the latest."""
+    locks = []
+
+    def take(url: str, table: str) -> _TableLock:
+        lock = _TableLock(url, table)
+        locks.append(lock)
+        return lock
+
+    yield take
+    for lock in locks:
+        lock.release()
+
+
+def _wait_for(predicate, what: str, timeout_s: float = 60.0):
+    """Poll ``predicate`` until it returns something truthy (returned); fail naming ``what``."""
+    deadline = monotonic() + timeout_s
+    while True:
+        got = predicate()
+        if got:
+            return got
+        if monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def wait_for():
+    """``wait_for(predicate, what, timeout_s=60)``: poll until ``predicate()`` is truthy (a liveness bound, not a timing)."""
+    return _wait_for
+
+
+@pytest.fixture
+def checkouts_during(monkeypatch):
+    """``checkouts_during(module, name, engine)``: a list that receives, each
+    time ``module.name`` is called, how many of ``engine``'s connections are
+    checked out at that moment; the real function still runs (a spy)."""
+
+    def watch(module, name: str, engine) -> list[int]:
+        seen: list[int] = []
+        real = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            seen.append(engine.pool.checkedout())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+        return seen
+
+    return watch

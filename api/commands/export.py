@@ -63,7 +63,7 @@ def command(
         raise InvalidInput(f"--format {fmt} writes one resource: give exactly one --resource", field="resource")
     engine = make_engine(database_url())
     try:
-        with make_sessionmaker(engine)() as session, session.begin():
+        with make_sessionmaker(engine)() as session:  # reads only; write_geopackage ends its transaction
             if fmt == "gpkg":
                 layers = export_layers(
                     include_sensitive=not public,

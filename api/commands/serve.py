@@ -8,7 +8,13 @@ import click
 @click.command("serve")
 @click.option("--host", default=None, help="bind address (default PEACEMAP_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default PEACEMAP_PORT or 8000)")
-def command(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="server processes (default PEACEMAP_WORKERS or 1; each has its own pool and analysis cache)",
+)
+def command(host: str | None, port: int | None, workers: int | None = None) -> None:
     """Serve the API and the map pages."""
     import uvicorn
 
@@ -16,4 +22,7 @@ def command(host: str | None, port: int | None) -> None:
     from api.settings import get_api_settings
 
     s = get_api_settings()
-    uvicorn.run(create_app(s), host=host or s.host, port=port or s.port, log_level="info")
+    workers = workers or s.workers
+    # Several processes need the app as an import string: each builds its own.
+    app = "api.app:create_app" if workers > 1 else create_app(s)
+    uvicorn.run(app, factory=workers > 1, host=host or s.host, port=port or s.port, workers=workers, log_level="info")

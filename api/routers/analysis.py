@@ -23,6 +23,7 @@ from geo.analysis import coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.params import MAX_DAYS, default, today
+from geo.db import release
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -104,6 +105,7 @@ def coverage_gaps(
     inp = coverage.load_coverage(
         session, days=days, as_of=as_of or today(), bbox=bbox, admin_area=admin_area, patrol_radius_m=patrol_radius_m
     )
+    release(session)  # read, release, compute: the buffers and rasters need no connection
     if format == "geotiff":
         grid, transform = coverage.days_raster(inp, cell_size_m)
         tags = {

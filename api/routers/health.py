@@ -13,7 +13,7 @@ log = logging.getLogger("peacemap.api")
 
 
 @router.get("/healthz", summary="The process is up")
-def healthz() -> dict:
+async def healthz() -> dict:  # async: answers even when every worker thread is busy
     return {"status": "ok"}
 
 

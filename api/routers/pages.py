@@ -55,7 +55,7 @@ def _urls(request: Request, names: Iterable[str]) -> dict[str, str]:
     return {name: request.url_for(name).path for name in names}
 
 
-def _default_window(session, start: date | None, end: date | None, days: int = default("window_days")) -> DateWindow:
+def default_window(session, start: date | None, end: date | None, days: int = default("window_days")) -> DateWindow:
     """Default: the analysis' window length (90 days) up to the latest incident (today when there is none)."""
     if end is None:
         end = session.execute(select(func.max(Incident.occurred_on))).scalar() or today()
@@ -103,7 +103,7 @@ def map_page(
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     boundary = (
         admin_area
         if admin_area is not None
@@ -135,7 +135,7 @@ def admin_areas_choropleth(
     end: End = None,
     level: Annotated[int | None, Query(ge=0, le=5)] = None,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     return admin_area_figures(session, window, level=level, bbox=bbox)
 
 
@@ -150,7 +150,7 @@ def incidents_grid(
     end: End = None,
     cells: Annotated[int, Query(ge=4, le=200, description="cells across the longer side")] = CELLS,
 ):
-    window = _default_window(session, start, end)
+    window = default_window(session, start, end)
     return incident_grid(session, bbox=bbox, window=window, cells=cells)
 
 
@@ -162,7 +162,7 @@ def qip_plot_page(
     session: SessionDep,
     bbox: ViewBBox,
 ):
-    window = _default_window(session, None, None, days=365)
+    window = default_window(session, None, None, days=365)
     urls = _urls(request, QIP_PLOT_ROUTES)
     config = {
         "bounds": _bounds(session, None, bbox),

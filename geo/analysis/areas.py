@@ -30,6 +30,7 @@ from geo.analysis.days import day_number, day_numbers, to_ns
 from geo.analysis.fetch import as_times, as_type, epoch, fetch_frame
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import counts_in_pressure, incident_weights
+from geo.errors import TryLater
 from geo.models import AdminArea, Community, Incident
 from geo.window import DateWindow
 
@@ -95,8 +96,12 @@ def _area_pressure(
     return (np.bincount(area[counted], minlength=n).astype(np.int64), np.bincount(area, weights=weight, minlength=n))
 
 
-def _area_communities(session: Session, area_ids: np.ndarray, params: GapParams) -> tuple[np.ndarray, np.ndarray]:
-    """Per area (in ``area_ids`` order): linked communities, and how many of them are under-engaged."""
+def _area_communities(
+    session: Session, area_ids: np.ndarray, params: GapParams
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per area (in ``area_ids`` order): linked communities, and how many of
+    them are under-engaged — None while the analysis is warming up after a
+    start, so the choropleth draws its pressure at once instead of waiting."""
     rows = session.execute(
         select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
     ).all()
@@ -105,7 +110,10 @@ def _area_communities(session: Session, area_ids: np.ndarray, params: GapParams)
         return np.zeros(n, np.int64), np.zeros(n, np.int64)
     community_ids = np.array([r[0] for r in rows], np.int64)
     area = np.searchsorted(area_ids, np.array([r[1] for r in rows], np.int64))
-    table = cached_gaps(session, params).table
+    try:
+        table = cached_gaps(session, params).table
+    except TryLater:
+        return np.bincount(area, minlength=n).astype(np.int64), None
     flagged = table["community_id"].to_numpy(np.int64)[table["under_engaged"].to_numpy(bool)]
     under = np.isin(community_ids, flagged)
     return np.bincount(area, minlength=n).astype(np.int64), np.bincount(area[under], minlength=n).astype(np.int64)
@@ -139,7 +147,8 @@ def admin_area_figures(
         A GeoJSON FeatureCollection; per area ``name``, ``level``, ``pcode``,
         ``country``, ``incidents`` (those the pressure counts), ``pressure``,
         ``pressure_share`` (of the highest area), ``communities`` (linked to
-        the area) and ``under_engaged`` (of those).
+        the area) and ``under_engaged`` (of those; null while the analysis
+        warms up after a start).
     """
     params = window_params(window)
     level = default_level(session) if level is None else level
@@ -177,7 +186,7 @@ def admin_area_figures(
                 "pressure": round(float(pressure[i]), 3),
                 "pressure_share": round(float(pressure[i]) / top, 4),
                 "communities": int(communities[i]),
-                "under_engaged": int(under_engaged[i]),
+                "under_engaged": None if under_engaged is None else int(under_engaged[i]),
             },
         }
         for i, r in enumerate(rows)

@@ -17,10 +17,19 @@ them. Then:
 
 All reads of one refresh happen in one REPEATABLE READ transaction, whose
 snapshot is the one recorded, so a write committed meanwhile is replayed on
-the next request (recomputing a community is idempotent). A session with its
-own uncommitted writes bypasses the cache. An area filter (bbox / admin area)
+the next request (recomputing a community is idempotent). Read, release,
+compute: that transaction ends — and its connection goes back to the pool —
+before the computation starts, and the caller's own (read-only) transaction
+is ended before waiting for a refresh by another request, so seconds of
+CPU never hold a connection other requests need. A session with its own
+uncommitted writes bypasses the cache. An area filter (bbox / admin area)
 is a re-ranked subset of the cached table: every other column is per
 community. ``considered`` counts rows of the whole database, not of the area.
+
+:func:`warm` fills an entry in the background (the service does it at
+start for the map's default parameters); until it is done, a request for
+those parameters is answered :class:`~geo.errors.TryLater` at once instead
+of starting a second full run.
 """
 
 from __future__ import annotations
@@ -34,12 +43,15 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
+from geo.analysis.inputs import GapInputs
 from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
+from geo.db import long_statements, release
+from geo.errors import TryLater
 from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
@@ -61,14 +73,31 @@ class _Entry:
     table: pd.DataFrame | None = None
     considered: dict = field(default_factory=dict)
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
+    warming: bool = False  # :func:`warm` is filling it
+
+
+@dataclass
+class _Read:
+    """What one refresh read in its snapshot, to compute from after the
+    connection has been released."""
+
+    snapshot: str
+    path: str  # "hit", "incremental" or "full"
+    inputs: GapInputs | None = None
+    only: list[int] | None = None
+    new_ids: dict[str, list[int]] = field(default_factory=dict)
+    pressure_only: bool = False
+    area_ids: np.ndarray | None = None
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
 STATS: Counter = Counter()  # refreshes by path: "hit", "incremental", "full" (for tests and the benchmark)
 _entries_lock = threading.Lock()
+WARMING_RETRY_S = 2
 
 
-def _entry(key: tuple) -> _Entry:
+def _entry(engine: Engine, params: GapParams) -> _Entry:
+    key = (engine.url.render_as_string(hide_password=True), params)
     with _entries_lock:
         e = _entries.pop(key, None) or _Entry()
         _entries[key] = e
@@ -100,7 +129,10 @@ def cached_gaps(
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-        A session with uncommitted writes of its own bypasses the cache.
+        The caller's session. Unless it has uncommitted writes of its own
+        (then the result is computed in it, bypassing the cache), its
+        transaction — reads only — is ended (:func:`geo.db.release`) before
+        this waits for or computes a refresh.
     params : GapParams, optional
         Default: every default, ``as_of`` today.
     bbox : tuple of 4 float, optional
@@ -111,6 +143,12 @@ def cached_gaps(
     Returns
     -------
     GapResult
+        The ranked table (a copy the caller may change).
+
+    Raises
+    ------
+    TryLater
+        :func:`warm` is computing this parameter set for the first time.
     """
     params = params or GapParams()
     now = datetime.now(timezone.utc)
@@ -118,28 +156,60 @@ def cached_gaps(
     if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
-    entry = _entry((engine.url.render_as_string(hide_password=True), params))
-    with entry.lock, engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        ro = Session(bind=conn)
-        try:
-            _refresh(ro, params, entry, now)
-        except BaseException:
-            entry.snapshot = entry.table = None
-            raise
+    entry = _entry(engine, params)
+    if entry.warming and entry.table is None:
+        raise TryLater(
+            f"the engagement-gap analysis is warming up after a start; retry in {WARMING_RETRY_S} s",
+            retry_after_s=WARMING_RETRY_S,
+            code="warming_up",
+        )
+    release(session)
+    with entry.lock:
+        area_ids = _refresh(engine, params, entry, area, now)
         table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
-        if area is not None:
-            ids = ro.scalars(
-                select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID)))
-            )
-            table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
         considered = dict(entry.considered)
-        ro.close()
-        conn.rollback()
+    if area_ids is not None:
+        table = rank_table(table[table["community_id"].isin(area_ids)])
     return GapResult(table, params, now, considered)
 
 
-def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> None:
+def warm(engine: Engine, params: GapParams) -> None:
+    """Fill the entry of ``params`` (a full run unless it is already fresh).
+    Call :func:`mark_warming` first, where requests should be told to come
+    back rather than wait (the service does, before it accepts any)."""
+    entry = _entry(engine, params)
+    try:
+        with entry.lock:
+            _refresh(engine, params, entry, None, datetime.now(timezone.utc))
+    finally:
+        entry.warming = False
+
+
+def mark_warming(engine: Engine, params: GapParams) -> None:
+    """Until :func:`warm` of ``params`` ends, requests for them get :class:`TryLater`."""
+    _entry(engine, params).warming = True
+
+
+def _refresh(engine: Engine, params: GapParams, entry: _Entry, area, now: datetime) -> np.ndarray | None:
+    """Bring ``entry`` up to date: read in one REPEATABLE READ transaction,
+    release its connection, compute. Returns the ids of the communities
+    inside ``area`` in the same snapshot (None without an area)."""
+    try:
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+            s = Session(bind=conn)
+            read = _read(s, params, entry, area)
+            s.close()
+            conn.rollback()
+        _compute(read, params, entry, now)
+    except BaseException:
+        entry.snapshot = entry.table = None
+        raise
+    return read.area_ids
+
+
+def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
     snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
+    long_statements(s.connection())
     changes = [] if entry.snapshot is None else s.execute(_CHANGES, {"snap": entry.snapshot}).all()
     new_ids: dict[str, list[int]] = {}
     full = entry.table is None
@@ -150,15 +220,26 @@ def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> Non
         new_ids.setdefault(table_name, []).extend(row_ids)
     if not full and sum(map(len, new_ids.values())) > MAX_INCREMENTAL_ROWS:
         full = True
-    STATS["full" if full else "incremental" if new_ids else "hit"] += 1
+    read = _Read(snap, "full" if full else "incremental" if new_ids else "hit", new_ids=new_ids)
     if full:
-        inputs, _ = load_inputs(s, params)
-        result = compute_gaps(inputs, params, computed_at=now)
-        entry.table, entry.considered = result.table, result.considered
-        entry.max_coverage_m = _max_coverage(inputs.patrols["coverage_m"])
+        read.inputs, _ = load_inputs(s, params)
     elif new_ids:
-        entry.table, entry.considered = _apply(s, params, entry, new_ids, now)
-    entry.snapshot = snap
+        _read_increment(s, params, entry, read)
+    if area is not None:
+        ids = s.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))))
+        read.area_ids = np.fromiter(ids, np.int64)
+    return read
+
+
+def _compute(read: _Read, params: GapParams, entry: _Entry, now: datetime) -> None:
+    STATS[read.path] += 1
+    if read.path == "full":
+        result = compute_gaps(read.inputs, params, computed_at=now)
+        entry.table, entry.considered = result.table, result.considered
+        entry.max_coverage_m = _max_coverage(read.inputs.patrols["coverage_m"])
+    elif read.path == "incremental":
+        entry.table, entry.considered = _apply(params, entry, read, now)
+    entry.snapshot = read.snapshot
 
 
 def _max_coverage(values: pd.Series) -> float:
@@ -196,32 +277,39 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
     return boxes
 
 
-def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list[int]], now: datetime):
-    """The cached table with the communities near the new rows recomputed."""
-    boxes = _boxes(s, params, new_ids)
+def _read_increment(s: Session, params: GapParams, entry: _Entry, read: _Read) -> None:
+    """The inputs of the area the new rows can change (none when they change nothing)."""
+    boxes = _boxes(s, params, read.new_ids)
     if not boxes:
-        return entry.table, entry.considered
-    patrols = new_ids.get("patrols", [])
+        return
+    patrols = read.new_ids.get("patrols", [])
     if patrols:
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
-    pressure_only = set(new_ids) == {"incidents"}  # new incidents change nothing but pressure
-    inputs, only = load_inputs(
+    read.pressure_only = set(read.new_ids) == {"incidents"}  # new incidents change nothing but pressure
+    read.inputs, read.only = load_inputs(
         s,
         params,
         shapely.union_all(boxes),
         max_coverage_m=entry.max_coverage_m,
-        tables={"communities", "incidents"} if pressure_only else None,
+        tables={"communities", "incidents"} if read.pressure_only else None,
     )
+
+
+def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime):
+    """The cached table with the communities near the new rows recomputed."""
+    if read.inputs is None:
+        return entry.table, entry.considered
+    inputs = read.inputs
     considered = dict(entry.considered)
-    for name, ids in new_ids.items():
+    for name, ids in read.new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
-    if not only:
+    if not read.only:
         return entry.table, considered
-    part = compute_gaps(inputs, params, computed_at=now, only=only).table
+    part = compute_gaps(inputs, params, computed_at=now, only=read.only).table
     old = entry.table
-    if pressure_only:
+    if read.pressure_only:
         kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
         new = part.set_index("community_id").loc[kept.index]
         for col in PRESSURE_COLUMNS:

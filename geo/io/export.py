@@ -4,7 +4,9 @@ One GeoPackage holds every resource as its own layer plus the latest
 engagement-gap result. Layers are built as Arrow tables whose schema comes
 from the model columns, so an empty table still yields a layer with the
 right geometry type and typed fields. Rows stream from a server-side cursor
-in batches; nothing holds a whole table in memory.
+in batches; nothing holds a whole table in memory. Read, release, write:
+the batches are spooled to Arrow IPC files (a plain copy) and the
+connection is given back before GDAL writes the GeoPackage, the slow part.
 
 The CSV and GeoJSON encoders work on the GeoJSON-shaped feature dicts the
 repository returns, so list endpoints and the command line encode the same
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
+from geo.db import release
 from geo.errors import InvalidInput
 from geo.io.spreadsheet import escape_cell
 from geo.models import SRID
@@ -155,29 +159,41 @@ def export_layers(
 
 
 def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]) -> dict[str, int]:
-    """Write ``layers`` into one new GeoPackage at ``path``; returns rows per layer."""
+    """Write ``layers`` into one new GeoPackage at ``path``; returns rows per layer.
+
+    Every layer is read first, into Arrow IPC files in a temporary
+    directory; then ``session``'s transaction is ended (:func:`geo.db.release`),
+    so no database connection is held while GDAL writes the file."""
     path = Path(path)
     path.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    for layer in layers:
-        counts[layer.name] = 0
-
-        def counted(batches, name=layer.name):
-            for b in batches:
-                counts[name] += b.num_rows
-                yield b
-
-        reader = pa.RecordBatchReader.from_batches(layer.schema, counted(layer.batches(session)))
-        pyogrio.write_arrow(
-            reader,
-            path,
-            layer=layer.name,
-            driver="GPKG",
-            geometry_name="geom",
-            geometry_type=layer.geometry_type,
-            crs=f"EPSG:{SRID}",
-            append=path.exists(),
-        )
+    with tempfile.TemporaryDirectory(prefix="peacemap-export-") as tmp:
+        spooled = []
+        for i, layer in enumerate(layers):
+            spool = Path(tmp) / f"{i}.arrows"
+            counts[layer.name] = 0
+            with pa.OSFile(str(spool), "wb") as sink, pa.ipc.new_file(sink, layer.schema) as writer:
+                for batch in layer.batches(session):
+                    writer.write_batch(batch)
+                    counts[layer.name] += batch.num_rows
+            spooled.append((layer, spool))
+        release(session)
+        for layer, spool in spooled:
+            with pa.memory_map(str(spool)) as source:
+                stored = pa.ipc.open_file(source)
+                reader = pa.RecordBatchReader.from_batches(
+                    layer.schema, (stored.get_batch(i) for i in range(stored.num_record_batches))
+                )
+                pyogrio.write_arrow(
+                    reader,
+                    path,
+                    layer=layer.name,
+                    driver="GPKG",
+                    geometry_name="geom",
+                    geometry_type=layer.geometry_type,
+                    crs=f"EPSG:{SRID}",
+                    append=path.exists(),
+                )
     return counts
 
 

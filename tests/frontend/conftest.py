@@ -38,18 +38,29 @@ def demo_end() -> date:
 
 
 @pytest.fixture(scope="session")
-def browser_db_url(cluster) -> str:
-    """A committed database (the browser sees only committed rows) with the demo scenario."""
-    if not (VENDOR_DIR / "leaflet" / "leaflet.js").is_file():
-        pytest.fail(f"map assets missing in {VENDOR_DIR}: run `make assets` (frontend/install_assets.sh)")
-    url = cluster.create_database("peacemap_browser")
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        load_demo(engine, scale=0.002, seed=11, end=DEMO_END)
-    finally:
-        engine.dispose()
-    return url
+def demo_database(cluster):
+    """``demo_database(name)``: a new committed database (the browser sees only
+    committed rows) holding the browser tests' demo scenario; its URL."""
+
+    def make(name: str) -> str:
+        if not (VENDOR_DIR / "leaflet" / "leaflet.js").is_file():
+            pytest.fail(f"map assets missing in {VENDOR_DIR}: run `make assets` (frontend/install_assets.sh)")
+        url = cluster.create_database(name)
+        migrate(url)
+        engine = make_engine(url)
+        try:
+            load_demo(engine, scale=0.002, seed=11, end=DEMO_END)
+        finally:
+            engine.dispose()
+        return url
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser_db_url(demo_database) -> str:
+    """The database of the session's live app (:func:`live_app`)."""
+    return demo_database("peacemap_browser")
 
 
 def _make_key(url: str, name: str, role: str) -> str:

@@ -3,7 +3,10 @@
  * Layers carry a spec (layers/spec.py); when a layer is on, its features are
  * fetched as GeoJSON from the JSON API for the current view (bbox, limit,
  * date window) and drawn on canvas. Keys: with public read no key is needed;
- * otherwise the page asks once and keeps the key in sessionStorage.
+ * otherwise the page asks once and keeps the key in sessionStorage. A 503
+ * with Retry-After (the analysis warming up after a start, a busy server)
+ * is retried after that delay; the layer says so meanwhile, and its
+ * peacemap:layerload event comes only once it has loaded.
  *
  * State: peacemap.layers[key] = {spec, group, returned, matched, loads, error,
  * reload()} per layer (what the legend shows). Events, dispatched on
@@ -12,6 +15,7 @@
  *   peacemap:layerloading  {key}                          a fetch started
  *   peacemap:layerload     {key, returned, matched, grid} features drawn
  *   peacemap:layererror    {key, error}                   a fetch failed
+ *   peacemap:layerwaiting  {key, code, retryAfter}        503: retried after retryAfter s
  * A fetch superseded by a newer one (the view moved) ends without an event:
  * the newer one's event follows.
  */
@@ -68,6 +72,7 @@
         if (!resp.ok) {
           var err = new Error(body.detail || resp.statusText);
           err.status = resp.status; err.body = body;
+          err.retryAfter = Number(resp.headers.get("Retry-After")) || 0;
           throw err;
         }
         return body;
@@ -228,7 +233,7 @@
 
   /* Fill `group` from spec.data or the API whenever it is on the map. */
   pm.remoteLayer = function (map, group, spec) {
-    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null };
+    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null, waiting: null };
     pm.layers[spec.key] = state;
     var controller = null, timer = null, loadedView = null, loadingView = null;
 
@@ -266,12 +271,21 @@
           return pm.json(withQuery(spec.url, query), { signal: mine.signal }).then(function (fc) { return { fc: fc, grid: false }; });
         })
         .then(function (r) {
-          loadedView = query; loadingView = null; state.error = null;
+          loadedView = query; loadingView = null; state.error = null; state.waiting = null;
           draw(r.fc, r.grid);
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
           loadingView = null;
+          if (err && err.status === 503 && err.retryAfter > 0) {
+            state.waiting = err.body.code || "unavailable";
+            setCount(spec.key, state.waiting === "warming_up" ? "analysis warming up after a start — shown when ready"
+              : "server busy — retrying in " + err.retryAfter + " s");
+            // Still loading: no layerload/layererror until the retry has an answer.
+            emit("layerwaiting", { key: spec.key, code: state.waiting, retryAfter: err.retryAfter });
+            setTimeout(load, err.retryAfter * 1000);
+            return;
+          }
           console.error("peacemap layer " + spec.key, err);
           state.error = String((err && err.message) || err);
           setCount(spec.key, "could not load: " + state.error);

@@ -1,0 +1,62 @@
+"""Cold start: warm the engagement-gap cache in the background at start.
+
+The map's communities layer asks for the engagement gaps as of the map's
+default window end (the latest incident day); the API's default is today.
+Without warming, the first such request after a start waits for one full
+analysis on the request path (seconds at mission scale). Here the lifespan
+marks both parameter sets as warming (so a request for them is answered
+503 + ``Retry-After`` at once instead of waiting, and the page retries — see
+``frontend/static/js/peacemap.js``) and computes them in a daemon thread;
+the page itself and every other layer are served meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.routers.pages import default_window
+from geo.analysis import GapParams
+from geo.analysis import cache
+
+log = logging.getLogger("peacemap.warmup")
+
+
+def default_params(session: Session) -> list[GapParams]:
+    """The parameter sets a first visitor asks for: the map's, then the API's default."""
+    params = [GapParams(as_of=default_window(session, None, None).end)]
+    if GapParams() not in params:
+        params.append(GapParams())
+    return params
+
+
+def start(engine: Engine) -> threading.Thread | None:
+    """Mark the default parameter sets as warming and compute them in a
+    daemon thread (returned). A database that cannot be read now only means
+    no warming: the first request computes instead."""
+    try:
+        with Session(engine) as session:
+            params = default_params(session)
+    except Exception:  # the service must start even when the database is not there yet
+        log.warning("engagement-gap warm-up skipped: the database could not be read", exc_info=True)
+        return None
+    for p in params:
+        cache.mark_warming(engine, p)
+    thread = threading.Thread(target=_warm, args=(engine, params), name="peacemap-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(engine: Engine, params: list[GapParams]) -> None:
+    for p in params:
+        t0 = time.perf_counter()
+        try:
+            cache.warm(engine, p)
+        except Exception:  # logged; the first request for these parameters computes instead
+            log.warning("engagement-gap warm-up for as_of %s failed", p.as_of, exc_info=True)
+        else:
+            log.info("engagement gaps as of %s warmed in %.1f s", p.as_of, time.perf_counter() - t0)
