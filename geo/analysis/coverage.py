@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.load import area_filter, grown_envelope
-from geo.analysis.metric import A, MAX_RADIUS_M, inverse_lat, mercator, scale
+from geo.analysis.metric import A, E2, MAX_RADIUS_M
 from geo.analysis.params import today
 from geo.errors import InvalidInput
 from geo.models import Patrol
@@ -32,6 +32,34 @@ MAX_CELLS = 4_000_000
 QUAD_SEGS = 16
 NODATA = -1
 GEOD = Geod(ellps="WGS84")
+
+
+E = np.sqrt(E2)
+
+
+def mercator(lon, lat) -> np.ndarray:
+    """EPSG:3395 (ellipsoidal Mercator) coordinates, shape (n, 2)."""
+    lam = np.radians(np.asarray(lon, dtype=float))
+    phi = np.radians(np.asarray(lat, dtype=float))
+    s = np.sin(phi)
+    y = A * (np.arctanh(s) - E * np.arctanh(E * s))
+    return np.column_stack([A * lam, y])
+
+
+def inverse_lat(y) -> np.ndarray:
+    """Latitude (degrees) of EPSG:3395 northings, by fixed-point iteration."""
+    t = np.exp(-np.asarray(y, dtype=float) / A)
+    phi = np.pi / 2 - 2 * np.arctan(t)
+    for _ in range(8):
+        es = E * np.sin(phi)
+        phi = np.pi / 2 - 2 * np.arctan(t * ((1 - es) / (1 + es)) ** (E / 2))
+    return np.degrees(phi)
+
+
+def scale(lat) -> np.ndarray:
+    """Point scale factor of EPSG:3395 at latitude ``lat`` (degrees)."""
+    phi = np.radians(np.asarray(lat, dtype=float))
+    return np.sqrt(1 - E2 * np.sin(phi) ** 2) / np.cos(phi)
 
 
 def to_mercator(geom):

@@ -77,7 +77,7 @@ def _last_engagement(c: Points, inp: GapInputs, p: GapParams, cutoff: int, ids: 
     ok = (ended != NONE) & (ended < cutoff)
     radius = pd.to_numeric(pt["coverage_m"], errors="coerce").to_numpy(float)[ok]
     radius = np.where(np.isnan(radius), p.patrol_radius_m, radius)
-    hit = last_patrol(c, pt["geometry"].to_numpy()[ok], ended[ok], radius)
+    hit = last_patrol(c, pt["geometry"].to_numpy()[ok], ended[ok], radius, pt["id"].to_numpy(np.int64)[ok])
     p_ts = np.where(hit >= 0, ended[ok][hit], NONE) if ok.any() else np.full(n, NONE)
     p_id = np.where(hit >= 0, pt["id"].to_numpy()[ok][np.maximum(hit, 0)], -1) if ok.any() else np.full(n, -1)
 
@@ -160,8 +160,8 @@ def compute_gaps(inputs: GapInputs, params: GapParams | None = None, *, only=Non
     st = inputs.sites
     sf, stt = _days(_ns(st["active_from"])), _days(_ns(st["active_to"]))
     active = ((sf == NONE) | (sf <= as_of_day)) & ((stt == NONE) | (stt >= as_of_day))
-    s_idx, s_dist = nearest(c, Points(st["lon"].to_numpy()[active], st["lat"].to_numpy()[active]))
     site_ids = st["id"].to_numpy(np.int64)[active]
+    s_idx, s_dist = nearest(c, Points(st["lon"].to_numpy()[active], st["lat"].to_numpy()[active]), site_ids)
 
     staleness = np.where(engaged, np.minimum(days, p.cap_days) / p.cap_days, 1.0)
     pop = pd.to_numeric(com["population"], errors="coerce").to_numpy(float)

@@ -11,12 +11,24 @@ import shapely
 from rasterio.io import MemoryFile
 from rasterio.warp import transform as reproject
 
-from geo.analysis.coverage import NODATA, CoverageInput, days_raster, geodesic_area_km2, geotiff_bytes, load_coverage, uncovered
+from pyproj import Transformer
+
+from geo.analysis.coverage import (NODATA, CoverageInput, days_raster, geodesic_area_km2, geotiff_bytes, inverse_lat,
+                                   load_coverage, mercator, uncovered)
 from geo.errors import InvalidInput
 from tests.geo.analysis_scenarios import AS_OF, HOME, OCEAN, OCEAN_BOX, Scenario, at, store, ts
 
 BOX = shapely.box(HOME[0] - 0.5, HOME[1] - 0.5, HOME[0] + 0.5, HOME[1] + 0.5)
 NS_TRACK = shapely.MultiLineString([[(HOME[0], HOME[1] - 0.6), (HOME[0], HOME[1] + 0.6)]])
+
+
+def test_mercator_is_epsg_3395_and_inverts():
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(-170, 170, 500), rng.uniform(-75, 75, 500)
+    x, y = Transformer.from_crs(4326, 3395, always_xy=True).transform(lon, lat)
+    xy = mercator(lon, lat)
+    assert np.abs(xy[:, 0] - x).max() < 1e-3 and np.abs(xy[:, 1] - y).max() < 1e-3
+    assert np.abs(inverse_lat(xy[:, 1]) - lat).max() < 1e-9
 
 
 def _input(tracks, radius, age, boundary=BOX, days=30):
