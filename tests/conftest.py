@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import Session
 
 from geo.cluster import LocalCluster
@@ -64,3 +65,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the shared data folder is missing: {SHARED_DATA}")
     return SHARED_DATA
+
+
+# Hypothesis profiles: "default" (make test) and "thorough" (make test-thorough,
+# or HYPOTHESIS_PROFILE=thorough). Deadlines off: example times vary with the
+# machine's load; the property tests bound their own sizes.
+settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

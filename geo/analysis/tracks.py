@@ -284,7 +284,7 @@ def covered_pairs(communities: Points, segs: Segments, radius: np.ndarray,
 
 
 def last_patrol(communities: Points, geoms, ended: np.ndarray, radius: np.ndarray, ids=None,
-                *, first_batch: int = FIRST_BATCH) -> np.ndarray:
+                *, first_batch: int | None = None) -> np.ndarray:
     """Index of the most recent covering patrol per community (-1: none).
 
     Parameters
@@ -300,9 +300,10 @@ def last_patrol(communities: Points, geoms, ended: np.ndarray, radius: np.ndarra
     ids : array-like, optional
         Patrol ids: among patrols with equal ``ended`` the larger id wins,
         whatever the row order (default: the larger index).
-    first_batch : int
-        Patrols in the first batch; each next batch is twice as large (the
-        tests lower it to exercise many batches).
+    first_batch : int, optional
+        Patrols in the first batch (default: the module's ``FIRST_BATCH``,
+        read at each call so that the property tests can lower it to
+        exercise many batches); each next batch is twice as large.
 
     Returns
     -------
@@ -320,7 +321,7 @@ def last_patrol(communities: Points, geoms, ended: np.ndarray, radius: np.ndarra
     tracks = Tracks(np.asarray(geoms, dtype=object)[order])
     rad = np.asarray(radius, float)[order]
     open_rows = np.arange(n)
-    lo, size = 0, max(1, int(first_batch))
+    lo, size = 0, max(1, int(FIRST_BATCH if first_batch is None else first_batch))
     while lo < len(order) and len(open_rows):
         hi = min(len(order), lo + size)
         c, p = covered_pairs(communities, tracks.segments(lo, hi), rad, open_rows)

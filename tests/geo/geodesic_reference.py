@@ -49,6 +49,8 @@ def segment_distance(p_lon, p_lat, a_lon, a_lat, b_lon, b_lat, upto: float = np.
     x1, x2 = hi - INV_PHI * (hi - lo), lo + INV_PHI * (hi - lo)  # lo < x1 < x2 < hi
     f1, f2 = f(x1), f(x2)
     for _ in range(STEPS):
+        if (hi - lo).max() < 1e-7:
+            break
         left = f1 < f2  # then the minimum lies in [lo, x2], else in [x1, hi]
         lo, hi = np.where(left, lo, x1), np.where(left, x2, hi)
         probe = np.where(left, hi - INV_PHI * (hi - lo), lo + INV_PHI * (hi - lo))
