@@ -42,7 +42,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.load import area_filter, grown_bounds
-from geo.analysis.metric import A, E2, GEOD, MAX_RADIUS_M
+from geo.analysis.metric import A, E2, GEOD, MAX_RADIUS_M, along_geodesics
 from geo.analysis.params import today
 from geo.errors import InvalidInput
 from geo.models import SRID, Patrol
@@ -117,23 +117,23 @@ def _densified(tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     point, its distance along the part, and the track of each part."""
     parts, owner = shapely.get_parts(np.asarray(tracks, dtype=object), return_index=True)
     xy, part = shapely.get_coordinates(parts, return_index=True)
-    seg = np.flatnonzero(part[:-1] == part[1:])
-    az, dist = np.zeros(len(xy)), np.zeros(len(xy))
-    if len(seg):
-        az[seg], _, dist[seg] = GEOD.inv(xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1])
-    extra = np.maximum(np.ceil(dist / STEP_M).astype(np.int64) - 1, 0)
-    src = np.repeat(np.arange(len(xy)), extra + 1)
-    frac = (np.arange(len(src)) - np.repeat(np.cumsum(extra + 1) - (extra + 1), extra + 1)) / (extra[src] + 1)
-    out = xy[src]
-    mid = np.flatnonzero(frac > 0)
-    if len(mid):
-        i = src[mid]
-        lon, lat, _ = GEOD.fwd(xy[i, 0], xy[i, 1], az[i], dist[i] * frac[mid])
-        out[mid] = np.column_stack([lon, lat])
-    is_first = np.r_[True, part[1:] != part[:-1]] if len(xy) else np.zeros(0, bool)
-    before = np.r_[0.0, np.cumsum(dist)[:-1]]  # dist is 0 at each part's last vertex
-    at_vertex = before - before[np.flatnonzero(is_first)][np.cumsum(is_first) - 1]  # from the part's start
-    return out, part[src], at_vertex[src] + dist[src] * frac, owner
+    last = np.r_[part[1:] != part[:-1], True] if len(xy) else np.zeros(0, bool)
+    seg = np.flatnonzero(~last)  # a segment starts at every vertex but a part's last
+    pts, s, step, n, length = along_geodesics(xy[seg], xy[seg + 1], STEP_M)
+    # Each segment's points but its end (the next segment's start), then every part's last vertex.
+    keep = step < n[s]
+    start = np.r_[0.0, np.cumsum(length)[:-1]]
+    first_seg = np.r_[True, part[seg][1:] != part[seg][:-1]] if len(seg) else np.zeros(0, bool)
+    start -= start[np.flatnonzero(first_seg)][np.cumsum(first_seg) - 1]  # from the part's start
+    ends = np.flatnonzero(last)
+    end_along = np.zeros(len(ends))
+    has_seg = np.isin(part[ends], part[seg])
+    end_along[has_seg] = (start + length)[np.searchsorted(part[seg], part[ends][has_seg], side="right") - 1]
+    points = np.vstack([pts[keep], xy[ends]])
+    along = np.r_[start[s[keep]] + length[s[keep]] * step[keep] / n[s[keep]], end_along]
+    which = np.r_[part[seg][s[keep]], part[ends]]
+    order = np.lexsort((along, which))  # parts in order, each along its length
+    return points[order], which[order], along[order], owner
 
 
 def _chunks(tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -64,6 +64,37 @@ def geodesic(lon1, lat1, lon2, lat2) -> np.ndarray:
     return GEOD.inv(lon1, lat1, lon2, lat2)[2]
 
 
+def along_geodesics(a: np.ndarray, b: np.ndarray, max_len: float):
+    """Points cutting each geodesic a[i]–b[i] (lon/lat rows) into equal pieces
+    no longer than ``max_len`` metres, ends included (exactly the given
+    vertices), segment after segment.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Segment ends, shape (n, 2), lon/lat degrees.
+    max_len : float
+        The longest piece, metres.
+
+    Returns
+    -------
+    tuple
+        ``points`` (m, 2) lon/lat; ``segment`` (m,) the segment of each
+        point; ``step`` (m,) its position 0…pieces; ``pieces`` (n,) per
+        segment; ``length`` (n,) each segment's geodesic length in metres.
+    """
+    az, _, length = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    az, length = np.atleast_1d(az), np.atleast_1d(length)
+    pieces = np.maximum(np.ceil(length / max_len), 1).astype(np.int64)
+    segment = np.repeat(np.arange(len(a)), pieces + 1)
+    step = np.arange(len(segment)) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+    lon, lat, _ = GEOD.fwd(a[segment, 0], a[segment, 1], az[segment], length[segment] * step / pieces[segment])
+    points = np.column_stack([lon, lat])
+    points[step == 0] = a
+    points[step == pieces[segment]] = b
+    return points, segment, step, pieces, length
+
+
 class Points:
     """A point set prepared for radius searches: lon/lat, ECEF x/y/z, a k-d tree."""
 

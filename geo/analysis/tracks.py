@@ -41,7 +41,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, chord_gap, ecef, geodesic
+from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, chord_gap, ecef
 
 PIECE_M = 20_000.0  # longer segments are cut (measured: 5 km is slower, the band pairs stay a handful)
 FIRST_BATCH = 64
@@ -93,17 +93,10 @@ class Segments:
         if not long.any():
             return self
         src = np.flatnonzero(long)
-        az, _, dist = GEOD.inv(self.a[src, 0], self.a[src, 1], self.b[src, 0], self.b[src, 1])
-        n = np.maximum(np.ceil(dist / max_len), 1).astype(np.int64)
-        seg = np.repeat(np.arange(len(src)), n + 1)
-        step = np.arange(len(seg)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
-        lon, lat, _ = GEOD.fwd(self.a[src[seg], 0], self.a[src[seg], 1], az[seg], dist[seg] * step / n[seg])
-        pts = np.column_stack([lon, lat])
-        pts[step == 0] = self.a[src]  # the vertices exactly
-        pts[step == n[seg]] = self.b[src]
+        pts, seg, step, n, length = along_geodesics(self.a[src], self.b[src], max_len)
         xyz = ecef(pts[:, 0], pts[:, 1])
         i = np.flatnonzero(step < n[seg])
-        pieces = Segments.of(pts[i], pts[i + 1], xyz[i], xyz[i + 1], self.patrol[src[seg[i]]], (dist / n)[seg[i]] + EPS_M)
+        pieces = Segments.of(pts[i], pts[i + 1], xyz[i], xyz[i + 1], self.patrol[src[seg[i]]], (length / n)[seg[i]] + EPS_M)
         return Segments.concat([self.take(~long), pieces])
 
 
