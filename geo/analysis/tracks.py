@@ -41,7 +41,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, chord_gap, ecef
+from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, chord_gap, ecef, geodesic
 
 PIECE_M = 20_000.0  # longer segments are cut (measured: 5 km is slower, the band pairs stay a handful)
 FIRST_BATCH = 64
@@ -68,9 +68,14 @@ class Segments:
     @classmethod
     def of(cls, a, b, xa, xb, patrol, length=None) -> "Segments":
         chord = np.linalg.norm(xb - xa, axis=1)
-        if length is None:  # from the chord: ℓ ≤ (2/κ)·asin(κ·chord/2) (Schur); ∞ when that does not apply
+        if length is None:
+            # From the chord: ℓ ≤ (2/κ)·asin(κ·chord/2) (Schur). A chord ≥ 2/κ = 12 670 km (nearly
+            # antipodal ends; a shortest geodesic longer than π/κ has one) is measured instead.
             half = chord * (KAPPA / 2)
-            length = np.where(half < 1, (2 / KAPPA) * np.arcsin(np.minimum(half, 1)), np.inf) + EPS_M
+            length = (2 / KAPPA) * np.arcsin(np.minimum(half, 1)) + EPS_M
+            far = np.flatnonzero(half >= 1)
+            if len(far):
+                length[far] = geodesic(a[far, 0], a[far, 1], b[far, 0], b[far, 1]) + EPS_M
         return cls(a, b, xa, xb, chord, np.asarray(length, float), patrol)
 
     def __len__(self) -> int:

@@ -247,3 +247,18 @@ def test_equal_ended_at_is_broken_by_the_larger_id_whatever_the_row_order():
             hit = tracks.last_patrol(metric.Points([HOME[0]], [HOME[1]]), geoms, ended_ns,
                                      np.full(len(geoms), 5000.0), inp.patrols["id"].to_numpy(), first_batch=first_batch)
             assert inp.patrols["id"].iloc[hit[0]] == ids.max()
+
+
+def test_a_nearly_antipodal_segment_is_searched_along_its_whole_geodesic():
+    """A 19 900 km segment (chord > 2/κ): its pieces are found and measured."""
+    a, b = (10.0, 0.5), (-170.2, -0.4)
+    az, _, length = GEOD.inv(*a, *b)
+    assert length > 19_800_000
+    quarter_lon, quarter_lat, back = GEOD.fwd(*a, az, length / 4)
+    near = at((quarter_lon, quarter_lat), back + 180 + 90, 4_000)
+    far = at((quarter_lon, quarter_lat), back + 180 + 90, 6_000)
+    # With 20 more short tracks elsewhere, the batch goes through the occupancy grid.
+    others = [shapely.MultiLineString([[(60.0 + k, 30.0), (60.0 + k, 30.1)]]) for k in range(20)]
+    hit = tracks.last_patrol(metric.Points([near[0], far[0]], [near[1], far[1]]),
+                             [shapely.MultiLineString([[a, b]]), *others], np.r_[1, np.zeros(20)], np.full(21, 5_000.0))
+    assert list(hit) == [0, -1]
