@@ -39,16 +39,26 @@ sys.path.insert(0, str(ROOT))
 BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-gaps"))  # one per concurrent run
 print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
 DB = "bench_gaps"
-FIELDS = ["days_since_engagement", "incidents_window", "fatalities_window", "pressure", "distance_to_site_m",
-          "under_engaged", "rank"]
+FIELDS = [
+    "days_since_engagement",
+    "incidents_window",
+    "fatalities_window",
+    "pressure",
+    "distance_to_site_m",
+    "under_engaged",
+    "rank",
+]
 
 
 # ----------------------------------------------------------------- shared scoring for the baselines
 def score(df: pd.DataFrame, p) -> pd.DataFrame:
     """DESIGN §5.4 in plain pandas, for the baselines (a) and (b)."""
     as_of = pd.Timestamp(p.as_of)
-    last = df[["last_patrol", "last_engagement", "last_qip"]].apply(
-        lambda s: pd.to_datetime(s, utc=True).dt.tz_localize(None).dt.normalize()).max(axis=1)
+    last = (
+        df[["last_patrol", "last_engagement", "last_qip"]]
+        .apply(lambda s: pd.to_datetime(s, utc=True).dt.tz_localize(None).dt.normalize())
+        .max(axis=1)
+    )
     days = (as_of - last).dt.days
     df["days_since_engagement"] = days.astype("Int64")
     staleness = np.where(days.isna(), 1.0, np.minimum(days.fillna(0), p.cap_days) / p.cap_days)
@@ -91,8 +101,10 @@ CROSS JOIN LATERAL (
    WHERE x.occurred_on > :as_of - :w AND x.occurred_on <= :as_of
      AND ST_DWithin(x.geom::geography, c.geom::geography, :ir)) i
 """
-GEOGRAPHY_INDEXES = [f"CREATE INDEX IF NOT EXISTS bench_{t}_geog ON {t} USING gist ((geom::geography))"
-                     for t in ("patrols", "engagements", "qips", "incidents", "sites")]
+GEOGRAPHY_INDEXES = [
+    f"CREATE INDEX IF NOT EXISTS bench_{t}_geog ON {t} USING gist ((geom::geography))"
+    for t in ("patrols", "engagements", "qips", "incidents", "sites")
+]
 
 
 def naive(url: str, p, sample: int = 0) -> pd.DataFrame:
@@ -101,8 +113,17 @@ def naive(url: str, p, sample: int = 0) -> pd.DataFrame:
     from geo.db import make_engine
 
     cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
-    args = dict(cutoff=cutoff, as_of=p.as_of, pr=p.patrol_radius_m, er=p.engagement_radius_m, qr=p.qip_radius_m,
-                ir=p.incident_radius_m, w=p.window_days, hl=p.half_life_days, region=p.include_region_precision)
+    args = dict(
+        cutoff=cutoff,
+        as_of=p.as_of,
+        pr=p.patrol_radius_m,
+        er=p.engagement_radius_m,
+        qr=p.qip_radius_m,
+        ir=p.incident_radius_m,
+        w=p.window_days,
+        hl=p.half_life_days,
+        region=p.include_region_precision,
+    )
     engine = make_engine(url)
     with engine.connect() as conn:
         args["max_cov"] = max(p.patrol_radius_m, conn.scalar(text("SELECT max(coverage_m) FROM patrols")) or 0)
@@ -128,12 +149,16 @@ def geopandas_way(url: str, p) -> pd.DataFrame:
     cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
     first = p.as_of - timedelta(days=p.window_days - 1)
     with engine.connect() as conn:
+
         def read(sql, **kw):
             return gpd.read_postgis(text(sql), conn, geom_col="geom", params=kw).rename_geometry("geometry")
 
         com = read("SELECT id, population, geom FROM communities")
-        inc = read("SELECT occurred_on, fatalities, geo_precision, geom FROM incidents "
-                   "WHERE occurred_on BETWEEN :a AND :b", a=first, b=p.as_of)
+        inc = read(
+            "SELECT occurred_on, fatalities, geo_precision, geom FROM incidents WHERE occurred_on BETWEEN :a AND :b",
+            a=first,
+            b=p.as_of,
+        )
         pat = read("SELECT ended_at, coverage_m, geom FROM patrols WHERE ended_at < :c", c=cutoff)
         eng = read("SELECT occurred_at, community_id, geom FROM engagements WHERE occurred_at < :c", c=cutoff)
         qip = read("SELECT start_on, end_on, geom FROM qips WHERE status IN ('in_progress', 'completed')")
@@ -148,32 +173,44 @@ def geopandas_way(url: str, p) -> pd.DataFrame:
     age = (pd.Timestamp(p.as_of) - pd.to_datetime(j["occurred_on"])).dt.days
     weight = (1 + j["fatalities"]) * np.exp(-age / p.half_life_days * np.log(2))
     j["w"] = weight.where((j["geo_precision"] != 3) | p.include_region_precision, 0.0)
-    g = j.groupby("id").agg(incidents_window=("w", "size"), fatalities_window=("fatalities", "sum"), pressure=("w", "sum"))
+    g = j.groupby("id").agg(
+        incidents_window=("w", "size"), fatalities_window=("fatalities", "sum"), pressure=("w", "sum")
+    )
     out = out.merge(g, left_on="community_id", right_index=True, how="left")
 
     radius = pat["coverage_m"].fillna(p.patrol_radius_m).to_numpy()
     j = gpd.sjoin(pat, c, predicate="dwithin", distance=radius)
-    out = out.merge(j.groupby("id")["ended_at"].max().rename("last_patrol"), left_on="community_id", right_index=True, how="left")
+    out = out.merge(
+        j.groupby("id")["ended_at"].max().rename("last_patrol"), left_on="community_id", right_index=True, how="left"
+    )
 
     j = gpd.sjoin(c, eng, predicate="dwithin", distance=p.engagement_radius_m)
     linked = eng.dropna(subset=["community_id"]).assign(id=lambda d: d["community_id"].astype("int64"))
     both = pd.concat([j[["id", "occurred_at"]], linked[["id", "occurred_at"]]])
-    out = out.merge(both.groupby("id")["occurred_at"].max().rename("last_engagement"), left_on="community_id",
-                    right_index=True, how="left")
+    out = out.merge(
+        both.groupby("id")["occurred_at"].max().rename("last_engagement"),
+        left_on="community_id",
+        right_index=True,
+        how="left",
+    )
 
     as_of = pd.Timestamp(p.as_of)
     for col in ("start_on", "end_on"):
         qip[col] = pd.to_datetime(qip[col]).where(pd.to_datetime(qip[col]) <= as_of)
     qip["day"] = qip[["start_on", "end_on"]].max(axis=1)
     j = gpd.sjoin(c, qip.dropna(subset=["day"]), predicate="dwithin", distance=p.qip_radius_m)
-    out = out.merge(j.groupby("id")["day"].max().rename("last_qip"), left_on="community_id", right_index=True, how="left")
+    out = out.merge(
+        j.groupby("id")["day"].max().rename("last_qip"), left_on="community_id", right_index=True, how="left"
+    )
 
     af, at = pd.to_datetime(site["active_from"]), pd.to_datetime(site["active_to"])
     active = site[(af.isna() | (af <= as_of)) & (at.isna() | (at >= as_of))]
     near = gpd.sjoin_nearest(c, active[["geometry"]], distance_col="d").groupby("id")["d"].min()
     out = out.merge(near.rename("distance_to_site_m"), left_on="community_id", right_index=True, how="left")
 
-    out[["incidents_window", "fatalities_window"]] = out[["incidents_window", "fatalities_window"]].fillna(0).astype("int64")
+    out[["incidents_window", "fatalities_window"]] = (
+        out[["incidents_window", "fatalities_window"]].fillna(0).astype("int64")
+    )
     out["pressure"] = out["pressure"].fillna(0.0)
     return score(out, p)
 
@@ -213,17 +250,30 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             out = fn(s)
         return time.perf_counter() - t, out
 
-    out = {"first": timed(lambda s: cached_gaps(s, p))[0],
-           "hit": min(timed(lambda s: cached_gaps(s, p))[0] for _ in range(5))}
+    out = {
+        "first": timed(lambda s: cached_gaps(s, p))[0],
+        "hit": min(timed(lambda s: cached_gaps(s, p))[0] for _ in range(5)),
+    }
     with sessions() as s:
-        (lon0, lat0), (lon1, lat1) = [s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom))
-                                                .where(Community.id == i)).one() for i in top[:2]]
+        (lon0, lat0), (lon1, lat1) = [
+            s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == i)).one()
+            for i in top[:2]
+        ]
     ended = datetime.combine(p.as_of, dtime(10), tzinfo=timezone.utc)
     writes = {
-        "patrol": Patrol(started_at=ended - timedelta(hours=4), ended_at=ended, patrol_type="foot", component="military",
-                         geom=from_shape(shapely.MultiLineString([[(lon0 - 0.01, lat0), (lon0 + 0.01, lat0)]]), srid=4326)),
-        "incident": Incident(occurred_on=p.as_of, event_type="battle", fatalities=3,
-                             geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326)),
+        "patrol": Patrol(
+            started_at=ended - timedelta(hours=4),
+            ended_at=ended,
+            patrol_type="foot",
+            component="military",
+            geom=from_shape(shapely.MultiLineString([[(lon0 - 0.01, lat0), (lon0 + 0.01, lat0)]]), srid=4326),
+        ),
+        "incident": Incident(
+            occurred_on=p.as_of,
+            event_type="battle",
+            fatalities=3,
+            geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326),
+        ),
     }
     for name, obj in writes.items():
         t = time.perf_counter()
@@ -309,8 +359,12 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--skip-naive", action="store_true", help="skip (a) (hours at scale 1)")
-    ap.add_argument("--naive-every", type=int, default=1,
-                    help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)")
+    ap.add_argument(
+        "--naive-every",
+        type=int,
+        default=1,
+        help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)",
+    )
     args = ap.parse_args()
 
     from sqlalchemy import text
@@ -323,8 +377,10 @@ def main() -> None:
     end = date(2026, 6, 30)
     p = GapParams(as_of=end)
     print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
-    print(f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
-          f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
+    )
     t = time.perf_counter()
     scenario = generate(scale=args.scale, seed=args.seed, end=end)
     print(f"generate: {time.perf_counter() - t:.1f} s  {scenario.counts()}")
@@ -351,14 +407,18 @@ def main() -> None:
     results["peacemap"] = (min(t_c), rss_c)
     print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
     t_b, rss_b, res_b = run("geopandas", url, p)
-    print(f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  → peacemap is {t_b[0] / min(t_c):.1f}× faster")
+    print(
+        f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  → peacemap is {t_b[0] / min(t_c):.1f}× faster"
+    )
     if not args.skip_naive:
         every = max(1, args.naive_every)
         t_a, rss_a, res_a = run("naive", url, p, sample=every if every > 1 else 0)
         full = t_a[0] * every
         note = f" (measured on every {every}th community: {t_a[0]:.1f} s × {every})" if every > 1 else ""
-        print(f"(a) naive PostGIS per community: {full:.2f} s{note}, peak RSS {rss_a:.0f} MB  "
-              f"→ peacemap is {full / min(t_c):.1f}× faster")
+        print(
+            f"(a) naive PostGIS per community: {full:.2f} s{note}, peak RSS {rss_a:.0f} MB  "
+            f"→ peacemap is {full / min(t_c):.1f}× faster"
+        )
 
     # The cache (the API's path): hits, then one new patrol and one new
     # incident committed, each reflected by the next request.
@@ -366,11 +426,13 @@ def main() -> None:
     before = int(res_c.iloc[0].days_since_engagement) if pd.notna(res_c.iloc[0].days_since_engagement) else None
     k = _spawn(_cached_child, (url, p, top), None, "cache")
     after = k["cached"].set_index("community_id").loc[top[0], "days_since_engagement"]
-    print(f"(c) cached: first {k['first']:.2f} s, hit on unchanged data {k['hit'] * 1000:.1f} ms; "
-          f"new patrol at community {top[0]} (rank 1, days_since_engagement {before} → {after}) committed in "
-          f"{k['patrol_commit'] * 1000:.0f} ms, next result {k['patrol'] * 1000:.0f} ms; new incident at {top[1]} "
-          f"committed in {k['incident_commit'] * 1000:.0f} ms, next result {k['incident'] * 1000:.0f} ms "
-          f"(full recompute {k['fresh_time']:.2f} s; refresh paths {k['paths']})")
+    print(
+        f"(c) cached: first {k['first']:.2f} s, hit on unchanged data {k['hit'] * 1000:.1f} ms; "
+        f"new patrol at community {top[0]} (rank 1, days_since_engagement {before} → {after}) committed in "
+        f"{k['patrol_commit'] * 1000:.0f} ms, next result {k['patrol'] * 1000:.0f} ms; new incident at {top[1]} "
+        f"committed in {k['incident_commit'] * 1000:.0f} ms, next result {k['incident'] * 1000:.0f} ms "
+        f"(full recompute {k['fresh_time']:.2f} s; refresh paths {k['paths']})"
+    )
     engine.dispose()
 
     print("agreement with (c), per field:")

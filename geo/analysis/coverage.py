@@ -224,9 +224,11 @@ def days_raster(inp: CoverageInput, cell_size_m: float) -> tuple[np.ndarray, Aff
     (x0, y0), (x1, y1) = mercator([minx, maxx], [miny, maxy])
     width, height = max(1, int(np.ceil((x1 - x0) / step))), max(1, int(np.ceil((y1 - y0) / step)))
     if width * height > MAX_CELLS:
-        raise InvalidInput(f"cell_size_m is too small for this boundary: {width}×{height} cells exceeds "
-                           f"{MAX_CELLS:,}; use at least {cell_size_m * np.sqrt(width * height / MAX_CELLS):.0f}",
-                           field="cell_size_m")
+        raise InvalidInput(
+            f"cell_size_m is too small for this boundary: {width}×{height} cells exceeds "
+            f"{MAX_CELLS:,}; use at least {cell_size_m * np.sqrt(width * height / MAX_CELLS):.0f}",
+            field="cell_size_m",
+        )
     transform = Affine(step, 0, x0, 0, -step, y0 + height * step)
     grid = np.full((height, width), inp.days, dtype=np.int16)
     bufs, track = _buffers(inp)
@@ -244,8 +246,17 @@ def geotiff_bytes(grid: np.ndarray, transform: Affine, tags: dict) -> bytes:
     from rasterio.io import MemoryFile
 
     with MemoryFile() as mem:
-        with mem.open(driver="GTiff", width=grid.shape[1], height=grid.shape[0], count=1, dtype="int16",
-                      crs="EPSG:3395", transform=transform, nodata=NODATA, compress="deflate") as ds:
+        with mem.open(
+            driver="GTiff",
+            width=grid.shape[1],
+            height=grid.shape[0],
+            count=1,
+            dtype="int16",
+            crs="EPSG:3395",
+            transform=transform,
+            nodata=NODATA,
+            compress="deflate",
+        ) as ds:
             ds.write(grid, 1)
             ds.set_band_description(1, "days since last patrol coverage")
             ds.update_tags(**{k: str(v) for k, v in tags.items()})
@@ -267,8 +278,15 @@ def _near_boxes(boundary, reach_m: float) -> list[tuple[float, float, float, flo
     return boxes
 
 
-def load_coverage(session: Session, *, days: int = 30, as_of: date | None = None, bbox=None,
-                  admin_area: int | None = None, patrol_radius_m: float = 5000.0) -> CoverageInput:
+def load_coverage(
+    session: Session,
+    *,
+    days: int = 30,
+    as_of: date | None = None,
+    bbox=None,
+    admin_area: int | None = None,
+    patrol_radius_m: float = 5000.0,
+) -> CoverageInput:
     """Patrols that ended in (as_of − days, as_of] near the boundary."""
     if not (1 <= days <= 3650):
         raise InvalidInput("days must be between 1 and 3650", field="days")
@@ -279,16 +297,21 @@ def load_coverage(session: Session, *, days: int = 30, as_of: date | None = None
         raise InvalidInput("give a boundary: admin_area or bbox", field="bbox")
     _, miny, _, maxy = boundary.bounds
     if max(abs(miny), abs(maxy)) > MAX_ABS_LAT:
-        raise InvalidInput(f"coverage gaps are mapped in World Mercator (EPSG:3395): the boundary must lie between "
-                           f"{MAX_ABS_LAT:g}° S and {MAX_ABS_LAT:g}° N", field="admin_area" if bbox is None else "bbox")
+        raise InvalidInput(
+            f"coverage gaps are mapped in World Mercator (EPSG:3395): the boundary must lie between "
+            f"{MAX_ABS_LAT:g}° S and {MAX_ABS_LAT:g}° N",
+            field="admin_area" if bbox is None else "bbox",
+        )
     as_of = as_of or today()
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
     start = cutoff - timedelta(days=days)
     reach = max(patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
     rows = session.execute(
-        select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at)
-        .where(Patrol.ended_at >= start, Patrol.ended_at < cutoff,
-               or_(*(Patrol.geom.op("&&")(func.ST_MakeEnvelope(*box, SRID)) for box in _near_boxes(boundary, reach))))
+        select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at).where(
+            Patrol.ended_at >= start,
+            Patrol.ended_at < cutoff,
+            or_(*(Patrol.geom.op("&&")(func.ST_MakeEnvelope(*box, SRID)) for box in _near_boxes(boundary, reach))),
+        )
     ).all()
     tracks = np.array([shapely.from_wkb(bytes(r[0])) for r in rows], dtype=object)
     radius = np.array([patrol_radius_m if r[1] is None else r[1] for r in rows], dtype=float)
@@ -300,14 +323,21 @@ def coverage_feature_collection(inp: CoverageInput, gap) -> dict:
     total = geodesic_area_km2(inp.boundary)
     gap_km2 = geodesic_area_km2(gap)
     props = {
-        "boundary_area_km2": round(total, 3), "uncovered_area_km2": round(gap_km2, 3),
+        "boundary_area_km2": round(total, 3),
+        "uncovered_area_km2": round(gap_km2, 3),
         "uncovered_share": round(gap_km2 / total, 6) if total else None,
         "patrols_considered": int(len(inp.tracks)),
     }
     return {
         "type": "FeatureCollection",
-        "features": [{"type": "Feature", "id": "uncovered",
-                      "geometry": None if gap.is_empty else shapely.geometry.mapping(gap), "properties": props}],
+        "features": [
+            {
+                "type": "Feature",
+                "id": "uncovered",
+                "geometry": None if gap.is_empty else shapely.geometry.mapping(gap),
+                "properties": props,
+            }
+        ],
         "parameters": {"as_of": inp.as_of.isoformat(), "days": inp.days, "patrol_radius_m": inp.patrol_radius_m},
         "computed_at": datetime.now(timezone.utc).isoformat(),
     }

@@ -24,11 +24,28 @@ KINDS = ("patrol", "engagement", "qip")  # on equal timestamps the first kind wi
 ACTIVE_QIP = ("in_progress", "completed")
 
 RESULT_COLUMNS = (
-    "community_id", "name", "lon", "lat", "population",
-    "last_engagement_at", "last_engagement_kind", "last_engagement_id", "days_since_engagement",
-    "incidents_window", "fatalities_window", "pressure", "pressure_norm", "staleness",
-    "population_factor", "distance_to_site_m", "nearest_site_id", "remoteness_factor",
-    "gap_score", "under_engaged", "rank", "reasons",
+    "community_id",
+    "name",
+    "lon",
+    "lat",
+    "population",
+    "last_engagement_at",
+    "last_engagement_kind",
+    "last_engagement_id",
+    "days_since_engagement",
+    "incidents_window",
+    "fatalities_window",
+    "pressure",
+    "pressure_norm",
+    "staleness",
+    "population_factor",
+    "distance_to_site_m",
+    "nearest_site_id",
+    "remoteness_factor",
+    "gap_score",
+    "under_engaged",
+    "rank",
+    "reasons",
 )
 
 
@@ -170,22 +187,34 @@ def compute_gaps(inputs: GapInputs, params: GapParams | None = None, *, only=Non
     under = ((~engaged) | (days >= p.min_days)) & (pressure > 0)
 
     last_at = pd.to_datetime(np.where(engaged, best_ts, 0), utc=True)
-    t = pd.DataFrame({
-        "community_id": ids,
-        "name": com["name"].to_numpy(),
-        "lon": c.lon, "lat": c.lat,
-        "population": pd.array(np.where(np.isnan(pop), np.nan, pop), dtype="Int64") if n else pd.array([], dtype="Int64"),
-        "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
-        "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[which], None),
-        "last_engagement_id": pd.array(np.where(engaged, best_id, 0), dtype="Int64"),
-        "days_since_engagement": pd.array(days, dtype="Int64"),
-        "incidents_window": count, "fatalities_window": deaths,
-        "pressure": pressure, "pressure_norm": 0.0, "staleness": staleness,
-        "population_factor": pop_factor,
-        "distance_to_site_m": s_dist,
-        "nearest_site_id": pd.array(np.where(s_idx >= 0, site_ids[np.maximum(s_idx, 0)] if len(site_ids) else 0, 0), dtype="Int64"),
-        "remoteness_factor": remote, "gap_score": 0.0, "under_engaged": under,
-    })
+    t = pd.DataFrame(
+        {
+            "community_id": ids,
+            "name": com["name"].to_numpy(),
+            "lon": c.lon,
+            "lat": c.lat,
+            "population": pd.array(np.where(np.isnan(pop), np.nan, pop), dtype="Int64")
+            if n
+            else pd.array([], dtype="Int64"),
+            "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
+            "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[which], None),
+            "last_engagement_id": pd.array(np.where(engaged, best_id, 0), dtype="Int64"),
+            "days_since_engagement": pd.array(days, dtype="Int64"),
+            "incidents_window": count,
+            "fatalities_window": deaths,
+            "pressure": pressure,
+            "pressure_norm": 0.0,
+            "staleness": staleness,
+            "population_factor": pop_factor,
+            "distance_to_site_m": s_dist,
+            "nearest_site_id": pd.array(
+                np.where(s_idx >= 0, site_ids[np.maximum(s_idx, 0)] if len(site_ids) else 0, 0), dtype="Int64"
+            ),
+            "remoteness_factor": remote,
+            "gap_score": 0.0,
+            "under_engaged": under,
+        }
+    )
     for col in ("last_engagement_id", "days_since_engagement"):
         t.loc[~engaged, col] = pd.NA
     t.loc[s_idx < 0, "nearest_site_id"] = pd.NA
@@ -213,8 +242,12 @@ def rank_table(t: pd.DataFrame) -> pd.DataFrame:
     pressure = t["pressure"].to_numpy(float)
     pmax = pressure.max() if len(t) else 0.0
     t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
-    t["gap_score"] = (t["pressure_norm"].to_numpy() * t["staleness"].to_numpy(float)
-                      * t["population_factor"].to_numpy(float) * t["remoteness_factor"].to_numpy(float))
+    t["gap_score"] = (
+        t["pressure_norm"].to_numpy()
+        * t["staleness"].to_numpy(float)
+        * t["population_factor"].to_numpy(float)
+        * t["remoteness_factor"].to_numpy(float)
+    )
     t = t.sort_values(["gap_score", "community_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     t["rank"] = np.arange(1, len(t) + 1)
     return t[list(RESULT_COLUMNS)]

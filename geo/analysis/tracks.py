@@ -101,7 +101,9 @@ class Segments:
         pts, seg, step, n, length = along_geodesics(self.a[src], self.b[src], max_len)
         xyz = ecef(pts[:, 0], pts[:, 1])
         i = np.flatnonzero(step < n[seg])
-        pieces = Segments.of(pts[i], pts[i + 1], xyz[i], xyz[i + 1], self.patrol[src[seg[i]]], (length / n)[seg[i]] + EPS_M)
+        pieces = Segments.of(
+            pts[i], pts[i + 1], xyz[i], xyz[i + 1], self.patrol[src[seg[i]]], (length / n)[seg[i]] + EPS_M
+        )
         return Segments.concat([self.take(~long), pieces])
 
 
@@ -258,8 +260,9 @@ def candidates(points: np.ndarray, segs: Segments, radius: np.ndarray) -> tuple[
     return ci[keep], si[keep], d[keep]
 
 
-def covered_pairs(communities: Points, segs: Segments, radius: np.ndarray,
-                  rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def covered_pairs(
+    communities: Points, segs: Segments, radius: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(community index, patrol index) pairs where the track passes within the
     patrol's ``radius`` (metres + ``TOL_M``, geodesic). ``rows`` restricts the
     communities. Segments with no community within reach are dropped before
@@ -281,8 +284,9 @@ def covered_pairs(communities: Points, segs: Segments, radius: np.ndarray,
     return rows[ci[keep]], segs.patrol[si[keep]]
 
 
-def last_patrol(communities: Points, geoms, ended: np.ndarray, radius: np.ndarray, ids=None,
-                *, first_batch: int | None = None) -> np.ndarray:
+def last_patrol(
+    communities: Points, geoms, ended: np.ndarray, radius: np.ndarray, ids=None, *, first_batch: int | None = None
+) -> np.ndarray:
     """Index of the most recent covering patrol per community (-1: none).
 
     Parameters

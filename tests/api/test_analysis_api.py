@@ -18,7 +18,7 @@ URL = "/api/v1/analysis/engagement-gaps"
 def data(session):
     s = Scenario()
     for k in range(5):
-        s.community(at(OCEAN, 0, 30_000 * k), population=10 ** k, name=f"c{k}")
+        s.community(at(OCEAN, 0, 30_000 * k), population=10**k, name=f"c{k}")
         s.incident(at(OCEAN, 0, 30_000 * k), AS_OF - timedelta(days=k), fatalities=k)
     s.site(at(OCEAN, 180, 25_000))
     s.patrol([at(OCEAN, 90, 1000), at(OCEAN, 90, 9000)], ts(AS_OF - timedelta(days=100)))
@@ -47,28 +47,47 @@ def test_ranked_feature_collection_with_parameters_and_provenance(client, viewer
 
 
 def test_parameters_change_the_answer_and_paging(client, viewer, data):
-    q = {"bbox": BOX, "as_of": AS_OF.isoformat(), "patrol_radius_m": 500, "under_engaged_only": "true",
-         "limit": 2, "offset": 1}
+    q = {
+        "bbox": BOX,
+        "as_of": AS_OF.isoformat(),
+        "patrol_radius_m": 500,
+        "under_engaged_only": "true",
+        "limit": 2,
+        "offset": 1,
+    }
     body = client.get(URL, params=q, headers=viewer).json()
     assert body["numberMatched"] == 5 and body["numberReturned"] == 2
     assert [f["properties"]["rank"] for f in body["features"]] == [2, 3]
     assert body["parameters"]["patrol_radius_m"] == 500
     assert any(link["rel"] == "next" for link in body["links"])
-    names = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params={**q, "limit": 10, "offset": 0}, headers=viewer).json()["features"]}
+    names = {
+        f["properties"]["name"]: f["properties"]
+        for f in client.get(URL, params={**q, "limit": 10, "offset": 0}, headers=viewer).json()["features"]
+    }
     assert names["c0"]["days_since_engagement"] is None
 
 
 def test_a_new_patrol_posted_through_the_api_is_reflected_at_once(client, viewer, editor, data):
     q = {"bbox": BOX, "as_of": AS_OF.isoformat()}
-    before = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]}
+    before = {
+        f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]
+    }
     assert before["c2"]["days_since_engagement"] is None
     ended = ts(AS_OF - timedelta(days=2))
-    patrol = {"type": "Feature",
-              "geometry": {"type": "MultiLineString", "coordinates": [[at(OCEAN, 0, 59_000), at(OCEAN, 0, 61_000)]]},
-              "properties": {"started_at": (ended - timedelta(hours=3)).isoformat(), "ended_at": ended.isoformat(),
-                             "patrol_type": "vehicle", "component": "military"}}
+    patrol = {
+        "type": "Feature",
+        "geometry": {"type": "MultiLineString", "coordinates": [[at(OCEAN, 0, 59_000), at(OCEAN, 0, 61_000)]]},
+        "properties": {
+            "started_at": (ended - timedelta(hours=3)).isoformat(),
+            "ended_at": ended.isoformat(),
+            "patrol_type": "vehicle",
+            "component": "military",
+        },
+    }
     assert client.post("/api/v1/patrols", json=patrol, headers=editor).status_code == 201
-    after = {f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]}
+    after = {
+        f["properties"]["name"]: f["properties"] for f in client.get(URL, params=q, headers=viewer).json()["features"]
+    }
     assert after["c2"]["days_since_engagement"] == 2 and after["c2"]["last_engagement_kind"] == "patrol"
 
 
@@ -77,8 +96,11 @@ def test_a_community_and_an_incident_at_the_pole_are_ranked_like_any_other(clien
     request fail, as did an incident at the pole."""
     point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [18, 90]}, "properties": {"name": "pole"}}
     assert client.post("/api/v1/communities", json=point, headers=editor).status_code == 201
-    incident = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-150, 89.99]},  # 1.1 km away
-                "properties": {"occurred_on": AS_OF.isoformat(), "event_type": "battle", "fatalities": 2}}
+    incident = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-150, 89.99]},  # 1.1 km away
+        "properties": {"occurred_on": AS_OF.isoformat(), "event_type": "battle", "fatalities": 2},
+    }
     assert client.post("/api/v1/incidents", json=incident, headers=editor).status_code == 201
     for q in ({"as_of": AS_OF.isoformat()}, {"as_of": AS_OF.isoformat(), "bbox": "-180,89,180,90"}):
         r = client.get(URL, params={**q, "limit": 10000}, headers=viewer)
@@ -91,10 +113,20 @@ def test_needs_a_viewer_key(client, data):
     assert client.get(URL, params={"bbox": BOX}).status_code == 401
 
 
-@pytest.mark.parametrize("name,value", [
-    ("patrol_radius_m", "0"), ("incident_radius_m", "1e9"), ("window_days", "0"), ("as_of", "yesterday"),
-    ("limit", "0"), ("offset", "-1"), ("bbox", "1,2,3"), ("bbox", "10,0,5,1"), ("half_life_days", "nan"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("patrol_radius_m", "0"),
+        ("incident_radius_m", "1e9"),
+        ("window_days", "0"),
+        ("as_of", "yesterday"),
+        ("limit", "0"),
+        ("offset", "-1"),
+        ("bbox", "1,2,3"),
+        ("bbox", "10,0,5,1"),
+        ("half_life_days", "nan"),
+    ],
+)
 def test_bad_parameters_are_422_naming_the_parameter(client, viewer, name, value):
     r = client.get(URL, params={name: value}, headers=viewer)
     assert r.status_code == 422, r.text
@@ -164,7 +196,9 @@ def test_cli_geojson_and_csv(monkeypatch, cli_db):
     body = json.loads(_cli(monkeypatch, cli_db, "--format", "geojson", "--limit", "1").output)
     assert body["numberMatched"] == 2 and body["numberReturned"] == 1
     assert body["features"][0]["properties"]["name"] == "Alpha"
-    rows = list(csv.DictReader(io.StringIO(_cli(monkeypatch, cli_db, "--format", "csv", "--under-engaged-only").output)))
+    rows = list(
+        csv.DictReader(io.StringIO(_cli(monkeypatch, cli_db, "--format", "csv", "--under-engaged-only").output))
+    )
     assert [r["name"] for r in rows] == ["Alpha"] and rows[0]["rank"] == "1"
     r = _cli(monkeypatch, cli_db, "--window-days", "0")
     assert r.exit_code == 2 and "window_days" in r.output
@@ -199,11 +233,17 @@ def test_coverage_gaps_as_geotiff(client, viewer, data):
         assert {100, 101} <= set(np.unique(band).tolist()) <= {-1, 100, 101}  # -1: cells past the bbox edge
 
 
-@pytest.mark.parametrize("params,field", [
-    ({}, "bbox"), ({"bbox": BOX, "format": "png"}, "format"), ({"bbox": BOX, "days": 0}, "days"),
-    ({"bbox": BOX, "format": "geotiff", "cell_size_m": 10}, "cell_size_m"), ({"bbox": "a,b,c,d"}, "bbox"),
-    ({"bbox": "0,80,10,85"}, "bbox"),  # beyond World Mercator's area of use
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({}, "bbox"),
+        ({"bbox": BOX, "format": "png"}, "format"),
+        ({"bbox": BOX, "days": 0}, "days"),
+        ({"bbox": BOX, "format": "geotiff", "cell_size_m": 10}, "cell_size_m"),
+        ({"bbox": "a,b,c,d"}, "bbox"),
+        ({"bbox": "0,80,10,85"}, "bbox"),  # beyond World Mercator's area of use
+    ],
+)
 def test_coverage_gaps_bad_parameters(client, viewer, params, field):
     r = client.get(COVERAGE, params=params, headers=viewer)
     assert r.status_code == 422 and r.json()["field"] == field

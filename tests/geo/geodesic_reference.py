@@ -30,7 +30,8 @@ def segment_distance(p_lon, p_lat, a_lon, a_lat, b_lon, b_lat, upto: float = np.
     """Geodesic distance from points P to geodesic segments A–B (row-wise).
     Rows provably farther than ``upto`` get a lower bound above it instead."""
     p_lon, p_lat, a_lon, a_lat, b_lon, b_lat = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(v, float)) for v in (p_lon, p_lat, a_lon, a_lat, b_lon, b_lat)))
+        *(np.atleast_1d(np.asarray(v, float)) for v in (p_lon, p_lat, a_lon, a_lat, b_lon, b_lat))
+    )
     az, _, length = (np.atleast_1d(v) for v in GEOD.inv(a_lon, a_lat, b_lon, b_lat))
     da, db = dist(p_lon, p_lat, a_lon, a_lat), dist(p_lon, p_lat, b_lon, b_lat)
     out = np.minimum(da, db)

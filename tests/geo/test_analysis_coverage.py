@@ -14,8 +14,18 @@ from pyproj import Transformer
 from rasterio.io import MemoryFile
 from rasterio.warp import transform as reproject
 
-from geo.analysis.coverage import (EDGE_TOL_M, NODATA, CoverageInput, days_raster, geodesic_area_km2, geotiff_bytes,
-                                   inverse_lat, load_coverage, mercator, uncovered)
+from geo.analysis.coverage import (
+    EDGE_TOL_M,
+    NODATA,
+    CoverageInput,
+    days_raster,
+    geodesic_area_km2,
+    geotiff_bytes,
+    inverse_lat,
+    load_coverage,
+    mercator,
+    uncovered,
+)
 from geo.errors import InvalidInput
 from tests.geo.analysis_scenarios import AS_OF, HOME, OCEAN, OCEAN_BOX, Scenario, at, store, ts
 from tests.geo.geodesic_reference import GEOD, track_distance
@@ -56,8 +66,12 @@ def test_no_patrols_leaves_the_whole_boundary_uncovered():
 
 def test_raster_holds_days_since_last_coverage_newest_wins_and_nodata_outside():
     tri = shapely.Polygon([(HOME[0] - 0.5, HOME[1] - 0.5), (HOME[0] + 0.5, HOME[1] - 0.5), (HOME[0], HOME[1] + 0.5)])
-    inp = _input([NS_TRACK, NS_TRACK, shapely.MultiLineString([[at(HOME, 90, 20_000), at(at(HOME, 90, 20_000), 0, 100)]])],
-                 [5000, 5000, 2000], [3, 10, 12], boundary=tri)
+    inp = _input(
+        [NS_TRACK, NS_TRACK, shapely.MultiLineString([[at(HOME, 90, 20_000), at(at(HOME, 90, 20_000), 0, 100)]])],
+        [5000, 5000, 2000],
+        [3, 10, 12],
+        boundary=tri,
+    )
     grid, transform = days_raster(inp, 1000)
     data = geotiff_bytes(grid, transform, {"as_of": AS_OF})
     with MemoryFile(data) as mem, mem.open() as ds:
@@ -98,14 +112,21 @@ def test_loader_keeps_the_window_and_coverage_m(session):
 SIDES = shapely.MultiPolygon([shapely.box(170, -65, 180, -55), shapely.box(-180, -65, -170, -55)])
 
 
-@pytest.mark.parametrize("tracks,radius,boundary", [
-    ([shapely.LineString([(20, 5), GEOD.fwd(20, 5, 80, 740_000)[:2]])], [5000], shapely.box(18, 0, 30, 10)),
-    ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [5000], shapely.box(0, 75, 70, 84)),
-    ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [100_000], shapely.box(0, 75, 70, 84)),
-    ([shapely.LineString([(179.5, -60), (-179.5, -61), (-179, -60.5)])], [20_000], SIDES),
-    ([shapely.MultiLineString([[(0, 0), (3, 0.2)], [(1, 1), (1, 1)]]), shapely.Point(30, 70)], [100_000, 20_000],
-     shapely.MultiPolygon([shapely.box(-5, -5, 8, 5), shapely.box(20, 65, 40, 75)])),
-], ids=["740 km at 5° N", "80° N", "80° N, 100 km", "antimeridian", "points and a multi-part track"])
+@pytest.mark.parametrize(
+    "tracks,radius,boundary",
+    [
+        ([shapely.LineString([(20, 5), GEOD.fwd(20, 5, 80, 740_000)[:2]])], [5000], shapely.box(18, 0, 30, 10)),
+        ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [5000], shapely.box(0, 75, 70, 84)),
+        ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [100_000], shapely.box(0, 75, 70, 84)),
+        ([shapely.LineString([(179.5, -60), (-179.5, -61), (-179, -60.5)])], [20_000], SIDES),
+        (
+            [shapely.MultiLineString([[(0, 0), (3, 0.2)], [(1, 1), (1, 1)]]), shapely.Point(30, 70)],
+            [100_000, 20_000],
+            shapely.MultiPolygon([shapely.box(-5, -5, 8, 5), shapely.box(20, 65, 40, 75)]),
+        ),
+    ],
+    ids=["740 km at 5° N", "80° N", "80° N, 100 km", "antimeridian", "points and a multi-part track"],
+)
 def test_buffers_follow_the_geodesic_distance_to_within_the_documented_bound(tracks, radius, boundary):
     """Points near each buffer's edge are in the gap exactly when they are
     farther than the radius from every track, but for a band of 0.03 % of
@@ -120,11 +141,17 @@ def test_buffers_follow_the_geodesic_distance_to_within_the_documented_bound(tra
         a, b = (xy[:-1], xy[1:]) if len(xy) > 1 else (xy, xy)
         az, _, length = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
         k = rng.integers(0, len(a), 1500)
-        q_lon, q_lat, back = GEOD.fwd(a[k, 0], a[k, 1], np.atleast_1d(az)[k], rng.uniform(0, 1, 1500) * np.atleast_1d(length)[k])
-        heading = np.where(rng.uniform(size=1500) < 0.7, back + 180 + rng.choice([-90, 90], 1500), rng.uniform(0, 360, 1500))
+        q_lon, q_lat, back = GEOD.fwd(
+            a[k, 0], a[k, 1], np.atleast_1d(az)[k], rng.uniform(0, 1, 1500) * np.atleast_1d(length)[k]
+        )
+        heading = np.where(
+            rng.uniform(size=1500) < 0.7, back + 180 + rng.choice([-90, 90], 1500), rng.uniform(0, 360, 1500)
+        )
         lon, lat, _ = GEOD.fwd(q_lon, q_lat, heading, r * (1 + rng.uniform(-0.004, 0.004, 1500)))
         # Distance beyond the radius of the nearest-reaching track (< 0: covered).
-        beyond = np.min([track_distance(lon, lat, t, upto=2 * max(radius)) - rt for t, rt in zip(tracks, radius)], axis=0)
+        beyond = np.min(
+            [track_distance(lon, lat, t, upto=2 * max(radius)) - rt for t, rt in zip(tracks, radius)], axis=0
+        )
         inside = shapely.contains_xy(boundary, lon, lat)
         in_gap = shapely.contains_xy(gap, lon, lat)
         band = BUFFER_REL * r + EDGE_TOL_M

@@ -99,13 +99,15 @@ def test_nearest_equals_brute_force_on_rings_of_almost_equal_distances_at_any_la
     lon = RNG.uniform(-180, 180, len(lat))
     n_ring = 12
     src = np.repeat(np.arange(len(lat)), n_ring)
-    s_lon, s_lat, _ = GEOD.fwd(lon[src], lat[src], RNG.uniform(0, 360, len(src)),
-                               300_000 + RNG.uniform(-0.3, 0.3, len(src)))
+    s_lon, s_lat, _ = GEOD.fwd(
+        lon[src], lat[src], RNG.uniform(0, 360, len(src)), 300_000 + RNG.uniform(-0.3, 0.3, len(src))
+    )
     s_lon, s_lat = np.r_[s_lon, s_lon[:5]], np.r_[s_lat, s_lat[:5]]  # exact duplicates: ties by id
     ids = RNG.permutation(len(s_lon)) + 100
     idx, dist = metric.nearest(metric.Points(lon, lat), metric.Points(s_lon, s_lat), ids)
-    d = GEOD.inv(np.repeat(lon, len(s_lon)), np.repeat(lat, len(s_lon)),
-                 np.tile(s_lon, len(lon)), np.tile(s_lat, len(lon)))[2].reshape(len(lon), -1)
+    d = GEOD.inv(
+        np.repeat(lon, len(s_lon)), np.repeat(lat, len(s_lon)), np.tile(s_lon, len(lon)), np.tile(s_lat, len(lon))
+    )[2].reshape(len(lon), -1)
     best = d.min(axis=1)
     want = [min(np.flatnonzero(row == b), key=lambda j: ids[j]) for row, b in zip(d, best)]
     assert np.array_equal(idx, want)
@@ -131,8 +133,11 @@ def test_a_multi_part_track_over_the_pole_and_the_antimeridian_is_exact_against_
     """Random communities around long, multi-part tracks at high latitude and
     across ±180°: covered exactly when a 1 m geodesic sampling of the track
     comes within the radius (ambiguous only within a centimetre of it)."""
-    parts = [[(170.0, 80.0), (-170.0, 84.0), (10.0, 88.0)], [(179.5, -60.0), (-179.5, -61.0)],
-             [(0.0, 89.99), (120.0, 89.99), (-120.0, 89.5)]]
+    parts = [
+        [(170.0, 80.0), (-170.0, 84.0), (10.0, 88.0)],
+        [(179.5, -60.0), (-179.5, -61.0)],
+        [(0.0, 89.99), (120.0, 89.99), (-120.0, 89.5)],
+    ]
     geom = shapely.MultiLineString(parts)
     dense = []  # per segment: points every ≤ 200 m along its geodesic
     for part in parts:
@@ -223,7 +228,9 @@ def test_one_far_north_community_or_one_wide_patrol_does_not_widen_anyone_elses_
     ci1, si1, _ = tracks.candidates(metric.ecef(*_far_north(c_lon, c_lat)), segs, wide)
     others = si1 != 0
     assert not (ci1 == 2000).any()
-    assert set(zip(ci1[others].tolist(), si1[others].tolist())) == set(zip(ci0[si0 != 0].tolist(), si0[si0 != 0].tolist()))
+    assert set(zip(ci1[others].tolist(), si1[others].tolist())) == set(
+        zip(ci0[si0 != 0].tolist(), si0[si0 != 0].tolist())
+    )
 
 
 def test_equal_ended_at_is_broken_by_the_larger_id_whatever_the_row_order():
@@ -244,8 +251,14 @@ def test_equal_ended_at_is_broken_by_the_larger_id_whatever_the_row_order():
         assert t.loc[c, "last_engagement_id"] == ids.max()
         geoms, ended_ns = inp.patrols["geometry"].to_numpy(), inp.patrols["ended_at"].astype("int64").to_numpy()
         for first_batch in (1, 7, 64):
-            hit = tracks.last_patrol(metric.Points([HOME[0]], [HOME[1]]), geoms, ended_ns,
-                                     np.full(len(geoms), 5000.0), inp.patrols["id"].to_numpy(), first_batch=first_batch)
+            hit = tracks.last_patrol(
+                metric.Points([HOME[0]], [HOME[1]]),
+                geoms,
+                ended_ns,
+                np.full(len(geoms), 5000.0),
+                inp.patrols["id"].to_numpy(),
+                first_batch=first_batch,
+            )
             assert inp.patrols["id"].iloc[hit[0]] == ids.max()
 
 
@@ -259,6 +272,10 @@ def test_a_nearly_antipodal_segment_is_searched_along_its_whole_geodesic():
     far = at((quarter_lon, quarter_lat), back + 180 + 90, 6_000)
     # With 20 more short tracks elsewhere, the batch goes through the occupancy grid.
     others = [shapely.MultiLineString([[(60.0 + k, 30.0), (60.0 + k, 30.1)]]) for k in range(20)]
-    hit = tracks.last_patrol(metric.Points([near[0], far[0]], [near[1], far[1]]),
-                             [shapely.MultiLineString([[a, b]]), *others], np.r_[1, np.zeros(20)], np.full(21, 5_000.0))
+    hit = tracks.last_patrol(
+        metric.Points([near[0], far[0]], [near[1], far[1]]),
+        [shapely.MultiLineString([[a, b]]), *others],
+        np.r_[1, np.zeros(20)],
+        np.full(21, 5_000.0),
+    )
     assert list(hit) == [0, -1]

@@ -58,8 +58,9 @@ def test_pairs_within_equals_brute_force_geodesic_including_points_at_the_radius
     b_lon, b_lat = _extent(600)
     # 100 points placed exactly at the radius, and 100 just (5 cm) beyond it.
     src = RNG.integers(0, 300, 200)
-    extra_lon, extra_lat, _ = GEOD.fwd(a_lon[src], a_lat[src], RNG.uniform(0, 360, 200),
-                                       np.r_[np.full(100, r), np.full(100, r + 0.05)])
+    extra_lon, extra_lat, _ = GEOD.fwd(
+        a_lon[src], a_lat[src], RNG.uniform(0, 360, 200), np.r_[np.full(100, r), np.full(100, r + 0.05)]
+    )
     b_lon, b_lat = np.r_[b_lon, extra_lon], np.r_[b_lat, extra_lat]
     i, j = pairs_within(Points(a_lon, a_lat), Points(b_lon, b_lat), r)
     got = set(zip(i.tolist(), j.tolist()))
@@ -72,7 +73,9 @@ def test_nearest_site_distance_is_geodesic_across_1500_km():
     a_lon, a_lat = _extent(400)
     s_lon, s_lat = _extent(40)
     idx, dist = nearest(Points(a_lon, a_lat), Points(s_lon, s_lat))
-    d = GEOD.inv(np.repeat(a_lon, 40), np.repeat(a_lat, 40), np.tile(s_lon, 400), np.tile(s_lat, 400))[2].reshape(400, 40)
+    d = GEOD.inv(np.repeat(a_lon, 40), np.repeat(a_lat, 40), np.tile(s_lon, 400), np.tile(s_lat, 400))[2].reshape(
+        400, 40
+    )
     assert np.array_equal(idx, d.argmin(axis=1))
     assert np.allclose(dist, d.min(axis=1), rtol=0, atol=1e-6)
 
@@ -87,6 +90,7 @@ def test_pairs_within_and_nearest_equal_brute_force_over_the_globe_and_at_the_po
         i, j = pairs_within(a, b, r)
         assert set(zip(i.tolist(), j.tolist())) == _brute_pairs(lon, lat, near_lon, near_lat, r)
     idx, dist = nearest(a, b)
-    d = GEOD.inv(np.repeat(lon, len(lat)), np.repeat(lat, len(lat)), np.tile(near_lon, len(lat)),
-                 np.tile(near_lat, len(lat)))[2].reshape(len(lat), -1)
+    d = GEOD.inv(
+        np.repeat(lon, len(lat)), np.repeat(lat, len(lat)), np.tile(near_lon, len(lat)), np.tile(near_lat, len(lat))
+    )[2].reshape(len(lat), -1)
     assert np.array_equal(dist, d.min(axis=1)) and np.array_equal(idx, d.argmin(axis=1))

@@ -91,8 +91,13 @@ def scenarios(draw):
     day = st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90]))
     for _ in range(draw(st.integers(0, 12))):
         az, d = draw(offset)
-        s.incident(at(draw(near), az, d), AS_OF - timedelta(days=draw(day)), fatalities=draw(st.integers(0, 20)),
-                   geo_precision=draw(st.integers(1, 3)), id=next(ids))
+        s.incident(
+            at(draw(near), az, d),
+            AS_OF - timedelta(days=draw(day)),
+            fatalities=draw(st.integers(0, 20)),
+            geo_precision=draw(st.integers(1, 3)),
+            id=next(ids),
+        )
     # Few patrols, or more than the first search batch; few distinct end times, so ties are common.
     n_patrols = draw(st.one_of(st.integers(0, 12), st.integers(65, 300)))
     many = n_patrols > 12
@@ -114,8 +119,13 @@ def scenarios(draw):
     for _ in range(draw(st.integers(0, 3))):
         az, d = draw(offset)
         start = AS_OF - timedelta(days=draw(st.integers(-30, 200)))
-        s.qip(at(draw(near), az, d), draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
-              start, start + timedelta(days=draw(st.integers(0, 120))), id=next(ids))
+        s.qip(
+            at(draw(near), az, d),
+            draw(st.sampled_from(["proposed", "in_progress", "completed", "cancelled"])),
+            start,
+            start + timedelta(days=draw(st.integers(0, 120))),
+            id=next(ids),
+        )
     when = st.one_of(st.none(), st.integers(-5, 5).map(lambda k: AS_OF + timedelta(days=k)))
     sites = []
     for _ in range(draw(st.integers(0, 5))):
@@ -158,8 +168,15 @@ def patrol_coverage(inp, p: GapParams) -> dict:
     j = np.tile(np.arange(len(rows)), len(com))
     radius = np.where(np.isnan(pat["coverage_m"].to_numpy(float)), p.patrol_radius_m, pat["coverage_m"].to_numpy(float))
     r = radius[rows[j, 0].astype(int)]
-    d = segment_distance(com["lon"].to_numpy(float)[i], com["lat"].to_numpy(float)[i],
-                         rows[j, 1], rows[j, 2], rows[j, 3], rows[j, 4], upto=r.max() + 1)
+    d = segment_distance(
+        com["lon"].to_numpy(float)[i],
+        com["lat"].to_numpy(float)[i],
+        rows[j, 1],
+        rows[j, 2],
+        rows[j, 3],
+        rows[j, 4],
+        upto=r.max() + 1,
+    )
     hit = within(d, r)
     for ci, k in set(zip(i[hit].tolist(), rows[j[hit], 0].astype(int).tolist())):
         out[com["id"].iloc[ci]].append((pat["ended_at"].iloc[k], int(pat["id"].iloc[k])))
@@ -202,24 +219,32 @@ def brute_force(inp, p: GapParams) -> dict:
 
         site_d, site_id = math.nan, None
         for row in inp.sites.itertuples():
-            active = (pd.isna(row.active_from) or row.active_from <= as_of) and (pd.isna(row.active_to) or row.active_to >= as_of)
+            active = (pd.isna(row.active_from) or row.active_from <= as_of) and (
+                pd.isna(row.active_to) or row.active_to >= as_of
+            )
             if active:
                 d = float(dist(c.lon, c.lat, row.lon, row.lat))
                 if site_id is None or (d, row.id) < (site_d, site_id):
                     site_d, site_id = d, int(row.id)
         pop = 0.0 if pd.isna(c.population) else float(c.population)
-        out.append(dict(
-            community_id=c.id, days_since_engagement=days_since,
-            last_engagement_kind=None if best is None else best[3],
-            last_engagement_id=None if best is None else best[2],
-            last_engagement_day=None if best is None else best[0].date(),
-            incidents_window=count, fatalities_window=deaths, pressure=pressure,
-            staleness=1.0 if days_since is None else min(days_since, p.cap_days) / p.cap_days,
-            population_factor=1 + math.log10(1 + pop),
-            distance_to_site_m=site_d, nearest_site_id=site_id,
-            remoteness_factor=1 + (0.0 if math.isnan(site_d) else site_d) / 50_000,
-            under_engaged=(days_since is None or days_since >= p.min_days) and pressure > 0,
-        ))
+        out.append(
+            dict(
+                community_id=c.id,
+                days_since_engagement=days_since,
+                last_engagement_kind=None if best is None else best[3],
+                last_engagement_id=None if best is None else best[2],
+                last_engagement_day=None if best is None else best[0].date(),
+                incidents_window=count,
+                fatalities_window=deaths,
+                pressure=pressure,
+                staleness=1.0 if days_since is None else min(days_since, p.cap_days) / p.cap_days,
+                population_factor=1 + math.log10(1 + pop),
+                distance_to_site_m=site_d,
+                nearest_site_id=site_id,
+                remoteness_factor=1 + (0.0 if math.isnan(site_d) else site_d) / 50_000,
+                under_engaged=(days_since is None or days_since >= p.min_days) and pressure > 0,
+            )
+        )
     top = max((o["pressure"] for o in out), default=0.0)
     for o in out:
         o["pressure_norm"] = o["pressure"] / top if top > 0 else 0.0
@@ -233,8 +258,10 @@ def _numbers(text: str) -> list[float]:
 
 
 def _metres(text: str) -> list[float]:
-    return [float(v.replace(",", "").replace("\u202f", "").replace(" ", "")) * (1000 if unit == "km" else 1)
-            for v, unit in re.findall(r"(\d[\d,\u202f ]*(?:\.\d+)?(?:e[+-]?\d+)?)\s*(km|m)\b", text)]
+    return [
+        float(v.replace(",", "").replace("\u202f", "").replace(" ", "")) * (1000 if unit == "km" else 1)
+        for v, unit in re.findall(r"(\d[\d,\u202f ]*(?:\.\d+)?(?:e[+-]?\d+)?)\s*(km|m)\b", text)
+    ]
 
 
 def check_reasons(reasons: list[str], ref) -> None:
@@ -277,7 +304,7 @@ def test_every_column_matches_the_brute_force_reference(s, include_region, batch
     for cid, row in got.iterrows():
         want = ref[cid]
         note(f"community {cid}: got {row.to_dict()}\nwant {vars(want)}")
-        opt = (lambda v: None if pd.isna(v) else v)
+        opt = lambda v: None if pd.isna(v) else v
         assert opt(row.days_since_engagement) == want.days_since_engagement
         assert opt(row.last_engagement_kind) == want.last_engagement_kind
         assert opt(row.last_engagement_id) == want.last_engagement_id
