@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install assets system-deps system-deps-test check-python bench clean
+.PHONY: run test test-thorough install assets system-deps system-deps-test check-python bench clean
 
 run: system-deps install
 	$(BIN)/peacemap start
@@ -12,6 +12,11 @@ run: system-deps install
 test: system-deps-test install
 	$(BIN)/pytest -q
 	$(BIN)/python bench/gaps.py --scale 0.1
+
+# The suite with the property tests' "thorough" Hypothesis profile (2 000
+# examples each instead of the default's 60; tests/conftest.py).
+test-thorough: system-deps-test install
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q
 
 install: $(STAMP) assets
 

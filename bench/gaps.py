@@ -37,7 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DIR = Path("/tmp/pm-bench-gaps")
+BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-gaps"))  # one per concurrent run
 print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
 DB = "bench_gaps"
 FIELDS = [

@@ -27,6 +27,8 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 from geoalchemy2.shape import from_shape
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from sqlalchemy import func, select
@@ -708,3 +710,15 @@ def checkouts_during(monkeypatch):
         return seen
 
     return watch
+
+
+# Hypothesis profiles: "default" (make test) and "thorough" (make test-thorough,
+# or HYPOTHESIS_PROFILE=thorough). Deadlines off: example times vary with the
+# machine's load; the property tests bound their own sizes.
+hypothesis_settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -229,10 +229,11 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     """
     active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
     active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+    site_ids = sites["id"].to_numpy(np.int64)[active]
     index, distance_m = nearest(
-        communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active])
+        communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active]), site_ids
     )
-    return NearestSite(index, distance_m, sites["id"].to_numpy(np.int64)[active])
+    return NearestSite(index, distance_m, site_ids)
 
 
 def assemble(

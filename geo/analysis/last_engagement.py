@@ -105,8 +105,9 @@ def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapPar
         return LastEvent.never(n)
     radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)[counted]
     radius_m = np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
-    ended_ns, patrol_ids = ended_ns[counted], patrols["id"].to_numpy()[counted]
-    covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_ns, radius_m)
+    ended_ns, patrol_ids = ended_ns[counted], patrols["id"].to_numpy(np.int64)[counted]
+    # Equal end times go to the larger patrol id, whatever the row order.
+    covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_ns, radius_m, patrol_ids)
     seen = covering >= 0
     return LastEvent(np.where(seen, ended_ns[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
 

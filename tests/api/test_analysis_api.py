@@ -93,6 +93,24 @@ def test_a_new_patrol_posted_through_the_api_is_reflected_at_once(client, viewer
     assert after["c2"]["days_since_engagement"] == 2 and after["c2"]["last_engagement_kind"] == "patrol"
 
 
+def test_a_community_and_an_incident_at_the_pole_are_ranked_like_any_other(client, viewer, editor, data, scenario):
+    """Issue 9: a community at [18, 90] (accepted) made every engagement-gap
+    request fail, as did an incident at the pole."""
+    point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [18, 90]}, "properties": {"name": "pole"}}
+    assert client.post("/api/v1/communities", json=point, headers=editor).status_code == 201
+    incident = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-150, 89.99]},  # 1.1 km away
+        "properties": {"occurred_on": scenario.AS_OF.isoformat(), "event_type": "battle", "fatalities": 2},
+    }
+    assert client.post("/api/v1/incidents", json=incident, headers=editor).status_code == 201
+    for q in ({"as_of": scenario.AS_OF.isoformat()}, {"as_of": scenario.AS_OF.isoformat(), "bbox": "-180,89,180,90"}):
+        r = client.get(URL, params={**q, "limit": 10000}, headers=viewer)
+        assert r.status_code == 200, r.text
+        pole = next(f["properties"] for f in r.json()["features"] if f["properties"]["name"] == "pole")
+        assert (pole["incidents_window"], pole["fatalities_window"]) == (1, 2)
+
+
 def test_needs_a_viewer_key(client, data):
     assert client.get(URL, params={"bbox": BOX}).status_code == 401
 
@@ -228,6 +246,7 @@ def test_coverage_gaps_as_geotiff(client, viewer, data, scenario):
         ({"bbox": BOX, "days": 0}, "days"),
         ({"bbox": BOX, "format": "geotiff", "cell_size_m": 10}, "cell_size_m"),
         ({"bbox": "a,b,c,d"}, "bbox"),
+        ({"bbox": "0,80,10,85"}, "bbox"),  # beyond World Mercator's area of use
     ],
 )
 def test_coverage_gaps_bad_parameters(client, viewer, params, field):

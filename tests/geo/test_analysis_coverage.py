@@ -1,5 +1,7 @@
 """Coverage gaps (docs/analysis.md#coverage-gaps): polygons and the days-since-coverage raster,
-on hand-made tracks with known geometry."""
+on hand-made tracks with known geometry, and the buffers against exact
+geodesic distances (tests/geo/geodesic_reference.py) at high latitude,
+across the antimeridian and along a 740 km segment."""
 
 from __future__ import annotations
 
@@ -8,19 +10,26 @@ from datetime import timedelta
 import numpy as np
 import pytest
 import shapely
+from pyproj import Transformer
 from rasterio.io import MemoryFile
 from rasterio.warp import transform as reproject
 
 from geo.analysis.coverage import (
+    EDGE_TOL_M,
     NODATA,
     CoverageInput,
     days_raster,
     geodesic_area_km2,
     geotiff_bytes,
+    inverse_lat,
     load_coverage,
+    mercator,
     uncovered,
 )
 from geo.errors import InvalidInput
+from tests.geo.geodesic_reference import GEOD, track_distance
+
+BUFFER_REL = 3e-4  # measured ≤ 2.7e-4 (the arcs' polygons); the documented bound is 4.5e-4, plus EDGE_TOL_M
 
 
 @pytest.fixture
@@ -52,6 +61,15 @@ def make_input(scenario, box):
         )
 
     return _input
+
+
+def test_mercator_is_epsg_3395_and_inverts():
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(-170, 170, 500), rng.uniform(-75, 75, 500)
+    x, y = Transformer.from_crs(4326, 3395, always_xy=True).transform(lon, lat)
+    xy = mercator(lon, lat)
+    assert np.abs(xy[:, 0] - x).max() < 1e-3 and np.abs(xy[:, 1] - y).max() < 1e-3
+    assert np.abs(inverse_lat(xy[:, 1]) - lat).max() < 1e-9
 
 
 def test_uncovered_polygon_excludes_the_patrol_corridor_to_the_metre(scenario, box, ns_track, make_input):
@@ -114,3 +132,72 @@ def test_loader_keeps_the_window_and_coverage_m(session, scenario):
     with pytest.raises(InvalidInput) as e:
         load_coverage(session, days=30, as_of=s.AS_OF)
     assert e.value.field == "bbox"
+
+
+SIDES = shapely.MultiPolygon([shapely.box(170, -65, 180, -55), shapely.box(-180, -65, -170, -55)])
+
+
+@pytest.mark.parametrize(
+    "tracks,radius,boundary",
+    [
+        ([shapely.LineString([(20, 5), GEOD.fwd(20, 5, 80, 740_000)[:2]])], [5000], shapely.box(18, 0, 30, 10)),
+        ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [5000], shapely.box(0, 75, 70, 84)),
+        ([shapely.LineString([(10, 80), (40, 82), (60, 79.5)])], [100_000], shapely.box(0, 75, 70, 84)),
+        ([shapely.LineString([(179.5, -60), (-179.5, -61), (-179, -60.5)])], [20_000], SIDES),
+        (
+            [shapely.MultiLineString([[(0, 0), (3, 0.2)], [(1, 1), (1, 1)]]), shapely.Point(30, 70)],
+            [100_000, 20_000],
+            shapely.MultiPolygon([shapely.box(-5, -5, 8, 5), shapely.box(20, 65, 40, 75)]),
+        ),
+    ],
+    ids=["740 km at 5° N", "80° N", "80° N, 100 km", "antimeridian", "points and a multi-part track"],
+)
+def test_buffers_follow_the_geodesic_distance_to_within_the_documented_bound(tracks, radius, boundary, make_input):
+    """Points near each buffer's edge are in the gap exactly when they are
+    farther than the radius from every track, but for a band of 0.03 % of
+    the radius + 0.5 m (tighter than the documented 0.045 %). The old Mercator buffers (scale at the centroid,
+    rhumb lines) erred by 21 % on the 740 km segment and by the whole radius
+    at 80° N and across ±180°."""
+    rng = np.random.default_rng(11)
+    gap = uncovered(make_input(tracks, radius, [1] * len(tracks), boundary=boundary))
+    for track, r in zip(tracks, radius, strict=True):
+        # Points at r ± 0.4 % from points along the track: square to it, or in any direction.
+        xy = shapely.get_coordinates(track)
+        a, b = (xy[:-1], xy[1:]) if len(xy) > 1 else (xy, xy)
+        az, _, length = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+        k = rng.integers(0, len(a), 1500)
+        q_lon, q_lat, back = GEOD.fwd(
+            a[k, 0], a[k, 1], np.atleast_1d(az)[k], rng.uniform(0, 1, 1500) * np.atleast_1d(length)[k]
+        )
+        heading = np.where(
+            rng.uniform(size=1500) < 0.7, back + 180 + rng.choice([-90, 90], 1500), rng.uniform(0, 360, 1500)
+        )
+        lon, lat, _ = GEOD.fwd(q_lon, q_lat, heading, r * (1 + rng.uniform(-0.004, 0.004, 1500)))
+        # Distance beyond the radius of the nearest-reaching track (< 0: covered).
+        beyond = np.min(
+            [track_distance(lon, lat, t, upto=2 * max(radius)) - rt for t, rt in zip(tracks, radius, strict=True)],
+            axis=0,
+        )
+        inside = shapely.contains_xy(boundary, lon, lat)
+        in_gap = shapely.contains_xy(gap, lon, lat)
+        band = BUFFER_REL * r + EDGE_TOL_M
+        assert inside.sum() > 1000 and (beyond < -band).sum() > 200 and (beyond > band).sum() > 200
+        assert not (in_gap & (beyond < -band)).any()
+        assert (in_gap == inside)[beyond > band].all()
+
+
+def test_a_boundary_beyond_84_degrees_is_refused_naming_its_field(session, scenario):
+    with pytest.raises(InvalidInput) as e:
+        load_coverage(session, days=30, as_of=scenario.AS_OF, bbox=(0, 80, 10, 85))
+    assert e.value.field == "bbox" and "84" in str(e.value)
+
+
+def test_tracks_just_across_the_antimeridian_are_loaded(session, scenario):
+    s = scenario()
+    s.patrol([(-179.98, -20.0), (-179.97, -20.1)], s.ts(s.AS_OF - timedelta(days=2)))  # 2 km east of ±180°
+    s.patrol([(-178.0, -20.0), (-177.9, -20.1)], s.ts(s.AS_OF - timedelta(days=2)))  # 200 km away
+    s.store(session)
+    inp = load_coverage(session, days=30, as_of=s.AS_OF, bbox=(179.5, -20.5, 180, -19.5))
+    assert len(inp.tracks) == 1
+    gap = uncovered(inp)
+    assert not gap.contains(shapely.Point(179.99, -20.05)) and gap.contains(shapely.Point(179.6, -20.05))

@@ -1,6 +1,7 @@
-"""The distance machinery: Mercator only finds candidates, decisions are
-geodesic. Bounds the planar estimate's error and checks the searches against
-brute-force geodesic distances over multi-UTM-zone extents up to 1 500 km."""
+"""The distance machinery: 3-D chords only find candidates, decisions are
+geodesic. Checks the bound of the chord's shortfall and the searches against
+brute-force geodesic distances over multi-UTM-zone extents up to 1 500 km
+and over the whole globe."""
 
 from __future__ import annotations
 
@@ -8,31 +9,33 @@ import numpy as np
 import pytest
 from pyproj import Geod, Transformer
 
-from geo.analysis.metric import BAND, Points, inverse_lat, mercator, nearest, pairs_within, scale
+from geo.analysis.metric import KAPPA, Points, chord_gap, ecef, nearest, pairs_within
 
 GEOD = Geod(ellps="WGS84")
 RNG = np.random.default_rng(7)
 
 
-def test_mercator_is_epsg_3395_and_inverts():
-    lon, lat = RNG.uniform(-170, 170, 500), RNG.uniform(-75, 75, 500)
-    x, y = Transformer.from_crs(4326, 3395, always_xy=True).transform(lon, lat)
-    xy = mercator(lon, lat)
-    assert np.abs(xy[:, 0] - x).max() < 1e-3 and np.abs(xy[:, 1] - y).max() < 1e-3
-    assert np.abs(inverse_lat(xy[:, 1]) - lat).max() < 1e-9
+def test_ecef_is_pyprojs_geocentric_crs_at_every_latitude():
+    lon, lat = RNG.uniform(-180, 180, 2000), np.r_[RNG.uniform(-90, 90, 1996), 90, -90, 0, 89.999999]
+    x, y, z = Transformer.from_crs(4326, 4978, always_xy=True).transform(lon, lat, np.zeros(len(lon)))
+    assert np.abs(ecef(lon, lat) - np.column_stack([x, y, z])).max() < 1e-6
 
 
-@pytest.mark.parametrize("max_lat", [15, 40, 60])
-def test_scale_corrected_planar_distance_is_within_a_quarter_of_the_band(max_lat):
-    """The planar estimate decides pairs outside ±BAND, so its error must stay well inside it."""
-    n = 20_000
-    lon1, lat1 = RNG.uniform(10, 24, n), RNG.uniform(-max_lat, max_lat, n)
-    az, dist = RNG.uniform(0, 360, n), RNG.uniform(10, 100_000, n)
+def test_the_chord_falls_short_of_the_geodesic_by_at_most_chord_gap():
+    """chord ≤ geodesic ≤ chord + chord_gap(geodesic), at every latitude and
+    azimuth up to 100 km, and the bound is tight (meridians at the equator)."""
+    n = 50_000
+    lon1, lat1 = RNG.uniform(-180, 180, n), RNG.uniform(-90, 90, n)
+    az, dist = RNG.uniform(0, 360, n), RNG.uniform(1, 100_000, n)
     lon2, lat2, _ = GEOD.fwd(lon1, lat1, az, dist)
-    a, b = mercator(lon1, lat1), mercator(lon2, lat2)
-    est = np.hypot(*(a - b).T) / ((scale(lat1) + scale(lat2)) / 2)  # as pairs_within and the track search do
-    rel = np.abs(est - dist) / dist
-    assert rel.max() < BAND / 4
+    chord = np.linalg.norm(ecef(lon1, lat1) - ecef(lon2, lat2), axis=1)
+    short = dist - chord
+    assert short.min() > -1e-7
+    assert (short <= chord_gap(dist) + 1e-7).all()
+    lon2, lat2, _ = GEOD.fwd(np.zeros(3), np.zeros(3), np.zeros(3), np.full(3, 100_000.0))
+    worst = 100_000.0 - np.linalg.norm(ecef(0, 0) - ecef(lon2[:1], lat2[:1]))
+    assert worst == pytest.approx(chord_gap(100_000.0), rel=1e-3)
+    assert KAPPA == pytest.approx(1 / 6_335_439.327, rel=1e-9)
 
 
 def _extent(n, width_km=1500):
@@ -75,3 +78,19 @@ def test_nearest_site_distance_is_geodesic_across_1500_km():
     )
     assert np.array_equal(idx, d.argmin(axis=1))
     assert np.allclose(dist, d.min(axis=1), rtol=0, atol=1e-6)
+
+
+def test_pairs_within_and_nearest_equal_brute_force_over_the_globe_and_at_the_poles():
+    n = 600
+    lat = np.r_[RNG.uniform(-90, 90, n), np.full(5, 90.0), np.full(5, -90.0)]
+    lon = RNG.uniform(-180, 180, len(lat))
+    near_lon, near_lat, _ = GEOD.fwd(lon, lat, RNG.uniform(0, 360, len(lat)), RNG.uniform(0, 120_000, len(lat)))
+    a, b = Points(lon, lat), Points(near_lon, near_lat)
+    for r in (1.0, 5_000.0, 100_000.0):
+        i, j = pairs_within(a, b, r)
+        assert set(zip(i.tolist(), j.tolist())) == _brute_pairs(lon, lat, near_lon, near_lat, r)
+    idx, dist = nearest(a, b)
+    d = GEOD.inv(
+        np.repeat(lon, len(lat)), np.repeat(lat, len(lat)), np.tile(near_lon, len(lat)), np.tile(near_lat, len(lat))
+    )[2].reshape(len(lat), -1)
+    assert np.array_equal(dist, d.min(axis=1)) and np.array_equal(idx, d.argmin(axis=1))
