@@ -9,9 +9,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
+from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.routers import analysis, export, health, imports, keys, ogc, pages
-from api.middleware import install_middleware
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker

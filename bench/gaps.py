@@ -28,7 +28,8 @@ import platform
 import resource
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DIR = Path("/tmp/pm-bench-gaps")
-print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
+print = functools.partial(print, flush=True)
 DB = "bench_gaps"
 FIELDS = [
     "days_since_engagement",
@@ -113,7 +114,7 @@ def naive(url: str, p, sample: int = 0) -> pd.DataFrame:
 
     from geo.db import make_engine
 
-    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
     args = dict(
         cutoff=cutoff,
         as_of=p.as_of,
@@ -147,7 +148,7 @@ def geopandas_way(url: str, p) -> pd.DataFrame:
     from geo.db import make_engine
 
     engine = make_engine(url)
-    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
     first = p.as_of - timedelta(days=p.window_days - 1)
     with engine.connect() as conn:
 
@@ -223,7 +224,7 @@ def peacemap_way(url: str, p) -> pd.DataFrame:
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        result = gaps_from_db(session, p, computed_at=datetime.now(timezone.utc))
+        result = gaps_from_db(session, p, computed_at=datetime.now(UTC))
     engine.dispose()
     return result.table
 
@@ -260,7 +261,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == i)).one()
             for i in top[:2]
         ]
-    ended = datetime.combine(p.as_of, dtime(10), tzinfo=timezone.utc)
+    ended = datetime.combine(p.as_of, dtime(10), tzinfo=UTC)
     writes = {
         "patrol": Patrol(
             started_at=ended - timedelta(hours=4),
@@ -284,7 +285,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
         out[name], result = timed(lambda s: cached_gaps(s, p))
     out["paths"] = dict(STATS)
     out["cached"] = result.table
-    out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(timezone.utc)))
+    out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
     out["fresh"] = fresh.table
     engine.dispose()
     return out

@@ -3,13 +3,12 @@ that is unset, from the embedded cluster (started on demand)."""
 
 from __future__ import annotations
 
-
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.cluster import LocalCluster
-from geo.config import DatabaseSettings, PROJECT_ROOT, get_database_settings
+from geo.config import PROJECT_ROOT, DatabaseSettings, get_database_settings
 
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"
 

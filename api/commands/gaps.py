@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 import pandas as pd
@@ -83,9 +83,7 @@ def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) 
     engine = make_engine(database_url())
     try:
         with make_sessionmaker(engine)() as session:
-            result = gaps_from_db(
-                session, params, computed_at=datetime.now(timezone.utc), bbox=bbox, admin_area=admin_area
-            )
+            result = gaps_from_db(session, params, computed_at=datetime.now(UTC), bbox=bbox, admin_area=admin_area)
     finally:
         engine.dispose()
     rows = select_rows(result, under_engaged_only=under_engaged_only)

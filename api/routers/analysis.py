@@ -11,15 +11,14 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
 from api.params import BBox, PagingParam, bbox_query
-from geo.analysis import GapParams
-from geo.analysis import coverage
+from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.params import MAX_DAYS, default, today
@@ -117,5 +116,5 @@ def coverage_gaps(
             media_type="image/tiff",
             headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
         )
-    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(timezone.utc))
+    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(UTC))
     return Response(json.dumps(body), media_type="application/geo+json")

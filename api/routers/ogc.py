@@ -10,7 +10,7 @@ API's 422), with a JSON body naming it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -104,8 +104,8 @@ def _iso(v: date | datetime | None) -> str | None:
     if v is None:
         return None
     if not isinstance(v, datetime):
-        v = datetime.combine(v, time.min, tzinfo=timezone.utc)
-    return v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        v = datetime.combine(v, time.min, tzinfo=UTC)
+    return v.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _collection(request: Request, session, coll: Collection) -> dict:
@@ -221,7 +221,7 @@ def items(
             "type": "FeatureCollection",
             "numberMatched": page.matched,
             "numberReturned": len(page.features),
-            "timeStamp": _iso(datetime.now(timezone.utc)),
+            "timeStamp": _iso(datetime.now(UTC)),
             "links": links,
             "features": page.features,
         },

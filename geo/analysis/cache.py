@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -113,7 +113,7 @@ def cached_gaps(
     GapResult
     """
     params = params or GapParams()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
     if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)

@@ -13,12 +13,12 @@ cells of ``cell_size_m`` true metres at the boundary's centre latitude.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import shapely
-from rasterio.transform import Affine
 from pyproj import Geod
+from rasterio.transform import Affine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -232,8 +232,8 @@ def load_coverage(
     if boundary is None:
         raise InvalidInput("give a boundary: admin_area or bbox", field="bbox")
     window = DateWindow.ending(as_of, days)
-    start = datetime.combine(window.start, time.min, tzinfo=timezone.utc)
-    cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    start = datetime.combine(window.start, time.min, tzinfo=UTC)
+    cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=UTC)
     reach = max(patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
     rows = session.execute(
         select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at).where(
@@ -242,7 +242,7 @@ def load_coverage(
     ).all()
     tracks = np.array([shapely.from_wkb(bytes(r[0])) for r in rows], dtype=object)
     radius = np.array([patrol_radius_m if r[1] is None else r[1] for r in rows], dtype=float)
-    age = np.array([(as_of - r[2].astimezone(timezone.utc).date()).days for r in rows], dtype=np.int64)
+    age = np.array([(as_of - r[2].astimezone(UTC).date()).days for r in rows], dtype=np.int64)
     return CoverageInput(boundary, tracks, radius, age, as_of, days, patrol_radius_m)
 
 
@@ -269,7 +269,7 @@ def coverage_feature_collection(inp: CoverageInput, gap, *, computed_at: datetim
         "boundary_area_km2": round(total, 3),
         "uncovered_area_km2": round(gap_km2, 3),
         "uncovered_share": round(gap_km2 / total, 6) if total else None,
-        "patrols_considered": int(len(inp.tracks)),
+        "patrols_considered": len(inp.tracks),
     }
     return {
         "type": "FeatureCollection",

@@ -44,7 +44,7 @@ class GapInputs:
         return {name: len(getattr(self, name)) for name in COLUMNS}
 
     @classmethod
-    def from_frames(cls, **frames: pd.DataFrame) -> "GapInputs":
+    def from_frames(cls, **frames: pd.DataFrame) -> GapInputs:
         """From (Geo)DataFrames with the model's column names.
 
         Point geometries become lon/lat, missing optional columns get their

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -155,7 +155,7 @@ def _xy(model):
 
 def _after_as_of(params: GapParams) -> datetime:
     """The first instant not counted: midnight UTC after ``as_of``."""
-    return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _read_communities(session: Session, scope: _Scope) -> pd.DataFrame:

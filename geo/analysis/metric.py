@@ -82,7 +82,7 @@ class Points:
             self._tree = cKDTree(self.xy)
         return self._tree
 
-    def subset(self, idx) -> "Points":
+    def subset(self, idx) -> Points:
         p = Points.__new__(Points)
         p.lon, p.lat, p.xy, p.k, p._tree = self.lon[idx], self.lat[idx], self.xy[idx], self.k[idx], None
         return p

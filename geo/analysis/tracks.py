@@ -38,7 +38,7 @@ class Segments:
     patrol: np.ndarray
 
     @classmethod
-    def from_geometries(cls, geoms, *, split: bool = True) -> "Segments":
+    def from_geometries(cls, geoms, *, split: bool = True) -> Segments:
         geoms = np.asarray(geoms, dtype=object)
         if len(geoms) == 0:
             z = np.zeros((0, 2))
@@ -66,7 +66,7 @@ class Segments:
         segs = cls(a, b, k_a, k_b, patrol.astype(np.int64))
         return segs._split(PIECE_M) if split else segs
 
-    def _split(self, max_len: float) -> "Segments":
+    def _split(self, max_len: float) -> Segments:
         """Cut segments longer than ``max_len`` into equal pieces."""
         length = np.hypot(*(self.b - self.a).T)
         long = np.flatnonzero(length > max_len)
@@ -88,16 +88,16 @@ class Segments:
             np.concatenate([short.patrol, self.patrol[src]]),
         )
 
-    def take(self, mask) -> "Segments":
+    def take(self, mask) -> Segments:
         return Segments(self.a[mask], self.b[mask], self.k_a[mask], self.k_b[mask], self.patrol[mask])
 
     def __len__(self) -> int:
         return len(self.patrol)
 
-    def slice(self, lo: int, hi: int) -> "Segments":
+    def slice(self, lo: int, hi: int) -> Segments:
         return Segments(self.a[lo:hi], self.b[lo:hi], self.k_a[lo:hi], self.k_b[lo:hi], self.patrol[lo:hi])
 
-    def near(self, points: np.ndarray, reach: float) -> "Segments":
+    def near(self, points: np.ndarray, reach: float) -> Segments:
         """Only the segments whose bounding box, grown by ``reach``, holds one of
         ``points`` (a conservative filter: an occupancy grid of cell ``reach``
         and its summed-area table, four look-ups per segment)."""

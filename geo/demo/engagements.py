@@ -3,7 +3,7 @@ the background paper warns, on the same few interlocutors."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import geopandas as gpd
 import numpy as np
@@ -76,7 +76,7 @@ def engagements(
 
     # Working hours (06-17 UTC) of a day in the window; day 0 is ``end``.
     day = rng.integers(0, 365 * ENGAGEMENT_YEARS, n)
-    midnight = datetime.combine(end, time(0, 0), tzinfo=timezone.utc).timestamp()
+    midnight = datetime.combine(end, time(0, 0), tzinfo=UTC).timestamp()
     seconds = midnight - day * 86400 + rng.integers(6 * 3600, 17 * 3600, n)
     occurred_at = pd.to_datetime(seconds, unit="s", utc=True)
 

@@ -12,7 +12,8 @@ from geo.demo import agreements as _agreements
 from geo.demo import engagements as _engagements
 from geo.demo import incidents as _incidents
 from geo.demo import patrols as _patrols
-from geo.demo import places, qips as _qips
+from geo.demo import places
+from geo.demo import qips as _qips
 from geo.demo.scenario import DEMO_SCALE, Scenario, counts_for
 
 _STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips")

@@ -11,8 +11,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.demo.towns import SYNTHETIC_SOURCE, inside, km_xy, polar_offset, real_towns
 from geo.demo.scenario import INCIDENT_YEARS
+from geo.demo.towns import SYNTHETIC_SOURCE, inside, km_xy, polar_offset, real_towns
 
 # Towns around which armed-group violence concentrated in recent years.
 CONFLICT_CENTRES = (

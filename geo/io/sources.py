@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
-from pyarrow import ArrowException
 import shapely
+from pyarrow import ArrowException
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS, Transformer
 

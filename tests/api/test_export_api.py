@@ -129,7 +129,7 @@ def test_editor_csv_reimports_unchanged(client, editor, samples, session, tmp_pa
         after = client.get(f"/api/v1/{name}", headers=editor).json()["features"]
         strip = lambda fs: [
             {**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}} for f in fs
-        ]  # noqa: E731
+        ]
         assert strip(after) == strip(before)
 
 

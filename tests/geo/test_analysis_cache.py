@@ -16,8 +16,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from geo.analysis import gaps_from_db
-from geo.analysis import cache
+from geo.analysis import cache, gaps_from_db
 from geo.analysis.cache import cached_gaps
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
 

@@ -13,7 +13,8 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from geo.analysis import GapParams, compute_gaps

@@ -4,7 +4,7 @@ equal to the database row, sensitive fields only when asked for."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pyogrio
@@ -90,7 +90,7 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     path = tmp_path / "gaps.gpkg"
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
-    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(timezone.utc))
+    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(UTC))
     want = result.table
     assert len(df) == len(want) == samples[GAPS_LAYER]
     for (_, got), (_, row) in zip(df.iterrows(), want.iterrows()):
