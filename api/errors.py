@@ -150,9 +150,11 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(domain.PeacemapError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DBAPIError, _db_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # FastAPI's decorator form: Starlette's add_exception_handler is typed for
+    # handlers of any Exception, though it calls each only with its own type.
+    app.exception_handler(domain.PeacemapError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(IntegrityError)(_integrity_error)
+    app.exception_handler(DBAPIError)(_db_error)
+    app.exception_handler(Exception)(_unexpected)

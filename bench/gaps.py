@@ -21,7 +21,6 @@ committed, each to the next result, which must equal a fresh full run. Prints ti
 from __future__ import annotations
 
 import argparse
-import functools
 import multiprocessing as mp
 import os
 import platform
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DIR = Path("/tmp/pm-bench-gaps")
-print = functools.partial(print, flush=True)
+sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs at once
 DB = "bench_gaps"
 FIELDS = [
     "days_since_engagement",
@@ -115,17 +114,17 @@ def naive(url: str, p, sample: int = 0) -> pd.DataFrame:
     from geo.db import make_engine
 
     cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
-    args = dict(
-        cutoff=cutoff,
-        as_of=p.as_of,
-        pr=p.patrol_radius_m,
-        er=p.engagement_radius_m,
-        qr=p.qip_radius_m,
-        ir=p.incident_radius_m,
-        w=p.window_days,
-        hl=p.half_life_days,
-        region=p.include_region_precision,
-    )
+    args = {
+        "cutoff": cutoff,
+        "as_of": p.as_of,
+        "pr": p.patrol_radius_m,
+        "er": p.engagement_radius_m,
+        "qr": p.qip_radius_m,
+        "ir": p.incident_radius_m,
+        "w": p.window_days,
+        "hl": p.half_life_days,
+        "region": p.include_region_precision,
+    }
     engine = make_engine(url)
     with engine.connect() as conn:
         args["max_cov"] = max(p.patrol_radius_m, conn.scalar(text("SELECT max(coverage_m) FROM patrols")) or 0)
@@ -381,7 +380,8 @@ def main() -> None:
     print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
     print(
         f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
-        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
+        f"Python {platform.python_version()}"
     )
     t = time.perf_counter()
     scenario = generate(scale=args.scale, seed=args.seed, end=end)
@@ -410,7 +410,8 @@ def main() -> None:
     print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
     t_b, rss_b, res_b = run("geopandas", url, p)
     print(
-        f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  → peacemap is {t_b[0] / min(t_c):.1f}× faster"
+        f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  "
+        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster"
     )
     if not args.skip_naive:
         every = max(1, args.naive_every)

@@ -318,10 +318,9 @@ class LocalCluster:
                 conn.execute(f'CREATE DATABASE "{self.db_name}"')
             available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
             if not available:
-                version = conn.execute("SHOW server_version_num").fetchone()[0]
+                major = conn.info.server_version // 10000
                 raise MissingSystemPackage(
-                    f"PostGIS is not installed for PostgreSQL {int(version) // 10000}; "
-                    + _install_hint(str(int(version) // 10000))
+                    f"PostGIS is not installed for PostgreSQL {major}; " + _install_hint(str(major))
                 )
         with self._connect(self.db_name) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")

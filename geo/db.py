@@ -3,7 +3,8 @@ that is unset, from the embedded cluster (started on demand)."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine
+import psycopg
+from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,11 +24,20 @@ def database_url(settings: DatabaseSettings | None = None, *, start: bool = True
     s = settings or get_database_settings()
     if s.database_url:
         url = s.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
     cluster = local_cluster(s)
     return cluster.up() if start else cluster.url()
+
+
+def driver_connection(conn: Connection) -> psycopg.Connection:
+    """The psycopg connection under ``conn``, for COPY and binary fetches that
+    SQLAlchemy does not offer (the engines here are all psycopg 3)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"expected a psycopg connection, got {type(raw).__name__}")
+    return raw
 
 
 def make_engine(url: str, **kw) -> Engine:

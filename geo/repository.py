@@ -153,7 +153,7 @@ def list_features(
     count = select(func.count()).select_from(spec.model)
     if clauses:
         count = count.where(and_(*clauses))
-    return Page([feature_from_row(r, cols) for r in rows], session.scalar(count))
+    return Page([feature_from_row(r, cols) for r in rows], session.execute(count).scalar_one())
 
 
 def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensitive: bool = False) -> dict:

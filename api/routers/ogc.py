@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -116,7 +116,7 @@ def _collection(request: Request, session, coll: Collection) -> dict:
     else:
         title, description, ext = spec.title, spec.description, resource_extent(session, spec)
     href = f"{_base(request)}/collections/{cid}"
-    doc = {
+    doc: dict[str, Any] = {
         "id": cid,
         "title": title,
         "description": description,

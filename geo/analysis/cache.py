@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
@@ -61,6 +61,12 @@ class _Entry:
     table: pd.DataFrame | None = None
     considered: dict = field(default_factory=dict)
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
+
+    def current(self) -> pd.DataFrame:
+        """The cached table (after a refresh, which always leaves one)."""
+        if self.table is None:
+            raise RuntimeError("the cache entry has not been computed")
+        return self.table
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -126,7 +132,7 @@ def cached_gaps(
         except BaseException:
             entry.snapshot = entry.table = None
             raise
-        table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
+        table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         if area is not None:
             ids = ro.scalars(
                 select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID)))
@@ -176,7 +182,7 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
     boxes = []
     for name, ids in new_ids.items():
         model = INCREMENTAL[name]
-        reach = func.coalesce(model.coverage_m, params.patrol_radius_m) if name == "patrols" else radius[name]
+        reach = func.coalesce(Patrol.coverage_m, params.patrol_radius_m) if name == "patrols" else literal(radius[name])
         rows = s.execute(
             select(
                 func.ST_XMin(model.geom),
@@ -189,10 +195,10 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
         boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
     if "engagements" in new_ids:  # a linked community may be far from the engagement
         linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
-        rows = s.execute(
+        places = s.execute(
             select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id.in_(linked))
         ).all()
-        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in rows]
+        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in places]
     return boxes
 
 
@@ -200,11 +206,11 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     """The cached table with the communities near the new rows recomputed."""
     boxes = _boxes(s, params, new_ids)
     if not boxes:
-        return entry.table, entry.considered
+        return entry.current(), entry.considered
     patrols = new_ids.get("patrols", [])
     if patrols:
-        new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
-        entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
+        coverages = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
+        entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(coverages, dtype=float)))
     pressure_only = set(new_ids) == {"incidents"}  # new incidents change nothing but pressure
     inputs, only = load_inputs(
         s,
@@ -217,10 +223,10 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     for name, ids in new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
+    old = entry.current()
     if not only:
-        return entry.table, considered
+        return old, considered
     part = compute_gaps(inputs, params, computed_at=now, only=only).table
-    old = entry.table
     if pressure_only:
         kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
         new = part.set_index("community_id").loc[kept.index]
@@ -228,6 +234,6 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
             kept[col] = new[col]
         part = explain(kept.reset_index(), params)
     merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
-    for col in merged.columns[merged.dtypes == object]:  # infer as the core's DataFrame did (str vs all-None)
+    for col in merged.columns[merged.dtypes == np.dtype(object)]:  # infer as the core's DataFrame did (str vs all-None)
         merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
     return rank_table(merged), considered

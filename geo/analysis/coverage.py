@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 from pyproj import Geod
 from rasterio.transform import Affine
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -85,7 +86,7 @@ def geodesic_area_km2(geom) -> float:
 class CoverageInput:
     """Plain inputs: boundary and tracks in lon/lat, radius (m) and age (days before as_of) per track."""
 
-    boundary: shapely.Geometry
+    boundary: BaseGeometry
     tracks: np.ndarray
     radius_m: np.ndarray
     age_days: np.ndarray

@@ -98,7 +98,8 @@ def grown_envelope(area, margin_m: float):
     SQL expression
         An ``ST_MakeEnvelope`` in EPSG:4326.
     """
-    return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
+    minx, miny, maxx, maxy = area.bounds
+    return func.ST_MakeEnvelope(*grown_bounds(minx, miny, maxx, maxy, margin_m), SRID)
 
 
 @dataclass(frozen=True)

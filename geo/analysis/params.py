@@ -91,9 +91,11 @@ def _days(default: int, description: str, low: int = 1) -> Any:
 
 @dataclass(frozen=True)
 class GapParams:
-    """``as_of`` is a calendar day (UTC): everything dated after it is ignored."""
+    """``as_of`` is a calendar day (UTC): everything dated after it is ignored.
+    It may be given as None (the default, meaning today) or a datetime;
+    ``__post_init__`` makes it a date, so a constructed GapParams holds one."""
 
-    as_of: date | None = _param(None, "analysis day (UTC); nothing dated after it counts; default today")
+    as_of: date = _param(None, "analysis day (UTC); nothing dated after it counts; default today")
     patrol_radius_m: float = _metres(5_000.0, "default patrol coverage radius (a patrol's coverage_m overrides it)")
     engagement_radius_m: float = _metres(
         2_000.0,

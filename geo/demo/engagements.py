@@ -84,7 +84,9 @@ def engagements(
     place = communities["name"].to_numpy()[c]
     topic = rng.choice(np.array(TOPICS, dtype=object), n)
     summary = kind_label + " in " + place + " on " + topic + "."
-    follow_up = np.where(rng.random(n) < 0.3, rng.choice(np.array(FOLLOW_UPS, dtype=object), n), None)
+    has_follow_up = rng.random(n) < 0.3
+    follow_up = rng.choice(np.array(FOLLOW_UPS, dtype=object), n)
+    follow_up[~has_follow_up] = None
     lon, lat = polar_offset(rng, clon[c], clat[c], rng.uniform(0, 0.5, n))
     df = pd.DataFrame(
         {

@@ -37,7 +37,11 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     """
     n = counts_for(scale)
     end = end or date.today()
-    rng = dict(zip(_STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS)))))
+    rng = dict(
+        zip(
+            _STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))), strict=True
+        )
+    )
     areas = places.admin_areas()
     sites = places.sites(rng["sites"], n["sites"], end)
     communities = places.communities(rng["communities"], n["communities"], areas, sites)

@@ -74,7 +74,7 @@ ACTORS = {
         ["Civilians (Central African Republic)", "Police Forces of the Central African Republic"],
     ),
     "protest": (["Protesters (Central African Republic)"], [None]),
-    "strategic_development": (ARMED_GROUPS + ["FACA"], [None]),
+    "strategic_development": ([*ARMED_GROUPS, "FACA"], [None]),
     "intercommunal_clash": (
         ["Fulani ethnic militia", "Gbaya ethnic militia", "Banda ethnic militia"],
         ["Fulani ethnic militia", "Gbaya ethnic militia", "Banda ethnic militia"],

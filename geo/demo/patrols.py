@@ -106,7 +106,8 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
         r = radius[line[v]]
         x, y = offset(x0[v], y0[v], r * unit_dx[v], r * unit_dy[v])
         ids = np.searchsorted(np.flatnonzero(which), line[v])
-        return shapely.multilinestrings(shapely.linestrings(x, y, indices=ids), indices=np.arange(which.sum()))
+        parts = np.asarray(shapely.linestrings(x, y, indices=ids))
+        return np.asarray(shapely.multilinestrings(parts, indices=np.arange(which.sum())))
 
     # A track that strays abroad is shrunk until it does not.
     allowed = MISSION_AREA.buffer(STRAY_DEG)

@@ -19,7 +19,7 @@ WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 def _wiggly_square(x0: float, y0: float, size: float = 1.0, n: int = 400) -> MultiPolygon:
     """A square whose bottom edge has ``n`` tiny zig-zags (simplification removes them)."""
     bottom = [(x0 + size * i / n, y0 + (0.0005 if i % 2 else 0.0)) for i in range(n + 1)]
-    return MultiPolygon([Polygon(bottom + [(x0 + size, y0 + size), (x0, y0 + size)])])
+    return MultiPolygon([Polygon([*bottom, (x0 + size, y0 + size), (x0, y0 + size)])])
 
 
 def _area(session, name: str, x0: float, level: int = 2) -> AdminArea:

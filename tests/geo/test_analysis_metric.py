@@ -46,7 +46,7 @@ def _brute_pairs(a_lon, a_lat, b_lon, b_lat, r):
     i, j = np.meshgrid(np.arange(len(a_lon)), np.arange(len(b_lon)), indexing="ij")
     d = GEOD.inv(a_lon[i.ravel()], a_lat[i.ravel()], b_lon[j.ravel()], b_lat[j.ravel()])[2]
     keep = d <= r + 0.001
-    return set(zip(i.ravel()[keep].tolist(), j.ravel()[keep].tolist()))
+    return set(zip(i.ravel()[keep].tolist(), j.ravel()[keep].tolist(), strict=True))
 
 
 def test_pairs_within_equals_brute_force_geodesic_including_points_at_the_radius():
@@ -60,7 +60,7 @@ def test_pairs_within_equals_brute_force_geodesic_including_points_at_the_radius
     )
     b_lon, b_lat = np.r_[b_lon, extra_lon], np.r_[b_lat, extra_lat]
     i, j = pairs_within(Points(a_lon, a_lat), Points(b_lon, b_lat), r)
-    got = set(zip(i.tolist(), j.tolist()))
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
     assert got == _brute_pairs(a_lon, a_lat, b_lon, b_lat, r)
     assert {(int(s), 600 + k) for k, s in enumerate(src[:100])} <= got
     assert not {(int(s), 700 + k) for k, s in enumerate(src[100:])} & got

@@ -9,6 +9,7 @@ r·(1 + 1e-4); the fast answer must lie between the two."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,7 @@ def _track_distance(lon, lat, geom) -> float:
     pts = []
     for line in geom.geoms:
         xy = np.asarray(line.coords)
-        for a, b in zip(xy[:-1], xy[1:]):
+        for a, b in pairwise(xy):
             steps = int(GEOD.inv(a[0], a[1], b[0], b[1])[2] // 5) + 2  # ≤ 5 m apart
             pts.append(a + np.linspace(0, 1, steps)[:, None] * (b - a))
     pts = np.vstack(pts)
@@ -107,7 +108,7 @@ def brute_force(s, p: GapParams, slack: float):
             if pt.ended_at < cutoff and _track_distance(c.lon, c.lat, pt.geometry) <= r * (1 + slack) + 0.001:
                 best = max(best, (pt.ended_at, "patrol"))
         e_dist = _dist(c.lon, c.lat, inp.engagements.lon.to_numpy(float), inp.engagements.lat.to_numpy(float))
-        for e, d in zip(inp.engagements.itertuples(), e_dist):
+        for e, d in zip(inp.engagements.itertuples(), e_dist, strict=True):
             near = d <= p.engagement_radius_m + 0.001
             if e.occurred_at < cutoff and (near or e.community_id == c.id):
                 best = max(best, (e.occurred_at, "engagement")) if e.occurred_at > best[0] else best
@@ -121,7 +122,7 @@ def brute_force(s, p: GapParams, slack: float):
         count = deaths = 0
         pressure = 0.0
         i_dist = _dist(c.lon, c.lat, inp.incidents.lon.to_numpy(float), inp.incidents.lat.to_numpy(float))
-        for i, d in zip(inp.incidents.itertuples(), i_dist):
+        for i, d in zip(inp.incidents.itertuples(), i_dist, strict=True):
             age = (as_of - i.occurred_on).days
             if 0 <= age < p.window_days and d <= p.incident_radius_m + 0.001:
                 count, deaths = count + 1, deaths + i.fatalities
@@ -130,7 +131,14 @@ def brute_force(s, p: GapParams, slack: float):
         site = (
             _dist(c.lon, c.lat, inp.sites.lon.to_numpy(), inp.sites.lat.to_numpy()).min() if len(inp.sites) else np.nan
         )
-        out[c.id] = dict(days=days_since, kind=best[1], count=count, deaths=deaths, pressure=pressure, site=site)
+        out[c.id] = {
+            "days": days_since,
+            "kind": best[1],
+            "count": count,
+            "deaths": deaths,
+            "pressure": pressure,
+            "site": site,
+        }
     return out
 
 
@@ -159,5 +167,5 @@ def test_fast_analysis_matches_brute_force(scenario, data, include_region):
         assert row.under_engaged == ((days is None or days >= p.min_days) and ref["pressure"] > 0)
         assert row.staleness == pytest.approx(staleness)
     ranked = got.sort_values("rank")
-    keys = list(zip(-ranked.gap_score.round(12), ranked.index))
+    keys = list(zip(-ranked.gap_score.round(12), ranked.index, strict=True))
     assert keys == sorted(keys)
