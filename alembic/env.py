@@ -1,4 +1,4 @@
-"""Alembic environment: the only way the schema is created (DESIGN §3)."""
+"""Alembic environment: the only way the schema is created (docs/architecture.md#the-parts)."""
 
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import engine_from_config, pool

@@ -1,7 +1,7 @@
 """The embedded PostGIS: a private PostgreSQL cluster the app manages itself.
 
-Users must be able to try peacemap without setting up a database (DESIGN
-§3.1). The cluster lives under ``data_dir/pgdata``, listens on 127.0.0.1 on a
+Users must be able to try peacemap without setting up a database (README,
+"The two commands"). The cluster lives under ``data_dir/pgdata``, listens on 127.0.0.1 on a
 private port derived from its path (so two checkouts never collide) and has no
 Unix socket, so socket-directory permissions never matter. PostgreSQL refuses
 to run as root; as root the server runs as the ``postgres`` user, and when that

@@ -1,5 +1,6 @@
-"""Controlled vocabularies (DESIGN §2, §4). The database CHECK constraints, the
-API schemas and the importers all read them from here."""
+"""Controlled vocabularies (README, "Resources and their filters"). The
+database CHECK constraints, the API schemas and the importers all read them
+from here."""
 
 from __future__ import annotations
 

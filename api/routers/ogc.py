@@ -51,7 +51,7 @@ FORMATS = (None, "json", "geojson")
 GAPS_TITLE = "Engagement gaps"
 GAPS_DESCRIPTION = (
     "Communities ranked by engagement gap with their last engagement, violence pressure and "
-    "remoteness (DESIGN §5), computed from the current data with the default parameters."
+    "remoteness (docs/analysis.md in the source), computed from the current data with the default parameters."
 )
 
 

@@ -25,7 +25,7 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     Parameters
     ----------
     scale : float
-        1 is the DESIGN §9 reference scale (50 000 communities, 1 000 000
+        1 is the reference scale (50 000 communities, 1 000 000
         incidents, 200 000 patrols …); the default is the demo size. Counts
         are linear in ``scale`` above small-scale minimums (see
         :func:`geo.demo.scenario.counts_for`).

@@ -1,4 +1,4 @@
-"""Exports for offline field offices and other tools (DESIGN §6, issue 5).
+"""Exports for offline field offices and other tools (README, "Data formats").
 
 One GeoPackage holds every resource as its own layer plus the latest
 engagement-gap result. Layers are built as Arrow tables whose schema comes
