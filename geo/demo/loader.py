@@ -50,7 +50,7 @@ def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model, chunk: int = 1
 def _ids_by_source_id(conn: Connection, model, frame: gpd.GeoDataFrame) -> dict[str, int]:
     sources = sorted(frame["source"].unique().tolist())
     rows = conn.execute(select(model.source_id, model.id).where(model.source.in_(sources)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
