@@ -1,15 +1,16 @@
-# peacemap — the two commands: `make run` and `make test` (README, DESIGN §7).
+# peacemap — the two commands: `make run` and `make test` (README); `make lint`
+# runs the linters alone (docs/architecture.md#tools-that-keep-it-so).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-thorough install assets system-deps system-deps-test check-python bench clean
+.PHONY: run test test-thorough lint hooks install assets system-deps system-deps-test check-python bench clean
 
 run: system-deps install
 	$(BIN)/peacemap start
 
-test: system-deps-test install
+test: system-deps-test install lint
 	$(BIN)/pytest -q
 	$(BIN)/python bench/gaps.py --scale 0.1
 
@@ -17,6 +18,19 @@ test: system-deps-test install
 # examples each instead of the default's 60; tests/conftest.py).
 test-thorough: system-deps-test install
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q
+# ruff (lint rules and the formatting), mypy (geo/, api/, layers/) and the
+# import-linter contracts; every setting is in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The same checks before each commit (.pre-commit-config.yaml, local hooks
+# that call the tools in .venv); pre-commit itself comes from PyPI.
+hooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet pre-commit
+	$(BIN)/pre-commit install
 
 install: $(STAMP) assets
 
@@ -27,7 +41,7 @@ assets:
 $(STAMP): pyproject.toml | check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	@touch $@
 
 check-python:
@@ -45,4 +59,4 @@ bench: install
 
 clean:
 	-$(BIN)/peacemap db down
-	rm -rf .peacemap $(VENV) *.egg-info tests/artifacts
+	rm -rf .peacemap $(VENV) *.egg-info tests/artifacts .mypy_cache .ruff_cache

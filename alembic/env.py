@@ -1,9 +1,9 @@
-"""Alembic environment: the only way the schema is created (DESIGN §3)."""
+"""Alembic environment: the only way the schema is created (docs/architecture.md#the-parts)."""
 
-from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import engine_from_config, pool
 
+from alembic import context
 from geo.db import include_object
 from geo.models import metadata
 

@@ -15,8 +15,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api import warmup
 from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
-from api.resource_router import resource_routers
 from api.middleware import install_middleware
+from api.resource_router import resource_routers
 from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings

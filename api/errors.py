@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 import math
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-import psycopg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -188,11 +188,13 @@ async def _operational_error(request: Request, exc: OperationalError) -> JSONRes
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(domain.PeacemapError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DBAPIError, _db_error)
-    app.add_exception_handler(OperationalError, _operational_error)
-    app.add_exception_handler(PoolTimeout, _pool_timeout)
-    app.add_exception_handler(Exception, _unexpected)
+    # FastAPI's decorator form: Starlette's add_exception_handler is typed for
+    # handlers of any Exception, though it calls each only with its own type.
+    app.exception_handler(domain.PeacemapError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(IntegrityError)(_integrity_error)
+    app.exception_handler(DBAPIError)(_db_error)
+    app.exception_handler(OperationalError)(_operational_error)
+    app.exception_handler(PoolTimeout)(_pool_timeout)
+    app.exception_handler(Exception)(_unexpected)

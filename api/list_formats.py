@@ -1,4 +1,4 @@
-"""``?f=json|geojson|csv`` on every list endpoint (issue 5): the same page,
+"""``?f=json|geojson|csv`` on every list endpoint: the same page,
 encoded for other tools. ``csv_geometry=wkt`` (default) writes a ``wkt``
 column, ``lonlat`` writes ``lon``/``lat`` (centroids for lines and areas);
 both read back with ``peacemap import``."""

@@ -20,8 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.routers.pages import default_window
-from geo.analysis import GapParams
-from geo.analysis import cache
+from geo.analysis import GapParams, cache
 
 log = logging.getLogger("peacemap.warmup")
 

@@ -21,14 +21,14 @@ committed, each to the next result, which must equal a fresh full run. Prints ti
 from __future__ import annotations
 
 import argparse
-import functools
 import multiprocessing as mp
 import os
 import platform
 import resource
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-gaps"))  # one per concurrent run
-print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
+sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs at once
 DB = "bench_gaps"
 FIELDS = [
     "days_since_engagement",
@@ -113,18 +113,18 @@ def naive(url: str, p, sample: int = 0) -> pd.DataFrame:
 
     from geo.db import make_engine
 
-    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
-    args = dict(
-        cutoff=cutoff,
-        as_of=p.as_of,
-        pr=p.patrol_radius_m,
-        er=p.engagement_radius_m,
-        qr=p.qip_radius_m,
-        ir=p.incident_radius_m,
-        w=p.window_days,
-        hl=p.half_life_days,
-        region=p.include_region_precision,
-    )
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
+    args = {
+        "cutoff": cutoff,
+        "as_of": p.as_of,
+        "pr": p.patrol_radius_m,
+        "er": p.engagement_radius_m,
+        "qr": p.qip_radius_m,
+        "ir": p.incident_radius_m,
+        "w": p.window_days,
+        "hl": p.half_life_days,
+        "region": p.include_region_precision,
+    }
     engine = make_engine(url)
     with engine.connect() as conn:
         args["max_cov"] = max(p.patrol_radius_m, conn.scalar(text("SELECT max(coverage_m) FROM patrols")) or 0)
@@ -147,7 +147,7 @@ def geopandas_way(url: str, p) -> pd.DataFrame:
     from geo.db import make_engine
 
     engine = make_engine(url)
-    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+    cutoff = datetime.combine(p.as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
     first = p.as_of - timedelta(days=p.window_days - 1)
     with engine.connect() as conn:
 
@@ -223,7 +223,7 @@ def peacemap_way(url: str, p) -> pd.DataFrame:
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        result = gaps_from_db(session, p, computed_at=datetime.now(timezone.utc))
+        result = gaps_from_db(session, p, computed_at=datetime.now(UTC))
     engine.dispose()
     return result.table
 
@@ -260,7 +260,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == i)).one()
             for i in top[:2]
         ]
-    ended = datetime.combine(p.as_of, dtime(10), tzinfo=timezone.utc)
+    ended = datetime.combine(p.as_of, dtime(10), tzinfo=UTC)
     writes = {
         "patrol": Patrol(
             started_at=ended - timedelta(hours=4),
@@ -284,7 +284,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
         out[name], result = timed(lambda s: cached_gaps(s, p))
     out["paths"] = dict(STATS)
     out["cached"] = result.table
-    out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(timezone.utc)))
+    out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
     out["fresh"] = fresh.table
     engine.dispose()
     return out
@@ -380,7 +380,8 @@ def main() -> None:
     print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
     print(
         f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
-        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
+        f"Python {platform.python_version()}"
     )
     t = time.perf_counter()
     scenario = generate(scale=args.scale, seed=args.seed, end=end)
@@ -409,7 +410,8 @@ def main() -> None:
     print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
     t_b, rss_b, res_b = run("geopandas", url, p)
     print(
-        f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  → peacemap is {t_b[0] / min(t_c):.1f}× faster"
+        f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  "
+        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster"
     )
     if not args.skip_naive:
         every = max(1, args.naive_every)

@@ -122,10 +122,13 @@ def raw_copy_seconds(engine, csv_path: Path) -> float:
         conn.execute(text(f"CREATE TEMP TABLE raw_copy ({cols})"))
         raw = conn.connection.driver_connection
         t = time.perf_counter()
-        with raw.cursor() as cur, open(csv_path, "rb") as fh:
-            with cur.copy("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-                while block := fh.read(1 << 20):
-                    copy.write(block)
+        with (
+            raw.cursor() as cur,
+            open(csv_path, "rb") as fh,
+            cur.copy("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := fh.read(1 << 20):
+                copy.write(block)
         return time.perf_counter() - t
 
 

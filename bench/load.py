@@ -46,7 +46,7 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -57,7 +57,7 @@ from api.live import free_port
 from geo.cluster import LocalCluster
 from geo.db import libpq_url, make_engine, migrate
 
-print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
+print = functools.partial(print, flush=True)
 BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-load"))
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 END = date(2026, 6, 30)  # the demo's last day; the analysis as of it
@@ -78,11 +78,7 @@ def _day(rng: random.Random, back: int = 80) -> date:
 
 
 def _moment(rng: random.Random) -> str:
-    return (
-        datetime.combine(_day(rng), datetime.min.time(), tzinfo=timezone.utc)
-        .replace(hour=rng.randrange(6, 18))
-        .isoformat()
-    )
+    return datetime.combine(_day(rng), datetime.min.time(), tzinfo=UTC).replace(hour=rng.randrange(6, 18)).isoformat()
 
 
 def _square(rng: random.Random, half: float) -> dict:
@@ -199,7 +195,7 @@ class Ledger:
     samples: list = field(default_factory=list)  # (method, route, status, seconds)
     codes: Counter = field(default_factory=Counter)  # 5xx: (status, code)
 
-    def merge(self, other: "Ledger") -> None:
+    def merge(self, other: Ledger) -> None:
         self.expected.update(other.expected)
         self.deleted |= other.deleted
         self.acknowledged += other.acknowledged
@@ -396,7 +392,7 @@ def analysis_differences(url: str, db_url: str, viewer: str) -> tuple[int, int]:
                 break
     engine = make_engine(db_url)
     with Session(engine) as s:
-        fresh = gaps_from_db(s, GapParams(as_of=END), computed_at=datetime.now(timezone.utc))
+        fresh = gaps_from_db(s, GapParams(as_of=END), computed_at=datetime.now(UTC))
     engine.dispose()
     want = {f["id"]: f for f in json.loads(json.dumps(jsonable_encoder(features(fresh.table))))}
     bad = abs(len(want) - len(served)) + sum(1 for k in want if k not in served)
@@ -410,7 +406,7 @@ def _value_differences(a, b) -> int:
     if isinstance(a, dict) and isinstance(b, dict):
         return sum(_value_differences(a[k], b.get(k)) for k in a) + len(set(b) - set(a))
     if isinstance(a, list) and isinstance(b, list):
-        return abs(len(a) - len(b)) + sum(_value_differences(x, y) for x, y in zip(a, b))
+        return abs(len(a) - len(b)) + sum(_value_differences(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
         return 0 if math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) else 1
     return 0 if a == b else 1
@@ -575,7 +571,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print(
-        f"peacemap load benchmark — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"peacemap load benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     cluster = LocalCluster(BENCH_DIR, fast=True)

@@ -176,7 +176,9 @@ def main() -> None:
     finally:
         server.close()
 
-    med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
+    def med(rows, k):
+        return statistics.median(r[k] for r in rows)
+
     print(f"\n/map default view, median of {args.runs} cold page loads (window {window[0]}..{window[1]})")
     for k, s in runs[-1]["layers"].items():
         matched = f"{s['matched']:,}" if s["matched"] is not None else "?"
@@ -188,7 +190,10 @@ def main() -> None:
     print("  each request alone (server time, no competing requests):")
     for url, seconds in serial:
         print(f"    {seconds:6.2f} s  {url.split('//', 1)[1].split('/', 1)[1][:110]}")
-    mb = lambda b: f"{b / 1e6:.2f} MB"  # noqa: E731
+
+    def mb(b):
+        return f"{b / 1e6:.2f} MB"
+
     print(
         f"  bytes: html {mb(med(runs, 'html'))}, json {mb(med(runs, 'json'))}, static {mb(med(runs, 'static'))}; "
         f"total {mb(med(runs, 'html') + med(runs, 'json') + med(runs, 'static'))}"

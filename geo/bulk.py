@@ -16,7 +16,8 @@ from itertools import islice
 import shapely
 from sqlalchemy import Connection
 
-from geo.models import SRID, Base
+from geo.db import driver_connection
+from geo.models import SRID, Base, table_of
 
 
 @dataclass
@@ -58,14 +59,14 @@ def bulk_upsert(
     ``source`` and ``source_id`` among the columns, existing rows with the
     same pair are updated. The caller owns the transaction.
     """
-    table = model.__table__.name
+    table = table_of(model).name
     cols = list(columns)
-    unknown = [c for c in cols if c not in model.__table__.c]
+    unknown = [c for c in cols if c not in table_of(model).c]
     if unknown:
         raise ValueError(f"{table} has no column(s) {', '.join(unknown)}")
     col_sql = ", ".join(f'"{c}"' for c in cols)
     tmp = f"_bulk_{table}"
-    raw = conn.connection.driver_connection
+    raw = driver_connection(conn)
     result = BulkResult()
     with raw.cursor() as cur:
         cur.execute(f'DROP TABLE IF EXISTS "{tmp}"')

@@ -1,7 +1,7 @@
 """The embedded PostGIS: a private PostgreSQL cluster the app manages itself.
 
-Users must be able to try peacemap without setting up a database (DESIGN
-§3.1). The cluster lives under ``data_dir/pgdata``, listens on 127.0.0.1 on a
+Users must be able to try peacemap without setting up a database (README,
+"The two commands"). The cluster lives under ``data_dir/pgdata``, listens on 127.0.0.1 on a
 private port derived from its path (so two checkouts never collide) and has no
 Unix socket, so socket-directory permissions never matter. PostgreSQL refuses
 to run as root; as root the server runs as the ``postgres`` user, and when that
@@ -318,10 +318,9 @@ class LocalCluster:
                 conn.execute(f'CREATE DATABASE "{self.db_name}"')
             available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
             if not available:
-                version = conn.execute("SHOW server_version_num").fetchone()[0]
+                major = conn.info.server_version // 10000
                 raise MissingSystemPackage(
-                    f"PostGIS is not installed for PostgreSQL {int(version) // 10000}; "
-                    + _install_hint(str(int(version) // 10000))
+                    f"PostGIS is not installed for PostgreSQL {major}; " + _install_hint(str(major))
                 )
         with self._connect(self.db_name) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")

@@ -3,13 +3,13 @@ that is unset, from the embedded cluster (started on demand)."""
 
 from __future__ import annotations
 
-
+import psycopg
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.cluster import LocalCluster
-from geo.config import DatabaseSettings, PROJECT_ROOT, get_database_settings
+from geo.config import PROJECT_ROOT, DatabaseSettings, get_database_settings
 
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"
 
@@ -24,7 +24,7 @@ def database_url(settings: DatabaseSettings | None = None, *, start: bool = True
     s = settings or get_database_settings()
     if s.database_url:
         url = s.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
     cluster = local_cluster(s)
@@ -41,6 +41,15 @@ CONNECT_TIMEOUT_S = 2  # libpq's minimum; a local cluster that is down refuses a
 def libpq_url(url: str) -> str:
     """A SQLAlchemy URL of this project as a libpq connection URI (psycopg directly)."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def driver_connection(conn: Connection) -> psycopg.Connection:
+    """The psycopg connection under ``conn``, for COPY and binary fetches that
+    SQLAlchemy does not offer (the engines here are all psycopg 3)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"expected a psycopg connection, got {type(raw).__name__}")
+    return raw
 
 
 def make_engine(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiLineString, MultiPolygon, shape
+from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -128,9 +128,9 @@ def conform(geom: BaseGeometry, kinds: tuple[str, ...], field: str = "geometry")
             f"geometry type {geom.geom_type} is not accepted here; use {' or '.join(accepted)}",
             field=f"{field}.type",
         )
-    if geom.geom_type == "Polygon" and "MULTIPOLYGON" in kinds:
+    if isinstance(geom, Polygon) and "MULTIPOLYGON" in kinds:
         return MultiPolygon([geom])
-    if geom.geom_type == "LineString" and "MULTILINESTRING" in kinds:
+    if isinstance(geom, LineString) and "MULTILINESTRING" in kinds:
         return MultiLineString([geom])
     return geom
 
@@ -142,7 +142,7 @@ def repair(geom: BaseGeometry, *, area_tolerance: float = 0.01) -> tuple[BaseGeo
     if geom.is_valid:
         return geom, None
     fixed = shapely.make_valid(geom)
-    if fixed.geom_type == "GeometryCollection":
+    if isinstance(fixed, GeometryCollection):
         polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
         fixed = shapely.union_all(polys) if polys else fixed
     if fixed.geom_type not in ("Polygon", "MultiPolygon") or geom.geom_type not in ("Polygon", "MultiPolygon"):

@@ -10,7 +10,7 @@ The resources the API serves are declared in ``geo.resources``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -53,8 +54,17 @@ class Base(DeclarativeBase):
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        if "__table__" in cls.__dict__:
-            add_checks(cls.__table__)
+        table = cls.__dict__.get("__table__")
+        if isinstance(table, Table):  # a mapped class (not an abstract base)
+            add_checks(table)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Table (SQLAlchemy types ``__table__`` as any FromClause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a Table")
+    return table
 
 
 class Tracked:
@@ -75,12 +85,20 @@ class Tracked:
     source_id: Mapped[str | None] = mapped_column(String(200))
 
 
+class Feature(Tracked, Base):
+    """A tracked record with a geometry: every resource's model (``geo.resources``)."""
+
+    __abstract__ = True
+    if TYPE_CHECKING:  # each model declares its own, with its geometry kinds (geo.columns.geometry)
+        geom: Mapped[Any]
+
+
 READ_ONLY = ("id", "created_at", "updated_at", "created_by")
 """The :class:`Tracked` fields the server sets: a client never writes them
 (sent back by a client that round-trips a feature, they are ignored)."""
 
 
-class AdminArea(Tracked, Base):
+class AdminArea(Feature):
     __tablename__ = "admin_areas"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     level: Mapped[int] = bounded(SmallInteger, 0, 5, nullable=False)
@@ -90,7 +108,7 @@ class AdminArea(Tracked, Base):
     geom: Mapped[Any] = geometry("MULTIPOLYGON")
 
 
-class Community(Tracked, Base):
+class Community(Feature):
     __tablename__ = "communities"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = vocabulary(vocab.COMMUNITY_KINDS, 20, nullable=False, server_default="village")
@@ -100,7 +118,7 @@ class Community(Tracked, Base):
     geom: Mapped[Any] = geometry("POINT")
 
 
-class Site(Tracked, Base):
+class Site(Feature):
     __tablename__ = "sites"
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = vocabulary(vocab.SITE_KINDS, 20, nullable=False)
@@ -110,7 +128,7 @@ class Site(Tracked, Base):
     geom: Mapped[Any] = geometry("POINT")
 
 
-class Incident(Tracked, Base):
+class Incident(Feature):
     __tablename__ = "incidents"
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     date_precision: Mapped[int] = bounded(
@@ -136,7 +154,7 @@ class Incident(Tracked, Base):
     geom: Mapped[Any] = geometry("POINT")
 
 
-class Agreement(Tracked, Base):
+class Agreement(Feature):
     __tablename__ = "agreements"
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     signed_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -148,7 +166,7 @@ class Agreement(Tracked, Base):
     geom: Mapped[Any] = geometry("MULTIPOLYGON", "POINT")
 
 
-class Patrol(Tracked, Base):
+class Patrol(Feature):
     __tablename__ = "patrols"
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime] = not_before(
@@ -164,7 +182,7 @@ class Patrol(Tracked, Base):
     geom: Mapped[Any] = geometry("MULTILINESTRING")
 
 
-class Engagement(Tracked, Base):
+class Engagement(Feature):
     __tablename__ = "engagements"
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
     kind: Mapped[str] = vocabulary(vocab.ENGAGEMENT_KINDS, 30, nullable=False)
@@ -178,7 +196,7 @@ class Engagement(Tracked, Base):
     geom: Mapped[Any] = geometry("POINT")
 
 
-class Qip(Tracked, Base):
+class Qip(Feature):
     __tablename__ = "qips"
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     sector: Mapped[str] = vocabulary(vocab.QIP_SECTORS, 30, nullable=False)

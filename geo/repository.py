@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape
@@ -81,9 +81,9 @@ def _as_date(v: date | datetime) -> date:
 
 def _as_dt(v: date | datetime, end: bool) -> datetime:
     if isinstance(v, datetime):
-        return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+        return v if v.tzinfo else v.replace(tzinfo=UTC)
     d = v + timedelta(days=1) if end else v
-    return datetime.combine(d, time.min, tzinfo=timezone.utc)
+    return datetime.combine(d, time.min, tzinfo=UTC)
 
 
 def _filter_clause(spec: ResourceSpec, name: str, value: Any):
@@ -153,7 +153,7 @@ def list_features(
     count = select(func.count()).select_from(spec.model)
     if clauses:
         count = count.where(and_(*clauses))
-    return Page([feature_from_row(r, cols) for r in rows], session.scalar(count))
+    return Page([feature_from_row(r, cols) for r in rows], session.execute(count).scalar_one())
 
 
 def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensitive: bool = False) -> dict:

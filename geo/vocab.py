@@ -1,7 +1,10 @@
-"""Controlled vocabularies (DESIGN §2, §4). The database CHECK constraints, the
-API schemas and the importers all read them from here."""
+"""Controlled vocabularies (README, "Resources and their filters"). The
+database CHECK constraints, the API schemas and the importers all read them
+from here."""
 
 from __future__ import annotations
+
+from typing import Literal, get_args
 
 COMMUNITY_KINDS = ("village", "town", "idp_site", "poc_site")
 SITE_KINDS = ("hq", "field_office", "cob", "tob", "team_site", "unpol_post")
@@ -65,4 +68,5 @@ QIP_SECTORS = (
 QIP_STATUSES = ("proposed", "approved", "in_progress", "completed", "cancelled")
 QIP_FUNDERS = ("civilian", "military")
 QIP_MAX_BUDGET_USD = 50_000
-ROLES = ("viewer", "editor", "admin")
+Role = Literal["viewer", "editor", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)

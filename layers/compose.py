@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import folium
+from branca.element import Figure
 
 from geo.errors import InvalidInput
 from layers import admin_areas, agreements, assets, communities, coverage, engagements, incidents, patrols, qips, sites
@@ -113,5 +114,8 @@ def build_map(
 
 def render_map(m: folium.Map, title: str = "peacemap") -> str:
     """The full HTML page of a map."""
-    m.get_root().title = title
-    return m.get_root().render()
+    page = m.get_root()
+    if not isinstance(page, Figure):  # folium.Map places itself in a Figure when it is made
+        raise TypeError(f"a map's root is a Figure, not {type(page).__name__}")
+    page.title = title
+    return page.render()

@@ -16,7 +16,7 @@ import a test module.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import monotonic, sleep
 
@@ -50,7 +50,6 @@ from geo.resources import REGISTRY
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEST_DATA_DIR = Path(os.environ.get("PEACEMAP_TEST_DATA_DIR", PROJECT_ROOT / ".peacemap" / "test"))
 TEST_DB = "peacemap_test"
-UTC = timezone.utc
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -331,7 +330,7 @@ def _at(origin, azimuth: float, metres: float) -> tuple[float, float]:
 
 
 def _ts(d: date, hour: int = 12) -> pd.Timestamp:
-    return pd.Timestamp(datetime.combine(d, time(hour), tzinfo=timezone.utc))
+    return pd.Timestamp(datetime.combine(d, time(hour), tzinfo=UTC))
 
 
 class Scenario:
@@ -351,7 +350,7 @@ class Scenario:
 
     AS_OF = date(2026, 6, 30)
     PARAMS = GapParams(as_of=AS_OF)
-    COMPUTED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
+    COMPUTED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
     HOME = (22.0, 6.0)  # lon, lat (Central African Republic)
     OCEAN = (-25.0, -15.0)
     OCEAN_BOX = (-26.5, -16.5, -23.5, -13.5)
@@ -688,7 +687,8 @@ def _wait_for(predicate, what: str, timeout_s: float = 60.0):
 
 @pytest.fixture(scope="session")
 def wait_for():
-    """``wait_for(predicate, what, timeout_s=60)``: poll until ``predicate()`` is truthy (a liveness bound, not a timing)."""
+    """``wait_for(predicate, what, timeout_s=60)``: poll until ``predicate()``
+    is truthy (a liveness bound, not a timing)."""
     return _wait_for
 
 

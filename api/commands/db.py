@@ -1,4 +1,4 @@
-"""``peacemap db``: the embedded PostGIS (DESIGN §3.1) and migrations."""
+"""``peacemap db``: the embedded PostGIS (:mod:`geo.cluster`) and migrations."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def command() -> None:
     type=float,
     default=DEMO_SCALE,
     show_default=True,
-    help="1 = DESIGN §9 reference scale (1 000 000 incidents)",
+    help="1 = the reference scale (50 000 communities, 1 000 000 incidents)",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="same seed → same scenario")
 @click.option(

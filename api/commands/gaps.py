@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 import pandas as pd
 
 from geo.analysis import GapParams, gaps_from_db
 from geo.analysis.export import feature_collection, select_rows, to_csv
+from geo.analysis.params import today
 from geo.db import database_url, make_engine, make_sessionmaker
 
 _TUNABLE = [f for f in fields(GapParams) if f.name != "as_of"]
@@ -31,7 +32,10 @@ def _bbox(_ctx, _param, value):
 
 
 def _table(rows, params: GapParams) -> str:
-    head = f"{'rank':>4}  {'community':<24} {'id':>7} {'days':>5} {'incid.':>6} {'deaths':>6} {'site km':>7} {'score':>8}  under-engaged"
+    head = (
+        f"{'rank':>4}  {'community':<24} {'id':>7} {'days':>5} {'incid.':>6} {'deaths':>6} {'site km':>7} "
+        f"{'score':>8}  under-engaged"
+    )
     lines = [
         f"Engagement gaps as of {params.as_of.isoformat()} (window {params.window_days} days)",
         head,
@@ -79,13 +83,11 @@ def _options(fn):
 @_options
 def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) -> None:
     """Communities ranked by engagement gap, with the reasons."""
-    params = GapParams(as_of=as_of.date() if as_of else None, **tunable)
+    params = GapParams(as_of=as_of.date() if as_of else today(), **tunable)
     engine = make_engine(database_url())
     try:
         with make_sessionmaker(engine)() as session:
-            result = gaps_from_db(
-                session, params, computed_at=datetime.now(timezone.utc), bbox=bbox, admin_area=admin_area
-            )
+            result = gaps_from_db(session, params, computed_at=datetime.now(UTC), bbox=bbox, admin_area=admin_area)
     finally:
         engine.dispose()
     rows = select_rows(result, under_engaged_only=under_engaged_only)

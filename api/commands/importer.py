@@ -4,7 +4,10 @@ them all as CSV). The whole file is one transaction."""
 
 from __future__ import annotations
 
+import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
 
 import click
 
@@ -85,16 +88,17 @@ def command(
         layer=layer,
     )
     length = _length(format_, opts)
-    with (
+    progress: AbstractContextManager[_Bar] = (
         click.progressbar(
             length=length,
             label=f"importing {file.name}",
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
             show_pos=format_.row_label != "line",
         )
         if length
-        else _NoBar() as bar
-    ):
+        else _NoBar()
+    )
+    with progress as bar:
         opts.progress = bar.update
         with engine.begin() as conn, limit_vertices(get_api_settings().max_vertices):
             report = run(conn, format_, opts, dry_run=dry_run, who="cli")
@@ -108,15 +112,21 @@ def command(
             + ("" if rejects else " (use --rejects FILE to get them all)"),
             err=True,
         )
-    for r in report.repairs[:SHOWN_REJECTS]:
-        click.echo(f"  {report.row_label} {r.row}: {r.reason}", err=True)
+    for repair in report.repairs[:SHOWN_REJECTS]:
+        click.echo(f"  {report.row_label} {repair.row}: {repair.reason}", err=True)
     if rejects:
         report.write_rejects(rejects)
         click.echo(f"rejected rows written to {rejects}", err=True)
 
 
+class _Bar(Protocol):
+    """What the import needs of a progress bar: click's, or none."""
+
+    def update(self, n_steps: int, /) -> None: ...
+
+
 class _NoBar:
-    def __enter__(self):
+    def __enter__(self) -> _NoBar:
         return self
 
     def __exit__(self, *exc):

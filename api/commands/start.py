@@ -49,5 +49,5 @@ def command(demo: bool, host: str | None, port: int | None) -> None:
     os.environ.setdefault("PEACEMAP_PUBLIC_READ", "true")
     from api.commands.serve import command as serve
 
-    click.echo("serving on http://%s:%s  (map at /map, API docs at /docs)" % (host or "127.0.0.1", port or 8000))
-    serve.callback(host=host, port=port)
+    click.echo(f"serving on http://{host or '127.0.0.1'}:{port or 8000}  (map at /map, API docs at /docs)")
+    click.get_current_context().invoke(serve, host=host, port=port)

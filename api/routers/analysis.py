@@ -10,32 +10,28 @@ from __future__ import annotations
 
 import inspect
 import json
-from dataclasses import fields
-from datetime import date, datetime, timezone
+from dataclasses import Field, fields
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
 from api.params import BBox, PagingParam, bbox_query
-from geo.analysis import GapParams
-from geo.analysis import coverage
+from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
-from geo.analysis.params import MAX_DAYS, default, today
+from geo.analysis.params import MAX_DAYS, today
 from geo.db import release
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
 
 def _query(name: str) -> Any:
-    """``Annotated[type, Query(...)]`` for one GapParams field, from its declaration."""
+    """FastAPI's ``Query(...)`` for one GapParams field: its description and bounds, from its declaration."""
     spec = GapParams.__dataclass_fields__[name]
     bounds = spec.metadata["bounds"]
-    return Annotated[
-        get_type_hints(GapParams)[name],
-        Query(description=spec.metadata["description"], **(bounds.query() if bounds else {})),
-    ]
+    return Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))
 
 
 RankedBBox = Annotated[
@@ -44,24 +40,37 @@ RankedBBox = Annotated[
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
-def gap_params(**values) -> GapParams:
+def _annotation(f: Field) -> Any:
+    """A field's query type: its declared type, or None too where None is the default (``as_of``: today)."""
+    hint = get_type_hints(GapParams)[f.name]
+    return Annotated[hint | None if f.default is None else hint, _query(f.name)]
+
+
+class _GapParamsDependency:
     """Dependency: the analysis parameters of a request, one query parameter
-    per GapParams field (its signature is set below, from the fields)."""
-    return GapParams(**values)
+    per GapParams field. The parameters are generated from the fields, so the
+    callable is an instance whose ``__signature__`` (what FastAPI reads to
+    declare the parameters) is built from them, not a function written out."""
 
-
-setattr(
-    gap_params,
-    "__signature__",
-    inspect.Signature(
-        [  # what FastAPI reads to declare the parameters
-            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_query(f.name))
+    __signature__ = inspect.Signature(
+        [
+            inspect.Parameter(
+                f.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=f.default,
+                annotation=_annotation(f),
+            )
             for f in fields(GapParams)
         ],
         return_annotation=GapParams,
-    ),
-)
-PatrolRadius = _query("patrol_radius_m")
+    )
+
+    def __call__(self, **values: Any) -> GapParams:
+        return GapParams(**values)
+
+
+gap_params = _GapParamsDependency()
+PatrolRadius = Annotated[float, _query("patrol_radius_m")]
 
 
 @router.get("/engagement-gaps", name="engagement-gaps", summary="Communities ranked by engagement gap")
@@ -96,7 +105,7 @@ def coverage_gaps(
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
     as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
-    patrol_radius_m: PatrolRadius = default("patrol_radius_m"),
+    patrol_radius_m: PatrolRadius = GapParams.patrol_radius_m,
     format: Annotated[
         Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")
     ] = "geojson",
@@ -119,5 +128,5 @@ def coverage_gaps(
             media_type="image/tiff",
             headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
         )
-    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(timezone.utc))
+    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(UTC))
     return Response(json.dumps(body), media_type="application/geo+json")

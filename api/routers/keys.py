@@ -1,6 +1,6 @@
 """/api/v1/keys — key management (admin only). Secrets are shown once, at creation."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 class KeyIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    role: Literal[vocab.ROLES]
+    role: vocab.Role
 
 
 @router.get("", summary="List keys (names, roles, prefixes; never the secrets)")

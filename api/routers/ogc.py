@@ -10,8 +10,8 @@ API's 422), with a JSON body naming it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
-from typing import Annotated
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -51,7 +51,7 @@ FORMATS = (None, "json", "geojson")
 GAPS_TITLE = "Engagement gaps"
 GAPS_DESCRIPTION = (
     "Communities ranked by engagement gap with their last engagement, violence pressure and "
-    "remoteness (DESIGN §5), computed from the current data with the default parameters."
+    "remoteness (docs/analysis.md in the source), computed from the current data with the default parameters."
 )
 
 
@@ -104,8 +104,8 @@ def _iso(v: date | datetime | None) -> str | None:
     if v is None:
         return None
     if not isinstance(v, datetime):
-        v = datetime.combine(v, time.min, tzinfo=timezone.utc)
-    return v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        v = datetime.combine(v, time.min, tzinfo=UTC)
+    return v.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _collection(request: Request, session, coll: Collection) -> dict:
@@ -116,7 +116,7 @@ def _collection(request: Request, session, coll: Collection) -> dict:
     else:
         title, description, ext = spec.title, spec.description, resource_extent(session, spec)
     href = f"{_base(request)}/collections/{cid}"
-    doc = {
+    doc: dict[str, Any] = {
         "id": cid,
         "title": title,
         "description": description,
@@ -221,7 +221,7 @@ def items(
             "type": "FeatureCollection",
             "numberMatched": page.matched,
             "numberReturned": len(page.features),
-            "timeStamp": _iso(datetime.now(timezone.utc)),
+            "timeStamp": _iso(datetime.now(UTC)),
             "links": links,
             "features": page.features,
         },

@@ -25,7 +25,7 @@ class GeometryIn(BaseModel):
     _shape: BaseGeometry | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _valid(self) -> "GeometryIn":
+    def _valid(self) -> GeometryIn:
         try:
             self._shape = from_geojson(self.model_dump(), field="geometry")
         except InvalidInput as exc:

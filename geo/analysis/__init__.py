@@ -2,7 +2,7 @@
 
 from geo.analysis.gaps import RESULT_COLUMNS, GapResult, compute_gaps
 from geo.analysis.inputs import GapInputs
-from geo.analysis.params import GapParams
 from geo.analysis.load import gaps_from_db
+from geo.analysis.params import GapParams
 
 __all__ = ["RESULT_COLUMNS", "GapInputs", "GapParams", "GapResult", "compute_gaps", "gaps_from_db"]

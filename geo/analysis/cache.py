@@ -37,13 +37,13 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
@@ -74,6 +74,12 @@ class _Entry:
     considered: dict = field(default_factory=dict)
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
     warming: bool = False  # :func:`warm` is filling it
+
+    def current(self) -> pd.DataFrame:
+        """The cached table (after a refresh, which always leaves one)."""
+        if self.table is None:
+            raise RuntimeError("the cache entry has not been computed")
+        return self.table
 
 
 @dataclass
@@ -151,7 +157,7 @@ def cached_gaps(
         :func:`warm` is computing this parameter set for the first time.
     """
     params = params or GapParams()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
     if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
@@ -166,7 +172,7 @@ def cached_gaps(
     release(session)
     with entry.lock:
         area_ids = _refresh(engine, params, entry, area, now)
-        table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
+        table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         considered = dict(entry.considered)
     if area_ids is not None:
         table = rank_table(table[table["community_id"].isin(area_ids)])
@@ -180,7 +186,7 @@ def warm(engine: Engine, params: GapParams) -> None:
     entry = _entry(engine, params)
     try:
         with entry.lock:
-            _refresh(engine, params, entry, None, datetime.now(timezone.utc))
+            _refresh(engine, params, entry, None, datetime.now(UTC))
     finally:
         entry.warming = False
 
@@ -234,6 +240,8 @@ def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
 def _compute(read: _Read, params: GapParams, entry: _Entry, now: datetime) -> None:
     STATS[read.path] += 1
     if read.path == "full":
+        if read.inputs is None:
+            raise RuntimeError("a full refresh reads every input")
         result = compute_gaps(read.inputs, params, computed_at=now)
         entry.table, entry.considered = result.table, result.considered
         entry.max_coverage_m = _max_coverage(read.inputs.patrols["coverage_m"])
@@ -257,7 +265,7 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
     boxes = []
     for name, ids in new_ids.items():
         model = INCREMENTAL[name]
-        reach = func.coalesce(model.coverage_m, params.patrol_radius_m) if name == "patrols" else radius[name]
+        reach = func.coalesce(Patrol.coverage_m, params.patrol_radius_m) if name == "patrols" else literal(radius[name])
         rows = s.execute(
             select(
                 func.ST_XMin(model.geom),
@@ -270,10 +278,10 @@ def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list
         boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
     if "engagements" in new_ids:  # a linked community may be far from the engagement
         linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
-        rows = s.execute(
+        places = s.execute(
             select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id.in_(linked))
         ).all()
-        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in rows]
+        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in places]
     return boxes
 
 
@@ -296,19 +304,19 @@ def _read_increment(s: Session, params: GapParams, entry: _Entry, read: _Read) -
     )
 
 
-def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime):
+def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime) -> tuple[pd.DataFrame, dict]:
     """The cached table with the communities near the new rows recomputed."""
+    old = entry.current()
     if read.inputs is None:
-        return entry.table, entry.considered
+        return old, entry.considered
     inputs = read.inputs
     considered = dict(entry.considered)
     for name, ids in read.new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
     if not read.only:
-        return entry.table, considered
+        return old, considered
     part = compute_gaps(inputs, params, computed_at=now, only=read.only).table
-    old = entry.table
     if read.pressure_only:
         kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
         new = part.set_index("community_id").loc[kept.index]
@@ -316,6 +324,6 @@ def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime):
             kept[col] = new[col]
         part = explain(kept.reset_index(), params)
     merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
-    for col in merged.columns[merged.dtypes == object]:  # infer as the core's DataFrame did (str vs all-None)
+    for col in merged.columns[merged.dtypes == np.dtype(object)]:  # infer as the core's DataFrame did (str vs all-None)
         merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
     return rank_table(merged), considered

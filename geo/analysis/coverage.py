@@ -26,23 +26,25 @@ Polygons are then combined in EPSG:3395 (ellipsoidal Mercator), the CRS of
 the raster, whose area of use ends short of the poles: a boundary must lie
 within ±``MAX_ABS_LAT``° (else a 422 naming the boundary's field). Track
 chunks whose buffer reaches beyond ±``POLE_LAT``° lie wholly beyond 84° and
-are dropped (Mercator has no room for a disc around a pole). The raster grid is in EPSG:3395 with cells of ``cell_size_m`` true
-metres at the boundary's centre latitude.
+are dropped (Mercator has no room for a disc around a pole). The raster
+grid is in EPSG:3395 with cells of ``cell_size_m`` true metres at the
+boundary's centre latitude.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import shapely
 from rasterio.transform import Affine
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.load import area_filter, grown_bounds
-from geo.analysis.metric import A, E2, GEOD, along_geodesics
+from geo.analysis.metric import E2, GEOD, A, along_geodesics
 from geo.analysis.params import MAX_DAYS, check, default
 from geo.errors import InvalidInput
 from geo.models import SRID, Patrol
@@ -135,7 +137,7 @@ def geodesic_area_km2(geom) -> float:
 class CoverageInput:
     """Plain inputs: boundary and tracks in lon/lat, radius (m) and age (days before as_of) per track."""
 
-    boundary: shapely.Geometry
+    boundary: BaseGeometry
     tracks: np.ndarray
     radius_m: np.ndarray
     age_days: np.ndarray
@@ -192,6 +194,15 @@ def _chunks(tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return pts[point[order]], along[point[order]], chunk[order], owner[chunk_part]
 
 
+def _shifted(dx: float):
+    """A coordinate transform moving every x by ``dx`` (one turn of Mercator)."""
+
+    def move(xy: np.ndarray) -> np.ndarray:
+        return xy + np.array([dx, 0.0])
+
+    return move
+
+
 def _buffers(inp: CoverageInput) -> tuple[np.ndarray, np.ndarray]:
     """Each track's geodesic buffer as polygons in EPSG:3395 (one or more per
     track, see the module docstring), and the track of each polygon."""
@@ -233,7 +244,7 @@ def _buffers(inp: CoverageInput) -> tuple[np.ndarray, np.ndarray]:
     minx, maxx = shapely.bounds(bufs)[:, 0], shapely.bounds(bufs)[:, 2]
     for side, shift in ((maxx > np.pi * A, -2 * np.pi * A), (minx < -np.pi * A, 2 * np.pi * A)):
         if side.any():
-            moved = shapely.transform(bufs[side], lambda p, d=shift: p + [d, 0])
+            moved = shapely.transform(bufs[side], _shifted(shift))
             bufs, owner = np.concatenate([bufs, moved]), np.concatenate([owner, owner[side]])
     return bufs, owner
 
@@ -397,8 +408,8 @@ def load_coverage(
             field="admin_area" if bbox is None else "bbox",
         )
     window = DateWindow.ending(as_of, days)
-    start = datetime.combine(window.start, time.min, tzinfo=timezone.utc)
-    cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    start = datetime.combine(window.start, time.min, tzinfo=UTC)
+    cutoff = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=UTC)
     reach = max(patrol_radius_m, session.scalar(select(func.max(Patrol.coverage_m))) or 0)
     rows = session.execute(
         select(func.ST_AsBinary(Patrol.geom), Patrol.coverage_m, Patrol.ended_at).where(
@@ -409,7 +420,7 @@ def load_coverage(
     ).all()
     tracks = np.array([shapely.from_wkb(bytes(r[0])) for r in rows], dtype=object)
     radius = np.array([patrol_radius_m if r[1] is None else r[1] for r in rows], dtype=float)
-    age = np.array([(as_of - r[2].astimezone(timezone.utc).date()).days for r in rows], dtype=np.int64)
+    age = np.array([(as_of - r[2].astimezone(UTC).date()).days for r in rows], dtype=np.int64)
     return CoverageInput(boundary, tracks, radius, age, as_of, days, patrol_radius_m)
 
 
@@ -436,7 +447,7 @@ def coverage_feature_collection(inp: CoverageInput, gap, *, computed_at: datetim
         "boundary_area_km2": round(total, 3),
         "uncovered_area_km2": round(gap_km2, 3),
         "uncovered_share": round(gap_km2 / total, 6) if total else None,
-        "patrols_considered": int(len(inp.tracks)),
+        "patrols_considered": len(inp.tracks),
     }
     return {
         "type": "FeatureCollection",

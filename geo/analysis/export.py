@@ -58,11 +58,10 @@ def records(rows: pd.DataFrame) -> list[dict]:
     list of dict
         One per row, keys ``RESULT_COLUMNS``.
     """
-    out = []
-    for r in rows.itertuples(index=False):
-        d = r._asdict()
-        out.append({k: (list(d[k]) if k == "reasons" else _plain(d[k])) for k in RESULT_COLUMNS})
-    return out
+    return [
+        {k: (list(d[k]) if k == "reasons" else _plain(d[k])) for k in RESULT_COLUMNS}
+        for d in rows[list(RESULT_COLUMNS)].to_dict("records")
+    ]
 
 
 def features(rows: pd.DataFrame) -> list[dict]:

@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
+from geo.db import driver_connection
+
 
 def fetch_frame(session: Session, stmt, columns) -> pd.DataFrame:
     """The rows of ``stmt`` as a DataFrame of object columns.
@@ -36,12 +38,17 @@ def fetch_frame(session: Session, stmt, columns) -> pd.DataFrame:
     sub = stmt.subquery()
     agg = select(*[func.array_agg(c) for c in sub.c])
     compiled = agg.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    raw = session.connection().connection.driver_connection
+    raw = driver_connection(session.connection())
     with raw.cursor(binary=True) as cur:
         cur.execute(compiled.string, compiled.params)
         row = cur.fetchone()
+    if row is None:  # cannot happen: an aggregate without GROUP BY returns one row
+        raise RuntimeError("array_agg returned no row")
     return pd.DataFrame(
-        {name: pd.Series([] if values is None else values, dtype=object) for name, values in zip(columns, row)}
+        {
+            name: pd.Series([] if values is None else values, dtype=object)
+            for name, values in zip(columns, row, strict=True)
+        }
     )
 
 

@@ -6,6 +6,7 @@ tracks as shapely geometries in lon/lat). Built from the database
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +45,7 @@ class GapInputs:
         return {name: len(getattr(self, name)) for name in COLUMNS}
 
     @classmethod
-    def from_frames(cls, **frames: pd.DataFrame) -> "GapInputs":
+    def from_frames(cls, **frames: pd.DataFrame) -> GapInputs:
         """From (Geo)DataFrames with the model's column names.
 
         Point geometries become lon/lat, missing optional columns get their
@@ -68,7 +69,7 @@ class GapInputs:
                 df["id"] = np.arange(1, len(df) + 1)
             if name != "patrols" and isinstance(df, gpd.GeoDataFrame) and "lon" not in df.columns:
                 df["lon"], df["lat"] = df.geometry.x.to_numpy(), df.geometry.y.to_numpy()
-            defaults = {
+            defaults: dict[str, Any] = {
                 "name": "",
                 "population": np.nan,
                 "fatalities": 0,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,8 @@ def grown_envelope(area, margin_m: float):
     SQL expression
         An ``ST_MakeEnvelope`` in EPSG:4326.
     """
-    return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
+    minx, miny, maxx, maxy = area.bounds
+    return func.ST_MakeEnvelope(*grown_bounds(minx, miny, maxx, maxy, margin_m), SRID)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _xy(model):
 
 def _after_as_of(params: GapParams) -> datetime:
     """The first instant not counted: midnight UTC after ``as_of``."""
-    return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _read_communities(session: Session, scope: _Scope) -> pd.DataFrame:

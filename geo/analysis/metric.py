@@ -113,7 +113,7 @@ class Points:
             self._tree = cKDTree(self.xyz)
         return self._tree
 
-    def subset(self, idx) -> "Points":
+    def subset(self, idx) -> Points:
         p = Points.__new__(Points)
         p.lon, p.lat, p.xyz, p._tree = self.lon[idx], self.lat[idx], self.xyz[idx], None
         return p
@@ -191,8 +191,8 @@ def nearest(a: Points, b: Points, ids=None) -> tuple[np.ndarray, np.ndarray]:
         return np.full(n, -1, np.int64), np.full(n, np.nan)
     tie = np.arange(len(b)) if ids is None else np.asarray(ids)
     k = min(NEAREST_K, len(b))
-    chord, idx = b.tree.query(a.xyz, k=k)
-    chord, idx = chord.reshape(n, k), idx.reshape(n, k)
+    found = b.tree.query(a.xyz, k=k)
+    chord, idx = np.asarray(found[0], float).reshape(n, k), np.asarray(found[1]).reshape(n, k)
     rows = np.repeat(np.arange(n), k)
     cols = idx.ravel().astype(np.int64)
     d = geodesic(a.lon[rows], a.lat[rows], b.lon[cols], b.lat[cols])

@@ -7,7 +7,7 @@ and the map's default window."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from geo.analysis.metric import MAX_RADIUS_M
@@ -25,7 +25,7 @@ def today() -> date:
     -------
     datetime.date
     """
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,11 @@ def _days(default: int, description: str, low: int = 1) -> Any:
 
 @dataclass(frozen=True)
 class GapParams:
-    """``as_of`` is a calendar day (UTC): everything dated after it is ignored."""
+    """``as_of`` is a calendar day (UTC): everything dated after it is ignored.
+    It may be given as None (the default, meaning today) or a datetime;
+    ``__post_init__`` makes it a date, so a constructed GapParams holds one."""
 
-    as_of: date | None = _param(None, "analysis day (UTC); nothing dated after it counts; default today")
+    as_of: date = _param(None, "analysis day (UTC); nothing dated after it counts; default today")
     patrol_radius_m: float = _metres(5_000.0, "default patrol coverage radius (a patrol's coverage_m overrides it)")
     engagement_radius_m: float = _metres(
         2_000.0,
@@ -122,14 +124,14 @@ class GapParams:
         if self.as_of is None:
             object.__setattr__(self, "as_of", today())
         elif isinstance(self.as_of, datetime):
-            utc = self.as_of.astimezone(timezone.utc) if self.as_of.tzinfo else self.as_of
+            utc = self.as_of.astimezone(UTC) if self.as_of.tzinfo else self.as_of
             object.__setattr__(self, "as_of", utc.date())
         for f in fields(self):
             check(f.name, getattr(self, f.name))
         if not (FIRST_DAY <= self.as_of <= LAST_DAY):
             raise InvalidInput(f"as_of must be a date between {FIRST_DAY.year} and {LAST_DAY.year}", field="as_of")
 
-    def with_(self, **kw) -> "GapParams":
+    def with_(self, **kw) -> GapParams:
         """A copy with some parameters changed (validated again).
 
         Parameters

@@ -93,5 +93,5 @@ def reasons_for(table: pd.DataFrame, p: GapParams) -> list[list[str]]:
     list of list of str
         Three sentences per row.
     """
-    cols = zip(_engagement(table, p), _violence(table, p), _remoteness(table))
+    cols = zip(_engagement(table, p), _violence(table, p), _remoteness(table), strict=True)
     return [list(r) for r in cols]

@@ -66,7 +66,7 @@ class Segments:
     patrol: np.ndarray
 
     @classmethod
-    def of(cls, a, b, xa, xb, patrol, length=None) -> "Segments":
+    def of(cls, a, b, xa, xb, patrol, length=None) -> Segments:
         chord = np.linalg.norm(xb - xa, axis=1)
         if length is None:
             # From the chord: ℓ ≤ (2/κ)·asin(κ·chord/2) (Schur). A chord ≥ 2/κ = 12 670 km (nearly
@@ -81,18 +81,18 @@ class Segments:
     def __len__(self) -> int:
         return len(self.patrol)
 
-    def take(self, mask) -> "Segments":
+    def take(self, mask) -> Segments:
         return Segments(*(getattr(self, f)[mask] for f in FIELDS))
 
     @staticmethod
-    def concat(parts: list["Segments"]) -> "Segments":
+    def concat(parts: list[Segments]) -> Segments:
         return Segments(*(np.concatenate([getattr(p, f) for p in parts]) for f in FIELDS))
 
     def sag(self) -> np.ndarray:
         """Upper bound of the distance between each arc and its chord."""
         return KAPPA * self.length**2 / 8
 
-    def split(self, max_len: float = PIECE_M) -> "Segments":
+    def split(self, max_len: float = PIECE_M) -> Segments:
         """Cut segments longer than ``max_len`` along their geodesic into equal pieces."""
         long = self.length > max_len
         if not long.any():
@@ -244,7 +244,7 @@ def candidates(points: np.ndarray, segs: Segments, radius: np.ndarray) -> tuple[
     within R — and that distance. Each piece is searched with its own reach
     (grouped in power-of-two classes for the k-d tree)."""
     mid, reach = _reach(segs, radius)
-    ci, si = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    ci_parts, si_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     if len(segs) and len(points):
         tree = cKDTree(points)
         cls = np.ceil(np.log2(np.maximum(reach, MIN_CELL_M)))
@@ -252,9 +252,9 @@ def candidates(points: np.ndarray, segs: Segments, radius: np.ndarray) -> tuple[
             pick = np.flatnonzero(cls == c)
             m = tree.sparse_distance_matrix(cKDTree(mid[pick]), float(reach[pick].max()), output_type="ndarray")
             ok = m["v"] <= reach[pick[m["j"]]]
-            ci.append(m["i"][ok].astype(np.int64))
-            si.append(pick[m["j"][ok]])
-    ci, si = np.concatenate(ci), np.concatenate(si)
+            ci_parts.append(m["i"][ok].astype(np.int64))
+            si_parts.append(pick[m["j"][ok]])
+    ci, si = np.concatenate(ci_parts), np.concatenate(si_parts)
     d = _chord_distance(points[ci], segs.xa[si], segs.xb[si])
     keep = d <= (radius + segs.sag())[si] + EPS_M
     return ci[keep], si[keep], d[keep]

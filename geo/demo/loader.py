@@ -44,13 +44,13 @@ def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model, chunk: int = 1
                 cols.append(geometry_to_ewkb_hex(part.geometry.values))
             else:
                 cols.append(_column_values(part[c], isinstance(model.__table__.c[c].type, Date)))
-        yield from zip(*cols)
+        yield from zip(*cols, strict=True)
 
 
 def _ids_by_source_id(conn: Connection, model, frame: gpd.GeoDataFrame) -> dict[str, int]:
     sources = sorted(frame["source"].unique().tolist())
     rows = conn.execute(select(model.source_id, model.id).where(model.source.in_(sources)))
-    return {source_id: id_ for source_id, id_ in rows}
+    return dict(rows.all())
 
 
 def load(conn: Connection, scenario: Scenario) -> dict[str, int]:

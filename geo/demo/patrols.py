@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import geopandas as gpd
 import numpy as np
@@ -106,7 +106,8 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
         r = radius[line[v]]
         x, y = offset(x0[v], y0[v], r * unit_dx[v], r * unit_dy[v])
         ids = np.searchsorted(np.flatnonzero(which), line[v])
-        return shapely.multilinestrings(shapely.linestrings(x, y, indices=ids), indices=np.arange(which.sum()))
+        parts = np.asarray(shapely.linestrings(x, y, indices=ids))
+        return np.asarray(shapely.multilinestrings(parts, indices=np.arange(which.sum())))
 
     # A track that strays abroad is shrunk until it does not.
     allowed = MISSION_AREA.buffer(STRAY_DEG)
@@ -121,7 +122,7 @@ def patrols(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame, end: date
         radius[stray] *= 0.6
 
     hours = rng.uniform(HOURS[ptype, 0], HOURS[ptype, 1])
-    end_of_window = datetime.combine(end, time(18, 0), tzinfo=timezone.utc)
+    end_of_window = datetime.combine(end, time(18, 0), tzinfo=UTC)
     closes = pd.to_datetime(sites["active_to"]).to_numpy()[site]
     end_s = np.full(n, end_of_window.timestamp())
     closed = ~pd.isna(closes)

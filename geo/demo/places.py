@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
-from shapely.geometry import MultiPolygon
+from shapely.geometry import MultiPoint, MultiPolygon
 
 from geo.demo.towns import (
     COUNTRY,
@@ -66,7 +66,7 @@ def village_names(rng: np.random.Generator, n: int) -> list[str]:
     k = rng.integers(2, 4, n)
     picks = rng.integers(0, len(_SYLLABLES), (n, 3))
     parts = _SYLLABLES[picks]
-    return ["".join(row[:m]).capitalize() for row, m in zip(parts, k)]
+    return ["".join(row[:m]).capitalize() for row, m in zip(parts, k, strict=True)]
 
 
 def admin_areas() -> gpd.GeoDataFrame:
@@ -80,12 +80,12 @@ def admin_areas() -> gpd.GeoDataFrame:
             chosen.append(i)
     seeds = towns.iloc[chosen].reset_index(drop=True)
     cells = shapely.voronoi_polygons(
-        shapely.multipoints(shapely.points(seeds["lon"], seeds["lat"])), extend_to=MISSION_AREA.buffer(1.0)
+        MultiPoint(np.column_stack([seeds["lon"], seeds["lat"]])), extend_to=MISSION_AREA.buffer(1.0)
     )
     cell_list = list(cells.geoms)
     # voronoi_polygons does not keep input order: match cells to seeds.
     owner = shapely.STRtree(cell_list).query(shapely.points(seeds["lon"], seeds["lat"]), predicate="within")
-    by_seed = dict(zip(owner[0], owner[1]))
+    by_seed = dict(zip(owner[0], owner[1], strict=True))
     geoms = [_multipolygon(shapely.intersection(cell_list[by_seed[i]], MISSION_AREA)) for i in range(len(seeds))]
     level1 = pd.DataFrame(
         {
@@ -191,7 +191,9 @@ def communities(rng: np.random.Generator, n: int, areas: gpd.GeoDataFrame, sites
     hit = shapely.STRtree(level1.geometry.values).query(pts, predicate="within")
     area_of = np.full(len(df), -1)
     area_of[hit[0]] = hit[1]
-    df["admin_area_source_id"] = np.where(area_of >= 0, level1["source_id"].to_numpy()[area_of], None)
+    area_ids = level1["source_id"].to_numpy(dtype=object)[area_of]
+    area_ids[area_of < 0] = None
+    df["admin_area_source_id"] = area_ids
     df["pcode"] = None
     df["population"] = df["population"].astype(np.int64)
     return gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=pts, crs=CRS).rename_geometry("geom")
@@ -229,9 +231,11 @@ def sites(rng: np.random.Generator, n: int, end: date) -> gpd.GeoDataFrame:
     df = pd.DataFrame(rows, columns=["name", "kind", "lon", "lat", "source_id"])
     temporary = df["kind"].isin(["tob", "team_site"]).to_numpy()
     opened = [end - timedelta(days=int(d)) for d in rng.integers(400, 1500, n)]
-    df["active_from"] = np.where(temporary, opened, MISSION_START)
+    df["active_from"] = [day if t else MISSION_START for t, day in zip(temporary, opened, strict=True)]
     closed = temporary & (rng.random(n) < 0.15)
-    df["active_to"] = [end - timedelta(days=int(d)) if c else None for c, d in zip(closed, rng.integers(30, 200, n))]
+    df["active_to"] = [
+        end - timedelta(days=int(d)) if c else None for c, d in zip(closed, rng.integers(30, 200, n), strict=True)
+    ]
     df["mission"] = MISSION
     df["source"] = SYNTHETIC_SOURCE
     pts = shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy())
@@ -241,4 +245,5 @@ def sites(rng: np.random.Generator, n: int, end: date) -> gpd.GeoDataFrame:
 def nearest_site_km(sites_gdf: gpd.GeoDataFrame, lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Distance (km, planar approximation) and index of the nearest site."""
     tree = cKDTree(km_xy(sites_gdf.geometry.x, sites_gdf.geometry.y))
-    return tree.query(km_xy(lon, lat))
+    distance, index = tree.query(km_xy(lon, lat))
+    return np.asarray(distance), np.asarray(index)

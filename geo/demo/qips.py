@@ -67,7 +67,9 @@ def qips(
     finish = np.where(np.isin(status, ["approved", "in_progress", "completed"]), start + duration, np.datetime64("NaT"))
 
     place = communities["name"].to_numpy()[c]
-    partner = np.array([PARTNERS[i].format(p) for i, p in zip(rng.integers(0, len(PARTNERS), n), place)], dtype=object)
+    partner = np.array(
+        [PARTNERS[i].format(p) for i, p in zip(rng.integers(0, len(PARTNERS), n), place, strict=True)], dtype=object
+    )
     lon, lat = polar_offset(rng, clon[c], clat[c], rng.uniform(0, 1.0, n))
     df = pd.DataFrame(
         {

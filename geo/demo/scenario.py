@@ -12,7 +12,7 @@ from geo.errors import InvalidInput
 from geo.models import Base, metadata
 from geo.resources import REGISTRY
 
-# DESIGN §9 reference scale (scale = 1).
+# The reference scale (scale = 1): the mission size the benchmarks measure (README, "The demo scenario").
 REFERENCE_COUNTS = {
     "communities": 50_000,
     "incidents": 1_000_000,
@@ -62,7 +62,9 @@ def check_scale(scale: float) -> float:
     except (TypeError, ValueError):
         raise InvalidInput(f"scale must be a number, got {scale!r}", field="scale") from None
     if not 0 < s <= MAX_SCALE:
-        raise InvalidInput(f"scale must be > 0 and ≤ {MAX_SCALE} (1 = the DESIGN §9 reference scale)", field="scale")
+        raise InvalidInput(
+            f"scale must be > 0 and ≤ {MAX_SCALE} (1 = the reference scale, 1 000 000 incidents)", field="scale"
+        )
     return s
 
 

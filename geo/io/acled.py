@@ -5,6 +5,7 @@ upper-case one (``EVENT_ID_CNTY``, ``EVENT_DATE`` as "18-January-2018" or
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def rename(column: str) -> str:
 
 def map_batch(b: Batch, opts: Options) -> None:
     c = require_columns(b, opts, COLUMNS, "ACLED")
-    col = lambda name: b.col(opts.column(b.frame.columns, name))  # noqa: E731
+    col = partial(opts.find, b)
     on = dates(b, b.col(c["event_date"]), "event_date", formats=DATE_FORMATS)
     year = col("year")
     if year is not None:
@@ -70,7 +71,7 @@ def map_batch(b: Batch, opts: Options) -> None:
     deaths = number(b, b.col(c["fatalities"]), "fatalities", integer=True, lo=0, default=0)
     target_col = col("civilian_targeting")
     if target_col is not None:
-        civilian = text(b, target_col, "civilian_targeting") != None  # noqa: E711 (element-wise)
+        civilian = np.array([t is not None for t in text(b, target_col, "civilian_targeting")])
     else:
         civilian = np.array([bool(a) and a.lower().startswith("civilians") for a in actor2])
     civilian = civilian | (event == "violence_against_civilians")

@@ -7,6 +7,9 @@ by themselves and ``--map`` / ``--set level=N`` cover the rest.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import NoReturn
+
 import numpy as np
 
 from geo.errors import InvalidInput
@@ -22,7 +25,7 @@ COUNTRY = ("country", "iso3", "iso", "adm0_pcode", "shapegroup")
 
 def map_batch(b: Batch, opts: Options) -> None:
     cols = b.frame.columns
-    col = lambda fld, *cands: b.col(opts.column(cols, fld, *cands))  # noqa: E731
+    col = partial(opts.find, b)
     name = text(b, col("name", *NAME), "name", max_len=200, required=True)
     pcode_col = opts.column(cols, "pcode", *PCODE)
     pcode = text(b, b.col(pcode_col), "pcode", max_len=50)
@@ -65,7 +68,7 @@ def constant_number(opts: Options, fld: str) -> float:
         raise InvalidInput(f"--set {fld}={opts.constants[fld]}: not a number", field=fld) from None
 
 
-def raise_missing_level(opts: Options) -> None:
+def raise_missing_level(opts: Options) -> NoReturn:
     raise InvalidInput(
         f"{opts.path.name}: cannot tell the admin level (no level or placetype column); pass --set level=N",
         field="level",

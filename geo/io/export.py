@@ -1,4 +1,4 @@
-"""Exports for offline field offices and other tools (DESIGN §6, issue 5).
+"""Exports for offline field offices and other tools (README, "Data formats").
 
 One GeoPackage holds every resource as its own layer plus the latest
 engagement-gap result. Layers are built as Arrow tables whose schema comes
@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 import pyogrio
 import shapely
+from shapely.geometry import Point
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -98,8 +99,10 @@ def _column_values(col, values: list) -> list:
 def _query_batches(session: Session, stmt: Select, columns: Sequence, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     """Rows of ``stmt`` (the columns, then WKB) from a server-side cursor."""
     for rows in session.execute(stmt.execution_options(yield_per=_BATCH)).partitions():
-        cols = list(zip(*rows))
-        arrays = [pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(columns, cols, schema)]
+        cols = list(zip(*rows, strict=True))
+        arrays = [
+            pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(columns, cols, schema, strict=False)
+        ]
         arrays.append(pa.array([bytes(g) for g in cols[-1]], type=pa.binary()))
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -252,7 +255,7 @@ def features_to_csv(features: Iterable[dict], property_names: Sequence[str], geo
         if geometry == "wkt":
             geo = [shapely.to_wkt(shape, rounding_precision=-1) if shape is not None else ""]
         else:
-            pt = shape if shape is None or shape.geom_type == "Point" else shape.centroid
+            pt = shape if shape is None or isinstance(shape, Point) else shape.centroid
             geo = ["", ""] if pt is None else [repr(pt.x), repr(pt.y)]
         writer.writerow([feat.get("id", props.get("id")), *[_csv_cell(props.get(n)) for n in names], *geo])
         if i % 1000 == 999:

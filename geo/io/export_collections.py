@@ -26,6 +26,6 @@ def resource_extent(session: Session, spec: ResourceSpec) -> Extent:
         date_col = spec.model.__table__.c[spec.date_field]
         cols += [func.min(date_col), func.max(date_col)]
     row = session.execute(select(*cols)).one()
-    bbox = None if row[0] is None else tuple(float(v) for v in row[:4])
+    bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
     first, last = (row[4], row[5]) if spec.date_field else (None, None)
     return Extent(bbox, first, last)

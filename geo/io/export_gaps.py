@@ -1,6 +1,6 @@
 """The engagement-gap result as exported data: the GeoPackage layer and the
 OGC collection. Like ``/api/v1/analysis/engagement-gaps`` it is computed
-from the committed data with the default parameters (DESIGN §5) when asked,
+from the committed data with the default parameters (docs/analysis.md) when asked,
 so it is never stale. A bbox selects communities after ranking, so ranks
 stay those of the whole mission area."""
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.io.report import Reject
 
@@ -28,7 +30,7 @@ class Batch:
         self.geoms = geoms
         self.ok = np.ones(len(self.frame), dtype=bool)
         self.rejects: list[Reject] = []
-        self.values: dict[str, object] = {}
+        self.values: dict[str, np.ndarray | list[Any]] = {}  # column → one value per row
         self.geoms_checked = False  # True when the mapper built the geometries from checked coordinates
         self.skipped = 0  # rows left out on purpose (superseded gazetteer entries), not errors
 
@@ -40,9 +42,14 @@ class Batch:
 
     def reject(self, mask, field: str, reason: str | Callable[[int], str]) -> None:
         mask = np.asarray(mask, dtype=bool) & self.ok
-        for i in np.flatnonzero(mask):
+        for i in np.flatnonzero(mask).tolist():
             self.rejects.append(Reject(int(self.rows[i]), field, reason(i) if callable(reason) else reason))
         self.ok &= ~mask
+
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The geometries, from checked longitudes and latitudes (a rejected row's is a placeholder)."""
+        self.geoms = np.asarray(shapely.points(np.where(self.ok, x, 0.0), np.where(self.ok, y, 0.0)))
+        self.geoms_checked = True
 
     def skip(self, mask) -> None:
         mask = np.asarray(mask, dtype=bool) & self.ok

@@ -9,7 +9,8 @@ importer. ``fmt`` overrides the guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
 from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
+from geo.io.fields import Batch
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
 from geo.io.sources import (
@@ -86,6 +88,13 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
     return "generic"
 
 
+def _read_file(opts: Options, rename: Callable[[str], str] | None) -> Iterator[Batch]:
+    """Vector files (which have no text encoding) through GDAL, CSVs in chunks in their encoding."""
+    if opts.encoding is None:
+        return vector_batches(opts.path, layer=opts.layer, progress=opts.progress)
+    return csv_batches(opts.path, encoding=opts.encoding, progress=opts.progress, rename=rename)
+
+
 def prepare(
     resource: str,
     path: str | Path,
@@ -111,13 +120,12 @@ def prepare(
     vector = is_vector(path)
     layer = _pick_layer(path, resource, layer) if vector else None
     detected = encoding is None and not vector
-    if detected:
-        encoding = detect_encoding(path)
+    csv_encoding = None if vector else encoding if encoding is not None else detect_encoding(path)
     if fmt is None:
-        if vector:
+        if csv_encoding is None:  # a vector file
             columns = {c.lower() for c in vector_fields(path, layer)[0]} if path.suffix.lower() != ".gpx" else set()
         else:
-            columns = {c.lower() for c in csv_header(path, encoding)[0]}
+            columns = {c.lower() for c in csv_header(path, csv_encoding)[0]}
         fmt = _guess(resource, path, columns)
     target, mapper, rename = MAPPERS[fmt]
     if target is not None and target != resource:
@@ -133,17 +141,12 @@ def prepare(
         resource=resource,
         mapping=dict(mapping or {}),
         constants=dict(constants or {}),
-        encoding=None if vector else encoding,
+        encoding=csv_encoding,
         encoding_detected=detected,
         layer=layer,
         progress=progress,
     )
-    if fmt == "gpx":
-        read = gpx.read
-    elif vector:
-        read = lambda o: vector_batches(o.path, layer=o.layer, progress=o.progress)  # noqa: E731
-    else:
-        read = lambda o: csv_batches(o.path, encoding=o.encoding, progress=o.progress, rename=rename)  # noqa: E731
+    read = gpx.read if fmt == "gpx" else partial(_read_file, rename=rename)
     return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from geo import vocab
 from geo.io.fields import Batch, choice, identifier, number, text
-from geo.io.importer import Options, constant, point_geoms, put_source, require_columns
+from geo.io.importer import Options, constant, missing_columns, point_geoms, put_source, require_columns
 
 TOWN_POPULATION = 5_000  # gazetteers have no village/town split; population decides
 
@@ -17,7 +17,7 @@ def map_batch(b: Batch, opts: Options) -> None:
     cols = b.frame.columns
     id_col = opts.column(cols, "source_id", "wof_id", "geonameid", "geoname_id", "gn_id", "id")
     if id_col is None:
-        require_columns(b, opts, {"source_id": ("wof_id", "geonameid")}, "gazetteer")
+        raise missing_columns(opts, {"source_id": ("wof_id", "geonameid")}, "gazetteer")
     c = require_columns(b, opts, {"name": ("asciiname",)}, "gazetteer")
     current = b.col(opts.column(cols, "is_current"))
     if current is not None:

@@ -11,6 +11,7 @@ a spreadsheet would run as a formula: it is removed again when a CSV is read
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times
 from geo.io.importer import Options, point_geoms, put_source
 from geo.io.sources import is_vector
 from geo.io.spreadsheet import unescape_column
-from geo.models import READ_ONLY
+from geo.models import READ_ONLY, table_of
 from geo.resources import get_spec
 
 SKIP = {*READ_ONLY, "geom", "source", "source_id"}
@@ -84,7 +85,7 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
 
 def map_batch(b: Batch, opts: Options) -> None:
     spec = get_spec(opts.resource)
-    table = spec.model.__table__
+    table = table_of(spec.model)
     if not is_vector(opts.path):
         b.frame = b.frame.apply(unescape_column)
     cols = list(b.frame.columns)
@@ -100,11 +101,12 @@ def map_batch(b: Batch, opts: Options) -> None:
         if src is None and name not in opts.constants:
             continue
         used += 1
-        s = b.col(src) if src is not None else pd.Series([opts.constants[name]] * len(b), dtype=object)
+        s = b.frame[src] if src is not None else pd.Series([opts.constants[name]] * len(b), dtype=object)
         default = server_default_value(column)
         required = not column.nullable and default is None
         rule = rule_of(column)
         t = column.type
+        val: np.ndarray | list[Any]
         if isinstance(t, ARRAY):
             val = _lists(b, s, name, rule.vocabulary)
         elif isinstance(t, Boolean):

@@ -29,7 +29,7 @@ def _polygonal(geom):
     return shapely.multipolygons(list(flat))
 
 
-def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[Repair]) -> np.ndarray:
+def conform(b: Batch, geoms: np.ndarray | None, kinds: tuple[str, ...], repairs: list[Repair]) -> np.ndarray:
     """Fit ``geoms`` to the column's geometry ``kinds`` (``ResourceSpec.geometry_kinds``:
     POINT, MULTIPOLYGON, MULTILINESTRING, or several).
 
@@ -37,7 +37,7 @@ def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[R
     ----------
     b : Batch
         The rows; unusable geometries are rejected on it.
-    geoms : numpy.ndarray
+    geoms : numpy.ndarray or None
         The batch's shapely geometries (None where missing).
     kinds : tuple of str
         The PostGIS geometry types the column stores.
@@ -77,7 +77,7 @@ def conform(b: Batch, geoms: np.ndarray, kinds: tuple[str, ...], repairs: list[R
     types[b.ok] = shapely.get_type_id(geoms[b.ok])
     allowed = kinds
     simple = (types == shapely.GeometryType.POINT) if "POINT" in allowed else np.zeros(len(geoms), bool)
-    for i in np.flatnonzero(b.ok & ~simple):
+    for i in np.flatnonzero(b.ok & ~simple).tolist():
         g, t = geoms[i], types[i]
         if "POINT" in allowed and t == shapely.GeometryType.POINT:
             continue

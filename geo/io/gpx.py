@@ -84,5 +84,5 @@ def map_batch(b: Batch, opts: Options) -> None:
     b.reject(coverage > 100_000, "coverage_m", "coverage_m must be at most 100 000")
     v["coverage_m"] = [None if np.isnan(c) else float(c) for c in coverage]
     names = text(b, b.col("name"), "name", max_len=200)
-    ids = np.array([n if n else f"track-{r}" for n, r in zip(names, b.rows)], dtype=object)
+    ids = np.array([n if n else f"track-{r}" for n, r in zip(names, b.rows, strict=True)], dtype=object)
     put_source(b, opts, ids, f"gpx:{opts.path.stem}")

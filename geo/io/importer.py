@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
@@ -60,6 +59,10 @@ class Options:
             if cand.lower() in lower:
                 return lower[cand.lower()]
         return None
+
+    def find(self, b: Batch, fld: str, *candidates: str) -> pd.Series | None:
+        """The batch's column for ``fld`` (see :meth:`column`), or None when the file has none."""
+        return b.col(self.column(b.frame.columns, fld, *candidates))
 
     @property
     def default_source(self) -> str:
@@ -170,14 +173,14 @@ def _count(report: ImportReport, result) -> None:
 
 def _reject_duplicates(b: Batch, seen: dict[tuple[str, str], int], label: str) -> None:
     """A (source, source_id) pair may appear once per file; later rows are rejected."""
-    keys = list(zip(b.values["source"], b.values["source_id"]))
+    keys = list(zip(b.values["source"], b.values["source_id"], strict=True))
     ok = np.flatnonzero(b.ok)
     repeated = np.fromiter((keys[i] in seen for i in ok), bool, len(ok))
     within = pd.Series([keys[i] for i in ok], dtype=object).duplicated().to_numpy()
     dup = np.zeros(len(b), bool)
     dup[ok[repeated | within]] = True
     fresh = ok[~(repeated | within)]
-    seen.update(zip((keys[i] for i in fresh), b.rows[fresh].tolist()))
+    seen.update(zip((keys[i] for i in fresh), b.rows[fresh].tolist(), strict=True))
     for i in np.flatnonzero(dup):  # a later duplicate within this batch points at its first row
         seen.setdefault(keys[i], int(b.rows[i]))
     b.reject(
@@ -199,7 +202,7 @@ def _rows(b: Batch) -> tuple[list[str], Iterator[tuple]]:
     columns = list(b.values)
     cols = [_take(b.values[c], keep) for c in columns]
     geoms = geometry_to_ewkb_hex(np.asarray(b.geoms, dtype=object)[keep])
-    return [*columns, "geom"], zip(*cols, geoms)
+    return [*columns, "geom"], zip(*cols, geoms, strict=True)
 
 
 def point_geoms(
@@ -215,8 +218,7 @@ def point_geoms(
     x, y = lonlat(
         b, b.col(cols["longitude"]), b.col(cols["latitude"]), lon_field=cols["longitude"], lat_field=cols["latitude"]
     )
-    b.geoms = shapely.points(np.where(b.ok, x, 0.0), np.where(b.ok, y, 0.0))
-    b.geoms_checked = True
+    b.set_points(x, y)
 
 
 def constant(b: Batch, opts: Options, fld: str, default=None) -> np.ndarray:
@@ -235,16 +237,22 @@ def put_source(b: Batch, opts: Options, source_ids, source: str | None = None) -
 def require_columns(b: Batch, opts: Options, needed: Mapping[str, tuple[str, ...]], what: str) -> dict[str, str]:
     """Resolve each field's column (``--map`` or the usual names); a missing
     one makes the whole file unusable, so it is an error, not a reject."""
-    found, missing = {}, []
+    found, missing = {}, {}
     for fld, candidates in needed.items():
         col = opts.column(b.frame.columns, fld, *candidates)
         if col is None:
-            missing.append(fld if not candidates else f"{fld} ({' or '.join(candidates)})")
+            missing[fld] = candidates
         else:
             found[fld] = col
     if missing:
-        raise InvalidInput(
-            f"{opts.path.name} is not a {what} file: missing column(s) {', '.join(missing)} (use --map field=column)",
-            field=next(iter(missing)).split(" ")[0],
-        )
+        raise missing_columns(opts, missing, what)
     return found
+
+
+def missing_columns(opts: Options, missing: Mapping[str, tuple[str, ...]], what: str) -> InvalidInput:
+    """The error for a file without columns its format needs (each with the names looked for)."""
+    names = [fld if not candidates else f"{fld} ({' or '.join(candidates)})" for fld, candidates in missing.items()]
+    return InvalidInput(
+        f"{opts.path.name} is not a {what} file: missing column(s) {', '.join(names)} (use --map field=column)",
+        field=next(iter(missing)),
+    )

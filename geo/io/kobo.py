@@ -5,13 +5,14 @@ answers as space-separated choice names."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo import vocab
 from geo.io.fields import Batch, choice, dates, iso_times, lonlat, number, text
-from geo.io.importer import Options, put_source, require_columns
+from geo.io.importer import Options, missing_columns, put_source, require_columns
 
 SOURCE = "kobo"
 
@@ -24,17 +25,16 @@ def _geopoint(b: Batch, opts: Options) -> None:
     cols = list(b.frame.columns)
     geo = opts.column(cols, "_geolocation", "geolocation")
     if geo is not None and "longitude" not in opts.mapping:
-        parts = b.col(geo).astype(str).str.strip().str.strip("[]").str.split(r"[,\s]+", n=1, expand=True, regex=True)
+        parts = b.frame[geo].astype(str).str.strip().str.strip("[]").str.split(r"[,\s]+", n=1, expand=True, regex=True)
         parts = parts.reindex(columns=[0, 1]).fillna("").replace({"None": "", "null": "", "nan": ""})
         x, y = lonlat(b, parts[1], parts[0], lon_field=geo, lat_field=geo)
     else:
         lat = opts.column(cols, "latitude", "lat", *[c for c in cols if c.endswith("_latitude")])
         lon = opts.column(cols, "longitude", "lon", "lng", *[c for c in cols if c.endswith("_longitude")])
         if lat is None or lon is None:
-            require_columns(b, opts, {"_geolocation": ("latitude and longitude",)}, "KoboToolbox")
+            raise missing_columns(opts, {"_geolocation": ("latitude and longitude",)}, "KoboToolbox")
         x, y = lonlat(b, b.col(lon), b.col(lat), lon_field=lon, lat_field=lat)
-    b.geoms = shapely.points(np.where(b.ok, x, 0.0), np.where(b.ok, y, 0.0))
-    b.geoms_checked = True
+    b.set_points(x, y)
 
 
 def _kinds(values: np.ndarray) -> np.ndarray:
@@ -54,8 +54,7 @@ def _multi(b: Batch, s: pd.Series | None, field: str, allowed: tuple[str, ...]) 
 
 
 def map_batch(b: Batch, opts: Options) -> None:
-    cols = list(b.frame.columns)
-    col = lambda fld, *cands: b.col(opts.column(cols, fld, *cands))  # noqa: E731
+    col = partial(opts.find, b)
     c = require_columns(
         b,
         opts,
@@ -82,8 +81,8 @@ def map_batch(b: Batch, opts: Options) -> None:
     v["constituencies"] = _multi(
         b, col("constituencies", "groups", "constituency"), "constituencies", vocab.CONSTITUENCIES
     )
-    for who, vals in people.items():
-        v[f"participants_{who}"] = vals
+    for who, counts in people.items():
+        v[f"participants_{who}"] = counts
     v["summary"] = text(b, col("summary", "notes", "description"), "summary")
     v["follow_up"] = text(b, col("follow_up", "followup", "next_steps"), "follow_up")
     put_source(b, opts, text(b, b.col(c["source_id"]), c["source_id"], max_len=200, required=True), SOURCE)

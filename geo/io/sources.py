@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
-from pyarrow import ArrowException
 import shapely
+from pyarrow import ArrowException
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS, Transformer
 
@@ -53,7 +53,15 @@ class _Counting(io.RawIOBase):
 # Latin-1 reads them as C1 controls. Decoding with this handler is the
 # WHATWG "windows-1252" that browsers use for "Latin-1" text.
 _LATIN1_FALLBACK = "peacemap-latin-1-fallback"
-codecs.register_error(_LATIN1_FALLBACK, lambda e: (e.object[e.start : e.end].decode("latin-1"), e.end))
+
+
+def _latin1_fallback(e: UnicodeError) -> tuple[str, int]:
+    if not isinstance(e, UnicodeDecodeError):  # registered for decoding only
+        raise e
+    return e.object[e.start : e.end].decode("latin-1"), e.end
+
+
+codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
 _DETECT_BLOCK = 1 << 20
 
 

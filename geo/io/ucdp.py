@@ -17,9 +17,9 @@ from geo.io.fields import Batch, dates, identifier, number, text
 from geo.io.importer import Options, point_geoms, put_source, require_columns
 
 SOURCE = "ucdp-ged"
-COLUMNS = {
-    f: () for f in ("id", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec", "date_start", "best")
-}
+COLUMNS = dict.fromkeys(
+    ("id", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec", "date_start", "best"), ()
+)
 SUB_EVENT = np.array([None, "state-based", "non-state", "one-sided"], dtype=object)
 # GED has no actor-type column; communal identity groups are named after the
 # identity ("Christians (CAR)", "Peuhl militia (Zemio)", "Dinka", "Lendu"…).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Column, Date, DateTime, Float, Integer, String, Table
@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from geo.columns import rule_of
 from geo.geometry import ogr_type
-from geo.models import READ_ONLY, Base
+from geo.models import READ_ONLY, Feature, table_of
 from geo.resources.schema import properties_model
 
 OPS = ("eq", "ge", "le", "contains", "ilike")
@@ -51,7 +51,7 @@ class ResourceSpec:
     """
 
     name: str
-    model: type[Base]
+    model: type[Feature]
     title: str
     description: str
     date_field: str | None
@@ -104,7 +104,7 @@ class ResourceSpec:
 
     @property
     def _table(self) -> Table:
-        return cast(Table, self.model.__table__)  # a declarative model's table is a Table
+        return table_of(self.model)
 
     @property
     def columns(self) -> list[Column]:

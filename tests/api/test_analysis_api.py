@@ -8,7 +8,6 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-
 BOX = "-26.5,-16.5,-23.5,-13.5"
 URL = "/api/v1/analysis/engagement-gaps"
 

@@ -86,7 +86,7 @@ def test_list_as_geojson_is_the_same_collection(public_client, samples):
     assert "patrols.geojson" in r.headers["content-disposition"]
     got = r.json()
     assert {**got, "links": None} == {**plain, "links": None} and plain["numberReturned"] == 2
-    assert [link["href"] for link in got["links"] if link["rel"] == "next"][0].count("f=geojson") == 1
+    assert next(link["href"] for link in got["links"] if link["rel"] == "next").count("f=geojson") == 1
 
 
 def test_list_as_csv_with_wkt_or_lonlat(public_client, samples):
@@ -95,7 +95,7 @@ def test_list_as_csv_with_wkt_or_lonlat(public_client, samples):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     feats = public_client.get("/api/v1/agreements").json()["features"]
     assert [int(x["id"]) for x in rows] == [f["id"] for f in feats]
-    for row, feat in zip(rows, feats):
+    for row, feat in zip(rows, feats, strict=True):
         assert shapely.from_wkt(row["wkt"]).equals(shapely.geometry.shape(feat["geometry"]))
         assert row["parties"] == ";".join(feat["properties"]["parties"])
     r = public_client.get(
@@ -127,9 +127,10 @@ def test_editor_csv_reimports_unchanged(client, editor, samples, session, tmp_pa
         report = import_file(session, name, path)
         assert report.updated == len(before) and not report.rejected, report.summary()
         after = client.get(f"/api/v1/{name}", headers=editor).json()["features"]
-        strip = lambda fs: [
-            {**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}} for f in fs
-        ]  # noqa: E731
+
+        def strip(fs):
+            return [{**f, "properties": {k: v for k, v in f["properties"].items() if k != "updated_at"}} for f in fs]
+
         assert strip(after) == strip(before)
 
 

@@ -69,7 +69,7 @@ def test_database_refusals_are_plain_and_logged_with_the_request_id(client, edit
 def test_a_non_finite_number_is_reported_as_such(client, editor, value):
     body = (
         '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [20, 6]}, '
-        '"properties": {"title": "t", "sector": "water", "budget_usd": %s}}' % value
+        f'"properties": {{"title": "t", "sector": "water", "budget_usd": {value}}}}}'
     )
     r = client.post("/api/v1/qips", content=body, headers={**editor, "Content-Type": "application/json"})
     assert r.status_code == 422

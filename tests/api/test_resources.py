@@ -114,7 +114,10 @@ def test_bad_incident_is_refused_with_the_field_named(client, editor, session, m
 
 def test_nan_coordinate_is_refused(client, editor, session):
     before = _count(session)
-    raw = '{"type":"Feature","geometry":{"type":"Point","coordinates":[NaN, 5.0]},"properties":{"occurred_on":"2024-01-01","event_type":"battle"}}'
+    raw = (
+        '{"type":"Feature","geometry":{"type":"Point","coordinates":[NaN, 5.0]},'
+        '"properties":{"occurred_on":"2024-01-01","event_type":"battle"}}'
+    )
     r = client.post("/api/v1/incidents", content=raw, headers={**editor, "content-type": "application/json"})
     assert r.status_code == 422
     assert "finite" in r.json()["detail"] or "NaN" in r.json()["detail"]

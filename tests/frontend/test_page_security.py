@@ -9,7 +9,6 @@ import re
 import httpx
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 WATCH = """

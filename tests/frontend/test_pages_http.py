@@ -101,8 +101,8 @@ def test_pages_take_every_url_from_the_app_routes(client):
 def raw_server(db_url):
     """The app behind a real uvicorn, for requests no client library rewrites."""
     from api.app import create_app
-    from api.settings import ApiSettings
     from api.live import LiveServer
+    from api.settings import ApiSettings
 
     server = LiveServer(create_app(ApiSettings(public_read=True), db_url=db_url))
     yield server

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 

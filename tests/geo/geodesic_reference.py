@@ -10,6 +10,8 @@ triangle inequality already proves it farther than needed."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import shapely
 from pyproj import Geod
@@ -69,7 +71,7 @@ def track_segments(geom) -> np.ndarray:
         xy = np.asarray(part.coords) if not part.is_empty else np.zeros((0, 2))
         if len(xy) == 1:
             rows.append(np.r_[xy[0], xy[0]])
-        rows.extend(np.r_[a, b] for a, b in zip(xy[:-1], xy[1:]))
+        rows.extend(np.r_[a, b] for a, b in pairwise(xy))
     return np.array(rows).reshape(-1, 4)
 
 

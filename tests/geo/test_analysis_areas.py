@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from geoalchemy2.shape import from_shape
@@ -19,7 +19,7 @@ WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 def _wiggly_square(x0: float, y0: float, size: float = 1.0, n: int = 400) -> MultiPolygon:
     """A square whose bottom edge has ``n`` tiny zig-zags (simplification removes them)."""
     bottom = [(x0 + size * i / n, y0 + (0.0005 if i % 2 else 0.0)) for i in range(n + 1)]
-    return MultiPolygon([Polygon(bottom + [(x0 + size, y0 + size), (x0, y0 + size)])])
+    return MultiPolygon([Polygon([*bottom, (x0 + size, y0 + size), (x0, y0 + size)])])
 
 
 def _area(session, name: str, x0: float, level: int = 2) -> AdminArea:
@@ -57,7 +57,7 @@ def test_pressure_and_counts_per_area(session):
             Incident(occurred_on=date(2024, 3, 1), event_type="battle", fatalities=9, geom=_point(100.3)),
             Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(101.51)),
             Engagement(
-                occurred_at=datetime(2024, 6, 25, 10, tzinfo=timezone.utc),
+                occurred_at=datetime(2024, 6, 25, 10, tzinfo=UTC),
                 kind="townhall",
                 community_id=engaged.id,
                 geom=_point(100.20),
@@ -79,9 +79,7 @@ def test_pressure_and_counts_per_area(session):
     assert (props["east"]["communities"], props["east"]["under_engaged"]) == (1, 1)
 
     # A brute count from the analysis result of the same window.
-    result = gaps_from_db(
-        session, GapParams(as_of=WINDOW.end, window_days=WINDOW.days), computed_at=datetime.now(timezone.utc)
-    )
+    result = gaps_from_db(session, GapParams(as_of=WINDOW.end, window_days=WINDOW.days), computed_at=datetime.now(UTC))
     flagged = {int(r.community_id) for r in result.table.itertuples() if r.under_engaged}
     for area in (west, east):
         linked = session.query(Community.id).filter(Community.admin_area_id == area.id).all()

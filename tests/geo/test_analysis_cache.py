@@ -16,8 +16,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from geo.analysis import gaps_from_db
-from geo.analysis import cache
+from geo.analysis import cache, gaps_from_db
 from geo.analysis.cache import cached_gaps
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
 
@@ -161,7 +160,7 @@ def test_every_write_is_reflected_and_equals_a_full_run(engine, world, scenario,
 
 def test_out_of_order_commits_and_own_uncommitted_writes(engine, world, scenario, check):
     ids, made = world
-    a, b, _ = ids["communities"]
+    a, _, _ = ids["communities"]
     check("full")
     slow = Session(engine)  # takes its transaction id first, commits last
     patrol = Patrol(

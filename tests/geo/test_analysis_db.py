@@ -17,7 +17,7 @@ from geo.models import AdminArea
 
 def _scenario(scenario):
     s = scenario()
-    a = s.community(s.OCEAN, population=500, name="A")
+    s.community(s.OCEAN, population=500, name="A")
     b = s.community(s.at(s.OCEAN, 0, 40_000), population=50, name="B")
     s.community(s.at(s.OCEAN, 90, 60_000), name="C")
     s.site(s.at(s.OCEAN, 180, 30_000))

@@ -6,6 +6,7 @@ wrong answer or a crash of the Mercator search it replaced (issue 9)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def test_nearest_equals_brute_force_on_rings_of_almost_equal_distances_at_any_la
         np.repeat(lon, len(s_lon)), np.repeat(lat, len(s_lon)), np.tile(s_lon, len(lon)), np.tile(s_lat, len(lon))
     )[2].reshape(len(lon), -1)
     best = d.min(axis=1)
-    want = [min(np.flatnonzero(row == b), key=lambda j: ids[j]) for row, b in zip(d, best)]
+    want = [min(np.flatnonzero(row == b), key=lambda j: ids[j]) for row, b in zip(d, best, strict=True)]
     assert np.array_equal(idx, want)
     assert np.array_equal(dist, best)
 
@@ -144,7 +145,7 @@ def test_a_multi_part_track_over_the_pole_and_the_antimeridian_is_exact_against_
     geom = shapely.MultiLineString(parts)
     dense = []  # per segment: points every ≤ 200 m along its geodesic
     for part in parts:
-        for (x0, y0), (x1, y1) in zip(part[:-1], part[1:]):
+        for (x0, y0), (x1, y1) in pairwise(part):
             n = int(GEOD.inv(x0, y0, x1, y1)[2] // 200) + 1
             dense.append(np.array([(x0, y0), *GEOD.npts(x0, y0, x1, y1, n), (x1, y1)]))
     every = np.vstack(dense)
@@ -169,7 +170,7 @@ def test_a_multi_part_track_over_the_pole_and_the_antimeridian_is_exact_against_
             best = min(best, d.min())
         return best
 
-    ref = np.array([brute(x, y) for x, y in zip(c_lon, c_lat)])
+    ref = np.array([brute(x, y) for x, y in zip(c_lon, c_lat, strict=True)])
     sure = np.abs(ref - radius) > 0.001
     assert sure.sum() > 350
     assert np.array_equal((got == 0)[sure], (ref <= radius)[sure])
@@ -213,7 +214,8 @@ def test_one_far_north_community_does_not_widen_anyone_elses_point_search():
     events = metric.Points(e_lon, e_lat)
     i0, j0, _ = metric.candidates(metric.Points(c_lon, c_lat), events, 10_000)
     i1, j1, _ = metric.candidates(metric.Points(*_far_north(c_lon, c_lat)), events, 10_000)
-    assert set(zip(i1.tolist(), j1.tolist())) == set(zip(i0.tolist(), j0.tolist()))  # row 2000 has none
+    pairs_far_north = set(zip(i1.tolist(), j1.tolist(), strict=True))
+    assert pairs_far_north == set(zip(i0.tolist(), j0.tolist(), strict=True))  # row 2000 has none
     # Every candidate is truly near: the chord filter admits nothing beyond r + 1 mm.
     d = GEOD.inv(c_lon[i0], c_lat[i0], e_lon[j0], e_lat[j0])[2]
     assert d.max() <= 10_000.001 + 1.1 * metric.chord_gap(10_000.0)
@@ -234,8 +236,8 @@ def test_one_far_north_community_or_one_wide_patrol_does_not_widen_anyone_elses_
     ci1, si1, _ = tracks.candidates(metric.ecef(*_far_north(c_lon, c_lat)), segs, wide)
     others = si1 != 0
     assert not (ci1 == 2000).any()
-    assert set(zip(ci1[others].tolist(), si1[others].tolist())) == set(
-        zip(ci0[si0 != 0].tolist(), si0[si0 != 0].tolist())
+    assert set(zip(ci1[others].tolist(), si1[others].tolist(), strict=True)) == set(
+        zip(ci0[si0 != 0].tolist(), si0[si0 != 0].tolist(), strict=True)
     )
 
 

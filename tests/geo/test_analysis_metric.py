@@ -35,7 +35,7 @@ def test_the_chord_falls_short_of_the_geodesic_by_at_most_chord_gap():
     lon2, lat2, _ = GEOD.fwd(np.zeros(3), np.zeros(3), np.zeros(3), np.full(3, 100_000.0))
     worst = 100_000.0 - np.linalg.norm(ecef(0, 0) - ecef(lon2[:1], lat2[:1]))
     assert worst == pytest.approx(chord_gap(100_000.0), rel=1e-3)
-    assert KAPPA == pytest.approx(1 / 6_335_439.327, rel=1e-9)
+    assert pytest.approx(1 / 6_335_439.327, rel=1e-9) == KAPPA
 
 
 def _extent(n, width_km=1500):
@@ -49,7 +49,7 @@ def _brute_pairs(a_lon, a_lat, b_lon, b_lat, r):
     i, j = np.meshgrid(np.arange(len(a_lon)), np.arange(len(b_lon)), indexing="ij")
     d = GEOD.inv(a_lon[i.ravel()], a_lat[i.ravel()], b_lon[j.ravel()], b_lat[j.ravel()])[2]
     keep = d <= r + 0.001
-    return set(zip(i.ravel()[keep].tolist(), j.ravel()[keep].tolist()))
+    return set(zip(i.ravel()[keep].tolist(), j.ravel()[keep].tolist(), strict=True))
 
 
 def test_pairs_within_equals_brute_force_geodesic_including_points_at_the_radius():
@@ -63,7 +63,7 @@ def test_pairs_within_equals_brute_force_geodesic_including_points_at_the_radius
     )
     b_lon, b_lat = np.r_[b_lon, extra_lon], np.r_[b_lat, extra_lat]
     i, j = pairs_within(Points(a_lon, a_lat), Points(b_lon, b_lat), r)
-    got = set(zip(i.tolist(), j.tolist()))
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
     assert got == _brute_pairs(a_lon, a_lat, b_lon, b_lat, r)
     assert {(int(s), 600 + k) for k, s in enumerate(src[:100])} <= got
     assert not {(int(s), 700 + k) for k, s in enumerate(src[100:])} & got
@@ -88,7 +88,7 @@ def test_pairs_within_and_nearest_equal_brute_force_over_the_globe_and_at_the_po
     a, b = Points(lon, lat), Points(near_lon, near_lat)
     for r in (1.0, 5_000.0, 100_000.0):
         i, j = pairs_within(a, b, r)
-        assert set(zip(i.tolist(), j.tolist())) == _brute_pairs(lon, lat, near_lon, near_lat, r)
+        assert set(zip(i.tolist(), j.tolist(), strict=True)) == _brute_pairs(lon, lat, near_lon, near_lat, r)
     idx, dist = nearest(a, b)
     d = GEOD.inv(
         np.repeat(lon, len(lat)), np.repeat(lat, len(lat)), np.tile(near_lon, len(lat)), np.tile(near_lat, len(lat))

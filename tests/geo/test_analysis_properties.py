@@ -23,12 +23,14 @@ import math
 import re
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, event, given, note, strategies as st
+from hypothesis import assume, event, given, note
+from hypothesis import strategies as st
 
 from geo.analysis import GapParams, compute_gaps, tracks
 from tests.geo.geodesic_reference import dist, segment_distance, track_segments
@@ -84,7 +86,7 @@ def scenarios(draw, S):
     ids = iter(rnd.sample(range(1, 1_000_000), 2000))  # every row's id, in random order
     homes = [S.at(origin, draw(st.floats(0, 360)), draw(st.floats(0, spread))) for _ in range(n)]
     community_ids = [next(ids) for _ in homes]
-    for cid, where in zip(community_ids, homes):
+    for cid, where in zip(community_ids, homes, strict=True):
         s.community(where, population=draw(st.one_of(st.none(), st.integers(0, 100_000))), id=cid)
     near = st.sampled_from(homes)
     day = st.one_of(st.integers(-3, 95), st.sampled_from([0, 1, 89, 90]))
@@ -177,7 +179,7 @@ def patrol_coverage(inp, p: GapParams) -> dict:
         upto=r.max() + 1,
     )
     hit = within(d, r)
-    for ci, k in set(zip(i[hit].tolist(), rows[j[hit], 0].astype(int).tolist())):
+    for ci, k in set(zip(i[hit].tolist(), rows[j[hit], 0].astype(int).tolist(), strict=True)):
         out[com["id"].iloc[ci]].append((pat["ended_at"].iloc[k], int(pat["id"].iloc[k])))
     return out
 
@@ -193,12 +195,12 @@ def brute_force(inp, p: GapParams) -> dict:
         cands = [(t, 2, pid, "patrol") for t, pid in covered[c.id] if t < cutoff]
         e = inp.engagements
         e_near = within(dist(c.lon, c.lat, e["lon"].to_numpy(float), e["lat"].to_numpy(float)), p.engagement_radius_m)
-        for row, ok in zip(e.itertuples(), e_near):
+        for row, ok in zip(e.itertuples(), e_near, strict=True):
             if row.occurred_at < cutoff and (ok or row.community_id == c.id):
                 cands.append((row.occurred_at, 1, int(row.id), "engagement"))
         q = inp.qips
         q_near = within(dist(c.lon, c.lat, q["lon"].to_numpy(float), q["lat"].to_numpy(float)), p.qip_radius_m)
-        for row, ok in zip(q.itertuples(), q_near):
+        for row, ok in zip(q.itertuples(), q_near, strict=True):
             days = [d for d in (row.start_on, row.end_on) if pd.notna(d) and d <= as_of]
             if ok and days and row.status in ("in_progress", "completed"):
                 cands.append((max(days).tz_localize("UTC"), 0, int(row.id), "qip"))
@@ -209,7 +211,7 @@ def brute_force(inp, p: GapParams) -> dict:
         i_near = within(dist(c.lon, c.lat, inc["lon"].to_numpy(float), inc["lat"].to_numpy(float)), p.incident_radius_m)
         count = deaths = 0
         pressure = 0.0
-        for row, ok in zip(inc.itertuples(), i_near):
+        for row, ok in zip(inc.itertuples(), i_near, strict=True):
             age = (as_of - row.occurred_on).days
             if ok and 0 <= age < p.window_days:
                 count, deaths = count + 1, deaths + row.fatalities
@@ -227,22 +229,22 @@ def brute_force(inp, p: GapParams) -> dict:
                     site_d, site_id = d, int(row.id)
         pop = 0.0 if pd.isna(c.population) else float(c.population)
         out.append(
-            dict(
-                community_id=c.id,
-                days_since_engagement=days_since,
-                last_engagement_kind=None if best is None else best[3],
-                last_engagement_id=None if best is None else best[2],
-                last_engagement_day=None if best is None else best[0].date(),
-                incidents_window=count,
-                fatalities_window=deaths,
-                pressure=pressure,
-                staleness=1.0 if days_since is None else min(days_since, p.cap_days) / p.cap_days,
-                population_factor=1 + math.log10(1 + pop),
-                distance_to_site_m=site_d,
-                nearest_site_id=site_id,
-                remoteness_factor=1 + (0.0 if math.isnan(site_d) else site_d) / p.remoteness_scale_m,
-                under_engaged=(days_since is None or days_since >= p.min_days) and pressure > 0,
-            )
+            {
+                "community_id": c.id,
+                "days_since_engagement": days_since,
+                "last_engagement_kind": None if best is None else best[3],
+                "last_engagement_id": None if best is None else best[2],
+                "last_engagement_day": None if best is None else best[0].date(),
+                "incidents_window": count,
+                "fatalities_window": deaths,
+                "pressure": pressure,
+                "staleness": 1.0 if days_since is None else min(days_since, p.cap_days) / p.cap_days,
+                "population_factor": 1 + math.log10(1 + pop),
+                "distance_to_site_m": site_d,
+                "nearest_site_id": site_id,
+                "remoteness_factor": 1 + (0.0 if math.isnan(site_d) else site_d) / p.remoteness_scale_m,
+                "under_engaged": (days_since is None or days_since >= p.min_days) and pressure > 0,
+            }
         )
     top = max((o["pressure"] for o in out), default=0.0)
     for o in out:
@@ -280,6 +282,11 @@ def check_reasons(reasons: list[str], ref) -> None:
         assert abs(shown - ref.distance_to_site_m) <= max(0.5, 0.006 * ref.distance_to_site_m)
 
 
+def opt(v):
+    """None for a missing value (NA, NaN, NaT), else the value."""
+    return None if pd.isna(v) else v
+
+
 @contextmanager
 def first_batch(n: int):
     """Lower the track search's first batch (read at each call of
@@ -304,7 +311,6 @@ def test_every_column_matches_the_brute_force_reference(scenario, data, include_
     for cid, row in got.iterrows():
         want = ref[cid]
         note(f"community {cid}: got {row.to_dict()}\nwant {vars(want)}")
-        opt = lambda v: None if pd.isna(v) else v
         assert opt(row.days_since_engagement) == want.days_since_engagement
         assert opt(row.last_engagement_kind) == want.last_engagement_kind
         assert opt(row.last_engagement_id) == want.last_engagement_id
@@ -329,11 +335,11 @@ def test_every_column_matches_the_brute_force_reference(scenario, data, include_
     score = {cid: r.gap_score for cid, r in ref.items()}
     ours = list(got.sort_values("rank").index)
     assert list(got.sort_values("rank")["rank"]) == list(range(1, len(got) + 1))
-    for a, b in zip(ours, ours[1:]):
+    for a, b in pairwise(ours):
         if score[a] == score[b]:
             assert a < b
         else:
             assert score[a] > score[b] or abs(score[a] - score[b]) <= 1e-12 * max(score[a], score[b])
     values = sorted(score.values())
-    if all(x == y or abs(x - y) > 1e-12 * max(x, y) for x, y in zip(values, values[1:])):
+    if all(x == y or abs(x - y) > 1e-12 * max(x, y) for x, y in pairwise(values)):
         assert all(got.loc[cid, "rank"] == r.rank for cid, r in ref.items())

@@ -211,7 +211,7 @@ def test_bad_parameters_name_the_field(field, value, scenario):
 
 
 def test_no_communities_gives_an_empty_ranking(scenario):
-    from geo.analysis import GapInputs, RESULT_COLUMNS
+    from geo.analysis import RESULT_COLUMNS, GapInputs
 
     t = compute_gaps(GapInputs(), scenario.PARAMS, computed_at=scenario.COMPUTED_AT).table
     assert len(t) == 0 and list(t.columns) == list(RESULT_COLUMNS)

@@ -33,7 +33,6 @@ def test_bulk_upsert_inserts_then_updates_without_duplicating(session):
 def test_bulk_upsert_bad_row_raises_and_leaves_nothing(session):
     rows = _rows(1)
     rows[1] = (date(2024, 1, 2), "not-a-type", 0, "test", "b", rows[1][5])
-    with pytest.raises(Exception, match="event_type_allowed"):
-        with session.begin_nested():
-            bulk_upsert(session.connection(), Incident, COLS, rows)
+    with pytest.raises(Exception, match="event_type_allowed"), session.begin_nested():
+        bulk_upsert(session.connection(), Incident, COLS, rows)
     assert session.scalar(select(func.count()).select_from(Incident).where(Incident.source == "test")) == 0

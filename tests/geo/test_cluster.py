@@ -38,7 +38,7 @@ def own_cluster(tmp_path_factory):
 
 
 def test_db_up_twice_is_harmless_and_status_url_work(own_cluster):
-    env, data_dir = own_cluster
+    env, _ = own_cluster
     first = run(["db", "up"], env)
     assert "database up" in first.stdout
     second = run(["db", "up"], env)

@@ -204,8 +204,9 @@ def test_the_database_has_exactly_the_declared_check_constraints(engine):
         in_db = set(
             conn.execute(
                 text(
-                    "SELECT rel.relname, con.conname FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
-                    "JOIN pg_namespace ns ON ns.oid = rel.relnamespace WHERE con.contype = 'c' AND ns.nspname = 'public'"
+                    "SELECT rel.relname, con.conname FROM pg_constraint con "
+                    "JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace ns ON ns.oid = rel.relnamespace "
+                    "WHERE con.contype = 'c' AND ns.nspname = 'public'"
                 )
             ).all()
         )

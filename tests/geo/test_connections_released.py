@@ -15,8 +15,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from geo.analysis import cache
-from geo.analysis import gaps_from_db
+from geo.analysis import cache, gaps_from_db
 from geo.db import make_engine
 from geo.io import export
 from geo.models import Community, Incident

@@ -17,7 +17,6 @@ from geo.io.export import features_to_csv
 from geo.io.formats import import_file
 from geo.models import Incident
 
-
 # What OWASP lists as formula starts, as attackers write them.
 FORMULAS = [
     '=HYPERLINK("http://evil.example","x")',

@@ -124,7 +124,7 @@ def test_incidents_cluster_in_time_and_space_with_a_heavy_tail(demo):
     share3 = (inc["geo_precision"] == 3).mean()
     assert 0.05 < share3 < 0.15
     # Hot spots: the busiest 1 % of 10 km cells hold far more than 1 % of events.
-    cells = pd.Series(list(zip((inc.geometry.x / 0.1).astype(int), (inc.geometry.y / 0.1).astype(int))))
+    cells = pd.Series(list(zip((inc.geometry.x / 0.1).astype(int), (inc.geometry.y / 0.1).astype(int), strict=True)))
     per_cell = cells.value_counts()
     assert per_cell.head(max(1, len(per_cell) // 100)).sum() > 0.05 * len(inc)
     assert inc["civilian_targeting"].any() and inc["targets_mission"].any()

@@ -4,7 +4,7 @@ equal to the database row, sensitive fields only when asked for."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pyogrio
@@ -70,7 +70,7 @@ def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path)
         db_rows = session.execute(select(table).order_by(table.c.id)).mappings().all()
         df = pyogrio.read_dataframe(path, layer=spec.table)
         assert len(df) == len(db_rows) == samples[spec.table]
-        for row, (_, rec) in zip(db_rows, df.iterrows()):
+        for row, (_, rec) in zip(db_rows, df.iterrows(), strict=True):
             for col in table.columns:
                 if col.name == "geom":
                     assert shapely.equals_exact(rec.geometry, shapely.from_wkb(bytes(row["geom"].data)), 0)
@@ -90,10 +90,10 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     path = tmp_path / "gaps.gpkg"
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
-    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(timezone.utc))
+    result = gaps_from_db(session, GapParams(), computed_at=datetime.now(UTC))
     want = result.table
     assert len(df) == len(want) == samples[GAPS_LAYER]
-    for (_, got), (_, row) in zip(df.iterrows(), want.iterrows()):
+    for (_, got), (_, row) in zip(df.iterrows(), want.iterrows(), strict=True):
         assert (got.geometry.x, got.geometry.y) == (row["lon"], row["lat"])
         for name in PROPERTY_COLUMNS:
             g, w = _gpkg_value(got[name]), _gpkg_value(row[name])
@@ -127,7 +127,7 @@ def test_empty_tables_still_give_typed_layers(session, samples, tmp_path):
         expected = [c.name for c in spec.model.__table__.columns if c.name != "geom"]
         assert list(info["fields"]) == expected
     info = pyogrio.read_info(path, layer="qips")
-    dtypes = dict(zip(info["fields"], info["dtypes"]))
+    dtypes = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert info["geometry_type"] == "Point"
     assert dtypes["start_on"] == "datetime64[D]" and dtypes["budget_usd"] == "float64"
     assert dtypes["beneficiaries"] == "int32" and dtypes["title"] == "object"

@@ -136,7 +136,7 @@ def test_geopackage_round_trip_through_the_importer_is_lossless(cli_db, tmp_path
     after = _snapshot(engine)
     for name in REGISTRY:
         assert len(after[name]) == counts[REGISTRY[name].table]
-        for got, want in zip(after[name], before[name]):
+        for got, want in zip(after[name], before[name], strict=True):
             assert got == want, name
 
 

@@ -85,7 +85,7 @@ def test_an_explicit_encoding_overrides_detection(session):
 
 
 def test_an_explicit_wrong_encoding_is_an_error_naming_encoding_and_changes_nothing(session, count):
-    with pytest.raises(InvalidInput, match="not utf-8 text.*--encoding") as exc:
+    with pytest.raises(InvalidInput, match=r"not utf-8 text.*--encoding") as exc:
         import_file(session, "incidents", ACLED_1252, encoding="utf-8")
     assert exc.value.field == "encoding"
     with pytest.raises(InvalidInput, match="not utf-16 text") as exc:

@@ -49,7 +49,7 @@ def test_geonames_towns(session, real_data):
 def test_wrong_explicit_encoding_is_an_error_naming_the_fix_and_changes_nothing(session, imports_dir, count):
     # Without an encoding the file's is detected (tests/geo/test_import_encodings.py); a wrong one given
     # explicitly is still an error.
-    with pytest.raises(InvalidInput, match="not utf-8 text.*--encoding") as exc:
+    with pytest.raises(InvalidInput, match=r"not utf-8 text.*--encoding") as exc:
         import_file(session, "communities", imports_dir / "gazetteer_latin1.csv", encoding="utf-8")
     assert exc.value.field == "encoding"
     assert count(session, Community) == 0

@@ -120,7 +120,7 @@ def test_bad_mapping_and_missing_required_fields_are_errors(session, real_data, 
     with pytest.raises(InvalidInput, match="no column 'NOPE'") as exc:
         import_file(session, "communities", places, mapping={"name": "NOPE"})
     assert exc.value.field == "map"
-    with pytest.raises(InvalidInput, match="required field.*title.*sector") as exc:
+    with pytest.raises(InvalidInput, match=r"required field.*title.*sector") as exc:
         import_file(session, "qips", places)
     assert exc.value.field == "title"
     assert count(session, Qip) == 0
@@ -143,7 +143,7 @@ def test_unparsable_row_late_in_the_file_leaves_nothing(session, tmp_path, monke
     text = (imports_dir / "acled_current.csv").read_text(encoding="utf-8").splitlines()
     text.append('CEN9999,2023-05-20,2023,1,x,Battles,x,"unterminated,quote')
     path = tmp_path / "acled_truncated.csv"
-    path.write_text("\n".join(text[:6] + ["a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v"] + text[6:]) + "\n")
+    path.write_text("\n".join([*text[:6], "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v", *text[6:]]) + "\n")
     with pytest.raises(InvalidInput, match="cannot parse") as exc:
         import_file(session, "incidents", path)
     assert exc.value.field == "file"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -27,12 +27,12 @@ def test_several_tracks_one_patrol_each_with_times_from_points(session, reasons,
         p.source_id: p for p in session.scalars(select(Patrol).where(Patrol.source == "gpx:patrols_four_tracks"))
     }
     loop = patrols["Bambari north loop"]
-    assert loop.started_at == datetime(2024, 3, 1, 6, 30, tzinfo=timezone.utc)
-    assert loop.ended_at == datetime(2024, 3, 1, 10, 45, tzinfo=timezone.utc)
+    assert loop.started_at == datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
+    assert loop.ended_at == datetime(2024, 3, 1, 10, 45, tzinfo=UTC)
     assert loop.patrol_type == "vehicle" and loop.component == "police" and loop.coverage_m == 3000
     assert session.scalar(select(func.ST_NumGeometries(Patrol.geom)).where(Patrol.id == loop.id)) == 2
     assert patrols["Kaga-Bandoro market"].patrol_type == "foot"  # the track's own <type> wins
-    assert patrols["Ndele road"].ended_at == datetime(2024, 3, 3, 7, 30, tzinfo=timezone.utc)
+    assert patrols["Ndele road"].ended_at == datetime(2024, 3, 3, 7, 30, tzinfo=UTC)
 
 
 def test_missing_patrol_type_and_component_are_rejected_with_the_option_to_use(session, reasons, gpx):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ def test_geolocation_group_paths_and_select_multiple(session, imports_dir, reaso
     town_hall = session.scalars(select(Engagement).where(Engagement.source_id == "a1b2c3d4-0001")).one()
     assert town_hall.kind == "townhall" and town_hall.constituencies == ["traditional_leaders", "women", "youth"]
     assert (town_hall.participants_women, town_hall.participants_total) == (35, 75)
-    assert town_hall.occurred_at == datetime(2024, 4, 2, tzinfo=timezone.utc)
+    assert town_hall.occurred_at == datetime(2024, 4, 2, tzinfo=UTC)
     assert town_hall.follow_up == "Share corridor map"
     lon, lat = session.execute(
         select(func.ST_X(Engagement.geom), func.ST_Y(Engagement.geom)).where(Engagement.id == town_hall.id)

@@ -94,7 +94,7 @@ def test_malformed_csv_rejects_each_bad_row_with_line_field_and_reason(session, 
 
 
 def test_missing_columns_is_an_error_and_changes_nothing(session, imports_dir, count):
-    with pytest.raises(InvalidInput, match="missing column.*where_prec.*best|missing column.*best") as exc:
+    with pytest.raises(InvalidInput, match=r"missing column.*where_prec.*best|missing column.*best") as exc:
         import_file(session, "incidents", imports_dir / "ucdp_missing_columns.csv", fmt="ucdp")
     assert exc.value.field
     assert count(session, Incident) == 0

@@ -7,8 +7,8 @@ from datetime import date
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 
-from geo.models import Incident
 from geo.incident_grid import incident_grid
+from geo.models import Incident
 from geo.window import DateWindow
 
 

@@ -1,11 +1,11 @@
 """The migrations are the only source of the schema: they must match the models
 and round-trip."""
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from alembic import command
 from geo.db import alembic_config, include_object, make_engine, migrate
 from geo.models import metadata
 from geo.resources import REGISTRY

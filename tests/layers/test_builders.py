@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from datetime import date
+from html import unescape
 
 import folium
 import pytest
@@ -23,8 +23,8 @@ from layers.engagements import engagements_layer
 from layers.incidents import incident_heat_layer, incidents_layer
 from layers.patrols import patrols_layer
 from layers.qips import qips_layer
-from layers.sites import sites_layer
 from layers.remote import RemoteLayer
+from layers.sites import sites_layer
 from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
 
 WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
