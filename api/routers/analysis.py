@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import fields
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -23,6 +23,7 @@ from geo.analysis import coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.params import MAX_DAYS, default, today
+from geo.dates import SupportedDate
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -93,7 +94,7 @@ def coverage_gaps(
     _: Viewer,
     bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
-    as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
+    as_of: Annotated[SupportedDate | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
     patrol_radius_m: PatrolRadius = default("patrol_radius_m"),
     format: Annotated[
