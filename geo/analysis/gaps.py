@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from geo.analysis.days import NONE, NS_PER_DAY, day_number, day_numbers, to_ns
+from geo.analysis.days import NONE, US_PER_DAY, day_number, day_numbers, from_us, to_us
 from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import (
     KINDS,
@@ -170,10 +170,10 @@ def last_engagement(
     -------
     LastEngagement
     """
-    cutoff_ns = (as_of_day + 1) * NS_PER_DAY  # the start of the day after as_of
+    cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
     return most_recent(
-        last_patrol_event(communities.points, inputs.patrols, params, cutoff_ns),
-        last_engagement_event(communities.points, communities.ids, inputs.engagements, params, cutoff_ns),
+        last_patrol_event(communities.points, inputs.patrols, params, cutoff_us),
+        last_engagement_event(communities.points, communities.ids, inputs.engagements, params, cutoff_us),
         last_qip_event(communities.points, inputs.qips, params, as_of_day),
     )
 
@@ -197,7 +197,7 @@ def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, p
     n = len(communities)
     window = DateWindow.ending(params.as_of, params.window_days)
     first_day, last_day = day_number(window.start), day_number(window.end)
-    day = day_numbers(to_ns(incidents["occurred_on"]))
+    day = day_numbers(to_us(incidents["occurred_on"]))
     in_window = (day != NONE) & (day >= first_day) & (day <= last_day)
     counted = incidents[in_window]
     community, incident = pairs_within(
@@ -227,7 +227,7 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     -------
     NearestSite
     """
-    active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
+    active_from, active_to = day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"]))
     active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
     index, distance_m = nearest(
         communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active])
@@ -261,15 +261,14 @@ def assemble(
         ``under_engaged`` and ``reasons`` for :func:`explain`.
     """
     n = len(communities)
-    engaged = last.at_ns != NONE
-    days = np.where(engaged, as_of_day - day_numbers(last.at_ns), -1)
+    engaged = last.at_us != NONE
+    days = np.where(engaged, as_of_day - day_numbers(last.at_us), -1)
     staleness = np.where(engaged, np.minimum(days, params.cap_days) / params.cap_days, 1.0)
     population = pd.to_numeric(communities.frame["population"], errors="coerce").to_numpy(float)
     population_factor = 1 + np.log10(1 + np.nan_to_num(population, nan=0.0))
     remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
     has_site = site.index >= 0
     site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
-    last_at = pd.to_datetime(np.where(engaged, last.at_ns, 0), utc=True)
     t = pd.DataFrame(
         {
             "community_id": communities.ids,
@@ -277,7 +276,7 @@ def assemble(
             "lon": communities.points.lon,
             "lat": communities.points.lat,
             "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
-            "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
+            "last_engagement_at": from_us(last.at_us).array,
             "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
             "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
             "days_since_engagement": pd.array(days, dtype="Int64"),

@@ -188,3 +188,58 @@ def test_out_of_order_commits_and_own_uncommitted_writes(engine, world, scenario
     slow.close()
     t = check("incremental")
     assert t.loc[a, "days_since_engagement"] == 0
+
+
+def test_tied_inserts_give_the_full_runs_table_ids_included(engine, world, scenario, check):
+    """Rows tied with cached ones (a patrol ending at the same instant as the
+    one that covers A, an engagement at that instant too, a QIP dated the same
+    day as another) take the incremental path, and its table equals a full
+    run's in every column, ``last_engagement_id`` included: the larger id wins
+    each tie (docs/analysis.md#ties), patrol before engagement before QIP."""
+    ids, made = world
+    a, b, _ = ids["communities"]
+    when = scenario.ts(scenario.AS_OF - timedelta(days=70))  # the world's patrol near A ended then
+    track = [scenario.at(SPOT, 90, 3000), scenario.at(SPOT, 90, 20_000)]
+    check("full")
+
+    def patrol():
+        return Patrol(
+            started_at=when - timedelta(hours=2),
+            ended_at=when,
+            patrol_type="foot",
+            component="military",
+            geom=from_shape(shapely.MultiLineString([track]), srid=4326),
+        )
+
+    with Session(engine) as w:  # a tied engagement first, then two tied patrols, in one transaction
+        rows = [
+            Engagement(occurred_at=when, kind="townhall", geom=_point(scenario.at(SPOT, 0, 500))),
+            patrol(),
+            patrol(),
+            Qip(
+                title="tied",
+                sector="water",
+                status="completed",
+                start_on=scenario.AS_OF - timedelta(days=30),
+                end_on=scenario.AS_OF - timedelta(days=20),
+                geom=_point(scenario.at(SPOT, 0, 41_500)),
+            ),
+            Qip(
+                title="tied too",
+                sector="water",
+                status="in_progress",
+                start_on=scenario.AS_OF - timedelta(days=20),
+                geom=_point(scenario.at(SPOT, 0, 41_200)),
+            ),
+        ]
+        w.add_all(rows)
+        w.commit()
+        for r in rows:
+            made[r.__tablename__].append(r.id)
+    t = check("incremental")
+    newest_patrol = max(r.id for r in rows if isinstance(r, Patrol))
+    assert (t.loc[a, "last_engagement_kind"], t.loc[a, "last_engagement_id"]) == ("patrol", newest_patrol)
+    newest_qip = max(r.id for r in rows if isinstance(r, Qip))
+    assert (t.loc[b, "last_engagement_kind"], t.loc[b, "last_engagement_id"]) == ("qip", newest_qip)
+    t = check("hit")
+    assert t.loc[a, "last_engagement_id"] == newest_patrol
