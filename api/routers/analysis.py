@@ -39,7 +39,10 @@ def _query(name: str) -> Any:
 
 
 RankedBBox = Annotated[
-    BBox | None, Depends(bbox_query("minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))
+    BBox | None,
+    Depends(
+        bbox_query("minx,miny,maxx,maxy (EPSG:4326): only communities inside, with their mission-wide scores and ranks")
+    ),
 ]
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
@@ -72,7 +75,10 @@ def engagement_gaps(
     params: Annotated[GapParams, Depends(gap_params)],
     bbox: RankedBBox,
     paging: PagingParam,
-    admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
+    admin_area: Annotated[
+        int | None,
+        Query(ge=1, description="admin area id: only communities inside it, with their mission-wide scores and ranks"),
+    ] = None,
     under_engaged_only: bool = False,
 ) -> dict:
     result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)

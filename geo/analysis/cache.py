@@ -19,8 +19,9 @@ All reads of one refresh happen in one REPEATABLE READ transaction, whose
 snapshot is the one recorded, so a write committed meanwhile is replayed on
 the next request (recomputing a community is idempotent). A session with its
 own uncommitted writes bypasses the cache. An area filter (bbox / admin area)
-is a re-ranked subset of the cached table: every other column is per
-community. ``considered`` counts rows of the whole database, not of the area.
+is a filter on the cached table: the rows of the communities inside, with
+their mission-wide scores and ranks (docs/analysis.md#area-subsets).
+``considered`` counts rows of the whole database, not of the area.
 """
 
 from __future__ import annotations
@@ -33,14 +34,14 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 import shapely
-from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
-from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
+from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table, within
+from geo.analysis.last_engagement import radius_range
+from geo.analysis.load import after_as_of, area_filter, communities_inside, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
-from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
+from geo.models import Community, Engagement, Incident, Patrol, Qip
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
@@ -61,6 +62,7 @@ class _Entry:
     table: pd.DataFrame | None = None
     considered: dict = field(default_factory=dict)
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
+    patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -128,14 +130,11 @@ def cached_gaps(
             raise
         table = entry.table.copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         if area is not None:
-            ids = ro.scalars(
-                select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID)))
-            )
-            table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
-        considered = dict(entry.considered)
+            table = within(table, communities_inside(ro, area))
+        considered, radii = dict(entry.considered), entry.patrol_radii
         ro.close()
         conn.rollback()
-    return GapResult(table, params, now, considered)
+    return GapResult(table, params, now, considered, radii)
 
 
 def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> None:
@@ -154,7 +153,7 @@ def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> Non
     if full:
         inputs, _ = load_inputs(s, params)
         result = compute_gaps(inputs, params, computed_at=now)
-        entry.table, entry.considered = result.table, result.considered
+        entry.table, entry.considered, entry.patrol_radii = result.table, result.considered, result.patrol_radii
         entry.max_coverage_m = _max_coverage(inputs.patrols["coverage_m"])
     elif new_ids:
         entry.table, entry.considered = _apply(s, params, entry, new_ids, now)
@@ -202,9 +201,11 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     if not boxes:
         return entry.table, entry.considered
     patrols = new_ids.get("patrols", [])
+    radii_before = entry.patrol_radii
     if patrols:
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
+        entry.patrol_radii = _with_new_radii(s, params, entry.patrol_radii, patrols)
     pressure_only = set(new_ids) == {"incidents"}  # new incidents change nothing but pressure
     inputs, only = load_inputs(
         s,
@@ -217,8 +218,9 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
     for name, ids in new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
+    requote = entry.patrol_radii != radii_before  # every never-engaged row quotes the patrols' radii
     if not only:
-        return entry.table, considered
+        return (explain(entry.table.copy(), params, entry.patrol_radii) if requote else entry.table), considered
     part = compute_gaps(inputs, params, computed_at=now, only=only).table
     old = entry.table
     if pressure_only:
@@ -226,8 +228,19 @@ def _apply(s: Session, params: GapParams, entry: _Entry, new_ids: dict[str, list
         new = part.set_index("community_id").loc[kept.index]
         for col in PRESSURE_COLUMNS:
             kept[col] = new[col]
-        part = explain(kept.reset_index(), params)
+        part = kept.reset_index()
+    part = explain(part, params, entry.patrol_radii)  # the radii of every patrol, not only those read here
     merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
     for col in merged.columns[merged.dtypes == object]:  # infer as the core's DataFrame did (str vs all-None)
         merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
-    return rank_table(merged), considered
+    return rank_table(explain(merged, params, entry.patrol_radii) if requote else merged), considered
+
+
+def _with_new_radii(s: Session, params: GapParams, radii: tuple[float, float] | None, patrol_ids: list[int]):
+    """The coverage radii of the patrols counted, with those of the new patrols that end by ``as_of``."""
+    new = s.execute(
+        select(func.coalesce(Patrol.coverage_m, params.patrol_radius_m)).where(
+            Patrol.id.in_(patrol_ids), Patrol.ended_at < after_as_of(params)
+        )
+    ).scalars()
+    return radius_range(np.array([*(radii or ()), *new], dtype=float))

@@ -26,6 +26,8 @@ from geo.analysis.last_engagement import (
     last_patrol_event,
     last_qip_event,
     most_recent,
+    patrol_radii,
+    radius_range,
 )
 from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
@@ -62,12 +64,15 @@ RESULT_COLUMNS = (
 @dataclass
 class GapResult:
     """Ranked communities (one row each, columns ``RESULT_COLUMNS``), the
-    parameters used, when it was computed and how many input rows counted."""
+    parameters used, when it was computed and how many input rows counted;
+    ``patrol_radii`` the smallest and largest coverage radius of the patrols
+    counted (the reasons quote them; None: no patrol)."""
 
     table: pd.DataFrame
     params: GapParams
     computed_at: datetime
     considered: dict[str, int] = field(default_factory=dict)
+    patrol_radii: tuple[float, float] | None = None
 
 
 @dataclass
@@ -115,9 +120,10 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
         When the caller ran it (reported with the result; the computation
         reads no clock).
     only : iterable of int, optional
-        Community ids to rank; every incident, patrol, engagement, QIP and
-        site still counts, and ``pressure_norm`` is relative to the largest
-        pressure in the ranked set.
+        Community ids to compute (the cache's local update); every incident,
+        patrol, engagement, QIP and site still counts. The scores of such a
+        part are relative to it: merge it into the mission's table and
+        :func:`rank_table` the whole (an area is :func:`within` the whole).
 
     Returns
     -------
@@ -130,7 +136,9 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     site = nearest_active_site(communities, inputs.sites, as_of_day)
     table = assemble(communities, last, violence, site, params, as_of_day)
     considered = {**inputs.counts(), "incidents_in_window": violence.in_window}
-    return GapResult(rank_table(explain(table, params)), params, computed_at, considered)
+    counted, radius_m = patrol_radii(inputs.patrols, params, (as_of_day + 1) * US_PER_DAY)
+    radii = radius_range(radius_m[counted])
+    return GapResult(rank_table(explain(table, params, radii)), params, computed_at, considered, radii)
 
 
 def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunities:
@@ -299,7 +307,7 @@ def assemble(
     return t
 
 
-def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
+def explain(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> pd.DataFrame:
     """Set ``under_engaged`` and ``reasons`` (in place) from each row's own columns.
 
     Valid for any rows whose engagement and pressure columns are final.
@@ -310,6 +318,9 @@ def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
         Rows with ``days_since_engagement`` and ``pressure`` (and the columns
         the reasons quote).
     p : GapParams
+    patrol_radii : tuple of 2 float, optional
+        The coverage radii of the patrols counted, smallest and largest
+        (``GapResult.patrol_radii``), quoted when no patrol covered a community.
 
     Returns
     -------
@@ -318,8 +329,30 @@ def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
     """
     days = t["days_since_engagement"]
     t["under_engaged"] = (days.isna() | (days >= p.min_days)).to_numpy(bool) & (t["pressure"].to_numpy(float) > 0)
-    t["reasons"] = reasons_for(t, p)
+    t["reasons"] = reasons_for(t, p, patrol_radii)
     return t
+
+
+def within(table: pd.DataFrame, community_ids) -> pd.DataFrame:
+    """The rows of some communities (an area), as the mission ranked them.
+
+    An area is a filter, never a re-normalisation (docs/analysis.md#area-subsets):
+    every score, ``pressure_norm`` and ``rank`` stays the mission-wide one, so
+    a community has one score wherever it is shown; the order is the
+    mission's order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A ranked table (:func:`rank_table`) of the whole mission.
+    community_ids : iterable of int
+
+    Returns
+    -------
+    pandas.DataFrame
+        A view of ``table``'s rows, in rank order.
+    """
+    return table[table["community_id"].isin(np.fromiter(community_ids, np.int64))]
 
 
 def rank_table(t: pd.DataFrame) -> pd.DataFrame:

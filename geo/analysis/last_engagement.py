@@ -81,6 +81,42 @@ def latest_per_community(n: int, community: np.ndarray, at_us: np.ndarray, row_i
     return last
 
 
+def patrol_radii(patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which patrols count (ended before ``cutoff_us``) and each one's coverage
+    radius: its ``coverage_m``, else ``patrol_radius_m``.
+
+    Parameters
+    ----------
+    patrols : pandas.DataFrame
+        ``ended_at``, ``coverage_m``.
+    params : GapParams
+    cutoff_us : int
+        Start of the day after ``as_of`` (int64 µs).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        A mask of the patrols counted, and the radius (m) of every patrol.
+    """
+    ended_us = to_us(patrols["ended_at"])
+    radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)
+    return (ended_us != NONE) & (ended_us < cutoff_us), np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
+
+
+def radius_range(radius_m: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest of some coverage radii (None: none).
+
+    Parameters
+    ----------
+    radius_m : numpy.ndarray of float
+
+    Returns
+    -------
+    tuple of 2 float, or None
+    """
+    return (float(radius_m.min()), float(radius_m.max())) if len(radius_m) else None
+
+
 def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> LastEvent:
     """The most recent patrol (by ``ended_at``, before ``cutoff_us``) whose track
     passed within its ``coverage_m`` (default ``patrol_radius_m``).
@@ -99,13 +135,11 @@ def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapPar
     LastEvent
     """
     n = len(communities)
-    ended_us = to_us(patrols["ended_at"])
-    counted = (ended_us != NONE) & (ended_us < cutoff_us)
+    counted, radius_m = patrol_radii(patrols, params, cutoff_us)
     if not counted.any():
         return LastEvent.never(n)
-    radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)[counted]
-    radius_m = np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
-    ended_us, patrol_ids = ended_us[counted], patrols["id"].to_numpy()[counted]
+    radius_m = radius_m[counted]
+    ended_us, patrol_ids = to_us(patrols["ended_at"])[counted], patrols["id"].to_numpy()[counted]
     covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_us, radius_m)
     seen = covering >= 0
     return LastEvent(np.where(seen, ended_us[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from geo.analysis.fetch import as_times, as_type, epoch_days, epoch_microseconds, fetch_frame
-from geo.analysis.gaps import GapResult, compute_gaps
+from geo.analysis.gaps import GapResult, compute_gaps, within
 from geo.analysis.inputs import COLUMNS, GapInputs
 from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
@@ -105,6 +105,24 @@ def grown_envelope(area, margin_m: float):
     return func.ST_MakeEnvelope(*grown_bounds(*area.bounds, margin_m), SRID)
 
 
+def communities_inside(session: Session, area) -> list[int]:
+    """The ids of the communities inside ``area`` (PostGIS ``ST_Intersects``:
+    the boundary is inside).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    area : shapely.Geometry
+        In lon/lat.
+
+    Returns
+    -------
+    list of int
+    """
+    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
+    return list(session.scalars(select(Community.id).where(inside)))
+
+
 @dataclass(frozen=True)
 class _Scope:
     """Which rows the readers read: everything, or the rows near ``area``; and
@@ -131,8 +149,7 @@ def _scope(
     skipped = frozenset(() if tables is None else set(COLUMNS) - set(tables))
     if area is None:
         return _Scope(skipped=skipped)
-    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
-    ids = list(session.scalars(select(Community.id).where(inside)))
+    ids = communities_inside(session, area)
     if max_coverage_m is None:
         max_coverage_m = session.scalar(select(func.max(Patrol.coverage_m))) or 0
     return _Scope(area, ids, max(params.patrol_radius_m, max_coverage_m), skipped)
@@ -158,8 +175,18 @@ def _xy(model):
     return func.ST_X(model.geom).label("lon"), func.ST_Y(model.geom).label("lat")
 
 
-def _after_as_of(params: GapParams) -> datetime:
-    """The first instant not counted: midnight UTC after ``as_of``."""
+def after_as_of(params: GapParams) -> datetime:
+    """The first instant not counted: midnight UTC after ``as_of``.
+
+    Parameters
+    ----------
+    params : GapParams
+
+    Returns
+    -------
+    datetime.datetime
+        UTC-aware.
+    """
     return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
 
 
@@ -200,7 +227,7 @@ def _read_patrols(session: Session, params: GapParams, scope: _Scope) -> pd.Data
     df = fetch_frame(
         session,
         select(Patrol.id, epoch_microseconds(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom)).where(
-            Patrol.ended_at < _after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m), *scope.read("patrols")
+            Patrol.ended_at < after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m), *scope.read("patrols")
         ),
         ("id", "ended_at", "coverage_m", "wkb"),
         order_by="id",
@@ -226,7 +253,7 @@ def _read_engagements(session: Session, params: GapParams, scope: _Scope) -> pd.
         session,
         select(
             Engagement.id, *_xy(Engagement), epoch_microseconds(Engagement.occurred_at), Engagement.community_id
-        ).where(Engagement.occurred_at < _after_as_of(params), *linked_or_near, *scope.read("engagements")),
+        ).where(Engagement.occurred_at < after_as_of(params), *linked_or_near, *scope.read("engagements")),
         COLUMNS["engagements"],
         order_by="id",
     )
@@ -299,6 +326,10 @@ def gaps_from_db(
 ) -> GapResult:
     """The engagement gaps of the data ``session`` sees, computed now (never stale).
 
+    An area is a filter, never a re-normalisation (docs/analysis.md#area-subsets):
+    the whole mission is scored and ranked, and the rows of the communities
+    inside are returned with those scores and ranks.
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
@@ -306,14 +337,17 @@ def gaps_from_db(
     computed_at : datetime
         When the caller asked (reported with the result).
     bbox : tuple of 4 float, optional
-        Rank only the communities inside (lon/lat).
+        Only the communities inside (lon/lat).
     admin_area : int, optional
-        Rank only the communities inside this admin area (not with ``bbox``).
+        Only the communities inside this admin area (not with ``bbox``).
 
     Returns
     -------
     GapResult
     """
     area = area_filter(session, bbox=bbox, admin_area=admin_area)
-    inputs, only = load_inputs(session, params, area)
-    return compute_gaps(inputs, params, computed_at=computed_at, only=only)
+    inputs, _ = load_inputs(session, params)
+    result = compute_gaps(inputs, params, computed_at=computed_at)
+    if area is not None:
+        result.table = within(result.table, communities_inside(session, area))
+    return result

@@ -63,6 +63,18 @@ def world(engine, scenario):
     cache.clear()
 
 
+def _patrol(scenario, ended, track, coverage_m=None) -> Patrol:
+    """A foot patrol along ``track`` (lon/lat points) that ended at ``ended``, two hours long."""
+    return Patrol(
+        started_at=ended - timedelta(hours=2),
+        ended_at=ended,
+        patrol_type="foot",
+        component="military",
+        coverage_m=coverage_m,
+        geom=from_shape(shapely.MultiLineString([track]), srid=4326),
+    )
+
+
 def _write(engine, made, obj):
     with Session(engine) as w:
         w.add(obj)
@@ -202,20 +214,11 @@ def test_tied_inserts_give_the_full_runs_table_ids_included(engine, world, scena
     track = [scenario.at(SPOT, 90, 3000), scenario.at(SPOT, 90, 20_000)]
     check("full")
 
-    def patrol():
-        return Patrol(
-            started_at=when - timedelta(hours=2),
-            ended_at=when,
-            patrol_type="foot",
-            component="military",
-            geom=from_shape(shapely.MultiLineString([track]), srid=4326),
-        )
-
     with Session(engine) as w:  # a tied engagement first, then two tied patrols, in one transaction
         rows = [
             Engagement(occurred_at=when, kind="townhall", geom=_point(scenario.at(SPOT, 0, 500))),
-            patrol(),
-            patrol(),
+            _patrol(scenario, when, track),
+            _patrol(scenario, when, track),
             Qip(
                 title="tied",
                 sector="water",
@@ -243,3 +246,18 @@ def test_tied_inserts_give_the_full_runs_table_ids_included(engine, world, scena
     assert (t.loc[b, "last_engagement_kind"], t.loc[b, "last_engagement_id"]) == ("qip", newest_qip)
     t = check("hit")
     assert t.loc[a, "last_engagement_id"] == newest_patrol
+
+
+def test_a_new_patrol_radius_is_quoted_everywhere_as_a_full_run_does(engine, world, scenario, check):
+    """A patrol with its own coverage_m, far from every community, changes no
+    engagement but the radius the reasons quote for never-engaged communities
+    (docs/analysis.md#reasons): the incremental table still equals a full run."""
+    ids, made = world
+    _, b, far = ids["communities"]
+    t = check("full")
+    assert t.loc[b, "reasons"][0].startswith("no patrol within 5 km,")
+    far_away = [scenario.at(SPOT, 180, 400_000), scenario.at(SPOT, 180, 410_000)]
+    _write(engine, made, _patrol(scenario, scenario.ts(scenario.AS_OF - timedelta(days=2)), far_away, coverage_m=8000))
+    t = check("incremental")
+    for community in (b, far):
+        assert t.loc[community, "reasons"][0].startswith("no patrol within its coverage radius (5 km to 8 km),")
