@@ -21,6 +21,7 @@ from fastapi import Depends, Query, Request
 
 from api.deps import SettingsDep
 from api.settings import get_api_settings
+from geo.dates import SUPPORTED
 from geo.errors import InvalidInput, NotFound
 from geo.resources import REGISTRY, ResourceSpec
 
@@ -94,15 +95,17 @@ class Interval:
 
 
 def parse_instant(value: str | None, field: str) -> date | datetime | None:
-    """An ISO date (``2024-05-01``) or date-time (``2024-05-01T06:00:00Z``)."""
+    """An ISO date (``2024-05-01``) or date-time (``2024-05-01T06:00:00Z``) of
+    the supported range (``geo.dates.SUPPORTED``)."""
     if value is None or value == "":
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = (
+            date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value.replace("Z", "+00:00"))
+        )
     except ValueError:
         raise InvalidInput(f"{value!r} is not an ISO date (YYYY-MM-DD) or date-time", field=field) from None
+    return SUPPORTED.check(instant, field)
 
 
 def parse_datetime(value: str | None, field: str = "datetime") -> Interval:

@@ -37,7 +37,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DIR = Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-gaps"))  # one per concurrent run
+# The benchmark's own PostGIS cluster: under PEACEMAP_BENCH_DIR when set (one per
+# worktree, as bench/export.py does), else in /tmp.
+BENCH_DIR = (
+    Path(os.environ["PEACEMAP_BENCH_DIR"]) / "gaps"
+    if "PEACEMAP_BENCH_DIR" in os.environ
+    else Path("/tmp/pm-bench-gaps")
+)
 sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs at once
 DB = "bench_gaps"
 FIELDS = [

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, Integer, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Float, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import String, TypeEngine
 
+from geo.dates import SUPPORTED, DateRange
 from geo.geometry import KINDS, SRID
 
 GEOM_VALID = (
@@ -41,7 +42,10 @@ class Rule:
     one may not precede (an end after its start); ``check`` is the CHECK
     constraint's name before the naming convention (derived when None).
     ``max_items``/``item_max_length`` limit a free-text array at the API only
-    (the database has no CHECK for them).
+    (the database has no CHECK for them). ``dates`` bounds a date or time
+    column (CHECK ``<column>_range``); ``happened`` marks the date of
+    something that already happened, which the importers refuse after
+    tomorrow (a typo in a file; a CHECK cannot read the clock).
     """
 
     vocabulary: tuple[str, ...] | None = None
@@ -53,6 +57,8 @@ class Rule:
     check: str | None = None
     max_items: int | None = None
     item_max_length: int | None = None
+    dates: DateRange | None = None
+    happened: bool = False
 
     @property
     def bounded(self) -> bool:
@@ -126,9 +132,19 @@ def bounded(
     return _with_rule(type_, Rule(lo=lo, hi=hi, lo_open=lo_open, check=check), **kw)
 
 
-def not_before(first: str, type_: TypeEngine | type[TypeEngine], *, check: str, **kw: Any) -> MappedColumn[Any]:
-    """A date or time that may not precede column ``first`` (equal is fine)."""
-    return _with_rule(type_, Rule(not_before=first, check=check), **kw)
+def dated(type_: TypeEngine | type[TypeEngine], *, happened: bool = False, **kw: Any) -> MappedColumn[Any]:
+    """A date or time within the supported range (``geo.dates.SUPPORTED``;
+    CHECK ``<column>_range``); ``happened``: the date of something that
+    already happened (see :class:`Rule`)."""
+    return _with_rule(type_, Rule(dates=SUPPORTED, happened=happened), **kw)
+
+
+def not_before(
+    first: str, type_: TypeEngine | type[TypeEngine], *, check: str, happened: bool = False, **kw: Any
+) -> MappedColumn[Any]:
+    """A date or time (in the supported range, as :func:`dated`) that may not
+    precede column ``first`` (equal is fine)."""
+    return _with_rule(type_, Rule(not_before=first, check=check, dates=SUPPORTED, happened=happened), **kw)
 
 
 def geometry(*kinds: str) -> MappedColumn[Any]:
@@ -195,6 +211,9 @@ def column_checks(table: Table, column: Column) -> list[tuple[str, str]]:
         checks.append((rule.check or f"{c}_allowed", expr))
     if rule.bounded:
         checks.append(_range_check(column, rule))
+    if rule.dates is not None:
+        expr = rule.dates.sql(c, timestamp=isinstance(column.type, DateTime))
+        checks.append((f"{c}_range", _null_or(column, expr, compound=True)))
     if rule.not_before is not None:
         checks.append(_order_check(table, column, rule, rule.not_before))
     if rule.geometry_kinds:

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from geo import vocab
-from geo.columns import add_checks, bounded, geometry, not_before, text_array, vocabulary, vocabulary_array
+from geo.columns import add_checks, bounded, dated, geometry, not_before, text_array, vocabulary, vocabulary_array
 from geo.geometry import SRID as SRID  # the storage CRS, re-exported for the modules that query geometries
 
 metadata = MetaData(
@@ -123,14 +123,14 @@ class Site(Feature):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = vocabulary(vocab.SITE_KINDS, 20, nullable=False)
     mission: Mapped[str | None] = mapped_column(String(50))
-    active_from: Mapped[date | None] = mapped_column(Date)
+    active_from: Mapped[date | None] = dated(Date)
     active_to: Mapped[date | None] = not_before("active_from", Date, check="active_order")
     geom: Mapped[Any] = geometry("POINT")
 
 
 class Incident(Feature):
     __tablename__ = "incidents"
-    occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    occurred_on: Mapped[date] = dated(Date, happened=True, nullable=False, index=True)
     date_precision: Mapped[int] = bounded(
         SmallInteger, 1, 5, nullable=False, server_default="1", doc="1 exact day … 5 year"
     )
@@ -157,7 +157,7 @@ class Incident(Feature):
 class Agreement(Feature):
     __tablename__ = "agreements"
     name: Mapped[str] = mapped_column(String(300), nullable=False)
-    signed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    signed_on: Mapped[date | None] = dated(Date, happened=True, index=True)
     status: Mapped[str] = vocabulary(vocab.AGREEMENT_STATUSES, 20, nullable=False, server_default="in_force")
     parties: Mapped[list[str]] = text_array(max_items=50, item_max_length=300)
     issues: Mapped[list[str]] = vocabulary_array(vocab.AGREEMENT_ISSUES)
@@ -168,9 +168,9 @@ class Agreement(Feature):
 
 class Patrol(Feature):
     __tablename__ = "patrols"
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    started_at: Mapped[datetime] = dated(DateTime(timezone=True), happened=True, nullable=False)
     ended_at: Mapped[datetime] = not_before(
-        "started_at", DateTime(timezone=True), check="time_order", nullable=False, index=True
+        "started_at", DateTime(timezone=True), check="time_order", happened=True, nullable=False, index=True
     )
     patrol_type: Mapped[str] = vocabulary(vocab.PATROL_TYPES, 20, nullable=False)
     component: Mapped[str] = vocabulary(vocab.COMPONENTS, 20, nullable=False)
@@ -184,7 +184,7 @@ class Patrol(Feature):
 
 class Engagement(Feature):
     __tablename__ = "engagements"
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    occurred_at: Mapped[datetime] = dated(DateTime(timezone=True), happened=True, nullable=False, index=True)
     kind: Mapped[str] = vocabulary(vocab.ENGAGEMENT_KINDS, 30, nullable=False)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
     constituencies: Mapped[list[str]] = vocabulary_array(vocab.CONSTITUENCIES)
@@ -204,7 +204,7 @@ class Qip(Feature):
     budget_usd: Mapped[float | None] = bounded(
         Float, 0, vocab.QIP_MAX_BUDGET_USD, check="budget_range", doc="QIPs are capped at USD 50 000"
     )
-    start_on: Mapped[date | None] = mapped_column(Date)
+    start_on: Mapped[date | None] = dated(Date)
     end_on: Mapped[date | None] = not_before("start_on", Date, check="date_order")
     implementing_partner: Mapped[str | None] = mapped_column(String(300))
     funded_by: Mapped[str | None] = vocabulary(vocab.QIP_FUNDERS, 20)

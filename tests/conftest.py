@@ -16,6 +16,8 @@ import a test module.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import monotonic, sleep
@@ -90,6 +92,27 @@ def session(engine):
         s.close()
         outer.rollback()
         conn.close()
+
+
+# ---------------------------------------------------------------------------- the command line
+
+
+def _run_peacemap(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("peacemap")), *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PEACEMAP_DATABASE_URL": db_url, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def run_peacemap():
+    """``run_peacemap(db_url, *args, **env)``: the ``peacemap`` command as a user
+    runs it (a real process) against that database; the completed process."""
+    return _run_peacemap
 
 
 # ---------------------------------------------------------------------------- files

@@ -78,8 +78,14 @@ def _options(fn):
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson", "csv"]), default="table", show_default=True)
 @click.option("--under-engaged-only", is_flag=True, help="only communities flagged under-engaged")
-@click.option("--bbox", callback=_bbox, help="minx,miny,maxx,maxy (EPSG:4326): rank only communities inside")
-@click.option("--admin-area", type=int, help="admin area id: rank only communities inside it")
+@click.option(
+    "--bbox",
+    callback=_bbox,
+    help="minx,miny,maxx,maxy (EPSG:4326): only communities inside, with their mission-wide scores and ranks",
+)
+@click.option(
+    "--admin-area", type=int, help="admin area id: only communities inside it, with their mission-wide scores and ranks"
+)
 @_options
 def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) -> None:
     """Communities ranked by engagement gap, with the reasons."""

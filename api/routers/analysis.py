@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import Field, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,6 +22,7 @@ from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.params import MAX_DAYS, today
+from geo.dates import SupportedDate
 from geo.db import release
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
@@ -35,7 +36,10 @@ def _query(name: str) -> Any:
 
 
 RankedBBox = Annotated[
-    BBox | None, Depends(bbox_query("minx,miny,maxx,maxy (EPSG:4326): rank only communities inside"))
+    BBox | None,
+    Depends(
+        bbox_query("minx,miny,maxx,maxy (EPSG:4326): only communities inside, with their mission-wide scores and ranks")
+    ),
 ]
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
@@ -81,7 +85,10 @@ def engagement_gaps(
     params: Annotated[GapParams, Depends(gap_params)],
     bbox: RankedBBox,
     paging: PagingParam,
-    admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
+    admin_area: Annotated[
+        int | None,
+        Query(ge=1, description="admin area id: only communities inside it, with their mission-wide scores and ranks"),
+    ] = None,
     under_engaged_only: bool = False,
 ) -> dict:
     result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
@@ -103,7 +110,7 @@ def coverage_gaps(
     _: Viewer,
     bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
-    as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
+    as_of: Annotated[SupportedDate | None, Query(description="analysis day (UTC); default today")] = None,
     admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
     patrol_radius_m: PatrolRadius = GapParams.patrol_radius_m,
     format: Annotated[

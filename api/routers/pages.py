@@ -27,6 +27,7 @@ from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
 from geo.analysis.areas import admin_area_figures
 from geo.analysis.params import default, today
+from geo.dates import SupportedDate
 from geo.errors import NotFound
 from geo.incident_grid import CELLS, incident_grid
 from geo.models import AdminArea, Community, Incident, Site
@@ -83,13 +84,13 @@ def _bounds(session, admin_area: int | None, bbox: BBox | None):
 
 
 Start = Annotated[
-    date | None,
+    SupportedDate | None,
     Query(
         description="window start, counted (default: the window ends on end and "
         "is as long as the analysis' window_days)"
     ),
 ]
-End = Annotated[date | None, Query(description="window end, counted (default: the latest incident)")]
+End = Annotated[SupportedDate | None, Query(description="window end, counted (default: the latest incident)")]
 
 
 @router.get("/map", name=compose.MAP_PAGE, response_class=HTMLResponse, summary="The planners' map (all layers)")

@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.cache import cached_gaps
-from geo.analysis.days import day_number, day_numbers, to_ns
-from geo.analysis.fetch import as_times, as_type, epoch, fetch_frame
+from geo.analysis.days import day_number
+from geo.analysis.fetch import as_type, epoch_days, fetch_frame
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import counts_in_pressure, incident_weights
 from geo.errors import TryLater
@@ -81,15 +81,14 @@ def _area_pressure(
     """Per area (in ``area_ids`` order): incidents that count, and their pressure."""
     rows = fetch_frame(
         session,
-        select(areas.c.id, epoch(Incident.occurred_on), Incident.fatalities, Incident.geo_precision)
+        select(areas.c.id, epoch_days(Incident.occurred_on), Incident.fatalities, Incident.geo_precision)
         .join(Incident, func.ST_Intersects(areas.c.geom, Incident.geom))
         .where(window.between(Incident.occurred_on)),
         ("area_id", "occurred_on", "fatalities", "geo_precision"),
     )
-    as_times(rows, "occurred_on", utc=False)
-    as_type(rows, np.int64, "area_id", "fatalities", "geo_precision")
+    as_type(rows, np.int64, "area_id", "occurred_on", "fatalities", "geo_precision")  # the window: no NULL day
     area = np.searchsorted(area_ids, rows["area_id"].to_numpy())
-    age_days = day_number(window.end) - day_numbers(to_ns(rows["occurred_on"]))
+    age_days = day_number(window.end) - rows["occurred_on"].to_numpy()
     counted = counts_in_pressure(rows["geo_precision"].to_numpy(), params)
     weight = incident_weights(rows["fatalities"].to_numpy(), age_days, rows["geo_precision"].to_numpy(), params)
     n = len(area_ids)

@@ -23,8 +23,9 @@ before the computation starts, and the caller's own (read-only) transaction
 is ended before waiting for a refresh by another request, so seconds of
 CPU never hold a connection other requests need. A session with its own
 uncommitted writes bypasses the cache. An area filter (bbox / admin area)
-is a re-ranked subset of the cached table: every other column is per
-community. ``considered`` counts rows of the whole database, not of the area.
+is a filter on the cached table: the rows of the communities inside, with
+their mission-wide scores and ranks (docs/analysis.md#area-subsets).
+``considered`` counts rows of the whole database, not of the area.
 
 :func:`warm` fills an entry in the background (the service does it at
 start for the map's default parameters); until it is done, a request for
@@ -42,17 +43,17 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import shapely
-from geoalchemy2.shape import from_shape
 from sqlalchemy import Engine, func, literal, select, text
 from sqlalchemy.orm import Session
 
-from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
+from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table, within
 from geo.analysis.inputs import GapInputs
-from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
+from geo.analysis.last_engagement import radius_range
+from geo.analysis.load import after_as_of, area_filter, communities_inside, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
 from geo.db import long_statements, release
 from geo.errors import TryLater
-from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
+from geo.models import Community, Engagement, Incident, Patrol, Qip
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
@@ -74,6 +75,7 @@ class _Entry:
     considered: dict = field(default_factory=dict)
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
     warming: bool = False  # :func:`warm` is filling it
+    patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -93,7 +95,8 @@ class _Read:
     only: list[int] | None = None
     new_ids: dict[str, list[int]] = field(default_factory=dict)
     pressure_only: bool = False
-    area_ids: np.ndarray | None = None
+    area_ids: list[int] | None = None
+    radii_before: tuple[float, float] | None = None  # the patrols' radii before the new rows
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -173,10 +176,10 @@ def cached_gaps(
     with entry.lock:
         area_ids = _refresh(engine, params, entry, area, now)
         table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
-        considered = dict(entry.considered)
+        considered, radii = dict(entry.considered), entry.patrol_radii
     if area_ids is not None:
-        table = rank_table(table[table["community_id"].isin(area_ids)])
-    return GapResult(table, params, now, considered)
+        table = within(table, area_ids)
+    return GapResult(table, params, now, considered, radii)
 
 
 def warm(engine: Engine, params: GapParams) -> None:
@@ -196,7 +199,7 @@ def mark_warming(engine: Engine, params: GapParams) -> None:
     _entry(engine, params).warming = True
 
 
-def _refresh(engine: Engine, params: GapParams, entry: _Entry, area, now: datetime) -> np.ndarray | None:
+def _refresh(engine: Engine, params: GapParams, entry: _Entry, area, now: datetime) -> list[int] | None:
     """Bring ``entry`` up to date: read in one REPEATABLE READ transaction,
     release its connection, compute. Returns the ids of the communities
     inside ``area`` in the same snapshot (None without an area)."""
@@ -232,8 +235,7 @@ def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
     elif new_ids:
         _read_increment(s, params, entry, read)
     if area is not None:
-        ids = s.scalars(select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))))
-        read.area_ids = np.fromiter(ids, np.int64)
+        read.area_ids = communities_inside(s, area)
     return read
 
 
@@ -243,7 +245,7 @@ def _compute(read: _Read, params: GapParams, entry: _Entry, now: datetime) -> No
         if read.inputs is None:
             raise RuntimeError("a full refresh reads every input")
         result = compute_gaps(read.inputs, params, computed_at=now)
-        entry.table, entry.considered = result.table, result.considered
+        entry.table, entry.considered, entry.patrol_radii = result.table, result.considered, result.patrol_radii
         entry.max_coverage_m = _max_coverage(read.inputs.patrols["coverage_m"])
     elif read.path == "incremental":
         entry.table, entry.considered = _apply(params, entry, read, now)
@@ -291,9 +293,11 @@ def _read_increment(s: Session, params: GapParams, entry: _Entry, read: _Read) -
     if not boxes:
         return
     patrols = read.new_ids.get("patrols", [])
+    read.radii_before = entry.patrol_radii
     if patrols:
         new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
         entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
+        entry.patrol_radii = _with_new_radii(s, params, entry.patrol_radii, patrols)
     read.pressure_only = set(read.new_ids) == {"incidents"}  # new incidents change nothing but pressure
     read.inputs, read.only = load_inputs(
         s,
@@ -314,16 +318,28 @@ def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime) -> tupl
     for name, ids in read.new_ids.items():
         considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
     considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
+    requote = entry.patrol_radii != read.radii_before  # every never-engaged row quotes the patrols' radii
     if not read.only:
-        return old, considered
+        return (explain(old.copy(), params, entry.patrol_radii) if requote else old), considered
     part = compute_gaps(inputs, params, computed_at=now, only=read.only).table
     if read.pressure_only:
         kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
         new = part.set_index("community_id").loc[kept.index]
         for col in PRESSURE_COLUMNS:
             kept[col] = new[col]
-        part = explain(kept.reset_index(), params)
+        part = kept.reset_index()
+    part = explain(part, params, entry.patrol_radii)  # the radii of every patrol, not only those read here
     merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
     for col in merged.columns[merged.dtypes == np.dtype(object)]:  # infer as the core's DataFrame did (str vs all-None)
         merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
-    return rank_table(merged), considered
+    return rank_table(explain(merged, params, entry.patrol_radii) if requote else merged), considered
+
+
+def _with_new_radii(s: Session, params: GapParams, radii: tuple[float, float] | None, patrol_ids: list[int]):
+    """The coverage radii of the patrols counted, with those of the new patrols that end by ``as_of``."""
+    new = s.execute(
+        select(func.coalesce(Patrol.coverage_m, params.patrol_radius_m)).where(
+            Patrol.id.in_(patrol_ids), Patrol.ended_at < after_as_of(params)
+        )
+    ).scalars()
+    return radius_range(np.array([*(radii or ()), *new], dtype=float))

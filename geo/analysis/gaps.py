@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from geo.analysis.days import NONE, NS_PER_DAY, day_number, day_numbers, to_ns
+from geo.analysis.days import NONE, US_PER_DAY, day_number, day_numbers, from_us, to_us
 from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import (
     KINDS,
@@ -26,6 +26,8 @@ from geo.analysis.last_engagement import (
     last_patrol_event,
     last_qip_event,
     most_recent,
+    patrol_radii,
+    radius_range,
 )
 from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
@@ -62,12 +64,15 @@ RESULT_COLUMNS = (
 @dataclass
 class GapResult:
     """Ranked communities (one row each, columns ``RESULT_COLUMNS``), the
-    parameters used, when it was computed and how many input rows counted."""
+    parameters used, when it was computed and how many input rows counted;
+    ``patrol_radii`` the smallest and largest coverage radius of the patrols
+    counted (the reasons quote them; None: no patrol)."""
 
     table: pd.DataFrame
     params: GapParams
     computed_at: datetime
     considered: dict[str, int] = field(default_factory=dict)
+    patrol_radii: tuple[float, float] | None = None
 
 
 @dataclass
@@ -115,9 +120,10 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
         When the caller ran it (reported with the result; the computation
         reads no clock).
     only : iterable of int, optional
-        Community ids to rank; every incident, patrol, engagement, QIP and
-        site still counts, and ``pressure_norm`` is relative to the largest
-        pressure in the ranked set.
+        Community ids to compute (the cache's local update); every incident,
+        patrol, engagement, QIP and site still counts. The scores of such a
+        part are relative to it: merge it into the mission's table and
+        :func:`rank_table` the whole (an area is :func:`within` the whole).
 
     Returns
     -------
@@ -130,7 +136,9 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     site = nearest_active_site(communities, inputs.sites, as_of_day)
     table = assemble(communities, last, violence, site, params, as_of_day)
     considered = {**inputs.counts(), "incidents_in_window": violence.in_window}
-    return GapResult(rank_table(explain(table, params)), params, computed_at, considered)
+    counted, radius_m = patrol_radii(inputs.patrols, params, (as_of_day + 1) * US_PER_DAY)
+    radii = radius_range(radius_m[counted])
+    return GapResult(rank_table(explain(table, params, radii)), params, computed_at, considered, radii)
 
 
 def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunities:
@@ -170,10 +178,10 @@ def last_engagement(
     -------
     LastEngagement
     """
-    cutoff_ns = (as_of_day + 1) * NS_PER_DAY  # the start of the day after as_of
+    cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
     return most_recent(
-        last_patrol_event(communities.points, inputs.patrols, params, cutoff_ns),
-        last_engagement_event(communities.points, communities.ids, inputs.engagements, params, cutoff_ns),
+        last_patrol_event(communities.points, inputs.patrols, params, cutoff_us),
+        last_engagement_event(communities.points, communities.ids, inputs.engagements, params, cutoff_us),
         last_qip_event(communities.points, inputs.qips, params, as_of_day),
     )
 
@@ -197,7 +205,7 @@ def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, p
     n = len(communities)
     window = DateWindow.ending(params.as_of, params.window_days)
     first_day, last_day = day_number(window.start), day_number(window.end)
-    day = day_numbers(to_ns(incidents["occurred_on"]))
+    day = day_numbers(to_us(incidents["occurred_on"]))
     in_window = (day != NONE) & (day >= first_day) & (day <= last_day)
     counted = incidents[in_window]
     community, incident = pairs_within(
@@ -227,7 +235,7 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     -------
     NearestSite
     """
-    active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
+    active_from, active_to = day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"]))
     active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
     site_ids = sites["id"].to_numpy(np.int64)[active]
     index, distance_m = nearest(
@@ -262,15 +270,14 @@ def assemble(
         ``under_engaged`` and ``reasons`` for :func:`explain`.
     """
     n = len(communities)
-    engaged = last.at_ns != NONE
-    days = np.where(engaged, as_of_day - day_numbers(last.at_ns), -1)
+    engaged = last.at_us != NONE
+    days = np.where(engaged, as_of_day - day_numbers(last.at_us), -1)
     staleness = np.where(engaged, np.minimum(days, params.cap_days) / params.cap_days, 1.0)
     population = pd.to_numeric(communities.frame["population"], errors="coerce").to_numpy(float)
     population_factor = 1 + np.log10(1 + np.nan_to_num(population, nan=0.0))
     remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
     has_site = site.index >= 0
     site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
-    last_at = pd.to_datetime(np.where(engaged, last.at_ns, 0), utc=True)
     t = pd.DataFrame(
         {
             "community_id": communities.ids,
@@ -278,7 +285,7 @@ def assemble(
             "lon": communities.points.lon,
             "lat": communities.points.lat,
             "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
-            "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
+            "last_engagement_at": from_us(last.at_us).array,
             "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
             "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
             "days_since_engagement": pd.array(days, dtype="Int64"),
@@ -301,7 +308,7 @@ def assemble(
     return t
 
 
-def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
+def explain(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> pd.DataFrame:
     """Set ``under_engaged`` and ``reasons`` (in place) from each row's own columns.
 
     Valid for any rows whose engagement and pressure columns are final.
@@ -312,6 +319,9 @@ def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
         Rows with ``days_since_engagement`` and ``pressure`` (and the columns
         the reasons quote).
     p : GapParams
+    patrol_radii : tuple of 2 float, optional
+        The coverage radii of the patrols counted, smallest and largest
+        (``GapResult.patrol_radii``), quoted when no patrol covered a community.
 
     Returns
     -------
@@ -320,8 +330,30 @@ def explain(t: pd.DataFrame, p: GapParams) -> pd.DataFrame:
     """
     days = t["days_since_engagement"]
     t["under_engaged"] = (days.isna() | (days >= p.min_days)).to_numpy(bool) & (t["pressure"].to_numpy(float) > 0)
-    t["reasons"] = reasons_for(t, p)
+    t["reasons"] = reasons_for(t, p, patrol_radii)
     return t
+
+
+def within(table: pd.DataFrame, community_ids) -> pd.DataFrame:
+    """The rows of some communities (an area), as the mission ranked them.
+
+    An area is a filter, never a re-normalisation (docs/analysis.md#area-subsets):
+    every score, ``pressure_norm`` and ``rank`` stays the mission-wide one, so
+    a community has one score wherever it is shown; the order is the
+    mission's order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A ranked table (:func:`rank_table`) of the whole mission.
+    community_ids : iterable of int
+
+    Returns
+    -------
+    pandas.DataFrame
+        A view of ``table``'s rows, in rank order.
+    """
+    return table[table["community_id"].isin(np.fromiter(community_ids, np.int64))]
 
 
 def rank_table(t: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.analysis.days import NONE, NS_PER_DAY, day_numbers, to_ns
+from geo.analysis.days import NONE, US_PER_DAY, day_numbers, to_us
 from geo.analysis.metric import Points, pairs_within
 from geo.analysis.params import GapParams
 from geo.analysis.tracks import last_patrol
@@ -28,9 +28,9 @@ ACTIVE_QIP = ("in_progress", "completed")
 
 @dataclass
 class LastEvent:
-    """Per community: when (int64 ns, ``NONE`` if never) and which row (id, -1 if never)."""
+    """Per community: when (int64 µs, ``NONE`` if never) and which row (id, -1 if never)."""
 
-    at_ns: np.ndarray
+    at_us: np.ndarray
     row_id: np.ndarray
 
     @classmethod
@@ -52,20 +52,20 @@ class LastEvent:
 class LastEngagement:
     """Per community: when, which kind (index into ``KINDS``) and which row."""
 
-    at_ns: np.ndarray
+    at_us: np.ndarray
     kind: np.ndarray
     row_id: np.ndarray
 
 
-def latest_per_community(n: int, community: np.ndarray, at_ns: np.ndarray, row_id: np.ndarray) -> LastEvent:
+def latest_per_community(n: int, community: np.ndarray, at_us: np.ndarray, row_id: np.ndarray) -> LastEvent:
     """The latest of each community's (community, time, id) pairs.
 
     Parameters
     ----------
     n : int
         Number of communities (indices 0 … n − 1).
-    community, at_ns, row_id : numpy.ndarray
-        One entry per pair: community index, time (int64 ns), row id.
+    community, at_us, row_id : numpy.ndarray
+        One entry per pair: community index, time (int64 µs), row id.
 
     Returns
     -------
@@ -74,15 +74,51 @@ def latest_per_community(n: int, community: np.ndarray, at_ns: np.ndarray, row_i
     """
     last = LastEvent.never(n)
     if len(community):
-        order = np.lexsort((row_id, at_ns, community))
+        order = np.lexsort((row_id, at_us, community))
         is_last = np.r_[community[order][1:] != community[order][:-1], True]
         pick = order[is_last]
-        last.at_ns[community[pick]], last.row_id[community[pick]] = at_ns[pick], row_id[pick]
+        last.at_us[community[pick]], last.row_id[community[pick]] = at_us[pick], row_id[pick]
     return last
 
 
-def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapParams, cutoff_ns: int) -> LastEvent:
-    """The most recent patrol (by ``ended_at``, before ``cutoff_ns``) whose track
+def patrol_radii(patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which patrols count (ended before ``cutoff_us``) and each one's coverage
+    radius: its ``coverage_m``, else ``patrol_radius_m``.
+
+    Parameters
+    ----------
+    patrols : pandas.DataFrame
+        ``ended_at``, ``coverage_m``.
+    params : GapParams
+    cutoff_us : int
+        Start of the day after ``as_of`` (int64 µs).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        A mask of the patrols counted, and the radius (m) of every patrol.
+    """
+    ended_us = to_us(patrols["ended_at"])
+    radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)
+    return (ended_us != NONE) & (ended_us < cutoff_us), np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
+
+
+def radius_range(radius_m: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest of some coverage radii (None: none).
+
+    Parameters
+    ----------
+    radius_m : numpy.ndarray of float
+
+    Returns
+    -------
+    tuple of 2 float, or None
+    """
+    return (float(radius_m.min()), float(radius_m.max())) if len(radius_m) else None
+
+
+def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> LastEvent:
+    """The most recent patrol (by ``ended_at``, before ``cutoff_us``) whose track
     passed within its ``coverage_m`` (default ``patrol_radius_m``).
 
     Parameters
@@ -91,31 +127,29 @@ def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapPar
     patrols : pandas.DataFrame
         ``id``, ``ended_at``, ``coverage_m``, ``geometry`` (lon/lat tracks).
     params : GapParams
-    cutoff_ns : int
-        Start of the day after ``as_of`` (int64 ns): later patrols do not count.
+    cutoff_us : int
+        Start of the day after ``as_of`` (int64 µs): later patrols do not count.
 
     Returns
     -------
     LastEvent
     """
     n = len(communities)
-    ended_ns = to_ns(patrols["ended_at"])
-    counted = (ended_ns != NONE) & (ended_ns < cutoff_ns)
+    counted, radius_m = patrol_radii(patrols, params, cutoff_us)
     if not counted.any():
         return LastEvent.never(n)
-    radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)[counted]
-    radius_m = np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
-    ended_ns, patrol_ids = ended_ns[counted], patrols["id"].to_numpy(np.int64)[counted]
+    radius_m = radius_m[counted]
+    ended_us, patrol_ids = to_us(patrols["ended_at"])[counted], patrols["id"].to_numpy(np.int64)[counted]
     # Equal end times go to the larger patrol id, whatever the row order.
-    covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_ns, radius_m, patrol_ids)
+    covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_us, radius_m, patrol_ids)
     seen = covering >= 0
-    return LastEvent(np.where(seen, ended_ns[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
+    return LastEvent(np.where(seen, ended_us[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
 
 
 def last_engagement_event(
-    communities: Points, community_ids: np.ndarray, engagements: pd.DataFrame, params: GapParams, cutoff_ns: int
+    communities: Points, community_ids: np.ndarray, engagements: pd.DataFrame, params: GapParams, cutoff_us: int
 ) -> LastEvent:
-    """The most recent engagement (before ``cutoff_ns``) held within
+    """The most recent engagement (before ``cutoff_us``) held within
     ``engagement_radius_m`` of a community or linked to it by ``community_id``.
 
     Parameters
@@ -126,18 +160,18 @@ def last_engagement_event(
     engagements : pandas.DataFrame
         ``id``, ``lon``, ``lat``, ``occurred_at``, ``community_id``.
     params : GapParams
-    cutoff_ns : int
-        Start of the day after ``as_of`` (int64 ns).
+    cutoff_us : int
+        Start of the day after ``as_of`` (int64 µs).
 
     Returns
     -------
     LastEvent
     """
     n = len(communities)
-    held_ns = to_ns(engagements["occurred_at"])
-    counted = (held_ns != NONE) & (held_ns < cutoff_ns)
+    held_us = to_us(engagements["occurred_at"])
+    counted = (held_us != NONE) & (held_us < cutoff_us)
     held = engagements[counted]
-    held_ns, held_ids = held_ns[counted], held["id"].to_numpy(np.int64)
+    held_us, held_ids = held_us[counted], held["id"].to_numpy(np.int64)
     near_community, near_engagement = pairs_within(
         communities, Points(held["lon"], held["lat"]), params.engagement_radius_m
     )
@@ -148,7 +182,7 @@ def last_engagement_event(
     linked_engagement = np.flatnonzero(is_linked)
     community = np.concatenate([near_community, position[linked_engagement]])
     engagement = np.concatenate([near_engagement, linked_engagement])
-    return latest_per_community(n, community, held_ns[engagement], held_ids[engagement])
+    return latest_per_community(n, community, held_us[engagement], held_ids[engagement])
 
 
 def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, as_of_day: int) -> LastEvent:
@@ -169,7 +203,7 @@ def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, a
     LastEvent
         Times at midnight UTC of the QIP's day.
     """
-    start_day, end_day = day_numbers(to_ns(qips["start_on"])), day_numbers(to_ns(qips["end_on"]))
+    start_day, end_day = day_numbers(to_us(qips["start_on"])), day_numbers(to_us(qips["end_on"]))
     start_day = np.where(start_day <= as_of_day, start_day, NONE)
     end_day = np.where(end_day <= as_of_day, end_day, NONE)
     qip_day = np.maximum(start_day, end_day)
@@ -178,7 +212,7 @@ def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, a
         communities, Points(qips["lon"].to_numpy()[counted], qips["lat"].to_numpy()[counted]), params.qip_radius_m
     )
     return latest_per_community(
-        len(communities), community, qip_day[counted][qip] * NS_PER_DAY, qips["id"].to_numpy(np.int64)[counted][qip]
+        len(communities), community, qip_day[counted][qip] * US_PER_DAY, qips["id"].to_numpy(np.int64)[counted][qip]
     )
 
 
@@ -193,8 +227,8 @@ def most_recent(patrol: LastEvent, engagement: LastEvent, qip: LastEvent) -> Las
     -------
     LastEngagement
     """
-    at_ns = np.column_stack([patrol.at_ns, engagement.at_ns, qip.at_ns])
-    kind = np.argmax(at_ns, axis=1)
+    at_us = np.column_stack([patrol.at_us, engagement.at_us, qip.at_us])
+    kind = np.argmax(at_us, axis=1)
     rows = np.arange(len(kind))
     row_id = np.column_stack([patrol.row_id, engagement.row_id, qip.row_id])[rows, kind]
-    return LastEngagement(at_ns[rows, kind], kind, row_id)
+    return LastEngagement(at_us[rows, kind], kind, row_id)

@@ -1,7 +1,11 @@
 """From PostGIS to :class:`GapInputs`: one small reader per table, each
 selecting only the columns the analysis reads (points as x/y, no geometry
 parsing; tracks as WKB) and applying its date filter in SQL (``as_of``, the
-incident window) so old rows never travel.
+incident window) so old rows never travel. Rows come ordered by id, so a
+full run and a local (cached) one see them in the same order and every tie
+the analysis breaks by position is broken by id. Dates and times travel as
+integers (day numbers, microseconds): exact for any stored value, so a far
+``active_to`` is an open end, not an overflow.
 
 When an ``area`` is given, events are read only within that area grown by
 the largest radius (on the constant side, so the GiST indexes are used),
@@ -21,8 +25,8 @@ from sqlalchemy import BigInteger, any_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from geo.analysis.fetch import as_times, as_type, epoch, fetch_frame
-from geo.analysis.gaps import GapResult, compute_gaps
+from geo.analysis.fetch import as_times, as_type, epoch_days, epoch_microseconds, fetch_frame
+from geo.analysis.gaps import GapResult, compute_gaps, within
 from geo.analysis.inputs import COLUMNS, GapInputs
 from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
@@ -102,6 +106,24 @@ def grown_envelope(area, margin_m: float):
     return func.ST_MakeEnvelope(*grown_bounds(minx, miny, maxx, maxy, margin_m), SRID)
 
 
+def communities_inside(session: Session, area) -> list[int]:
+    """The ids of the communities inside ``area`` (PostGIS ``ST_Intersects``:
+    the boundary is inside).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    area : shapely.Geometry
+        In lon/lat.
+
+    Returns
+    -------
+    list of int
+    """
+    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
+    return list(session.scalars(select(Community.id).where(inside)))
+
+
 @dataclass(frozen=True)
 class _Scope:
     """Which rows the readers read: everything, or the rows near ``area``; and
@@ -128,15 +150,15 @@ def _scope(
     skipped = frozenset(() if tables is None else set(COLUMNS) - set(tables))
     if area is None:
         return _Scope(skipped=skipped)
-    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
-    ids = list(session.scalars(select(Community.id).where(inside)))
+    ids = communities_inside(session, area)
     if max_coverage_m is None:
         max_coverage_m = session.scalar(select(func.max(Patrol.coverage_m))) or 0
     return _Scope(area, ids, max(params.patrol_radius_m, max_coverage_m), skipped)
 
 
-# How each column the readers fetch becomes typed: epoch seconds → dates
-# (naive) or timestamps (UTC-aware); objects → float (None as NaN) or int64.
+# How each column the readers fetch becomes typed: day numbers → dates
+# (naive), microseconds → timestamps (UTC-aware); objects → float (None as
+# NaN) or int64.
 DATES, TIMESTAMPS = ("occurred_on", "start_on", "end_on", "active_from", "active_to"), ("ended_at", "occurred_at")
 FLOATS, INTS = ("lon", "lat", "population", "coverage_m", "community_id"), ("id", "fatalities", "geo_precision")
 
@@ -154,8 +176,18 @@ def _xy(model):
     return func.ST_X(model.geom).label("lon"), func.ST_Y(model.geom).label("lat")
 
 
-def _after_as_of(params: GapParams) -> datetime:
-    """The first instant not counted: midnight UTC after ``as_of``."""
+def after_as_of(params: GapParams) -> datetime:
+    """The first instant not counted: midnight UTC after ``as_of``.
+
+    Parameters
+    ----------
+    params : GapParams
+
+    Returns
+    -------
+    datetime.datetime
+        UTC-aware.
+    """
     return datetime.combine(params.as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 
@@ -167,6 +199,7 @@ def _read_communities(session: Session, scope: _Scope) -> pd.DataFrame:
             *scope.near(Community, 0), *scope.read("communities")
         ),
         COLUMNS["communities"],
+        order_by="id",
     )
     return _typed(df)
 
@@ -178,13 +211,14 @@ def _read_incidents(session: Session, params: GapParams, scope: _Scope) -> pd.Da
     df = fetch_frame(
         session,
         select(
-            Incident.id, *_xy(Incident), epoch(Incident.occurred_on), Incident.fatalities, Incident.geo_precision
+            Incident.id, *_xy(Incident), epoch_days(Incident.occurred_on), Incident.fatalities, Incident.geo_precision
         ).where(
             window.between(Incident.occurred_on),
             *scope.near(Incident, params.incident_radius_m),
             *scope.read("incidents"),
         ),
         COLUMNS["incidents"],
+        order_by="id",
     )
     return _typed(df)
 
@@ -193,10 +227,11 @@ def _read_patrols(session: Session, params: GapParams, scope: _Scope) -> pd.Data
     """Patrols ended by the end of ``as_of``: ``id``, ``ended_at``, ``coverage_m``, ``geometry`` (lon/lat)."""
     df = fetch_frame(
         session,
-        select(Patrol.id, epoch(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom)).where(
-            Patrol.ended_at < _after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m), *scope.read("patrols")
+        select(Patrol.id, epoch_microseconds(Patrol.ended_at), Patrol.coverage_m, func.ST_AsBinary(Patrol.geom)).where(
+            Patrol.ended_at < after_as_of(params), *scope.near(Patrol, scope.patrol_reach_m), *scope.read("patrols")
         ),
         ("id", "ended_at", "coverage_m", "wkb"),
+        order_by="id",
     )
     df["geometry"] = shapely.from_wkb(df.pop("wkb").to_numpy()) if len(df) else []
     return _typed(df)
@@ -217,10 +252,11 @@ def _read_engagements(session: Session, params: GapParams, scope: _Scope) -> pd.
     )
     df = fetch_frame(
         session,
-        select(Engagement.id, *_xy(Engagement), epoch(Engagement.occurred_at), Engagement.community_id).where(
-            Engagement.occurred_at < _after_as_of(params), *linked_or_near, *scope.read("engagements")
-        ),
+        select(
+            Engagement.id, *_xy(Engagement), epoch_microseconds(Engagement.occurred_at), Engagement.community_id
+        ).where(Engagement.occurred_at < after_as_of(params), *linked_or_near, *scope.read("engagements")),
         COLUMNS["engagements"],
+        order_by="id",
     )
     return _typed(df)
 
@@ -229,10 +265,11 @@ def _read_qips(session: Session, params: GapParams, scope: _Scope) -> pd.DataFra
     """QIPs in progress or completed: ``id``, ``lon``, ``lat``, ``status``, ``start_on``, ``end_on``."""
     df = fetch_frame(
         session,
-        select(Qip.id, *_xy(Qip), Qip.status, epoch(Qip.start_on), epoch(Qip.end_on)).where(
+        select(Qip.id, *_xy(Qip), Qip.status, epoch_days(Qip.start_on), epoch_days(Qip.end_on)).where(
             Qip.status.in_(ACTIVE_QIP), *scope.near(Qip, params.qip_radius_m), *scope.read("qips")
         ),
         COLUMNS["qips"],
+        order_by="id",
     )
     return _typed(df)
 
@@ -242,8 +279,11 @@ def _read_sites(session: Session, scope: _Scope) -> pd.DataFrame:
     ``lat``, ``active_from``, ``active_to``."""
     df = fetch_frame(
         session,
-        select(Site.id, *_xy(Site), epoch(Site.active_from), epoch(Site.active_to)).where(*scope.read("sites")),
+        select(Site.id, *_xy(Site), epoch_days(Site.active_from), epoch_days(Site.active_to)).where(
+            *scope.read("sites")
+        ),
         COLUMNS["sites"],
+        order_by="id",
     )
     return _typed(df)
 
@@ -287,6 +327,10 @@ def gaps_from_db(
 ) -> GapResult:
     """The engagement gaps of the data ``session`` sees, computed now (never stale).
 
+    An area is a filter, never a re-normalisation (docs/analysis.md#area-subsets):
+    the whole mission is scored and ranked, and the rows of the communities
+    inside are returned with those scores and ranks.
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
@@ -294,14 +338,17 @@ def gaps_from_db(
     computed_at : datetime
         When the caller asked (reported with the result).
     bbox : tuple of 4 float, optional
-        Rank only the communities inside (lon/lat).
+        Only the communities inside (lon/lat).
     admin_area : int, optional
-        Rank only the communities inside this admin area (not with ``bbox``).
+        Only the communities inside this admin area (not with ``bbox``).
 
     Returns
     -------
     GapResult
     """
     area = area_filter(session, bbox=bbox, admin_area=admin_area)
-    inputs, only = load_inputs(session, params, area)
-    return compute_gaps(inputs, params, computed_at=computed_at, only=only)
+    inputs, _ = load_inputs(session, params)
+    result = compute_gaps(inputs, params, computed_at=computed_at)
+    if area is not None:
+        result.table = within(result.table, communities_inside(session, area))
+    return result

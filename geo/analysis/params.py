@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from geo.analysis.metric import MAX_RADIUS_M
+from geo.dates import SUPPORTED
 from geo.errors import InvalidInput
 
 MAX_DAYS = 3650
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 1, 1)
 
 
 def today() -> date:
@@ -128,8 +128,7 @@ class GapParams:
             object.__setattr__(self, "as_of", utc.date())
         for f in fields(self):
             check(f.name, getattr(self, f.name))
-        if not (FIRST_DAY <= self.as_of <= LAST_DAY):
-            raise InvalidInput(f"as_of must be a date between {FIRST_DAY.year} and {LAST_DAY.year}", field="as_of")
+        SUPPORTED.check(self.as_of, "as_of")
 
     def with_(self, **kw) -> GapParams:
         """A copy with some parameters changed (validated again).

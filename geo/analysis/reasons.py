@@ -10,19 +10,36 @@ from geo.analysis.params import GapParams
 
 
 def distance_label(m: float) -> str:
-    """A distance as a planner writes it.
+    """A distance as a planner writes it, readable at any magnitude
+    (docs/analysis.md#reasons): whole metres below 1 km (``"850 m"``), three
+    significant digits up to 100 km (``"1.23 km"``, ``"12.5 km"``, ``"20 km"``),
+    whole kilometres with a space between thousands above (``"1 230 km"``).
 
     Parameters
     ----------
     m : float
-        Metres.
+        Metres (≥ 0).
 
     Returns
     -------
     str
-        ``"850 m"`` below 1 km, else ``"12.5 km"`` (3 significant digits).
     """
-    return f"{m:.0f} m" if m < 1000 else f"{m / 1000:.3g} km"
+    metres = round(m)
+    if metres < 1000:
+        return f"{metres} m"
+    km = m / 1000
+    if float(f"{km:.3g}") < 100:
+        return f"{km:.3g} km"
+    return f"{round(km):,} km".replace(",", " ")
+
+
+def _patrols_within(p: GapParams, patrol_radii: tuple[float, float] | None) -> str:
+    """The patrol radius that applied: one radius (the default, or every
+    patrol's own ``coverage_m``), else the range of the patrols' radii."""
+    lo, hi = patrol_radii or (p.patrol_radius_m, p.patrol_radius_m)
+    if lo == hi:
+        return f"no patrol within {distance_label(lo)}"
+    return f"no patrol within its coverage radius ({distance_label(lo)} to {distance_label(hi)})"
 
 
 def _count(n: pd.Series, word: str) -> pd.Series:
@@ -30,10 +47,10 @@ def _count(n: pd.Series, word: str) -> pd.Series:
     return n.astype(str) + " " + word + np.where(n == 1, "", "s")
 
 
-def _engagement(t: pd.DataFrame, p: GapParams) -> pd.Series:
+def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> pd.Series:
     never = t["days_since_engagement"].isna()
     out = pd.Series(
-        f"no patrol within {distance_label(p.patrol_radius_m)}, engagement within "
+        f"{_patrols_within(p, patrol_radii)}, engagement within "
         f"{distance_label(p.engagement_radius_m)} or QIP within {distance_label(p.qip_radius_m)} on record",
         index=t.index,
         dtype=object,
@@ -63,22 +80,17 @@ def _violence(t: pd.DataFrame, p: GapParams) -> pd.Series:
 
 def _remoteness(t: pd.DataFrame) -> pd.Series:
     d = t["distance_to_site_m"].to_numpy(float)
-    km = np.where(
-        d < 1000,
-        np.char.add(np.round(np.nan_to_num(d)).astype(int).astype(str), " m"),
-        [f"{x / 1000:.3g} km" for x in np.nan_to_num(d)],
-    )
     return pd.Series(
-        np.where(
-            np.isnan(d),
-            "no active mission site on record",
-            np.char.add(km.astype(str), " from the nearest mission site"),
-        ),
+        [
+            "no active mission site on record" if np.isnan(x) else f"{distance_label(x)} from the nearest mission site"
+            for x in d
+        ],
         index=t.index,
+        dtype=object,
     )
 
 
-def reasons_for(table: pd.DataFrame, p: GapParams) -> list[list[str]]:
+def reasons_for(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> list[list[str]]:
     """Why each community ranks where it does: engagement, violence, remoteness.
 
     Parameters
@@ -87,11 +99,15 @@ def reasons_for(table: pd.DataFrame, p: GapParams) -> list[list[str]]:
         Result rows with their engagement, violence and site columns.
     p : GapParams
         The radii and window quoted.
+    patrol_radii : tuple of 2 float, optional
+        The smallest and largest coverage radius of the patrols counted (their
+        ``coverage_m``, else ``patrol_radius_m``); None: no patrol counted,
+        ``patrol_radius_m`` is quoted.
 
     Returns
     -------
     list of list of str
         Three sentences per row.
     """
-    cols = zip(_engagement(table, p), _violence(table, p), _remoteness(table), strict=True)
+    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), _remoteness(table), strict=True)
     return [list(r) for r in cols]

@@ -1,8 +1,8 @@
 """The engagement-gap result as exported data: the GeoPackage layer and the
 OGC collection. Like ``/api/v1/analysis/engagement-gaps`` it is computed
-from the committed data with the default parameters (docs/analysis.md) when asked,
-so it is never stale. A bbox selects communities after ranking, so ranks
-stay those of the whole mission area."""
+from the committed data with the default parameters when asked, so it is
+never stale. A bbox selects communities after ranking, as the API does, so
+scores and ranks stay those of the whole mission (docs/analysis.md#area-subsets)."""
 
 from __future__ import annotations
 
@@ -48,13 +48,10 @@ GAPS_SCHEMA = pa.schema(
 def current_gaps(
     session: Session, bbox: tuple[float, float, float, float] | None = None
 ) -> tuple[GapResult, pd.DataFrame]:
-    """The result now, and its rows (ranked) inside ``bbox``."""
-    result = cached_gaps(session, GapParams())
-    rows = result.table
-    if bbox is not None:
-        minx, miny, maxx, maxy = bbox
-        rows = rows[rows["lon"].between(minx, maxx) & rows["lat"].between(miny, maxy)]
-    return result, rows
+    """The result now, and its rows inside ``bbox`` with their mission-wide
+    scores and ranks (the area rule of the API: docs/analysis.md#area-subsets)."""
+    result = cached_gaps(session, GapParams(), bbox=bbox)
+    return result, result.table
 
 
 def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:

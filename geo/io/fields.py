@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.dates import SUPPORTED
 from geo.io.report import Reject
-
-EARLIEST = np.datetime64("1900-01-01")
 
 
 class Batch:
@@ -149,9 +148,13 @@ def dates(
     formats: Sequence[str] = ("ISO8601",),
     required: bool = True,
     utc: bool = False,
+    happened: bool = True,
 ) -> np.ndarray:
     """Parse with each format in turn (first match wins) → datetime64 values;
-    unparseable dates and dates before 1900 or after tomorrow are rejected."""
+    unparseable dates and dates outside the supported range
+    (``geo.dates.SUPPORTED``, by UTC day) are rejected, and so, when the date
+    is of something that ``happened`` (an incident, a patrol: the column's
+    rule says), are dates after tomorrow — a typo in the file."""
     if s is None:
         if required:
             b.reject(np.ones(len(b), bool), field, f"{field} is missing")
@@ -173,12 +176,18 @@ def dates(
     vals = parsed.to_numpy(dtype="datetime64[us]")
     bad = np.isnat(vals)
     b.reject(~empty & bad, field, lambda i: f"{field} is not a date (expected {' or '.join(formats)}): {_shown(s, i)}")
-    latest = np.datetime64(date.today() + timedelta(days=2))
+    first, after = np.datetime64(SUPPORTED.first), np.datetime64(SUPPORTED.last + timedelta(days=1))
     b.reject(
-        ~bad & ((vals < EARLIEST) | (vals >= latest)),
+        ~bad & ((vals < first) | (vals >= after)),
         field,
-        lambda i: f"{field} {_shown(s, i)} is outside 1900-01-01 … today",
+        lambda i: f"{field} {_shown(s, i)} is outside the supported dates {SUPPORTED.text}",
     )
+    if happened:
+        b.reject(
+            ~bad & (vals >= np.datetime64(date.today() + timedelta(days=2))),
+            field,
+            lambda i: f"{field} {_shown(s, i)} is after tomorrow (it records something that happened)",
+        )
     if required:
         b.reject(empty, field, f"{field} is missing")
     return vals

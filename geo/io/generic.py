@@ -112,9 +112,9 @@ def map_batch(b: Batch, opts: Options) -> None:
         elif isinstance(t, Boolean):
             val = _booleans(b, s, name, required, default)
         elif isinstance(t, DateTime):
-            val = dates(b, s, name, required=required, utc=True)
+            val = dates(b, s, name, required=required, utc=True, happened=rule.happened)
         elif isinstance(t, Date):
-            val = dates(b, s, name, formats=("ISO8601", "%d/%m/%Y"), required=required)
+            val = dates(b, s, name, formats=("ISO8601", "%d/%m/%Y"), required=required, happened=rule.happened)
         elif isinstance(t, (Integer, SmallInteger, Float)):
             num = number(
                 b,

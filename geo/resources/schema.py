@@ -80,6 +80,8 @@ def value_type(column: Column) -> tuple[Any, dict[str, Any]]:
         return GenericAlias(list, (item,)), ({"max_length": rule.max_items} if rule.max_items else {})
     if rule.vocabulary is not None:
         return Literal[rule.vocabulary], {}
+    if rule.dates is not None:
+        return rule.dates.annotated(_scalar_type(column)), {}
     return _scalar_type(column), _limits(column, rule)
 
 

@@ -77,6 +77,11 @@ class ResourceSpec:
             problems.append(f"date_field {self.date_field!r} is not a date or time")
         if "geom" not in self._table.c or not rule_of(self._table.c.geom).geometry_kinds:
             problems.append("the model has no geom column built with geo.columns.geometry")
+        problems += [
+            f"date column {c.name!r} is not built with geo.columns.dated or not_before (the supported date range)"
+            for c in self.columns
+            if c.name not in READ_ONLY and isinstance(c.type, (Date, DateTime)) and rule_of(c).dates is None
+        ]
         return problems
 
     def _filter_problems(self) -> list[str]:

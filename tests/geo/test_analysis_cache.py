@@ -62,6 +62,18 @@ def world(engine, scenario):
     cache.clear()
 
 
+def _patrol(scenario, ended, track, coverage_m=None) -> Patrol:
+    """A foot patrol along ``track`` (lon/lat points) that ended at ``ended``, two hours long."""
+    return Patrol(
+        started_at=ended - timedelta(hours=2),
+        ended_at=ended,
+        patrol_type="foot",
+        component="military",
+        coverage_m=coverage_m,
+        geom=from_shape(shapely.MultiLineString([track]), srid=4326),
+    )
+
+
 def _write(engine, made, obj):
     with Session(engine) as w:
         w.add(obj)
@@ -187,3 +199,64 @@ def test_out_of_order_commits_and_own_uncommitted_writes(engine, world, scenario
     slow.close()
     t = check("incremental")
     assert t.loc[a, "days_since_engagement"] == 0
+
+
+def test_tied_inserts_give_the_full_runs_table_ids_included(engine, world, scenario, check):
+    """Rows tied with cached ones (a patrol ending at the same instant as the
+    one that covers A, an engagement at that instant too, a QIP dated the same
+    day as another) take the incremental path, and its table equals a full
+    run's in every column, ``last_engagement_id`` included: the larger id wins
+    each tie (docs/analysis.md#ties), patrol before engagement before QIP."""
+    ids, made = world
+    a, b, _ = ids["communities"]
+    when = scenario.ts(scenario.AS_OF - timedelta(days=70))  # the world's patrol near A ended then
+    track = [scenario.at(SPOT, 90, 3000), scenario.at(SPOT, 90, 20_000)]
+    check("full")
+
+    with Session(engine) as w:  # a tied engagement first, then two tied patrols, in one transaction
+        rows = [
+            Engagement(occurred_at=when, kind="townhall", geom=_point(scenario.at(SPOT, 0, 500))),
+            _patrol(scenario, when, track),
+            _patrol(scenario, when, track),
+            Qip(
+                title="tied",
+                sector="water",
+                status="completed",
+                start_on=scenario.AS_OF - timedelta(days=30),
+                end_on=scenario.AS_OF - timedelta(days=20),
+                geom=_point(scenario.at(SPOT, 0, 41_500)),
+            ),
+            Qip(
+                title="tied too",
+                sector="water",
+                status="in_progress",
+                start_on=scenario.AS_OF - timedelta(days=20),
+                geom=_point(scenario.at(SPOT, 0, 41_200)),
+            ),
+        ]
+        w.add_all(rows)
+        w.commit()
+        for r in rows:
+            made[r.__tablename__].append(r.id)
+    t = check("incremental")
+    newest_patrol = max(r.id for r in rows if isinstance(r, Patrol))
+    assert (t.loc[a, "last_engagement_kind"], t.loc[a, "last_engagement_id"]) == ("patrol", newest_patrol)
+    newest_qip = max(r.id for r in rows if isinstance(r, Qip))
+    assert (t.loc[b, "last_engagement_kind"], t.loc[b, "last_engagement_id"]) == ("qip", newest_qip)
+    t = check("hit")
+    assert t.loc[a, "last_engagement_id"] == newest_patrol
+
+
+def test_a_new_patrol_radius_is_quoted_everywhere_as_a_full_run_does(engine, world, scenario, check):
+    """A patrol with its own coverage_m, far from every community, changes no
+    engagement but the radius the reasons quote for never-engaged communities
+    (docs/analysis.md#reasons): the incremental table still equals a full run."""
+    ids, made = world
+    _, b, far = ids["communities"]
+    t = check("full")
+    assert t.loc[b, "reasons"][0].startswith("no patrol within 5 km,")
+    far_away = [scenario.at(SPOT, 180, 400_000), scenario.at(SPOT, 180, 410_000)]
+    _write(engine, made, _patrol(scenario, scenario.ts(scenario.AS_OF - timedelta(days=2)), far_away, coverage_m=8000))
+    t = check("incremental")
+    for community in (b, far):
+        assert t.loc[community, "reasons"][0].startswith("no patrol within its coverage radius (5 km to 8 km),")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 from geoalchemy2.shape import from_shape
+from sqlalchemy import text
 
 from geo.analysis import compute_gaps, gaps_from_db
 from geo.errors import InvalidInput, NotFound
@@ -73,3 +74,35 @@ def test_admin_area_filter_and_errors(session, scenario):
     assert e.value.field == "admin_area"
     with pytest.raises(InvalidInput):
         gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, admin_area=area.id, bbox=s.OCEAN_BOX)
+
+
+def test_ties_are_broken_by_id_whatever_the_storage_order(session, scenario):
+    """Two patrols that ended at the same instant, two engagements at the same
+    instant, two QIPs of the same day: the larger id wins (docs/analysis.md#ties)
+    even when an update has moved the smaller id's row after the larger one in
+    the table (a sequential scan then returns it last)."""
+    s = scenario()
+    s.community(s.OCEAN, name="tied patrols")
+    s.community(s.at(s.OCEAN, 0, 50_000), name="tied engagements")
+    s.community(s.at(s.OCEAN, 0, 100_000), name="tied QIPs")
+    when = s.ts(s.AS_OF - timedelta(days=4))
+    for _ in range(2):
+        s.patrol([s.at(s.OCEAN, 90, 1000), s.at(s.OCEAN, 90, 3000)], when)
+        s.engagement(s.at(s.OCEAN, 0, 50_500), when)
+        s.qip(s.at(s.OCEAN, 0, 100_500), "in_progress", s.AS_OF - timedelta(days=9))
+    ids = s.store(session)
+    first = {name: min(ids[name].values()) for name in ("patrols", "engagements", "qips")}
+    for table, row_id in first.items():  # a new row version of the smaller id, stored after the larger one
+        session.execute(text(f"UPDATE {table} SET source = 'moved' WHERE id = :id"), {"id": row_id})
+        order = session.execute(
+            text(f"SELECT id FROM {table} WHERE id = ANY(:ids) ORDER BY ctid"), {"ids": list(ids[table].values())}
+        )
+        assert order.scalars().all()[-1] == row_id
+    t = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX).table.set_index("name")
+    for name, kind, table in (
+        ("tied patrols", "patrol", "patrols"),
+        ("tied engagements", "engagement", "engagements"),
+        ("tied QIPs", "qip", "qips"),
+    ):
+        assert t.loc[name, "last_engagement_kind"] == kind
+        assert t.loc[name, "last_engagement_id"] == max(ids[table].values()), (name, t.loc[name, "reasons"])

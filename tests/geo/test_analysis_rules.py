@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from geo.analysis import GapParams, compute_gaps
+from geo.analysis.reasons import distance_label
 from geo.errors import InvalidInput
 
 
@@ -215,3 +216,56 @@ def test_no_communities_gives_an_empty_ranking(scenario):
 
     t = compute_gaps(GapInputs(), scenario.PARAMS, computed_at=scenario.COMPUTED_AT).table
     assert len(t) == 0 and list(t.columns) == list(RESULT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("metres", "label"),
+    [
+        (0, "0 m"),
+        (849.6, "850 m"),
+        (999.4, "999 m"),
+        (999.6, "1 km"),
+        (1234, "1.23 km"),
+        (12_499, "12.5 km"),
+        (20_000, "20 km"),
+        (99_949, "99.9 km"),
+        (99_951, "100 km"),
+        (123_456, "123 km"),
+        (1_230_000, "1 230 km"),
+        (20_003_931, "20 004 km"),
+    ],
+)
+def test_distances_read_at_any_magnitude(metres, label):
+    """docs/analysis.md#reasons: metres below 1 km, three significant digits
+    to 100 km, whole kilometres grouped by thousands above (never "1.23e+03 km")."""
+    assert distance_label(metres) == label
+
+
+def test_a_far_site_reads_in_whole_kilometres(scenario):
+    s = scenario()
+    c = s.community()
+    s.site(s.at(s.HOME, 90, 1_230_000))
+    assert run(s).loc[c, "reasons"][2] == "1 230 km from the nearest mission site"
+
+
+def test_the_patrol_radius_quoted_is_the_one_that_applied(scenario):
+    """A never-engaged community: the reason quotes the patrols' own
+    coverage_m when they have one (not the default 5 km), and their range when
+    they differ — a patrol 3 km away with a 2 km coverage did not pass
+    "within 5 km" of it as far as the analysis is concerned."""
+    s = scenario()
+    c = s.community()
+    s.patrol(v_track(s, s.at(s.HOME, 90, 3000)), s.ts(s.AS_OF - timedelta(days=2)), coverage_m=2000)
+    s.patrol(v_track(s, s.at(s.HOME, 0, 60_000)), s.ts(s.AS_OF - timedelta(days=2)), coverage_m=2000)
+    t = run(s)
+    assert pd.isna(t.loc[c, "days_since_engagement"])
+    assert t.loc[c, "reasons"][0] == "no patrol within 2 km, engagement within 2 km or QIP within 5 km on record"
+    s.patrol(v_track(s, s.at(s.HOME, 180, 60_000)), s.ts(s.AS_OF - timedelta(days=1)))  # the default: 5 km
+    s.patrol(v_track(s, s.at(s.HOME, 270, 60_000)), s.ts(s.AS_OF - timedelta(days=1)), coverage_m=12_500)
+    s.patrol(v_track(s, s.at(s.HOME, 270, 4000)), s.ts(s.AS_OF + timedelta(days=1)), coverage_m=100)  # after as_of
+    assert run(s).loc[c, "reasons"][0] == (
+        "no patrol within its coverage radius (2 km to 12.5 km), engagement within 2 km or QIP within 5 km on record"
+    )
+    assert run(s, s.PARAMS.with_(patrol_radius_m=850)).loc[c, "reasons"][0] == (
+        "no patrol within its coverage radius (850 m to 12.5 km), engagement within 2 km or QIP within 5 km on record"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -63,14 +63,25 @@ def _above(column: Column, v: float) -> float:
 
 
 def _check_name(table: Table, column: Column, kind: str) -> str:
-    """The declared name of one of the column's checks (``allowed``/``range``/``order``/``geom_*``)."""
+    """The declared name of one of the column's checks (``allowed``/``range``/``dates``/``order``/``geom_*``)."""
     names = [name for name, _ in column_checks(table, column)]
     if kind == "geom_type":
         return f"ck_{table.name}_geom_type"
     if kind == "geom_valid":
         return f"ck_{table.name}_geom_valid"
-    assert len(names) == 1, (column.name, names)
-    return f"ck_{table.name}_{names[0]}"
+    rule = rule_of(column)
+    kinds = [
+        k
+        for k, present in (
+            ("allowed", rule.vocabulary is not None),
+            ("range", rule.bounded),
+            ("dates", rule.dates is not None),
+            ("order", rule.not_before is not None),
+        )
+        if present
+    ]  # the order column_checks emits them in
+    assert len(names) == len(kinds), (column.name, names, kinds)
+    return f"ck_{table.name}_{names[kinds.index(kind)]}"
 
 
 def _tick(column: Column) -> timedelta:
@@ -109,6 +120,28 @@ def base_row(table: Table) -> dict[str, Any]:
     }
 
 
+def _outside_range(table: Table, column: Column, value: Any, inside: Any, name: str) -> list[Probe]:
+    """``column`` just outside its date range, refused by its range check. A
+    column ordered with another (an end and its start) keeps the order: the
+    partner takes the in-range edge ``inside`` when that keeps the order, else
+    no value when it may be null, else the same value (then the partner's
+    own range check may answer first: PostgreSQL tests CHECKs by name)."""
+    c = column.name
+    start = rule_of(column).not_before
+    ends = [o.name for o in table.columns if rule_of(o).not_before == c]
+    values, names = {c: value}, [name]
+    for partner, before in [*([(start, True)] if start else []), *((e, False) for e in ends)]:
+        other = table.c[partner]
+        if (inside <= value) if before else (inside >= value):
+            values[partner] = inside
+        elif other.nullable:
+            values[partner] = None
+        else:
+            values[partner] = value
+            names.append(_check_name(table, other, "dates"))
+    return [Probe(c, values, min(names))]
+
+
 def probes(table: Table) -> list[Probe]:
     out: list[Probe] = []
     for column in table.columns:
@@ -133,6 +166,19 @@ def probes(table: Table) -> list[Probe]:
                 )
             if rule.hi is not None:
                 out += [Probe(c, rule.hi, None), Probe(c, _above(column, rule.hi), name)]
+        if rule.dates is not None:
+            name = _check_name(table, column, "dates")
+            first, last = rule.dates.first, rule.dates.last
+            if isinstance(column.type, DateTime):
+                lo = datetime.combine(first, time.min, tzinfo=UTC)
+                hi = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) - _tick(column)
+            else:
+                lo, hi = first, last
+            partners = [rule.not_before] if rule.not_before else []
+            partners += [o.name for o in table.columns if rule_of(o).not_before == c]
+            out += [Probe(c, dict.fromkeys((c, *partners), v), None) for v in (lo, hi)]  # equal: in order
+            out += _outside_range(table, column, lo - _tick(column), hi, name)
+            out += _outside_range(table, column, hi + _tick(column), lo, name)
         if rule.not_before is not None:
             name = _check_name(table, column, "order")
             first = table.c[rule.not_before]
@@ -227,6 +273,7 @@ def test_every_rule_is_probed_at_both_sides():
                 (len(rule.vocabulary) + 1 if rule.vocabulary is not None else 0)
                 + 2 * ((rule.lo is not None) + (rule.hi is not None))
                 + (2 if rule.not_before else 0)
+                + (4 if rule.dates else 0)
             )
             assert len(mine) >= expected, (table.name, column.name)
             if expected:

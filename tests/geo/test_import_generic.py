@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date, timedelta
 
 import geopandas as gpd
 import pytest
@@ -169,3 +170,57 @@ def test_unknown_resource_and_format_mismatch(session, real_data):
     with pytest.raises(InvalidInput, match="holds incidents") as exc:
         import_file(session, "communities", ged, fmt="ucdp")
     assert exc.value.field == "format"
+
+
+def test_dates_outside_the_supported_range_are_rejected_planned_ends_are_not(session, tmp_path, reasons):
+    """The one date range (docs/analysis.md#supported-dates) rejects the row,
+    naming the field; a planned end (a QIP's ``end_on``) may be in the future,
+    a date of something that happened (``start_on`` is not one, ``occurred_on``
+    is) may not be after tomorrow."""
+    today = date.today()
+    path = tmp_path / "qips.csv"
+    rows = [
+        ("1", "2024-01-10", str(today + timedelta(days=400))),  # planned end: stored
+        ("2", "2024-01-10", "2101-01-01"),
+        ("3", "1899-12-31", "2024-02-01"),
+        ("4", "2024-01-10", "9999-12-31"),
+        ("5", "1900-01-01", "2100-12-31"),  # the bounds: stored
+    ]
+    path.write_text(
+        "id,title,sector,start_on,end_on,lon,lat\n"
+        + "".join(f"{i},Borehole {i},water,{start},{end},18.5,4.4\n" for i, start, end in rows),
+        encoding="utf-8",
+    )
+    report = import_file(session, "qips", path)
+    assert report.imported == 2
+    got = reasons(report)
+    assert sorted(got) == [3, 4, 5]
+    assert got[3] == [("end_on", "end_on '2101-01-01' is outside the supported dates 1900-01-01 … 2100-12-31")]
+    assert got[4] == [("start_on", "start_on '1899-12-31' is outside the supported dates 1900-01-01 … 2100-12-31")]
+    assert got[5] == [("end_on", "end_on '9999-12-31' is outside the supported dates 1900-01-01 … 2100-12-31")]
+    stored = session.scalars(select(Qip.end_on).where(Qip.title.in_(["Borehole 1", "Borehole 5"]))).all()
+    assert sorted(stored) == [today + timedelta(days=400), date(2100, 12, 31)]
+
+    frame = gpd.GeoDataFrame(
+        {
+            "occurred_on": ["2024-02-01", str(today + timedelta(days=2)), "1899-12-31"],
+            "event_type": ["battle"] * 3,
+            "source_id": ["ok", "future", "old"],
+        },
+        geometry=[Point(17.5, 5.9)] * 3,
+        crs="EPSG:4326",
+    )
+    incidents = tmp_path / "incidents.geojson"
+    frame.to_file(incidents)
+    report = import_file(session, "incidents", incidents)
+    assert report.imported == 1
+    got = reasons(report)
+    assert got[2] == [
+        (
+            "occurred_on",
+            f"occurred_on '{today + timedelta(days=2)}' is after tomorrow (it records something that happened)",
+        )
+    ]
+    assert got[3] == [
+        ("occurred_on", "occurred_on '1899-12-31' is outside the supported dates 1900-01-01 … 2100-12-31")
+    ]

@@ -1,9 +1,13 @@
 """The migrations are the only source of the schema: they must match the models
 and round-trip."""
 
+from datetime import date
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from alembic import command
 from geo.db import alembic_config, include_object, make_engine, migrate
@@ -63,3 +67,36 @@ def test_community_status_is_dropped_and_downgrade_recreates_it(cluster):
         eng.dispose()
     finally:
         cluster.drop_database("peacemap_migrations_0003")
+
+
+def test_0004_keeps_far_dates_stored_before_it_and_checks_every_new_write(cluster):
+    """Migration 0004 rewrites no stored row: a range constraint the stored rows
+    break stays NOT VALID (and still refuses new far dates), the others are
+    validated (docs/analysis.md#supported-dates)."""
+    url = cluster.create_database("peacemap_migrations_0004")
+    insert = text(
+        "INSERT INTO sites (name, kind, active_to, geom) VALUES "
+        "(:name, 'team_site', :active_to, ST_SetSRID(ST_MakePoint(1, 1), 4326))"
+    )
+    try:
+        command.upgrade(alembic_config(url), "0003")
+        eng = make_engine(url)
+        with eng.begin() as conn:
+            conn.execute(insert, {"name": "before 0004", "active_to": date(9999, 12, 31)})
+        migrate(url)
+        with eng.connect() as conn:
+            validated = dict(
+                conn.execute(
+                    text(
+                        "SELECT conname, convalidated FROM pg_constraint "
+                        "WHERE conrelid = 'sites'::regclass AND conname LIKE '%\\_range'"
+                    )
+                ).all()
+            )
+            assert validated == {"ck_sites_active_from_range": True, "ck_sites_active_to_range": False}
+            assert conn.execute(text("SELECT active_to FROM sites")).scalar_one() == date(9999, 12, 31)
+        with pytest.raises(IntegrityError, match="ck_sites_active_to_range"), eng.begin() as conn:
+            conn.execute(insert, {"name": "after 0004", "active_to": date(9999, 12, 31)})
+        eng.dispose()
+    finally:
+        cluster.drop_database("peacemap_migrations_0004")
