@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
+from api.responses import DocumentedAPI
 from api.resource_router import resource_routers
 from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.middleware import install_middleware
@@ -45,7 +46,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = DocumentedAPI(
         title="peacemap",
         version="0.1.0",
         summary="Incidents, local agreements, patrols, engagements, QIPs and engagement gaps for UN peace operations.",

@@ -14,20 +14,25 @@ descriptions made per route, which FastAPI must see as objects.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Annotated
+from datetime import date, datetime, timezone
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
+from pydantic import AfterValidator, WithJsonSchema
+from sqlalchemy import BigInteger
 
 from api.deps import SettingsDep
+from api.responses import GEOJSON, answers
 from api.settings import get_api_settings
 from geo.errors import InvalidInput, NotFound
 from geo.resources import REGISTRY, ResourceSpec
+from geo.resources.schema import integer_limits
 
 BBox = tuple[float, float, float, float]
+ID_LIMITS = integer_limits(BigInteger())  # every table's id (geo.models.Tracked)
+D = TypeVar("D", date, datetime)
 BBOX_HELP = "minx,miny,maxx,maxy in EPSG:4326 (longitude, latitude)"
 BBOX_EXAMPLE = "15.5,4.0,19.5,7.5"
-GEOJSON = "application/geo+json"
 
 # FastAPI fixes a parameter's schema when the route is declared, so the
 # OpenAPI document shows the limits of this process's settings
@@ -84,6 +89,52 @@ BBoxParam = Annotated[BBox | None, Depends(bbox_query())]
 # --- date/time interval ---------------------------------------------------------
 
 
+# What the API document says the date parameters hold (parsed by parse_instant
+# and parse_datetime, which answer 422/400 naming the parameter otherwise).
+_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_INSTANT = _DAY + r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+INSTANT_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+)
+DATETIME_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": f"^(({_INSTANT})|({_INSTANT}|\\.\\.)?/({_INSTANT}|\\.\\.)?)$"}
+)
+
+
+# The days a date parameter or a stored date may fall on: far dates overflowed
+# the analysis' nanosecond time arithmetic into 500s (issue 9). A minimal
+# check at the edge until the supported range has its owner in geo.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def day_in_range(value: D, field: str) -> D:
+    """``value`` when its (UTC) day is FIRST_DAY … LAST_DAY; else InvalidInput naming ``field``."""
+    try:
+        day = value.astimezone(timezone.utc).date() if isinstance(value, datetime) and value.tzinfo else value
+        ok = FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY
+    except OverflowError:  # a zone offset that moves the day past year 1 or 9999
+        ok = False
+    if not ok:
+        raise InvalidInput(f"{field} must be between {FIRST_DAY} and {LAST_DAY}", field=field)
+    return value
+
+
+def _day_in_range(value: date) -> date:
+    try:
+        return day_in_range(value, "the date")
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None  # pydantic then names the parameter
+
+
+Day = Annotated[date, AfterValidator(_day_in_range)]
+"""A date query parameter within FIRST_DAY … LAST_DAY."""
+
+
+def admin_area_query(description: str) -> Any:
+    """An optional ``admin_area`` id query parameter described for its route."""
+    return Query(ge=1, le=ID_LIMITS["le"], description=description)
+
+
 @dataclass(frozen=True)
 class Interval:
     """``start`` ≤ date ≤ ``end``, either end open (None); a day given as an
@@ -98,11 +149,12 @@ def parse_instant(value: str | None, field: str) -> date | datetime | None:
     if value is None or value == "":
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = (
+            date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value.replace("Z", "+00:00"))
+        )
     except ValueError:
         raise InvalidInput(f"{value!r} is not an ISO date (YYYY-MM-DD) or date-time", field=field) from None
+    return day_in_range(instant, field)
 
 
 def parse_datetime(value: str | None, field: str = "datetime") -> Interval:
@@ -124,8 +176,8 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
     """``start`` and ``end`` query parameters, described for their route."""
 
     def interval(
-        start: Annotated[str | None, Query(description=start_help)] = None,
-        end: Annotated[str | None, Query(description=end_help)] = None,
+        start: Annotated[str | None, Query(description=start_help), INSTANT_SCHEMA] = None,
+        end: Annotated[str | None, Query(description=end_help), INSTANT_SCHEMA] = None,
     ) -> Interval:
         return Interval(parse_instant(start, "start"), parse_instant(end, "end"))
 
@@ -133,7 +185,9 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
 
 
 def ogc_datetime(
-    datetime_: Annotated[str | None, Query(alias="datetime", description="instant or interval a/b, '..' open")] = None,
+    datetime_: Annotated[
+        str | None, Query(alias="datetime", description="instant or interval a/b, '..' open"), DATETIME_SCHEMA
+    ] = None,
 ) -> Interval:
     return parse_datetime(datetime_)
 
@@ -163,7 +217,7 @@ class Paging:
         return links
 
 
-Offset = Annotated[int, Query(ge=0, description="features to skip")]
+Offset = Annotated[int, Query(ge=0, le=ID_LIMITS["le"], description="features to skip")]  # the database's bigint
 
 
 def _limit(request: Request, given: int, default: int) -> int:
@@ -225,6 +279,7 @@ def collection_ids() -> list[str]:
     return [*REGISTRY, GAPS_COLLECTION]
 
 
+@answers(404)
 def collection(collection_id: str) -> Collection:
     """The collection named in the path; 404 naming ``collectionId`` otherwise."""
     if collection_id == GAPS_COLLECTION:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import fields
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.params import BBox, PagingParam, bbox_query
+from api.params import BBox, Day, PagingParam, admin_area_query, bbox_query
+from api.responses import BINARY, GEOJSON, GEOTIFF, responses
 from geo.analysis import GapParams
 from geo.analysis import coverage
 from geo.analysis.cache import cached_gaps
@@ -63,7 +64,12 @@ setattr(
 PatrolRadius = _query("patrol_radius_m")
 
 
-@router.get("/engagement-gaps", name="engagement-gaps", summary="Communities ranked by engagement gap")
+@router.get(
+    "/engagement-gaps",
+    name="engagement-gaps",
+    responses=responses(404, why={404: "the admin area does not exist"}),
+    summary="Communities ranked by engagement gap",
+)
 def engagement_gaps(
     request: Request,
     session: SessionDep,
@@ -71,7 +77,7 @@ def engagement_gaps(
     params: Annotated[GapParams, Depends(gap_params)],
     bbox: RankedBBox,
     paging: PagingParam,
-    admin_area: Annotated[int | None, Query(ge=1, description="admin area id: rank only communities inside it")] = None,
+    admin_area: Annotated[int | None, admin_area_query("admin area id: rank only communities inside it")] = None,
     under_engaged_only: bool = False,
 ) -> dict:
     result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
@@ -86,15 +92,19 @@ def engagement_gaps(
     "/coverage-gaps",
     name="coverage-gaps",
     summary="Area no recent patrol covered",
-    responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}},
+    response_class=Response,
+    response_description="polygons (format=geojson) or a days-since-coverage raster (format=geotiff)",
+    responses=responses(
+        404, media={GEOJSON: {"schema": {}}, GEOTIFF: BINARY}, why={404: "the admin area does not exist"}
+    ),
 )
 def coverage_gaps(
     session: SessionDep,
     _: Viewer,
     bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
-    as_of: Annotated[date | None, Query(description="analysis day (UTC); default today")] = None,
-    admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
+    as_of: Annotated[Day | None, Query(description="analysis day (UTC); default today")] = None,
+    admin_area: Annotated[int | None, admin_area_query("boundary: an admin area id")] = None,
     patrol_radius_m: PatrolRadius = default("patrol_radius_m"),
     format: Annotated[
         Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")
@@ -114,8 +124,8 @@ def coverage_gaps(
         }
         return Response(
             coverage.geotiff_bytes(grid, transform, tags),
-            media_type="image/tiff",
+            media_type=GEOTIFF,
             headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
         )
     body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(timezone.utc))
-    return Response(json.dumps(body), media_type="application/geo+json")
+    return Response(json.dumps(body), media_type=GEOJSON)
