@@ -202,6 +202,7 @@ def fuzz(
     *,
     cases: int,
     seed: int = 0,
+    select: Callable[[str], bool] | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> FuzzReport:
     """Fuzz every operation of the document at ``schema_url`` as each caller.
@@ -218,6 +219,8 @@ def fuzz(
         such as one without parameters, may take fewer than its share).
     seed
         The same seed generates the same requests.
+    select
+        Fuzz only the operations whose label (``GET /path``) it accepts (all when None).
     progress
         Called after each operation with its label and its cases.
 
@@ -229,6 +232,7 @@ def fuzz(
     started = time.monotonic()
     schema = schemathesis.openapi.from_url(schema_url, timeout=TIMEOUT_S)
     operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [op for op in operations if select is None or select(op.label)]
     share = math.ceil(cases / (len(operations) * sum(c.weight for c in callers)))
     report = FuzzReport()
     with requests.Session() as http:
