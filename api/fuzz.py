@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -203,7 +204,7 @@ def fuzz(
     cases: int,
     seed: int = 0,
     select: Callable[[str], bool] | None = None,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[str, int, float], None] | None = None,
 ) -> FuzzReport:
     """Fuzz every operation of the document at ``schema_url`` as each caller.
 
@@ -222,7 +223,7 @@ def fuzz(
     select
         Fuzz only the operations whose label (``GET /path``) it accepts (all when None).
     progress
-        Called after each operation with its label and its cases.
+        Called after each operation with its label, its cases and the seconds they took.
 
     Returns
     -------
@@ -231,20 +232,24 @@ def fuzz(
     """
     started = time.monotonic()
     schema = schemathesis.openapi.from_url(schema_url, timeout=TIMEOUT_S)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    operations = [op for op in operations if select is None or select(op.label)]
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):  # an operation schemathesis cannot read: the document is broken
+            raise result.err()
+        if select is None or select(result.ok().label):
+            operations.append(result.ok())
     share = math.ceil(cases / (len(operations) * sum(c.weight for c in callers)))
     report = FuzzReport()
     with requests.Session() as http:
         for operation in operations:
-            before = report.cases[operation.label]
+            before, began = report.cases[operation.label], time.monotonic()
             for caller in callers:
                 n = share * caller.weight
                 for mode, k in zip(MODES, (n - n // 2, n // 2)):
                     if k:
                         _run(operation, caller, mode, k, seed, http, report)
             if progress:
-                progress(operation.label, report.cases[operation.label] - before)
+                progress(operation.label, report.cases[operation.label] - before, time.monotonic() - began)
     report.seconds = time.monotonic() - started
     return report
 

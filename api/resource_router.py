@@ -10,7 +10,7 @@ name types made per resource, which FastAPI must see as objects.
 
 import dataclasses
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -136,7 +136,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     model_name = spec.model.__name__
     body_model = create_model(
         f"{model_name}FeatureIn",
-        __base__=FeatureIn.__class_getitem__(props_model),  # FeatureIn[props_model], made at run time
+        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
         geometry=(geometry, ...),
     )
     patch_model = create_model(f"{model_name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))

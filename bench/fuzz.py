@@ -47,7 +47,7 @@ def main() -> int:
             callers,
             cases=args.cases,
             seed=args.seed,
-            progress=lambda label, n: print(f"  {n:6d}  {label}", flush=True),
+            progress=lambda label, n, s: print(f"  {n:6d} cases {s:6.1f} s  {label}", flush=True),
         )
     wall = time.monotonic() - started
     load_after = os.getloadavg()
