@@ -110,11 +110,10 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 def day_in_range(value: D, field: str) -> D:
     """``value`` when its (UTC) day is FIRST_DAY … LAST_DAY; else InvalidInput naming ``field``."""
     try:
-        day = value.astimezone(timezone.utc).date() if isinstance(value, datetime) and value.tzinfo else value
-        ok = FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY
+        utc = value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else value
     except OverflowError:  # a zone offset that moves the day past year 1 or 9999
-        ok = False
-    if not ok:
+        utc = None
+    if utc is None or not FIRST_DAY <= (utc.date() if isinstance(utc, datetime) else utc) <= LAST_DAY:
         raise InvalidInput(f"{field} must be between {FIRST_DAY} and {LAST_DAY}", field=field)
     return value
 
