@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-thorough lint hooks install assets system-deps system-deps-test check-python bench clean
+.PHONY: run test test-thorough lint hooks install assets system-deps system-deps-test check-python bench fuzz clean
 
 run: system-deps install
 	$(BIN)/peacemap start
@@ -56,6 +56,10 @@ system-deps-test:
 
 bench: install
 	$(BIN)/python bench/gaps.py --scale 0.1
+
+# Every operation of /openapi.json fuzzed (schemathesis), 10 000+ cases: bench/README.md.
+fuzz: system-deps-test install
+	$(BIN)/python bench/fuzz.py --cases 10000
 
 clean:
 	-$(BIN)/peacemap db down

@@ -17,6 +17,7 @@ from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
+from api.responses import DocumentedAPI
 from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -61,7 +62,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = DocumentedAPI(
         title="peacemap",
         version="0.1.0",
         summary="Incidents, local agreements, patrols, engagements, QIPs and engagement gaps for UN peace operations.",

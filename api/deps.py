@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from api.responses import answers
 from api.settings import ApiSettings
 from geo.keys import Principal, verify_key
 
@@ -40,6 +41,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         raise
 
 
+@answers(503)  # the database is unreachable (api.errors)
 def get_session(request: Request) -> Iterator[Session]:
     session = request.app.state.sessionmaker()
     try:
@@ -61,6 +63,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+@answers(401)
 def get_principal(request: Request, session: SessionDep) -> Principal | None:
     token = _bearer(request)
     if token is None:
@@ -74,6 +77,7 @@ def get_principal(request: Request, session: SessionDep) -> Principal | None:
 def require(role: str):
     """Dependency factory: the caller must hold ``role`` (viewer < editor < admin)."""
 
+    @answers(401) if role == "viewer" else answers(401, 403)  # every key has at least the viewer role
     def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if principal is None:
             if role == "viewer" and settings.public_read:

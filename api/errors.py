@@ -1,5 +1,8 @@
 """Every error response is JSON ``{"detail", "code"}`` (plus ``field`` when one
-input is to blame). Domain errors map to status codes in this one table.
+input is to blame, ``errors`` listing every invalid input of a 422, and
+``request_id`` where the server logged a cause): :class:`ErrorBody`, the one
+declaration both the responses and the API document (:mod:`api.responses`)
+are made from. Domain errors map to status codes in this one table.
 
 What a library said about the failure (PostgreSQL, GDAL, a traceback) is
 logged with the request id (:mod:`api.middleware`) and never sent: it can
@@ -20,11 +23,15 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors as domain
+from geo.models import metadata
 
 log = logging.getLogger("peacemap.api")
 REQUEST_ID = "X-Request-ID"  # the response header carrying the id (api.middleware sets it)
@@ -51,12 +58,44 @@ _HTTP_CODES = {
 }
 
 
+class FieldError(BaseModel):
+    """One invalid input of a 422."""
+
+    field: str = Field(description="the parameter, or the dotted path in the body (`properties.fatalities`)")
+    message: str
+
+
+def _absent_not_null(schema: dict) -> None:
+    """Optional members are left out of a body, never sent as null: say so."""
+    for member in schema.get("properties", {}).values():
+        if member.get("default", ...) is None:
+            del member["default"]
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx, 5xx)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_absent_not_null)
+
+    detail: str = Field(description="what went wrong, in a sentence for whoever sent the request")
+    code: str = Field(
+        description="a stable word for programs: invalid, bad_request, unauthorized, forbidden, not_found, "
+        "conflict, too_large, database_unavailable, internal, …"
+    )
+    field: str | SkipJsonSchema[None] = Field(
+        None, description="the one input at fault: a parameter, or a dotted path in the body"
+    )
+    errors: list[FieldError] | SkipJsonSchema[None] = Field(
+        None, description="422 from validation: every invalid input, the first of which is `field`"
+    )
+    request_id: str | SkipJsonSchema[None] = Field(
+        None, description="where the server logged a cause: quote it to the operators (also in X-Request-ID)"
+    )
+
+
 def error_body(detail: str, code: str, field: str | None = None, **extra) -> dict:
-    body = {"detail": detail, "code": code}
-    if field:
-        body["field"] = field
-    body.update(extra)
-    return body
+    """The JSON of an :class:`ErrorBody` (members without a value left out)."""
+    return ErrorBody(detail=detail, code=code, field=field or None, **extra).model_dump(exclude_none=True)
 
 
 def _loc_to_field(loc: tuple) -> str:
@@ -97,16 +136,23 @@ def _message(e: dict) -> str:
     return e.get("msg", "invalid value").removeprefix("Value error, ")
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for e in exc.errors():
-        errors.append({"field": _loc_to_field(tuple(e.get("loc", ()))), "message": _message(e)})
+def validation_error_body(exc: RequestValidationError, code: str = "invalid") -> dict:
+    """Every invalid input in ``errors``, the first in ``field``."""
+    errors = [{"field": _loc_to_field(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    return JSONResponse(error_body(detail, "invalid", first["field"], errors=errors), status_code=422)
+    return error_body(detail, code, first["field"], errors=errors)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(validation_error_body(exc), status_code=422)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not decode the body (bytes that are not UTF-8): the
+        # same answer as for a body that is not JSON, which it answers 422.
+        return JSONResponse(error_body("the body is not UTF-8 JSON", "invalid", "body"), status_code=422)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return JSONResponse(
         error_body(detail, _HTTP_CODES.get(exc.status_code, "error"), getattr(exc, "field", None)),
@@ -115,14 +161,27 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
 
 
+def _constrained_column(constraint: str) -> str | None:
+    """The one column a named constraint of the schema covers (None if several or unknown)."""
+    for table in metadata.tables.values():
+        for c in table.constraints:
+            if c.name == constraint and isinstance(c, ColumnCollectionConstraint):
+                names = [column.name for column in c.columns]
+                return names[0] if len(names) == 1 else None
+    return None
+
+
 async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
-    # The database's CHECK constraints are the last line of defence; name the rule.
+    # The database's constraints are the last line of defence; name the rule and the field.
     diag = getattr(getattr(exc, "orig", None), "diag", None)
     constraint = getattr(diag, "constraint_name", None) or "constraint"
     _logged(request, f"integrity error ({constraint})", exc.orig)
     if "unique" in str(exc.orig).lower() or constraint.startswith("uq_"):
         return JSONResponse(error_body(f"duplicate value violates {constraint}", "conflict"), status_code=409)
-    return JSONResponse(error_body(f"value violates {constraint}", "invalid", constraint), status_code=422)
+    column = _constrained_column(constraint)
+    if getattr(exc.orig, "sqlstate", None) == "23503" and column:  # a reference to a row that does not exist
+        return JSONResponse(error_body(f"{column} refers to a record that does not exist", "invalid", column), 422)
+    return JSONResponse(error_body(f"value violates {constraint}", "invalid", column or constraint), status_code=422)
 
 
 # SQLSTATE → what went wrong, in words (PostgreSQL's own text stays in the log).

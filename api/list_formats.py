@@ -11,11 +11,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
+from api.responses import CSV, GEOJSON
 from geo.io.export import features_to_csv, features_to_geojson
 from geo.repository import property_columns
 from geo.resources import ResourceSpec
-
-GEOJSON = "application/geo+json"
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,6 @@ def encode_list(fmt: ListFormat, body: dict, spec: ResourceSpec, include_sensiti
     names = [c.name for c in property_columns(spec, include_sensitive)]
     return StreamingResponse(
         features_to_csv(body["features"], names, fmt.csv_geometry),
-        media_type="text/csv; charset=utf-8",
+        media_type=f"{CSV}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{spec.table}.csv"'},
     )

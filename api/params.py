@@ -15,20 +15,25 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
+from pydantic import WithJsonSchema
+from sqlalchemy import BigInteger
 
 from api.deps import SettingsDep
+from api.responses import GEOJSON, answers
 from api.settings import get_api_settings
 from geo.dates import SUPPORTED
 from geo.errors import InvalidInput, NotFound
 from geo.resources import REGISTRY, ResourceSpec
+from geo.resources.schema import integer_limits
 
 BBox = tuple[float, float, float, float]
+ID_LIMITS = integer_limits(BigInteger())  # every table's id (geo.models.Tracked)
+D = TypeVar("D", date, datetime)
 BBOX_HELP = "minx,miny,maxx,maxy in EPSG:4326 (longitude, latitude)"
 BBOX_EXAMPLE = "15.5,4.0,19.5,7.5"
-GEOJSON = "application/geo+json"
 
 # FastAPI fixes a parameter's schema when the route is declared, so the
 # OpenAPI document shows the limits of this process's settings
@@ -85,6 +90,23 @@ BBoxParam = Annotated[BBox | None, Depends(bbox_query())]
 # --- date/time interval ---------------------------------------------------------
 
 
+# What the API document says the date parameters hold (parsed by parse_instant
+# and parse_datetime, which answer 422/400 naming the parameter otherwise).
+_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_INSTANT = _DAY + r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+INSTANT_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+)
+DATETIME_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": f"^(({_INSTANT})|({_INSTANT}|\\.\\.)?/({_INSTANT}|\\.\\.)?)$"}
+)
+
+
+def admin_area_query(description: str) -> Any:
+    """An optional ``admin_area`` id query parameter described for its route."""
+    return Query(ge=1, le=ID_LIMITS["le"], description=description)
+
+
 @dataclass(frozen=True)
 class Interval:
     """``start`` ≤ date ≤ ``end``, either end open (None); a day given as an
@@ -127,8 +149,8 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
     """``start`` and ``end`` query parameters, described for their route."""
 
     def interval(
-        start: Annotated[str | None, Query(description=start_help)] = None,
-        end: Annotated[str | None, Query(description=end_help)] = None,
+        start: Annotated[str | None, Query(description=start_help), INSTANT_SCHEMA] = None,
+        end: Annotated[str | None, Query(description=end_help), INSTANT_SCHEMA] = None,
     ) -> Interval:
         return Interval(parse_instant(start, "start"), parse_instant(end, "end"))
 
@@ -136,7 +158,9 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
 
 
 def ogc_datetime(
-    datetime_: Annotated[str | None, Query(alias="datetime", description="instant or interval a/b, '..' open")] = None,
+    datetime_: Annotated[
+        str | None, Query(alias="datetime", description="instant or interval a/b, '..' open"), DATETIME_SCHEMA
+    ] = None,
 ) -> Interval:
     return parse_datetime(datetime_)
 
@@ -166,7 +190,7 @@ class Paging:
         return links
 
 
-Offset = Annotated[int, Query(ge=0, description="features to skip")]
+Offset = Annotated[int, Query(ge=0, le=ID_LIMITS["le"], description="features to skip")]  # the database's bigint
 
 
 def _limit(request: Request, given: int, default: int) -> int:
@@ -228,6 +252,7 @@ def collection_ids() -> list[str]:
     return [*REGISTRY, GAPS_COLLECTION]
 
 
+@answers(404)
 def collection(collection_id: str) -> Collection:
     """The collection named in the path; 404 naming ``collectionId`` otherwise."""
     if collection_id == GAPS_COLLECTION:

@@ -9,22 +9,23 @@ name types made per resource, which FastAPI must see as objects.
 """
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from api.deps import Editor, SessionDep, Viewer
 from api.list_formats import ListFormatDep, encode_list
 from api.params import BBoxParam, Interval, PagingParam, interval_query
-from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch
+from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
+from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch, geometry_in
 from geo import repository
 from geo.errors import InvalidInput
-from geo.geometry import conform
+from geo.geometry import accepted_types, conform
 from geo.models import READ_ONLY
 from geo.resources import REGISTRY, ResourceSpec
-from geo.resources.schema import filter_type
+from geo.resources.schema import filter_type, integer_limits
 
 
 def filters_dependency(spec: ResourceSpec) -> type:
@@ -59,12 +60,14 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     router = APIRouter(prefix=f"/api/v1/{spec.name}", tags=[spec.name])
     props_model = spec.properties_model
     Filters = filters_dependency(spec)
+    Fid = Annotated[int, Path(description="the feature's id", **integer_limits(spec.column("id").type))]
     title = spec.title.lower()
 
     @router.get(
         "",
         name=f"{spec.name}-list",
         response_model=FeatureCollectionOut,
+        responses=responses(media={GEOJSON: schema_ref(FeatureCollectionOut.__name__), CSV: TEXT}),
         summary=f"List {title}",
         description=spec.description,
     )
@@ -102,17 +105,32 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             principal.has("editor"),
         )
 
-    @router.get("/{fid}", name=f"{spec.name}-get", response_model=FeatureOut, summary=f"One of the {title}")
-    def get(fid: int, session: SessionDep, principal: Viewer):
+    @router.get(
+        "/{fid}",
+        name=f"{spec.name}-get",
+        response_model=FeatureOut,
+        responses=responses(404),
+        summary=f"One of the {title}",
+    )
+    def get(fid: Fid, session: SessionDep, principal: Viewer):
         return repository.get_feature(session, spec, fid, include_sensitive=principal.has("editor"))
 
     def create(feature: FeatureIn, session: SessionDep, principal: Editor):
         geom = conform(feature.geometry.shape, spec.geometry_kinds)
-        return repository.create_feature(session, spec, feature.properties.model_dump(), geom, who=principal.name)
+        properties = feature.properties.model_dump()
+        return repository.create_feature(session, spec, properties, geom, who=principal.name)
 
-    # The body model is this resource's: FastAPI reads it from the annotation
-    # (type checkers see the generic FeatureIn above).
-    body_model = FeatureIn.__class_getitem__(props_model)  # FeatureIn[props_model], made at run time
+    # The body models are this resource's (its properties, its geometry types):
+    # FastAPI reads them from the annotations (type checkers see the generic
+    # FeatureIn and FeaturePatch).
+    geometry = geometry_in(accepted_types(spec.geometry_kinds))
+    model_name = spec.model.__name__
+    body_model = create_model(
+        f"{model_name}FeatureIn",
+        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
+        geometry=(geometry, ...),
+    )
+    patch_model = create_model(f"{model_name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
     example = Body(openapi_examples={"example": {"value": spec.example}})
     create.__annotations__["feature"] = Annotated[body_model, example]
     router.add_api_route(
@@ -122,16 +140,11 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         name=f"{spec.name}-create",
         status_code=201,
         response_model=FeatureOut,
+        responses=responses(409),
         summary=f"Create one of the {title}",
     )
 
-    @router.patch(
-        "/{fid}",
-        name=f"{spec.name}-update",
-        response_model=FeatureOut,
-        summary="Change some properties and/or the geometry",
-    )
-    def patch(fid: int, feature: FeaturePatch, session: SessionDep, principal: Editor):
+    def patch(fid: Fid, feature: FeaturePatch, session: SessionDep, principal: Editor):
         stored = repository.get_feature(session, spec, fid, include_sensitive=True)["properties"]
         unknown = set(feature.properties) - set(props_model.model_fields) - set(READ_ONLY)
         if unknown:
@@ -144,8 +157,26 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         geom = conform(feature.geometry.shape, spec.geometry_kinds) if feature.geometry else None
         return repository.update_feature(session, spec, fid, changes, geom, who=principal.name)
 
-    @router.delete("/{fid}", name=f"{spec.name}-delete", status_code=204, response_class=Response, summary="Delete")
-    def delete(fid: int, session: SessionDep, principal: Editor):
+    patch.__annotations__["feature"] = patch_model
+    router.add_api_route(
+        "/{fid}",
+        patch,
+        methods=["PATCH"],
+        name=f"{spec.name}-update",
+        response_model=FeatureOut,
+        responses=responses(404, 409),
+        summary="Change some properties and/or the geometry",
+    )
+
+    @router.delete(
+        "/{fid}",
+        name=f"{spec.name}-delete",
+        status_code=204,
+        response_class=Response,
+        responses=responses(404),
+        summary="Delete",
+    )
+    def delete(fid: Fid, session: SessionDep, principal: Editor):
         repository.delete_feature(session, spec, fid, who=principal.name)
         return Response(status_code=204)
 

@@ -119,10 +119,15 @@ def check(geom: BaseGeometry, field: str = "geometry") -> None:
         raise InvalidInput(f"geometry is not valid: {reason}", field=field)
 
 
+def accepted_types(kinds: tuple[str, ...]) -> list[str]:
+    """The GeoJSON geometry types a table storing ``kinds`` accepts."""
+    return [t for k in kinds for t in KINDS[k].accepts]
+
+
 def conform(geom: BaseGeometry, kinds: tuple[str, ...], field: str = "geometry") -> BaseGeometry:
     """Check the geometry type against what the table stores, promoting single
     parts to multi where the table stores multi."""
-    accepted = [t for k in kinds for t in KINDS[k].accepts]
+    accepted = accepted_types(kinds)
     if geom.geom_type not in accepted:
         raise InvalidInput(
             f"geometry type {geom.geom_type} is not accepted here; use {' or '.join(accepted)}",

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal, get_type_hints
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.params import BBox, PagingParam, bbox_query
+from api.params import BBox, PagingParam, admin_area_query, bbox_query
+from api.responses import BINARY, GEOJSON, GEOTIFF, responses
 from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
@@ -77,7 +78,12 @@ gap_params = _GapParamsDependency()
 PatrolRadius = Annotated[float, _query("patrol_radius_m")]
 
 
-@router.get("/engagement-gaps", name="engagement-gaps", summary="Communities ranked by engagement gap")
+@router.get(
+    "/engagement-gaps",
+    name="engagement-gaps",
+    responses=responses(404, why={404: "the admin area does not exist"}),
+    summary="Communities ranked by engagement gap",
+)
 def engagement_gaps(
     request: Request,
     session: SessionDep,
@@ -87,7 +93,7 @@ def engagement_gaps(
     paging: PagingParam,
     admin_area: Annotated[
         int | None,
-        Query(ge=1, description="admin area id: only communities inside it, with their mission-wide scores and ranks"),
+        admin_area_query("admin area id: only communities inside it, with their mission-wide scores and ranks"),
     ] = None,
     under_engaged_only: bool = False,
 ) -> dict:
@@ -103,7 +109,11 @@ def engagement_gaps(
     "/coverage-gaps",
     name="coverage-gaps",
     summary="Area no recent patrol covered",
-    responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}},
+    response_class=Response,
+    response_description="polygons (format=geojson) or a days-since-coverage raster (format=geotiff)",
+    responses=responses(
+        404, media={GEOJSON: {"schema": {}}, GEOTIFF: BINARY}, why={404: "the admin area does not exist"}
+    ),
 )
 def coverage_gaps(
     session: SessionDep,
@@ -111,7 +121,7 @@ def coverage_gaps(
     bbox: BoundaryBBox,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="patrols that ended in the last N days count")] = 30,
     as_of: Annotated[SupportedDate | None, Query(description="analysis day (UTC); default today")] = None,
-    admin_area: Annotated[int | None, Query(ge=1, description="boundary: an admin area id")] = None,
+    admin_area: Annotated[int | None, admin_area_query("boundary: an admin area id")] = None,
     patrol_radius_m: PatrolRadius = GapParams.patrol_radius_m,
     format: Annotated[
         Literal["geojson", "geotiff"], Query(description="polygons or a days-since-coverage raster")
@@ -132,8 +142,8 @@ def coverage_gaps(
         }
         return Response(
             coverage.geotiff_bytes(grid, transform, tags),
-            media_type="image/tiff",
+            media_type=GEOTIFF,
             headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
         )
     body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(UTC))
-    return Response(json.dumps(body), media_type="application/geo+json")
+    return Response(json.dumps(body), media_type=GEOJSON)

@@ -16,10 +16,9 @@ from starlette.background import BackgroundTask
 
 from api.deps import SessionDep, Viewer
 from api.params import BBox, Interval, bbox_query, interval_query
+from api.responses import BINARY, GPKG, responses
 from geo.io.export import export_layers, write_geopackage
 from geo.resources import REGISTRY
-
-GPKG = "application/geopackage+sqlite3"
 
 router = APIRouter(prefix="/api/v1", tags=["export"])
 ExportBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in EPSG:4326 (every layer)"))]
@@ -37,7 +36,8 @@ ExportInterval = Annotated[
     "/export.gpkg",
     summary="Everything as one GeoPackage (offline use, QGIS)",
     response_class=FileResponse,
-    responses={200: {"content": {GPKG: {}}, "description": "a GeoPackage, one layer per resource"}},
+    response_description="a GeoPackage, one layer per resource",
+    responses=responses(media={GPKG: BINARY}),
 )
 def export_gpkg(
     session: SessionDep,

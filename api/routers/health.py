@@ -1,9 +1,12 @@
 """Liveness and readiness for process supervisors and load balancers."""
 
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import text
 
 from geo.db import schema_at_head
@@ -17,7 +20,21 @@ async def healthz() -> dict:  # async: answers even when every worker thread is 
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database is reachable and migrated to head")
+class Readiness(BaseModel):
+    """What ``/readyz`` says: a probe's answer, read by its status code."""
+
+    status: Literal["ready", "unavailable"]
+    detail: str | SkipJsonSchema[None] = None
+
+
+@router.get(
+    "/readyz",
+    summary="The database is reachable and migrated to head",
+    responses={
+        200: {"model": Readiness},
+        503: {"model": Readiness, "description": "the database is unreachable or its schema is not at head"},
+    },
+)
 def readyz(request: Request):
     engine = request.app.state.engine
     try:

@@ -19,8 +19,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from api.deps import Editor, SessionDep
+from api.responses import responses
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
 from geo.io.sources import text_encoding
@@ -58,7 +60,12 @@ UPLOAD_PATHS = frozenset(upload_path(resource) for resource in REGISTRY)
 
 
 async def _save(request: Request, folder: Path) -> Path:
-    form = await request.form(max_files=1, max_fields=20)
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except HTTPException as exc:
+        if exc.status_code != 400:  # 413: the upload is over the limit
+            raise
+        raise InvalidInput(f"the upload is not valid multipart/form-data: {exc.detail}", field="file") from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'", field="file")
@@ -127,10 +134,15 @@ for _resource in REGISTRY:
         summary=f"Import {_resource} from an uploaded file",
         description="201 when rows were created, 200 for a dry run or when every row already existed. "
         "The report lists every rejected row (line or feature number, field, reason).",
-        responses={
-            200: {"description": "nothing new created (dry run or updates only)"},
-            413: {"description": "upload over the size cap"},
-            422: {"description": "the file cannot be read (nothing was imported)"},
-        },
+        responses=responses(
+            413,
+            422,
+            ok=201,
+            also_ok={200: "nothing new created (dry run or updates only)"},
+            why={
+                413: "the upload is larger than the limit (PEACEMAP_MAX_UPLOAD_MB)",
+                422: "a parameter is invalid or the file cannot be read (nothing was imported)",
+            },
+        ),
         openapi_extra=UPLOAD_BODY,
     )

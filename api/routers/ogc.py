@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from api.deps import SessionDep, Viewer
-from api.errors import error_body
+from api.errors import error_body, validation_error_body
 from api.params import (
-    GEOJSON,
+    ID_LIMITS,
     BBox,
     Collection,
     CollectionParam,
@@ -31,13 +31,13 @@ from api.params import (
     collection,
     collection_ids,
 )
+from api.responses import GEOJSON, JSON, GeoJSONResponse, responses
 from geo import repository
 from geo.errors import InvalidInput, NotFound
 from geo.io.export_collections import Extent, resource_extent
 from geo.io.export_gaps import get_gap, list_gaps
 from geo.resources import REGISTRY
 
-JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -58,6 +58,8 @@ GAPS_DESCRIPTION = (
 class _BadRequestRoute(APIRoute):
     """Invalid parameters are 400 in OGC API (not the JSON API's 422)."""
 
+    validation_status = 400  # what api.responses documents for its parameters
+
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
@@ -67,9 +69,7 @@ class _BadRequestRoute(APIRoute):
             except InvalidInput as exc:
                 return JSONResponse(error_body(exc.message, "bad_request", exc.field), status_code=400)
             except RequestValidationError as exc:
-                first = exc.errors()[0]
-                name = str(first["loc"][-1])
-                return JSONResponse(error_body(f"{name}: {first['msg']}", "bad_request", name), status_code=400)
+                return JSONResponse(validation_error_body(exc, "bad_request"), status_code=400)
 
         return route
 
@@ -83,10 +83,6 @@ OgcBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in CRS8
 def _check_format(f: str | None) -> None:
     if f not in FORMATS:
         raise InvalidInput("f must be json or geojson", field="f")
-
-
-def _json(body: dict, media_type: str = JSON) -> JSONResponse:
-    return JSONResponse(body, media_type=media_type)
 
 
 def _base(request: Request) -> str:
@@ -146,7 +142,7 @@ def _extent_doc(ext: Extent) -> dict:
 def landing(request: Request, principal: Viewer, f: Format = None):
     _check_format(f)
     base = _base(request)
-    return _json(
+    return JSONResponse(
         {
             "title": "peacemap — OGC API Features",
             "description": "Incidents, local peace agreements, patrols, engagements, QIPs, communities, mission sites, "
@@ -165,14 +161,14 @@ def landing(request: Request, principal: Viewer, f: Format = None):
 @router.get("/conformance", summary="Conformance classes")
 def conformance(principal: Viewer, f: Format = None):
     _check_format(f)
-    return _json({"conformsTo": CONFORMANCE})
+    return JSONResponse({"conformsTo": CONFORMANCE})
 
 
 @router.get("/collections", summary="Collections")
 def collections(request: Request, session: SessionDep, principal: Viewer, f: Format = None):
     _check_format(f)
     base = _base(request)
-    return _json(
+    return JSONResponse(
         {
             "links": [_link(f"{base}/collections", "self", JSON)],
             "collections": [_collection(request, session, collection(cid)) for cid in collection_ids()],
@@ -183,10 +179,15 @@ def collections(request: Request, session: SessionDep, principal: Viewer, f: For
 @router.get("/collections/{collection_id}", name="ogc-collection", summary="One collection")
 def one_collection(coll: CollectionParam, request: Request, session: SessionDep, principal: Viewer, f: Format = None):
     _check_format(f)
-    return _json(_collection(request, session, coll))
+    return JSONResponse(_collection(request, session, coll))
 
 
-@router.get("/collections/{collection_id}/items", name="ogc-items", summary="Features of a collection")
+@router.get(
+    "/collections/{collection_id}/items",
+    name="ogc-items",
+    response_class=GeoJSONResponse,
+    summary="Features of a collection",
+)
 def items(
     coll: CollectionParam,
     request: Request,
@@ -216,7 +217,7 @@ def items(
         )
     links = paging.links(request, len(page.features), page.matched)
     links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
-    return _json(
+    return GeoJSONResponse(
         {
             "type": "FeatureCollection",
             "numberMatched": page.matched,
@@ -224,12 +225,17 @@ def items(
             "timeStamp": _iso(datetime.now(UTC)),
             "links": links,
             "features": page.features,
-        },
-        GEOJSON,
+        }
     )
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", name="ogc-item", summary="One feature")
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    name="ogc-item",
+    response_class=GeoJSONResponse,
+    responses=responses(404),
+    summary="One feature",
+)
 def item(
     coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer, f: Format = None
 ):
@@ -237,7 +243,9 @@ def item(
     try:
         fid = int(feature_id)
     except ValueError:
-        raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId") from None
+        fid = None
+    if fid is None or not ID_LIMITS["ge"] <= fid <= ID_LIMITS["le"]:
+        raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId")
     if coll.spec is None:
         feature = get_gap(session, fid)
     else:
@@ -246,4 +254,4 @@ def item(
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),
     ]
-    return _json(feature, GEOJSON)
+    return GeoJSONResponse(feature)

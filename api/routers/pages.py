@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from api.deps import SessionDep, Viewer
 from api.page_policy import html_page, nonce_scripts
-from api.params import BBox, BBoxParam, bbox_query
+from api.params import BBox, BBoxParam, admin_area_query, bbox_query
+from api.responses import responses
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from geo import vocab
 from geo.analysis.areas import admin_area_figures
@@ -93,14 +94,20 @@ Start = Annotated[
 End = Annotated[SupportedDate | None, Query(description="window end, counted (default: the latest incident)")]
 
 
-@router.get("/map", name=compose.MAP_PAGE, response_class=HTMLResponse, summary="The planners' map (all layers)")
+@router.get(
+    "/map",
+    name=compose.MAP_PAGE,
+    response_class=HTMLResponse,
+    responses=responses(404, why={404: "the admin area does not exist"}),
+    summary="The planners' map (all layers)",
+)
 def map_page(
     request: Request,
     session: SessionDep,
     bbox: ViewBBox,
     start: Start = None,
     end: End = None,
-    admin_area: Annotated[int | None, Query(description="id of an admin area to zoom to")] = None,
+    admin_area: Annotated[int | None, admin_area_query("id of an admin area to zoom to")] = None,
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):

@@ -3,9 +3,9 @@ importers apply exactly the same rules."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidInput
@@ -14,6 +14,45 @@ from geo.geometry import from_geojson
 GeometryType = Literal[
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"
 ]
+
+
+# What a geometry's coordinates must be, in the API document: [longitude,
+# latitude] positions in range, as many as each type needs. Rings must also
+# close and the geometry be valid, which a schema cannot say (422 then).
+_POSITION = {
+    "type": "array",
+    "prefixItems": [
+        {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
+        {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"},
+    ],
+    "minItems": 2,
+    "maxItems": 2,
+}
+_LINE = {"type": "array", "items": _POSITION, "minItems": 2}
+_POLYGON = {"type": "array", "items": {"type": "array", "items": _POSITION, "minItems": 4}, "minItems": 1}
+_COORDINATES = {
+    "Point": _POSITION,
+    "MultiPoint": {"type": "array", "items": _POSITION, "minItems": 1},
+    "LineString": _LINE,
+    "MultiLineString": {"type": "array", "items": _LINE, "minItems": 1},
+    "Polygon": _POLYGON,
+    "MultiPolygon": {"type": "array", "items": _POLYGON, "minItems": 1},
+}
+
+
+def geometry_schema(types: list[str]) -> dict[str, Any]:
+    """The JSON schema of a GeoJSON geometry of one of ``types``."""
+    each = [
+        {
+            "type": "object",
+            "title": t,
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"type": "string", "enum": [t]}, "coordinates": _COORDINATES[t]},
+        }
+        for t in types
+    ]
+    described = {"description": f"a GeoJSON {' or '.join(types)} in EPSG:4326 ([longitude, latitude])"}
+    return {**each[0], **described} if len(each) == 1 else {"oneOf": each, **described}
 
 
 class GeometryIn(BaseModel):
@@ -36,6 +75,12 @@ class GeometryIn(BaseModel):
     def shape(self) -> BaseGeometry:
         assert self._shape is not None
         return self._shape
+
+
+def geometry_in(types: list[str]) -> Any:
+    """:class:`GeometryIn` documented as accepting only ``types`` (a
+    resource's: ``geo.geometry.accepted_types``); ``conform`` enforces them."""
+    return Annotated[GeometryIn, WithJsonSchema(geometry_schema(types))]
 
 
 P = TypeVar("P", bound=BaseModel)

@@ -10,7 +10,7 @@ from types import GenericAlias
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Integer, SmallInteger, String
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from geo.columns import Rule, rule_of, server_default_value
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 TEXT_MAX_LENGTH = 20_000  # an unbounded text column (notes, summaries) at the API
 FILTER_TEXT_MAX_LENGTH = 100  # a part-of-the-text (ilike) filter value
 SENSITIVE = "visible to editors and admins only"
+STORABLE_TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL character: refused at the edge, naming the field
+# PostgreSQL's range of each integer type (most specific first): a value the
+# database would refuse as out of range is refused at the edge, naming its field.
+_INTEGER_MAX = ((SmallInteger, 2**15 - 1), (BigInteger, 2**63 - 1), (Integer, 2**31 - 1))
 
 
 class Properties(BaseModel):
@@ -56,14 +60,27 @@ def _scalar_type(column: Column) -> type:
     raise TypeError(f"no Python type for column {column.name} ({column.type})")
 
 
+def integer_limits(sql_type: Any) -> dict[str, int]:
+    """``ge``/``le`` of an integer column type's range (``{}`` for other types)."""
+    for integer_type, hi in _INTEGER_MAX:
+        if isinstance(sql_type, integer_type):
+            return {"ge": -hi - 1, "le": hi}
+    return {}
+
+
 def _limits(column: Column, rule: Rule) -> dict[str, Any]:
     limits: dict[str, Any] = {}
+    type_range = integer_limits(column.type)
     if rule.lo is not None:
         limits["gt" if rule.lo_open else "ge"] = rule.lo
+    elif type_range:
+        limits["ge"] = type_range["ge"]
     if rule.hi is not None:
         limits["le"] = rule.hi
+    elif type_range:
+        limits["le"] = type_range["le"]
     if isinstance(column.type, String):
-        limits["max_length"] = column.type.length or TEXT_MAX_LENGTH
+        limits.update(max_length=column.type.length or TEXT_MAX_LENGTH, pattern=STORABLE_TEXT)
     return limits
 
 
@@ -75,7 +92,7 @@ def value_type(column: Column) -> tuple[Any, dict[str, Any]]:
         item: Any = (
             Literal[rule.vocabulary]
             if rule.vocabulary
-            else Annotated[str, Field(max_length=rule.item_max_length or TEXT_MAX_LENGTH)]
+            else Annotated[str, Field(max_length=rule.item_max_length or TEXT_MAX_LENGTH, pattern=STORABLE_TEXT)]
         )
         return GenericAlias(list, (item,)), ({"max_length": rule.max_items} if rule.max_items else {})
     if rule.vocabulary is not None:
@@ -95,7 +112,7 @@ def filter_type(spec: ResourceSpec, f: Filter) -> tuple[Any, dict[str, Any]]:
         item = typ.__args__[0]
         return item, {}
     if f.op == "ilike":
-        return str, {"max_length": FILTER_TEXT_MAX_LENGTH}
+        return str, {"max_length": FILTER_TEXT_MAX_LENGTH, "pattern": STORABLE_TEXT}
     if f.op == "eq" and rule_of(column).vocabulary is not None:
         return GenericAlias(list, (typ,)), {}
     return typ, limits
