@@ -117,7 +117,7 @@ class GapParams:
     remoteness_scale_m: float = _param(
         50_000.0,
         "remoteness factor = 1 + distance to the nearest active mission site / remoteness_scale_m",
-        Bounds(0, 20_000_000.0, low_open=True, unit=" metres"),
+        Bounds(1_000.0, 20_000_000.0, unit=" metres"),  # below 1 km a score is all remoteness (or infinite)
     )
 
     def __post_init__(self):

@@ -203,6 +203,8 @@ def test_empty_tables_and_no_sites(scenario):
         ("half_life_days", -1),
         ("cap_days", 0),
         ("min_days", -1),
+        ("remoteness_scale_m", 5e-324),  # the fuzzing's find: an infinite remoteness factor
+        ("remoteness_scale_m", 999.0),
     ],
 )
 def test_bad_parameters_name_the_field(field, value, scenario):
