@@ -361,40 +361,34 @@ def compare(ref: pd.DataFrame, other: pd.DataFrame, fields=FIELDS) -> dict[str, 
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=0.1)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--skip-naive", action="store_true", help="skip (a) (hours at scale 1)")
-    ap.add_argument(
-        "--naive-every",
-        type=int,
-        default=1,
-        help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)",
-    )
-    args = ap.parse_args()
-
+def prepare(args, end: date) -> str:
+    """The benchmark's database: generated and loaded (with the naive form's
+    geography indexes), or, with ``--reuse``, the one a previous run loaded
+    for the same scale, seed and end (its tag is the database's comment)."""
     from sqlalchemy import text
 
-    from geo.analysis import GapParams
     from geo.cluster import LocalCluster
     from geo.db import make_engine, migrate
     from geo.demo import generate, load
 
-    end = date(2026, 6, 30)
-    p = GapParams(as_of=end)
-    print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
-    print(
-        f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
-        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
-        f"Python {platform.python_version()}"
-    )
+    cluster = LocalCluster(BENCH_DIR, fast=True)
+    cluster.up()
+    tag = f"peacemap bench/gaps.py scale {args.scale} seed {args.seed} end {end}"
+    if args.reuse:
+        admin = make_engine(cluster.url("postgres"))
+        with admin.connect() as conn:
+            found = conn.scalar(
+                text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :d"), {"d": DB}
+            )
+        admin.dispose()
+        if found == tag:
+            url = cluster.url(DB)
+            migrate(url)  # a database kept from an older checkout still needs the newer migrations
+            print(f"reusing database {DB} ({tag})")
+            return url
     t = time.perf_counter()
     scenario = generate(scale=args.scale, seed=args.seed, end=end)
     print(f"generate: {time.perf_counter() - t:.1f} s  {scenario.counts()}")
-
-    cluster = LocalCluster(BENCH_DIR, fast=True)
-    cluster.up()
     cluster.drop_database(DB)
     url = cluster.create_database(DB)
     migrate(url)
@@ -407,8 +401,46 @@ def main() -> None:
         for stmt in GEOGRAPHY_INDEXES:
             conn.execute(text(stmt))
         conn.execute(text("VACUUM ANALYZE"))
+        conn.execute(text(f"COMMENT ON DATABASE {DB} IS '{tag}'"))
+    engine.dispose()
     print(f"load + index + analyze: {time.perf_counter() - t:.1f} s")
-    del scenario
+    return url
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--skip-naive", action="store_true", help="skip (a) (hours at scale 1)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database a previous run loaded with the same scale, seed and as_of (minutes at scale 1)",
+    )
+    ap.add_argument("--load-only", action="store_true", help="prepare the database and stop")
+    ap.add_argument(
+        "--naive-every",
+        type=int,
+        default=1,
+        help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)",
+    )
+    args = ap.parse_args()
+
+    from geo.analysis import GapParams
+    from geo.db import make_engine
+
+    end = date(2026, 6, 30)
+    p = GapParams(as_of=end)
+    print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
+    print(
+        f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
+        f"Python {platform.python_version()}"
+    )
+    url = prepare(args, end)
+    if args.load_only:
+        return
+    engine = make_engine(url)
 
     results = {}
     t_c, rss_c, res_c = run("peacemap", url, p, repeat=3)
