@@ -24,6 +24,7 @@ a child process instead, as ``tests/api/test_ogc.py`` runs it.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 
@@ -35,6 +36,14 @@ CHROMIUM = "/usr/bin/chromium"
 # background requests of its own, so every request it makes is the page's.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT_S = 30
+
+
+def server_command(*where: str) -> list[str]:
+    """The command line serving the app in a child process (uvicorn, the
+    app factory, warnings only), listening ``where`` (``"--port", "8000"``
+    or ``"--fd", "3"``): what the benchmarks start when a client holds the GIL
+    or a fresh process is the point (a cold start)."""
+    return [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", *where, "--log-level", "warning"]
 
 
 def free_port() -> int:

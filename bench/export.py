@@ -18,7 +18,6 @@ import argparse
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ import pyogrio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.live import server_command
 from geo.cluster import LocalCluster
 from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
@@ -44,17 +44,7 @@ def _serve(url: str) -> tuple[subprocess.Popen, str, socket.socket]:
     sock.bind(("127.0.0.1", 0))
     env = {**os.environ, "PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": url}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "warning",
-        ],
+        server_command("--fd", str(sock.fileno())),
         env=env,
         pass_fds=[sock.fileno()],
         cwd=PROJECT_ROOT,

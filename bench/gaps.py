@@ -234,6 +234,131 @@ def peacemap_way(url: str, p) -> pd.DataFrame:
     return result.table
 
 
+def load_resident(url: str):
+    """A :class:`~geo.analysis.resident.Resident` store read from ``url``, and the seconds it took."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from geo.analysis.resident import Resident
+    from geo.db import make_engine
+
+    engine = make_engine(url)
+    store = Resident()
+    t = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        s = Session(bind=conn)
+        store.refresh(s, s.scalar(text("SELECT pg_current_snapshot()::text")))
+        s.close()
+        conn.rollback()
+    engine.dispose()
+    return store, time.perf_counter() - t
+
+
+def profile_steps(tables, p) -> dict[str, float]:
+    """Seconds per step of one full run on resident inputs (docs/analysis.md order)."""
+    from geo.analysis import gaps, last_engagement
+    from geo.analysis.days import US_PER_DAY, day_number
+
+    as_of_day = day_number(p.as_of)
+    cutoff = (as_of_day + 1) * US_PER_DAY
+    out = {}
+
+    def step(name, fn):
+        t = time.perf_counter()
+        r = fn()
+        out[name] = time.perf_counter() - t
+        return r
+
+    places, _ = step("communities", lambda: gaps.community_places(tables.communities))
+    step("patrol search", lambda: last_engagement.last_patrol_event(places, tables.patrols, p, cutoff))
+    step("engagements", lambda: last_engagement.last_engagement_event(places, tables.engagements, p, cutoff))
+    step("QIPs", lambda: last_engagement.last_qip_event(places, tables.qips, p, as_of_day))
+    step("pressure", lambda: gaps.violence_pressure(places, tables.incidents, p))
+    step("nearest site", lambda: gaps.nearest_active_site(places, tables.sites, as_of_day))
+    state = gaps.gap_state(tables, p)
+    step("reasons", state.explain)
+    step("rank (table)", state.table)
+    return out
+
+
+def resident_way(url: str, p) -> dict:
+    """The resident inputs: read once, then full runs on them — the same
+    parameters three times (first and best), and three changed parameters a
+    planner asks for; each full run reads nothing from PostGIS."""
+    from dataclasses import replace
+
+    from geo.analysis import compute_gaps
+
+    store, read_s = load_resident(url)
+    tables = store.tables
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        result = compute_gaps(tables, p, computed_at=datetime.now(UTC))
+        times.append(time.perf_counter() - t)
+    variants = {}
+    for label, q in (
+        ("window 30 days", replace(p, window_days=30)),
+        ("patrol radius 10 km", replace(p, patrol_radius_m=10_000.0)),
+        ("as_of 30 days earlier", replace(p, as_of=p.as_of - timedelta(days=30))),
+    ):
+        t = time.perf_counter()
+        compute_gaps(tables, q, computed_at=datetime.now(UTC))
+        variants[label] = time.perf_counter() - t
+    return {
+        "read": read_s,
+        "times": times,
+        "variants": variants,
+        "profile": profile_steps(tables, p),
+        "held_mb": sum(r.nbytes() for r in tables.rows.values()) / 2**20,
+        "rss_mb": peak_rss_mb(),
+        "table": result.table[["community_id", *FIELDS]],
+    }
+
+
+def _resident_child(url: str, p, queue) -> None:
+    queue.put(resident_way(url, p))
+
+
+def cold_start(url: str, as_of: date) -> dict:
+    """A server process started on the benchmark's database (``uvicorn
+    api.app:create_app``, warm-up on): seconds from the start of the process
+    to the first ``/map`` page, and to the first engagement-gap answer for
+    the map's parameters (the layer the page draws; 503 while warming)."""
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from api.live import free_port, server_command
+
+    port = free_port()
+    env = {**os.environ, "PEACEMAP_DATABASE_URL": url, "PEACEMAP_PUBLIC_READ": "true"}
+    base = f"http://127.0.0.1:{port}"
+    gaps_url = f"{base}/api/v1/analysis/engagement-gaps?as_of={as_of.isoformat()}&limit=10"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        server_command("--port", str(port)),
+        cwd=ROOT,
+        env=env,
+    )
+    out: dict[str, float] = {}
+    try:
+        for key, target in (("map", f"{base}/map"), ("gaps", gaps_url)):
+            while key not in out:
+                if time.perf_counter() - t0 > 300 or proc.poll() is not None:
+                    raise RuntimeError(f"the server did not answer {target}")
+                try:
+                    with urllib.request.urlopen(target, timeout=30) as r:
+                        if r.status == 200:
+                            out[key] = time.perf_counter() - t0
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.02)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
 def cached_way(url: str, p, top: list[int]) -> dict:
     """``geo.analysis.cache``: first (full) run, hits on unchanged data, then
     one committed patrol past community ``top[0]`` and one incident next to
@@ -241,7 +366,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
     fresh full recompute come back to be compared."""
     import shapely
     from geoalchemy2.shape import from_shape
-    from sqlalchemy import func, select
+    from sqlalchemy import delete, func, select, update
 
     from geo.analysis import gaps_from_db
     from geo.analysis.cache import STATS, cached_gaps
@@ -282,12 +407,35 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326),
         ),
     }
+    rng = np.random.default_rng(11)
+    with sessions() as s:
+        lon, lat = s.execute(
+            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).order_by(func.random())
+        ).first()
+    lon, lat = lon + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)
+    writes["patrol at a random place"] = Patrol(
+        started_at=ended - timedelta(hours=4),
+        ended_at=ended,
+        patrol_type="foot",
+        component="military",
+        geom=from_shape(shapely.MultiLineString([[(lon, lat), (lon + 0.03, lat + 0.02)]]), srid=4326),
+    )
     for name, obj in writes.items():
         t = time.perf_counter()
         with sessions.begin() as s:
             s.add(obj)
         out[f"{name}_commit"] = time.perf_counter() - t
         out[name], result = timed(lambda s: cached_gaps(s, p))
+    with sessions.begin() as s:  # an update: the new incident moves next to the rank-1 community
+        s.execute(
+            update(Incident)
+            .where(Incident.id == writes["incident"].id)
+            .values(geom=from_shape(shapely.Point(lon0 + 0.002, lat0), srid=4326))
+        )
+    out["incident moved"], result = timed(lambda s: cached_gaps(s, p))
+    with sessions.begin() as s:  # a delete
+        s.execute(delete(Patrol).where(Patrol.id == writes["patrol at a random place"].id))
+    out["patrol deleted"], result = timed(lambda s: cached_gaps(s, p))
     out["paths"] = dict(STATS)
     out["cached"] = result.table
     out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
@@ -442,14 +590,23 @@ def main() -> None:
         return
     engine = make_engine(url)
 
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = {}
     t_c, rss_c, res_c = run("peacemap", url, p, repeat=3)
     results["peacemap"] = (min(t_c), rss_c)
     print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
+    r = _spawn(_resident_child, (url, p), None, "resident")
+    best = min(r["times"])
+    print(
+        f"(c) peacemap, inputs resident: read once {r['read']:.2f} s ({r['held_mb']:.0f} MB held); "
+        f"full run first {r['times'][0]:.3f} s, best {best:.3f} s; peak RSS {r['rss_mb']:.0f} MB"
+    )
+    print("    changed parameters: " + ", ".join(f"{k} {v:.3f} s" for k, v in r["variants"].items()))
+    print("    profile of one run: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in r["profile"].items()))
     t_b, rss_b, res_b = run("geopandas", url, p)
     print(
         f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  "
-        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster"
+        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster end to end, {t_b[0] / best:.0f}× with resident inputs"
     )
     if not args.skip_naive:
         every = max(1, args.naive_every)
@@ -474,9 +631,20 @@ def main() -> None:
         f"committed in {k['incident_commit'] * 1000:.0f} ms, next result {k['incident'] * 1000:.0f} ms "
         f"(full recompute {k['fresh_time']:.2f} s; refresh paths {k['paths']})"
     )
+    print(
+        f"    patrol at a random place: committed in {k['patrol at a random place_commit'] * 1000:.0f} ms, "
+        f"next result {k['patrol at a random place'] * 1000:.0f} ms; incident moved (update) "
+        f"{k['incident moved'] * 1000:.0f} ms; patrol deleted {k['patrol deleted'] * 1000:.0f} ms"
+    )
     engine.dispose()
+    cold = cold_start(url, end)
+    print(
+        f"cold start (uvicorn process start → first /map {cold['map']:.2f} s, → engagement gaps {cold['gaps']:.2f} s)"
+    )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     print("agreement with (c), per field:")
+    print(f"  (c) resident:  {compare(res_c, r['table'])}")
     print(f"  (b) geopandas: {compare(res_c, res_b)}")
     exact = True
     if not args.skip_naive:
@@ -492,6 +660,8 @@ def main() -> None:
         sys.exit("the cached result differs from a full recompute")
     if not exact:
         sys.exit("peacemap and the naive PostGIS form disagree")
+    if compare(res_c, r["table"])["all"] != "yes":
+        sys.exit("the run on resident inputs differs from the run read from PostGIS")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from geo.analysis.last_engagement import (
     radius_range,
 )
 from geo.analysis.metric import Points, nearest
-from geo.analysis.near import SUM_CELL, Places, PointGrid, sum_near
+from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import (
@@ -395,7 +395,8 @@ def violence_pressure(places: Places, incidents: Rows, params: GapParams) -> Vio
     if incidents.xyz is None or incidents.lonlat is None:
         raise TypeError("incidents are points")
     slots = np.flatnonzero(window_mask(incidents, params))
-    points = PointGrid.of(incidents.xyz, incidents.lonlat, slots, SUM_CELL * params.incident_radius_m)
+    near = around(places, incidents.xyz, slots, params.incident_radius_m)
+    points = PointGrid.of(incidents.xyz, incidents.lonlat, near, SUM_CELL * params.incident_radius_m)
     deaths = incidents["fatalities"][points.slots].astype(float)
     age_days = day_number(params.as_of) - incidents["day"][points.slots]
     weight = incident_weights(deaths, age_days, incidents["geo_precision"][points.slots], params)

@@ -21,12 +21,13 @@ import numpy as np
 
 from geo.analysis import kernels
 from geo.analysis.days import NONE, US_PER_DAY
-from geo.analysis.near import LATEST_CELL, Places, PointGrid, latest_near
+from geo.analysis.near import FEW_PLACES, LATEST_CELL, Places, PointGrid, around, latest_near
 from geo.analysis.params import GapParams
 from geo.analysis.tables import ACTIVE_QIP, Rows
 from geo.analysis.tracks import covering, newest_first
 
 KINDS = ("patrol", "engagement", "qip")  # on equal timestamps the first kind wins
+MAX_MOVED = 64  # more new patrols at once: sort again
 __all__ = ["ACTIVE_QIP", "KINDS", "LastEngagement", "LastEvent", "most_recent"]
 
 
@@ -114,6 +115,41 @@ def by_recency(patrols: Rows) -> np.ndarray:
     return patrols.memo["by_recency"]
 
 
+def keep_recency(old: Rows, new: Rows, gone: np.ndarray, first_new: int) -> None:
+    """Carry ``old``'s :func:`by_recency` order over to ``new`` (the same
+    slots, ``gone`` dead, ``first_new`` … appended), without sorting again.
+
+    Why: sorting 200 000 patrols costs tens of milliseconds, more than the
+    rest of a local update; a few changed patrols move by binary search.
+
+    Parameters
+    ----------
+    old, new : Rows
+        The patrols before and after a change (:meth:`~geo.analysis.tables.Rows.replace`).
+    gone : numpy.ndarray of int
+        Slots that died.
+    first_new : int
+        The first appended slot.
+
+    Returns
+    -------
+    None
+    """
+    order = old.memo.get("by_recency")
+    added = np.arange(first_new, len(new))
+    if order is None or len(added) > MAX_MOVED:
+        return
+    order = order[~np.isin(order, gone)]
+    ended, ids = new["ended"], new.ids
+    for slot in added.tolist():
+        e, i = ended[slot], ids[slot]
+        # Newest first: before every slot that is older, i.e. (ended, id) smaller.
+        older = (ended[order] < e) | ((ended[order] == e) & (ids[order] < i))
+        at = int(np.argmax(older)) if older.any() else len(order)
+        order = np.insert(order, at, slot)
+    new.memo["by_recency"] = order
+
+
 def last_patrol_event(places: Places, patrols: Rows, params: GapParams, cutoff_us: int) -> LastEvent:
     """The most recent patrol (by ``ended_at``, before ``cutoff_us``; ties:
     the larger id) whose track passed within its ``coverage_m`` (default
@@ -186,7 +222,13 @@ def last_engagement_event(places: Places, engagements: Rows, params: GapParams, 
     LastEvent
     """
     radius = params.engagement_radius_m
-    points = point_grid(engagements, LATEST_CELL * radius)
+    if len(places) < FEW_PLACES:  # a local update: the engagements around
+        if engagements.xyz is None or engagements.lonlat is None:
+            raise TypeError("engagements are points")
+        near = around(places, engagements.xyz, np.flatnonzero(engagements.live()), radius)
+        points = PointGrid.of(engagements.xyz, engagements.lonlat, near, LATEST_CELL * radius)
+    else:
+        points = point_grid(engagements, LATEST_CELL * radius)
     at = engagements["at"]
     near_at, near_id = latest_near(places, points, at[points.slots], engagements.ids[points.slots], radius, cutoff_us)
     linked_id = engagements["community_id"]
@@ -222,7 +264,8 @@ def last_qip_event(places: Places, qips: Rows, params: GapParams, as_of_day: int
     counted = np.flatnonzero(qips.live() & qips["active"] & (qip_day != NONE))
     if qips.xyz is None or qips.lonlat is None:
         raise TypeError("QIPs are points")
-    points = PointGrid.of(qips.xyz, qips.lonlat, counted, LATEST_CELL * params.qip_radius_m)
+    near = around(places, qips.xyz, counted, params.qip_radius_m)
+    points = PointGrid.of(qips.xyz, qips.lonlat, near, LATEST_CELL * params.qip_radius_m)
     at = qip_day[points.slots] * US_PER_DAY
     return LastEvent(
         *latest_near(places, points, at, qips.ids[points.slots], params.qip_radius_m, np.iinfo(np.int64).max)

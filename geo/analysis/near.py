@@ -17,9 +17,10 @@ import numpy as np
 
 from geo.analysis import kernels
 from geo.analysis.grid import ColumnGrid
-from geo.analysis.metric import TOL_M, geodesic
+from geo.analysis.metric import EPS_M, TOL_M, geodesic
 
 NONE = kernels.NONE
+FEW_PLACES = 2048  # searches from fewer places first keep the points around them (local updates)
 SUM_CELL = 0.4  # columns of 0.4 × the radius (measured at reference scale: 0.25–0.5 within 20 %)
 LATEST_CELL = 0.5
 
@@ -86,6 +87,37 @@ class PointGrid:
         """The grid as the kernels take it (origin, cell, shape, column starts, x, y, z)."""
         g = self.grid
         return g.u0, g.v0, g.cell, g.nu, g.nv, g.starts, g.x, g.y, g.z
+
+
+def around(places: Places, xyz: np.ndarray, slots: np.ndarray, radius_m: float) -> np.ndarray:
+    """The ``slots`` worth gridding for a search from ``places``: all of them,
+    or, from fewer than ``FEW_PLACES`` places, those whose (u, v) lies within
+    the radius (+ ``TOL_M`` + ``EPS_M``) of the places' (u, v) box — a
+    superset of every point within the radius (a chord is never shorter than
+    its projection), so that a local update grids a neighbourhood, not the
+    mission.
+
+    Parameters
+    ----------
+    places : Places
+    xyz : numpy.ndarray
+        Every row's frame coordinates (n, 3).
+    slots : numpy.ndarray of int
+        The rows that count.
+    radius_m : float
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    if len(places) >= FEW_PLACES or len(slots) == 0:
+        return slots
+    if len(places) == 0:
+        return slots[:0]
+    reach = radius_m + TOL_M + EPS_M
+    lo, hi = places.xyz[:, :2].min(axis=0) - reach, places.xyz[:, :2].max(axis=0) + reach
+    u, v = xyz[slots, 0], xyz[slots, 1]
+    return slots[(u >= lo[0]) & (u <= hi[0]) & (v >= lo[1]) & (v <= hi[1])]
 
 
 def _queries(places: Places) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -39,6 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.analysis.grid import in_frame, mission_frame
+from geo.analysis.last_engagement import keep_recency
 from geo.analysis.metric import EPS_M, TOL_M
 from geo.analysis.near import Places, near_any
 from geo.analysis.params import GapParams
@@ -235,6 +236,7 @@ def load_tables(conn: psycopg.Connection, budget: int) -> Tables:
     for name, table in INPUT_TABLES.items():
         if name != "communities":
             rows[name] = read_rows(conn, table, frame)
+        rows[name] = rows[name].with_room()
         held = sum(r.nbytes() for r in rows.values())
         if held > budget:
             raise ResidentRefused(
@@ -284,12 +286,15 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
             continue
         wanted = np.fromiter(ids, np.int64, len(ids))
         fresh = read_rows(conn, table, tables.frame, [table.model.id.in_(wanted.tolist())])
-        new, gone = rows[name].replace(wanted, fresh)
-        for before, slots in ((rows[name], gone), (fresh, np.arange(len(fresh)))):
+        old = rows[name]
+        new, gone = old.replace(wanted, fresh)
+        for before, slots in ((old, gone), (fresh, np.arange(len(fresh)))):
             for key, value in _footprint(name, before, slots).items():
                 (point_parts.setdefault(name, []) if key == "points" else parts[key]).append(value)
         if new.dead() > COMPACT_SHARE * len(new):
-            new = new.take(np.flatnonzero(new.live()))
+            new = new.take(np.flatnonzero(new.live())).with_room()
+        elif name == "patrols":
+            keep_recency(old, new, gone, len(old))
         rows[name] = new
     delta = Delta(
         everything,

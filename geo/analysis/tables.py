@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, Integer, cast
 from geo.analysis.days import day_numbers, to_us
 from geo.analysis.fetch import epoch_days, epoch_microseconds
 from geo.analysis.grid import in_frame, mission_frame
+from geo.analysis.growing import appended
 from geo.analysis.inputs import COLUMNS, GapInputs
 from geo.analysis.metric import ecef
 from geo.analysis.tracks import TrackSet
@@ -281,11 +282,23 @@ class Rows:
             None if self.tracks is None else self.tracks.slots(slots),
         )
 
+    def with_room(self) -> Rows:
+        """The same rows in arrays with spare room to grow (:func:`~geo.analysis.growing.appended`).
+
+        Returns
+        -------
+        Rows
+        """
+        return self.replace(np.zeros(0, np.int64), self.take(np.zeros(0, np.int64)))[0]
+
     def replace(self, ids: np.ndarray, fresh: Rows) -> tuple[Rows, np.ndarray]:
         """A new Rows: the slots holding ``ids`` dead, the rows of ``fresh`` appended.
 
-        Copy-on-write (``self`` is left as it was) so that a computation
-        running on the previous version is never disturbed.
+        Copy-on-write for every reader of ``self``: its arrays' first
+        ``len(self)`` entries are never written. The appended rows go into
+        the spare room of the arrays (:func:`appended`) when there is some,
+        so a change of a few rows in a table of millions copies only its
+        ``alive`` mask.
 
         Parameters
         ----------
@@ -304,14 +317,14 @@ class Rows:
         alive[gone] = False
 
         def both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
-            return None if a is None or b is None else np.concatenate([a, b])
+            return None if a is None or b is None else appended(a, b)
 
         tracks = None
         if self.tracks is not None and fresh.tracks is not None:
-            tracks = TrackSet.concat([self.tracks, fresh.tracks])
+            tracks = self.tracks.appended(fresh.tracks)
         rows = Rows(
-            np.concatenate([self.ids, fresh.ids]),
-            {k: np.concatenate([v, fresh.values[k]]) for k, v in self.values.items()},
+            appended(self.ids, fresh.ids),
+            {k: appended(v, fresh.values[k]) for k, v in self.values.items()},
             both(self.lonlat, fresh.lonlat),
             both(self.xyz, fresh.xyz),
             tracks,

@@ -43,6 +43,7 @@ import shapely
 
 from geo.analysis import kernels
 from geo.analysis.grid import ColumnGrid, in_frame, mission_frame
+from geo.analysis.growing import appended
 from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, ecef, geodesic
 
 PIECE_M = 20_000.0  # longer segments are cut (measured: 5 km is slower, the band pairs stay a handful)
@@ -178,29 +179,28 @@ class TrackSet:
             self.patrol_sag[slots],
         )
 
-    @staticmethod
-    def concat(parts: list[TrackSet]) -> TrackSet:
-        """Several track sets as one, slots in order.
+    def appended(self, other: TrackSet) -> TrackSet:
+        """These slots, then ``other``'s, growing in place where there is room
+        (:func:`geo.analysis.growing.appended`; ``self`` is never changed).
 
         Parameters
         ----------
-        parts : list of TrackSet
+        other : TrackSet
 
         Returns
         -------
         TrackSet
         """
-        vertices = np.cumsum([0, *(len(p.lonlat) for p in parts)])
-        segs = np.cumsum([0, *(len(p.sag) for p in parts)])
+        v, s = len(self.lonlat), len(self.sag)
         return TrackSet(
-            np.concatenate([p.lonlat for p in parts]),
-            np.concatenate([p.xyz for p in parts]),
-            np.concatenate([p.seg_a + v for p, v in zip(parts, vertices, strict=False)]),
-            np.concatenate([p.seg_b + v for p, v in zip(parts, vertices, strict=False)]),
-            np.concatenate([p.sag for p in parts]),
-            np.r_[0, np.concatenate([p.segments[1:] + s for p, s in zip(parts, segs, strict=False)])].astype(np.int64),
-            np.concatenate([p.box for p in parts]),
-            np.concatenate([p.patrol_sag for p in parts]),
+            appended(self.lonlat, other.lonlat),
+            appended(self.xyz, other.xyz),
+            appended(self.seg_a, other.seg_a + v),
+            appended(self.seg_b, other.seg_b + v),
+            appended(self.sag, other.sag),
+            appended(self.segments, other.segments[1:] + s),
+            appended(self.box, other.box),
+            appended(self.patrol_sag, other.patrol_sag),
         )
 
     def nbytes(self) -> int:
