@@ -42,13 +42,17 @@ def _span(lo: float, hi: float, origin: float, cell: float, n: int) -> tuple[int
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _square(x: float, y: float, reach: float, u0: float, v0: float, cell: float, nu: int, nv: int):
-    """The columns ``i0 … i1`` by ``j0 … j1`` within ``reach`` of (x, y); no column (i0 > i1) when none."""
-    i0, i1 = _span(x - reach, x + reach, u0, cell, nu)
-    j0, j1 = _span(y - reach, y + reach, v0, cell, nv)
-    if j0 > j1:
-        i1 = i0 - 1
-    return i0, i1, j0, j1
+def _strip(x: float, y: float, reach: float, i: int, u0: float, v0: float, cell: float, nv: int) -> tuple[int, int]:
+    """The columns ``j0 … j1`` of column row ``i`` that hold points whose (u, v)
+    lies within ``reach`` of (x, y): the disc's extent over the row, so a
+    search visits about the disc, not its bounding square (a chord is never
+    shorter than its (u, v) projection, so nothing within ``reach`` is missed)."""
+    lo = u0 + i * cell
+    du = max(lo - x, x - (lo + cell), 0.0)
+    if du > reach:
+        return 0, -1
+    half = np.sqrt(reach * reach - du * du)
+    return _span(y - half, y + half, v0, cell, nv)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -80,37 +84,38 @@ def sum_within(u0, v0, cell, nu, nv, starts, ex, ey, ez, w1, w2, qx, qy, qz, rad
     count = np.zeros(n, np.int64)
     sum1 = np.zeros(n)
     sum2 = np.zeros(n)
-    band = np.empty((64, 2), np.int64)
-    nband = 0
+    undecided = np.zeros(n, np.int64)
     sure2, cand2 = _thresholds(radius, 0.0)
     reach = radius + EPS_M
     for q in range(n):
         x, y, z = qx[q], qy[q], qz[q]
-        i0, i1, j0, j1 = _square(x, y, reach, u0, v0, cell, nu, nv)
-        c = 0
+        i0, i1 = _span(x - reach, x + reach, u0, cell, nu)
+        c = 0.0
         s1 = 0.0
         s2 = 0.0
+        b = 0
         for i in range(i0, i1 + 1):
+            j0, j1 = _strip(x, y, reach, i, u0, v0, cell, nv)
+            if j0 > j1:
+                continue  # the disc misses this row (or the grid)
             base = i * nv
             for m in range(starts[base + j0], starts[base + j1 + 1]):
                 dx = ex[m] - x
                 dy = ey[m] - y
                 dz = ez[m] - z
                 d2 = dx * dx + dy * dy + dz * dz
-                if d2 <= sure2:
-                    c += 1
-                    s1 += w1[m]
-                    s2 += w2[m]
-                elif d2 <= cand2:
-                    if nband == band.shape[0]:
-                        band = _grow(band, nband)
-                    band[nband, 0] = q
-                    band[nband, 1] = m
-                    nband += 1
-        count[q] = c
+                k = 1.0 if d2 <= sure2 else 0.0  # without a branch: about half the pairs are inside
+                c += k
+                s1 += k * w1[m]
+                s2 += k * w2[m]
+                b += 1 if sure2 < d2 <= cand2 else 0
+        count[q] = np.int64(c)
         sum1[q] = s1
         sum2[q] = s2
-    return count, sum1, sum2, band[:nband]
+        undecided[q] = b
+    none = np.zeros(0, np.int64)
+    band = _band(u0, v0, cell, nu, nv, starts, ex, ey, ez, qx, qy, qz, radius, undecided, none, none, 0, none, none)
+    return count, sum1, sum2, band
 
 
 @njit(cache=True, nogil=True)
@@ -119,21 +124,25 @@ def latest_within(u0, v0, cell, nu, nv, starts, ex, ey, ez, at, ids, cutoff, qx,
     (``at``, ``ids``), both largest wins; ``(NONE, -1)`` when none. Points
     with ``at`` ≥ ``cutoff`` or ``NONE`` do not count.
 
-    Returns ``(at, id, band)`` as :func:`sum_within` returns its band.
+    Returns ``(at, id, band)`` as :func:`sum_within` returns its band (only
+    the pairs that would beat the point's surely-within latest).
     """
     n = qx.shape[0]
     best_at = np.full(n, NONE, np.int64)
     best_id = np.full(n, -1, np.int64)
-    band = np.empty((64, 2), np.int64)
-    nband = 0
+    undecided = np.zeros(n, np.int64)
     sure2, cand2 = _thresholds(radius, 0.0)
     reach = radius + EPS_M
     for q in range(n):
         x, y, z = qx[q], qy[q], qz[q]
-        i0, i1, j0, j1 = _square(x, y, reach, u0, v0, cell, nu, nv)
+        i0, i1 = _span(x - reach, x + reach, u0, cell, nu)
         ba = NONE
         bi = -1
+        b = 0
         for i in range(i0, i1 + 1):
+            j0, j1 = _strip(x, y, reach, i, u0, v0, cell, nv)
+            if j0 > j1:
+                continue  # the disc misses this row (or the grid)
             base = i * nv
             for m in range(starts[base + j0], starts[base + j1 + 1]):
                 if at[m] >= cutoff or at[m] == NONE or at[m] < ba or (at[m] == ba and ids[m] <= bi):
@@ -146,14 +155,53 @@ def latest_within(u0, v0, cell, nu, nv, starts, ex, ey, ez, at, ids, cutoff, qx,
                     ba = at[m]
                     bi = ids[m]
                 elif d2 <= cand2:
-                    if nband == band.shape[0]:
-                        band = _grow(band, nband)
-                    band[nband, 0] = q
-                    band[nband, 1] = m
-                    nband += 1
+                    b += 1
         best_at[q] = ba
         best_id[q] = bi
-    return best_at, best_id, band[:nband]
+        undecided[q] = b
+    band = _band(
+        u0, v0, cell, nu, nv, starts, ex, ey, ez, qx, qy, qz, radius, undecided, at, ids, cutoff, best_at, best_id
+    )
+    return best_at, best_id, band
+
+
+@njit(cache=True, nogil=True)
+def _band(u0, v0, cell, nu, nv, starts, ex, ey, ez, qx, qy, qz, radius, undecided, at, ids, cutoff, best_at, best_id):
+    """The (query, grid position) pairs the chord cannot decide, for the
+    queries with ``undecided`` > 0, in a second pass: collecting them in the
+    first pass (an array that may grow) kept its loop from being optimised
+    (measured: 5× slower). With ``at`` (non-empty), only pairs that count
+    and beat (``best_at``, ``best_id``) of their query."""
+    timed = at.shape[0] > 0
+    band = np.empty((undecided.sum(), 2), np.int64)
+    k = 0
+    sure2, cand2 = _thresholds(radius, 0.0)
+    reach = radius + EPS_M
+    for q in np.flatnonzero(undecided):
+        x, y, z = qx[q], qy[q], qz[q]
+        i0, i1 = _span(x - reach, x + reach, u0, cell, nu)
+        for i in range(i0, i1 + 1):
+            j0, j1 = _strip(x, y, reach, i, u0, v0, cell, nv)
+            if j0 > j1:
+                continue
+            base = i * nv
+            for m in range(starts[base + j0], starts[base + j1 + 1]):
+                if timed and (
+                    at[m] >= cutoff
+                    or at[m] == NONE
+                    or at[m] < best_at[q]
+                    or (at[m] == best_at[q] and ids[m] <= best_id[q])
+                ):
+                    continue
+                dx = ex[m] - x
+                dy = ey[m] - y
+                dz = ez[m] - z
+                d2 = dx * dx + dy * dy + dz * dz
+                if sure2 < d2 <= cand2 and k < band.shape[0]:
+                    band[k, 0] = q
+                    band[k, 1] = m
+                    k += 1
+    return band[:k]
 
 
 @njit(cache=True, nogil=True)

@@ -44,7 +44,7 @@ import shapely
 from geo.analysis import kernels
 from geo.analysis.grid import ColumnGrid, in_frame, mission_frame
 from geo.analysis.growing import appended
-from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, ecef, geodesic
+from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, arc_bound, ecef, geodesic
 
 PIECE_M = 20_000.0  # longer segments are cut (measured: 5 km is slower, the band pairs stay a handful)
 FIRST_BATCH = 64
@@ -214,13 +214,11 @@ class TrackSet:
 
 
 def _length_bound(coords: np.ndarray, xyz: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """An upper bound of each segment's arc length, from its chord:
-    ℓ ≤ (2/κ)·asin(κ·chord/2) (Schur). A chord ≥ 2/κ = 12 670 km (nearly
-    antipodal ends; a shortest geodesic longer than π/κ has one) is measured."""
-    chord = np.linalg.norm(xyz[b] - xyz[a], axis=1)
-    half = chord * (KAPPA / 2)
-    length = (2 / KAPPA) * np.arcsin(np.minimum(half, 1)) + EPS_M
-    far = np.flatnonzero(half >= 1)
+    """An upper bound of each segment's arc length, from its chord
+    (:func:`~geo.analysis.metric.arc_bound`); a chord ≥ 2/κ = 12 670 km
+    (nearly antipodal ends; a shortest geodesic longer than π/κ has one) is measured."""
+    length = arc_bound(np.linalg.norm(xyz[b] - xyz[a], axis=1))
+    far = np.flatnonzero(np.isinf(length))
     if len(far):
         length[far] = geodesic(coords[a[far], 0], coords[a[far], 1], coords[b[far], 0], coords[b[far], 1]) + EPS_M
     return length
