@@ -234,15 +234,16 @@ def _cut(coords, xyz, a, b, patrol, length, long, frame):
     coords = np.concatenate([coords, pts[inner]])
     xyz = np.concatenate([xyz, in_frame(ecef(pts[inner, 0], pts[inner, 1]), frame)])
     i = np.flatnonzero(step < pieces[seg])
+    count = np.ones(len(a), np.int64)
+    count[long] = pieces
+    first = np.cumsum(count) - count  # where each original segment's pieces start (no sort: they stay in place)
+    out = first[long[seg[i]]] + step[i]
     kept = np.ones(len(a), bool)
     kept[long] = False
-    source = np.r_[np.flatnonzero(kept), long[seg[i]]]  # each final segment's original one, then its piece
-    sub = np.r_[np.zeros(kept.sum(), np.int64), step[i]]
-    order = np.lexsort((sub, source))
-    a2 = np.r_[a[kept], vertex[i]][order]
-    b2 = np.r_[b[kept], vertex[i + 1]][order]
-    length2 = np.r_[length[kept], (measured / pieces)[seg[i]] + EPS_M][order]
-    return coords, xyz, a2, b2, patrol[source[order]], length2
+    a2, b2, length2 = np.empty(count.sum(), np.int64), np.empty(count.sum(), np.int64), np.empty(count.sum())
+    a2[first[kept]], b2[first[kept]], length2[first[kept]] = a[kept], b[kept], length[kept]
+    a2[out], b2[out], length2[out] = vertex[i], vertex[i + 1], (measured / pieces)[seg[i]] + EPS_M
+    return coords, xyz, a2, b2, np.repeat(patrol, count), length2
 
 
 def covering(
