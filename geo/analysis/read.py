@@ -17,7 +17,7 @@ by id with the same code that loads a table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import psycopg
@@ -43,6 +43,14 @@ WIRE_KIND = {
     Kind.MICROS: wire.INT,
     Kind.FLAG: wire.BOOL,
     Kind.TEXT: wire.VAR,
+}
+DTYPE = {
+    Kind.INT: np.int64,
+    Kind.FLOAT: np.float64,
+    Kind.DAY: np.int64,
+    Kind.MICROS: np.int64,
+    Kind.FLAG: np.bool_,
+    Kind.TEXT: object,
 }
 DIALECT = postgresql.dialect()
 
@@ -99,8 +107,9 @@ def statement(table: InputTable, where: Sequence[ColumnElement] = ()) -> tuple[s
     return sql, dict(compiled.params)
 
 
-def read_bytes(conn: psycopg.Connection, sql: str, params: dict) -> np.ndarray:
-    """The rows :func:`statement` packs, as one binary ``COPY`` stream.
+def blocks(conn: psycopg.Connection, sql: str, params: dict) -> Iterator[np.ndarray]:
+    """The blocks :func:`statement` packs, one at a time (streamed: never
+    the whole table's bytes at once), each as a binary ``COPY`` stream.
 
     Parameters
     ----------
@@ -111,18 +120,35 @@ def read_bytes(conn: psycopg.Connection, sql: str, params: dict) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray of uint8
+    iterator of numpy.ndarray of uint8
     """
     with conn.cursor(binary=True) as cur:
-        cur.execute(sql, params)
-        blocks = [row[0] for row in cur]
-    return np.frombuffer(b"".join([HEADER, *blocks, TRAILER]), np.uint8)
+        for (block,) in cur.stream(sql, params):
+            yield np.frombuffer(b"".join([HEADER, block, TRAILER]), np.uint8)
+
+
+def _decoded(table: InputTable, buf: np.ndarray) -> tuple[np.ndarray, dict, tuple]:
+    """One block's ids, declared columns, and geometry (x, y; or the tracks' vertices, parts, owners)."""
+    geometry = [wire.FLOAT, wire.FLOAT] if table.geometry == "point" else [wire.VAR]
+    kinds = np.array([wire.INT, *geometry, *(WIRE_KIND[c.kind] for c in table.columns)], np.int64)
+    fields = wire.decode_copy(buf, kinds)
+    values = {}
+    for c, field in zip(table.columns, fields[1 + len(geometry) :], strict=True):
+        if c.kind is Kind.FLAG:
+            values[c.name] = field == 1
+        elif c.kind is Kind.TEXT:
+            values[c.name] = wire.texts(buf, field[0], field[1])
+        else:
+            values[c.name] = field
+    if table.geometry == "point":
+        return fields[0], values, (fields[1], fields[2])
+    return fields[0], values, wire.decode_lines(buf, fields[1][0], fields[1][1])
 
 
 def read_rows(
     conn: psycopg.Connection, table: InputTable, frame: np.ndarray, where: Sequence[ColumnElement] = ()
 ) -> Rows:
-    """The rows of ``table`` (those matching ``where``) as columns.
+    """The rows of ``table`` (those matching ``where``) as columns, decoded block by block.
 
     Parameters
     ----------
@@ -136,23 +162,18 @@ def read_rows(
     -------
     Rows
     """
-    buf = read_bytes(conn, *statement(table, where))
-    geometry = [wire.FLOAT, wire.FLOAT] if table.geometry == "point" else [wire.VAR]
-    kinds = np.array([wire.INT, *geometry, *(WIRE_KIND[c.kind] for c in table.columns)], np.int64)
-    ints, floats, offset, length = wire.decode_copy(buf, kinds)
-    first = 1 + len(geometry)
-    values = {}
-    for k, c in enumerate(table.columns, start=first):
-        if c.kind is Kind.FLOAT:
-            values[c.name] = floats[:, k].copy()
-        elif c.kind is Kind.FLAG:
-            values[c.name] = ints[:, k] == 1
-        elif c.kind is Kind.TEXT:
-            values[c.name] = wire.texts(buf, offset[:, k], length[:, k])
-        else:
-            values[c.name] = ints[:, k].copy()
-    ids = ints[:, 0].copy()
+    parts = [_decoded(table, buf) for buf in blocks(conn, *statement(table, where))]
+    ids = np.concatenate([np.zeros(0, np.int64), *(p[0] for p in parts)])
+    values = {
+        c.name: np.concatenate([np.zeros(0, DTYPE[c.kind]), *(p[1][c.name] for p in parts)]) for c in table.columns
+    }
     if table.geometry == "point":
-        return point_rows(table, ids, floats[:, 1], floats[:, 2], values, frame)
-    coords, line, owner = wire.decode_lines(buf, offset[:, 1], length[:, 1])
+        x, y = (np.concatenate([np.zeros(0), *(p[2][k] for p in parts)]) for k in (0, 1))
+        return point_rows(table, ids, x, y, values, frame)
+    rows_before = np.cumsum([0, *(len(p[0]) for p in parts)])
+    lines_before = np.cumsum([0, *(len(p[2][2]) for p in parts)])
+    coords = np.concatenate([np.zeros((0, 2)), *(p[2][0] for p in parts)])
+    line = np.concatenate([np.zeros(0, np.int64), *(p[2][1] + n for p, n in zip(parts, lines_before, strict=False))])
+    owner = np.concatenate([np.zeros(0, np.int64), *(p[2][2] + n for p, n in zip(parts, rows_before, strict=False))])
+    del parts
     return Rows(ids, values, tracks=TrackSet.from_parts(coords, line, owner, len(ids), frame))

@@ -60,39 +60,39 @@ def _rows(buf, start):
 
 
 @njit(cache=True, nogil=True)
-def _decode(buf, start, kinds, n):
-    m = kinds.shape[0]
-    ints = np.full((n, m), NONE, np.int64)
-    floats = np.full((n, m), np.nan)
-    offset = np.zeros((n, m), np.int64)
-    length = np.full((n, m), -1, np.int64)
+def _decode(buf, start, kinds, slot, n, n_int, n_float, n_var):
+    ints = np.full((n_int, n), NONE, np.int64)
+    floats = np.full((n_float, n), np.nan)
+    offset = np.zeros((n_var, n), np.int64)
+    length = np.full((n_var, n), -1, np.int64)
     word = np.empty(8, np.uint8)
     at = start
     for r in range(n):
         at += 2  # the field count, known
-        for f in range(m):
+        for f in range(kinds.shape[0]):
             size = _signed(_be(buf, at, 4), 32)
             at += 4
             if size < 0:
                 continue
             k = kinds[f]
+            j = slot[f]
             if k == 0:
                 v = _be(buf, at, size)
-                ints[r, f] = v if size == 8 else _signed(v, 8 * size)  # 8 bytes wrap to the signed value
+                ints[j, r] = v if size == 8 else _signed(v, 8 * size)  # 8 bytes wrap to the signed value
             elif k == 1:
                 for b in range(8):
                     word[b] = buf[at + 7 - b]
-                floats[r, f] = word.view(np.float64)[0]
+                floats[j, r] = word.view(np.float64)[0]
             elif k == 2:
-                ints[r, f] = buf[at]
+                ints[j, r] = buf[at]
             else:
-                offset[r, f] = at
-                length[r, f] = size
+                offset[j, r] = at
+                length[j, r] = size
             at += size
     return ints, floats, offset, length
 
 
-def decode_copy(buf: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def decode_copy(buf: np.ndarray, kinds: np.ndarray) -> list[np.ndarray]:
     """The rows of a binary ``COPY``, column by column.
 
     Parameters
@@ -105,15 +105,26 @@ def decode_copy(buf: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, np.ndar
 
     Returns
     -------
-    tuple of numpy.ndarray, each (rows, fields)
-        ``ints`` (``NONE`` for NULL), ``floats`` (NaN for NULL), and for
-        ``VAR`` fields the ``offset`` and ``length`` (-1 for NULL) in ``buf``.
+    list of numpy.ndarray
+        Per field, one contiguous array: int64 for ``INT`` and ``BOOL``
+        (``NONE`` for NULL), float64 for ``FLOAT`` (NaN for NULL), and for a
+        ``VAR`` field an (2, rows) array of offsets in ``buf`` and lengths
+        (-1 for NULL). Only what the fields need is allocated.
     """
     if len(buf) < 19 or bytes(buf[:11]) != SIGNATURE:
         raise WireError("not a binary COPY stream")
     start = 19 + int(_be(buf, 15, 4))  # signature, flags, header extension length
-    n = _rows(buf, start)
-    return _decode(buf, start, np.asarray(kinds, np.int64), n)
+    kinds = np.asarray(kinds, np.int64)
+    group = np.where(kinds == BOOL, INT, kinds)
+    slot = np.zeros(len(kinds), np.int64)
+    for g in (INT, FLOAT, VAR):
+        slot[group == g] = np.arange(int((group == g).sum()))
+    counts = [int((group == g).sum()) for g in (INT, FLOAT, VAR)]
+    ints, floats, offset, length = _decode(buf, start, kinds, slot, _rows(buf, start), *counts)
+    return [
+        ints[j] if g == INT else floats[j] if g == FLOAT else np.stack([offset[j], length[j]])
+        for g, j in zip(group.tolist(), slot.tolist(), strict=True)
+    ]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -239,11 +250,11 @@ def compile_all() -> None:
         + bytes([1, 2, 0, 0, 0, 0, 0, 0, 0])
     )
     stream = SIGNATURE + bytes(8) + row + (-1).to_bytes(2, "big", signed=True)
-    offset = decode_copy(np.frombuffer(stream, np.uint8), np.array([INT, VAR]))[2]
     buf = np.frombuffer(stream, np.uint8)
+    wkb = decode_copy(buf, np.array([INT, VAR]))[1]
     _walk_lines(
         buf,
-        offset[:, 1],
+        wkb[0],
         np.full(1, -1, np.int64),
         np.zeros((0, 2)),
         np.zeros(0, np.int64),
