@@ -237,7 +237,6 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         s = Session(bind=conn)
         snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
-        long_statements(s.connection())
         if store.refused is None:
             try:
                 store.refresh(s, snap)
@@ -248,6 +247,7 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
         if store.refused is None:
             read.tables, read.version, read.deltas = store.tables, store.version, store.since(entry.version)
         elif entry.snapshot is None or s.execute(CHANGES, {"snap": entry.snapshot}).first() is not None:
+            long_statements(s.connection())
             inputs, _ = load_inputs(s, params)
             read.result = compute_gaps(inputs, params, computed_at=now)
             entry.snapshot = snap

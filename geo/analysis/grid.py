@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.analysis.metric import ecef
+
 MAX_COLUMNS = 1 << 22  # beyond this the cell grows (only for data spread over thousands of km)
 MIN_CELL_M = 64.0
 
@@ -70,6 +72,30 @@ def in_frame(xyz: np.ndarray, frame: np.ndarray) -> np.ndarray:
     numpy.ndarray
     """
     return np.ascontiguousarray(np.asarray(xyz, float).reshape(-1, 3) @ frame.T)
+
+
+CHUNK = 1 << 18  # points converted at a time by :func:`frame_coordinates` (bounds its temporaries)
+
+
+def frame_coordinates(lon: np.ndarray, lat: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Lon/lat points in ``frame`` (C-contiguous (n, 3)): :func:`in_frame` of
+    :func:`~geo.analysis.metric.ecef`, a chunk at a time so that millions of
+    track vertices never hold several full-size temporaries at once.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+    frame : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    lon, lat = np.asarray(lon, float).ravel(), np.asarray(lat, float).ravel()
+    out = np.empty((len(lon), 3))
+    for k in range(0, len(lon), CHUNK):
+        out[k : k + CHUNK] = in_frame(ecef(lon[k : k + CHUNK], lat[k : k + CHUNK]), frame)
+    return out
 
 
 @dataclass(frozen=True)

@@ -335,6 +335,19 @@ def last_covering(
 
 
 @njit(cache=True, nogil=True)
+def chord_lengths(xyz, a, b):
+    """The 3-D length of each segment ``a[s]``–``b[s]`` of the vertices ``xyz``
+    (without the full-size temporaries of the numpy form: millions of segments)."""
+    out = np.empty(a.shape[0])
+    for s in range(a.shape[0]):
+        dx = xyz[b[s], 0] - xyz[a[s], 0]
+        dy = xyz[b[s], 1] - xyz[a[s], 1]
+        dz = xyz[b[s], 2] - xyz[a[s], 2]
+        out[s] = np.sqrt(dx * dx + dy * dy + dz * dz)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def patrol_extents(vx, seg_a, seg_b, seg_sag, patrol_segments):
     """Per patrol: u min, u max, v min, v max of its segments' ends, and its largest sag."""
     n = patrol_segments.shape[0] - 1
@@ -388,6 +401,7 @@ def compile_all() -> None:
     segments = np.array([0, 1], np.int64)
     sag = np.zeros(1)
     box, psag = patrol_extents(xyz, seg, seg + 1, sag, segments)
+    chord_lengths(xyz, seg, seg + 1)
     last_covering(
         *args,
         g.columns_of(),

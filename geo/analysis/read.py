@@ -18,14 +18,17 @@ by id with the same code that loads a table.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import psycopg
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Float, Text, cast, func, select
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Float, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from geo.analysis import wire
-from geo.analysis.tables import InputTable, Kind, Rows, point_rows
+from geo.analysis.tables import INPUT_TABLES, InputTable, Kind, Rows, point_rows
 from geo.analysis.tracks import TrackSet
 
 SQL_TYPE = {
@@ -127,8 +130,9 @@ def blocks(conn: psycopg.Connection, sql: str, params: dict) -> Iterator[np.ndar
             yield np.frombuffer(b"".join([HEADER, block, TRAILER]), np.uint8)
 
 
-def _decoded(table: InputTable, buf: np.ndarray) -> tuple[np.ndarray, dict, tuple]:
-    """One block's ids, declared columns, and geometry (x, y; or the tracks' vertices, parts, owners)."""
+def _decoded(table: InputTable, buf: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, dict, Any]:
+    """One block's ids, declared columns, and geometry (x, y; or its tracks:
+    built block by block, so the temporaries of a track set are a block's)."""
     geometry = [wire.FLOAT, wire.FLOAT] if table.geometry == "point" else [wire.VAR]
     kinds = np.array([wire.INT, *geometry, *(WIRE_KIND[c.kind] for c in table.columns)], np.int64)
     fields = wire.decode_copy(buf, kinds)
@@ -142,11 +146,42 @@ def _decoded(table: InputTable, buf: np.ndarray) -> tuple[np.ndarray, dict, tupl
             values[c.name] = field
     if table.geometry == "point":
         return fields[0], values, (fields[1], fields[2])
-    return fields[0], values, wire.decode_lines(buf, fields[1][0], fields[1][1])
+    coords, line, owner = wire.decode_lines(buf, fields[1][0], fields[1][1])
+    return fields[0], values, TrackSet.from_parts(coords, line, owner, len(fields[0]), frame)
+
+
+@lru_cache
+def _by_ids(name: str) -> tuple[str, dict]:
+    """The statement reading the rows of table ``name`` whose ids are ``%(ids)s`` (compiled once)."""
+    table = INPUT_TABLES[name]
+    return statement(table, [table.model.id == any_(bindparam("ids", value=[], type_=ARRAY(BigInteger)))])
+
+
+def read_rows_by_id(conn: psycopg.Connection, table: InputTable, frame: np.ndarray, ids: np.ndarray) -> Rows:
+    """The rows of ``table`` with these ids (those that exist), as :func:`read_rows` reads them.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+    table : InputTable
+    frame : numpy.ndarray
+    ids : numpy.ndarray of int
+
+    Returns
+    -------
+    Rows
+    """
+    sql, params = _by_ids(table.name)
+    return read_rows(conn, table, frame, statement_params=(sql, {**params, "ids": [int(i) for i in ids]}))
 
 
 def read_rows(
-    conn: psycopg.Connection, table: InputTable, frame: np.ndarray, where: Sequence[ColumnElement] = ()
+    conn: psycopg.Connection,
+    table: InputTable,
+    frame: np.ndarray,
+    where: Sequence[ColumnElement] = (),
+    *,
+    statement_params: tuple[str, dict] | None = None,
 ) -> Rows:
     """The rows of ``table`` (those matching ``where``) as columns, decoded block by block.
 
@@ -157,23 +192,22 @@ def read_rows(
     frame : numpy.ndarray
         The mission frame of the coordinates (:func:`geo.analysis.grid.mission_frame`).
     where : sequence of SQL clauses, optional
+    statement_params : tuple of (str, dict), optional
+        A :func:`statement` already compiled (instead of ``where``).
 
     Returns
     -------
     Rows
     """
-    parts = [_decoded(table, buf) for buf in blocks(conn, *statement(table, where))]
+    sql, params = statement_params or statement(table, where)
+    parts = [_decoded(table, buf, frame) for buf in blocks(conn, sql, params)]
     ids = np.concatenate([np.zeros(0, np.int64), *(p[0] for p in parts)])
     values = {
         c.name: np.concatenate([np.zeros(0, DTYPE[c.kind]), *(p[1][c.name] for p in parts)]) for c in table.columns
     }
-    if table.geometry == "point":
-        x, y = (np.concatenate([np.zeros(0), *(p[2][k] for p in parts)]) for k in (0, 1))
-        return point_rows(table, ids, x, y, values, frame)
-    rows_before = np.cumsum([0, *(len(p[0]) for p in parts)])
-    lines_before = np.cumsum([0, *(len(p[2][2]) for p in parts)])
-    coords = np.concatenate([np.zeros((0, 2)), *(p[2][0] for p in parts)])
-    line = np.concatenate([np.zeros(0, np.int64), *(p[2][1] + n for p, n in zip(parts, lines_before, strict=False))])
-    owner = np.concatenate([np.zeros(0, np.int64), *(p[2][2] + n for p, n in zip(parts, rows_before, strict=False))])
+    geometry = [p[2] for p in parts]
     del parts
-    return Rows(ids, values, tracks=TrackSet.from_parts(coords, line, owner, len(ids), frame))
+    if table.geometry == "point":
+        x, y = (np.concatenate([np.zeros(0), *(g[k] for g in geometry)]) for k in (0, 1))
+        return point_rows(table, ids, x, y, values, frame)
+    return Rows(ids, values, tracks=TrackSet.joined(geometry))

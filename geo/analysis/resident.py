@@ -43,9 +43,9 @@ from geo.analysis.last_engagement import keep_recency
 from geo.analysis.metric import EPS_M, TOL_M
 from geo.analysis.near import Places, near_any
 from geo.analysis.params import GapParams
-from geo.analysis.read import read_rows
+from geo.analysis.read import read_rows, read_rows_by_id
 from geo.analysis.tables import INPUT_TABLES, Rows, Tables
-from geo.db import driver_connection
+from geo.db import driver_connection, long_statements
 
 log = logging.getLogger("peacemap.analysis")
 
@@ -187,6 +187,7 @@ class Resident:
         """
         conn = driver_connection(s.connection())
         if self.tables is None:
+            long_statements(s.connection())
             self.tables = load_tables(conn, budget_bytes())
             self.deltas.clear()
             self.deltas.append(Delta(everything=True))
@@ -195,6 +196,7 @@ class Resident:
             if not changes:
                 self.snapshot = snapshot
                 return
+            long_statements(s.connection())
             self.tables, delta = apply_changes(conn, self.tables, changes)
             self.deltas.append(delta)
         self.version += 1
@@ -285,7 +287,7 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
             rows[name] = read_rows(conn, table, tables.frame)
             continue
         wanted = np.fromiter(ids, np.int64, len(ids))
-        fresh = read_rows(conn, table, tables.frame, [table.model.id.in_(wanted.tolist())])
+        fresh = read_rows_by_id(conn, table, tables.frame, wanted)
         old = rows[name]
         new, gone = old.replace(wanted, fresh)
         for before, slots in ((old, gone), (fresh, np.arange(len(fresh)))):

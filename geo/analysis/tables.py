@@ -33,7 +33,7 @@ from sqlalchemy import ColumnElement, Integer, cast
 
 from geo.analysis.days import day_numbers, to_us
 from geo.analysis.fetch import epoch_days, epoch_microseconds
-from geo.analysis.grid import in_frame, mission_frame
+from geo.analysis.grid import frame_coordinates, mission_frame
 from geo.analysis.growing import appended
 from geo.analysis.inputs import COLUMNS, GapInputs
 from geo.analysis.metric import ecef
@@ -390,7 +390,7 @@ def point_rows(
         np.asarray(ids, np.int64),
         {c.name: values[c.name] for c in table.columns},
         np.column_stack([lon, lat]).reshape(-1, 2),
-        in_frame(ecef(lon, lat), frame),
+        frame_coordinates(lon, lat, frame),
     )
 
 

@@ -42,8 +42,8 @@ import numpy as np
 import shapely
 
 from geo.analysis import kernels
-from geo.analysis.grid import ColumnGrid, in_frame, mission_frame
-from geo.analysis.growing import appended
+from geo.analysis.grid import ColumnGrid, frame_coordinates, in_frame, mission_frame
+from geo.analysis.growing import appended, joined
 from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, arc_bound, ecef, geodesic
 
 PIECE_M = 20_000.0  # longer segments are cut (measured: 5 km is slower, the band pairs stay a handful)
@@ -141,7 +141,7 @@ class TrackSet:
             a, b, patrol = np.r_[a, first], np.r_[b, first], np.r_[patrol, lone]
             order = np.argsort(patrol, kind="stable")
             a, b, patrol = a[order], b[order], patrol[order]
-        xyz = in_frame(ecef(coords[:, 0], coords[:, 1]), frame)
+        xyz = frame_coordinates(coords[:, 0], coords[:, 1], frame)
         length = _length_bound(coords, xyz, a, b)
         long = np.flatnonzero(length > PIECE_M)
         if len(long):
@@ -178,6 +178,37 @@ class TrackSet:
             self.box[slots],
             self.patrol_sag[slots],
         )
+
+    @classmethod
+    def joined(cls, parts: list[TrackSet]) -> TrackSet:
+        """Several track sets as one, slots in order, with room to grow
+        (:func:`geo.analysis.growing.joined`). The parts are emptied field by
+        field as they are copied, so that the peak memory is about one
+        copy of the tracks, not two.
+
+        Parameters
+        ----------
+        parts : list of TrackSet
+            Emptied by the call.
+
+        Returns
+        -------
+        TrackSet
+        """
+        if not parts:
+            return cls.empty()
+        vertices = np.cumsum([0, *(len(p.lonlat) for p in parts)])
+        segs = np.cumsum([0, *(len(p.sag) for p in parts)])
+        for p, v, sg in zip(parts, vertices, segs, strict=False):
+            p.seg_a, p.seg_b = p.seg_a + v, p.seg_b + v
+            p.segments = p.segments[1:] + sg
+        out = {}
+        for name in cls.__dataclass_fields__:
+            out[name] = joined([getattr(p, name) for p in parts])
+            for p in parts:
+                setattr(p, name, np.empty((0, *getattr(p, name).shape[1:]), getattr(p, name).dtype))
+        out["segments"] = appended(np.zeros(1, np.int64), out["segments"])
+        return cls(**out)
 
     def appended(self, other: TrackSet) -> TrackSet:
         """These slots, then ``other``'s, growing in place where there is room
@@ -217,7 +248,7 @@ def _length_bound(coords: np.ndarray, xyz: np.ndarray, a: np.ndarray, b: np.ndar
     """An upper bound of each segment's arc length, from its chord
     (:func:`~geo.analysis.metric.arc_bound`); a chord ≥ 2/κ = 12 670 km
     (nearly antipodal ends; a shortest geodesic longer than π/κ has one) is measured."""
-    length = arc_bound(np.linalg.norm(xyz[b] - xyz[a], axis=1))
+    length = arc_bound(kernels.chord_lengths(xyz, a, b))
     far = np.flatnonzero(np.isinf(length))
     if len(far):
         length[far] = geodesic(coords[a[far], 0], coords[a[far], 1], coords[b[far], 0], coords[b[far], 1]) + EPS_M
