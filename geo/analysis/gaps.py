@@ -320,7 +320,7 @@ def gap_state(tables: Tables, params: GapParams, only=None) -> GapState:
     as_of_day = day_number(params.as_of)
     cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
     counted, radius_m = patrol_radii(tables.patrols, params, cutoff_us)
-    site = nearest_active_site(places, tables.sites, as_of_day)
+    site, remoteness = site_columns(tables, places, as_of_day, whole=only is None)
     state = GapState(
         params,
         places,
@@ -330,12 +330,50 @@ def gap_state(tables: Tables, params: GapParams, only=None) -> GapState:
         violence_pressure(places, tables.incidents, params),
         site,
         np.empty(len(places), dtype=object),
-        np.array(remoteness_sentences(site.distance_m), dtype=object),
+        remoteness,
         radius_range(radius_m[counted]),
     )
     state.considered = considered(tables, params, state.violence.in_window)
     state.explain()
     return state
+
+
+MEMO_SITES = 8  # as_of days whose site columns a resident communities table remembers
+
+
+def site_columns(tables: Tables, places: Places, as_of_day: int, *, whole: bool) -> tuple[NearestSite, np.ndarray]:
+    """The nearest active site of each community and its remoteness sentence.
+
+    Both depend on the sites, the communities and ``as_of`` alone, not on
+    any other parameter: for every community (``whole``) they are computed
+    once per ``as_of`` and version of the tables and remembered with the
+    communities (a planner changing a radius or the window reuses them);
+    each call gets its own copies.
+
+    Parameters
+    ----------
+    tables : Tables
+    places : Places
+        Every community (``whole``) or some.
+    as_of_day : int
+    whole : bool
+
+    Returns
+    -------
+    tuple of (NearestSite, numpy.ndarray of object)
+    """
+    memo = tables.communities.memo
+    key = ("sites", as_of_day)
+    hit = memo.get(key) if whole else None
+    if hit is None or hit[0] is not tables.sites:
+        site = nearest_active_site(places, tables.sites, as_of_day)
+        hit = (tables.sites, site, np.array(remoteness_sentences(site.distance_m), dtype=object))
+        if whole:
+            for old in [k for k in memo if isinstance(k, tuple) and k[0] == "sites"][: -MEMO_SITES + 1]:
+                del memo[old]
+            memo[key] = hit
+    _, site, remoteness = hit
+    return NearestSite(site.site_id.copy(), site.distance_m.copy()), remoteness.copy()
 
 
 def last_events(places: Places, tables: Tables, params: GapParams) -> tuple[LastEvent, LastEvent, LastEvent]:
