@@ -7,13 +7,20 @@ in the same run and against the same PostGIS:
     and per rule (geography expression indexes are created so it finishes);
 (b) idiomatic geopandas: ``read_postgis``, a UTM CRS from
     ``estimate_utm_crs``, ``sjoin(predicate="dwithin")`` + ``groupby``;
-(c) peacemap: ``gaps_from_db`` — database to ranked results.
+(c) peacemap: ``gaps_from_db`` — database to ranked results; and the same
+    analysis on resident inputs (``geo.analysis.resident``: read once, then
+    full runs that read nothing from PostGIS — the API's path).
 
 Each runs in a fresh process (so peak RSS is its own); (c) runs three times
-(first and best reported). Then the cache of the API (``geo.analysis.cache``)
-is timed: a hit on unchanged data, and one new patrol and one new incident
-committed, each to the next result, which must equal a fresh full run. Prints times, ratios, peak memory and how far
-(a), (b) agree with (c), field by field.
+(first and best reported), the resident runs three times and with three
+changed parameters, with a per-step profile. Then the cache of the API
+(``geo.analysis.cache``) is timed: a hit on unchanged data, one new patrol,
+one new incident, a patrol at a random place, an update and a delete, each
+committed, to the next result, which must equal a fresh full run. Then a
+server process is started on the same database: seconds to the first
+``/map`` and to the first engagement-gap answer (cold start). Prints times,
+ratios, peak memory, the load average, and how far (a), (b) and the
+resident run agree with (c), field by field.
 
     .venv/bin/python bench/gaps.py --scale 0.1 [--skip-naive]
 """
