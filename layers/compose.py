@@ -8,7 +8,21 @@ from collections.abc import Callable, Iterable
 import folium
 
 from geo.errors import InvalidInput
-from layers import admin_areas, agreements, assets, communities, coverage, engagements, incidents, patrols, qips, sites
+from layers import (
+    admin_areas,
+    agreements,
+    assets,
+    communities,
+    coverage,
+    crossings,
+    engagements,
+    incidents,
+    patrols,
+    qips,
+    roads,
+    sites,
+    waterways,
+)
 from layers.controls import FitView, Legend, WindowControl
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Urls
@@ -19,6 +33,8 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
+    "waterways": waterways.waterways_layer,
+    "roads": roads.roads_layer,
     "agreements": agreements.agreements_layer,
     "patrols": patrols.patrols_layer,
     "incident-heat": incidents.incident_heat_layer,
@@ -27,6 +43,7 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "communities": communities.communities_layer,
     "qips": qips.qips_layer,
     "sites": sites.sites_layer,
+    "crossings": crossings.crossings_layer,
 }
 DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
@@ -43,6 +60,9 @@ ROUTE_NAMES = tuple(
             *communities.ROUTES,
             *qips.ROUTES,
             *sites.ROUTES,
+            *waterways.ROUTES,
+            *roads.ROUTES,
+            *crossings.ROUTES,
         )
     )
 )

@@ -37,7 +37,18 @@ URLS = {
     "coverage-gaps": "/api/v1/analysis/coverage-gaps",
     **{
         f"{r}-list": f"/api/v1/{r}"
-        for r in ("incidents", "agreements", "patrols", "engagements", "qips", "sites", "admin-areas")
+        for r in (
+            "incidents",
+            "agreements",
+            "patrols",
+            "engagements",
+            "qips",
+            "sites",
+            "admin-areas",
+            "roads",
+            "waterways",
+            "crossings",
+        )
     },
 }
 
