@@ -57,7 +57,8 @@ def upload_path(resource: str) -> str:
 UPLOAD_PATHS = frozenset(upload_path(resource) for resource in REGISTRY)
 
 
-async def _save(request: Request, folder: Path) -> Path:
+async def save_upload(request: Request, folder: Path) -> Path:
+    """The multipart field ``file`` saved in ``folder`` under a safe name (refused naming ``file`` when absent)."""
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -96,7 +97,7 @@ def _endpoint(resource: str):
         if encoding is not None:
             text_encoding(encoding)  # before the upload is read
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
-            path = await _save(request, Path(tmp))
+            path = await save_upload(request, Path(tmp))
             report = await run_in_threadpool(
                 import_file,
                 session,
