@@ -34,7 +34,7 @@ def raster_folder(tmp_path, monkeypatch) -> Path:
 def _write_tif(path: Path, array: np.ndarray, *, crs="EPSG:4326", transform=None, nodata=None, **profile) -> Path:
     """One GeoTIFF band (``crs=None`` or ``transform=None`` leave them out)."""
     a = np.asarray(array)
-    opts = dict(driver="GTiff", width=a.shape[-1], height=a.shape[-2], count=1 if a.ndim == 2 else a.shape[0])
+    opts = {"driver": "GTiff", "width": a.shape[-1], "height": a.shape[-2], "count": 1 if a.ndim == 2 else a.shape[0]}
     opts.update(dtype=a.dtype.name, nodata=nodata, **profile)
     if crs is not None:
         opts["crs"] = crs
@@ -70,7 +70,7 @@ def map_friction():
 def _run_cli(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "PEACEMAP_DATABASE_URL": url, **(env or {})}
     return subprocess.run(
-        [str(PEACEMAP), *args], cwd=PROJECT_ROOT, env=full, capture_output=True, text=True, timeout=600
+        [str(PEACEMAP), *args], check=False, cwd=PROJECT_ROOT, env=full, capture_output=True, text=True, timeout=600
     )
 
 

@@ -117,7 +117,7 @@ def test_a_river_is_crossed_only_at_its_one_ferry(grid):
     assert with_ferry[0, 0] == pytest.approx(walk)
     rows, cols = np.array([2]), np.array([18])
     for friction in (with_ferry, without):
-        minutes, start = cost_distance(friction, CELL, rows, cols)
+        minutes, _ = cost_distance(friction, CELL, rows, cols)
         ref, _ = reference_minutes(friction, CELL, rows, cols)
         assert (np.isinf(minutes) == np.isinf(ref)).all()
         fin = np.isfinite(ref)
