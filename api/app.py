@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
-from api.routers import analysis, export, health, imports, keys, ogc, pages, rasters
+from api.routers import analysis, export, health, imports, keys, ogc, pages, rasters, reach
 from api.routers.imports import UPLOAD_PATHS
 from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -33,6 +33,7 @@ def routers() -> list[APIRouter]:
         imports.router,
         analysis.router,
         rasters.router,
+        reach.router,
     ]
 
 

@@ -21,6 +21,7 @@ from layers import (
     qips,
     roads,
     sites,
+    travel_time,
     waterways,
 )
 from layers.controls import FitView, Legend, WindowControl
@@ -32,6 +33,7 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 # Drawing order, bottom to top.
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
+    "travel-time": travel_time.travel_time_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
     "waterways": waterways.waterways_layer,
     "roads": roads.roads_layer,
@@ -45,13 +47,14 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "sites": sites.sites_layer,
     "crossings": crossings.crossings_layer,
 }
-DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
+DEFAULT_LAYERS = ("admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
 ROUTE_NAMES = tuple(
     dict.fromkeys(
         (
             MAP_PAGE,
             *admin_areas.ROUTES,
+            *travel_time.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,
             *patrols.ROUTES,

@@ -13,7 +13,9 @@ them. Then:
   new engagement's linked community) are recomputed, from the same inputs as
   a full run restricted to that area (for incidents alone: only their
   pressure, from the incidents alone), then the whole table is re-ranked;
-- anything else (updates, deletes, sites, communities) → full recompute.
+- anything else (updates, deletes, sites, communities, rasters; roads,
+  waterways and crossings when remoteness is travel time) → full recompute;
+  roads, waterways and crossings are ignored when remoteness is distance.
 
 All reads of one refresh happen in one REPEATABLE READ transaction, whose
 snapshot is the one recorded, so a write committed meanwhile is replayed on
@@ -34,9 +36,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.analysis.changes import committed_changes, current_snapshot, has_own_writes
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
 from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
@@ -46,12 +49,7 @@ MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
 PRESSURE_COLUMNS = ("incidents_window", "fatalities_window", "pressure")
 INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
-
-_CHANGES = text(
-    "SELECT table_name, op, row_ids FROM analysis_changes"
-    " WHERE txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
-    " AND NOT pg_visible_in_snapshot(txid::text::xid8, CAST(:snap AS pg_snapshot))"
-)
+TRAVEL_ONLY = frozenset({"roads", "waterways", "crossings"})  # what only remoteness=travel_time reads
 
 
 @dataclass
@@ -115,7 +113,7 @@ def cached_gaps(
     params = params or GapParams()
     now = datetime.now(timezone.utc)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
-    if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
+    if has_own_writes(session):
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry((engine.url.render_as_string(hide_password=True), params))
@@ -139,11 +137,13 @@ def cached_gaps(
 
 
 def _refresh(s: Session, params: GapParams, entry: _Entry, now: datetime) -> None:
-    snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
-    changes = [] if entry.snapshot is None else s.execute(_CHANGES, {"snap": entry.snapshot}).all()
+    snap = current_snapshot(s)  # first statement: the transaction's snapshot
+    changes = [] if entry.snapshot is None else committed_changes(s, entry.snapshot)
     new_ids: dict[str, list[int]] = {}
     full = entry.table is None
     for table_name, op, row_ids in changes:
+        if table_name in TRAVEL_ONLY and params.remoteness == "distance":
+            continue  # roads, rivers and crossings change travel times only
         if op != "INSERT" or table_name not in INCREMENTAL:
             full = True
             break

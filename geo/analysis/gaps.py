@@ -31,6 +31,7 @@ from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import reasons_for
+from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
@@ -52,6 +53,10 @@ RESULT_COLUMNS = (
     "distance_to_site_m",
     "nearest_site_id",
     "remoteness_factor",
+    "travel_hours",
+    "travel_site_id",
+    "travel_season",
+    "unreachable",
     "gap_score",
     "under_engaged",
     "rank",
@@ -128,7 +133,10 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     last = last_engagement(communities, inputs, params, as_of_day)
     violence = violence_pressure(communities, inputs.incidents, params)
     site = nearest_active_site(communities, inputs.sites, as_of_day)
-    table = assemble(communities, last, violence, site, params, as_of_day)
+    travel = travel_to_nearest_site(
+        communities.points.lon, communities.points.lat, inputs.travel, params.remoteness == "travel_time"
+    )
+    table = assemble(communities, last, violence, site, params, as_of_day, travel)
     considered = {**inputs.counts(), "incidents_in_window": violence.in_window}
     return GapResult(rank_table(explain(table, params)), params, computed_at, considered)
 
@@ -213,6 +221,23 @@ def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, p
     )
 
 
+def active_sites(sites: pd.DataFrame, as_of_day: int) -> np.ndarray:
+    """Which sites are active on ``as_of`` (both ends inclusive, open ends allowed).
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        ``active_from``, ``active_to``.
+    as_of_day : int
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
+    return ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+
+
 def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_of_day: int) -> NearestSite:
     """The geodesically nearest mission site active on ``as_of``.
 
@@ -227,8 +252,7 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     -------
     NearestSite
     """
-    active_from, active_to = day_numbers(to_ns(sites["active_from"])), day_numbers(to_ns(sites["active_to"]))
-    active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+    active = active_sites(sites, as_of_day)
     index, distance_m = nearest(
         communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active])
     )
@@ -242,6 +266,7 @@ def assemble(
     site: NearestSite,
     params: GapParams,
     as_of_day: int,
+    travel: TravelToSite,
 ) -> pd.DataFrame:
     """One row per community with every per-community column (unranked, unexplained).
 
@@ -253,6 +278,9 @@ def assemble(
     site : NearestSite
     params : GapParams
     as_of_day : int
+    travel : TravelToSite
+        The travel columns (empty unless ``remoteness`` is ``travel_time``;
+        then the remoteness factor comes from them, docs/analysis.md#remoteness).
 
     Returns
     -------
@@ -266,7 +294,10 @@ def assemble(
     staleness = np.where(engaged, np.minimum(days, params.cap_days) / params.cap_days, 1.0)
     population = pd.to_numeric(communities.frame["population"], errors="coerce").to_numpy(float)
     population_factor = 1 + np.log10(1 + np.nan_to_num(population, nan=0.0))
-    remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
+    if params.remoteness == "travel_time":
+        remoteness = travel.factor(params.remoteness_hours)
+    else:
+        remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
     has_site = site.index >= 0
     site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
     last_at = pd.to_datetime(np.where(engaged, last.at_ns, 0), utc=True)
@@ -290,12 +321,17 @@ def assemble(
             "distance_to_site_m": site.distance_m,
             "nearest_site_id": pd.array(np.where(has_site, site_id, 0), dtype="Int64"),
             "remoteness_factor": remoteness,
+            "travel_hours": travel.hours,
+            "travel_site_id": pd.array(np.where(travel.site_id >= 0, travel.site_id, 0), dtype="Int64"),
+            "travel_season": np.full(n, travel.season, dtype=object),
+            "unreachable": travel.unreachable,
             "gap_score": 0.0,
         }
     )
     for col in ("last_engagement_id", "days_since_engagement"):
         t.loc[~engaged, col] = pd.NA
     t.loc[~has_site, "nearest_site_id"] = pd.NA
+    t.loc[travel.site_id < 0, "travel_site_id"] = pd.NA
     t["rank"] = 0
     return t
 
@@ -343,6 +379,7 @@ def rank_table(t: pd.DataFrame) -> pd.DataFrame:
     pressure = t["pressure"].to_numpy(float)
     pmax = pressure.max() if len(t) else 0.0
     t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
+    t["remoteness_factor"] = fill_unreachable(t["remoteness_factor"].to_numpy(float), t["unreachable"].to_numpy(bool))
     t["gap_score"] = (
         t["pressure_norm"].to_numpy()
         * t["staleness"].to_numpy(float)

@@ -11,6 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.reach.travel import TravelSurface
+
 COLUMNS = {
     "communities": ("id", "name", "lon", "lat", "population"),
     "incidents": ("id", "lon", "lat", "occurred_on", "fatalities", "geo_precision"),
@@ -33,6 +35,7 @@ class GapInputs:
     engagements: pd.DataFrame = field(default_factory=lambda: _empty("engagements"))
     qips: pd.DataFrame = field(default_factory=lambda: _empty("qips"))
     sites: pd.DataFrame = field(default_factory=lambda: _empty("sites"))
+    travel: TravelSurface | None = None  # hours from the active sites (remoteness=travel_time, docs/reach.md)
 
     def counts(self) -> dict[str, int]:
         """Rows per table.

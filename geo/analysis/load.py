@@ -28,6 +28,7 @@ from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
+from geo.reach.load import travel_to_sites
 from geo.window import DateWindow
 
 M_PER_DEG_LAT = 110_574.0
@@ -278,6 +279,9 @@ def load_inputs(
         qips=_read_qips(session, params, scope),
         sites=_read_sites(session, scope),
     )
+    if params.remoteness == "travel_time" and "sites" not in scope.skipped:
+        # The whole mission grid, whatever the area: hours do not depend on the subset asked for.
+        inputs.travel = travel_to_sites(session, params.as_of, params.season)
     return inputs, scope.community_ids
 
 

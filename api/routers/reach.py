@@ -1,0 +1,135 @@
+"""Travel time (docs/reach.md): ``GET /api/v1/analysis/travel-time`` (hours
+from the nearest active mission site, or from one site, per community as
+GeoJSON or as a GeoTIFF raster), and the map's coloured overlay
+``GET /map/travel-time.png`` (its lon/lat bounds in ``X-Image-Bounds``).
+Surfaces come from the never-stale caches of :mod:`geo.reach.cache`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import SessionDep, Viewer
+from api.params import PagingParam
+from geo.analysis.params import today
+from geo.errors import InvalidInput
+from geo.reach.grid import MAX_CELL_M, MIN_CELL_M
+from geo.reach.load import travel_to_sites
+from geo.reach.products import community_hours, hours_features, hours_geotiff, overlay_png
+from geo.reach.speeds import Speeds, parse_speeds
+from geo.reach.travel import TravelSurface
+
+router = APIRouter(tags=["analysis"])
+Season = Literal["auto", "dry", "rainy"]
+SeasonQuery = Annotated[Season, Query(description="dry or rainy speeds; auto: the season of as_of")]
+AsOf = Annotated[date | None, Query(description="which sites are active, and the season when auto; default today")]
+SiteQuery = Annotated[
+    int | None, Query(ge=1, description="travel from this site only (any kind, active or not); default: all active")
+]
+CellQuery = Annotated[
+    float | None,
+    Query(ge=MIN_CELL_M, le=MAX_CELL_M, description="grid cell size in metres (default PEACEMAP_REACH_CELL_M)"),
+]
+RoadSpeed = Annotated[
+    list[str] | None,
+    Query(description="override a road class's dry-season speed on its best surface, CLASS=KMH (repeatable)"),
+]
+OffroadSpeed = Annotated[
+    list[str] | None,
+    Query(description="override walking speed for an IGBP land-cover class, CODE=KMH (repeatable)"),
+]
+HEADERS_BOUNDS = "X-Image-Bounds"
+
+
+def _surface(session, as_of, season, site, cell, road_speed, offroad_speed) -> TravelSurface:
+    speeds = Speeds(
+        road_kmh=parse_speeds(road_speed, "road_speed"),
+        offroad_kmh=parse_speeds(offroad_speed, "offroad_speed", integer_keys=True),
+    )
+    surface = travel_to_sites(session, as_of or today(), season, site_id=site, cell_m=cell, speeds=speeds)
+    if surface is None:
+        raise InvalidInput("no community and no mission site on record: there is nowhere to measure", field="site")
+    return surface
+
+
+def _about(surface: TravelSurface, as_of: date) -> dict:
+    return {
+        "as_of": as_of.isoformat(),
+        "season": surface.season,
+        "sites": [int(s) for s in surface.site_ids],
+        "cell_size_m": surface.grid.cell_size,
+        "crs": surface.grid.crs.to_wkt(),
+        "friction": surface.friction_source,
+    }
+
+
+@router.get(
+    "/api/v1/analysis/travel-time",
+    name="travel-time",
+    summary="Hours from the nearest mission site, per community or as a raster",
+    responses={200: {"content": {"application/geo+json": {}, "image/tiff": {}}}},
+)
+def travel_time(
+    request: Request,
+    session: SessionDep,
+    _: Viewer,
+    paging: PagingParam,
+    as_of: AsOf = None,
+    season: SeasonQuery = "auto",
+    site: SiteQuery = None,
+    format: Annotated[
+        Literal["json", "geotiff"], Query(description="communities (GeoJSON) or the hours raster")
+    ] = "json",
+    cell_size_m: CellQuery = None,
+    road_speed: RoadSpeed = None,
+    offroad_speed: OffroadSpeed = None,
+):
+    day = as_of or today()
+    surface = _surface(session, day, season, site, cell_size_m, road_speed, offroad_speed)
+    about = _about(surface, day)
+    if format == "geotiff":
+        tags = {**about, "sites": ",".join(map(str, about["sites"])), "units": "hours", "nodata": "-1: no site reaches"}
+        return Response(
+            hours_geotiff(surface, tags),
+            media_type="image/tiff",
+            headers={"Content-Disposition": f'attachment; filename="travel-time-{day}-{surface.season}.tif"'},
+        )
+    rows = community_hours(session, surface)
+    page = rows.iloc[paging.offset : paging.offset + paging.limit]
+    features = hours_features(page)
+    body = {
+        "type": "FeatureCollection",
+        "numberMatched": len(rows),
+        "numberReturned": len(page),
+        "features": features,
+        "links": paging.links(request, len(page), len(rows)),
+        **about,
+        "computed_at": datetime.now(UTC).isoformat(),
+    }
+    return Response(json.dumps(body), media_type="application/geo+json")
+
+
+@router.get(
+    "/map/travel-time.png",
+    name="map-travel-time",
+    summary="The map's travel-time overlay (PNG in Web Mercator; lon/lat bounds in X-Image-Bounds)",
+    responses={200: {"content": {"image/png": {}}}},
+)
+def travel_time_png(
+    session: SessionDep, _: Viewer, as_of: AsOf = None, season: SeasonQuery = "auto", site: SiteQuery = None
+):
+    day = as_of or today()
+    surface = _surface(session, day, season, site, None, None, None)
+    png, (west, south, east, north) = overlay_png(surface)
+    return Response(
+        png,
+        media_type="image/png",
+        headers={
+            HEADERS_BOUNDS: f"{west:.6f},{south:.6f},{east:.6f},{north:.6f}",
+            "X-Season": surface.season,
+            "Cache-Control": "no-cache",
+        },
+    )

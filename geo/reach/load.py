@@ -1,0 +1,254 @@
+"""From PostGIS and the raster catalogue to friction and travel surfaces
+(docs/reach.md), through the never-stale caches of :mod:`geo.reach.cache`.
+
+- **The grid** covers every community and mission site (their extent, read
+  fresh), grown by 25 km, on the equal-area grid of :mod:`geo.reach.grid` at
+  ``cell_m`` (``PEACEMAP_REACH_CELL_M``, 1 000 m by default). An area subset
+  of an analysis uses the same grid, so a community's hours do not depend on
+  the area asked for.
+- **The friction** is the newest friction raster of the catalogue, averaged
+  onto the grid (nodata → impassable), when one is loaded; otherwise it is
+  built (:func:`geo.reach.friction.build_friction`) from the roads, waterways
+  and crossings near the grid and the newest land-cover raster (nearest
+  class per cell), in the season asked. A loaded surface is used as it is in
+  both seasons: its makers chose its speeds.
+- **Travel** runs from the sites given (by default those active on the
+  analysis day, by the analysis' own rule, :func:`geo.analysis.gaps.active_sites`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import shapely
+from rasterio.enums import Resampling
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session
+
+from geo.analysis.days import day_number
+from geo.analysis.gaps import active_sites
+from geo.errors import NotFound
+from geo.models import SRID, Community, Crossing, Road, Site, Waterway
+from geo.rasters.catalogue import current, file_of
+from geo.rasters.grid import Grid, read_on_grid
+from geo.reach import cache
+from geo.reach.friction import Network, build_friction
+from geo.reach.grid import metric_grid
+from geo.reach.season import get_reach_settings, resolve
+from geo.reach.speeds import Speeds
+from geo.reach.travel import TravelSurface, travel_surface
+
+MARGIN_M = 25_000.0
+
+
+@dataclass(frozen=True)
+class Origins:
+    """The sites travel starts from: ``ids``, ``lon``, ``lat`` (aligned tuples)."""
+
+    ids: tuple[int, ...]
+    lon: tuple[float, ...]
+    lat: tuple[float, ...]
+
+
+def mission_grid(session: Session, cell_m: float | None = None) -> Grid | None:
+    """The travel grid over every community and site (None when there are none).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    cell_m : float, optional
+        Default ``PEACEMAP_REACH_CELL_M``.
+
+    Returns
+    -------
+    Grid or None
+    """
+    geoms = union_all(select(Community.geom.label("g")), select(Site.geom.label("g"))).subquery()
+    box = func.ST_Extent(geoms.c.g)
+    row = session.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
+    if row[0] is None:
+        return None
+    return metric_grid(tuple(row), cell_m or get_reach_settings().reach_cell_m, margin_m=MARGIN_M)
+
+
+def _grid_key(grid: Grid) -> tuple:
+    return grid.crs.to_wkt(), tuple(grid.transform)[:6], grid.width, grid.height
+
+
+def read_network(session: Session, grid: Grid) -> Network:
+    """Roads, waterways and crossings whose boxes meet the grid.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    grid : Grid
+
+    Returns
+    -------
+    Network
+    """
+    env = func.ST_MakeEnvelope(*grid.lonlat_bounds(), SRID)
+
+    def lines(model, *cols):
+        rows = session.execute(select(func.ST_AsBinary(model.geom), *cols).where(model.geom.op("&&")(env))).all()
+        names = [c.key for c in cols]
+        frame = pd.DataFrame([r[1:] for r in rows], columns=names)
+        frame.insert(0, "geometry", shapely.from_wkb([bytes(r[0]) for r in rows]) if rows else [])
+        return frame
+
+    roads = lines(Road, Road.highway, Road.surface, Road.bridge)
+    water = lines(Waterway, Waterway.kind, Waterway.seasonal)
+    rows = session.execute(
+        select(func.ST_X(Crossing.geom), func.ST_Y(Crossing.geom), Crossing.kind, Crossing.seasonal).where(
+            Crossing.geom.op("&&")(env)
+        )
+    ).all()
+    crossings = pd.DataFrame(rows, columns=["lon", "lat", "kind", "seasonal"])
+    return Network(roads=roads, waterways=water, crossings=crossings)
+
+
+def _friction(session: Session, grid: Grid, season: str, speeds: Speeds) -> tuple[np.ndarray, str]:
+    loaded = current(session, "friction")
+    if loaded is not None:
+        values = read_on_grid(file_of(loaded), grid, Resampling.average, fill=np.inf)
+        return np.where(values > 0, values, np.inf), f"friction raster {loaded.id} ({loaded.name})"
+    landcover = current(session, "landcover")
+    classes = None if landcover is None else read_on_grid(file_of(landcover), grid, Resampling.nearest)
+    source = "built from roads, rivers and crossings" + (f", land cover {landcover.id}" if landcover else "")
+    return build_friction(grid, read_network(session, grid), season, landcover=classes, speeds=speeds), source
+
+
+def friction_surface(session: Session, grid: Grid, season: str, speeds: Speeds | None = None) -> tuple[np.ndarray, str]:
+    """The friction (minutes per metre) on ``grid`` in ``season``, and where it comes from.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    grid : Grid
+    season : str
+        ``dry`` or ``rainy``.
+    speeds : Speeds, optional
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, str)
+    """
+    speeds = speeds or Speeds()
+    return cache.FRICTION.get(
+        session, ("friction", _grid_key(grid), season, speeds.key()), lambda s: _friction(s, grid, season, speeds)
+    )
+
+
+def travel_from(
+    session: Session, grid: Grid, season: str, origins: Origins, speeds: Speeds | None = None
+) -> TravelSurface:
+    """Hours from the nearest of ``origins`` over the season's friction.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    grid : Grid
+    season : str
+    origins : Origins
+    speeds : Speeds, optional
+
+    Returns
+    -------
+    TravelSurface
+    """
+    speeds = speeds or Speeds()
+
+    def compute(s: Session) -> TravelSurface:
+        friction, source = friction_surface(s, grid, season, speeds)
+        return travel_surface(
+            grid, friction, origins.ids, origins.lon, origins.lat, season=season, friction_source=source
+        )
+
+    return cache.TRAVEL.get(session, ("travel", _grid_key(grid), season, speeds.key(), origins), compute)
+
+
+def read_sites(session: Session) -> pd.DataFrame:
+    """Every mission site: ``id``, ``name``, ``kind``, ``lon``, ``lat``, ``active_from``, ``active_to``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = session.execute(
+        select(
+            Site.id, Site.name, Site.kind, func.ST_X(Site.geom), func.ST_Y(Site.geom), Site.active_from, Site.active_to
+        ).order_by(Site.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "name", "kind", "lon", "lat", "active_from", "active_to"])
+    for col in ("active_from", "active_to"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def origins_of(sites: pd.DataFrame, as_of: date, site_id: int | None = None) -> Origins:
+    """The sites active on ``as_of`` (or the one site ``site_id``, active or not).
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        From :func:`read_sites`.
+    as_of : datetime.date
+    site_id : int, optional
+
+    Returns
+    -------
+    Origins
+    """
+    if site_id is not None:
+        chosen = sites[sites["id"] == site_id]
+        if chosen.empty:
+            raise NotFound(f"site {site_id} does not exist", field="site")
+    else:
+        chosen = sites[active_sites(sites, day_number(as_of))]
+    return Origins(
+        tuple(int(v) for v in chosen["id"]), tuple(map(float, chosen["lon"])), tuple(map(float, chosen["lat"]))
+    )
+
+
+def travel_to_sites(
+    session: Session,
+    as_of: date,
+    season: str = "auto",
+    *,
+    site_id: int | None = None,
+    cell_m: float | None = None,
+    speeds: Speeds | None = None,
+) -> TravelSurface | None:
+    """Hours from the nearest mission site active on ``as_of`` (or from one site) over the mission grid.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    as_of : datetime.date
+        Which sites are active, and the season when ``season`` is ``auto``.
+    season : str
+        ``auto``, ``dry`` or ``rainy``.
+    site_id : int, optional
+        From this site only.
+    cell_m : float, optional
+    speeds : Speeds, optional
+
+    Returns
+    -------
+    TravelSurface or None
+        None when there is no community and no site (no grid).
+    """
+    resolved = resolve(season, as_of)
+    sites = read_sites(session)
+    origins = origins_of(sites, as_of, site_id)
+    grid = mission_grid(session, cell_m)
+    if grid is None:
+        return None
+    return travel_from(session, grid, resolved, origins, speeds)
