@@ -348,7 +348,16 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
     session.flush()
     counts = {s.table: n for s in REGISTRY.values()}
     counts.update(
-        {"admin_areas": 1, "sites": 1, "agreements": 2, "roads": 1, "waterways": 2, "crossings": 1, GAPS_LAYER: n}
+        {
+            "admin_areas": 1,
+            "sites": 1,
+            "agreements": 2,
+            "roads": 1,
+            "waterways": 2,
+            "crossings": 1,
+            GAPS_LAYER: n,
+            "admin_area_figures": 1,
+        }
     )
     return counts
 

@@ -10,17 +10,19 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.params import PagingParam
-from geo.analysis.params import today
+from api.params import BBox, PagingParam, bbox_query
+from geo.analysis.areas import admin_area_figures
+from geo.analysis.params import MAX_DAYS, default, today
 from geo.errors import InvalidInput
 from geo.reach.grid import MAX_CELL_M, MIN_CELL_M
 from geo.reach.load import travel_to_sites
 from geo.reach.products import community_hours, hours_features, hours_geotiff, overlay_png
 from geo.reach.speeds import Speeds, parse_speeds
 from geo.reach.travel import TravelSurface
+from geo.window import DateWindow
 
 router = APIRouter(tags=["analysis"])
 Season = Literal["auto", "dry", "rainy"]
@@ -133,3 +135,29 @@ def travel_time_png(
             "Cache-Control": "no-cache",
         },
     )
+
+
+@router.get(
+    "/api/v1/analysis/areas",
+    name="area-figures",
+    summary="Admin areas with violence pressure, under-engaged communities and reach",
+    description="Per admin area of one level: incidents and violence pressure in the days up to as_of, "
+    "linked and under-engaged communities, people (population raster, else recorded), people within `hours` "
+    "of an active mission site, and the share of the population whose community was engaged in the days "
+    "(docs/reach.md#per-area).",
+)
+def area_figures(
+    session: SessionDep,
+    _: Viewer,
+    bbox: Annotated[BBox | None, Depends(bbox_query("only areas intersecting minx,miny,maxx,maxy (EPSG:4326)"))],
+    level: Annotated[int | None, Query(ge=0, le=5, description="admin level (default: the communities' level)")] = None,
+    as_of: AsOf = None,
+    days: Annotated[
+        int, Query(ge=1, le=MAX_DAYS, description="the window: incidents and engagements of the days up to as_of")
+    ] = default("window_days"),
+    hours: Annotated[float, Query(gt=0, le=240, description="travel-time limit (hours)")] = 6.0,
+    season: SeasonQuery = "auto",
+):
+    window = DateWindow.ending(as_of or today(), days)
+    body = admin_area_figures(session, window, level=level, bbox=bbox, hours=hours, season=season)
+    return Response(json.dumps(body), media_type="application/geo+json")

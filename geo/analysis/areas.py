@@ -12,6 +12,8 @@ engagement-gap analysis (docs/analysis.md).
 - Under-engaged: the communities linked to the area that the cached analysis
   (:func:`geo.analysis.cache.cached_gaps`, same parameters as the
   communities layer) flags.
+- Reach: people, people within a travel-time limit of a mission site and
+  the share of the population engaged in the window (:mod:`geo.reach.areas`).
 
 Admin areas are few (tens to hundreds) but their boundaries are detailed, so
 they are simplified in the database.
@@ -31,6 +33,7 @@ from geo.analysis.fetch import as_times, as_type, epoch, fetch_frame
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import counts_in_pressure, incident_weights
 from geo.models import AdminArea, Community, Incident
+from geo.reach.areas import DEFAULT_HOURS, area_reach
 from geo.window import DateWindow
 
 SIMPLIFY_DEG = 0.01  # ~1 km: invisible at mission-wide zoom, a fraction of the bytes
@@ -118,6 +121,8 @@ def admin_area_figures(
     level: int | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     tolerance: float = SIMPLIFY_DEG,
+    hours: float = DEFAULT_HOURS,
+    season: str = "auto",
 ) -> dict:
     """The choropleth: simplified admin areas of one level with their figures.
 
@@ -132,6 +137,10 @@ def admin_area_figures(
         Only areas intersecting this lon/lat box.
     tolerance : float
         Simplification tolerance in degrees.
+    hours : float
+        The travel-time limit of the reach figures.
+    season : str
+        The season of the reach figures (``auto``: the window end's).
 
     Returns
     -------
@@ -139,7 +148,9 @@ def admin_area_figures(
         A GeoJSON FeatureCollection; per area ``name``, ``level``, ``pcode``,
         ``country``, ``incidents`` (those the pressure counts), ``pressure``,
         ``pressure_share`` (of the highest area), ``communities`` (linked to
-        the area) and ``under_engaged`` (of those).
+        the area) and ``under_engaged`` (of those); and the reach figures of
+        :func:`geo.reach.areas.area_reach` (people, within ``hours`` of a
+        site, engaged within the window's days).
     """
     params = window_params(window)
     level = default_level(session) if level is None else level
@@ -162,6 +173,7 @@ def admin_area_figures(
     area_ids = np.array([r.id for r in rows], np.int64)
     incidents, pressure = _area_pressure(session, areas, area_ids, window, params)
     communities, under_engaged = _area_communities(session, area_ids, params)
+    reach = area_reach(session, area_ids, as_of=window.end, hours=hours, days=window.days, season=season)
     top = float(pressure.max()) if len(rows) and pressure.max() > 0 else 1.0
     features = [
         {
@@ -178,6 +190,7 @@ def admin_area_figures(
                 "pressure_share": round(float(pressure[i]) / top, 4),
                 "communities": int(communities[i]),
                 "under_engaged": int(under_engaged[i]),
+                **reach[r.id],
             },
         }
         for i, r in enumerate(rows)

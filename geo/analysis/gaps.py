@@ -31,6 +31,7 @@ from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import reasons_for
+from geo.reach.population import with_estimates
 from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.window import DateWindow
 
@@ -40,6 +41,7 @@ RESULT_COLUMNS = (
     "lon",
     "lat",
     "population",
+    "population_estimated",
     "last_engagement_at",
     "last_engagement_kind",
     "last_engagement_id",
@@ -77,11 +79,14 @@ class GapResult:
 
 @dataclass
 class RankedCommunities:
-    """The communities to rank, sorted by id: their rows, ids and points."""
+    """The communities to rank, sorted by id: their rows, ids and points;
+    ``estimated`` marks populations taken from a population raster
+    (docs/reach.md#population)."""
 
     frame: pd.DataFrame
     ids: np.ndarray
     points: Points
+    estimated: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -128,7 +133,7 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     -------
     GapResult
     """
-    communities = ranked_communities(inputs.communities, only)
+    communities = ranked_communities(inputs.communities, only, inputs.population_estimates)
     as_of_day = day_number(params.as_of)
     last = last_engagement(communities, inputs, params, as_of_day)
     violence = violence_pressure(communities, inputs.incidents, params)
@@ -141,7 +146,7 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     return GapResult(rank_table(explain(table, params)), params, computed_at, considered)
 
 
-def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunities:
+def ranked_communities(communities: pd.DataFrame, only=None, estimates: pd.Series | None = None) -> RankedCommunities:
     """The communities to rank, sorted by id (the order every later step keeps).
 
     Parameters
@@ -150,6 +155,8 @@ def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunitie
         ``id``, ``name``, ``lon``, ``lat``, ``population``.
     only : iterable of int, optional
         Restrict to these ids.
+    estimates : pandas.Series, optional
+        Community id → estimated population, used where none is recorded.
 
     Returns
     -------
@@ -158,7 +165,11 @@ def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunitie
     frame = communities.sort_values("id", kind="stable")
     if only is not None:
         frame = frame[frame["id"].isin(np.asarray(list(only)))]
-    return RankedCommunities(frame, frame["id"].to_numpy(np.int64), Points(frame["lon"], frame["lat"]))
+    ids = frame["id"].to_numpy(np.int64)
+    recorded = pd.to_numeric(frame["population"], errors="coerce").to_numpy(float)
+    population, estimated = with_estimates(recorded, ids, estimates)
+    frame = frame.assign(population=population)
+    return RankedCommunities(frame, ids, Points(frame["lon"], frame["lat"]), estimated)
 
 
 def last_engagement(
@@ -308,6 +319,7 @@ def assemble(
             "lon": communities.points.lon,
             "lat": communities.points.lat,
             "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
+            "population_estimated": communities.estimated if communities.estimated is not None else np.zeros(n, bool),
             "last_engagement_at": pd.Series(last_at, dtype="datetime64[ns, UTC]").where(engaged).array,
             "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
             "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),

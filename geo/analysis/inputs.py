@@ -36,6 +36,7 @@ class GapInputs:
     qips: pd.DataFrame = field(default_factory=lambda: _empty("qips"))
     sites: pd.DataFrame = field(default_factory=lambda: _empty("sites"))
     travel: TravelSurface | None = None  # hours from the active sites (remoteness=travel_time, docs/reach.md)
+    population_estimates: pd.Series | None = None  # community id → people from a population raster (docs/reach.md)
 
     def counts(self) -> dict[str, int]:
         """Rows per table.

@@ -29,6 +29,7 @@ from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
 from geo.reach.load import travel_to_sites
+from geo.reach.population import community_estimates
 from geo.window import DateWindow
 
 M_PER_DEG_LAT = 110_574.0
@@ -282,6 +283,8 @@ def load_inputs(
     if params.remoteness == "travel_time" and "sites" not in scope.skipped:
         # The whole mission grid, whatever the area: hours do not depend on the subset asked for.
         inputs.travel = travel_to_sites(session, params.as_of, params.season)
+    if "communities" not in scope.skipped:
+        inputs.population_estimates = community_estimates(session)
     return inputs, scope.community_ids
 
 

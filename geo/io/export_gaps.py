@@ -35,6 +35,7 @@ _TYPES = {
     "last_engagement_at": pa.timestamp("us", tz="UTC"),
     "under_engaged": pa.bool_(),
     "unreachable": pa.bool_(),
+    "population_estimated": pa.bool_(),
     "travel_season": pa.string(),
     "reasons": pa.list_(pa.string()),
 }

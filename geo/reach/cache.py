@@ -3,7 +3,8 @@ under the rule of the engagement-gap cache (docs/analysis.md#cache): a cached
 surface is what a fresh computation on the committed data would give now.
 
 A surface depends on the roads, waterways, crossings and rasters (watched
-through the ``analysis_changes`` log their triggers fill, migration 0005)
+through the ``analysis_changes`` log their triggers fill, migration 0005;
+population estimates watch the rasters and the communities)
 and on its key: the grid (which follows the extent of the communities and
 sites), the season, the speeds and the start sites with their positions —
 all read fresh on every request. Each request reads the log for writes to
@@ -39,8 +40,8 @@ class _Entry:
 class SnapshotCache:
     """A small LRU of values computed from the watched tables, checked against the change log on every read."""
 
-    def __init__(self, name: str, size: int = 8):
-        self.name, self.size = name, size
+    def __init__(self, name: str, size: int = 8, watched: frozenset[str] = WATCHED):
+        self.name, self.size, self.watched = name, size, watched
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -79,7 +80,7 @@ class SnapshotCache:
         with entry.lock:
             snapshot = current_snapshot(session)
             stale = entry.value is None or any(
-                change[0] in WATCHED for change in committed_changes(session, entry.snapshot or snapshot)
+                change[0] in self.watched for change in committed_changes(session, entry.snapshot or snapshot)
             )
             if stale:
                 STATS[self.name + ":computed"] += 1
@@ -93,3 +94,4 @@ class SnapshotCache:
 
 FRICTION = SnapshotCache("friction")
 TRAVEL = SnapshotCache("travel")
+POPULATION = SnapshotCache("population", watched=frozenset({"rasters", "communities"}))

@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import Transformer
 from rasterio.features import rasterize
 
 from geo.rasters.grid import Grid
 from geo.rasters.legend import IGBP, WATER
 from geo.reach import speeds as S
-
-SEGMENT_DEG = 0.01  # lines are densified before projection (≈1.1 km): straight in lon/lat stays true
+from geo.reach.grid import project
 
 
 def _frame(*columns: str) -> pd.DataFrame:
@@ -46,16 +44,10 @@ class Network:
     crossings: pd.DataFrame = field(default_factory=lambda: _frame("lon", "lat", "kind", "seasonal"))
 
 
-def _projected(grid: Grid, geoms) -> np.ndarray:
-    t = Transformer.from_crs("EPSG:4326", grid.crs.to_wkt(), always_xy=True)
-    dense = shapely.segmentize(np.asarray(geoms, dtype=object), SEGMENT_DEG)
-    return shapely.transform(dense, lambda x, y: t.transform(x, y), interleaved=False)
-
-
 def _burn(grid: Grid, geoms: np.ndarray, values: np.ndarray, dtype: str = "float32") -> np.ndarray:
     """Cells touched by each geometry take its value; the largest wins where they meet."""
     values = np.asarray(values, float)
-    projected = _projected(grid, geoms) if len(geoms) else []
+    projected = project(grid, geoms) if len(geoms) else []
     order = np.argsort(values, kind="stable")
     shapes = [(projected[i], values[i]) for i in order if not projected[i].is_empty]
     if not shapes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
@@ -102,3 +103,23 @@ def to_grid_xy(grid: Grid, lon, lat) -> tuple[np.ndarray, np.ndarray]:
     t = Transformer.from_crs("EPSG:4326", grid.crs.to_wkt(), always_xy=True)
     x, y = t.transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(x, float), np.asarray(y, float)
+
+
+SEGMENT_DEG = 0.01  # lines are densified before projection (≈1.1 km): straight in lon/lat stays so
+
+
+def project(grid: Grid, geoms) -> np.ndarray:
+    """Lon/lat geometries in the grid's CRS, densified first so long edges follow their lon/lat course.
+
+    Parameters
+    ----------
+    grid : Grid
+    geoms : array-like of shapely geometries
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries
+    """
+    t = Transformer.from_crs("EPSG:4326", grid.crs.to_wkt(), always_xy=True)
+    dense = shapely.segmentize(np.asarray(geoms, dtype=object), SEGMENT_DEG)
+    return shapely.transform(dense, lambda x, y: t.transform(x, y), interleaved=False)

@@ -25,23 +25,21 @@ import numpy as np
 import pandas as pd
 import shapely
 from rasterio.enums import Resampling
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.days import day_number
 from geo.analysis.gaps import active_sites
 from geo.errors import NotFound
-from geo.models import SRID, Community, Crossing, Road, Site, Waterway
+from geo.models import SRID, Crossing, Road, Site, Waterway
 from geo.rasters.catalogue import current, file_of
 from geo.rasters.grid import Grid, read_on_grid
 from geo.reach import cache
+from geo.reach.extent import mission_grid
 from geo.reach.friction import Network, build_friction
-from geo.reach.grid import metric_grid
-from geo.reach.season import get_reach_settings, resolve
+from geo.reach.season import resolve
 from geo.reach.speeds import Speeds
 from geo.reach.travel import TravelSurface, travel_surface
-
-MARGIN_M = 25_000.0
 
 
 @dataclass(frozen=True)
@@ -51,27 +49,6 @@ class Origins:
     ids: tuple[int, ...]
     lon: tuple[float, ...]
     lat: tuple[float, ...]
-
-
-def mission_grid(session: Session, cell_m: float | None = None) -> Grid | None:
-    """The travel grid over every community and site (None when there are none).
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-    cell_m : float, optional
-        Default ``PEACEMAP_REACH_CELL_M``.
-
-    Returns
-    -------
-    Grid or None
-    """
-    geoms = union_all(select(Community.geom.label("g")), select(Site.geom.label("g"))).subquery()
-    box = func.ST_Extent(geoms.c.g)
-    row = session.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
-    if row[0] is None:
-        return None
-    return metric_grid(tuple(row), cell_m or get_reach_settings().reach_cell_m, margin_m=MARGIN_M)
 
 
 def _grid_key(grid: Grid) -> tuple:

@@ -259,12 +259,20 @@
         .then(function (resp) {
           if (!resp.ok) return resp.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.detail || resp.statusText); });
           var b = (resp.headers.get("X-Image-Bounds") || "").split(",").map(Number);
-          return resp.blob().then(function (blob) { return { blob: blob, b: b }; });
+          // As a data: URL (the page's CSP allows data: images), read from the response we already hold.
+          return resp.blob().then(function (blob) {
+            return new Promise(function (resolve, reject) {
+              var reader = new FileReader();
+              reader.onload = function () { resolve({ url: reader.result, b: b }); };
+              reader.onerror = function () { reject(reader.error); };
+              reader.readAsDataURL(blob);
+            });
+          });
         })
         .then(function (r) {
           loadedView = query; loadingView = null; state.error = null;
           group.clearLayers();
-          group.addLayer(L.imageOverlay(URL.createObjectURL(r.blob), [[r.b[1], r.b[0]], [r.b[3], r.b[2]]],
+          group.addLayer(L.imageOverlay(r.url, [[r.b[1], r.b[0]], [r.b[3], r.b[2]]],
             { opacity: spec.fillOpacity, interactive: false, className: "pm-image-" + spec.key }));
           state.returned = 1; state.matched = 1; state.loads += 1;
           emit("layerload", { key: spec.key, returned: 1, matched: 1, grid: false });
