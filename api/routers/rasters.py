@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -21,14 +21,16 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Editor, SessionDep, Viewer
 from api.routers.imports import save_upload
+from geo.models import Raster
 from geo.rasters import catalogue
+from geo.resources.schema import value_type
 
 router = APIRouter(prefix="/api/v1/rasters", tags=["rasters"])
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 UPLOAD_PATH = "/api/v1/rasters"
 RASTER_UPLOAD_PATHS = frozenset({UPLOAD_PATH})  # the import size cap applies (api.middleware)
-Kind = Literal["friction", "population", "landcover"]
-Units = Literal["minutes_per_metre", "people_per_cell", "people_per_km2", "igbp_class"]
+Kind, _ = value_type(Raster.__table__.c.kind)  # the catalogue's own vocabularies (geo.vocab via geo.columns)
+Units, _ = value_type(Raster.__table__.c.units)
 RasterId = Annotated[int, Query(ge=1)]
 UPLOAD_BODY = {
     "requestBody": {

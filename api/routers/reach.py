@@ -1,7 +1,9 @@
-"""Travel time (docs/reach.md): ``GET /api/v1/analysis/travel-time`` (hours
+"""Reach (docs/reach.md). Travel time: ``GET /api/v1/analysis/travel-time`` (hours
 from the nearest active mission site, or from one site, per community as
 GeoJSON or as a GeoTIFF raster), and the map's coloured overlay
-``GET /map/travel-time.png`` (its lon/lat bounds in ``X-Image-Bounds``).
+``GET /map/travel-time.png`` (its lon/lat bounds in ``X-Image-Bounds``);
+the admin areas' reach figures ``GET /api/v1/analysis/areas``; QIP siting
+``GET /api/v1/analysis/qip-suggestions``.
 Surfaces come from the never-stale caches of :mod:`geo.reach.cache`."""
 
 from __future__ import annotations
@@ -15,17 +17,22 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.deps import SessionDep, Viewer
 from api.params import BBox, PagingParam, bbox_query
 from geo.analysis.areas import admin_area_figures
-from geo.analysis.params import MAX_DAYS, default, today
+from geo.analysis.params import MAX_DAYS, Season, default, today
 from geo.errors import InvalidInput
+from geo.models import Qip
 from geo.reach.grid import MAX_CELL_M, MIN_CELL_M
 from geo.reach.load import travel_to_sites
 from geo.reach.products import community_hours, hours_features, hours_geotiff, overlay_png
+from geo.reach.qip_siting import MAX_HOURS, suggest
 from geo.reach.speeds import Speeds, parse_speeds
 from geo.reach.travel import TravelSurface
+from geo.resources.schema import value_type
 from geo.window import DateWindow
 
 router = APIRouter(tags=["analysis"])
-Season = Literal["auto", "dry", "rainy"]
+# The QIP form's sector and budget, typed from the model's own column rules (geo.columns).
+QipSector, _ = value_type(Qip.__table__.c.sector)
+_, BUDGET_LIMITS = value_type(Qip.__table__.c.budget_usd)
 SeasonQuery = Annotated[Season, Query(description="dry or rainy speeds; auto: the season of as_of")]
 AsOf = Annotated[date | None, Query(description="which sites are active, and the season when auto; default today")]
 SiteQuery = Annotated[
@@ -160,4 +167,42 @@ def area_figures(
 ):
     window = DateWindow.ending(as_of or today(), days)
     body = admin_area_figures(session, window, level=level, bbox=bbox, hours=hours, season=season)
+    return Response(json.dumps(body), media_type="application/geo+json")
+
+
+@router.get(
+    "/api/v1/analysis/qip-suggestions",
+    name="qip-suggestions",
+    summary="Where a field office's next QIP would reach the most neglected people",
+    description="Communities within max_hours of the office (a site, or lon/lat), with no active QIP within 5 km, "
+    "ranked by engagement-gap score and violence pressure, no two within 5 km, each with plain reasons "
+    "(docs/reach.md#qip-siting).",
+)
+def qip_suggestions(
+    session: SessionDep,
+    _: Viewer,
+    site: Annotated[
+        int | None, Query(ge=1, description="the office: a mission site's id (or give lon and lat)")
+    ] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180, description="the office as a point: longitude")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90, description="the office as a point: latitude")] = None,
+    max_hours: Annotated[float, Query(gt=0, le=MAX_HOURS, description="the longest trip from the office")] = 4.0,
+    n: Annotated[int, Query(ge=1, le=50, description="how many suggestions")] = 5,
+    sector: Annotated[QipSector | None, Query(description="carried into each suggestion")] = None,
+    budget_usd: Annotated[float | None, Query(description="carried into each suggestion", **BUDGET_LIMITS)] = None,
+    as_of: AsOf = None,
+    season: SeasonQuery = "auto",
+):
+    body = suggest(
+        session,
+        site_id=site,
+        lon=lon,
+        lat=lat,
+        max_hours=max_hours,
+        n=n,
+        sector=sector,
+        budget_usd=budget_usd,
+        as_of=as_of or today(),
+        season=season,
+    )
     return Response(json.dumps(body), media_type="application/geo+json")
