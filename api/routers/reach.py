@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.deps import SessionDep, Viewer
 from api.params import BBox, PagingParam, bbox_query
 from geo.analysis.areas import admin_area_figures
+from geo.analysis.load import site_origins
 from geo.analysis.params import MAX_DAYS, Season, default, today
 from geo.errors import InvalidInput
 from geo.models import Qip
@@ -58,7 +59,8 @@ def _surface(session, as_of, season, site, cell, road_speed, offroad_speed) -> T
         road_kmh=parse_speeds(road_speed, "road_speed"),
         offroad_kmh=parse_speeds(offroad_speed, "offroad_speed", integer_keys=True),
     )
-    surface = travel_to_sites(session, as_of or today(), season, site_id=site, cell_m=cell, speeds=speeds)
+    day = as_of or today()
+    surface = travel_to_sites(session, day, season, site_origins(session, day, site), cell_m=cell, speeds=speeds)
     if surface is None:
         raise InvalidInput("no community and no mission site on record: there is nowhere to measure", field="site")
     return surface

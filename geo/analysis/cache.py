@@ -39,7 +39,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.analysis.changes import committed_changes, current_snapshot, has_own_writes
+from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
 from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams

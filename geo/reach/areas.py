@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.cache import cached_gaps
+from geo.analysis.load import site_origins
 from geo.analysis.params import GapParams
 from geo.models import AdminArea, Community
 from geo.rasters.catalogue import current
@@ -79,7 +80,7 @@ def area_reach(
     out = {int(a): {"hours": hours, "days": days} for a in area_ids}
     if not n:
         return out
-    surface = travel_to_sites(session, as_of, season)
+    surface = travel_to_sites(session, as_of, season, site_origins(session, as_of))
     linked = session.execute(
         select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
     ).all()

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo.analysis.changes import committed_changes, current_snapshot, has_own_writes
+from geo.changes import committed_changes, current_snapshot, has_own_writes
 
 WATCHED = frozenset({"roads", "waterways", "crossings", "rasters"})
 STATS: Counter = Counter()  # "hit" / "computed" per cache name (for tests and the benchmark)

@@ -12,8 +12,8 @@
   and crossings near the grid and the newest land-cover raster (nearest
   class per cell), in the season asked. A loaded surface is used as it is in
   both seasons: its makers chose its speeds.
-- **Travel** runs from the sites given (by default those active on the
-  analysis day, by the analysis' own rule, :func:`geo.analysis.gaps.active_sites`).
+- **Travel** runs from the sites given (:class:`Origins`; the analysis
+  chooses them: :func:`geo.analysis.load.site_origins`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,7 @@ from rasterio.enums import Resampling
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.analysis.days import day_number
-from geo.analysis.gaps import active_sites
-from geo.errors import NotFound
-from geo.models import SRID, Crossing, Road, Site, Waterway
+from geo.models import SRID, Crossing, Road, Waterway
 from geo.rasters.catalogue import current, file_of
 from geo.rasters.grid import Grid, read_on_grid
 from geo.reach import cache
@@ -147,73 +144,27 @@ def travel_from(
     return cache.TRAVEL.get(session, ("travel", _grid_key(grid), season, speeds.key(), origins), compute)
 
 
-def read_sites(session: Session) -> pd.DataFrame:
-    """Every mission site: ``id``, ``name``, ``kind``, ``lon``, ``lat``, ``active_from``, ``active_to``.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    rows = session.execute(
-        select(
-            Site.id, Site.name, Site.kind, func.ST_X(Site.geom), func.ST_Y(Site.geom), Site.active_from, Site.active_to
-        ).order_by(Site.id)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["id", "name", "kind", "lon", "lat", "active_from", "active_to"])
-    for col in ("active_from", "active_to"):
-        frame[col] = pd.to_datetime(frame[col])
-    return frame
-
-
-def origins_of(sites: pd.DataFrame, as_of: date, site_id: int | None = None) -> Origins:
-    """The sites active on ``as_of`` (or the one site ``site_id``, active or not).
-
-    Parameters
-    ----------
-    sites : pandas.DataFrame
-        From :func:`read_sites`.
-    as_of : datetime.date
-    site_id : int, optional
-
-    Returns
-    -------
-    Origins
-    """
-    if site_id is not None:
-        chosen = sites[sites["id"] == site_id]
-        if chosen.empty:
-            raise NotFound(f"site {site_id} does not exist", field="site")
-    else:
-        chosen = sites[active_sites(sites, day_number(as_of))]
-    return Origins(
-        tuple(int(v) for v in chosen["id"]), tuple(map(float, chosen["lon"])), tuple(map(float, chosen["lat"]))
-    )
-
-
 def travel_to_sites(
     session: Session,
     as_of: date,
-    season: str = "auto",
+    season: str,
+    origins: Origins,
     *,
-    site_id: int | None = None,
     cell_m: float | None = None,
     speeds: Speeds | None = None,
 ) -> TravelSurface | None:
-    """Hours from the nearest mission site active on ``as_of`` (or from one site) over the mission grid.
+    """Hours from the nearest of ``origins`` over the mission grid, in ``season``.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
     as_of : datetime.date
-        Which sites are active, and the season when ``season`` is ``auto``.
+        The season's day when ``season`` is ``auto``.
     season : str
         ``auto``, ``dry`` or ``rainy``.
-    site_id : int, optional
-        From this site only.
+    origins : Origins
+        The sites (:func:`geo.analysis.load.site_origins`: those active on
+        ``as_of``, or one site).
     cell_m : float, optional
     speeds : Speeds, optional
 
@@ -222,10 +173,7 @@ def travel_to_sites(
     TravelSurface or None
         None when there is no community and no site (no grid).
     """
-    resolved = resolve(season, as_of)
-    sites = read_sites(session)
-    origins = origins_of(sites, as_of, site_id)
     grid = mission_grid(session, cell_m)
     if grid is None:
         return None
-    return travel_from(session, grid, resolved, origins, speeds)
+    return travel_from(session, grid, resolve(season, as_of), origins, speeds)
