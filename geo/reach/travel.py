@@ -17,7 +17,8 @@ cutting a track; travel time is a property of the ground, and a raster
 cost-distance answers it for every cell at once (a community anywhere, an
 hours raster, people within N hours) where a network search answers only
 for nodes. Measured in ``bench/reach.py``: the 1 km surface of the whole
-mission area from 40 sites takes about a second.
+mission area (0.8 M cells) from 40 sites takes 0.37 s, 4.5× faster than
+scipy's Dijkstra and equal to it within 4 × 10⁻¹⁶.
 
 **Which start.** MCP's traceback says, per cell, which neighbour it was
 reached from; the start is found by pointer jumping — every cell's
