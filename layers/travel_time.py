@@ -1,11 +1,11 @@
 """Travel time: hours from the nearest mission site, as a coloured overlay
 (docs/reach.md#travel-time). The server renders the PNG in Web Mercator
-(``geo.reach.products.overlay_png``) with the classes the legend shows here,
+(``geo.reach.products.overlay_png``, classes in ``geo.reach.hours``) with the classes the legend shows here,
 for the season of the window's last day."""
 
 from __future__ import annotations
 
-from geo.reach.products import HOURS_CLASSES, UNREACHABLE
+from geo.reach.hours import HOURS_CLASSES, UNREACHABLE
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Graduated, LayerSpec, Urls
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -29,8 +29,12 @@ router = APIRouter(prefix="/api/v1/rasters", tags=["rasters"])
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 UPLOAD_PATH = "/api/v1/rasters"
 RASTER_UPLOAD_PATHS = frozenset({UPLOAD_PATH})  # the import size cap applies (api.middleware)
-Kind, _ = value_type(Raster.__table__.c.kind)  # the catalogue's own vocabularies (geo.vocab via geo.columns)
-Units, _ = value_type(Raster.__table__.c.units)
+if TYPE_CHECKING:
+    Kind: TypeAlias = str
+    Units: TypeAlias = str
+else:  # the catalogue's own vocabularies (geo.vocab via geo.columns), as enums in the API document
+    Kind, _ = value_type(Raster.__table__.c.kind)
+    Units, _ = value_type(Raster.__table__.c.units)
 RasterId = Annotated[int, Query(ge=1)]
 UPLOAD_BODY = {
     "requestBody": {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Column
 
 from api.deps import SessionDep, Viewer
 from api.params import BBox, PagingParam, bbox_query
@@ -32,8 +33,11 @@ from geo.window import DateWindow
 
 router = APIRouter(tags=["analysis"])
 # The QIP form's sector and budget, typed from the model's own column rules (geo.columns).
-QipSector, _ = value_type(Qip.__table__.c.sector)
-_, BUDGET_LIMITS = value_type(Qip.__table__.c.budget_usd)
+if TYPE_CHECKING:
+    QipSector: TypeAlias = str
+else:
+    QipSector, _ = value_type(Qip.__table__.c.sector)
+_, BUDGET_LIMITS = value_type(cast(Column, Qip.__table__.c.budget_usd))
 SeasonQuery = Annotated[Season, Query(description="dry or rainy speeds; auto: the season of as_of")]
 AsOf = Annotated[date | None, Query(description="which sites are active, and the season when auto; default today")]
 SiteQuery = Annotated[

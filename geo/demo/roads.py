@@ -116,14 +116,15 @@ def roads(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.GeoDat
     tree = minimum_spanning_tree(dist)
     bangui = int(np.flatnonzero(towns["name"].to_numpy() == "Bangui")[0])
     coo = tree.tocoo()
-    pairs = {tuple(sorted((int(i), int(j)))) for i, j in zip(coo.row, coo.col)}
+    pairs: set[tuple[int, int]] = {(min(int(i), int(j)), max(int(i), int(j))) for i, j in zip(coo.row, coo.col)}
     _, parent = breadth_first_order(tree, bangui, directed=False, return_predecessors=True)
     national = set()
     for town in range(min(MAJOR_TOWNS, len(towns))):  # the tree's way from Bangui to each large town
         while town != bangui and parent[town] >= 0:
-            national.add(tuple(sorted((town, int(parent[town])))))
+            national.add((min(town, int(parent[town])), max(town, int(parent[town]))))
             town = int(parent[town])
-    rows, geoms = [], []
+    rows: list[tuple[str, str, int, int]] = []
+    geoms: list[MultiLineString] = []
     for i, j in sorted(pairs):
         if (i, j) in national:
             near = max(dist[bangui, i], dist[bangui, j]) <= PAVED_KM
@@ -132,11 +133,11 @@ def roads(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.GeoDat
             rows.append(("secondary", "gravel" if rng.random() < 0.6 else "earth", i, j))
     order = np.argsort(dist, axis=1)
     for i in range(len(towns)):
-        j = next(int(j) for j in order[i, 1:] if tuple(sorted((i, int(j)))) not in pairs)
-        pair = tuple(sorted((i, j)))
+        j = next(int(j) for j in order[i, 1:] if (min(i, int(j)), max(i, int(j))) not in pairs)
+        pair = (min(i, j), max(i, j))
         pairs.add(pair)
-        rows.append(("tertiary", "earth", *pair))
-    out = []
+        rows.append(("tertiary", "earth", pair[0], pair[1]))
+    out: list[tuple] = []
     for n, (highway, surface, i, j) in enumerate(rows):
         a, b = towns.iloc[i], towns.iloc[j]
         line = _inside(_bend(rng, (a["lon"], a["lat"]), (b["lon"], b["lat"])))

@@ -22,6 +22,7 @@ API and the GeoPackage export.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import shapely
@@ -77,14 +78,14 @@ def area_reach(
         ``communities_engaged``, ``hours``, ``days``, ``season``.
     """
     n = len(area_ids)
-    out = {int(a): {"hours": hours, "days": days} for a in area_ids}
+    out: dict[int, dict[str, Any]] = {int(a): {"hours": hours, "days": days} for a in area_ids}
     if not n:
         return out
     surface = travel_to_sites(session, as_of, season, site_origins(session, as_of))
     linked = session.execute(
         select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
     ).all()
-    community_area = {cid: int(np.searchsorted(area_ids, aid)) for cid, aid in linked}
+    community_area = {cid: int(np.searchsorted(area_ids, aid)) for cid, aid in linked if aid is not None}
     raster = current(session, "population")
     if raster is not None and surface is not None:
         grid = surface.grid
@@ -98,9 +99,9 @@ def area_reach(
         ).astype(np.int64)
         people = np.nan_to_num(people_on_grid(raster, grid))
         inside = which > 0
-        total = np.bincount(which[inside] - 1, weights=people[inside], minlength=n)
+        total: np.ndarray = np.bincount(which[inside] - 1, weights=people[inside], minlength=n)
         near = inside & (surface.hours <= hours)
-        within = np.bincount(which[near] - 1, weights=people[near], minlength=n)
+        within: np.ndarray = np.bincount(which[near] - 1, weights=people[near], minlength=n)
         basis = "raster"
     else:
         hours_of = community_hours(session, surface) if surface is not None else None
@@ -108,7 +109,7 @@ def area_reach(
         total, within = np.zeros(n), np.zeros(n)
         reach = {} if hours_of is None else dict(zip(hours_of["community_id"], hours_of["travel_hours"]))
         for cid, i in community_area.items():
-            pop = pops.get(cid) or 0
+            pop = float(pops.get(cid) or 0)
             total[i] += pop
             if reach.get(cid, np.inf) <= hours:
                 within[i] += pop
@@ -120,13 +121,13 @@ def area_reach(
     engaged_people = np.zeros(n)
     engaged_count = np.zeros(n, np.int64)
     for cid, p, e in zip(gaps["community_id"], pop, engaged):
-        i = community_area.get(int(cid))
-        if i is None or not p > 0:
+        k = community_area.get(int(cid))
+        if k is None or not p > 0:
             continue
-        counted[i] += p
+        counted[k] += p
         if e:
-            engaged_people[i] += p
-            engaged_count[i] += 1
+            engaged_people[k] += p
+            engaged_count[k] += 1
     share_within, share_engaged = _ratio(within, total), _ratio(engaged_people, counted)
     for k, a in enumerate(area_ids):
         out[int(a)].update(

@@ -47,7 +47,7 @@ class Network:
 def _burn(grid: Grid, geoms: np.ndarray, values: np.ndarray, dtype: str = "float32") -> np.ndarray:
     """Cells touched by each geometry take its value; the largest wins where they meet."""
     values = np.asarray(values, float)
-    projected = project(grid, geoms) if len(geoms) else []
+    projected: np.ndarray = project(grid, geoms) if len(geoms) else np.empty(0, dtype=object)
     order = np.argsort(values, kind="stable")
     shapes = [(projected[i], values[i]) for i in order if not projected[i].is_empty]
     if not shapes:

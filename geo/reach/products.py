@@ -3,7 +3,7 @@ per community (GeoJSON), the hours raster (GeoTIFF, in the grid's
 equal-area CRS) and the coloured overlay of the map (a PNG in Web Mercator,
 the CRS Leaflet draws in, with its lon/lat bounds).
 
-The overlay's classes are declared once, in :data:`HOURS_CLASSES`: the PNG
+The overlay's classes are declared once, in :mod:`geo.reach.hours`: the PNG
 is coloured with them and the map's legend (``layers/travel_time.py``) is
 built from them.
 """
@@ -25,17 +25,9 @@ from sqlalchemy.orm import Session
 
 from geo.models import Community
 from geo.rasters.grid import geotiff_bytes
+from geo.reach.hours import HOURS_CLASSES, UNREACHABLE
 from geo.reach.travel import TravelSurface
 
-HOURS_CLASSES: tuple[tuple[float | None, str, str], ...] = (
-    (1.0, "#1a9850", "under 1 h"),
-    (2.0, "#91cf60", "1–2 h"),
-    (4.0, "#d9ef8b", "2–4 h"),
-    (8.0, "#fee08b", "4–8 h"),
-    (16.0, "#fc8d59", "8–16 h"),
-    (None, "#d73027", "more than 16 h"),
-)
-UNREACHABLE = ("#542788", "no mission site reachable")
 OVERLAY_ALPHA = 170
 MAX_OVERLAY_PX = 1600
 NODATA_HOURS = -1.0

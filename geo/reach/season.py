@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from geo.errors import InvalidInput
 
 SEASONS = ("auto", "dry", "rainy")
+Resolved = Literal["dry", "rainy"]
 
 
 def parse_months(value: str) -> frozenset[int]:
@@ -53,7 +55,7 @@ class ReachSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PEACEMAP_", extra="ignore")
 
     rainy_months: str = "5-10"
-    reach_cell_m: float = Field(1000.0, ge=100.0, le=50_000.0)
+    reach_cell_m: float = Field(default=1000.0, ge=100.0, le=50_000.0)
 
     @field_validator("rainy_months")
     @classmethod
@@ -67,7 +69,7 @@ def get_reach_settings() -> ReachSettings:
     return ReachSettings()
 
 
-def resolve(season: str, day: date) -> str:
+def resolve(season: str, day: date) -> Resolved:
     """``dry`` or ``rainy``: ``season`` itself, or for ``auto`` the season of ``day``.
 
     Parameters
@@ -82,6 +84,8 @@ def resolve(season: str, day: date) -> str:
     """
     if season not in SEASONS:
         raise InvalidInput(f"season must be one of {', '.join(SEASONS)}", field="season")
-    if season != "auto":
-        return season
+    if season == "dry":
+        return "dry"
+    if season == "rainy":
+        return "rainy"
     return "rainy" if day.month in parse_months(get_reach_settings().rainy_months) else "dry"

@@ -292,3 +292,10 @@ def test_travel_time_api_json_geotiff_and_the_overlay(client, viewer, world, ses
 
 def to_grid_xy_crs(crs, lon, lat):
     return Transformer.from_crs("EPSG:4326", crs.to_wkt(), always_xy=True).transform(lon, lat)
+
+
+def test_the_overlay_classes_are_the_legend_s():
+    from geo.reach.products import classify
+
+    # A value equal to a class's upper bound is in that class, as the map's legend colours points (v ≤ upper).
+    assert classify(np.array([0.0, 1.0, 1.01, 2.0, 7.9, 16.0, 16.5, np.inf])).tolist() == [0, 0, 1, 1, 3, 4, 5, 6]
