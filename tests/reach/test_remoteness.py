@@ -27,6 +27,7 @@ from geo.reach import speeds as S
 from geo.reach.baseline import reference_minutes
 from geo.reach.friction import Network, build_friction
 from geo.reach.grid import metric_grid, to_grid_xy
+from geo.reach.products import classify
 from geo.reach.remoteness import hours_label
 from geo.reach.travel import travel_surface
 
@@ -295,7 +296,5 @@ def to_grid_xy_crs(crs, lon, lat):
 
 
 def test_the_overlay_classes_are_the_legend_s():
-    from geo.reach.products import classify
-
     # A value equal to a class's upper bound is in that class, as the map's legend colours points (v ≤ upper).
     assert classify(np.array([0.0, 1.0, 1.01, 2.0, 7.9, 16.0, 16.5, np.inf])).tolist() == [0, 0, 1, 1, 3, 4, 5, 6]
