@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 WORK = Path("/tmp/pm-bench-reach")
 END = date(2026, 1, 15)  # a dry-season day
-print = functools.partial(print, flush=True)  # noqa: A001 — progress shows up in CI logs at once
+print = functools.partial(print, flush=True)
 
 
 def _peak_mb() -> float:
@@ -93,7 +93,7 @@ def ours(cell: float) -> dict:
     friction = np.load(WORK / f"friction-{int(cell)}.npy")
     starts = np.load(WORK / f"starts-{int(cell)}.npy")
     t0 = time.perf_counter()
-    minutes, start = cost_distance(friction, cell, starts[:, 0], starts[:, 1])
+    minutes, _start = cost_distance(friction, cell, starts[:, 0], starts[:, 1])
     seconds = time.perf_counter() - t0
     np.save(WORK / f"ours-{int(cell)}.npy", minutes)
     return {"seconds": seconds, "peak_mb": _peak_mb(), "reached": int(np.isfinite(minutes).sum())}

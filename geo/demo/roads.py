@@ -116,7 +116,9 @@ def roads(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.GeoDat
     tree = minimum_spanning_tree(dist)
     bangui = int(np.flatnonzero(towns["name"].to_numpy() == "Bangui")[0])
     coo = tree.tocoo()
-    pairs: set[tuple[int, int]] = {(min(int(i), int(j)), max(int(i), int(j))) for i, j in zip(coo.row, coo.col)}
+    pairs: set[tuple[int, int]] = {
+        (min(int(i), int(j)), max(int(i), int(j))) for i, j in zip(coo.row, coo.col, strict=True)
+    }
     _, parent = breadth_first_order(tree, bangui, directed=False, return_predecessors=True)
     national = set()
     for town in range(min(MAJOR_TOWNS, len(towns))):  # the tree's way from Bangui to each large town
@@ -151,7 +153,9 @@ def roads(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.GeoDat
     villages = communities[communities["kind"] == "village"].nlargest(TRACKED_VILLAGES, "population")
     town_tree = cKDTree(xy)
     _, nearest = town_tree.query(km_xy(villages.geometry.x, villages.geometry.y))
-    for name, source_id, point, t in zip(villages["name"], villages["source_id"], villages.geometry, nearest):
+    for name, source_id, point, t in zip(
+        villages["name"], villages["source_id"], villages.geometry, nearest, strict=True
+    ):
         town = towns.iloc[int(t)]
         line = _inside(_bend(rng, (point.x, point.y), (town["lon"], town["lat"])))
         if line is None:

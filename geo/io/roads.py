@@ -31,12 +31,11 @@ HIGHWAY = {
     "service": "service",
     "track": "track",
     **{f"track_grade{g}": "track" for g in range(1, 6)},  # Geofabrik
-    **{c: "path" for c in ("path", "footway", "bridleway", "cycleway", "steps", "pedestrian")},
+    **dict.fromkeys(("path", "footway", "bridleway", "cycleway", "steps", "pedestrian"), "path"),
 }
 SURFACE = {
-    **{
-        s: "paved"
-        for s in (
+    **dict.fromkeys(
+        (
             "paved",
             "asphalt",
             "concrete",
@@ -50,10 +49,11 @@ SURFACE = {
             "bricks",
             "metal",
             "wood",
-        )
-    },
-    **{s: "gravel" for s in ("gravel", "fine_gravel", "compacted", "pebblestone", "laterite", "rock")},
-    **{s: "earth" for s in ("earth", "unpaved", "dirt", "ground", "mud", "sand", "grass", "clay", "soil")},
+        ),
+        "paved",
+    ),
+    **dict.fromkeys(("gravel", "fine_gravel", "compacted", "pebblestone", "laterite", "rock"), "gravel"),
+    **dict.fromkeys(("earth", "unpaved", "dirt", "ground", "mud", "sand", "grass", "clay", "soil"), "earth"),
 }
 BRIDGE = frozenset({"viaduct", "aqueduct", "boardwalk", "movable", "cantilever", "covered", "suspension", "trestle"})
 
@@ -74,7 +74,7 @@ def map_batch(b: Batch, opts: Options) -> None:
     raw = tags.get("highway", "fclass")
     b.reject(np.array([h is None for h in raw]), "highway", "no highway tag: not a road")
     highway = folded(raw, HIGHWAY)
-    b.skip(np.array([r is not None and h is None for r, h in zip(raw, highway)]))
+    b.skip(np.array([r is not None and h is None for r, h in zip(raw, highway, strict=True)]))
     v = b.values
     v["highway"] = highway
     v["surface"] = folded(tags.get("surface"), SURFACE)

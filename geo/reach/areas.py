@@ -44,7 +44,7 @@ DEFAULT_HOURS = 6.0
 
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> list[float | None]:
-    return [None if w <= 0 else round(float(p) / float(w), 4) for p, w in zip(part, whole)]
+    return [None if w <= 0 else round(float(p) / float(w), 4) for p, w in zip(part, whole, strict=True)]
 
 
 def area_reach(
@@ -95,7 +95,10 @@ def area_reach(
         geoms = project(grid, shapely.from_wkb([bytes(r[1]) for r in rows]))
         index = np.searchsorted(area_ids, [r[0] for r in rows])
         which = rasterize(
-            [(g, int(i) + 1) for g, i in zip(geoms, index)], out_shape=grid.shape, transform=grid.transform, fill=0
+            [(g, int(i) + 1) for g, i in zip(geoms, index, strict=True)],
+            out_shape=grid.shape,
+            transform=grid.transform,
+            fill=0,
         ).astype(np.int64)
         people = np.nan_to_num(people_on_grid(raster, grid))
         inside = which > 0
@@ -107,7 +110,7 @@ def area_reach(
         hours_of = community_hours(session, surface) if surface is not None else None
         pops = dict(session.execute(select(Community.id, Community.population)).all())
         total, within = np.zeros(n), np.zeros(n)
-        reach = {} if hours_of is None else dict(zip(hours_of["community_id"], hours_of["travel_hours"]))
+        reach = {} if hours_of is None else dict(zip(hours_of["community_id"], hours_of["travel_hours"], strict=True))
         for cid, i in community_area.items():
             pop = float(pops.get(cid) or 0)
             total[i] += pop
@@ -120,7 +123,7 @@ def area_reach(
     counted = np.zeros(n)
     engaged_people = np.zeros(n)
     engaged_count = np.zeros(n, np.int64)
-    for cid, p, e in zip(gaps["community_id"], pop, engaged):
+    for cid, p, e in zip(gaps["community_id"], pop, engaged, strict=True):
         k = community_area.get(int(cid))
         if k is None or not p > 0:
             continue

@@ -124,7 +124,7 @@ def _open_crossings(
     reach = max(S.CROSSING_REACH_M, grid.cell_size)
     k = int(np.ceil(reach / grid.cell_size)) + 1
     inv = ~grid.transform
-    for x, y, kind in zip(np.atleast_1d(xs), np.atleast_1d(ys), usable["kind"]):
+    for x, y, kind in zip(np.atleast_1d(xs), np.atleast_1d(ys), usable["kind"], strict=True):
         col, row = inv * (x, y)
         r0, c0 = int(np.floor(row)) - k, int(np.floor(col)) - k
         rows = np.arange(max(r0, 0), min(r0 + 2 * k + 1, grid.height))
@@ -186,7 +186,10 @@ def build_friction(
 
     roads = network.roads
     road_kmh = np.array(
-        [speeds.road(h, s if isinstance(s, str) else None, season) for h, s in zip(roads["highway"], roads["surface"])],
+        [
+            speeds.road(h, s if isinstance(s, str) else None, season)
+            for h, s in zip(roads["highway"], roads["surface"], strict=True)
+        ],
         dtype=float,
     )
     open_ = road_kmh > 0

@@ -92,6 +92,7 @@ def hours_features(rows: pd.DataFrame) -> list[dict]:
             rows["travel_hours"],
             rows["travel_site_id"],
             rows["unreachable"],
+            strict=True,
         )
     ]
 

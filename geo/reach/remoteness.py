@@ -142,7 +142,7 @@ def travel_reasons(hours, unreachable, season, straight_line: list[str]) -> list
     list of str
     """
     out = []
-    for h, cut_off, s, km in zip(hours, unreachable, season, straight_line):
+    for h, cut_off, s, km in zip(hours, unreachable, season, straight_line, strict=True):
         if km is None:
             out.append("no active mission site on record")
         elif cut_off:

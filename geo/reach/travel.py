@@ -100,7 +100,7 @@ def cost_distance(
     if len(rows) == 0:
         return np.full((h, w), np.inf), np.full((h, w), -1, np.int32)
     mcp = MCP_Geometric(friction, fully_connected=True, sampling=(cell_m, cell_m))
-    minutes, traceback = mcp.find_costs(list(zip(rows.tolist(), cols.tolist())))
+    minutes, traceback = mcp.find_costs(list(zip(rows.tolist(), cols.tolist(), strict=True)))
     offsets = np.asarray(mcp.offsets, np.int64)
     cell = np.arange(h * w, dtype=np.int64)
     step = traceback.ravel().astype(np.int64)

@@ -62,7 +62,8 @@ def test_raster_people_keep_their_total_on_the_grid(session, tmp_path, raster_fo
     for cell in (500.0, 1000.0, 5000.0):
         grid = metric_grid((WEST - 0.1, NORTH - 0.35, WEST + 0.4, NORTH + 0.1), cell, margin_m=0)
         got = np.nansum(people_on_grid(row, grid))
-        # GDAL's sum resampling shares each source cell by overlap (measured: exact at 500 m and 1 km, 0.09 % off at 5 km).
+        # GDAL's sum resampling shares each source cell by overlap
+        # (measured: exact at 500 m and 1 km, 0.09 % off at 5 km).
         assert got == pytest.approx(float(counts.sum(dtype=np.float64)), rel=1e-3)
 
 

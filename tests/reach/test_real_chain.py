@@ -75,7 +75,7 @@ def test_real_places_rivers_ferries_and_land_cover(real_world):
     cx = grid.transform.c + (np.arange(grid.width) + 0.5) * grid.cell_size
     cy = grid.transform.f - (np.arange(grid.height) + 0.5) * grid.cell_size
     near_ferry = np.zeros(grid.shape, bool)
-    for x, y in zip(fx, fy):
+    for x, y in zip(fx, fy, strict=True):
         near_ferry |= np.hypot(cx[None, :] - x, cy[:, None] - y) <= 2 * S.CROSSING_REACH_M
     land = np.isfinite(surface.friction) & np.isfinite(classes) & ~np.isin(classes, list(WATER)) & ~near_ferry
     codes = classes[land].astype(int)

@@ -110,7 +110,8 @@ def test_hours_are_dijkstras_and_the_factor_is_one_plus_hours_over_the_scale(wor
     assert t.loc["D", "travel_hours"] > t.loc["C", "travel_hours"] > t.loc["B", "travel_hours"]
     assert list(t.sort_values("rank").index) == ["D", "C", "B", "A"]
     assert t.loc["C", "reasons"][2] == (
-        f"{hours_label(t.loc['C', 'travel_hours'])} from the nearest mission site in the dry season (15 km in a straight line)"
+        f"{hours_label(t.loc['C', 'travel_hours'])} from the nearest mission site in the dry season "
+        "(15 km in a straight line)"
     )
     assert _gaps(world, remoteness_hours=3.0)[0].loc["A", "remoteness_factor"] == pytest.approx(
         1 + t.loc["A", "travel_hours"] / 3.0
@@ -269,7 +270,9 @@ def test_travel_time_api_json_geotiff_and_the_overlay(client, viewer, world, ses
     gaps = gaps_from_db(
         session, world.s.PARAMS.with_(remoteness="travel_time", season="dry"), computed_at=world.s.COMPUTED_AT
     )
-    assert hours == pytest.approx(dict(zip(gaps.table["name"], gaps.table["travel_hours"])), abs=1e-4)  # 4 decimals
+    assert hours == pytest.approx(
+        dict(zip(gaps.table["name"], gaps.table["travel_hours"], strict=True)), abs=1e-4
+    )  # 4 decimals
     tif = client.get("/api/v1/analysis/travel-time", params={**day, "format": "geotiff"}, headers=viewer)
     assert tif.status_code == 200 and tif.headers["content-type"] == "image/tiff"
     with MemoryFile(tif.content) as mem, mem.open() as ds:
