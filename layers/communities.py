@@ -3,6 +3,7 @@ in the popup (docs/analysis.md)."""
 
 from __future__ import annotations
 
+from geo.analysis.params import Remoteness
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls
 
@@ -35,6 +36,9 @@ POPUP = [
 ]
 
 
+REMOTENESS: Remoteness = "travel_time"  # the map ranks by travel time (docs/reach.md); api/warmup.py warms this set
+
+
 def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
     """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length;
     remoteness as travel time in that day's season (docs/reach.md)."""
@@ -43,7 +47,7 @@ def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show:
         name="Communities by engagement gap",
         url=urls[GAPS],
         limit=limit,
-        params={"as_of": window.end.isoformat(), "window_days": window.days, "remoteness": "travel_time"},
+        params={"as_of": window.end.isoformat(), "window_days": window.days, "remoteness": REMOTENESS},
         colour=BY_GAP_SCORE,
         radius=Radius("gap_score", base=3, per=6, max=14),
         popup=POPUP,

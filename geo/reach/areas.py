@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from geo.analysis.cache import cached_gaps
 from geo.analysis.load import site_origins
 from geo.analysis.params import GapParams
+from geo.errors import TryLater
 from geo.models import AdminArea, Community
 from geo.rasters.catalogue import current
 from geo.reach.grid import project
@@ -117,7 +118,31 @@ def area_reach(
             if reach.get(cid, np.inf) <= hours:
                 within[i] += residents
         basis = "communities"
-    gaps = cached_gaps(session, GapParams(as_of=as_of)).table
+    engagement = _engagement(session, as_of, days, community_area, n)
+    share_within = _ratio(within, total)
+    for k, a in enumerate(area_ids):
+        out[int(a)].update(
+            people=round(float(total[k])),
+            people_within_hours=round(float(within[k])),
+            share_within_hours=share_within[k],
+            population_basis=basis,
+            season=surface.season if surface is not None else None,
+            **_engaged_of(engagement, k),
+        )
+    return out
+
+
+def _engagement(
+    session: Session, as_of: date, days: int, community_area: dict[int, int], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per area: people counted, people engaged in the ``days`` up to
+    ``as_of``, communities engaged — None while the engagement-gap analysis
+    warms up after a start, so the choropleth draws at once (as its
+    under-engaged counts do, geo/analysis/areas.py)."""
+    try:
+        gaps = cached_gaps(session, GapParams(as_of=as_of)).table
+    except TryLater:
+        return None
     pop = gaps["population"].to_numpy(float, na_value=np.nan)
     engaged = (gaps["days_since_engagement"].to_numpy(float, na_value=np.inf) <= days) & (pop > 0)
     counted = np.zeros(n)
@@ -131,16 +156,15 @@ def area_reach(
         if e:
             engaged_people[k] += p
             engaged_count[k] += 1
-    share_within, share_engaged = _ratio(within, total), _ratio(engaged_people, counted)
-    for k, a in enumerate(area_ids):
-        out[int(a)].update(
-            people=round(float(total[k])),
-            people_within_hours=round(float(within[k])),
-            share_within_hours=share_within[k],
-            population_basis=basis,
-            engaged_people=round(float(engaged_people[k])),
-            engaged_share=share_engaged[k],
-            communities_engaged=int(engaged_count[k]),
-            season=surface.season if surface is not None else None,
-        )
-    return out
+    return counted, engaged_people, engaged_count
+
+
+def _engaged_of(engagement: tuple[np.ndarray, np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
+    if engagement is None:
+        return {"engaged_people": None, "engaged_share": None, "communities_engaged": None}
+    counted, engaged_people, engaged_count = engagement
+    return {
+        "engaged_people": round(float(engaged_people[k])),
+        "engaged_share": None if counted[k] <= 0 else round(float(engaged_people[k]) / float(counted[k]), 4),
+        "communities_engaged": int(engaged_count[k]),
+    }
