@@ -8,7 +8,7 @@ that changes an id logs the old and the new one). TRUNCATE still logs no
 ids: the table is read again whole.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -17,11 +17,24 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("incidents", "patrols", "engagements", "qips", "sites", "communities")
+# Every table whose changes the log records (0002's six, 0005's four): the
+# update function below reads the old rows too, so each update trigger must pass them.
+TABLES = (
+    "incidents",
+    "patrols",
+    "engagements",
+    "qips",
+    "sites",
+    "communities",
+    "roads",
+    "waterways",
+    "crossings",
+    "rasters",
+)
 
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION analysis_log_update() RETURNS trigger LANGUAGE plpgsql AS $$

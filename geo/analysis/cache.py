@@ -48,16 +48,19 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from geo.analysis.gaps import GapResult, GapState, compute_gaps, gap_state, within
-from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs
+from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
+from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
 from geo.analysis.params import GapParams
-from geo.analysis.resident import CHANGES, Delta, Resident, ResidentRefused
+from geo.analysis.resident import Delta, Resident, ResidentRefused
 from geo.analysis.tables import Tables
+from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.db import long_statements, release
 from geo.errors import TryLater
+from geo.reach.load import travel_to_sites
+from geo.reach.population import community_estimates
 
 log = logging.getLogger("peacemap.analysis")
 
@@ -74,6 +77,7 @@ class _Entry:
     considered: dict = field(default_factory=dict)
     warming: bool = False  # :func:`warm` is filling it
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
+    extras: Extras | None = None  # population estimates and travel surface of the last full run
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -92,6 +96,8 @@ class _Read:
     deltas: list[Delta] | None = None
     result: GapResult | None = None  # inputs not resident: the full run read from PostGIS
     path: str = "hit"
+    only: np.ndarray | None = None  # the incremental path's communities
+    extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
 
 
@@ -179,7 +185,7 @@ def cached_gaps(
     params = params or GapParams()
     now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
-    if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
+    if has_own_writes(session):
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry(engine, params)
@@ -236,7 +242,7 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
     read = _Read()
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         s = Session(bind=conn)
-        snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
+        snap = current_snapshot(s)  # first statement: the transaction's snapshot
         if store.refused is None:
             try:
                 store.refresh(s, snap)
@@ -246,7 +252,11 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
                 log.warning("analysis inputs not kept in memory: %s", e)
         if store.refused is None:
             read.tables, read.version, read.deltas = store.tables, store.version, store.since(entry.version)
-        elif entry.snapshot is None or s.execute(CHANGES, {"snap": entry.snapshot}).first() is not None:
+            if entry.state is None or entry.version < read.version:
+                _plan(read, params, entry)
+            if read.path == "full":
+                read.extras = read_extras(s, params)
+        elif entry.snapshot is None or committed_changes(s, entry.snapshot):
             long_statements(s.connection())
             inputs, _ = load_inputs(s, params)
             read.result = compute_gaps(inputs, params, computed_at=now)
@@ -256,6 +266,46 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
         s.close()
         conn.rollback()
     return read
+
+
+def read_extras(s: Session, params: GapParams) -> Extras:
+    """The population estimates and, for ``remoteness=travel_time``, the travel
+    surface from the sites active on ``as_of``, in ``s``'s snapshot (docs/reach.md).
+
+    Parameters
+    ----------
+    s : sqlalchemy.orm.Session
+    params : GapParams
+
+    Returns
+    -------
+    Extras
+    """
+    travel = None
+    if params.remoteness == "travel_time":
+        travel = travel_to_sites(s, params.as_of, params.season, site_origins(s, params.as_of))
+    return Extras(community_estimates(s), travel)
+
+
+def _plan(read: _Read, params: GapParams, entry: _Entry) -> None:
+    """Which path the entry takes to ``read.version``: ``full`` (no state, the
+    deltas forgotten, or one that reaches every community) or ``incremental``
+    (``read.only``: the communities the deltas can reach)."""
+    state = entry.state
+    hits = [] if state is None or read.deltas is None else [d.affected(state.places, params) for d in read.deltas]
+    if state is None or read.deltas is None or entry.extras is None or any(h is None for h in hits):
+        read.path = "full"
+        return
+    if not any(d.tables for d in read.deltas):  # only tables these parameters do not read changed
+        read.path = "hit"
+        entry.version = read.version
+        return
+    read.path = "incremental"
+    hit = np.zeros(len(state), bool)
+    for h in hits:
+        if h is not None:
+            hit |= h
+    read.only = state.places.ids[hit]
 
 
 def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
@@ -268,19 +318,13 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
             read.result.considered,
             read.result.patrol_radii,
         )
-    elif read.tables is not None and not (entry.state is not None and entry.version >= read.version):
+    elif read.tables is not None and read.path != "hit":
         state = entry.state
-        hits = [] if state is None or read.deltas is None else [d.affected(state.places, params) for d in read.deltas]
-        if state is None or read.deltas is None or any(h is None for h in hits):
-            read.path = "full"
-            state = gap_state(read.tables, params)
+        if read.path == "full" or state is None:
+            entry.extras = read.extras
+            state = gap_state(read.tables, params, extras=entry.extras)
         else:
-            read.path = "incremental"
-            hit = np.zeros(len(state), bool)
-            for h in hits:
-                if h is not None:
-                    hit |= h
-            state.put(gap_state(read.tables, params, only=state.places.ids[hit]))
+            state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
         entry.state, entry.version = state, read.version
         entry.table = state.table()
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii

@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from geo.analysis.days import NONE, US_PER_DAY, day_number, day_numbers, from_us
+from geo.analysis.days import NONE, US_PER_DAY, day_number, day_numbers, from_us, to_us
 from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import (
     KINDS,
@@ -36,6 +36,7 @@ from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import (
+    distance_label,
     engagement_sentences,
     never_engaged,
     reasons_of,
@@ -43,6 +44,9 @@ from geo.analysis.reasons import (
     violence_sentences,
 )
 from geo.analysis.tables import Rows, Tables, prepare
+from geo.reach.population import with_estimates
+from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_reasons, travel_to_nearest_site
+from geo.reach.travel import TravelSurface
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
@@ -51,6 +55,7 @@ RESULT_COLUMNS = (
     "lon",
     "lat",
     "population",
+    "population_estimated",
     "last_engagement_at",
     "last_engagement_kind",
     "last_engagement_id",
@@ -64,6 +69,10 @@ RESULT_COLUMNS = (
     "distance_to_site_m",
     "nearest_site_id",
     "remoteness_factor",
+    "travel_hours",
+    "travel_site_id",
+    "travel_season",
+    "unreachable",
     "gap_score",
     "under_engaged",
     "rank",
@@ -105,6 +114,17 @@ class NearestSite:
 
 
 @dataclass
+class Extras:
+    """What the analysis reads beside its input tables (docs/reach.md): the
+    population estimates of a population raster (community id → people,
+    used where none is recorded) and, for ``remoteness=travel_time``, the
+    travel surface from the active sites."""
+
+    population_estimates: pd.Series | None = None
+    travel: TravelSurface | None = None
+
+
+@dataclass
 class GapState:
     """Every per-community column of one parameter set, communities in id order.
 
@@ -119,11 +139,13 @@ class GapState:
     places: Places
     name: np.ndarray
     population: np.ndarray
+    estimated: np.ndarray
     patrol: LastEvent
     engagement: LastEvent
     qip: LastEvent
     violence: Violence
     site: NearestSite
+    travel: TravelToSite
     reasons: np.ndarray
     remoteness: np.ndarray
     patrol_radii: tuple[float, float] | None = None
@@ -150,7 +172,11 @@ class GapState:
         days = np.where(engaged, as_of_day - day_numbers(last.at_us), -1)
         staleness = np.where(engaged, np.minimum(days, p.cap_days) / p.cap_days, 1.0)
         population_factor = 1 + np.log10(1 + np.nan_to_num(self.population, nan=0.0))
-        remoteness = 1 + np.nan_to_num(self.site.distance_m, nan=0.0) / p.remoteness_scale_m
+        if p.remoteness == "travel_time":
+            remoteness = self.travel.factor(p.remoteness_hours)
+        else:
+            remoteness = 1 + np.nan_to_num(self.site.distance_m, nan=0.0) / p.remoteness_scale_m
+        remoteness = fill_unreachable(remoteness, self.travel.unreachable)
         pressure = self.violence.pressure
         pmax = pressure.max() if n else 0.0
         pressure_norm = pressure / pmax if pmax > 0 else np.zeros(n)
@@ -166,6 +192,7 @@ class GapState:
                 "lon": self.places.lonlat[o, 0],
                 "lat": self.places.lonlat[o, 1],
                 "population": pd.array(self.population[o], dtype="Int64"),
+                "population_estimated": self.estimated[o],
                 "last_engagement_at": from_us(last.at_us[o]).array,
                 "last_engagement_kind": np.where(engaged[o], kinds, None),
                 "last_engagement_id": _nullable(last.row_id[o], engaged[o]),
@@ -179,6 +206,10 @@ class GapState:
                 "distance_to_site_m": self.site.distance_m[o],
                 "nearest_site_id": _nullable(self.site.site_id[o], has_site),
                 "remoteness_factor": remoteness[o],
+                "travel_hours": self.travel.hours[o],
+                "travel_site_id": _nullable(self.travel.site_id[o], self.travel.site_id[o] >= 0),
+                "travel_season": np.full(n, self.travel.season, dtype=object),
+                "unreachable": self.travel.unreachable[o],
                 "gap_score": score[o],
                 "under_engaged": under[o],
                 "rank": np.arange(1, n + 1),
@@ -210,6 +241,9 @@ class GapState:
         ):
             for f in mine.__dataclass_fields__:
                 getattr(mine, f)[rows] = getattr(theirs, f)
+        for f in ("hours", "site_id", "unreachable"):
+            getattr(self.travel, f)[rows] = getattr(part.travel, f)
+        self.population[rows], self.estimated[rows] = part.population, part.estimated
         for f in ("incidents", "deaths", "pressure"):
             getattr(self.violence, f)[rows] = getattr(part.violence, f)
         self.violence.in_window = part.violence.in_window
@@ -276,7 +310,14 @@ def community_places(communities: Rows, only=None) -> tuple[Places, np.ndarray]:
     return Places(communities.ids[slots], communities.lonlat[slots], communities.xyz[slots]), slots
 
 
-def compute_gaps(inputs: GapInputs | Tables, params: GapParams, *, computed_at: datetime, only=None) -> GapResult:
+def compute_gaps(
+    inputs: GapInputs | Tables,
+    params: GapParams,
+    *,
+    computed_at: datetime,
+    only=None,
+    extras: Extras | None = None,
+) -> GapResult:
     """Rank communities by engagement gap.
 
     Parameters
@@ -292,17 +333,23 @@ def compute_gaps(inputs: GapInputs | Tables, params: GapParams, *, computed_at: 
     only : iterable of int, optional
         Community ids to compute; every incident, patrol, engagement, QIP and
         site still counts. The scores of such a part are relative to it.
+    extras : Extras, optional
+        With ``Tables``: the population estimates and travel surface
+        (``GapInputs`` carry their own).
 
     Returns
     -------
     GapResult
     """
-    tables = prepare(inputs) if isinstance(inputs, GapInputs) else inputs
-    state = gap_state(tables, params, only)
+    if isinstance(inputs, GapInputs):
+        tables, extras = prepare(inputs), Extras(inputs.population_estimates, inputs.travel)
+    else:
+        tables = inputs
+    state = gap_state(tables, params, only, extras)
     return GapResult(state.table(), params, computed_at, state.considered, state.patrol_radii)
 
 
-def gap_state(tables: Tables, params: GapParams, only=None) -> GapState:
+def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | None = None) -> GapState:
     """Every per-community column of ``params`` (see :class:`GapState`).
 
     Parameters
@@ -311,24 +358,40 @@ def gap_state(tables: Tables, params: GapParams, only=None) -> GapState:
     params : GapParams
     only : iterable of int, optional
         Community ids to compute (default: all).
+    extras : Extras, optional
+        Population estimates and the travel surface (required for
+        ``remoteness=travel_time``).
 
     Returns
     -------
     GapState
     """
+    extras = extras or Extras()
     places, slots = community_places(tables.communities, only)
     as_of_day = day_number(params.as_of)
     cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
     counted, radius_m = patrol_radii(tables.patrols, params, cutoff_us)
     site, remoteness = site_columns(tables, places, as_of_day, whole=only is None)
+    travel = travel_to_nearest_site(
+        places.lonlat[:, 0], places.lonlat[:, 1], extras.travel, params.remoteness == "travel_time"
+    )
+    if params.remoteness == "travel_time":
+        straight = [None if np.isnan(m) else distance_label(m) for m in site.distance_m.tolist()]
+        seasons = [travel.season] * len(places)
+        remoteness = np.array(travel_reasons(travel.hours, travel.unreachable, seasons, straight), dtype=object)
+    population, estimated = with_estimates(
+        tables.communities["population"][slots].astype(float), places.ids, extras.population_estimates
+    )
     state = GapState(
         params,
         places,
         tables.communities["name"][slots],
-        tables.communities["population"][slots],
+        population,
+        estimated,
         *last_events(places, tables, params),
         violence_pressure(places, tables.incidents, params),
         site,
+        travel,
         np.empty(len(places), dtype=object),
         remoteness,
         radius_range(radius_m[counted]),
@@ -442,6 +505,36 @@ def violence_pressure(places: Places, incidents: Rows, params: GapParams) -> Vio
     return Violence(count, np.rint(death_sum).astype(np.int64), pressure, len(slots))
 
 
+def active_on(active_from: np.ndarray, active_to: np.ndarray, as_of_day: int) -> np.ndarray:
+    """Which sites are active on ``as_of`` (day numbers; both ends counted, ``NONE`` an open end).
+
+    Parameters
+    ----------
+    active_from, active_to : numpy.ndarray of int64
+    as_of_day : int
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    return ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+
+
+def active_sites(sites: pd.DataFrame, as_of_day: int) -> np.ndarray:
+    """:func:`active_on` for sites as a DataFrame (``active_from``, ``active_to``).
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+    as_of_day : int
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    return active_on(day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"])), as_of_day)
+
+
 def nearest_active_site(places: Places, sites: Rows, as_of_day: int) -> NearestSite:
     """The geodesically nearest mission site active on ``as_of`` (ties: the smaller id).
 
@@ -456,12 +549,7 @@ def nearest_active_site(places: Places, sites: Rows, as_of_day: int) -> NearestS
     -------
     NearestSite
     """
-    active_from, active_to = sites["active_from"], sites["active_to"]
-    active = np.flatnonzero(
-        sites.live()
-        & ((active_from == NONE) | (active_from <= as_of_day))
-        & ((active_to == NONE) | (active_to >= as_of_day))
-    )
+    active = np.flatnonzero(sites.live() & active_on(sites["active_from"], sites["active_to"], as_of_day))
     if sites.lonlat is None:
         raise TypeError("sites are points")
     site_ids = sites.ids[active]

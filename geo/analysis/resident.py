@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.analysis.grid import in_frame, mission_frame
@@ -45,6 +44,7 @@ from geo.analysis.near import Places, near_any
 from geo.analysis.params import GapParams
 from geo.analysis.read import read_rows, read_rows_by_id
 from geo.analysis.tables import INPUT_TABLES, Rows, Tables
+from geo.changes import committed_changes
 from geo.db import driver_connection, long_statements
 
 log = logging.getLogger("peacemap.analysis")
@@ -55,11 +55,10 @@ COMPACT_SHARE = 0.25  # dead slots beyond this share of a table: it is compacted
 DEFAULT_BUDGET_MB = 1024
 POINT_RADIUS = {"incidents": "incident_radius_m", "engagements": "engagement_radius_m", "qips": "qip_radius_m"}
 
-CHANGES = text(
-    "SELECT table_name, op, row_ids FROM analysis_changes"
-    " WHERE txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
-    " AND NOT pg_visible_in_snapshot(txid::text::xid8, CAST(:snap AS pg_snapshot))"
-)
+# Tables outside INPUT_TABLES whose changes reach the analysis through Extras
+# (population estimates, travel surface; docs/reach.md), and for which
+# parameters: rasters always, the travel network only for travel time.
+EXTRA_TABLES = {"rasters": None, "roads": "travel_time", "waterways": "travel_time", "crossings": "travel_time"}
 
 
 class ResidentRefused(Exception):
@@ -81,13 +80,16 @@ class Delta:
     """Where the rows one refresh changed were and are, in the mission frame.
 
     ``everything``: communities, sites or a whole table changed (every
-    community may change). ``points``: per point table, the frame
+    community may change). ``others``: tables outside ``INPUT_TABLES`` that
+    changed (``EXTRA_TABLES`` says which parameters they reach). ``points``: per point table, the frame
     coordinates of the old and new versions of its changed rows.
     ``linked``: the communities old and new engagements name.
     ``patrols``: per old or new track, its (u, v) box, largest sag and
     ``coverage_m`` (NaN: the parameters' radius)."""
 
     everything: bool = False
+    others: frozenset[str] = frozenset()
+    tables: frozenset[str] = frozenset()  # the input tables that changed
     points: dict[str, np.ndarray] = field(default_factory=dict)
     linked: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     patrols: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
@@ -113,6 +115,9 @@ class Delta:
         """
         if self.everything:
             return None
+        for name in self.others:
+            if name not in EXTRA_TABLES or EXTRA_TABLES[name] in (None, params.remoteness):
+                return None  # an extra input of these parameters (or a table unknown here) changed
         hit = np.zeros(len(places), bool)
         for name, xyz in self.points.items():
             hit |= near_any(places, xyz, getattr(params, POINT_RADIUS[name]))
@@ -186,13 +191,13 @@ class Resident:
             The inputs exceed the memory budget (nothing is kept).
         """
         conn = driver_connection(s.connection())
-        if self.tables is None:
+        if self.tables is None or self.snapshot is None:
             long_statements(s.connection())
             self.tables = load_tables(conn, budget_bytes())
             self.deltas.clear()
             self.deltas.append(Delta(everything=True))
         else:
-            changes = s.execute(CHANGES, {"snap": self.snapshot}).all()
+            changes = committed_changes(s, self.snapshot)
             if not changes:
                 self.snapshot = snapshot
                 return
@@ -264,9 +269,11 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
     tuple of (Tables, Delta)
     """
     changed: dict[str, set[int] | None] = {}
+    others = set()
     for name, _op, row_ids in changes:
         if name not in INPUT_TABLES:
-            continue  # a table the analysis does not read
+            others.add(name)  # not resident: Delta.affected decides what it reaches
+            continue
         if row_ids is None or changed.get(name, set()) is None:
             changed[name] = None
         else:
@@ -300,6 +307,8 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
         rows[name] = new
     delta = Delta(
         everything,
+        frozenset(others),
+        frozenset(changed),
         {k: np.concatenate(v) for k, v in point_parts.items()},
         np.concatenate([np.zeros(0, np.int64), *parts["linked"]]),
         np.concatenate([np.zeros((0, 6)), *parts["patrols"]]),
