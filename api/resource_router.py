@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from api.deps import Editor, SessionDep, Viewer
 from api.list_formats import ListFormatDep, encode_list
 from api.params import BBoxParam, Interval, PagingParam, interval_query
-from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch
+from api.schemas.geojson import AttributeFeatureIn, FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch
 from geo import repository
 from geo.errors import InvalidInput
 from geo.geometry import conform
@@ -88,6 +88,8 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             limit=paging.limit,
             offset=paging.offset,
             include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name} ({fmt.f})",
         )
         return encode_list(
             fmt,
@@ -104,15 +106,24 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
 
     @router.get("/{fid}", name=f"{spec.name}-get", response_model=FeatureOut, summary=f"One of the {title}")
     def get(fid: int, session: SessionDep, principal: Viewer):
-        return repository.get_feature(session, spec, fid, include_sensitive=principal.has("editor"))
+        return repository.get_feature(
+            session,
+            spec,
+            fid,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name}/{{fid}}",
+        )
 
     def create(feature: FeatureIn, session: SessionDep, principal: Editor):
-        geom = conform(feature.geometry.shape, spec.geometry_kinds)
+        geom = conform(feature.geometry.shape, spec.geometry_kinds) if spec.has_geometry else None
         return repository.create_feature(session, spec, feature.properties.model_dump(), geom, who=principal.name)
 
     # The body model is this resource's: FastAPI reads it from the annotation
-    # (type checkers see the generic FeatureIn above).
-    body_model = FeatureIn.__class_getitem__(props_model)  # FeatureIn[props_model], made at run time
+    # (type checkers see the generic FeatureIn above). A resource without
+    # geometry takes Features whose geometry is null.
+    generic_body = FeatureIn if spec.has_geometry else AttributeFeatureIn
+    body_model = generic_body.__class_getitem__(props_model)  # FeatureIn[props_model], made at run time
     example = Body(openapi_examples={"example": {"value": spec.example}})
     create.__annotations__["feature"] = Annotated[body_model, example]
     router.add_api_route(
@@ -132,7 +143,9 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         summary="Change some properties and/or the geometry",
     )
     def patch(fid: int, feature: FeaturePatch, session: SessionDep, principal: Editor):
-        stored = repository.get_feature(session, spec, fid, include_sensitive=True)["properties"]
+        if feature.geometry is not None and not spec.has_geometry:
+            raise InvalidInput(f"{spec.name} have no geometry: send geometry null or leave it out", field="geometry")
+        stored = repository.stored_properties(session, spec, fid)
         unknown = set(feature.properties) - set(props_model.model_fields) - set(READ_ONLY)
         if unknown:
             name = sorted(unknown)[0]

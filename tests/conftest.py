@@ -16,7 +16,7 @@ import a test module.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +170,8 @@ def _g(geom):
 
 def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int]:
     """A few rows of every resource with every field filled (arrays, nulls,
-    accents, sensitive notes). Returns rows per GeoPackage layer."""
+    accents, sensitive notes, interlocutors' names linked to engagements).
+    Returns rows per GeoPackage layer."""
     sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
     area = models.AdminArea(
         name="Ombella-M'Poko",
@@ -303,6 +304,42 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
             geom=_g(Point(20.65, 8.41)),
         )
     )
+    people = []
+    for i in range(n):
+        person = models.Interlocutor(
+            pseudonym=f"BSB-{source}-{i:03d}",
+            name=f"Zéphirin Ngakola {i}" if i else None,
+            role=("traditional_leader", "womens_association", "youth_group")[i % 3],
+            gender=("male", "female", "unknown")[i % 3],
+            age_band=("45_59", "30_44", "18_29")[i % 3],
+            community_id=comms[i].id,
+            notes="met at the sous-préfecture" if i else None,
+            source=source,
+            source_id=f"l{i}",
+        )
+        session.add(person)
+        people.append(person)
+        session.add(
+            models.Perception(
+                survey="Enquête de perception",
+                wave=f"wave {i + 1}",
+                fielded_on=date(2024, 1, 15) + timedelta(days=30 * i),
+                indicator="trust_in_mission",
+                value=round(0.5 + (i % 5) / 10, 2),
+                sample_size=100 + i,
+                community_id=comms[i].id,
+                source=source,
+                source_id=f"v{i}",
+                geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)),
+            )
+        )
+    session.flush()
+    engagements = session.scalars(
+        select(models.Engagement).where(models.Engagement.source == source).order_by(models.Engagement.id)
+    ).all()
+    for i, e in enumerate(engagements):  # the first engagement heard two people, the others one
+        for person in people[: 2 if i == 0 else 1]:
+            session.add(models.EngagementInterlocutor(engagement_id=e.id, interlocutor_id=person.id))
     session.flush()
     counts = {s.table: n for s in REGISTRY.values()}
     counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})

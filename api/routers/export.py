@@ -55,6 +55,7 @@ def export_gpkg(
         bbox=bbox,
         start=when.start,
         end=when.end,
+        reader=principal.name,
     )
     fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
     os.close(fd)

@@ -202,17 +202,20 @@ def items(
     if coll.spec is None:
         page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
     else:
-        # Without a temporal property, datetime does not restrict the features.
+        # Without a temporal property, datetime does not restrict the features; without a geometry, none meets a bbox.
         start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
         page = repository.list_features(
             session,
             coll.spec,
             bbox=bbox,
+            bbox_selects_none=True,
             start=start,
             end=end,
             limit=n,
             offset=skip,
             include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /ogc/collections/{coll.id}/items",
         )
     links = paging.links(request, len(page.features), page.matched)
     links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
@@ -241,7 +244,14 @@ def item(
     if coll.spec is None:
         feature = get_gap(session, fid)
     else:
-        feature = repository.get_feature(session, coll.spec, fid, include_sensitive=principal.has("editor"))
+        feature = repository.get_feature(
+            session,
+            coll.spec,
+            fid,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /ogc/collections/{coll.id}/items/{{featureId}}",
+        )
     feature["links"] = [
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),
