@@ -10,7 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
 from api.resource_router import resource_routers
-from api.routers import analysis, export, health, imports, keys, ogc, pages
+from api.routers import analysis, export, health, imports, keys, ogc, pages, politics
 from api.middleware import install_middleware
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -31,6 +31,7 @@ def routers() -> list[APIRouter]:
         pages.router,
         imports.router,
         analysis.router,
+        politics.router,
     ]
 
 

@@ -11,11 +11,12 @@ No ``from __future__ import annotations``: the factories' parameters carry
 descriptions made per route, which FastAPI must see as objects.
 """
 
+import inspect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import Depends, Query, Request
 
@@ -235,3 +236,38 @@ def collection(collection_id: str) -> Collection:
 
 
 CollectionParam = Annotated[Collection, Depends(collection)]
+
+
+# --- declared analysis parameters ----------------------------------------------------
+
+
+def declared_query(cls: type, name: str) -> Any:
+    """``Annotated[type, Query(...)]`` for one field of a parameter dataclass
+    declared with description and bounds in its metadata (``GapParams``,
+    ``geo.politics.params``)."""
+    spec = cls.__dataclass_fields__[name]
+    bounds = spec.metadata["bounds"]
+    return Annotated[
+        get_type_hints(cls)[name],
+        Query(description=spec.metadata["description"], **(bounds.query() if bounds else {})),
+    ]
+
+
+def declared_dependency(cls: type) -> Callable[..., Any]:
+    """A dependency building ``cls`` from one query parameter per field, each
+    declared by :func:`declared_query` (FastAPI reads the signature set here)."""
+
+    def build(**values: Any) -> Any:
+        return cls(**values)
+
+    build.__name__ = f"{cls.__name__.lower()}_query"
+    build.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=declared_query(cls, f.name)
+            )
+            for f in fields(cls)
+        ],
+        return_annotation=cls,
+    )
+    return build

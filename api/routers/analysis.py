@@ -8,33 +8,20 @@ not declared here: :func:`gap_params` is generated from the fields of
 
 from __future__ import annotations
 
-import inspect
 import json
-from dataclasses import fields
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, Literal, get_type_hints
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.params import BBox, PagingParam, bbox_query
-from geo.analysis import GapParams
-from geo.analysis import coverage
+from api.params import BBox, PagingParam, bbox_query, declared_dependency, declared_query
+from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
 from geo.analysis.export import feature_collection, select_rows
 from geo.analysis.params import MAX_DAYS, default, today
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
-
-
-def _query(name: str) -> Any:
-    """``Annotated[type, Query(...)]`` for one GapParams field, from its declaration."""
-    spec = GapParams.__dataclass_fields__[name]
-    bounds = spec.metadata["bounds"]
-    return Annotated[
-        get_type_hints(GapParams)[name],
-        Query(description=spec.metadata["description"], **(bounds.query() if bounds else {})),
-    ]
 
 
 RankedBBox = Annotated[
@@ -43,24 +30,10 @@ RankedBBox = Annotated[
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
-def gap_params(**values) -> GapParams:
-    """Dependency: the analysis parameters of a request, one query parameter
-    per GapParams field (its signature is set below, from the fields)."""
-    return GapParams(**values)
-
-
-setattr(
-    gap_params,
-    "__signature__",
-    inspect.Signature(
-        [  # what FastAPI reads to declare the parameters
-            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_query(f.name))
-            for f in fields(GapParams)
-        ],
-        return_annotation=GapParams,
-    ),
-)
-PatrolRadius = _query("patrol_radius_m")
+gap_params = declared_dependency(GapParams)
+"""Dependency: the analysis parameters of a request, one query parameter per
+GapParams field (default, bounds and description from its declaration)."""
+PatrolRadius = declared_query(GapParams, "patrol_radius_m")
 
 
 @router.get("/engagement-gaps", name="engagement-gaps", summary="Communities ranked by engagement gap")
@@ -117,5 +90,5 @@ def coverage_gaps(
             media_type="image/tiff",
             headers={"Content-Disposition": f'attachment; filename="coverage-gaps-{inp.as_of}.tif"'},
         )
-    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(timezone.utc))
+    body = coverage.coverage_feature_collection(inp, coverage.uncovered(inp), computed_at=datetime.now(UTC))
     return Response(json.dumps(body), media_type="application/geo+json")

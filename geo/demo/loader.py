@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, Engine, exists, func, select, text
 
+from geo import links
 from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
 from geo.demo.generate import generate
 from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario, check_scale
 from geo.models import Community
+from geo.resources import REGISTRY
 
 # Any constant works: it only keeps two loaders from racing each other.
 _LOCK_KEY = 0x7065616365  # "peace"
@@ -68,7 +70,23 @@ def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
             columns.append(fk)
         result = bulk_upsert(conn, model, columns, _rows(frame, columns, model))
         written[table] = result.total
+    _load_links(conn, scenario)
     return written
+
+
+def _load_links(conn: Connection, scenario: Scenario) -> None:
+    """Who took part in each engagement (``geo.links``, replacing what a previous load wrote)."""
+    spec = REGISTRY["engagements"]
+    link = spec.link("interlocutor_ids")
+    assert link is not None
+    people = _ids_by_source_id(conn, MODELS["interlocutors"], scenario.interlocutors)
+    pairs = scenario.engagement_interlocutors
+    source = scenario.engagements["source"].iloc[0] if len(scenario.engagements) else None
+    keyed = [
+        (source, sid, [people[p] for p in group["interlocutor_source_id"]])
+        for sid, group in pairs.groupby("engagement_source_id", sort=True)
+    ]
+    links.replace_by_key(conn, spec, link, keyed)
 
 
 def database_is_empty(conn: Connection) -> bool:
