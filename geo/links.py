@@ -129,10 +129,8 @@ def replace_by_key(
         return
     model = spec.model
     keys = [(s, i) for s, i, _ in keyed]
-    ids_of = dict(
-        ((s, i), row_id)
-        for row_id, s, i in conn.execute(
-            select(model.id, model.source, model.source_id).where(tuple_(model.source, model.source_id).in_(keys))
-        )
+    found = conn.execute(
+        select(model.id, model.source, model.source_id).where(tuple_(model.source, model.source_id).in_(keys))
     )
+    ids_of = {(s, i): row_id for row_id, s, i in found}
     replace(conn, link, {ids_of[(s, i)]: ids for s, i, ids in keyed if (s, i) in ids_of})

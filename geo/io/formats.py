@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
+from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, kobo_perceptions, ucdp
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
 from geo.io.sources import (
@@ -40,6 +40,7 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "boundaries": ("admin-areas", boundaries.map_batch, None),
     "gpx": ("patrols", gpx.map_batch, None),
     "kobo": ("engagements", kobo.map_batch, kobo.rename),
+    "kobo-perceptions": ("perceptions", kobo_perceptions.map_batch, None),  # reads itself (aggregates responses)
     "generic": (None, generic.map_batch, None),
 }
 FORMAT_NAMES = tuple(MAPPERS)
@@ -83,6 +84,8 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "boundaries"  # a producer's layout; our own export (name, level…) reads back as is
     if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
         return "kobo"
+    if resource == "perceptions" and not is_vector(path) and columns & {"_uuid", "_submission_time"}:
+        return "kobo-perceptions"
     return "generic"
 
 
@@ -140,11 +143,14 @@ def prepare(
     )
     if fmt == "gpx":
         read = gpx.read
+    elif fmt == "kobo-perceptions":
+        read = kobo_perceptions.read
     elif vector:
         read = lambda o: vector_batches(o.path, layer=o.layer, progress=o.progress)  # noqa: E731
     else:
         read = lambda o: csv_batches(o.path, encoding=o.encoding, progress=o.progress, rename=rename)  # noqa: E731
-    return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
+    queries = fmt in ("generic", "kobo-perceptions")
+    return Format(fmt, resource, read, mapper, "feature" if vector else "line", queries), opts
 
 
 def import_file(

@@ -25,7 +25,9 @@ from geo.politics.params import AgreementParams
 from geo.politics.stats import rate_ratio
 
 DAYS_PER_MONTH = 365.25 / 12
-STOPWORDS = frozenset("a au aux d de des du en et l la le les of the and".split())
+STOPWORDS = frozenset(
+    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "of", "the", "and"]
+)
 
 
 def tokens(text: str | None) -> frozenset[str]:
@@ -104,7 +106,7 @@ def _months(incidents: pd.DataFrame, before, after) -> list[dict]:
             lo, hi = (max(month, p[0]), min(nxt - timedelta(days=1), p[1])) if p else (month, month - timedelta(1))
             inside = incidents[(incidents["day"] >= lo) & (incidents["day"] <= hi)]
             entry[f"days_{name}"] = max(0, (hi - lo).days + 1)
-            entry[f"incidents_{name}"] = int(len(inside))
+            entry[f"incidents_{name}"] = len(inside)
             entry[f"fatalities_{name}"] = int(inside["fatalities"].sum())
         out.append(entry)
         month = nxt
@@ -184,8 +186,8 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
         "assessed": True,
         "before": {"first": before[0].isoformat(), "last": before[1].isoformat(), "days": t_b},
         "after": {"first": after[0].isoformat(), "last": after[1].isoformat(), "days": t_a} if after else None,
-        "incidents_before": int(len(b)),
-        "incidents_after": int(len(a)),
+        "incidents_before": len(b),
+        "incidents_after": len(a),
         "fatalities_before": int(b["fatalities"].sum()),
         "fatalities_after": int(a["fatalities"].sum()),
         "incidents_per_month_before": per_month(len(b), t_b),

@@ -6,7 +6,7 @@ generated from them (``api.params.declared_query``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from geo.analysis.params import FIRST_DAY, LAST_DAY, MAX_DAYS, Bounds, today
@@ -33,7 +33,7 @@ def _as_of(value: date | datetime | None) -> date:
     if value is None:
         return today()
     if isinstance(value, datetime):
-        value = (value.astimezone(timezone.utc) if value.tzinfo else value).date()
+        value = (value.astimezone(UTC) if value.tzinfo else value).date()
     if not (FIRST_DAY <= value <= LAST_DAY):
         raise InvalidInput(f"as_of must be a date between {FIRST_DAY.year} and {LAST_DAY.year}", field="as_of")
     return value
@@ -43,7 +43,7 @@ class Declared:
     """Checks every field against its declared bounds and sets ``as_of`` (default today, UTC)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "as_of", _as_of(getattr(self, "as_of")))
+        object.__setattr__(self, "as_of", _as_of(self.as_of))
         for f in fields(cast(Any, self)):
             bounds = f.metadata.get("bounds")
             if bounds is not None and not bounds.admits(getattr(self, f.name)):

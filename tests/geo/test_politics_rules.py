@@ -42,8 +42,10 @@ def test_concentration_hhi_and_flags_by_hand():
     assert row["top_roles"] == ["traditional_leader", "local_authority"]
     assert row["flags"] == ["concentrated", "no_youth"]  # C is a woman: women were heard
     assert row["reasons"] == [
-        "89 % of 9 engagements with interlocutors were with the same 2 interlocutors "
-        "(traditional leader, local authority) in 180 days",
+        (
+            "89 % of 9 engagements with interlocutors were with the same 2 interlocutors "
+            "(traditional leader, local authority) in 180 days"
+        ),
         "no youth engagement in 180 days (10 engagements)",
     ]
     assert row["last_women"] == day and row["last_youth"] is None
