@@ -23,6 +23,7 @@ from fastapi import Depends, Query, Request
 from api.deps import SettingsDep
 from api.settings import get_api_settings
 from geo.errors import InvalidInput, NotFound
+from geo.io.derived import DERIVED, Derived
 from geo.resources import REGISTRY, ResourceSpec
 
 BBox = tuple[float, float, float, float]
@@ -216,20 +217,24 @@ GAPS_COLLECTION = "engagement-gaps"
 
 @dataclass(frozen=True)
 class Collection:
-    """An OGC collection: a stored resource (``spec``) or the engagement-gap result (``spec`` None)."""
+    """An OGC collection: a stored resource (``spec``), an analysis result
+    (``derived``, ``geo.io.derived``) or the engagement-gap result (neither)."""
 
     id: str
     spec: ResourceSpec | None
+    derived: Derived | None = None
 
 
 def collection_ids() -> list[str]:
-    return [*REGISTRY, GAPS_COLLECTION]
+    return [*REGISTRY, GAPS_COLLECTION, *DERIVED]
 
 
 def collection(collection_id: str) -> Collection:
     """The collection named in the path; 404 naming ``collectionId`` otherwise."""
     if collection_id == GAPS_COLLECTION:
         return Collection(collection_id, None)
+    if collection_id in DERIVED:
+        return Collection(collection_id, None, DERIVED[collection_id])
     if collection_id in REGISTRY:
         return Collection(collection_id, REGISTRY[collection_id])
     raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}", field="collectionId")

@@ -343,6 +343,8 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
     session.flush()
     counts = {s.table: n for s in REGISTRY.values()}
     counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
+    # Who was heard in the last 180 days: the one area (every area is listed), no community (the samples are of 2024).
+    counts.update({"constituencies_by_area": 1, "constituencies_by_community": 0})
     return counts
 
 

@@ -42,7 +42,7 @@ COMMAND_LINE = f"command line ({getpass.getuser()})"
 @click.option("--bbox", help="minx,miny,maxx,maxy in EPSG:4326")
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
 @click.option("--end", help="latest date, inclusive")
-@click.option("--no-gaps", is_flag=True, help="gpkg: leave out the engagement-gap layer")
+@click.option("--no-gaps", is_flag=True, help="gpkg: leave out the analysis layers (engagement gaps, who was heard)")
 @click.option(
     "--public",
     is_flag=True,
@@ -78,6 +78,7 @@ def command(
                     include_sensitive=not public,
                     resources=resources or None,
                     include_gaps=not no_gaps,
+                    include_analyses=not no_gaps,
                     bbox=box,
                     start=first,
                     end=last,

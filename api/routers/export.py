@@ -45,13 +45,17 @@ def export_gpkg(
     bbox: ExportBBox,
     when: ExportInterval,
     resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(REGISTRY)}")] = None,
-    gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
+    gaps: Annotated[
+        bool,
+        Query(description="add the analysis results as layers: engagement gaps, who was heard by area and community"),
+    ] = True,
 ):
     names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
     layers = export_layers(
         include_sensitive=principal.has("editor"),
         resources=names,
         include_gaps=gaps,
+        include_analyses=gaps,
         bbox=bbox,
         start=when.start,
         end=when.end,

@@ -110,7 +110,10 @@ def _iso(v: date | datetime | None) -> str | None:
 
 def _collection(request: Request, session, coll: Collection) -> dict:
     cid, spec = coll.id, coll.spec
-    if spec is None:
+    if coll.derived is not None:
+        title, description = coll.derived.title, coll.derived.description
+        ext = resource_extent(session, REGISTRY[coll.derived.extent_of])
+    elif spec is None:
         title, description = GAPS_TITLE, GAPS_DESCRIPTION
         ext = resource_extent(session, REGISTRY["communities"])  # one feature per community
     else:
@@ -199,7 +202,9 @@ def items(
 ):
     _check_format(f)
     n, skip = paging.limit, paging.offset
-    if coll.spec is None:
+    if coll.derived is not None:
+        page = coll.derived.page(session, bbox=bbox, limit=n, offset=skip)  # no temporal property
+    elif coll.spec is None:
         page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
     else:
         # Without a temporal property, datetime does not restrict the features; without a geometry, none meets a bbox.
@@ -241,7 +246,9 @@ def item(
         fid = int(feature_id)
     except ValueError:
         raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId") from None
-    if coll.spec is None:
+    if coll.derived is not None:
+        feature = coll.derived.get(session, fid)
+    elif coll.spec is None:
         feature = get_gap(session, fid)
     else:
         feature = repository.get_feature(

@@ -41,6 +41,7 @@ from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table
 from geo.analysis.load import area_filter, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
 from geo.models import SRID, Community, Engagement, Incident, Patrol, Qip
+from geo.politics.sole_voice import with_sole_voice
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
@@ -118,7 +119,8 @@ def cached_gaps(
     if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
-    entry = _entry((engine.url.render_as_string(hide_password=True), params))
+    entry_key = engine.url.render_as_string(hide_password=True)
+    entry = _entry((entry_key, params))
     with entry.lock, engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         ro = Session(bind=conn)
         try:
@@ -132,6 +134,8 @@ def cached_gaps(
                 select(Community.id).where(func.ST_Intersects(Community.geom, from_shape(area, srid=SRID)))
             )
             table = rank_table(table[table["community_id"].isin(np.fromiter(ids, np.int64))])
+        # A reason beside the ranking (docs/politics.md#sole-voice), for the same snapshot.
+        table = with_sole_voice(ro, table, params.as_of, key=(entry_key, entry.snapshot))
         considered = dict(entry.considered)
         ro.close()
         conn.rollback()

@@ -28,6 +28,7 @@ from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
+from geo.politics.sole_voice import with_sole_voice
 from geo.window import DateWindow
 
 M_PER_DEG_LAT = 110_574.0
@@ -303,4 +304,6 @@ def gaps_from_db(
     """
     area = area_filter(session, bbox=bbox, admin_area=admin_area)
     inputs, only = load_inputs(session, params, area)
-    return compute_gaps(inputs, params, computed_at=computed_at, only=only)
+    result = compute_gaps(inputs, params, computed_at=computed_at, only=only)
+    result.table = with_sole_voice(session, result.table, params.as_of)  # docs/politics.md#sole-voice
+    return result

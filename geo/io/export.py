@@ -151,11 +151,22 @@ def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
     return Layer(GAPS_LAYER, "Point", GAPS_SCHEMA, lambda session: iter([gaps_batch(current_gaps(session, bbox))]))
 
 
+def derived_layers(bbox: tuple[float, float, float, float] | None = None) -> list[Layer]:
+    """The analysis results of ``geo.io.derived`` (who was heard…), computed now."""
+    from geo.io.derived import DERIVED
+
+    return [
+        Layer(d.layer, d.geometry_type, d.schema, lambda session, d=d: d.batches(session, bbox))
+        for d in DERIVED.values()
+    ]
+
+
 def export_layers(
     *,
     include_sensitive: bool,
     resources: Sequence[str] | None = None,
     include_gaps: bool = True,
+    include_analyses: bool = True,
     bbox: tuple[float, float, float, float] | None = None,
     start: date | datetime | None = None,
     end: date | datetime | None = None,
@@ -171,6 +182,8 @@ def export_layers(
     ]
     if include_gaps:
         layers.append(gaps_layer(bbox))
+    if include_analyses:
+        layers += derived_layers(bbox)
     return layers
 
 

@@ -149,7 +149,7 @@ def prepare(
         read = lambda o: vector_batches(o.path, layer=o.layer, progress=o.progress)  # noqa: E731
     else:
         read = lambda o: csv_batches(o.path, encoding=o.encoding, progress=o.progress, rename=rename)  # noqa: E731
-    queries = fmt in ("generic", "kobo-perceptions")
+    queries = fmt in ("generic", "kobo", "kobo-perceptions")  # the mapper looks things up in the database
     return Format(fmt, resource, read, mapper, "feature" if vector else "line", queries), opts
 
 

@@ -175,8 +175,8 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
     if ratio is not None and ratio.low is not None and ratio.low > 1:
         flags.append("incidents_rose")
         reasons.append(
-            f"incidents inside the area rose from {per_month(len(b), t_b)} to {per_month(len(a), t_a)} a month "
-            f"after signing (rate ratio ≥ {ratio.low:.2f} at 95 %)"
+            f"incidents inside the area rose from {len(b) / t_b * DAYS_PER_MONTH:.1f} to "
+            f"{len(a) / t_a * DAYS_PER_MONTH:.1f} a month after signing (rate ratio ≥ {ratio.low:.2f} at 95 %)"
         )
     if violations:
         flags.append("possible_violations")

@@ -265,6 +265,7 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
     table = hearing_table(load_hearings(session, params, by, level), params)
     figures = {r["unit"]: r for r in table.to_dict("records")} if len(table) else {}
     if by == "community":
+        figures = {unit: row for unit, row in figures.items() if row["engagements"]}  # engaged in the window
         places = session.execute(
             select(Community.id, Community.name, func.ST_AsGeoJSON(Community.geom, 6)).where(
                 Community.id.in_(list(figures))
