@@ -92,6 +92,10 @@ ROLE_CONSTITUENCY = {
     "displaced_committee": "displaced",
     "armed_group_representative": "armed_group_representatives",
 }
+ROLE_LABELS = {  # how a sentence names a role (never a person)
+    "womens_association": "women's association",
+    "displaced_committee": "displaced persons' committee",
+}
 PERCEPTION_INDICATORS = (
     "trust_in_mission",
     "feeling_of_safety",

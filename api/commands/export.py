@@ -78,7 +78,6 @@ def command(
                     include_sensitive=not public,
                     resources=resources or None,
                     include_gaps=not no_gaps,
-                    include_analyses=not no_gaps,
                     bbox=box,
                     start=first,
                     end=last,

@@ -55,7 +55,6 @@ def export_gpkg(
         include_sensitive=principal.has("editor"),
         resources=names,
         include_gaps=gaps,
-        include_analyses=gaps,
         bbox=bbox,
         start=when.start,
         end=when.end,

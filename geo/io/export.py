@@ -166,7 +166,6 @@ def export_layers(
     include_sensitive: bool,
     resources: Sequence[str] | None = None,
     include_gaps: bool = True,
-    include_analyses: bool = True,
     bbox: tuple[float, float, float, float] | None = None,
     start: date | datetime | None = None,
     end: date | datetime | None = None,
@@ -180,10 +179,8 @@ def export_layers(
         resource_layer(REGISTRY[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end, reader=reader)
         for n in names
     ]
-    if include_gaps:
-        layers.append(gaps_layer(bbox))
-    if include_analyses:
-        layers += derived_layers(bbox)
+    if include_gaps:  # the analysis results: engagement gaps, who was heard
+        layers += [gaps_layer(bbox), *derived_layers(bbox)]
     return layers
 
 

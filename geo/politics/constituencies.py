@@ -169,7 +169,7 @@ def _row(unit, n: int, recorded: int, people: int, last: dict, in_window: set, s
     enough = n >= params.min_engagements
     if enough and recorded and topk > params.concentration_share:
         flags.append("concentrated")
-        who = ", ".join(r.replace("_", " ") for r in top_roles)
+        who = ", ".join(vocab.ROLE_LABELS.get(r, r.replace("_", " ")) for r in top_roles)
         reasons.append(
             f"{_pct(topk)} of {recorded} engagements with interlocutors were with the same {k} "
             f"interlocutor{'s' if k > 1 else ''} ({who}) in {days} days"

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo import vocab
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 
@@ -72,7 +73,7 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
             n += 1
         if n >= run:
             since = pd.Timestamp(g["at"].iloc[n - 1]).tz_convert("UTC").date().isoformat()
-            role = g["role"].iloc[0].replace("_", " ")
+            role = vocab.ROLE_LABELS.get(g["role"].iloc[0], g["role"].iloc[0].replace("_", " "))
             out[int(community)] = (
                 f"only one interlocutor, a {role}, heard in the last {n} engagements with interlocutors, since {since}"
             )
