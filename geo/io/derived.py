@@ -61,10 +61,10 @@ class Derived:
         days = {f.name for f in self.schema if f.type == pa.date32()}  # ISO days in the JSON features
         for feature in features:
             props = feature["properties"]
-            for name in columns:
+            for name, values in columns.items():
                 if name != "geom":
                     v = props.get(name)
-                    columns[name].append(date.fromisoformat(v) if name in days and v else v)
+                    values.append(date.fromisoformat(v) if name in days and v else v)
         geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
         if self.geometry_type == "MultiPolygon":
             geoms = [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in geoms]

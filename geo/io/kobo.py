@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
-
 from sqlalchemy import select
 
 from geo import vocab
 from geo.io.fields import Batch, choice, dates, iso_times, lonlat, number, text
-from geo.models import Interlocutor
 from geo.io.importer import Options, put_source, require_columns
+from geo.models import Interlocutor
 
 SOURCE = "kobo"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -45,7 +45,7 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
         Community id → "only one interlocutor, a traditional leader, heard
         in the last 4 engagements, since 2026-03-04".
     """
-    cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
     heard = (
         select(
             Engagement.community_id,

@@ -10,8 +10,8 @@ import pyogrio
 import pytest
 import shapely
 
-from geo.io.formats import import_file
 from geo.io.derived import DERIVED
+from geo.io.formats import import_file
 from geo.resources import REGISTRY
 
 LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps", *(d.layer for d in DERIVED.values())]

@@ -5,7 +5,7 @@ the cache (the API) and from a fresh computation."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
@@ -33,7 +33,7 @@ def test_only_one_interlocutor_heard(client, viewer, session):
 
     def engage(day: int, person) -> None:
         e = models.Engagement(
-            occurred_at=datetime(2026, 3, day, 10, tzinfo=timezone.utc),
+            occurred_at=datetime(2026, 3, day, 10, tzinfo=UTC),
             kind="cla_visit",
             community_id=village.id,
             geom=where,
@@ -49,7 +49,7 @@ def test_only_one_interlocutor_heard(client, viewer, session):
     session.commit()
     reason = "only one interlocutor, a traditional leader, heard in the last 3 engagements with interlocutors, since 2026-03-04"
     assert reason in _reasons(client, viewer, village.id)
-    fresh = gaps_from_db(session, GapParams(as_of=datetime(2026, 6, 30).date()), computed_at=datetime.now(timezone.utc))
+    fresh = gaps_from_db(session, GapParams(as_of=datetime(2026, 6, 30).date()), computed_at=datetime.now(UTC))
     row = fresh.table[fresh.table["community_id"] == village.id].iloc[0]
     assert reason in row["reasons"] and "Sole Voice" not in " ".join(row["reasons"])
     engage(25, other)  # someone else heard last: the reason goes
