@@ -9,7 +9,20 @@ import folium
 from branca.element import Figure
 
 from geo.errors import InvalidInput
-from layers import admin_areas, agreements, assets, communities, coverage, engagements, incidents, patrols, qips, sites
+from layers import (
+    admin_areas,
+    agreements,
+    assets,
+    communities,
+    coverage,
+    engagements,
+    hearing,
+    incidents,
+    patrols,
+    perceptions,
+    qips,
+    sites,
+)
 from layers.controls import FitView, Legend, WindowControl
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Urls
@@ -19,6 +32,8 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 # Drawing order, bottom to top.
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
+    "perceptions": perceptions.perceptions_layer,
+    "hearing": hearing.hearing_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
     "agreements": agreements.agreements_layer,
     "patrols": patrols.patrols_layer,
@@ -36,6 +51,8 @@ ROUTE_NAMES = tuple(
         (
             MAP_PAGE,
             *admin_areas.ROUTES,
+            *perceptions.ROUTES,
+            *hearing.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,
             *patrols.ROUTES,

@@ -45,7 +45,10 @@ def export_gpkg(
     bbox: ExportBBox,
     when: ExportInterval,
     resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(REGISTRY)}")] = None,
-    gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
+    gaps: Annotated[
+        bool,
+        Query(description="add the analysis results as layers: engagement gaps, who was heard by area and community"),
+    ] = True,
 ):
     names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
     layers = export_layers(
@@ -55,6 +58,7 @@ def export_gpkg(
         bbox=bbox,
         start=when.start,
         end=when.end,
+        reader=principal.name,
     )
     fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
     os.close(fd)

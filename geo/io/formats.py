@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
+from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, kobo_perceptions, ucdp
 from geo.io.fields import Batch
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
@@ -42,6 +42,7 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "boundaries": ("admin-areas", boundaries.map_batch, None),
     "gpx": ("patrols", gpx.map_batch, None),
     "kobo": ("engagements", kobo.map_batch, kobo.rename),
+    "kobo-perceptions": ("perceptions", kobo_perceptions.map_batch, None),  # reads itself (aggregates responses)
     "generic": (None, generic.map_batch, None),
 }
 FORMAT_NAMES = tuple(MAPPERS)
@@ -85,6 +86,8 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "boundaries"  # a producer's layout; our own export (name, level…) reads back as is
     if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
         return "kobo"
+    if resource == "perceptions" and not is_vector(path) and columns & {"_uuid", "_submission_time"}:
+        return "kobo-perceptions"
     return "generic"
 
 
@@ -146,8 +149,15 @@ def prepare(
         layer=layer,
         progress=progress,
     )
-    read = gpx.read if fmt == "gpx" else partial(_read_file, rename=rename)
-    return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
+    read: Callable[[Options], Iterator[Batch]]
+    if fmt == "gpx":
+        read = gpx.read
+    elif fmt == "kobo-perceptions":
+        read = kobo_perceptions.read
+    else:
+        read = partial(_read_file, rename=rename)
+    queries = fmt in ("generic", "kobo", "kobo-perceptions")  # the mapper looks things up in the database
+    return Format(fmt, resource, read, mapper, "feature" if vector else "line", queries), opts
 
 
 def import_file(
