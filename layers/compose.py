@@ -15,13 +15,17 @@ from layers import (
     assets,
     communities,
     coverage,
+    crossings,
     engagements,
     hearing,
     incidents,
     patrols,
     perceptions,
     qips,
+    roads,
     sites,
+    travel_time,
+    waterways,
 )
 from layers.controls import FitView, Legend, WindowControl
 from layers.remote import RemoteLayer
@@ -34,7 +38,10 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
     "perceptions": perceptions.perceptions_layer,
     "hearing": hearing.hearing_layer,
+    "travel-time": travel_time.travel_time_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
+    "waterways": waterways.waterways_layer,
+    "roads": roads.roads_layer,
     "agreements": agreements.agreements_layer,
     "patrols": patrols.patrols_layer,
     "incident-heat": incidents.incident_heat_layer,
@@ -43,8 +50,9 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "communities": communities.communities_layer,
     "qips": qips.qips_layer,
     "sites": sites.sites_layer,
+    "crossings": crossings.crossings_layer,
 }
-DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
+DEFAULT_LAYERS = ("admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
 ROUTE_NAMES = tuple(
     dict.fromkeys(
@@ -53,6 +61,7 @@ ROUTE_NAMES = tuple(
             *admin_areas.ROUTES,
             *perceptions.ROUTES,
             *hearing.ROUTES,
+            *travel_time.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,
             *patrols.ROUTES,
@@ -61,6 +70,9 @@ ROUTE_NAMES = tuple(
             *communities.ROUTES,
             *qips.ROUTES,
             *sites.ROUTES,
+            *waterways.ROUTES,
+            *roads.ROUTES,
+            *crossings.ROUTES,
         )
     )
 )

@@ -21,6 +21,7 @@ from geo.io.export import (
     iter_features,
     write_geopackage,
 )
+from geo.rasters.export import write_raster_tables
 from geo.repository import property_columns
 from geo.resources import REGISTRY
 
@@ -41,7 +42,12 @@ COMMAND_LINE = f"command line ({getpass.getuser()})"
 @click.option("--bbox", help="minx,miny,maxx,maxy in EPSG:4326")
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
 @click.option("--end", help="latest date, inclusive")
-@click.option("--no-gaps", is_flag=True, help="gpkg: leave out the analysis layers (engagement gaps, who was heard)")
+@click.option(
+    "--no-gaps",
+    is_flag=True,
+    help="gpkg: leave out the analysis layers (engagement gaps, admin area figures, who was heard)",
+)
+@click.option("--no-rasters", is_flag=True, help="gpkg: leave out the catalogue's rasters")
 @click.option(
     "--public",
     is_flag=True,
@@ -62,6 +68,7 @@ def command(
     start: str | None,
     end: str | None,
     no_gaps: bool,
+    no_rasters: bool,
     public: bool,
     csv_geometry: str,
 ) -> None:
@@ -83,6 +90,8 @@ def command(
                     reader=COMMAND_LINE,
                 )
                 counts = write_geopackage(session, file, layers)
+                if not no_rasters:
+                    counts.update(write_raster_tables(session, file, bbox=box))
             else:
                 spec = REGISTRY[resources[0]]
                 feats = iter_features(

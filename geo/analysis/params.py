@@ -6,9 +6,9 @@ and the map's default window."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 from geo.analysis.metric import MAX_RADIUS_M
 from geo.dates import SUPPORTED
@@ -78,11 +78,12 @@ class Bounds:
         return {"gt" if self.low_open else "ge": self.low, "le": self.high}
 
 
-def declared(default: Any, description: str, bounds: Bounds | None = None) -> Any:
+def declared(default: Any, description: str, bounds: Bounds | None = None, choices: tuple[str, ...] = ()) -> Any:
     """A declared parameter: a dataclass field carrying its default, its
-    description and its bounds. The one way analysis parameters are declared
-    (here and ``geo.politics.params``); :class:`Declared` checks them, and the
-    API generates its query parameters from them (``api.params.declared_dependency``).
+    description, its bounds and its choices. The one way analysis parameters
+    are declared (here and ``geo.politics.params``); :class:`Declared` checks
+    them, and the API generates its query parameters from them
+    (``api.params.declared_dependency``).
 
     Parameters
     ----------
@@ -92,13 +93,19 @@ def declared(default: Any, description: str, bounds: Bounds | None = None) -> An
         What the parameter means, as the API documents it.
     bounds : Bounds, optional
         The values admitted (None: any of the field's type).
+    choices : tuple of str, optional
+        The words admitted, for a parameter typed by a ``Literal`` (empty: any).
 
     Returns
     -------
     dataclasses.Field
         Typed ``Any`` so a field may be annotated with its value's type.
     """
-    return field(default=default, metadata={"description": description, "bounds": bounds})
+    return field(default=default, metadata={"description": description, "bounds": bounds, "choices": choices})
+
+
+Remoteness = Literal["distance", "travel_time"]
+Season = Literal["auto", "dry", "rainy"]
 
 
 def _metres(default: float, description: str) -> Any:
@@ -109,10 +116,23 @@ def _days(default: int, description: str, low: int = 1) -> Any:
     return declared(default, description, Bounds(low, MAX_DAYS))
 
 
+# The declarations of the fields typed by a date or a ``Literal`` alias, made
+# here rather than in a dataclass body: ruff does not know those annotations
+# to be immutable, so a call there would read as a default shared between
+# instances (RUF009), which a ``Field`` is not.
 _AS_OF_FIELD = declared(None, AS_OF)
-"""``as_of``'s declaration, made once here rather than in a dataclass body:
-its annotation (``date``) is not one ruff knows to be immutable, so a call
-there reads as a shared default (RUF009), which a ``Field`` is not."""
+_REMOTENESS_FIELD = declared(
+    "distance",
+    "distance: straight-line metres to the nearest active mission site; travel_time: hours over the "
+    "friction surface (a loaded friction raster, else one built from roads, rivers, crossings and land "
+    "cover; docs/reach.md)",
+    choices=get_args(Remoteness),
+)
+_SEASON_FIELD = declared(
+    "auto",
+    "with remoteness=travel_time: dry or rainy season speeds; auto: the season of as_of (PEACEMAP_RAINY_MONTHS)",
+    choices=get_args(Season),
+)
 
 
 @dataclass(frozen=True)
@@ -132,9 +152,7 @@ class Declared:
             utc = self.as_of.astimezone(UTC) if self.as_of.tzinfo else self.as_of
             object.__setattr__(self, "as_of", utc.date())
         for f in fields(cast(Any, self)):
-            bounds = f.metadata.get("bounds")
-            if bounds is not None and not bounds.admits(getattr(self, f.name)):
-                raise InvalidInput(bounds.message(f.name), field=f.name)
+            _refuse_outside(f, getattr(self, f.name))
         SUPPORTED.check(self.as_of, "as_of")
 
 
@@ -168,6 +186,13 @@ class GapParams(Declared):
         "remoteness factor = 1 + distance to the nearest active mission site / remoteness_scale_m",
         Bounds(1_000.0, 20_000_000.0, unit=" metres"),  # below 1 km a score is all remoteness (or infinite)
     )
+    remoteness: Remoteness = _REMOTENESS_FIELD
+    remoteness_hours: float = declared(
+        6.0,
+        "with remoteness=travel_time: remoteness factor = 1 + hours to the nearest active site / remoteness_hours",
+        Bounds(0, 240.0, low_open=True, unit=" hours"),
+    )
+    season: Season = _SEASON_FIELD
 
     def with_(self, **kw) -> GapParams:
         """A copy with some parameters changed (validated again).
@@ -217,13 +242,13 @@ def default(name: str, of: type = GapParams) -> Any:
 
 
 def check(name: str, value: Any) -> None:
-    """Refuse a value outside the declared bounds of parameter ``name``.
+    """Refuse a value outside the declared bounds or choices of parameter ``name``.
 
     Parameters
     ----------
     name : str
         A field of :class:`GapParams`.
-    value : number
+    value : number or str
         The value to check.
 
     Returns
@@ -231,6 +256,13 @@ def check(name: str, value: Any) -> None:
     None
         Raises :class:`~geo.errors.InvalidInput` naming ``name`` instead.
     """
-    bounds = GapParams.__dataclass_fields__[name].metadata["bounds"]
+    _refuse_outside(GapParams.__dataclass_fields__[name], value)
+
+
+def _refuse_outside(spec: Field, value: Any) -> None:
+    """:func:`check` for one declared field (:func:`declared`)."""
+    bounds, choices = spec.metadata.get("bounds"), spec.metadata.get("choices")
+    if choices and value not in choices:
+        raise InvalidInput(f"{spec.name} must be one of {', '.join(choices)}", field=spec.name)
     if bounds is not None and not bounds.admits(value):
-        raise InvalidInput(bounds.message(name), field=name)
+        raise InvalidInput(bounds.message(spec.name), field=spec.name)

@@ -14,9 +14,10 @@ from geo.demo import incidents as _incidents
 from geo.demo import patrols as _patrols
 from geo.demo import places, politics
 from geo.demo import qips as _qips
+from geo.demo import roads as _roads
 from geo.demo.scenario import DEMO_SCALE, Scenario, counts_for
 
-_STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips")
+_STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips", "roads")
 _POLITICS_STREAMS = ("interlocutors", "strain", "perceptions")  # spawned apart: the streams above stay as they were
 
 
@@ -52,6 +53,7 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     engagements = _engagements.engagements(rng["engagements"], n["engagements"], communities, sites, end)
     interlocutors, links, engagements = politics.hearings(more["interlocutors"], engagements, communities, areas)
     incidents = _incidents.incidents(rng["incidents"], n["incidents"], communities, areas, end)
+    roads = _roads.roads(rng["roads"], communities)
     return Scenario(
         seed=seed,
         scale=float(scale),
@@ -67,4 +69,6 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
         interlocutors=interlocutors,
         perceptions=politics.perceptions(more["perceptions"], communities, areas, agreements, end),
         engagement_interlocutors=links,
+        roads=roads,
+        crossings=_roads.crossings(roads, _roads.rivers()),
     )

@@ -97,6 +97,8 @@ class Scenario:
     interlocutors: pd.DataFrame  # no geometry
     perceptions: gpd.GeoDataFrame
     engagement_interlocutors: pd.DataFrame  # the links, by source ids (not a resource: loaded after the frames)
+    roads: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Table name → frame of each resource, in load order (a resource the

@@ -174,6 +174,13 @@ def derived_layers(bbox: tuple[float, float, float, float] | None = None) -> lis
     return [Layer(d.layer, d.geometry_type, d.schema, partial(d.batches, bbox=bbox)) for d in DERIVED.values()]
 
 
+def areas_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
+    """The admin areas with their pressure, engagement and reach figures (docs/reach.md#per-area)."""
+    from geo.io.export_areas import AREAS_LAYER, AREAS_SCHEMA, areas_batch
+
+    return Layer(AREAS_LAYER, "MultiPolygon", AREAS_SCHEMA, lambda session: iter([areas_batch(session, bbox)]))
+
+
 def export_layers(
     *,
     include_sensitive: bool,
@@ -192,8 +199,8 @@ def export_layers(
         resource_layer(REGISTRY[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end, reader=reader)
         for n in names
     ]
-    if include_gaps:  # the analysis results: engagement gaps, who was heard
-        layers += [gaps_layer(bbox), *derived_layers(bbox)]
+    if include_gaps:  # the analysis results: engagement gaps, admin area figures, who was heard
+        layers += [gaps_layer(bbox), areas_layer(bbox), *derived_layers(bbox)]
     return layers
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, kobo_perceptions, ucdp
+from geo.io import acled, boundaries, crossings, gazetteer, generic, gpx, kobo, kobo_perceptions, roads, ucdp, waterways
 from geo.io.fields import Batch
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
@@ -43,6 +43,9 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "gpx": ("patrols", gpx.map_batch, None),
     "kobo": ("engagements", kobo.map_batch, kobo.rename),
     "kobo-perceptions": ("perceptions", kobo_perceptions.map_batch, None),  # reads itself (aggregates responses)
+    "osm-roads": ("roads", roads.map_batch, None),
+    "rivers": ("waterways", waterways.map_batch, None),
+    "osm-crossings": ("crossings", crossings.map_batch, None),
     "generic": (None, generic.map_batch, None),
 }
 FORMAT_NAMES = tuple(MAPPERS)
@@ -88,7 +91,9 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "kobo"
     if resource == "perceptions" and not is_vector(path) and columns & {"_uuid", "_submission_time"}:
         return "kobo-perceptions"
-    return "generic"
+    if resource in ("roads", "waterways", "crossings") and "source_id" not in columns:
+        return {"roads": "osm-roads", "waterways": "rivers", "crossings": "osm-crossings"}[resource]
+    return "generic"  # our own export (source_id, the table's columns) reads back as is
 
 
 def _read_file(opts: Options, rename: Callable[[str], str] | None) -> Iterator[Batch]:

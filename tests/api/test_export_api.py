@@ -14,7 +14,12 @@ from geo.io.derived import DERIVED
 from geo.io.formats import import_file
 from geo.resources import REGISTRY
 
-LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps", *(d.layer for d in DERIVED.values())]
+LAYERS = [
+    *(s.table for s in REGISTRY.values()),
+    "engagement_gaps",
+    "admin_area_figures",
+    *(d.layer for d in DERIVED.values()),
+]
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ GEOM_TYPES = {
     "engagements": {"Point"},
     "qips": {"Point"},
     "perceptions": {"Point"},
+    "roads": {"MultiLineString"},
+    "crossings": {"Point"},
 }
 PEACEMAP = str(Path(sys.executable).parent / "peacemap")
 
