@@ -149,6 +149,9 @@ class LayerSpec:
     top_first: bool = False  # features come best-first (ranked): draw the first on top
     fill_opacity: float = 0.45
     grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
+    # A popup that shows more once open: {"url", "member", "kind"} — the browser fetches the list at ``url``
+    # once, finds the feature's entry (same id) in its ``member`` and renders it as ``kind`` (peacemap.js).
+    detail: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -182,6 +185,7 @@ class LayerSpec:
             "topFirst": self.top_first,
             "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
+            "detail": self.detail,
         }
 
     def legend(self) -> list[tuple[str, str]]:

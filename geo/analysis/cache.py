@@ -26,7 +26,10 @@ connection other requests need. A session with its own uncommitted writes
 bypasses the cache. An area filter (bbox / admin area) is a filter on the
 cached table: the rows of the communities inside, with their mission-wide
 scores and ranks (docs/analysis.md#area-subsets). ``considered`` counts
-rows of the whole database, not of the area.
+rows of the whole database, not of the area. The reason "only one
+interlocutor heard" (docs/politics.md#sole-voice) is read in the refresh's
+snapshot too (interlocutors are not in the change log: in each new
+snapshot), and added to a copy (reported, not scored).
 
 When the inputs do not fit the memory budget (the resident store refuses),
 the cache works as before it existed: any logged change means a full run
@@ -59,6 +62,7 @@ from geo.analysis.tables import Tables
 from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.db import long_statements, release
 from geo.errors import TryLater
+from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
 from geo.reach.load import travel_to_sites
 from geo.reach.population import community_estimates
 
@@ -78,6 +82,8 @@ class _Entry:
     warming: bool = False  # :func:`warm` is filling it
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
     extras: Extras | None = None  # population estimates and travel surface of the last full run
+    voices_snapshot: str | None = None  # the snapshot ``sole_voices`` were read in
+    sole_voices: dict[int, str] = field(default_factory=dict)  # docs/politics.md#sole-voice
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -99,6 +105,8 @@ class _Read:
     only: np.ndarray | None = None  # the incremental path's communities
     extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
+    snapshot: str | None = None
+    sole_voices: dict[int, str] | None = None  # read again unless the snapshot is the entry's
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -199,10 +207,10 @@ def cached_gaps(
     with entry.lock:
         area_ids = _refresh(engine, params, entry, area, now)
         table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
-        considered, radii = dict(entry.considered), entry.patrol_radii
+        considered, radii, voices = dict(entry.considered), entry.patrol_radii, entry.sole_voices
     if area_ids is not None:
         table = within(table, area_ids)
-    return GapResult(table, params, now, considered, radii)
+    return GapResult(with_sole_voice(table, voices), params, now, considered, radii)
 
 
 def warm(engine: Engine, params: GapParams) -> None:
@@ -263,6 +271,9 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
             entry.snapshot = snap
         if area is not None:
             read.area_ids = communities_inside(s, area)
+        read.snapshot = snap
+        if snap != entry.voices_snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
+            read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
         s.close()
         conn.rollback()
     return read
@@ -328,4 +339,6 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
         entry.state, entry.version = state, read.version
         entry.table = state.table()
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
+    if read.sole_voices is not None:
+        entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot
     STATS[read.path] += 1
