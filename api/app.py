@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
+from api.known_params import refuse_unknown_parameters
 from api.resource_router import resource_routers
 from api.routers import analysis, export, health, imports, keys, ogc, pages
 from api.middleware import install_middleware
@@ -50,6 +51,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         version="0.1.0",
         summary="Incidents, local agreements, patrols, engagements, QIPs and engagement gaps for UN peace operations.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_parameters)],  # a parameter no route defines is a 400
     )
     app.state.settings = settings
     # Field offices sit on poor links: GeoJSON compresses about 7×.

@@ -23,6 +23,7 @@ from api.deps import SettingsDep
 from api.settings import get_api_settings
 from geo.errors import InvalidInput, NotFound
 from geo.resources import REGISTRY, ResourceSpec
+from geo.serving.pages import Cursor, PageRequest, PageText
 
 BBox = tuple[float, float, float, float]
 BBOX_HELP = "minx,miny,maxx,maxy in EPSG:4326 (longitude, latitude)"
@@ -206,6 +207,53 @@ def ogc_paging(
 
 PagingParam = Annotated[Paging, Depends(paging)]
 OgcPagingParam = Annotated[Paging, Depends(ogc_paging)]
+
+
+# --- feature pages: keyset cursors (geo.serving.pages) ---------------------------
+
+CursorQuery = Annotated[
+    str | None,
+    Query(description="where the page starts: the token of a next/prev link (opaque); takes precedence over offset"),
+]
+
+
+@dataclass(frozen=True)
+class FeaturePaging:
+    """Paging of feature lists: ``limit`` with a ``cursor`` (the next/prev
+    links carry one) or, for compatibility, an ``offset``."""
+
+    limit: int
+    offset: int
+    cursor: Cursor | None
+
+    def links(self, request: Request, page: PageText, asked: PageRequest) -> list[dict]:
+        """``self`` and, where there is more, ``next`` / ``prev`` links carrying a cursor."""
+
+        def at(cursor: Cursor) -> str:
+            url = request.url.remove_query_params("offset")
+            return str(url.include_query_params(cursor=cursor.token(), limit=self.limit))
+
+        links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+        for rel, cursor in (("next", page.next_cursor(asked)), ("prev", page.prev_cursor(asked))):
+            if cursor is not None:
+                links.append({"href": at(cursor), "rel": rel, "type": GEOJSON})
+        return links
+
+
+def _feature_paging(base: Paging, cursor: str | None) -> FeaturePaging:
+    return FeaturePaging(base.limit, base.offset, None if cursor is None else Cursor.parse(cursor))
+
+
+def feature_paging(base: PagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+    return _feature_paging(base, cursor)
+
+
+def ogc_feature_paging(base: OgcPagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+    return _feature_paging(base, cursor)
+
+
+FeaturePagingParam = Annotated[FeaturePaging, Depends(feature_paging)]
+OgcFeaturePagingParam = Annotated[FeaturePaging, Depends(ogc_feature_paging)]
 
 
 # --- OGC collection id ------------------------------------------------------------

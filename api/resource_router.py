@@ -9,6 +9,7 @@ name types made per resource, which FastAPI must see as objects.
 """
 
 import dataclasses
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -16,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import Editor, SessionDep, Viewer
-from api.list_formats import ListFormatDep, encode_list
-from api.params import BBoxParam, Interval, PagingParam, interval_query
+from api.list_formats import ListFormatDep, encode_list, feature_collection
+from api.params import BBoxParam, FeaturePagingParam, Interval, interval_query
 from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch
 from geo import repository
 from geo.errors import InvalidInput
@@ -25,6 +26,7 @@ from geo.geometry import conform
 from geo.models import READ_ONLY
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import filter_type
+from geo.serving.pages import PageRequest, page_text
 
 
 def filters_dependency(spec: ResourceSpec) -> type:
@@ -76,31 +78,23 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         fmt: ListFormatDep,
         bbox: BBoxParam,
         when: Annotated[Interval, Depends(_interval(spec))],
-        paging: PagingParam,
+        paging: FeaturePagingParam,
     ):
-        page = repository.list_features(
-            session,
-            spec,
-            bbox=bbox,
-            start=when.start,
-            end=when.end,
-            filters=dataclasses.asdict(filters),
-            limit=paging.limit,
-            offset=paging.offset,
-            include_sensitive=principal.has("editor"),
+        editor = principal.has("editor")
+        clauses = repository.where_clauses(
+            spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters)
         )
-        return encode_list(
-            fmt,
-            {
-                "type": "FeatureCollection",
-                "numberMatched": page.matched,
-                "numberReturned": len(page.features),
-                "features": page.features,
-                "links": paging.links(request, len(page.features), page.matched),
-            },
-            spec,
-            principal.has("editor"),
-        )
+        asked = PageRequest(paging.limit, paging.offset, paging.cursor)
+        page = page_text(session, spec, clauses, asked, include_sensitive=editor)
+        head = {
+            "type": "FeatureCollection",
+            "numberMatched": page.matched,
+            "numberReturned": page.returned,
+            "links": paging.links(request, page, asked),
+        }
+        if fmt.f == "json":
+            return feature_collection(head, page.features, "application/json")
+        return encode_list(fmt, {**head, "features": json.loads(page.features)}, spec, editor)
 
     @router.get("/{fid}", name=f"{spec.name}-get", response_model=FeatureOut, summary=f"One of the {title}")
     def get(fid: int, session: SessionDep, principal: Viewer):
