@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from geo.errors import InvalidInput
+from geo.serving.cql import LANGS
 from geo.serving.crs import BY_URI, CRS84, Box, Crs, lonlat_box, parse_crs
 from geo.serving.pages import SortKey
 
@@ -114,7 +115,13 @@ def parse_sortby(value: str | None) -> tuple[SortKey, ...]:
 def selection(
     filter_: Annotated[str | None, Query(alias="filter", description="a CQL2 filter on the queryables")] = None,
     filter_lang: Annotated[
-        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="cql2-text (default), cql2-json, or cql-text (the draft's name)",
+            # A plain enum on the schema: GDAL's OAPIF driver looks for "cql-text" there.
+            json_schema_extra={"enum": list(LANGS)},
+        ),
     ] = None,
     filter_crs: FilterCrsParam = CRS84,
     sortby: Annotated[str | None, Query(description="[+|-]property,… (a queryable; - descending); then by id")] = None,

@@ -156,6 +156,8 @@ def _collection(request: Request, session, coll: Collection) -> dict:
             _link(href, "self", JSON, title),
             _link(f"{href}/items", "items", GEOJSON, f"{title} as GeoJSON"),
             _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA, f"what {title.lower()} can be filtered on"),
+            # The draft's relation, by which GDAL's OAPIF driver finds what it may filter on the server.
+            _link(f"{href}/queryables", "queryables", JSON, "queryables (for GDAL)"),
         ],
     }
     extent = _extent_doc(ext)
@@ -227,7 +229,12 @@ def collection_queryables(coll: CollectionParam, request: Request, principal: Vi
         doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": GAPS_TITLE, "properties": {}}
     else:
         doc = queryables_schema(queryables(coll.spec, principal.has("editor")), href)
-    return _json(doc, SCHEMA)
+    # The draft's list, which GDAL's OAPIF driver reads to send filters to the server.
+    doc["queryables"] = [{"id": name} for name in doc["properties"]]
+    accept = request.headers.get("accept", "")
+    # A client that asks for plain JSON only (GDAL does) gets the same document typed so.
+    plain = JSON in accept and SCHEMA not in accept and "*/*" not in accept
+    return _json(doc, JSON if plain else SCHEMA)
 
 
 def _resource_clauses(

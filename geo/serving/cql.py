@@ -56,7 +56,10 @@ from geo.serving.crs import CRS84, Crs
 from geo.serving.queryables import Queryables
 
 FIELD = "filter"
-LANGS = ("cql2-text", "cql2-json")
+CASE_FOLDING = "und-x-icu"
+LANGS = ("cql2-text", "cql2-json", "cql-text")
+# "cql-text" is the draft's name, which GDAL's OAPIF driver (and so QGIS through
+# GDAL) sends with the simple comparisons it writes: valid CQL2 text.
 MAX_FILTER_CHARS = 100_000  # a polygon of a few thousand vertices fits
 METRES_PER_DEG_LAT = 110_574.0  # the shortest meridian degree (at the equator): a generous prefilter
 METRES_PER_DEG_LON = 111_320.0  # the equator's degree of longitude
@@ -88,7 +91,7 @@ def parse_filter(text: str, lang: str | None) -> dict[str, Any]:
     if len(text) > MAX_FILTER_CHARS:
         raise _bad(f"the filter is longer than {MAX_FILTER_CHARS} characters")
     try:
-        expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
+        expr = cql2.parse_json(text) if lang == "cql2-json" else cql2.parse_text(text)
         expr.validate()
         return expr.to_json()
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
@@ -141,6 +144,8 @@ def _interval_end(value: Any) -> date | datetime | None:
     if isinstance(value, dict):
         return _instant(value)
     text = str(value)
+    if len(text) == 11 and text.endswith("T"):  # a day as GDAL's OAPIF driver writes it: '2024-03-01T'
+        text = text[:10]
     return _instant({"date": text} if len(text) == 10 else {"timestamp": text})
 
 
@@ -216,7 +221,9 @@ class Translator:
             return _Operand(getattr(a.sql, _ARITH[op])(b.sql), "number")
         if op == "casei":
             (a,) = args
-            return _Operand(func.lower(self._typed(a, "string", op).sql), "string")
+            # ICU's root collation: lower() folds every script's case, not only ASCII (the
+            # embedded cluster runs with the C locale).
+            return _Operand(func.lower(self._typed(a, "string", op).sql.collate(CASE_FOLDING)), "string")
         if op == "like":
             a, pattern = self._typed(args[0], "string", op), self._typed(args[1], "string", op)
             return _Operand(a.sql.like(pattern.sql, escape="\\"), "bool")
@@ -269,10 +276,23 @@ class Translator:
 
     def _compare(self, op: str, left: Any, right: Any) -> _Operand:
         a, b = self.operand(left), self.operand(right)
+        a, b = self._dated(a, b), self._dated(b, a)
         self._same_kind(a, b, op)
         if a.kind in ("geometry", "array", "list", "interval"):
             raise _bad(f"{op} does not compare {a.kind}s; use the s_, a_ or t_ functions")
         return _Operand(getattr(a.sql, _COMPARE[op])(b.sql), "bool")
+
+    @staticmethod
+    def _dated(value: _Operand, other: _Operand) -> _Operand:
+        """A text compared with a date or time property is read as an ISO date
+        or timestamp ('2024-03-01'): GDAL writes date literals so."""
+        if value.kind != "string" or other.kind not in ("date", "timestamp"):
+            return value
+        when = _interval_end(value.value)
+        if when is None:
+            raise _bad(f"{value.value!r} is not a date or timestamp")
+        typ = DateTime(timezone=True) if isinstance(when, datetime) else Date()
+        return _Operand(literal(when, typ), "instant", when)
 
     def _dwithin(self, left: Any, right: Any, distance: Any) -> _Operand:
         a, b = self._typed(left, "geometry", "s_dwithin"), self._typed(right, "geometry", "s_dwithin")

@@ -165,7 +165,7 @@ def feature_json(spec: ResourceSpec, cols: list, crs: Crs):
 _PG_CLASS = table_clause("pg_class", column("oid"), column("reltuples"), schema="pg_catalog")
 
 
-def _matched(spec: ResourceSpec, clauses: list) -> tuple:
+def _matched(spec: ResourceSpec, clauses: list, estimate_above: int) -> tuple:
     """numberMatched and whether it is an estimate (see the module docstring)."""
     exact = select(func.count()).select_from(spec.model.__table__).where(and_(true(), *clauses)).scalar_subquery()
     if clauses:
@@ -175,7 +175,7 @@ def _matched(spec: ResourceSpec, clauses: list) -> tuple:
         .where(_PG_CLASS.c.oid == cast(literal(spec.table, String), REGCLASS))
         .scalar_subquery()
     )
-    estimated = func.coalesce(estimate >= ESTIMATE_ABOVE, False)
+    estimated = func.coalesce(estimate >= estimate_above, False)
     return case((estimated, func.floor(estimate)), else_=exact), estimated
 
 
@@ -186,6 +186,7 @@ def page_text(
     page: PageRequest,
     *,
     include_sensitive: bool,
+    estimate_above: int = ESTIMATE_ABOVE,
 ) -> PageText:
     """One page of ``spec``'s features matching ``clauses`` (see the module docstring)."""
     table = spec.model.__table__
@@ -223,7 +224,7 @@ def page_text(
         func.json_agg(aggregate_order_by(rows.c.f, rows.c.fid if backward else rows.c.rn)).filter(kept),
         func.json_build_array(),
     )
-    matched, estimated = _matched(spec, clauses)
+    matched, estimated = _matched(spec, clauses, estimate_above)
     stmt = select(
         cast(features, String),
         func.count().filter(kept),
