@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api.errors import install_error_handlers
 from api.known_params import refuse_unknown_parameters
 from api.resource_router import resource_routers
-from api.routers import analysis, export, health, imports, keys, ogc, pages
+from api.routers import analysis, export, health, imports, keys, ogc, pages, tiles
 from api.middleware import install_middleware
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -28,6 +28,7 @@ def routers() -> list[APIRouter]:
         keys.router,
         *resource_routers(),
         ogc.router,
+        tiles.router,
         export.router,
         pages.router,
         imports.router,
