@@ -15,7 +15,7 @@ from geo.keys import Principal, verify_key
 ANONYMOUS = Principal("anonymous", "viewer")
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The settings of the app serving the request (``create_app`` keeps them on ``app.state``)."""
     return request.app.state.settings
 
@@ -67,7 +67,7 @@ def get_principal(request: Request, session: SessionDep) -> Principal | None:
 def require(role: str):
     """Dependency factory: the caller must hold ``role`` (viewer < editor < admin)."""
 
-    def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
+    async def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if principal is None:
             if role == "viewer" and settings.public_read:
                 return ANONYMOUS

@@ -40,7 +40,7 @@ def route_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-def refuse_unknown_parameters(request: Request) -> None:
+async def refuse_unknown_parameters(request: Request) -> None:
     """App-wide dependency: every query parameter must be one the route declares."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:

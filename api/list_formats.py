@@ -25,7 +25,7 @@ class ListFormat:
     csv_geometry: str
 
 
-def list_format(
+async def list_format(
     f: Annotated[
         Literal["json", "geojson", "csv"], Query(description="json (default), geojson (download) or csv")
     ] = "json",

@@ -23,7 +23,7 @@ CRS_HELP = "output CRS, one of the collection's crs list (default CRS84: longitu
 
 
 def _crs_query(name: str, description: str):
-    def dependency(value: Annotated[str | None, Query(alias=name, description=description)] = None) -> Crs:
+    async def dependency(value: Annotated[str | None, Query(alias=name, description=description)] = None) -> Crs:
         return parse_crs(value, name)
 
     return dependency
@@ -43,7 +43,7 @@ class OgcBox:
     crs: Crs
 
 
-def ogc_bbox(
+async def ogc_bbox(
     bbox: Annotated[
         str | None,
         Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84)", examples=["15.5,4.0,19.5,7.5"]),
@@ -112,7 +112,7 @@ def parse_sortby(value: str | None) -> tuple[SortKey, ...]:
     return tuple(keys)
 
 
-def selection(
+async def selection(
     filter_: Annotated[str | None, Query(alias="filter", description="a CQL2 filter on the queryables")] = None,
     filter_lang: Annotated[
         str | None,

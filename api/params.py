@@ -7,6 +7,10 @@ the settings) and the OGC collection id.
 A bad value raises ``InvalidInput`` naming the parameter: 422 on the JSON
 API, 400 under ``/ogc`` (its route class turns it into a Bad Request).
 
+The dependencies are ``async def``: they only parse, and FastAPI runs every
+plain ``def`` dependency in its thread pool, a thread hop per parameter per
+request (measured: about a third of a small page's time, bench/README.md).
+
 No ``from __future__ import annotations``: the factories' parameters carry
 descriptions made per route, which FastAPI must see as objects.
 """
@@ -66,12 +70,12 @@ def bbox_query(description: str = BBOX_HELP, *, required: bool = False) -> Calla
     """A ``bbox`` query parameter described for its route; ``required`` makes it mandatory."""
     if required:
 
-        def required_bbox(bbox: Annotated[str, Query(description=description, examples=[BBOX_EXAMPLE])]) -> BBox:
+        async def required_bbox(bbox: Annotated[str, Query(description=description, examples=[BBOX_EXAMPLE])]) -> BBox:
             return _box(bbox, "bbox")
 
         return required_bbox
 
-    def optional_bbox(
+    async def optional_bbox(
         bbox: Annotated[str | None, Query(description=description, examples=[BBOX_EXAMPLE])] = None,
     ) -> BBox | None:
         return parse_bbox(bbox)
@@ -124,7 +128,7 @@ def parse_datetime(value: str | None, field: str = "datetime") -> Interval:
 def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
     """``start`` and ``end`` query parameters, described for their route."""
 
-    def interval(
+    async def interval(
         start: Annotated[str | None, Query(description=start_help)] = None,
         end: Annotated[str | None, Query(description=end_help)] = None,
     ) -> Interval:
@@ -133,7 +137,7 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
     return interval
 
 
-def ogc_datetime(
+async def ogc_datetime(
     datetime_: Annotated[str | None, Query(alias="datetime", description="instant or interval a/b, '..' open")] = None,
 ) -> Interval:
     return parse_datetime(datetime_)
@@ -173,7 +177,7 @@ def _limit(request: Request, given: int, default: int) -> int:
     return given if "limit" in request.query_params else default
 
 
-def paging(
+async def paging(
     request: Request,
     settings: SettingsDep,
     limit: Annotated[
@@ -188,7 +192,7 @@ def paging(
     return Paging(limit, offset)
 
 
-def ogc_paging(
+async def ogc_paging(
     request: Request,
     settings: SettingsDep,
     limit: Annotated[
@@ -244,11 +248,11 @@ def _feature_paging(base: Paging, cursor: str | None) -> FeaturePaging:
     return FeaturePaging(base.limit, base.offset, None if cursor is None else Cursor.parse(cursor))
 
 
-def feature_paging(base: PagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+async def feature_paging(base: PagingParam, cursor: CursorQuery = None) -> FeaturePaging:
     return _feature_paging(base, cursor)
 
 
-def ogc_feature_paging(base: OgcPagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+async def ogc_feature_paging(base: OgcPagingParam, cursor: CursorQuery = None) -> FeaturePaging:
     return _feature_paging(base, cursor)
 
 
@@ -282,4 +286,8 @@ def collection(collection_id: str) -> Collection:
     raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}", field="collectionId")
 
 
-CollectionParam = Annotated[Collection, Depends(collection)]
+async def collection_param(collection_id: str) -> Collection:
+    return collection(collection_id)
+
+
+CollectionParam = Annotated[Collection, Depends(collection_param)]

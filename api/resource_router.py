@@ -9,6 +9,7 @@ name types made per resource, which FastAPI must see as objects.
 """
 
 import dataclasses
+import inspect
 import json
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from geo.resources.schema import filter_type
 from geo.serving.pages import PageRequest, page_text
 
 
-def filters_dependency(spec: ResourceSpec) -> type:
+def filters_dependency(spec: ResourceSpec) -> Any:
     """A dataclass whose fields are the spec's filters as query parameters
     (as titiler's ``DefaultDependency``): type, enum and limits from the
     column, description from the spec; every filter is optional."""
@@ -38,7 +39,15 @@ def filters_dependency(spec: ResourceSpec) -> type:
         typ, limits = filter_type(spec, f)
         query = Query(description=f.description, **limits)
         fields.append((f.param, Annotated[typ | None, query], dataclasses.field(default=None)))
-    return dataclasses.make_dataclass(f"{spec.model.__name__}Filters", fields, frozen=True)
+    values = dataclasses.make_dataclass(f"{spec.model.__name__}Filters", fields, frozen=True)
+
+    # An async callable with the dataclass's signature: FastAPI runs a class
+    # (like any plain callable) in its thread pool, a thread hop per request.
+    async def parsed(**given: Any) -> Any:
+        return values(**given)
+
+    vars(parsed)["__signature__"] = inspect.signature(values)  # what FastAPI reads the parameters from
+    return parsed
 
 
 def _revalidate(props_model: type[BaseModel], merged: dict) -> BaseModel:

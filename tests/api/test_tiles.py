@@ -16,9 +16,8 @@ from geoalchemy2.shape import from_shape
 from pyproj import Transformer
 from sqlalchemy import text
 
-from geo import models
-from geo.serving.tiles import BUFFER, EXTENT, TILES
 from geo.resources import REGISTRY
+from geo.serving.tiles import BUFFER, EXTENT, TILES
 
 MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 HALF = 20037508.342789244
