@@ -313,7 +313,9 @@
           return template.then(function () { return { tiles: c.numberMatched }; });
         });
       } else if (spec.gridUrl) {
-        first = pm.json(withQuery(spec.gridUrl, query), { signal: mine.signal }).then(function (g) {
+        var cells = new URLSearchParams(query);
+        cells.delete("limit");  // the grid counts every feature of the view
+        first = pm.json(withQuery(spec.gridUrl, cells.toString()), { signal: mine.signal }).then(function (g) {
           return spec.heat || g.numberMatched > spec.limit ? { fc: g, grid: true } : null;
         });
       } else {
