@@ -26,14 +26,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import os
-import random
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,128 +36,17 @@ import pyogrio
 from sqlalchemy import func, select
 
 # This script shares its name with the ``api`` package: look packages up from
-# the repository root, not from bench/ (peacemap's modules are imported in the
-# functions below, after this).
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+# the repository root first, then bench/ (peacemap's modules are imported in
+# the functions below, after this).
+HERE = Path(__file__).resolve().parent
+sys.path[0:1] = [str(HERE.parent), str(HERE)]
 
 print = functools.partial(print, flush=True)  # progress shows at once
-DB = "bench_api"
-TIPG_COLLECTION = "public.incidents"
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("installing wrk (Debian package) …")
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    if not found:
-        sys.exit("wrk is not installed and apt-get could not install it")
-    return found
-
-
-def ensure_tipg() -> None:
-    if importlib.util.find_spec("tipg") is None:
-        sys.exit("tipg is missing: .venv/bin/pip install -e '.[bench]'")
-
-
-def load(scale: float, fresh: bool) -> str:
-    from geo.cluster import LocalCluster
-    from geo.db import make_engine, migrate
-    from geo.demo import load_demo
-
-    db = f"{DB}_{str(scale).replace('.', '_')}"
-    cluster = LocalCluster(Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-api")), db_name=db, fast=True)
-    url = cluster.create_database(db) if fresh else cluster.up()  # up() keeps an existing database
-    migrate(url)
-    engine = make_engine(url)
-    t = time.perf_counter()
-    rows = load_demo(engine, scale=scale)
-    if rows:
-        print(f"demo at scale {scale:g} loaded: {sum(rows.values()):,} rows in {time.perf_counter() - t:.0f} s")
-    engine.dispose()
-    return url
-
-
-class TipgServer:
-    """tipg's own app under uvicorn in a child process (one worker), over the incidents table."""
-
-    def __init__(self, db_url: str):
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url.replace("postgresql+psycopg://", "postgresql://"),
-            "TIPG_DB_SCHEMAS": '["public"]',
-            "TIPG_MAX_FEATURES_PER_QUERY": "10000",
-        }
-        command = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--fd", str(self.sock.fileno())]
-        self.proc = subprocess.Popen(
-            command + ["--log-level", "warning"], env=env, pass_fds=[self.sock.fileno()], stdout=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/collections/{TIPG_COLLECTION}", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
-                sys.exit("tipg did not start")
-            time.sleep(0.3)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.sock.close()
-
-
-def boxes(extent, size: float, n: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    minx, miny, maxx, maxy = extent
-    out = []
-    for _ in range(n):
-        x, y = rng.uniform(minx, maxx - size), rng.uniform(miny, maxy - size)
-        out.append(f"{x:.4f},{y:.4f},{x + size:.4f},{y + size:.4f}")
-    return out
-
-
-LUA = """
-paths = {%s}
-i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
-end
-"""
-
-
-def wrk(binary: str, base: str, paths: list[str], connections: int, duration: int) -> float:
-    """Requests per second wrk measured (non-2xx answers abort the run)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(LUA % ",".join(f'"{p}"' for p in paths))
-        script = f.name
-    threads = min(2, connections)
-    out = subprocess.run(
-        [binary, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "-s", script, base],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script)
-    if "Non-2xx" in out:
-        sys.exit(f"wrk saw errors:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
 
 
 def check_same_answers(peacemap: str, tipg: str, box: str, limit: int) -> None:
+    from peers import TIPG_COLLECTION
+
     """Both servers return the same matched count for a box (so they do the same work)."""
     ours = httpx.get(f"{peacemap}/ogc/collections/incidents/items", params={"bbox": box, "limit": limit}).json()
     theirs = httpx.get(f"{tipg}/collections/{TIPG_COLLECTION}/items", params={"bbox": box, "limit": limit}).json()
@@ -184,6 +67,8 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="reload the demo")
     ap.add_argument("--skip-gdal", action="store_true")
     args = ap.parse_args()
+    from peers import TIPG_COLLECTION, TipgServer, boxes, ensure_tipg, ensure_wrk, load, wrk
+
     from api.live import ChildServer
     from geo.db import make_engine
     from geo.models import Incident
@@ -198,7 +83,9 @@ def main() -> None:
         total = conn.scalar(select(func.count()).select_from(Incident))
     engine.dispose()
     load_avg = os.getloadavg()[0]
-    print(f"peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; load average {load_avg:.1f}; wrk {args.duration} s")
+    print(
+        f"peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; load average {load_avg:.1f}; wrk {args.duration} s"
+    )
     ours, theirs = ChildServer(url), TipgServer(url)
     try:
         rows = []
