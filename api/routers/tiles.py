@@ -27,7 +27,18 @@ from geo.io.export_collections import resource_extent
 from geo.resources import REGISTRY
 from geo.serving.cql import filter_clause, parse_filter
 from geo.serving.queryables import queryables
-from geo.serving.tiles import EXTENT, GAP_FIELDS, MAX_ZOOM, TILES, Tile, data_version, etag, tile_mvt, tiled_layers
+from geo.serving.tiles import (
+    EXTENT,
+    GAP_FIELDS,
+    MAX_ZOOM,
+    TILES,
+    Tile,
+    data_version,
+    etag,
+    tile_and_version,
+    tile_mvt,
+    tiled_layers,
+)
 
 MVT = "application/vnd.mapbox-vector-tile"
 CACHE = "no-cache"  # keep, but revalidate with the ETag: tiles are never stale
@@ -65,13 +76,21 @@ def _tile_route(name: str) -> None:
     ) -> Response:
         where = Tile(z, x, y)
         editor = principal.has("editor")
-        tag = etag(name, z, x, y, when, filter_, editor, data_version(session, name))
-        headers = {"ETag": tag, "Cache-Control": CACHE, "Vary": "Authorization"}
-        if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-            return Response(status_code=304, headers=headers)
         clauses = repository.where_clauses(spec, start=when.start, end=when.end)
         if filter_ is not None:
             clauses.append(filter_clause(parse_filter(filter_, "cql2-text"), queryables(spec, editor)))
+
+        def tagged(version: str) -> dict[str, str]:
+            tag = etag(name, z, x, y, when, filter_, editor, version)
+            return {"ETag": tag, "Cache-Control": CACHE, "Vary": "Authorization"}
+
+        held = request.headers.get("if-none-match")
+        if held is None:  # nothing to revalidate: the tile and its version in one round trip
+            data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
+            return Response(data, media_type=MVT, headers=tagged(version))
+        headers = tagged(data_version(session, name))
+        if headers["ETag"] in [t.strip() for t in held.split(",")]:
+            return Response(status_code=304, headers=headers)
         data = tile_mvt(session, name, where, clauses, include_sensitive=editor)
         return Response(data, media_type=MVT, headers=headers)
 

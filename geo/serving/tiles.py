@@ -39,6 +39,7 @@ from sqlalchemy import (
     Float,
     Integer,
     LargeBinary,
+    Select,
     and_,
     bindparam,
     column,
@@ -167,16 +168,10 @@ def _gap_rows(session: Session, tile: Tile) -> dict[str, np.ndarray]:
     }
 
 
-def tile_mvt(
-    session: Session,
-    name: str,
-    tile: Tile,
-    clauses: list,
-    *,
-    include_sensitive: bool,
-) -> bytes:
-    """The MVT of layer ``name`` (a key of :data:`TILES`) for ``tile``,
-    features matching ``clauses``; the layer inside the tile is named ``name``."""
+def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> Select:
+    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
+    for ``tile``, features matching ``clauses``; the layer inside the tile is
+    named ``name``. (``session``: the cached gap figures of community tiles.)"""
     spec, tile_spec = REGISTRY[name], TILES[name]
     table = spec.model.__table__
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
@@ -208,23 +203,45 @@ def tile_mvt(
         rows = select(geom, *cols).where(and_(true(), *where)).subquery("t")
     # ``id`` stays a property (as in the GeoJSON): every client reads it, not all read MVT feature ids.
     mvt = func.ST_AsMVT(rows.table_valued(), literal(name), EXTENT, literal("geom"), type_=LargeBinary)
-    return bytes(session.scalar(select(mvt).select_from(rows)) or b"")
+    return select(mvt).select_from(rows)
+
+
+def tile_mvt(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> bytes:
+    """The MVT of :func:`tile_query`."""
+    return bytes(session.scalar(tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)) or b"")
+
+
+def tile_and_version(
+    session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool
+) -> tuple[bytes, str]:
+    """The tile and :func:`data_version` in one round trip (a request without
+    ``If-None-Match`` needs both)."""
+    query = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
+    data, version = session.execute(select(query.scalar_subquery(), _version_query(name).scalar_subquery())).one()
+    return bytes(data or b""), _dated(name, version)
 
 
 _LOG = table_clause("analysis_changes", column("id"), column("table_name"))
 
 
+def _version_query(name: str) -> Select:
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    if tile_spec.gap_scores:  # the gap figures depend on every analysed table (and on the day: _dated)
+        return select(func.concat(func.count(), ":", func.max(_LOG.c.id)))
+    if spec.table in LOGGED_TABLES:
+        log = select(func.concat(func.count(), ":", func.max(_LOG.c.id)))
+        return log.where(_LOG.c.table_name == spec.table)
+    table = spec.model.__table__
+    return select(func.concat(func.count(), ":", func.max(table.c.id), ":", func.max(table.c.updated_at)))
+
+
+def _dated(name: str, version: str) -> str:
+    return f"{version}:{date.today().isoformat()}" if TILES[name].gap_scores else version
+
+
 def data_version(session: Session, name: str) -> str:
     """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring)."""
-    spec, tile_spec = REGISTRY[name], TILES[name]
-    if tile_spec.gap_scores:  # the gap figures depend on every analysed table and on the day
-        log = select(func.count(), func.max(_LOG.c.id))
-        return f"{session.execute(log).one()}:{date.today().isoformat()}"
-    if spec.table in LOGGED_TABLES:
-        log = select(func.count(), func.max(_LOG.c.id)).where(_LOG.c.table_name == spec.table)
-        return str(session.execute(log).one())
-    table = spec.model.__table__
-    return str(session.execute(select(func.count(), func.max(table.c.id), func.max(table.c.updated_at))).one())
+    return _dated(name, session.scalar(_version_query(name)))
 
 
 def etag(*parts: object) -> str:
