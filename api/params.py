@@ -16,7 +16,7 @@ descriptions made per route, which FastAPI must see as objects.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
@@ -66,7 +66,7 @@ def _box(value: str, field: str) -> BBox:
     return minx, miny, maxx, maxy
 
 
-def bbox_query(description: str = BBOX_HELP, *, required: bool = False) -> Callable[..., BBox | None]:
+def bbox_query(description: str = BBOX_HELP, *, required: bool = False) -> Callable[..., Awaitable[BBox | None]]:
     """A ``bbox`` query parameter described for its route; ``required`` makes it mandatory."""
     if required:
 
@@ -125,7 +125,7 @@ def parse_datetime(value: str | None, field: str = "datetime") -> Interval:
     return Interval(start, end)
 
 
-def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
+def interval_query(start_help: str, end_help: str) -> Callable[..., Awaitable[Interval]]:
     """``start`` and ``end`` query parameters, described for their route."""
 
     async def interval(

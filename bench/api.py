@@ -80,7 +80,7 @@ def main() -> None:
     with engine.connect() as conn:
         box = func.ST_Extent(Incident.geom)
         extent = conn.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
-        total = conn.scalar(select(func.count()).select_from(Incident))
+        total = conn.scalar(select(func.count()).select_from(Incident)) or 0
     engine.dispose()
     load_avg = os.getloadavg()[0]
     print(

@@ -129,4 +129,7 @@ def wrk(binary: str, base: str, paths: list[str], connections: int, duration: in
     os.unlink(script)
     if "Non-2xx" in out:
         sys.exit(f"wrk saw errors:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        sys.exit(f"wrk printed no rate:\n{out}")
+    return float(found[1])

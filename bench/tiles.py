@@ -66,7 +66,7 @@ def main() -> None:
     with engine.connect() as conn:
         box = func.ST_Extent(Incident.geom)
         extent = conn.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
-        total = conn.scalar(select(func.count()).select_from(Incident))
+        total = conn.scalar(select(func.count()).select_from(Incident)) or 0
     engine.dispose()
     print(
         f"vector tiles, peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; "

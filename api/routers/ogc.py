@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -145,7 +145,7 @@ def _collection(request: Request, session, coll: Collection) -> dict:
     else:
         title, description, ext = spec.title, spec.description, resource_extent(session, spec)
     href = f"{_base(request)}/collections/{cid}"
-    doc = {
+    doc: dict[str, Any] = {
         "id": cid,
         "title": title,
         "description": description,
@@ -225,6 +225,7 @@ def one_collection(coll: CollectionParam, request: Request, session: SessionDep,
 def collection_queryables(coll: CollectionParam, request: Request, principal: Viewer, f: Format = None):
     _check_format(f)
     href = f"{_base(request)}/collections/{coll.id}/queryables"
+    doc: dict[str, Any]
     if coll.spec is None:
         doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": GAPS_TITLE, "properties": {}}
     else:
@@ -243,7 +244,7 @@ def _resource_clauses(
     q = queryables(spec, include_sensitive)
     clauses = []
     if bbox is not None and q.has_geometry:
-        clauses.append(bbox_clause(spec.model.geom, bbox.values, bbox.crs))
+        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs))
     if spec.date_field:  # without a temporal property, datetime does not restrict the features
         clauses += repository.where_clauses(spec, start=when.start, end=when.end)
     if selection.filter is not None:
@@ -342,7 +343,7 @@ def item(
     else:
         one = PageRequest(1, crs=crs)
         page = page_text(
-            session, coll.spec, [coll.spec.model.id == fid], one, include_sensitive=principal.has("editor")
+            session, coll.spec, [coll.spec.column("id") == fid], one, include_sensitive=principal.has("editor")
         )
         if not page.returned:
             raise NotFound(f"{coll.spec.name} {fid} does not exist", field="id")

@@ -209,12 +209,11 @@ def page_text(
     table = spec.model.__table__
     cols = selected_columns(spec, include_sensitive, page.properties)
     keys = [(table.c[k.column], k.descending) for k in page.sortby]
-    backward = page.cursor is not None and page.cursor.kind == "b"
+    cursor = page.cursor
+    backward = cursor is not None and cursor.kind == "b"
     where = list(clauses)
-    if page.cursor is not None and page.cursor.kind == "a":
-        where.append(table.c.id > page.cursor.value)
-    elif backward:
-        where.append(table.c.id < page.cursor.value)
+    if cursor is not None and cursor.kind in "ab":
+        where.append(table.c.id < cursor.value if backward else table.c.id > cursor.value)
 
     def ordered(c, descending: bool):
         return c.desc().nulls_last() if descending else c.asc().nulls_last()

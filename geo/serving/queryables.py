@@ -51,7 +51,7 @@ class Queryables:
 def queryables(spec: ResourceSpec, include_sensitive: bool) -> Queryables:
     cols: dict[str, Column] = {c.name: c for c in spec.columns if include_sensitive or c.name not in spec.sensitive}
     if "geom" in spec.model.__table__.c:
-        cols[GEOMETRY] = spec.model.__table__.c.geom
+        cols[GEOMETRY] = spec.column("geom")
     return Queryables(spec, cols)
 
 
