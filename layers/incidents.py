@@ -49,7 +49,7 @@ def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit:
             popup=POPUP,
             title="location_name",
             show=show,
-            note="at wide zoom every incident is drawn from vector tiles, unclustered",
+            note="at wide zoom every incident is drawn, unclustered",
         )
     )
 
