@@ -145,7 +145,8 @@ class LayerSpec:
     show: bool = True
     top_first: bool = False  # features come best-first (ranked): draw the first on top
     fill_opacity: float = 0.45
-    grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
+    grid_url: str | None = None  # counts per cell (the heat map's weights)
+    tilejson: str | None = None  # vector tiles, drawn instead of a page when the view holds more than ``limit``
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -179,6 +180,7 @@ class LayerSpec:
             "topFirst": self.top_first,
             "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
+            "tilejson": self.tilejson,
         }
 
     def legend(self) -> list[tuple[str, str]]:

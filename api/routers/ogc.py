@@ -9,35 +9,44 @@ API's 422), with a JSON body naming it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from api.deps import SessionDep, Viewer
 from api.errors import error_body, validation_error_body
+from api.list_formats import feature_collection
+from api.ogc_params import OFFERED_CRS, CrsParam, OgcBBoxParam, OgcBox, Selection, SelectionParam
 from api.params import (
     ID_LIMITS,
-    BBox,
     Collection,
     CollectionParam,
+    Interval,
     OgcDatetimeParam,
-    OgcPagingParam,
-    bbox_query,
+    OgcFeaturePagingParam,
     collection,
     collection_ids,
 )
-from api.responses import GEOJSON, JSON, GeoJSONResponse, responses
+from api.responses import GEOJSON, JSON, OBJECT, GeoJSONResponse, responses
 from geo import repository
 from geo.errors import InvalidInput, NotFound
 from geo.io.export_collections import Extent, resource_extent
 from geo.io.export_gaps import get_gap, list_gaps
-from geo.resources import REGISTRY
+from geo.resources import REGISTRY, ResourceSpec
+from geo.serving.cql import filter_clause, parse_filter
+from geo.serving.crs import Crs, bbox_clause
+from geo.serving.pages import PageRequest, PageText, page_text
+from geo.serving.queryables import GEOMETRY, queryables, queryables_schema
 
+SCHEMA = "application/schema+json"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -45,6 +54,27 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # Part 2: crs, bbox-crs, Content-Crs; the offered list in each collection.
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    # Part 3: /queryables and filter (CQL2 text and JSON); not the
+    # queryables-as-query-parameters class (property=value is refused).
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    # CQL2 classes whose every operator geo.serving.cql implements (not
+    # temporal-functions: 5 of its 14 operators are; not accent-insensitive).
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    # sortby (the class OGC API Records defines and Features adopts).
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
 FORMATS = (None, "json", "geojson")
 
@@ -77,7 +107,6 @@ class _BadRequestRoute(APIRoute):
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=_BadRequestRoute)
 
 Format = Annotated[str | None, Query(description="json or geojson (the only encodings offered)")]
-OgcBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in CRS84"))]
 
 
 def _check_format(f: str | None) -> None:
@@ -117,10 +146,14 @@ def _collection(request: Request, session, coll: Collection) -> dict:
         "title": title,
         "description": description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": OFFERED_CRS if spec is not None else [CRS84],
+        "storageCrs": CRS84,
         "links": [
             _link(href, "self", JSON, title),
             _link(f"{href}/items", "items", GEOJSON, f"{title} as GeoJSON"),
+            _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA, f"what {title.lower()} can be filtered on"),
+            # The draft's relation, by which GDAL's OAPIF driver finds what it may filter on the server.
+            _link(f"{href}/queryables", "queryables", JSON, "queryables (for GDAL)"),
         ],
     }
     extent = _extent_doc(ext)
@@ -183,6 +216,49 @@ def one_collection(coll: CollectionParam, request: Request, session: SessionDep,
 
 
 @router.get(
+    "/collections/{collection_id}/queryables",
+    name="ogc-queryables",
+    responses=responses(media={SCHEMA: OBJECT, JSON: OBJECT}),
+    summary="What a filter may name (JSON Schema)",
+)
+def collection_queryables(coll: CollectionParam, request: Request, principal: Viewer, f: Format = None):
+    _check_format(f)
+    href = f"{_base(request)}/collections/{coll.id}/queryables"
+    doc: dict[str, Any]
+    if coll.spec is None:
+        doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": GAPS_TITLE, "properties": {}}
+    else:
+        doc = queryables_schema(queryables(coll.spec, principal.has("editor")), href)
+    # The draft's list, which GDAL's OAPIF driver reads to send filters to the server.
+    doc["queryables"] = [{"id": name} for name in doc["properties"]]
+    accept = request.headers.get("accept", "")
+    # A client that asks for plain JSON only (GDAL does) gets the same document typed so.
+    plain = JSON in accept and SCHEMA not in accept and "*/*" not in accept
+    return JSONResponse(doc, media_type=JSON if plain else SCHEMA)
+
+
+def _resource_clauses(
+    spec: ResourceSpec, bbox: OgcBox | None, when: Interval, selection: Selection, include_sensitive: bool
+) -> list:
+    q = queryables(spec, include_sensitive)
+    clauses = []
+    if bbox is not None and q.has_geometry:
+        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs))
+    if spec.date_field:  # without a temporal property, datetime does not restrict the features
+        clauses += repository.where_clauses(spec, start=when.start, end=when.end)
+    if selection.filter is not None:
+        expr = parse_filter(selection.filter, selection.filter_lang)
+        clauses.append(filter_clause(expr, q, selection.filter_crs))
+    elif selection.filter_lang is not None:
+        raise InvalidInput("filter-lang without a filter", field="filter-lang")
+    for key in selection.sortby:
+        if key.column == GEOMETRY or key.column not in q.columns:
+            q.column(key.column, field="sortby")
+            raise InvalidInput(f"cannot sort by {key.column}", field="sortby")
+    return clauses
+
+
+@router.get(
     "/collections/{collection_id}/items",
     name="ogc-items",
     response_class=GeoJSONResponse,
@@ -193,40 +269,60 @@ def items(
     request: Request,
     session: SessionDep,
     principal: Viewer,
-    bbox: OgcBBox,
+    bbox: OgcBBoxParam,
     when: OgcDatetimeParam,
-    paging: OgcPagingParam,
+    paging: OgcFeaturePagingParam,
+    selection: SelectionParam,
+    crs: CrsParam,
     f: Format = None,
 ):
     _check_format(f)
-    n, skip = paging.limit, paging.offset
+    collection_link = _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON)
     if coll.spec is None:
-        page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
-    else:
-        # Without a temporal property, datetime does not restrict the features.
-        start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
-        page = repository.list_features(
-            session,
-            coll.spec,
-            bbox=bbox,
-            start=start,
-            end=end,
-            limit=n,
-            offset=skip,
-            include_sensitive=principal.has("editor"),
-        )
-    links = paging.links(request, len(page.features), page.matched)
-    links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": page.matched,
-            "numberReturned": len(page.features),
-            "timeStamp": _iso(datetime.now(UTC)),
-            "links": links,
-            "features": page.features,
-        }
+        return _gap_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+    editor = principal.has("editor")
+    clauses = _resource_clauses(coll.spec, bbox, when, selection, editor)
+    asked = PageRequest(paging.limit, paging.offset, paging.cursor, selection.sortby, selection.properties, crs)
+    page = page_text(session, coll.spec, clauses, asked, include_sensitive=editor)
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": page.matched,
+        "numberReturned": page.returned,
+        "timeStamp": _iso(datetime.now(UTC)),
+        "links": [*paging.links(request, page, asked), collection_link],
+    }
+    return feature_collection(head, page.features, GEOJSON, {"Content-Crs": f"<{crs.uri}>"})
+
+
+def _gap_items(request, session, coll, bbox, paging, selection, crs, collection_link) -> Response:
+    """The engagement-gap result: ranked in Python (``geo.io.export_gaps``), lon/lat only, no filters."""
+    for name in selection.used:
+        raise InvalidInput(f"{name} is not available on {coll.id} (a computed result)", field=name)
+    if crs.uri != CRS84:
+        raise InvalidInput(f"{coll.id} is served in CRS84 only", field="crs")
+    if bbox is not None and bbox.crs.uri != CRS84:
+        raise InvalidInput(f"{coll.id} takes a CRS84 bbox only", field="bbox-crs")
+    asked = PageRequest(paging.limit, paging.offset, paging.cursor, keyset=False)
+    if paging.cursor is not None and paging.cursor.kind != "o":
+        raise InvalidInput("cursor is not one this collection made", field="cursor")
+    result = list_gaps(session, bbox=bbox and bbox.values, limit=paging.limit, offset=asked.start)
+    returned = len(result.features)
+    page = PageText(
+        "", returned, result.matched, False, None, None, asked.start + returned < result.matched, asked.start > 0
     )
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": result.matched,
+        "numberReturned": returned,
+        "timeStamp": _iso(datetime.now(UTC)),
+        "links": [*paging.links(request, page, asked), collection_link],
+        "features": result.features,
+    }
+    return _json_crs(head, crs)
+
+
+def _json_crs(body: dict, crs: Crs) -> JSONResponse:
+    return JSONResponse(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
 
 
 @router.get(
@@ -237,7 +333,13 @@ def items(
     summary="One feature",
 )
 def item(
-    coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer, f: Format = None
+    coll: CollectionParam,
+    feature_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: Viewer,
+    crs: CrsParam,
+    f: Format = None,
 ):
     _check_format(f)
     try:
@@ -247,11 +349,19 @@ def item(
     if fid is None or not ID_LIMITS["ge"] <= fid <= ID_LIMITS["le"]:
         raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId")
     if coll.spec is None:
+        if crs.uri != CRS84:
+            raise InvalidInput(f"{coll.id} is served in CRS84 only", field="crs")
         feature = get_gap(session, fid)
     else:
-        feature = repository.get_feature(session, coll.spec, fid, include_sensitive=principal.has("editor"))
+        one = PageRequest(1, crs=crs)
+        page = page_text(
+            session, coll.spec, [coll.spec.column("id") == fid], one, include_sensitive=principal.has("editor")
+        )
+        if not page.returned:
+            raise NotFound(f"{coll.spec.name} {fid} does not exist", field="id")
+        feature = json.loads(page.features)[0]
     feature["links"] = [
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),
     ]
-    return GeoJSONResponse(feature)
+    return _json_crs(feature, crs)
