@@ -51,6 +51,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening_socket() -> socket.socket:
+    """A TCP socket bound to a free 127.0.0.1 port, for a child uvicorn
+    (``--fd``), with ``TCP_NODELAY`` set (Linux passes it on to the sockets
+    it accepts). uvicorn opens an inherited descriptor as a Unix socket, so
+    neither asyncio nor uvloop sets it: each response, written as headers
+    then body, would wait for the client's delayed ACK (≈ 40 ms) — a floor of
+    about 22 requests/s on one connection that ``peacemap serve`` (host and
+    port) does not have (bench/README.md, "Feature serving")."""
+    sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class LiveServer:
     """``app`` served by uvicorn in a daemon thread on a free 127.0.0.1
     port; ``url`` is its base URL. The constructor returns once the server
@@ -84,8 +98,7 @@ class ChildServer:
     uvicorn's access log; ``close`` stops it. ``env`` adds settings."""
 
     def __init__(self, db_url: str, *, log: Path | None = None, env: dict[str, str] | None = None):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = listening_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         settings = {"PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": db_url, **(env or {})}
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]

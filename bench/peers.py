@@ -10,7 +10,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from api.live import listening_socket
 
 TIPG_COLLECTION = "public.incidents"
 DB = "bench_api"
@@ -62,8 +63,7 @@ class TipgServer:
     """tipg's own app under uvicorn in a child process (one worker), serving the database's tables."""
 
     def __init__(self, db_url: str):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = listening_socket()  # as api.live.ChildServer: TCP_NODELAY, as deployed
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         env = {
             **os.environ,

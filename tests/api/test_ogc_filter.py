@@ -126,7 +126,8 @@ def test_queryables_are_the_columns_a_reader_may_see(live):
     assert body["$id"] == f"{base}/ogc/collections/incidents/queryables"
     props = body["properties"]
     assert {"notes", "source", "source_id"}.isdisjoint(props)
-    assert props["fatalities"] == {"title": "fatalities", "type": "integer", "minimum": 0}
+    # The column's rule (at least 0) and PostgreSQL's integer (at most 2**31 - 1, as the API validates).
+    assert props["fatalities"] == {"title": "fatalities", "type": "integer", "minimum": 0, "maximum": 2**31 - 1}
     assert props["occurred_on"]["format"] == "date" and props["occurred_on"]["type"] == "string"
     assert props["event_type"]["enum"] == list(vocab.EVENT_TYPES)
     assert props["geometry"] == {"title": "geometry", "format": "geometry-point", "x-ogc-role": "primary-geometry"}
