@@ -28,6 +28,9 @@ POPUP = [
     Field("pressure", "Violence pressure", "number"),
     Field("communities", "Communities", "number"),
     Field("under_engaged", "Under-engaged communities", "number"),
+    Field("people", "People", "number"),
+    Field("share_within_hours", "Share within 6 h of a mission site", "number"),
+    Field("engaged_share", "Share of people engaged in the window", "number"),
 ]
 
 

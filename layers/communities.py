@@ -3,6 +3,7 @@ in the popup (docs/analysis.md)."""
 
 from __future__ import annotations
 
+from geo.analysis.params import Remoteness
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls
 
@@ -28,20 +29,25 @@ POPUP = [
     Field("incidents_window", "Incidents in window", "number"),
     Field("fatalities_window", "Deaths in window", "number"),
     Field("pressure", "Violence pressure", "number"),
+    Field("travel_hours", "Hours to nearest mission site", "number"),
     Field("distance_to_site_m", "Distance to mission site (m)", "number"),
     Field("population", "Population", "number"),
     Field("reasons", "Why", "list"),
 ]
 
 
+REMOTENESS: Remoteness = "travel_time"  # the map ranks by travel time (docs/reach.md); api/warmup.py warms this set
+
+
 def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
-    """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length."""
+    """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length;
+    remoteness as travel time in that day's season (docs/reach.md)."""
     return LayerSpec(
         key="communities",
         name="Communities by engagement gap",
         url=urls[GAPS],
         limit=limit,
-        params={"as_of": window.end.isoformat(), "window_days": window.days},
+        params={"as_of": window.end.isoformat(), "window_days": window.days, "remoteness": REMOTENESS},
         colour=BY_GAP_SCORE,
         radius=Radius("gap_score", base=3, per=6, max=14),
         popup=POPUP,

@@ -9,7 +9,22 @@ import folium
 from branca.element import Figure
 
 from geo.errors import InvalidInput
-from layers import admin_areas, agreements, assets, communities, coverage, engagements, incidents, patrols, qips, sites
+from layers import (
+    admin_areas,
+    agreements,
+    assets,
+    communities,
+    coverage,
+    crossings,
+    engagements,
+    incidents,
+    patrols,
+    qips,
+    roads,
+    sites,
+    travel_time,
+    waterways,
+)
 from layers.controls import FitView, Legend, WindowControl
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Urls
@@ -19,7 +34,10 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 # Drawing order, bottom to top.
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
+    "travel-time": travel_time.travel_time_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
+    "waterways": waterways.waterways_layer,
+    "roads": roads.roads_layer,
     "agreements": agreements.agreements_layer,
     "patrols": patrols.patrols_layer,
     "incident-heat": incidents.incident_heat_layer,
@@ -28,14 +46,16 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "communities": communities.communities_layer,
     "qips": qips.qips_layer,
     "sites": sites.sites_layer,
+    "crossings": crossings.crossings_layer,
 }
-DEFAULT_LAYERS = ("admin-areas", "agreements", "incidents", "communities", "qips", "sites")
+DEFAULT_LAYERS = ("admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
 ROUTE_NAMES = tuple(
     dict.fromkeys(
         (
             MAP_PAGE,
             *admin_areas.ROUTES,
+            *travel_time.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,
             *patrols.ROUTES,
@@ -44,6 +64,9 @@ ROUTE_NAMES = tuple(
             *communities.ROUTES,
             *qips.ROUTES,
             *sites.ROUTES,
+            *waterways.ROUTES,
+            *roads.ROUTES,
+            *crossings.ROUTES,
         )
     )
 )

@@ -10,7 +10,7 @@ from jinja2 import Template
 
 from layers.spec import DateWindow, LayerSpec
 
-_SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area"}
+_SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area", "image": "pm-swatch-area"}
 
 
 def legend_html(specs: list[LayerSpec]) -> str:

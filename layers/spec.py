@@ -51,17 +51,20 @@ class Fixed:
 
 @dataclass(frozen=True)
 class Categorical:
-    """Colour by a property's value; unknown values get ``other``."""
+    """Colour by a property's value; unknown values get ``other``. The legend
+    names each value (``_`` as a space) unless ``labels`` says otherwise."""
 
     prop: str
     colours: dict[str, str]
     other: str = "#888888"
+    labels: dict[str, str] | None = None
 
     def options(self) -> dict:
         return {"type": "categorical", "prop": self.prop, "colours": self.colours, "other": self.other}
 
     def legend(self) -> list[tuple[str, str]]:
-        return [(c, v.replace("_", " ")) for v, c in self.colours.items()]
+        labels = self.labels or {}
+        return [(c, labels.get(v, v.replace("_", " "))) for v, c in self.colours.items()]
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class LayerSpec:
     data: dict | None = None
     viewport: bool = True
     limit: int | None = None
-    kind: Literal["point", "line", "area"] = "point"
+    kind: Literal["point", "line", "area", "image"] = "point"  # image: a PNG from ``url``, bounds in X-Image-Bounds
     radius: Radius = field(default_factory=Radius)
     cluster: bool = False
     heat: bool = False

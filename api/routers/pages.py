@@ -46,6 +46,7 @@ QIP_PLOT_ROUTES = (
     "agreements-list",
     "engagements-list",
     "communities-list",
+    "qip-suggestions",
     compose.MAP_PAGE,
 )
 ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]

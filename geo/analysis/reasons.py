@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.params import GapParams
+from geo.reach.remoteness import travel_reasons
 
 
 def distance_label(m: float) -> str:
@@ -90,6 +91,14 @@ def _remoteness(t: pd.DataFrame) -> pd.Series:
     )
 
 
+def _travel(t: pd.DataFrame) -> list[str]:
+    d = t["distance_to_site_m"].to_numpy(float)
+    straight = [None if np.isnan(m) else distance_label(m) for m in d]
+    return travel_reasons(
+        t["travel_hours"].to_numpy(float), t["unreachable"].to_numpy(bool), t["travel_season"], straight
+    )
+
+
 def reasons_for(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> list[list[str]]:
     """Why each community ranks where it does: engagement, violence, remoteness.
 
@@ -109,5 +118,6 @@ def reasons_for(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, fl
     list of list of str
         Three sentences per row.
     """
-    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), _remoteness(table), strict=True)
+    remoteness = _remoteness(table) if p.remoteness == "distance" else _travel(table)
+    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), remoteness, strict=True)
     return [list(r) for r in cols]

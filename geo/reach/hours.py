@@ -1,0 +1,16 @@
+"""The classes of travel time the map shows, declared once: the overlay PNG
+is coloured with them (:func:`geo.reach.products.overlay_png`) and the map's
+legend is built from them (``layers/travel_time.py``). Upper bound in hours
+(None: the rest), colour, label."""
+
+from __future__ import annotations
+
+HOURS_CLASSES: tuple[tuple[float | None, str, str], ...] = (
+    (1.0, "#1a9850", "under 1 h"),
+    (2.0, "#91cf60", "1–2 h"),
+    (4.0, "#d9ef8b", "2–4 h"),
+    (8.0, "#fee08b", "4–8 h"),
+    (16.0, "#fc8d59", "8–16 h"),
+    (None, "#d73027", "more than 16 h"),
+)
+UNREACHABLE = ("#542788", "no mission site reachable")
