@@ -21,7 +21,14 @@ from api.deps import Editor, SessionDep, Viewer
 from api.list_formats import ListFormatDep, encode_list, feature_collection
 from api.params import BBoxParam, FeaturePagingParam, Interval, interval_query
 from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
-from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch, geometry_in
+from api.schemas.geojson import (
+    AttributeFeatureIn,
+    FeatureCollectionOut,
+    FeatureIn,
+    FeatureOut,
+    FeaturePatch,
+    geometry_in,
+)
 from geo import repository
 from geo.errors import InvalidInput
 from geo.geometry import accepted_types, conform
@@ -67,6 +74,23 @@ def _interval(spec: ResourceSpec) -> Any:
     return interval_query(f"earliest date {on}, ISO 8601", f"latest date {on}, inclusive")
 
 
+def _body_models(spec: ResourceSpec, props_model: type[BaseModel]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The create and patch bodies of ``spec``: its properties, its geometry
+    types; a resource without geometry takes and patches Features whose
+    geometry is null (or left out)."""
+    name = spec.model.__name__
+    if not spec.has_geometry:
+        body = cast(type[BaseModel], AttributeFeatureIn.__class_getitem__(props_model))  # AttributeFeatureIn[props]
+        return body, create_model(f"{name}FeaturePatch", __base__=FeaturePatch, geometry=(None, None))
+    geometry = geometry_in(accepted_types(spec.geometry_kinds))
+    body = create_model(
+        f"{name}FeatureIn",
+        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
+        geometry=(geometry, ...),
+    )
+    return body, create_model(f"{name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
+
+
 def resource_router(spec: ResourceSpec) -> APIRouter:
     router = APIRouter(prefix=f"/api/v1/{spec.name}", tags=[spec.name])
     props_model = spec.properties_model
@@ -97,7 +121,15 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters)
         )
         asked = PageRequest(paging.limit, paging.offset, paging.cursor)
-        page = page_text(session, spec, clauses, asked, include_sensitive=editor)
+        page = page_text(
+            session,
+            spec,
+            clauses,
+            asked,
+            include_sensitive=editor,
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name} ({fmt.f})",
+        )
         head = {
             "type": "FeatureCollection",
             "numberMatched": page.matched,
@@ -116,24 +148,23 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         summary=f"One of the {title}",
     )
     def get(fid: Fid, session: SessionDep, principal: Viewer):
-        return repository.get_feature(session, spec, fid, include_sensitive=principal.has("editor"))
+        return repository.get_feature(
+            session,
+            spec,
+            fid,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name}/{{fid}}",
+        )
 
     def create(feature: FeatureIn, session: SessionDep, principal: Editor):
-        geom = conform(feature.geometry.shape, spec.geometry_kinds)
+        geom = conform(feature.geometry.shape, spec.geometry_kinds) if spec.has_geometry else None
         properties = feature.properties.model_dump()
         return repository.create_feature(session, spec, properties, geom, who=principal.name)
 
-    # The body models are this resource's (its properties, its geometry types):
-    # FastAPI reads them from the annotations (type checkers see the generic
-    # FeatureIn and FeaturePatch).
-    geometry = geometry_in(accepted_types(spec.geometry_kinds))
-    model_name = spec.model.__name__
-    body_model = create_model(
-        f"{model_name}FeatureIn",
-        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
-        geometry=(geometry, ...),
-    )
-    patch_model = create_model(f"{model_name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
+    # FastAPI reads the body models from the annotations (type checkers see
+    # the generic FeatureIn and FeaturePatch).
+    body_model, patch_model = _body_models(spec, props_model)
     example = Body(openapi_examples={"example": {"value": spec.example}})
     create.__annotations__["feature"] = Annotated[body_model, example]
     router.add_api_route(
@@ -148,7 +179,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     )
 
     def patch(fid: Fid, feature: FeaturePatch, session: SessionDep, principal: Editor):
-        stored = repository.get_feature(session, spec, fid, include_sensitive=True)["properties"]
+        stored = repository.stored_properties(session, spec, fid)
         unknown = set(feature.properties) - set(props_model.model_fields) - set(READ_ONLY)
         if unknown:
             name = sorted(unknown)[0]

@@ -17,8 +17,10 @@ from layers import (
     coverage,
     crossings,
     engagements,
+    hearing,
     incidents,
     patrols,
+    perceptions,
     qips,
     roads,
     sites,
@@ -34,6 +36,8 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 # Drawing order, bottom to top.
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "admin-areas": admin_areas.admin_areas_layer,
+    "perceptions": perceptions.perceptions_layer,
+    "hearing": hearing.hearing_layer,
     "travel-time": travel_time.travel_time_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
     "waterways": waterways.waterways_layer,
@@ -55,6 +59,8 @@ ROUTE_NAMES = tuple(
         (
             MAP_PAGE,
             *admin_areas.ROUTES,
+            *perceptions.ROUTES,
+            *hearing.ROUTES,
             *travel_time.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,

@@ -150,6 +150,9 @@ class LayerSpec:
     fill_opacity: float = 0.45
     grid_url: str | None = None  # counts per cell (the heat map's weights)
     tilejson: str | None = None  # vector tiles, drawn instead of a page when the view holds more than ``limit``
+    # A popup that shows more once open: {"url", "member", "kind"} — the browser fetches the list at ``url``
+    # once, finds the feature's entry (same id) in its ``member`` and renders it as ``kind`` (peacemap.js).
+    detail: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -184,6 +187,7 @@ class LayerSpec:
             "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
             "tilejson": self.tilejson,
+            "detail": self.detail,
         }
 
     def legend(self) -> list[tuple[str, str]]:

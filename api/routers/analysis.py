@@ -8,16 +8,14 @@ not declared here: :func:`gap_params` is generated from the fields of
 
 from __future__ import annotations
 
-import inspect
 import json
-from dataclasses import Field, fields
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
-from api.params import BBox, PagingParam, admin_area_query, bbox_query
+from api.params import BBox, PagingParam, admin_area_query, bbox_query, declared_dependency, declared_query
 from api.responses import BINARY, GEOJSON, GEOTIFF, responses
 from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
@@ -29,13 +27,6 @@ from geo.db import release
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
 
-def _query(name: str) -> Any:
-    """FastAPI's ``Query(...)`` for one GapParams field: its description and bounds, from its declaration."""
-    spec = GapParams.__dataclass_fields__[name]
-    bounds = spec.metadata["bounds"]
-    return Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))
-
-
 RankedBBox = Annotated[
     BBox | None,
     Depends(
@@ -45,37 +36,10 @@ RankedBBox = Annotated[
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
-def _annotation(f: Field) -> Any:
-    """A field's query type: its declared type, or None too where None is the default (``as_of``: today)."""
-    hint = get_type_hints(GapParams)[f.name]
-    return Annotated[hint | None if f.default is None else hint, _query(f.name)]
-
-
-class _GapParamsDependency:
-    """Dependency: the analysis parameters of a request, one query parameter
-    per GapParams field. The parameters are generated from the fields, so the
-    callable is an instance whose ``__signature__`` (what FastAPI reads to
-    declare the parameters) is built from them, not a function written out."""
-
-    __signature__ = inspect.Signature(
-        [
-            inspect.Parameter(
-                f.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=f.default,
-                annotation=_annotation(f),
-            )
-            for f in fields(GapParams)
-        ],
-        return_annotation=GapParams,
-    )
-
-    def __call__(self, **values: Any) -> GapParams:
-        return GapParams(**values)
-
-
-gap_params = _GapParamsDependency()
-PatrolRadius = Annotated[float, _query("patrol_radius_m")]
+gap_params = declared_dependency(GapParams)
+"""Dependency: the analysis parameters of a request, one query parameter per
+GapParams field (default, bounds and description from its declaration)."""
+PatrolRadius = Annotated[float, declared_query(GapParams, "patrol_radius_m")]
 
 
 @router.get(

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import false
 from starlette.datastructures import URLPath
 
 from api.deps import SessionDep, Viewer
@@ -145,7 +146,10 @@ def _iso(v: date | datetime | None) -> str | None:
 
 def _collection(request: Request, session, coll: Collection) -> dict:
     cid, spec = coll.id, coll.spec
-    if spec is None:
+    if coll.derived is not None:
+        title, description = coll.derived.title, coll.derived.description
+        ext = resource_extent(session, REGISTRY[coll.derived.extent_of])
+    elif spec is None:
         title, description = GAPS_TITLE, GAPS_DESCRIPTION
         ext = resource_extent(session, REGISTRY["communities"])  # one feature per community
     else:
@@ -252,8 +256,9 @@ def collection_queryables(coll: CollectionParam, request: Request, principal: Vi
     _check_format(f)
     href = f"{_base(request)}/collections/{coll.id}/queryables"
     doc: dict[str, Any]
-    if coll.spec is None:
-        doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": GAPS_TITLE, "properties": {}}
+    if coll.spec is None:  # a computed result: nothing to filter on
+        title = coll.derived.title if coll.derived is not None else GAPS_TITLE
+        doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": title, "properties": {}}
     else:
         doc = queryables_schema(queryables(coll.spec, principal.has("editor")), href)
     # The draft's list, which GDAL's OAPIF driver reads to send filters to the server.
@@ -269,8 +274,8 @@ def _resource_clauses(
 ) -> list:
     q = queryables(spec, include_sensitive)
     clauses = []
-    if bbox is not None and q.has_geometry:
-        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs))
+    if bbox is not None:  # only features whose geometry meets the box: none, without a geometry
+        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs) if q.has_geometry else false())
     if spec.date_field:  # without a temporal property, datetime does not restrict the features
         clauses += repository.where_clauses(spec, start=when.start, end=when.end)
     if selection.filter is not None:
@@ -306,11 +311,19 @@ def items(
     _check_format(f)
     collection_link = _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON)
     if coll.spec is None:
-        return _gap_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+        return _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
     editor = principal.has("editor")
     clauses = _resource_clauses(coll.spec, bbox, when, selection, editor)
     asked = PageRequest(paging.limit, paging.offset, paging.cursor, selection.sortby, selection.properties, crs)
-    page = page_text(session, coll.spec, clauses, asked, include_sensitive=editor)
+    page = page_text(
+        session,
+        coll.spec,
+        clauses,
+        asked,
+        include_sensitive=editor,
+        reader=principal.name,
+        via=f"GET /ogc/collections/{coll.id}/items",
+    )
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.matched,
@@ -321,8 +334,10 @@ def items(
     return feature_collection(head, page.features, GEOJSON, {"Content-Crs": f"<{crs.uri}>"})
 
 
-def _gap_items(request, session, coll, bbox, paging, selection, crs, collection_link) -> Response:
-    """The engagement-gap result: ranked in Python (``geo.io.export_gaps``), lon/lat only, no filters."""
+def _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link) -> Response:
+    """An analysis result — the engagement gaps (``geo.io.export_gaps``) or a
+    derived collection (``geo.io.derived``): computed and ranked in Python,
+    lon/lat only, no filters, no temporal property (datetime is moot)."""
     for name in selection.used:
         raise InvalidInput(f"{name} is not available on {coll.id} (a computed result)", field=name)
     if crs.uri != CRS84:
@@ -332,7 +347,11 @@ def _gap_items(request, session, coll, bbox, paging, selection, crs, collection_
     asked = PageRequest(paging.limit, paging.offset, paging.cursor, keyset=False)
     if paging.cursor is not None and paging.cursor.kind != "o":
         raise InvalidInput("cursor is not one this collection made", field="cursor")
-    result = list_gaps(session, bbox=bbox and bbox.values, limit=paging.limit, offset=asked.start)
+    box = bbox and bbox.values
+    if coll.derived is not None:
+        result = coll.derived.page(session, bbox=box, limit=paging.limit, offset=asked.start)
+    else:
+        result = list_gaps(session, bbox=box, limit=paging.limit, offset=asked.start)
     returned = len(result.features)
     page = PageText(
         "", returned, result.matched, False, None, None, asked.start + returned < result.matched, asked.start > 0
@@ -375,14 +394,20 @@ def item(
         fid = None
     if fid is None or not ID_LIMITS["ge"] <= fid <= ID_LIMITS["le"]:
         raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId")
-    if coll.spec is None:
+    if coll.spec is None:  # a computed result (see _computed_items)
         if crs.uri != CRS84:
             raise InvalidInput(f"{coll.id} is served in CRS84 only", field="crs")
-        feature = get_gap(session, fid)
+        feature = coll.derived.get(session, fid) if coll.derived is not None else get_gap(session, fid)
     else:
         one = PageRequest(1, crs=crs)
         page = page_text(
-            session, coll.spec, [coll.spec.column("id") == fid], one, include_sensitive=principal.has("editor")
+            session,
+            coll.spec,
+            [coll.spec.column("id") == fid],
+            one,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /ogc/collections/{coll.id}/items/{{featureId}}",
         )
         if not page.returned:
             raise NotFound(f"{coll.spec.name} {fid} does not exist", field="id")

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.repository import property_columns
+from geo.repository import audit_read, audited_reader, property_columns
 from geo.resources import REGISTRY, ResourceSpec
 from geo.serving.crs import CRS84, Crs, output_geometry
 
@@ -156,7 +156,8 @@ def _key(name: str):
 def _feature_json(spec_name: str, names: tuple[str, ...], crs: Crs):
     spec = REGISTRY[spec_name]
     table = spec.model.__table__
-    pairs = [x for n in names for x in (_key(n), table.c[n])]
+    by_name = {c.name: c for c in property_columns(spec, True)}  # the columns and the links' id lists
+    pairs = [x for n in names for x in (_key(n), by_name[n])]
     geometry = (
         cast(func.ST_AsGeoJSON(output_geometry(table.c.geom, crs), crs.decimals), JSON) if "geom" in table.c else null()
     )
@@ -203,9 +204,14 @@ def page_text(
     page: PageRequest,
     *,
     include_sensitive: bool,
+    reader: str | None = None,
+    via: str = "page",
     estimate_above: int = ESTIMATE_ABOVE,
 ) -> PageText:
-    """One page of ``spec``'s features matching ``clauses`` (see the module docstring)."""
+    """One page of ``spec``'s features matching ``clauses`` (see the module
+    docstring); ``reader`` names who reads personal data, and the read is
+    written to the audit log with ``via`` (``geo.repository.audit_read``)."""
+    audited = audited_reader(spec, include_sensitive=include_sensitive, reader=reader) is not None
     table = spec.model.__table__
     cols = selected_columns(spec, include_sensitive, page.properties)
     keys = [(table.c[k.column], k.descending) for k in page.sortby]
@@ -249,8 +255,11 @@ def page_text(
         func.max(rows.c.fid).filter(kept),
         matched,
         estimated,
+        func.array_agg(rows.c.fid).filter(kept) if audited else null(),  # the ids read, for the audit log
     ).select_from(rows)
-    text, returned, fetched, lo, hi, n, est = session.execute(stmt).one()
+    text, returned, fetched, lo, hi, n, est, ids = session.execute(stmt).one()
+    if audited:
+        audit_read(session, spec, sorted(ids or ()), include_sensitive=include_sensitive, reader=reader, via=via)
     more = fetched > page.limit
     if backward:
         more, earlier = True, fetched > page.limit

@@ -9,10 +9,11 @@ import json
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from geo import repository
 from geo.errors import InvalidInput
+from geo.models import AuditLog
 from geo.resources import REGISTRY
 from geo.serving.pages import Cursor, PageRequest, page_text
 
@@ -34,10 +35,17 @@ def test_sql_pages_equal_the_row_by_row_features(session, insert_samples, name):
     insert_samples(session, n=4)
     spec = REGISTRY[name]
     for sensitive in (False, True):
-        want = repository.list_features(session, spec, limit=1000, include_sensitive=sensitive)
-        page = page_text(session, spec, [], PageRequest(1000), include_sensitive=sensitive)
+        want = repository.list_features(session, spec, limit=1000, include_sensitive=sensitive, reader="test")
+        page = page_text(session, spec, [], PageRequest(1000), include_sensitive=sensitive, reader="test", via="pg")
         assert _instants(json.loads(page.features)) == _instants(want.features)
         assert (page.returned, page.matched, page.estimated) == (len(want.features), want.matched, False)
+        # Personal data read is audited alike: the same ids, once per read (none for the rest).
+        reads = session.scalars(select(AuditLog).where(AuditLog.action == "read").order_by(AuditLog.id)).all()
+        if sensitive and spec.audit_reads:
+            assert [r.after["ids"] for r in reads[-2:]] == [[f["id"] for f in want.features]] * 2
+            assert reads[-1].after["via"] == "pg" and reads[-1].key_name == "test"
+        else:
+            assert reads == []
 
 
 def test_cursors_walk_every_row_once_forwards_and_back(session, insert_samples):
