@@ -148,7 +148,8 @@ class LayerSpec:
     show: bool = True
     top_first: bool = False  # features come best-first (ranked): draw the first on top
     fill_opacity: float = 0.45
-    grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
+    grid_url: str | None = None  # counts per cell (the heat map's weights)
+    tilejson: str | None = None  # vector tiles, drawn instead of a page when the view holds more than ``limit``
     # A popup that shows more once open: {"url", "member", "kind"} — the browser fetches the list at ``url``
     # once, finds the feature's entry (same id) in its ``member`` and renders it as ``kind`` (peacemap.js).
     detail: dict[str, str] | None = None
@@ -185,6 +186,7 @@ class LayerSpec:
             "topFirst": self.top_first,
             "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
+            "tilejson": self.tilejson,
             "detail": self.detail,
         }
 

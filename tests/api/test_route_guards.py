@@ -39,6 +39,9 @@ PATH_VALUES = {
     "feature_id": "987654321",
     "path": "js/peacemap.js",
     "raster_id": "987654321",
+    "z": "3",
+    "x": "4",
+    "y": "3",
 }
 
 
