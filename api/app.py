@@ -18,7 +18,7 @@ from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.responses import DocumentedAPI
-from api.routers import analysis, export, health, imports, keys, ogc, pages
+from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages
 from api.routers.imports import UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker
@@ -36,6 +36,8 @@ def routers() -> list[APIRouter]:
         ogc.router,
         export.router,
         pages.router,
+        geography.router,
+        areas.router,
         imports.router,
         analysis.router,
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec, Urls, window_params
 
@@ -15,19 +16,19 @@ ROUTES = (LIST, CHOROPLETH)
 BY_PRESSURE = Graduated(
     "pressure_share",
     (
-        (0, "#f7f7f7", "no violence in the window"),
-        (0.1, "#fdd0a2", "pressure < 10 % of the highest area"),
-        (0.33, "#fd8d3c", "10–33 % of the highest"),
-        (None, "#d94801", "33–100 % of the highest"),
+        (0, "#f7f7f7", N_("no violence in the window")),
+        (0.1, "#fdd0a2", N_("pressure < 10 % of the highest area")),
+        (0.33, "#fd8d3c", N_("10–33 % of the highest")),
+        (None, "#d94801", N_("33–100 % of the highest")),
     ),
 )
 POPUP = [
-    Field("pcode", "P-code"),
-    Field("level", "Level", "number"),
-    Field("incidents", "Incidents in window", "number"),
-    Field("pressure", "Violence pressure", "number"),
-    Field("communities", "Communities", "number"),
-    Field("under_engaged", "Under-engaged communities", "number"),
+    Field("pcode", N_("P-code")),
+    Field("level", N_("Level"), "number"),
+    Field("incidents", N_("Incidents in window"), "number"),
+    Field("pressure", N_("Violence pressure"), "number"),
+    Field("communities", N_("Communities"), "number"),
+    Field("under_engaged", N_("Under-engaged communities"), "number"),
 ]
 
 
@@ -51,7 +52,7 @@ def admin_areas_layer(
         return RemoteLayer(
             LayerSpec(
                 key="admin-areas",
-                name="Admin areas: violence pressure",
+                name=N_("Admin areas: violence pressure"),
                 data=data,
                 url=None if data is not None else urls[CHOROPLETH],
                 params=params,
@@ -66,12 +67,12 @@ def admin_areas_layer(
     return RemoteLayer(
         LayerSpec(
             key="admin-areas",
-            name="Admin areas",
+            name=N_("Admin areas"),
             url=urls[LIST],
             limit=limit,
             viewport=False,
             kind="area",
-            colour=Fixed("#f7f7f7", "admin area"),
+            colour=Fixed("#f7f7f7", N_("admin area")),
             popup=POPUP[:2],
             title="name",
             show=show,

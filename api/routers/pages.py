@@ -20,8 +20,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
-from api.deps import SessionDep, Viewer
-from api.page_policy import html_page, nonce_scripts
+from api.deps import SessionDep, SettingsDep, Viewer
+from api.locale import Lang
+from api.page_policy import html_page, nonce_scripts, origin
 from api.params import BBox, BBoxParam, admin_area_query, bbox_query
 from api.responses import responses
 from frontend import STATIC_DIR, TEMPLATES_DIR
@@ -33,11 +34,13 @@ from geo.errors import NotFound
 from geo.incident_grid import CELLS, incident_grid
 from geo.models import AdminArea, Community, Incident, Site
 from geo.window import DateWindow
-from layers import ROUTE_NAMES, admin_areas, communities, compose, incidents, qips, sites
+from layers import ROUTE_NAMES, admin_areas, communities, compose, geography, incidents, qips, sites
+from layers.messages import browser_messages
 
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
 QIP_PLOT_ROUTES = (
+    *geography.ROUTES,
     *qips.ROUTES,
     *admin_areas.ROUTES,
     *sites.ROUTES,
@@ -104,6 +107,8 @@ End = Annotated[SupportedDate | None, Query(description="window end, counted (de
 def map_page(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    tr: Lang,
     bbox: ViewBBox,
     start: Start = None,
     end: End = None,
@@ -126,8 +131,14 @@ def map_page(
         layers=compose.parse_layers(layers),
         admin_level=level,
         boundary_area=boundary,
+        tiles=settings.tiles_url,
+        tiles_attribution=settings.tiles_attribution,
+        tr=tr,
     )
-    return html_page(lambda nonce: nonce_scripts(compose.render_map(m, "peacemap — map"), nonce))
+    tile_origins = (origin(settings.tiles_url),) if settings.tiles_url else ()
+    return html_page(
+        lambda nonce: nonce_scripts(compose.render_map(m, tr.gettext("peacemap — map"), tr), nonce), tile_origins
+    )
 
 
 @router.get(
@@ -168,6 +179,7 @@ def incidents_grid(
 def qip_plot_page(
     request: Request,
     session: SessionDep,
+    tr: Lang,
     bbox: ViewBBox,
 ):
     window = default_window(session, None, None, days=365)
@@ -176,12 +188,14 @@ def qip_plot_page(
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
         "urls": urls,
-        "qips": qips.qips_spec(urls).options(),
+        "qips": qips.qips_spec(urls).options(tr),
         "context": [
-            admin_areas.admin_areas_layer(window, urls).spec.options(),
-            sites.sites_layer(window, urls).spec.options(),
+            geography.geography_spec(urls).options(tr),
+            admin_areas.admin_areas_layer(window, urls).spec.options(tr),
+            sites.sites_layer(window, urls).spec.options(tr),
         ],
-        "communities": communities.communities_spec(window, urls, limit=200).options(),
+        "communities": communities.communities_spec(window, urls, limit=200).options(tr),
+        "messages": browser_messages(tr),
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,
         "maxBudget": vocab.QIP_MAX_BUDGET_USD,

@@ -32,7 +32,7 @@ from geo.analysis.last_engagement import (
 from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
-from geo.analysis.reasons import reasons_for
+from geo.analysis.reasons import explanations, reasons_for
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
@@ -58,6 +58,7 @@ RESULT_COLUMNS = (
     "under_engaged",
     "rank",
     "reasons",
+    "explanation",
 )
 
 
@@ -267,7 +268,7 @@ def assemble(
     -------
     pandas.DataFrame
         ``pressure_norm`` and ``gap_score`` are left for :func:`rank_table`,
-        ``under_engaged`` and ``reasons`` for :func:`explain`.
+        ``under_engaged``, ``reasons`` and ``explanation`` for :func:`explain`.
     """
     n = len(communities)
     engaged = last.at_us != NONE
@@ -309,7 +310,8 @@ def assemble(
 
 
 def explain(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Set ``under_engaged`` and ``reasons`` (in place) from each row's own columns.
+    """Set ``under_engaged``, ``explanation`` (reason codes and parameters)
+    and ``reasons`` (their English sentences) in place from each row's own columns.
 
     Valid for any rows whose engagement and pressure columns are final.
 
@@ -330,7 +332,9 @@ def explain(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | N
     """
     days = t["days_since_engagement"]
     t["under_engaged"] = (days.isna() | (days >= p.min_days)).to_numpy(bool) & (t["pressure"].to_numpy(float) > 0)
-    t["reasons"] = reasons_for(t, p, patrol_radii)
+    explained = explanations(t, p, patrol_radii)
+    t["explanation"] = pd.Series(explained, index=t.index, dtype=object)
+    t["reasons"] = reasons_for(explained)
     return t
 
 

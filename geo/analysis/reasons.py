@@ -1,15 +1,83 @@
-"""Short sentences a planner can paste into a brief, one list per community
-(built column-wise: the whole ranking at once stays cheap)."""
+"""Why each community ranks where it does, in sentences a planner can paste
+into a brief — and as codes with parameters, so other tools (and other
+languages) render their own (docs/analysis.md#reasons).
+
+A reason is ``{"code", "params"}``: ``code`` names a :class:`Template` of
+:data:`REASONS`, ``params`` hold machine values (metres, counts, ISO dates,
+vocabulary codes). :func:`text` renders one in a language
+(:mod:`geo.i18n`); the English rendering is the ``reasons`` strings every
+result row carries. Adding a reason is one :class:`Template` in
+:data:`REASONS` (its msgid marked with ``N_`` so ``make messages`` extracts
+it) and the code that emits its params; parameter names say how a value is
+shown (:func:`_shown`).
+
+Rows are built column-wise (numpy arrays, one list comprehension per
+sentence), so the whole ranking stays cheap.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo.analysis.params import GapParams
+from geo.i18n import ENGLISH, N_, Translator
+
+Reason = dict[str, Any]  # {"code": str, "params": {name: value}}
 
 
-def distance_label(m: float) -> str:
+@dataclass(frozen=True)
+class Template:
+    """One kind of reason: its code, English msgid(s) with ``{name}``
+    placeholders, and for a sentence whose grammar follows a number, the
+    plural msgid and the parameter that chooses the form."""
+
+    code: str
+    message: str
+    plural: str | None = None
+    count: str | None = None
+
+
+REASONS: dict[str, Template] = {
+    t.code: t
+    for t in (
+        Template(
+            "last_engagement",
+            N_("{days} day since the last engagement ({kind} {id} on {date})"),
+            N_("{days} days since the last engagement ({kind} {id} on {date})"),
+            count="days",
+        ),
+        Template(
+            "never_engaged",
+            N_("no patrol within {patrol_m}, engagement within {engagement_m} or QIP within {qip_m} on record"),
+        ),
+        Template(
+            "never_engaged_radii",
+            N_(
+                "no patrol within its coverage radius ({patrol_min_m} to {patrol_max_m}), "
+                "engagement within {engagement_m} or QIP within {qip_m} on record"
+            ),
+        ),
+        Template("violence", N_("{incidents}, {deaths} within {radius_m} in {days} days")),
+        Template("no_violence", N_("no incidents within {radius_m} in {days} days")),
+        Template("nearest_site", N_("{distance_m} from the nearest mission site")),
+        Template("no_site", N_("no active mission site on record")),
+    )
+}
+# Counted nouns inside a sentence: parameter → (singular, plural) msgids.
+COUNTED = {
+    "incidents": (N_("{n} incident"), N_("{n} incidents")),
+    "deaths": (N_("{n} death"), N_("{n} deaths")),
+}
+# Vocabulary codes a sentence quotes: parameter → {code: msgid}.
+LABELS = {"kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")}}
+
+
+def distance_label(m: float, tr: Translator = ENGLISH) -> str:
     """A distance as a planner writes it, readable at any magnitude
     (docs/analysis.md#reasons): whole metres below 1 km (``"850 m"``), three
     significant digits up to 100 km (``"1.23 km"``, ``"12.5 km"``, ``"20 km"``),
@@ -19,6 +87,8 @@ def distance_label(m: float) -> str:
     ----------
     m : float
         Metres (≥ 0).
+    tr : Translator
+        The language's decimal mark (``"12,5 km"`` in French).
 
     Returns
     -------
@@ -29,69 +99,122 @@ def distance_label(m: float) -> str:
         return f"{metres} m"
     km = m / 1000
     if float(f"{km:.3g}") < 100:
-        return f"{km:.3g} km"
+        text = f"{km:.3g}"
+        return (
+            text if tr.lang == ENGLISH.lang else text.replace(".", tr.locale.number_symbols["latn"]["decimal"])
+        ) + " km"
     return f"{round(km):,} km".replace(",", " ")
 
 
-def _patrols_within(p: GapParams, patrol_radii: tuple[float, float] | None) -> str:
-    """The patrol radius that applied: one radius (the default, or every
-    patrol's own ``coverage_m``), else the range of the patrols' radii."""
+def _shown(name: str, value: Any, tr: Translator) -> str:
+    """How a parameter reads: ``*_m`` a distance, a counted noun, a vocabulary label, else as written."""
+    if name.endswith("_m"):
+        return distance_label(float(value), tr)
+    if name in COUNTED:
+        singular, plural = COUNTED[name]
+        return tr.ngettext(singular, plural, int(value)).format(n=value)
+    if name in LABELS:
+        return tr.gettext(LABELS[name].get(value, str(value)))
+    return str(value)
+
+
+def text(reason: Mapping[str, Any], tr: Translator = ENGLISH) -> str:
+    """One reason as a sentence in ``tr``'s language.
+
+    Parameters
+    ----------
+    reason : mapping
+        ``{"code", "params"}`` (a code of :data:`REASONS`).
+    tr : Translator
+
+    Returns
+    -------
+    str
+    """
+    t = REASONS[reason["code"]]
+    params = reason["params"]
+    if t.plural is not None and t.count is not None:
+        message = tr.ngettext(t.message, t.plural, int(params[t.count]))
+    else:
+        message = tr.gettext(t.message)
+    return message.format(**{k: _shown(k, v, tr) for k, v in params.items()})
+
+
+def translated(reasons: list[Reason], tr: Translator = ENGLISH) -> list[dict[str, Any]]:
+    """Reasons with their ``text`` in ``tr``'s language beside code and params.
+
+    Parameters
+    ----------
+    reasons : list of dict
+    tr : Translator
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "params", "text"}`` each.
+    """
+    return [{"code": r["code"], "params": dict(r["params"]), "text": text(r, tr)} for r in reasons]
+
+
+def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> list[Reason]:
     lo, hi = patrol_radii or (p.patrol_radius_m, p.patrol_radius_m)
-    if lo == hi:
-        return f"no patrol within {distance_label(lo)}"
-    return f"no patrol within its coverage radius ({distance_label(lo)} to {distance_label(hi)})"
-
-
-def _count(n: pd.Series, word: str) -> pd.Series:
-    n = n.astype("int64")
-    return n.astype(str) + " " + word + np.where(n == 1, "", "s")
-
-
-def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> pd.Series:
-    never = t["days_since_engagement"].isna()
-    out = pd.Series(
-        f"{_patrols_within(p, patrol_radii)}, engagement within "
-        f"{distance_label(p.engagement_radius_m)} or QIP within {distance_label(p.qip_radius_m)} on record",
-        index=t.index,
-        dtype=object,
+    never: Reason = (
+        {
+            "code": "never_engaged",
+            "params": {"patrol_m": lo, "engagement_m": p.engagement_radius_m, "qip_m": p.qip_radius_m},
+        }
+        if lo == hi
+        else {
+            "code": "never_engaged_radii",
+            "params": {
+                "patrol_min_m": lo,
+                "patrol_max_m": hi,
+                "engagement_m": p.engagement_radius_m,
+                "qip_m": p.qip_radius_m,
+            },
+        }
     )
-    e = t[~never]
-    if len(e):
-        kind = e["last_engagement_kind"].map({"patrol": "patrol", "engagement": "engagement", "qip": "QIP"})
-        when = pd.to_datetime(e["last_engagement_at"], utc=True).dt.strftime("%Y-%m-%d")
-        out[~never] = (
-            _count(e["days_since_engagement"], "day")
-            + " since the last engagement ("
-            + kind
-            + " "
-            + e["last_engagement_id"].astype(str)
-            + " on "
-            + when
-            + ")"
-        )
-    return out
+    days = t["days_since_engagement"]
+    engaged = (~days.isna()).to_numpy(bool)
+    when = pd.to_datetime(t["last_engagement_at"], utc=True).dt.strftime("%Y-%m-%d").to_numpy(object)
+    kinds = t["last_engagement_kind"].to_numpy(object)
+    ids, day_counts = t["last_engagement_id"].to_numpy(object), days.to_numpy(object)
+    return [
+        {
+            "code": "last_engagement",
+            "params": {"days": int(day_counts[i]), "kind": kinds[i], "id": int(ids[i]), "date": when[i]},
+        }
+        if engaged[i]
+        else never
+        for i in range(len(t))
+    ]
 
 
-def _violence(t: pd.DataFrame, p: GapParams) -> pd.Series:
-    where = f" within {distance_label(p.incident_radius_m)} in {p.window_days} days"
-    some = _count(t["incidents_window"], "incident") + ", " + _count(t["fatalities_window"], "death") + where
-    return some.where(t["incidents_window"] > 0, "no incidents" + where)
+def _violence(t: pd.DataFrame, p: GapParams) -> list[Reason]:
+    where = {"radius_m": p.incident_radius_m, "days": p.window_days}
+    incidents = t["incidents_window"].to_numpy(np.int64)
+    deaths = t["fatalities_window"].to_numpy(np.int64)
+    return [
+        {"code": "violence", "params": {"incidents": int(n), "deaths": int(d), **where}}
+        if n > 0
+        else {"code": "no_violence", "params": dict(where)}
+        for n, d in zip(incidents, deaths, strict=True)
+    ]
 
 
-def _remoteness(t: pd.DataFrame) -> pd.Series:
-    d = t["distance_to_site_m"].to_numpy(float)
-    return pd.Series(
-        [
-            "no active mission site on record" if np.isnan(x) else f"{distance_label(x)} from the nearest mission site"
-            for x in d
-        ],
-        index=t.index,
-        dtype=object,
-    )
+def _remoteness(t: pd.DataFrame) -> list[Reason]:
+    return [
+        {"code": "no_site", "params": {}}
+        if np.isnan(x)
+        else {"code": "nearest_site", "params": {"distance_m": float(x)}}
+        for x in t["distance_to_site_m"].to_numpy(float)
+    ]
 
 
-def reasons_for(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> list[list[str]]:
-    """Why each community ranks where it does: engagement, violence, remoteness.
+def explanations(
+    table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None
+) -> list[list[Reason]]:
+    """Why each community ranks where it does: engagement, violence, remoteness, as codes.
 
     Parameters
     ----------
@@ -106,8 +229,25 @@ def reasons_for(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, fl
 
     Returns
     -------
-    list of list of str
-        Three sentences per row.
+    list of list of dict
+        Three ``{"code", "params"}`` per row, in that order.
     """
     cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), _remoteness(table), strict=True)
     return [list(r) for r in cols]
+
+
+def reasons_for(explained: list[list[Reason]], tr: Translator = ENGLISH) -> list[list[str]]:
+    """The sentences of :func:`explanations` in one language.
+
+    Parameters
+    ----------
+    explained : list of list of dict
+        Per row, its reasons.
+    tr : Translator
+        English by default: the ``reasons`` column of a result.
+
+    Returns
+    -------
+    list of list of str
+    """
+    return [[text(r, tr) for r in row] for row in explained]

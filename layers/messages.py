@@ -1,0 +1,158 @@
+"""Texts of the map pages that are not in a layer spec: the browser's own
+strings (``pm.t`` in peacemap.js and worklist.js, sent to the page in its
+language) and the labels of vocabulary codes (legends, popups, the
+worklist), each an English msgid (:mod:`geo.i18n`)."""
+
+from __future__ import annotations
+
+from geo.i18n import N_, Translator
+
+# Every text peacemap.js and worklist.js show, by msgid; ``{name}`` placeholders are filled in the browser.
+JS = (
+    N_("The key was refused. Enter a valid API key:"),
+    N_("This server needs an API key to show data. Enter your key:"),
+    N_("API key"),
+    N_("Use key"),
+    N_("yes"),
+    N_("no"),
+    N_("{n} in this cell"),
+    N_("{deaths} deaths in this cell; the deadliest incident killed {max}."),
+    N_("Zoom in to see each incident."),
+    N_("{n} in view"),
+    N_("{n} in view, counted in {cells} cells — zoom in to see each"),
+    N_("{shown} of {matched} shown — zoom in for all"),
+    N_("{n} shown"),
+    N_("analysis warming up after a start — shown when ready"),
+    N_("server busy — retrying in {s} s"),
+    N_("could not load: {error}"),
+    N_("From"),
+    N_("to"),
+    N_("Show"),
+    N_("Language"),
+    # the worklist (worklist.js)
+    N_("Worklist"),
+    N_("Under-engaged communities in view"),
+    N_("Show or hide the worklist"),
+    N_("Admin area"),
+    N_("any"),
+    N_("Minimum pressure (share of the highest)"),
+    N_("Constituency not reached"),
+    N_("Never engaged only"),
+    N_("Download CSV"),
+    N_("Rank"),
+    N_("Name"),
+    N_("Score"),
+    N_("Days since engagement"),
+    N_("Travel hours"),
+    N_("Constituencies not heard"),
+    N_("Why"),
+    N_("never"),
+    N_("Show reasons"),
+    N_("Area brief"),
+    N_("{n} of {matched} under-engaged communities"),
+    N_("No under-engaged community in view."),
+    N_("Loading…"),
+    N_("sorted ascending"),
+    N_("sorted descending"),
+)
+
+# Vocabulary codes as read (geo/vocab.py; tests/layers check every code has one).
+VOCABULARY = {
+    "village": N_("village"),
+    "town": N_("town"),
+    "idp_site": N_("IDP site"),
+    "poc_site": N_("PoC site"),
+    "hq": N_("headquarters"),
+    "field_office": N_("field office"),
+    "cob": N_("company operating base"),
+    "tob": N_("temporary operating base"),
+    "team_site": N_("team site"),
+    "unpol_post": N_("UNPOL post"),
+    "battle": N_("battle"),
+    "violence_against_civilians": N_("violence against civilians"),
+    "explosion_remote_violence": N_("explosion remote violence"),
+    "riot": N_("riot"),
+    "protest": N_("protest"),
+    "strategic_development": N_("strategic development"),
+    "intercommunal_clash": N_("intercommunal clash"),
+    "cattle_raid": N_("cattle raid"),
+    "abduction": N_("abduction"),
+    "other": N_("other"),
+    "in_force": N_("in force"),
+    "violated": N_("violated"),
+    "lapsed": N_("lapsed"),
+    "superseded": N_("superseded"),
+    "freedom_of_movement": N_("freedom of movement"),
+    "cattle_taxation": N_("cattle taxation"),
+    "transhumance": N_("transhumance"),
+    "land": N_("land"),
+    "revenue_sharing": N_("revenue sharing"),
+    "disarmament": N_("disarmament"),
+    "return_of_displaced": N_("return of displaced"),
+    "justice": N_("justice"),
+    "foot": N_("foot"),
+    "vehicle": N_("vehicle"),
+    "riverine": N_("riverine"),
+    "air": N_("air"),
+    "military": N_("military"),
+    "police": N_("police"),
+    "civilian": N_("civilian"),
+    "joint": N_("joint"),
+    "townhall": N_("townhall"),
+    "cla_visit": N_("CLA visit"),
+    "civil_affairs_meeting": N_("civil affairs meeting"),
+    "joint_protection_team": N_("joint protection team"),
+    "listening_session": N_("listening session"),
+    "perception_survey": N_("perception survey"),
+    "community_alert": N_("community alert"),
+    "radio_callin": N_("radio call-in"),
+    "women": N_("women"),
+    "youth": N_("youth"),
+    "displaced": N_("displaced"),
+    "religious_leaders": N_("religious leaders"),
+    "traditional_leaders": N_("traditional leaders"),
+    "ethnolinguistic_groups": N_("ethnolinguistic groups"),
+    "local_authorities": N_("local authorities"),
+    "armed_group_representatives": N_("armed group representatives"),
+    "water": N_("water"),
+    "health": N_("health"),
+    "education": N_("education"),
+    "livelihoods": N_("livelihoods"),
+    "infrastructure": N_("infrastructure"),
+    "social_cohesion": N_("social cohesion"),
+    "state_authority": N_("state authority"),
+    "protection": N_("protection"),
+    "proposed": N_("proposed"),
+    "approved": N_("approved"),
+    "in_progress": N_("in progress"),
+    "completed": N_("completed"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def vocabulary(tr: Translator) -> dict[str, str]:
+    """Every vocabulary code's label in ``tr``'s language (for the browser).
+
+    Parameters
+    ----------
+    tr : Translator
+
+    Returns
+    -------
+    dict
+    """
+    return {code: tr.gettext(label) for code, label in VOCABULARY.items()}
+
+
+def browser_messages(tr: Translator) -> dict:
+    """What the page sends peacemap.js: its language, direction, texts and vocabulary labels.
+
+    Parameters
+    ----------
+    tr : Translator
+
+    Returns
+    -------
+    dict
+    """
+    return {"lang": tr.lang, "dir": tr.dir, "texts": tr.messages(JS), "vocab": vocabulary(tr)}
