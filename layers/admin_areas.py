@@ -41,10 +41,17 @@ def admin_areas_layer(
     data: dict | None = None,
     show: bool = True,
     limit: int = 500,
+    brief_url: str | None = None,
 ) -> RemoteLayer:
     """With ``choropleth`` (or inline ``data`` shaped like it), the areas of
     ``level`` coloured by violence pressure in the window; otherwise the areas
-    as plain outlines."""
+    as plain outlines. ``brief_url`` (``…/areas/{id}``) links each area's
+    popup to its brief for the same window."""
+    links = (
+        [(N_("Area brief"), f"{brief_url}?as_of={window.end.isoformat()}&window_days={window.days}", "id")]
+        if brief_url
+        else []
+    )
     if data is not None or choropleth:
         params: dict[str, Any] = (
             {} if data is not None else {**window_params(window), **({"level": level} if level is not None else {})}
@@ -62,6 +69,7 @@ def admin_areas_layer(
                 popup=POPUP,
                 title="name",
                 show=show,
+                links=links,
             )
         )
     return RemoteLayer(
@@ -76,5 +84,6 @@ def admin_areas_layer(
             popup=POPUP[:2],
             title="name",
             show=show,
+            links=links,
         )
     )

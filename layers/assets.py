@@ -20,3 +20,4 @@ CLUSTER_CSS = [
 HEAT_JS = [("leaflet_heat", f"{VENDOR}/heat/leaflet-heat.js")]
 PEACEMAP_JS = [("peacemap_js", f"{STATIC_URL}/js/peacemap.js")]
 PEACEMAP_CSS = [("peacemap_css", f"{STATIC_URL}/css/peacemap.css")]
+WORKLIST_JS = [("worklist_js", f"{STATIC_URL}/js/worklist.js")]

@@ -22,6 +22,7 @@ from layers import (
     patrols,
     qips,
     sites,
+    worklist,
 )
 from layers.controls import FitView, I18n, LanguageControl, Legend, WindowControl
 from layers.remote import RemoteLayer
@@ -59,6 +60,7 @@ ROUTE_NAMES = tuple(
             *communities.ROUTES,
             *qips.ROUTES,
             *sites.ROUTES,
+            *worklist.ROUTES,
         )
     )
 )
@@ -101,6 +103,7 @@ def build_map(
     tiles: str | None = None,
     tiles_attribution: str | None = None,
     tr: Translator = ENGLISH,
+    brief_url: str | None = None,
 ) -> folium.Map:
     """The planners' map. Every layer is in the layer control; ``layers`` are on.
 
@@ -109,7 +112,8 @@ def build_map(
     (:mod:`layers.geography`) draws borders, rivers and place names from
     files on the server. ``tiles`` adds an online tile layer, off by
     default. ``boundary_area`` (an admin area id) bounds the coverage-gap
-    layer. Every text is in ``tr``'s language.
+    layer. Every text is in ``tr``'s language. ``brief_url`` (``…/areas/{id}``)
+    links the choropleth's popups and the worklist to the area briefs.
     """
     on = set(layers)
     m = base_map()
@@ -120,7 +124,10 @@ def build_map(
         folium.TileLayer(
             tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False, show=False
         ).add_to(m)
-    extra = {"admin-areas": {"choropleth": True, "level": admin_level}, "coverage-gaps": {"admin_area": boundary_area}}
+    extra = {
+        "admin-areas": {"choropleth": True, "level": admin_level, "brief_url": brief_url},
+        "coverage-gaps": {"admin_area": boundary_area},
+    }
     groups = [
         builder(window, urls, show=key in on, **extra.get(key, {})).translate(tr)
         for key, builder in LAYER_BUILDERS.items()
@@ -130,6 +137,7 @@ def build_map(
     Legend([g.spec for g in groups], tr).add_to(m)
     WindowControl(window, urls[MAP_PAGE]).add_to(m)
     LanguageControl(tr).add_to(m)
+    worklist.Worklist(worklist.worklist_options(window, urls, brief_url, tr)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 

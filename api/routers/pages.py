@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -36,6 +37,7 @@ from geo.models import AdminArea, Community, Incident, Site
 from geo.window import DateWindow
 from layers import ROUTE_NAMES, admin_areas, communities, compose, geography, incidents, qips, sites
 from layers.messages import browser_messages
+from layers.worklist import BRIEF_PAGE as AREA_BRIEF_PAGE
 
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
@@ -134,6 +136,7 @@ def map_page(
         tiles=settings.tiles_url,
         tiles_attribution=settings.tiles_attribution,
         tr=tr,
+        brief_url=unquote(request.url_for(AREA_BRIEF_PAGE, area_id="{id}").path),
     )
     tile_origins = (origin(settings.tiles_url),) if settings.tiles_url else ()
     return html_page(

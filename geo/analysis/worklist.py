@@ -140,8 +140,9 @@ def worklist(
 
 
 def as_records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
-    """Worklist rows as JSON-ready dicts: :func:`columns`, ``under_engaged``,
-    ``reasons`` and ``explanation`` (codes, params and text in ``tr``'s language).
+    """Worklist rows as JSON-ready dicts: every result column (the map's
+    popup shows them), the optional ones present, ``reasons`` and
+    ``explanation`` (codes, params and text in ``tr``'s language).
 
     Parameters
     ----------
@@ -157,10 +158,7 @@ def as_records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     extra = [c for c in shown if c not in RESULT_COLUMNS]
     out = []
     for rec, (_, row) in zip(records(rows, tr), rows.iterrows(), strict=True):
-        item = {c: rec[c] for c in shown if c in rec}
-        item.update({c: plain(row[c]) for c in extra})
-        item.update(under_engaged=rec["under_engaged"], reasons=rec["reasons"], explanation=rec["explanation"])
-        out.append(item)
+        out.append({**rec, **{c: plain(row[c]) for c in extra}})
     return out
 
 
