@@ -2,8 +2,8 @@
 
 English is the source language (the msgids); every other language is a
 catalogue, ``geo/locale/<lang>/LC_MESSAGES/messages.po``, compiled to
-``messages.mo`` beside it (``make messages``; a test checks the committed
-``.mo`` equals a fresh compilation of its ``.po``). :func:`available` lists
+``messages.mo`` beside it by ``make install`` (the ``.po`` is committed; a
+test checks the ``.mo`` equals a fresh compilation of its ``.po``). :func:`available` lists
 the languages whose catalogue is present, so a third language (Arabic, say)
 is a new catalogue, not a code change; its writing direction comes from
 Babel's locale data (:attr:`Translator.dir`).
@@ -11,7 +11,8 @@ Babel's locale data (:attr:`Translator.dir`).
 Strings are marked for ``pybabel extract`` (``babel.cfg``) with ``_`` where
 they are translated at once and with :func:`N_` where a module declares an
 English msgid that is translated later, where it is shown (layer names,
-legend labels, popup labels, reason templates). Text placeholders are named,
+legend labels, popup labels, reason templates), and with :func:`Nn_` for a
+singular/plural pair. Text placeholders are named,
 ``{n}``, so a translation may reorder them.
 """
 
@@ -64,6 +65,23 @@ def catalogues(directory: Path) -> tuple[str, ...]:
     """
     found = sorted(p.parent.parent.name for p in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
     return (SOURCE_LANGUAGE, *(code for code in found if code != SOURCE_LANGUAGE))
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair of msgids (one plural entry of the
+    catalogue, ``pybabel extract -k Nn_:1,2``), translated later with
+    :meth:`Translator.ngettext`.
+
+    Parameters
+    ----------
+    singular, plural : str
+
+    Returns
+    -------
+    tuple of str
+        The pair itself.
+    """
+    return singular, plural
 
 
 @lru_cache(maxsize=1)

@@ -17,9 +17,9 @@ BY_PRESSURE = Graduated(
     "pressure_share",
     (
         (0, "#f7f7f7", N_("no violence in the window")),
-        (0.1, "#fdd0a2", N_("pressure < 10 % of the highest area")),
-        (0.33, "#fd8d3c", N_("10–33 % of the highest")),
-        (None, "#d94801", N_("33–100 % of the highest")),
+        (0.1, "#fdd0a2", N_("pressure under a tenth of the highest area")),
+        (0.33, "#fd8d3c", N_("a tenth to a third of the highest")),
+        (None, "#d94801", N_("a third of the highest or more")),
     ),
 )
 POPUP = [

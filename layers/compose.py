@@ -4,12 +4,13 @@ the date window, and ``LayerControl`` added last."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import folium
 from branca.element import Figure
 
 from geo.errors import InvalidInput
-from geo.i18n import ENGLISH, Translator
+from geo.i18n import ENGLISH, N_, Translator
 from layers import (
     admin_areas,
     agreements,
@@ -28,6 +29,7 @@ from layers.controls import FitView, I18n, LanguageControl, Legend, WindowContro
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Urls
 
+BACKGROUND_TILES = N_("Background tiles")  # the optional online tile layer (settings)
 MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloads it)
 
 # Drawing order, bottom to top.
@@ -122,9 +124,9 @@ def build_map(
         FitView(*bounds).add_to(m)
     if tiles:
         folium.TileLayer(
-            tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False, show=False
+            tiles, attr=tiles_attribution or tiles, name=tr.gettext(BACKGROUND_TILES), overlay=False, show=False
         ).add_to(m)
-    extra = {
+    extra: dict[str, dict[str, Any]] = {
         "admin-areas": {"choropleth": True, "level": admin_level, "brief_url": brief_url},
         "coverage-gaps": {"admin_area": boundary_area},
     }

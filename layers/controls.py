@@ -13,13 +13,14 @@ from geo.i18n import ENGLISH, N_, Translator, available
 from layers.messages import browser_messages
 from layers.spec import DateWindow, LayerSpec
 
+LEGEND = N_("Legend")
 _SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area"}
 
 
 def legend_html(specs: list[LayerSpec], tr: Translator = ENGLISH) -> str:
     """One section per layer (its swatches, an optional note, and a live
     "n of N shown" line filled in by the browser), in ``tr``'s language."""
-    parts = [f'<div class="pm-legend-title">{escape(tr.gettext(N_("Legend")))}</div>']
+    parts = [f'<div class="pm-legend-title">{escape(tr.gettext(LEGEND))}</div>']
     for spec in specs:
         swatches = "".join(
             f'<li><i class="{"pm-swatch-glyph" if spec.glyph else _SHAPES[spec.kind]}" '

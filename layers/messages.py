@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from geo.i18n import N_, Translator
 
-# Every text peacemap.js and worklist.js show, by msgid; ``{name}`` placeholders are filled in the browser.
+# Every text peacemap.js, worklist.js and qip_plot.js show, by msgid; ``{name}`` placeholders are filled in the browser.
 JS = (
     N_("The key was refused. Enter a valid API key:"),
     N_("This server needs an API key to show data. Enter your key:"),
@@ -54,6 +54,29 @@ JS = (
     N_("Loading…"),
     N_("sorted ascending"),
     N_("sorted descending"),
+    # the QIP plotter (qip_plot.js)
+    N_("QIPs"),
+    N_("Within {km} km"),
+    N_("incidents"),
+    N_("local agreements"),
+    N_("engagements"),
+    N_("{n} {what}"),
+    N_("{n} {what} ({start} to {end})"),
+    N_("Warning: one other QIP lies within {km} km: {list}"),
+    N_("Warning: {n} other QIPs lie within {km} km: {list}"),
+    N_("no gap score"),
+    N_("gap score {score}"),
+    N_("gap score {score} (rank {rank})"),
+    N_("no community within {km} km"),
+    N_("NEW"),
+    N_("enter a latitude between -90 and 90 and a longitude between -180 and 180"),
+    N_("place the project on the map first"),
+    N_("an editor key is needed to save"),
+    N_("Saved QIP #{id}"),
+    N_("see it on the map"),
+    N_("this key may not save QIPs"),
+    N_("invalid value"),
+    N_("could not reach the server: {error}"),
 )
 
 # Vocabulary codes as read (geo/vocab.py; tests/layers check every code has one).

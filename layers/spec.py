@@ -155,7 +155,7 @@ class LayerSpec:
     grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
     context: bool = False  # the geography beneath the data (geo.basemap): drawn by kind, with labels
     zoom_param: bool = False  # send the map's zoom with the view (``zoom``)
-    # Links in the popup: (label msgid, URL template with ``{id}``, the property holding the id when the feature has none).
+    # Popup links: (label msgid, URL template with ``{id}``, the property holding the id when the feature has none).
     links: list[tuple[str, str, str]] = field(default_factory=list)
     # Values of ``{name}`` placeholders in the name and note: a value, or a function of the translator.
     text_params: dict[str, Any] = field(default_factory=dict)

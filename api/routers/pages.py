@@ -36,7 +36,8 @@ from geo.incident_grid import CELLS, incident_grid
 from geo.models import AdminArea, Community, Incident, Site
 from geo.window import DateWindow
 from layers import ROUTE_NAMES, admin_areas, communities, compose, geography, incidents, qips, sites
-from layers.messages import browser_messages
+from layers.controls import language_choices
+from layers.messages import browser_messages, vocabulary
 from layers.worklist import BRIEF_PAGE as AREA_BRIEF_PAGE
 
 router = APIRouter(tags=["pages"])
@@ -53,6 +54,8 @@ QIP_PLOT_ROUTES = (
     "communities-list",
     compose.MAP_PAGE,
 )
+NEAR_RADIUS_M = 10_000  # the QIP plotter lists what lies this close to a new site
+OVERLAP_RADIUS_M = 5_000  # and warns of another QIP this close
 ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]
 
 
@@ -187,6 +190,7 @@ def qip_plot_page(
 ):
     window = default_window(session, None, None, days=365)
     urls = _urls(request, QIP_PLOT_ROUTES)
+    labels = vocabulary(tr)
     config = {
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
@@ -199,19 +203,25 @@ def qip_plot_page(
         ],
         "communities": communities.communities_spec(window, urls, limit=200).options(tr),
         "messages": browser_messages(tr),
+        "language": {"current": tr.lang, "choices": language_choices()},
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,
         "maxBudget": vocab.QIP_MAX_BUDGET_USD,
-        "nearRadiusM": 10_000,
-        "overlapRadiusM": 5_000,
+        "nearRadiusM": NEAR_RADIUS_M,
+        "overlapRadiusM": OVERLAP_RADIUS_M,
     }
     return html_page(
         lambda nonce: _templates.get_template("qip_plot.html").render(
             config_json=json.dumps(config).replace("</", "<\\/"),
             sectors=vocab.QIP_SECTORS,
             funders=vocab.QIP_FUNDERS,
-            max_budget=vocab.QIP_MAX_BUDGET_USD,
+            max_budget=tr.number(vocab.QIP_MAX_BUDGET_USD),
+            near_km=tr.number(NEAR_RADIUS_M / 1000),
             nonce=nonce,
+            lang=tr.lang,
+            dir=tr.dir,
+            _=tr.gettext,
+            vocab=labels.__getitem__,
         )
     )
 

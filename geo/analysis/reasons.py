@@ -7,8 +7,8 @@ A reason is ``{"code", "params"}``: ``code`` names a :class:`Template` of
 vocabulary codes). :func:`text` renders one in a language
 (:mod:`geo.i18n`); the English rendering is the ``reasons`` strings every
 result row carries. Adding a reason is one :class:`Template` in
-:data:`REASONS` (its msgid marked with ``N_`` so ``make messages`` extracts
-it) and the code that emits its params; parameter names say how a value is
+:data:`REASONS` (its msgid marked with ``N_``, or ``Nn_`` for a singular and
+plural pair, so ``make messages`` extracts it) and the code that emits its params; parameter names say how a value is
 shown (:func:`_shown`).
 
 Rows are built column-wise (numpy arrays, one list comprehension per
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.params import GapParams
-from geo.i18n import ENGLISH, N_, Translator
+from geo.i18n import ENGLISH, N_, Nn_, Translator
 
 Reason = dict[str, Any]  # {"code": str, "params": {name: value}}
 
@@ -47,8 +47,10 @@ REASONS: dict[str, Template] = {
     for t in (
         Template(
             "last_engagement",
-            N_("{days} day since the last engagement ({kind} {id} on {date})"),
-            N_("{days} days since the last engagement ({kind} {id} on {date})"),
+            *Nn_(
+                "{days} day since the last engagement ({kind} {id} on {date})",
+                "{days} days since the last engagement ({kind} {id} on {date})",
+            ),
             count="days",
         ),
         Template(
@@ -70,8 +72,8 @@ REASONS: dict[str, Template] = {
 }
 # Counted nouns inside a sentence: parameter → (singular, plural) msgids.
 COUNTED = {
-    "incidents": (N_("{n} incident"), N_("{n} incidents")),
-    "deaths": (N_("{n} death"), N_("{n} deaths")),
+    "incidents": Nn_("{n} incident", "{n} incidents"),
+    "deaths": Nn_("{n} death", "{n} deaths"),
 }
 # Vocabulary codes a sentence quotes: parameter → {code: msgid}.
 LABELS = {"kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")}}

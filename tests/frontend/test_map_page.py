@@ -26,7 +26,7 @@ def test_map_loads_default_layers_without_cdn(live_app, page, artifacts, demo_en
         assert state["loads"] >= 1 and state["returned"] > 0, (key, state)
     # Layers that are off were never fetched.
     assert layer_state(page, "patrols")["loads"] == 0
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 10
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 11  # with the geography
     legend = page.locator(".pm-legend")
     assert legend.get_by_text("25+ deaths").is_visible()
     assert legend.get_by_text("Local agreements").is_visible()

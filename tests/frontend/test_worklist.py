@@ -150,7 +150,7 @@ def test_csv_download_is_the_api_rows(live_app, page, demo_end, wait_ready):
     _open(page, live_app, demo_end, wait_ready)
     with page.expect_download() as info:
         page.click("#pm-worklist button.pm-wl-csv")
-    text = open(info.value.path(), encoding="utf-8").read()
+    text = info.value.path().read_text(encoding="utf-8")
     got = list(csv.DictReader(io.StringIO(text)))
     api = _api(live_app, page, limit=10000)
     assert [int(r["community_id"]) for r in got] == [r["community_id"] for r in api["rows"]]
