@@ -126,6 +126,29 @@ def test_brief_page_has_its_charts_and_prints_to_two_a4_pages(live_app, page, ar
     assert abs(float(box.width) - A4_PT[0]) < 2 and abs(float(box.height) - A4_PT[1]) < 2
 
 
+def test_the_brief_opens_from_the_choropleth(live_app, page, area, demo_end, wait_ready):
+    """The area's popup on /map links to its brief for the map's window."""
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}")
+    wait_ready(page)
+    opened = page.evaluate(
+        """(id) => { let found = null;
+        peacemap.layers["admin-areas"].group.eachLayer(g => g.eachLayer(l => {
+            if (l.feature && l.feature.id === id) found = l; }));
+        if (found) found.fire("click", {latlng: found.getBounds().getCenter()});
+        return !!found; }""",
+        area["id"],
+    )
+    assert opened
+    link = page.locator(".leaflet-popup-content a.pm-popup-link", has_text="Area brief")
+    link.wait_for()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.startswith(f"{live_app.url}/areas/{area['id']}?")
+    assert page.locator("h1").inner_text() == area["properties"]["name"]
+    assert page.locator('[data-figure="incidents"]').inner_text() == f"{area['properties']['incidents']:,}"
+    assert page.locator("svg.chart").count() == 5
+
+
 def test_peacemap_brief_writes_the_pdf(browser_db_url, area, demo_end, tmp_path, run_peacemap):
     out = tmp_path / "brief.pdf"
     run = run_peacemap(browser_db_url, "brief", str(area["id"]), "--pdf", str(out), "--as-of", demo_end.isoformat())
