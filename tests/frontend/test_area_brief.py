@@ -151,7 +151,9 @@ def test_the_brief_opens_from_the_choropleth(live_app, page, area, demo_end, wai
 
 def test_peacemap_brief_writes_the_pdf(browser_db_url, area, demo_end, tmp_path, run_peacemap):
     out = tmp_path / "brief.pdf"
-    run = run_peacemap(browser_db_url, "brief", str(area["id"]), "--pdf", str(out), "--as-of", demo_end.isoformat())
+    run = run_peacemap(
+        browser_db_url, "brief", str(area["id"]), "--pdf", str(out), "--as-of", demo_end.isoformat(), LC_ALL="C.UTF-8"
+    )
     assert run.returncode == 0, run.stderr
     reader = PdfReader(out)
     assert 1 <= len(reader.pages) <= 2
@@ -159,3 +161,16 @@ def test_peacemap_brief_writes_the_pdf(browser_db_url, area, demo_end, tmp_path,
     assert abs(float(box.width) - A4_PT[0]) < 2 and abs(float(box.height) - A4_PT[1]) < 2
     text = reader.pages[0].extract_text()
     assert area["properties"]["name"] in text and "Incidents per month" in text
+
+
+def test_peacemap_brief_in_the_shells_language(browser_db_url, area, demo_end, tmp_path, run_peacemap):
+    """A French shell (LANG=fr_FR.UTF-8) gets the French brief; --lang overrides it."""
+    out = tmp_path / "brief-fr.pdf"
+    args = ("brief", str(area["id"]), "--as-of", demo_end.isoformat())
+    run = run_peacemap(browser_db_url, *args, "--pdf", str(out), LC_ALL="", LC_MESSAGES="", LANG="fr_FR.UTF-8")
+    assert run.returncode == 0, run.stderr
+    text = PdfReader(out).pages[0].extract_text()
+    assert "Incidents par mois" in text and "Incidents per month" not in text
+    run = run_peacemap(browser_db_url, *args, "--pdf", str(out), "--lang", "en", LANG="fr_FR.UTF-8", LC_ALL="")
+    assert run.returncode == 0, run.stderr
+    assert "Incidents per month" in PdfReader(out).pages[0].extract_text()
