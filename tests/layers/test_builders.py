@@ -31,6 +31,8 @@ WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 # What the router passes: route name → URL (the app's real names; tests/frontend checks they exist).
 URLS = {
     "map-page": "/map",
+    "map-context": "/map/context",
+    "worklist": "/api/v1/analysis/worklist",
     "map-admin-areas": "/map/admin-areas",
     "map-incident-grid": "/map/incident-grid",
     "engagement-gaps": "/api/v1/analysis/engagement-gaps",
