@@ -1,6 +1,6 @@
 /* The worklist beside the map (layers/worklist.py): the under-engaged
  * communities of the view as the server ranks, filters and sorts them
- * (/api/v1/analysis/worklist); the CSV download is the same request with
+ * (the "worklist" route, its URL from the page); the CSV download is the same request with
  * f=csv. It follows the view and the date window; a row's name zooms the map
  * to the community and opens its popup; the reasons open under the row.
  * Keyboard: every control is a button, select or input in tab order; sort
