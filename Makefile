@@ -10,9 +10,12 @@ STAMP  := $(VENV)/.installed
 run: system-deps install
 	$(BIN)/peacemap start
 
+# The suite, then the engagement-gap benchmark at scale 0.1 as a smoke test
+# that fails when the analysis disagrees with naive PostGIS on any field (on
+# every 5th community, to keep CI short; `make bench` compares them all).
 test: system-deps-test install lint
 	$(BIN)/pytest -q
-	$(BIN)/python bench/gaps.py --scale 0.1
+	$(BIN)/python bench/gaps.py --scale 0.1 --naive-every 5
 
 # The suite with the property tests' "thorough" Hypothesis profile (2 000
 # examples each instead of the default's 60; tests/conftest.py).

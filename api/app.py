@@ -18,8 +18,9 @@ from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.responses import DocumentedAPI
-from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages
+from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages, rasters, reach
 from api.routers.imports import UPLOAD_PATHS
+from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker
 
@@ -40,6 +41,8 @@ def routers() -> list[APIRouter]:
         areas.router,
         imports.router,
         analysis.router,
+        rasters.router,
+        reach.router,
     ]
 
 
@@ -73,7 +76,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     app.state.settings = settings
     # Field offices sit on poor links: GeoJSON compresses about 7×.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    install_middleware(app, settings, UPLOAD_PATHS)
+    install_middleware(app, settings, UPLOAD_PATHS | RASTER_UPLOAD_PATHS)
     app.add_middleware(AdmissionLimit, limit=settings.concurrency, wait_s=settings.queue_wait_s)  # outermost
     install_error_handlers(app)
     for router in routers():

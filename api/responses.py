@@ -42,6 +42,7 @@ GEOJSON = "application/geo+json"
 CSV = "text/csv"
 GEOTIFF = "image/tiff"
 GPKG = "application/geopackage+sqlite3"
+PNG = "image/png"
 
 SCHEMAS = "#/components/schemas/"
 ERROR_SCHEMA = {"$ref": SCHEMAS + ErrorBody.__name__}

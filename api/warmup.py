@@ -21,13 +21,17 @@ from sqlalchemy.orm import Session
 
 from api.routers.pages import default_window
 from geo.analysis import GapParams, cache
+from layers.communities import REMOTENESS
 
 log = logging.getLogger("peacemap.warmup")
 
 
 def default_params(session: Session) -> list[GapParams]:
-    """The parameter sets a first visitor asks for: the map's, then the API's default."""
-    params = [GapParams(as_of=default_window(session, None, None).end)]
+    """The parameter sets a first visitor asks for: the map's communities
+    layer (remoteness as travel time), its choropleth's (the default
+    parameters as of the map's day), then the API's default."""
+    end = default_window(session, None, None).end
+    params = [GapParams(as_of=end, remoteness=REMOTENESS), GapParams(as_of=end)]
     if GapParams() not in params:
         params.append(GapParams())
     return params

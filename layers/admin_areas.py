@@ -29,6 +29,9 @@ POPUP = [
     Field("pressure", N_("Violence pressure"), "number"),
     Field("communities", N_("Communities"), "number"),
     Field("under_engaged", N_("Under-engaged communities"), "number"),
+    Field("people", N_("People"), "number"),
+    Field("share_within_hours", N_("Share within 6 h of a mission site"), "number"),
+    Field("engaged_share", N_("Share of people engaged in the window"), "number"),
 ]
 
 

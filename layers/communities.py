@@ -3,6 +3,7 @@ in the popup (docs/analysis.md)."""
 
 from __future__ import annotations
 
+from geo.analysis.params import Remoteness
 from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls
@@ -29,20 +30,25 @@ POPUP = [
     Field("incidents_window", N_("Incidents in window"), "number"),
     Field("fatalities_window", N_("Deaths in window"), "number"),
     Field("pressure", N_("Violence pressure"), "number"),
+    Field("travel_hours", N_("Hours to nearest mission site"), "number"),
     Field("distance_to_site_m", N_("Distance to mission site (m)"), "number"),
     Field("population", N_("Population"), "number"),
     Field("reasons", N_("Why"), "list"),
 ]
 
 
+REMOTENESS: Remoteness = "travel_time"  # the map ranks by travel time (docs/reach.md); api/warmup.py warms this set
+
+
 def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
-    """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length."""
+    """The analysis of the map's window: ``as_of`` its last day, ``window_days`` its length;
+    remoteness as travel time in that day's season (docs/reach.md)."""
     return LayerSpec(
         key="communities",
         name=N_("Communities by engagement gap"),
         url=urls[GAPS],
         limit=limit,
-        params={"as_of": window.end.isoformat(), "window_days": window.days},
+        params={"as_of": window.end.isoformat(), "window_days": window.days, "remoteness": REMOTENESS},
         colour=BY_GAP_SCORE,
         radius=Radius("gap_score", base=3, per=6, max=14),
         popup=POPUP,

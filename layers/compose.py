@@ -17,12 +17,16 @@ from layers import (
     assets,
     communities,
     coverage,
+    crossings,
     engagements,
     geography,
     incidents,
     patrols,
     qips,
+    roads,
     sites,
+    travel_time,
+    waterways,
     worklist,
 )
 from layers.controls import FitView, I18n, LanguageControl, Legend, WindowControl
@@ -36,7 +40,10 @@ MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloa
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "geography": geography.geography_layer,
     "admin-areas": admin_areas.admin_areas_layer,
+    "travel-time": travel_time.travel_time_layer,
     "coverage-gaps": coverage.coverage_gaps_layer,
+    "waterways": waterways.waterways_layer,
+    "roads": roads.roads_layer,
     "agreements": agreements.agreements_layer,
     "patrols": patrols.patrols_layer,
     "incident-heat": incidents.incident_heat_layer,
@@ -45,8 +52,9 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "communities": communities.communities_layer,
     "qips": qips.qips_layer,
     "sites": sites.sites_layer,
+    "crossings": crossings.crossings_layer,
 }
-DEFAULT_LAYERS = ("geography", "admin-areas", "agreements", "incidents", "communities", "qips", "sites")
+DEFAULT_LAYERS = ("geography", "admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
 ROUTE_NAMES = tuple(
     dict.fromkeys(
@@ -54,6 +62,7 @@ ROUTE_NAMES = tuple(
             MAP_PAGE,
             *geography.ROUTES,
             *admin_areas.ROUTES,
+            *travel_time.ROUTES,
             *coverage.ROUTES,
             *agreements.ROUTES,
             *patrols.ROUTES,
@@ -62,6 +71,9 @@ ROUTE_NAMES = tuple(
             *communities.ROUTES,
             *qips.ROUTES,
             *sites.ROUTES,
+            *waterways.ROUTES,
+            *roads.ROUTES,
+            *crossings.ROUTES,
             *worklist.ROUTES,
         )
     )

@@ -14,7 +14,7 @@ from layers.messages import browser_messages
 from layers.spec import DateWindow, LayerSpec
 
 LEGEND = N_("Legend")
-_SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area"}
+_SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area", "image": "pm-swatch-area"}
 
 
 def legend_html(specs: list[LayerSpec], tr: Translator = ENGLISH) -> str:

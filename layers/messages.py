@@ -77,6 +77,16 @@ JS = (
     N_("this key may not save QIPs"),
     N_("invalid value"),
     N_("could not reach the server: {error}"),
+    N_("Suggested sites"),
+    N_("could not load the mission sites: {error}"),
+    N_("QIP at {name}"),
+    N_("looking…"),
+    N_(
+        "{n} communities within {hours} h of {office} in the {season} season; "
+        "{qips} of them have an active QIP within 5 km."
+    ),
+    N_("no community to suggest: try a longer trip"),
+    N_("Use this site"),
 )
 
 # Vocabulary codes as read (geo/vocab.py; tests/layers check every code has one).
@@ -150,6 +160,38 @@ VOCABULARY = {
     "in_progress": N_("in progress"),
     "completed": N_("completed"),
     "cancelled": N_("cancelled"),
+    # reach: roads, water, crossings, rasters, seasons
+    "motorway": N_("motorway"),
+    "trunk": N_("trunk road"),
+    "primary": N_("primary road"),
+    "secondary": N_("secondary road"),
+    "tertiary": N_("tertiary road"),
+    "unclassified": N_("minor road"),
+    "residential": N_("residential street"),
+    "service": N_("service road"),
+    "track": N_("track"),
+    "path": N_("path"),
+    "paved": N_("paved"),
+    "gravel": N_("gravel"),
+    "earth": N_("earth"),
+    "river": N_("river"),
+    "stream": N_("stream"),
+    "canal": N_("canal"),
+    "lake": N_("lake"),
+    "reservoir": N_("reservoir"),
+    "wetland": N_("wetland"),
+    "bridge": N_("bridge"),
+    "ferry": N_("ferry"),
+    "ford": N_("ford"),
+    "friction": N_("friction"),
+    "population": N_("population"),
+    "landcover": N_("land cover"),
+    "minutes_per_metre": N_("minutes per metre"),
+    "people_per_cell": N_("people per cell"),
+    "people_per_km2": N_("people per km²"),
+    "igbp_class": N_("IGBP land-cover class"),
+    "dry": N_("dry"),
+    "rainy": N_("rainy"),
 }
 
 

@@ -138,7 +138,7 @@ class LayerSpec:
     data: dict | None = None
     viewport: bool = True
     limit: int | None = None
-    kind: Literal["point", "line", "area"] = "point"
+    kind: Literal["point", "line", "area", "image"] = "point"  # image: a PNG from ``url``, bounds in X-Image-Bounds
     radius: Radius = field(default_factory=Radius)
     cluster: bool = False
     heat: bool = False

@@ -24,16 +24,18 @@ LIMIT = 200  # rows drawn; the CSV holds every row
 
 
 def worklist_options(window: DateWindow, urls: Urls, brief_url: str | None, tr: Translator = ENGLISH) -> dict:
-    """What worklist.js needs: its URL and the window's parameters, the
+    """What worklist.js needs: its URL and the analysis parameters of the
+    map's communities layer (the same ranking, travel hours included), the
     admin areas' URL, the brief's URL template, the community popup."""
+    popup = communities_spec(window, urls)
     return {
         "url": urls[WORKLIST],
         "areasUrl": urls[AREAS],
         "briefUrl": brief_url,
-        "params": {"as_of": window.end.isoformat(), "window_days": window.days},
+        "params": dict(popup.params),
         "limit": LIMIT,
         "constituencies": list(vocab.CONSTITUENCIES),
-        "popup": communities_spec(window, urls).options(tr),
+        "popup": popup.options(tr),
     }
 
 

@@ -330,9 +330,62 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
             geom=_g(Point(20.65, 8.41)),
         )
     )
+    session.add(
+        models.Road(
+            name="Route de Boali",
+            ref="RN1",
+            highway="primary",
+            surface="paved",
+            bridge=False,
+            source=source,
+            source_id="r1",
+            geom=_g(MultiLineString([LineString([(18.5582, 4.3947), (18.1, 4.8), (17.6, 5.27)])])),
+        )
+    )
+    session.add(
+        models.Waterway(
+            name="Mpoko",
+            kind="river",
+            seasonal=False,
+            source=source,
+            source_id="w1",
+            geom=_g(MultiLineString([LineString([(18.0, 5.2), (18.3, 4.7), (18.45, 4.3)])])),
+        )
+    )
+    session.add(
+        models.Waterway(
+            name="Lac de Boali",
+            kind="reservoir",
+            seasonal=True,
+            source=source,
+            source_id="w2",
+            geom=_g(MultiPolygon([Polygon([(18.1, 4.78), (18.15, 4.78), (18.15, 4.82), (18.1, 4.82)])])),
+        )
+    )
+    session.add(
+        models.Crossing(
+            name="Pont de la Mpoko",
+            kind="bridge",
+            seasonal=False,
+            source=source,
+            source_id="x1",
+            geom=_g(Point(18.3, 4.7)),
+        )
+    )
     session.flush()
     counts = {s.table: n for s in REGISTRY.values()}
-    counts.update({"admin_areas": 1, "sites": 1, "agreements": 2, GAPS_LAYER: n})
+    counts.update(
+        {
+            "admin_areas": 1,
+            "sites": 1,
+            "agreements": 2,
+            "roads": 1,
+            "waterways": 2,
+            "crossings": 1,
+            GAPS_LAYER: n,
+            "admin_area_figures": 1,
+        }
+    )
     return counts
 
 

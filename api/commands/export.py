@@ -20,6 +20,7 @@ from geo.io.export import (
     iter_features,
     write_geopackage,
 )
+from geo.rasters.export import write_raster_tables
 from geo.repository import property_columns
 from geo.resources import REGISTRY
 
@@ -38,6 +39,7 @@ from geo.resources import REGISTRY
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
 @click.option("--end", help="latest date, inclusive")
 @click.option("--no-gaps", is_flag=True, help="gpkg: leave out the engagement-gap layer")
+@click.option("--no-rasters", is_flag=True, help="gpkg: leave out the catalogue's rasters")
 @click.option("--public", is_flag=True, help="leave out fields only editors may see (incident notes, sources)")
 @click.option(
     "--csv-geometry",
@@ -54,6 +56,7 @@ def command(
     start: str | None,
     end: str | None,
     no_gaps: bool,
+    no_rasters: bool,
     public: bool,
     csv_geometry: str,
 ) -> None:
@@ -74,6 +77,8 @@ def command(
                     end=last,
                 )
                 counts = write_geopackage(session, file, layers)
+                if not no_rasters:
+                    counts.update(write_raster_tables(session, file, bbox=box))
             else:
                 spec = REGISTRY[resources[0]]
                 feats = iter_features(session, spec, include_sensitive=not public, bbox=box, start=first, end=last)

@@ -56,7 +56,16 @@ def _options(fn):
     for f in reversed(_TUNABLE):
         kind = bool if f.type in ("bool", bool) else (int if f.type in ("int", int) else float)
         name = "--" + f.name.replace("_", "-")
-        if kind is bool:
+        if f.metadata["choices"]:
+            fn = click.option(
+                name,
+                f.name,
+                type=click.Choice(f.metadata["choices"]),
+                default=f.default,
+                show_default=True,
+                help=f.metadata["description"],
+            )(fn)
+        elif kind is bool:
             fn = click.option(
                 name + "/--no-" + f.name.replace("_", "-"),
                 f.name,

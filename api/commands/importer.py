@@ -12,15 +12,19 @@ from typing import Protocol
 import click
 
 from api.settings import get_api_settings
-from geo.db import database_url, make_engine, schema_at_head
+from geo.db import database_url, make_engine, make_sessionmaker, schema_at_head
 from geo.errors import DatabaseUnavailable
 from geo.geometry import limit_vertices
 from geo.io.formats import FORMAT_NAMES, MAPPERS, parse_pairs, prepare
 from geo.io.importer import run
+from geo.rasters import catalogue
 from geo.resources import REGISTRY
+from geo.vocab import RASTER_KINDS, RASTER_UNITS
 
-# Besides resource names, a format that fills one resource may name the KIND.
+# Besides resource names, a format that fills one resource may name the KIND;
+# a raster kind (friction, population, landcover) goes to the raster catalogue.
 KINDS = {**{r: (r, None) for r in REGISTRY}, **{f: (res, f) for f, (res, _, _) in MAPPERS.items() if res is not None}}
+CHOICES = sorted([*KINDS, *RASTER_KINDS])
 SHOWN_REJECTS = 20
 
 
@@ -34,7 +38,7 @@ def _length(fmt, opts) -> int | None:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(sorted(KINDS)), metavar="KIND")
+@click.argument("kind", type=click.Choice(CHOICES), metavar="KIND")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), help="override the detected format")
 @click.option("--dry-run", is_flag=True, help="check and count everything, then roll back")
@@ -53,6 +57,9 @@ def _length(fmt, opts) -> int | None:
     help="text encoding of a CSV; detected when absent (UTF-8, UTF-8 or UTF-16 with a "
     "byte-order mark, else Windows-1252/Latin-1) and named in the summary",
 )
+@click.option("--units", type=click.Choice(RASTER_UNITS), help="rasters: population units (default people_per_cell)")
+@click.option("--name", help="rasters: a title (default: the file name)")
+@click.option("--provenance", help="rasters: product, version, licence")
 def command(
     kind: str,
     file: Path,
@@ -63,21 +70,29 @@ def command(
     sets: tuple[str, ...],
     layer: str | None,
     encoding: str | None,
+    units: str | None,
+    name: str | None,
+    provenance: str | None,
 ) -> None:
     """Import FILE into KIND: a resource (incidents, communities, admin-areas,
-    patrols, engagements, agreements, qips, sites) or a format that fills one
-    (ucdp, acled, gazetteer, boundaries, gpx, kobo).
+    patrols, engagements, agreements, qips, sites, roads, waterways, crossings),
+    a format that fills one (ucdp, acled, gazetteer, boundaries, gpx, kobo,
+    osm-roads, rivers, osm-crossings), or a raster (friction, population,
+    landcover: a GeoTIFF kept as a COG in the raster catalogue).
 
     Re-importing updates rows by source and id instead of duplicating them.
     Formats are detected: UCDP GED and ACLED CSV/GeoJSON, Who's On First and
     GeoNames gazetteers, boundary layers, GPX tracks, KoboToolbox CSV, and any
     GeoJSON / GeoPackage / zipped Shapefile with columns named like the fields.
     """
-    resource, kind_fmt = KINDS[kind]
     url = database_url()
     engine = make_engine(url)
     if not schema_at_head(engine):
         raise DatabaseUnavailable("the database schema is not up to date: run `peacemap db migrate` first")
+    if kind in RASTER_KINDS:
+        _import_raster(engine, kind, file, units=units, name=name, provenance=provenance, layer=layer)
+        return
+    resource, kind_fmt = KINDS[kind]
     format_, opts = prepare(
         resource,
         file,
@@ -117,6 +132,18 @@ def command(
     if rejects:
         report.write_rejects(rejects)
         click.echo(f"rejected rows written to {rejects}", err=True)
+
+
+def _import_raster(engine, kind: str, file: Path, **options) -> None:
+    with make_sessionmaker(engine)() as session, session.begin():
+        entry = catalogue.store(session, file, kind, who="cli", **options)
+    engine.dispose()
+    w, s, e, n = entry["bbox"]
+    click.echo(
+        f"{kind} raster {entry['id']} from {file.name}: {entry['width']} × {entry['height']} cells, "
+        f"{entry['units']}, EPSG:{entry['epsg'] or '(custom)'}, lon {w:.4f}…{e:.4f} lat {s:.4f}…{n:.4f}, "
+        f"stored as {entry['file']}"
+    )
 
 
 class _Bar(Protocol):

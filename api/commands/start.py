@@ -9,6 +9,7 @@ import os
 import click
 from sqlalchemy import select
 
+from api.settings import get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker, migrate
 from geo.keys import create_key
 from geo.models import ApiKey
@@ -47,6 +48,7 @@ def command(demo: bool, host: str | None, port: int | None) -> None:
             click.echo("  more keys:  .venv/bin/peacemap keys create --role viewer|editor|admin --name NAME\n")
     engine.dispose()
     os.environ.setdefault("PEACEMAP_PUBLIC_READ", "true")
+    get_api_settings.cache_clear()  # read before (api.params documents the limits at import): read again
     from api.commands.serve import command as serve
 
     click.echo(f"serving on http://{host or '127.0.0.1'}:{port or 8000}  (map at /map, API docs at /docs)")

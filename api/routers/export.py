@@ -18,6 +18,7 @@ from api.deps import SessionDep, Viewer
 from api.params import BBox, Interval, bbox_query, interval_query
 from api.responses import BINARY, GPKG, responses
 from geo.io.export import export_layers, write_geopackage
+from geo.rasters.export import write_raster_tables
 from geo.resources import REGISTRY
 
 router = APIRouter(prefix="/api/v1", tags=["export"])
@@ -46,6 +47,9 @@ def export_gpkg(
     when: ExportInterval,
     resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(REGISTRY)}")] = None,
     gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
+    rasters: Annotated[
+        bool, Query(description="add the catalogue's rasters as gridded-coverage tables (cut to bbox)")
+    ] = True,
 ):
     names = [n.strip() for item in resources or [] for n in item.split(",") if n.strip()] or None
     layers = export_layers(
@@ -60,6 +64,8 @@ def export_gpkg(
     os.close(fd)
     try:
         write_geopackage(session, path, layers)
+        if rasters:
+            write_raster_tables(session, path, bbox=bbox)
     except BaseException:
         os.unlink(path)
         raise

@@ -59,7 +59,8 @@ def upload_path(resource: str) -> str:
 UPLOAD_PATHS = frozenset(upload_path(resource) for resource in REGISTRY)
 
 
-async def _save(request: Request, folder: Path) -> Path:
+async def save_upload(request: Request, folder: Path) -> Path:
+    """The multipart field ``file`` saved in ``folder`` under a safe name (refused naming ``file`` when absent)."""
     try:
         form = await request.form(max_files=1, max_fields=20)
     except HTTPException as exc:
@@ -103,7 +104,7 @@ def _endpoint(resource: str):
         if encoding is not None:
             text_encoding(encoding)  # before the upload is read
         with tempfile.TemporaryDirectory(prefix="peacemap-upload-") as tmp:
-            path = await _save(request, Path(tmp))
+            path = await save_upload(request, Path(tmp))
             report = await run_in_threadpool(
                 import_file,
                 session,

@@ -36,6 +36,7 @@ from geo import repository
 from geo.errors import InvalidInput, NotFound
 from geo.io.export_collections import Extent, resource_extent
 from geo.io.export_gaps import get_gap, list_gaps
+from geo.rasters.catalogue import list_rasters
 from geo.resources import REGISTRY
 
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -138,8 +139,18 @@ def _extent_doc(ext: Extent) -> dict:
     return doc
 
 
+def raster_links(request: Request, session) -> list[dict]:
+    """One ``enclosure`` link per catalogue raster: its Cloud-Optimized GeoTIFF
+    (OGC API – Features has no raster collections; GIS clients open the COG)."""
+    cog = "image/tiff; application=geotiff; profile=cloud-optimized"
+    return [
+        _link(str(request.url_for("rasters-file", raster_id=r.id)), "enclosure", cog, f"{r.kind} raster: {r.name}")
+        for r in list_rasters(session)
+    ]
+
+
 @router.get("", name="ogc_landing", summary="Landing page")
-def landing(request: Request, principal: Viewer, f: Format = None):
+def landing(request: Request, session: SessionDep, principal: Viewer, f: Format = None):
     _check_format(f)
     base = _base(request)
     return JSONResponse(
@@ -153,6 +164,13 @@ def landing(request: Request, principal: Viewer, f: Format = None):
                 _link(str(request.url_for("swagger_ui_html")), "service-doc", "text/html", "the API documentation"),
                 _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
                 _link(f"{base}/collections", "data", JSON, "collections"),
+                _link(
+                    str(request.url_for("rasters-list")),
+                    "related",
+                    JSON,
+                    "raster layers: friction, population, land cover",
+                ),
+                *raster_links(request, session),
             ],
         }
     )

@@ -52,6 +52,7 @@ QIP_PLOT_ROUTES = (
     "agreements-list",
     "engagements-list",
     "communities-list",
+    "qip-suggestions",
     compose.MAP_PAGE,
 )
 NEAR_RADIUS_M = 10_000  # the QIP plotter lists what lies this close to a new site

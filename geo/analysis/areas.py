@@ -12,6 +12,8 @@ engagement-gap analysis (docs/analysis.md).
 - Under-engaged: the communities linked to the area that the cached analysis
   (:func:`geo.analysis.cache.cached_gaps`, same parameters as the
   communities layer) flags.
+- Reach: people, people within a travel-time limit of a mission site and
+  the share of the population engaged in the window (:mod:`geo.reach.areas`).
 
 Admin areas are few (tens to hundreds) but their boundaries are detailed, so
 they are simplified in the database.
@@ -32,6 +34,7 @@ from geo.analysis.params import GapParams
 from geo.analysis.pressure import counts_in_pressure, incident_weights
 from geo.errors import TryLater
 from geo.models import AdminArea, Community, Incident
+from geo.reach.areas import DEFAULT_HOURS, area_reach
 from geo.window import DateWindow
 
 SIMPLIFY_DEG = 0.01  # ~1 km: invisible at mission-wide zoom, a fraction of the bytes
@@ -125,6 +128,8 @@ def admin_area_figures(
     level: int | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     tolerance: float = SIMPLIFY_DEG,
+    hours: float = DEFAULT_HOURS,
+    season: str = "auto",
 ) -> dict:
     """The choropleth: simplified admin areas of one level with their figures.
 
@@ -139,6 +144,10 @@ def admin_area_figures(
         Only areas intersecting this lon/lat box.
     tolerance : float
         Simplification tolerance in degrees.
+    hours : float
+        The travel-time limit of the reach figures.
+    season : str
+        The season of the reach figures (``auto``: the window end's).
 
     Returns
     -------
@@ -147,7 +156,9 @@ def admin_area_figures(
         ``country``, ``incidents`` (those the pressure counts), ``pressure``,
         ``pressure_share`` (of the highest area), ``communities`` (linked to
         the area) and ``under_engaged`` (of those; null while the analysis
-        warms up after a start).
+        warms up after a start); and the reach figures of
+        :func:`geo.reach.areas.area_reach` (people, within ``hours`` of a
+        site, engaged within the window's days).
     """
     params = window_params(window)
     level = default_level(session) if level is None else level
@@ -170,6 +181,7 @@ def admin_area_figures(
     area_ids = np.array([r.id for r in rows], np.int64)
     incidents, pressure = _area_pressure(session, areas, area_ids, window, params)
     communities, under_engaged = _area_communities(session, area_ids, params)
+    reach = area_reach(session, area_ids, as_of=window.end, hours=hours, days=window.days, season=season)
     top = float(pressure.max()) if len(rows) and pressure.max() > 0 else 1.0
     features = [
         {
@@ -186,6 +198,7 @@ def admin_area_figures(
                 "pressure_share": round(float(pressure[i]) / top, 4),
                 "communities": int(communities[i]),
                 "under_engaged": None if under_engaged is None else int(under_engaged[i]),
+                **reach[r.id],
             },
         }
         for i, r in enumerate(rows)

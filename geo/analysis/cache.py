@@ -13,7 +13,9 @@ them. Then:
   new engagement's linked community) are recomputed, from the same inputs as
   a full run restricted to that area (for incidents alone: only their
   pressure, from the incidents alone), then the whole table is re-ranked;
-- anything else (updates, deletes, sites, communities) → full recompute.
+- anything else (updates, deletes, sites, communities, rasters; roads,
+  waterways and crossings when remoteness is travel time) → full recompute;
+  roads, waterways and crossings are ignored when remoteness is distance.
 
 All reads of one refresh happen in one REPEATABLE READ transaction, whose
 snapshot is the one recorded, so a write committed meanwhile is replayed on
@@ -43,7 +45,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, func, literal, select, text
+from sqlalchemy import Engine, func, literal, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table, within
@@ -51,6 +53,7 @@ from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import radius_range
 from geo.analysis.load import after_as_of, area_filter, communities_inside, gaps_from_db, grown_bounds, load_inputs
 from geo.analysis.params import GapParams
+from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.db import long_statements, release
 from geo.errors import TryLater
 from geo.models import Community, Engagement, Incident, Patrol, Qip
@@ -59,12 +62,7 @@ MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
 PRESSURE_COLUMNS = ("incidents_window", "fatalities_window", "pressure")
 INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
-
-_CHANGES = text(
-    "SELECT table_name, op, row_ids FROM analysis_changes"
-    " WHERE txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
-    " AND NOT pg_visible_in_snapshot(txid::text::xid8, CAST(:snap AS pg_snapshot))"
-)
+TRAVEL_ONLY = frozenset({"roads", "waterways", "crossings"})  # what only remoteness=travel_time reads
 
 
 @dataclass
@@ -162,7 +160,7 @@ def cached_gaps(
     params = params or GapParams()
     now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
-    if session.scalar(select(func.pg_current_xact_id_if_assigned())) is not None:
+    if has_own_writes(session):
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry(engine, params)
@@ -217,12 +215,14 @@ def _refresh(engine: Engine, params: GapParams, entry: _Entry, area, now: dateti
 
 
 def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
-    snap = s.scalar(text("SELECT pg_current_snapshot()::text"))  # first statement: the transaction's snapshot
+    snap = current_snapshot(s)  # first statement: the transaction's snapshot
     long_statements(s.connection())
-    changes = [] if entry.snapshot is None else s.execute(_CHANGES, {"snap": entry.snapshot}).all()
+    changes = [] if entry.snapshot is None else committed_changes(s, entry.snapshot)
     new_ids: dict[str, list[int]] = {}
     full = entry.table is None
     for table_name, op, row_ids in changes:
+        if table_name in TRAVEL_ONLY and params.remoteness == "distance":
+            continue  # roads, rivers and crossings change travel times only
         if op != "INSERT" or table_name not in INCREMENTAL:
             full = True
             break

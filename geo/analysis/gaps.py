@@ -33,6 +33,8 @@ from geo.analysis.metric import Points, nearest, pairs_within
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import explanations, reasons_for
+from geo.reach.population import with_estimates
+from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
@@ -41,6 +43,7 @@ RESULT_COLUMNS = (
     "lon",
     "lat",
     "population",
+    "population_estimated",
     "last_engagement_at",
     "last_engagement_kind",
     "last_engagement_id",
@@ -54,6 +57,10 @@ RESULT_COLUMNS = (
     "distance_to_site_m",
     "nearest_site_id",
     "remoteness_factor",
+    "travel_hours",
+    "travel_site_id",
+    "travel_season",
+    "unreachable",
     "gap_score",
     "under_engaged",
     "rank",
@@ -78,11 +85,14 @@ class GapResult:
 
 @dataclass
 class RankedCommunities:
-    """The communities to rank, sorted by id: their rows, ids and points."""
+    """The communities to rank, sorted by id: their rows, ids and points;
+    ``estimated`` marks populations taken from a population raster
+    (docs/reach.md#population)."""
 
     frame: pd.DataFrame
     ids: np.ndarray
     points: Points
+    estimated: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -130,19 +140,22 @@ def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime,
     -------
     GapResult
     """
-    communities = ranked_communities(inputs.communities, only)
+    communities = ranked_communities(inputs.communities, only, inputs.population_estimates)
     as_of_day = day_number(params.as_of)
     last = last_engagement(communities, inputs, params, as_of_day)
     violence = violence_pressure(communities, inputs.incidents, params)
     site = nearest_active_site(communities, inputs.sites, as_of_day)
-    table = assemble(communities, last, violence, site, params, as_of_day)
+    travel = travel_to_nearest_site(
+        communities.points.lon, communities.points.lat, inputs.travel, params.remoteness == "travel_time"
+    )
+    table = assemble(communities, last, violence, site, params, as_of_day, travel)
     considered = {**inputs.counts(), "incidents_in_window": violence.in_window}
     counted, radius_m = patrol_radii(inputs.patrols, params, (as_of_day + 1) * US_PER_DAY)
     radii = radius_range(radius_m[counted])
     return GapResult(rank_table(explain(table, params, radii)), params, computed_at, considered, radii)
 
 
-def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunities:
+def ranked_communities(communities: pd.DataFrame, only=None, estimates: pd.Series | None = None) -> RankedCommunities:
     """The communities to rank, sorted by id (the order every later step keeps).
 
     Parameters
@@ -151,6 +164,8 @@ def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunitie
         ``id``, ``name``, ``lon``, ``lat``, ``population``.
     only : iterable of int, optional
         Restrict to these ids.
+    estimates : pandas.Series, optional
+        Community id → estimated population, used where none is recorded.
 
     Returns
     -------
@@ -159,7 +174,11 @@ def ranked_communities(communities: pd.DataFrame, only=None) -> RankedCommunitie
     frame = communities.sort_values("id", kind="stable")
     if only is not None:
         frame = frame[frame["id"].isin(np.asarray(list(only)))]
-    return RankedCommunities(frame, frame["id"].to_numpy(np.int64), Points(frame["lon"], frame["lat"]))
+    ids = frame["id"].to_numpy(np.int64)
+    recorded = pd.to_numeric(frame["population"], errors="coerce").to_numpy(float)
+    population, estimated = with_estimates(recorded, ids, estimates)
+    frame = frame.assign(population=population)
+    return RankedCommunities(frame, ids, Points(frame["lon"], frame["lat"]), estimated)
 
 
 def last_engagement(
@@ -222,6 +241,23 @@ def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, p
     )
 
 
+def active_sites(sites: pd.DataFrame, as_of_day: int) -> np.ndarray:
+    """Which sites are active on ``as_of`` (both ends inclusive, open ends allowed).
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        ``active_from``, ``active_to``.
+    as_of_day : int
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    active_from, active_to = day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"]))
+    return ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+
+
 def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_of_day: int) -> NearestSite:
     """The geodesically nearest mission site active on ``as_of``.
 
@@ -236,8 +272,7 @@ def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_
     -------
     NearestSite
     """
-    active_from, active_to = day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"]))
-    active = ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
+    active = active_sites(sites, as_of_day)
     site_ids = sites["id"].to_numpy(np.int64)[active]
     index, distance_m = nearest(
         communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active]), site_ids
@@ -252,6 +287,7 @@ def assemble(
     site: NearestSite,
     params: GapParams,
     as_of_day: int,
+    travel: TravelToSite,
 ) -> pd.DataFrame:
     """One row per community with every per-community column (unranked, unexplained).
 
@@ -263,6 +299,9 @@ def assemble(
     site : NearestSite
     params : GapParams
     as_of_day : int
+    travel : TravelToSite
+        The travel columns (empty unless ``remoteness`` is ``travel_time``;
+        then the remoteness factor comes from them, docs/analysis.md#remoteness).
 
     Returns
     -------
@@ -276,7 +315,10 @@ def assemble(
     staleness = np.where(engaged, np.minimum(days, params.cap_days) / params.cap_days, 1.0)
     population = pd.to_numeric(communities.frame["population"], errors="coerce").to_numpy(float)
     population_factor = 1 + np.log10(1 + np.nan_to_num(population, nan=0.0))
-    remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
+    if params.remoteness == "travel_time":
+        remoteness = travel.factor(params.remoteness_hours)
+    else:
+        remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
     has_site = site.index >= 0
     site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
     t = pd.DataFrame(
@@ -286,6 +328,7 @@ def assemble(
             "lon": communities.points.lon,
             "lat": communities.points.lat,
             "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
+            "population_estimated": communities.estimated if communities.estimated is not None else np.zeros(n, bool),
             "last_engagement_at": from_us(last.at_us).array,
             "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
             "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
@@ -299,12 +342,17 @@ def assemble(
             "distance_to_site_m": site.distance_m,
             "nearest_site_id": pd.array(np.where(has_site, site_id, 0), dtype="Int64"),
             "remoteness_factor": remoteness,
+            "travel_hours": travel.hours,
+            "travel_site_id": pd.array(np.where(travel.site_id >= 0, travel.site_id, 0), dtype="Int64"),
+            "travel_season": np.full(n, travel.season, dtype=object),
+            "unreachable": travel.unreachable,
             "gap_score": 0.0,
         }
     )
     for col in ("last_engagement_id", "days_since_engagement"):
         t.loc[~engaged, col] = pd.NA
     t.loc[~has_site, "nearest_site_id"] = pd.NA
+    t.loc[travel.site_id < 0, "travel_site_id"] = pd.NA
     t["rank"] = 0
     return t
 
@@ -380,6 +428,7 @@ def rank_table(t: pd.DataFrame) -> pd.DataFrame:
     pressure = t["pressure"].to_numpy(float)
     pmax = pressure.max() if len(t) else 0.0
     t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
+    t["remoteness_factor"] = fill_unreachable(t["remoteness_factor"].to_numpy(float), t["unreachable"].to_numpy(bool))
     t["gap_score"] = (
         t["pressure_norm"].to_numpy()
         * t["staleness"].to_numpy(float)

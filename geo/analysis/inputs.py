@@ -12,6 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.reach.travel import TravelSurface
+
 COLUMNS = {
     "communities": ("id", "name", "lon", "lat", "population"),
     "incidents": ("id", "lon", "lat", "occurred_on", "fatalities", "geo_precision"),
@@ -34,6 +36,8 @@ class GapInputs:
     engagements: pd.DataFrame = field(default_factory=lambda: _empty("engagements"))
     qips: pd.DataFrame = field(default_factory=lambda: _empty("qips"))
     sites: pd.DataFrame = field(default_factory=lambda: _empty("sites"))
+    travel: TravelSurface | None = None  # hours from the active sites (remoteness=travel_time, docs/reach.md)
+    population_estimates: pd.Series | None = None  # community id → people from a population raster (docs/reach.md)
 
     def counts(self) -> dict[str, int]:
         """Rows per table.
@@ -60,7 +64,7 @@ class GapInputs:
         -------
         GapInputs
         """
-        out = {}
+        out: dict[str, Any] = {}  # table frames only: travel and population_estimates keep their defaults
         for name, df in frames.items():
             if name not in COLUMNS:
                 raise TypeError(f"unknown table {name!r}; expected one of {', '.join(COLUMNS)}")

@@ -25,13 +25,16 @@ from sqlalchemy import BigInteger, any_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from geo.analysis.days import day_number
 from geo.analysis.fetch import as_times, as_type, epoch_days, epoch_microseconds, fetch_frame
-from geo.analysis.gaps import GapResult, compute_gaps, within
+from geo.analysis.gaps import GapResult, active_sites, compute_gaps, within
 from geo.analysis.inputs import COLUMNS, GapInputs
 from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
+from geo.reach.load import Origins, travel_to_sites
+from geo.reach.population import community_estimates
 from geo.window import DateWindow
 
 M_PER_DEG_LAT = 110_574.0
@@ -288,6 +291,49 @@ def _read_sites(session: Session, scope: _Scope) -> pd.DataFrame:
     return _typed(df)
 
 
+def origins_of(sites: pd.DataFrame, as_of, site_id: int | None = None) -> Origins:
+    """Where travel starts: the sites active on ``as_of`` (the analysis' rule,
+    :func:`geo.analysis.gaps.active_sites`), or the one site ``site_id``,
+    active or not.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        ``id``, ``lon``, ``lat``, ``active_from``, ``active_to``.
+    as_of : datetime.date
+    site_id : int, optional
+
+    Returns
+    -------
+    Origins
+    """
+    if site_id is not None:
+        chosen = sites[sites["id"] == site_id]
+        if chosen.empty:
+            raise NotFound(f"site {site_id} does not exist", field="site")
+    else:
+        chosen = sites[active_sites(sites, day_number(as_of))]
+    return Origins(
+        tuple(int(v) for v in chosen["id"]), tuple(map(float, chosen["lon"])), tuple(map(float, chosen["lat"]))
+    )
+
+
+def site_origins(session: Session, as_of, site_id: int | None = None) -> Origins:
+    """:func:`origins_of` the stored sites.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    as_of : datetime.date
+    site_id : int, optional
+
+    Returns
+    -------
+    Origins
+    """
+    return origins_of(_read_sites(session, _Scope()), as_of, site_id)
+
+
 def load_inputs(
     session: Session, params: GapParams, area=None, *, max_coverage_m: float | None = None, tables=None
 ) -> tuple[GapInputs, list[int] | None]:
@@ -319,6 +365,11 @@ def load_inputs(
         qips=_read_qips(session, params, scope),
         sites=_read_sites(session, scope),
     )
+    if params.remoteness == "travel_time" and "sites" not in scope.skipped:
+        # The whole mission grid, whatever the area: hours do not depend on the subset asked for.
+        inputs.travel = travel_to_sites(session, params.as_of, params.season, origins_of(inputs.sites, params.as_of))
+    if "communities" not in scope.skipped:
+        inputs.population_estimates = community_estimates(session)
     return inputs, scope.community_ids
 
 

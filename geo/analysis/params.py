@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from geo.analysis.metric import MAX_RADIUS_M
 from geo.dates import SUPPORTED
@@ -77,8 +77,12 @@ class Bounds:
         return {"gt" if self.low_open else "ge": self.low, "le": self.high}
 
 
-def _param(default: Any, description: str, bounds: Bounds | None = None) -> Any:
-    return field(default=default, metadata={"description": description, "bounds": bounds})
+def _param(default: Any, description: str, bounds: Bounds | None = None, choices: tuple[str, ...] = ()) -> Any:
+    return field(default=default, metadata={"description": description, "bounds": bounds, "choices": choices})
+
+
+Remoteness = Literal["distance", "travel_time"]
+Season = Literal["auto", "dry", "rainy"]
 
 
 def _metres(default: float, description: str) -> Any:
@@ -118,6 +122,23 @@ class GapParams:
         50_000.0,
         "remoteness factor = 1 + distance to the nearest active mission site / remoteness_scale_m",
         Bounds(1_000.0, 20_000_000.0, unit=" metres"),  # below 1 km a score is all remoteness (or infinite)
+    )
+    remoteness: Remoteness = _param(
+        "distance",
+        "distance: straight-line metres to the nearest active mission site; travel_time: hours over the "
+        "friction surface (a loaded friction raster, else one built from roads, rivers, crossings and land "
+        "cover; docs/reach.md)",
+        choices=get_args(Remoteness),
+    )
+    remoteness_hours: float = _param(
+        6.0,
+        "with remoteness=travel_time: remoteness factor = 1 + hours to the nearest active site / remoteness_hours",
+        Bounds(0, 240.0, low_open=True, unit=" hours"),
+    )
+    season: Season = _param(
+        "auto",
+        "with remoteness=travel_time: dry or rainy season speeds; auto: the season of as_of (PEACEMAP_RAINY_MONTHS)",
+        choices=get_args(Season),
     )
 
     def __post_init__(self):
@@ -190,6 +211,9 @@ def check(name: str, value: Any) -> None:
     None
         Raises :class:`~geo.errors.InvalidInput` naming ``name`` instead.
     """
-    bounds = GapParams.__dataclass_fields__[name].metadata["bounds"]
+    meta = GapParams.__dataclass_fields__[name].metadata
+    bounds, choices = meta["bounds"], meta["choices"]
+    if choices and value not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}", field=name)
     if bounds is not None and not bounds.admits(value):
         raise InvalidInput(bounds.message(name), field=name)

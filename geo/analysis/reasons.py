@@ -26,6 +26,7 @@ import pandas as pd
 
 from geo.analysis.params import GapParams
 from geo.i18n import ENGLISH, N_, Nn_, Translator
+from geo.reach.remoteness import hours_label, travel_reasons
 
 Reason = dict[str, Any]  # {"code": str, "params": {name: value}}
 
@@ -68,6 +69,17 @@ REASONS: dict[str, Template] = {
         Template("no_violence", N_("no incidents within {radius_m} in {days} days")),
         Template("nearest_site", N_("{distance_m} from the nearest mission site")),
         Template("no_site", N_("no active mission site on record")),
+        Template(
+            "travel_time",
+            N_("{hours} from the nearest mission site in the {season} season ({straight_m} in a straight line)"),
+        ),
+        Template(
+            "unreachable",
+            N_(
+                "no mission site can be reached over land in the {season} season "
+                "(no road, crossing or passable ground joins it; {straight_m} in a straight line)"
+            ),
+        ),
     )
 }
 # Counted nouns inside a sentence: parameter → (singular, plural) msgids.
@@ -76,7 +88,10 @@ COUNTED = {
     "deaths": Nn_("{n} death", "{n} deaths"),
 }
 # Vocabulary codes a sentence quotes: parameter → {code: msgid}.
-LABELS = {"kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")}}
+LABELS = {
+    "kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")},
+    "season": {"dry": N_("dry"), "rainy": N_("rainy")},
+}
 
 
 def distance_label(m: float, tr: Translator = ENGLISH) -> str:
@@ -109,9 +124,12 @@ def distance_label(m: float, tr: Translator = ENGLISH) -> str:
 
 
 def _shown(name: str, value: Any, tr: Translator) -> str:
-    """How a parameter reads: ``*_m`` a distance, a counted noun, a vocabulary label, else as written."""
+    """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time, a
+    counted noun, a vocabulary label, else as written."""
     if name.endswith("_m"):
         return distance_label(float(value), tr)
+    if name == "hours":
+        return hours_label(float(value), tr)
     if name in COUNTED:
         singular, plural = COUNTED[name]
         return tr.ngettext(singular, plural, int(value)).format(n=value)
@@ -213,6 +231,15 @@ def _remoteness(t: pd.DataFrame) -> list[Reason]:
     ]
 
 
+def _travel(t: pd.DataFrame) -> list[Reason]:
+    return travel_reasons(
+        t["travel_hours"].to_numpy(float),
+        t["unreachable"].to_numpy(bool),
+        t["travel_season"],
+        t["distance_to_site_m"].to_numpy(float),
+    )
+
+
 def explanations(
     table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None
 ) -> list[list[Reason]]:
@@ -234,7 +261,8 @@ def explanations(
     list of list of dict
         Three ``{"code", "params"}`` per row, in that order.
     """
-    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), _remoteness(table), strict=True)
+    remoteness = _remoteness(table) if p.remoteness == "distance" else _travel(table)
+    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), remoteness, strict=True)
     return [list(r) for r in cols]
 
 

@@ -14,9 +14,10 @@ from geo.demo import incidents as _incidents
 from geo.demo import patrols as _patrols
 from geo.demo import places
 from geo.demo import qips as _qips
+from geo.demo import roads as _roads
 from geo.demo.scenario import DEMO_SCALE, Scenario, counts_for
 
-_STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips")
+_STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips", "roads")
 
 
 def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) -> Scenario:
@@ -45,6 +46,7 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     areas = places.admin_areas()
     sites = places.sites(rng["sites"], n["sites"], end)
     communities = places.communities(rng["communities"], n["communities"], areas, sites)
+    roads = _roads.roads(rng["roads"], communities)
     return Scenario(
         seed=seed,
         scale=float(scale),
@@ -57,4 +59,6 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
         patrols=_patrols.patrols(rng["patrols"], n["patrols"], sites, end),
         engagements=_engagements.engagements(rng["engagements"], n["engagements"], communities, sites, end),
         qips=_qips.qips(rng["qips"], n["qips"], communities, sites, end),
+        roads=roads,
+        crossings=_roads.crossings(roads, _roads.rivers()),
     )

@@ -10,11 +10,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, Engine, exists, func, select, text
+from sqlalchemy.orm import Session
 
 from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
 from geo.demo.generate import generate
+from geo.demo.roads import LANDCOVER_FILE, LANDCOVER_PROVENANCE, rivers
 from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario, check_scale
-from geo.models import Community
+from geo.models import Community, Raster, Waterway
+from geo.rasters.catalogue import sha256, store
 
 # Any constant works: it only keeps two loaders from racing each other.
 _LOCK_KEY = 0x7065616365  # "peace"
@@ -71,6 +74,21 @@ def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
     return written
 
 
+def load_real_ground(conn: Connection) -> dict[str, int]:
+    """The real data the demo ships for travel time (``geo.demo.roads``): the
+    Natural Earth rivers of the mission area as waterways, and the MODIS land
+    cover into the raster catalogue (once: a copy already catalogued is kept)."""
+    river_frame = rivers()
+    columns = [c for c in river_frame.columns if c != "geom"] + ["geom"]
+    result = bulk_upsert(conn, Waterway, columns, _rows(river_frame, columns, Waterway))
+    session = Session(bind=conn)
+    checksum = sha256(LANDCOVER_FILE)
+    if not session.scalar(select(exists().where(Raster.source_checksum == checksum))):
+        store(session, LANDCOVER_FILE, "landcover", provenance=LANDCOVER_PROVENANCE, who="peacemap demo")
+    session.flush()
+    return {"waterways": result.total, "rasters": 1}
+
+
 def database_is_empty(conn: Connection) -> bool:
     return not conn.scalar(select(exists().where(Community.id.is_not(None))))
 
@@ -87,6 +105,7 @@ def load_demo(
         if not force and not database_is_empty(conn):
             return None
         written = load(conn, generate(scale=scale, seed=seed, end=end))
+        written.update(load_real_ground(conn))
         for model in MODELS.values():
             conn.execute(text(f'ANALYZE "{model.__tablename__}"'))
     return written

@@ -91,6 +91,8 @@ class Scenario:
     patrols: gpd.GeoDataFrame
     engagements: gpd.GeoDataFrame
     qips: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
 
     def frames(self) -> dict[str, gpd.GeoDataFrame]:
         """Table name → frame, in load order (a resource the demo does not

@@ -140,6 +140,13 @@ def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
     return Layer(GAPS_LAYER, "Point", GAPS_SCHEMA, lambda session: iter([gaps_batch(current_gaps(session, bbox))]))
 
 
+def areas_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
+    """The admin areas with their pressure, engagement and reach figures (docs/reach.md#per-area)."""
+    from geo.io.export_areas import AREAS_LAYER, AREAS_SCHEMA, areas_batch
+
+    return Layer(AREAS_LAYER, "MultiPolygon", AREAS_SCHEMA, lambda session: iter([areas_batch(session, bbox)]))
+
+
 def export_layers(
     *,
     include_sensitive: bool,
@@ -158,6 +165,7 @@ def export_layers(
     ]
     if include_gaps:
         layers.append(gaps_layer(bbox))
+        layers.append(areas_layer(bbox))
     return layers
 
 

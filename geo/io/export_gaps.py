@@ -27,6 +27,7 @@ _INTS = (
     "incidents_window",
     "fatalities_window",
     "nearest_site_id",
+    "travel_site_id",
     "rank",
 )
 _TYPES = {
@@ -35,6 +36,9 @@ _TYPES = {
     "last_engagement_kind": pa.string(),
     "last_engagement_at": pa.timestamp("us", tz="UTC"),
     "under_engaged": pa.bool_(),
+    "unreachable": pa.bool_(),
+    "population_estimated": pa.bool_(),
+    "travel_season": pa.string(),
     "reasons": pa.list_(pa.string()),
     "explanation": pa.string(),  # JSON: [{"code", "params"}] (docs/analysis.md#reasons)
 }

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.io import acled, boundaries, gazetteer, generic, gpx, kobo, ucdp
+from geo.io import acled, boundaries, crossings, gazetteer, generic, gpx, kobo, roads, ucdp, waterways
 from geo.io.fields import Batch
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
@@ -42,6 +42,9 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "boundaries": ("admin-areas", boundaries.map_batch, None),
     "gpx": ("patrols", gpx.map_batch, None),
     "kobo": ("engagements", kobo.map_batch, kobo.rename),
+    "osm-roads": ("roads", roads.map_batch, None),
+    "rivers": ("waterways", waterways.map_batch, None),
+    "osm-crossings": ("crossings", crossings.map_batch, None),
     "generic": (None, generic.map_batch, None),
 }
 FORMAT_NAMES = tuple(MAPPERS)
@@ -85,7 +88,9 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "boundaries"  # a producer's layout; our own export (name, level…) reads back as is
     if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
         return "kobo"
-    return "generic"
+    if resource in ("roads", "waterways", "crossings") and "source_id" not in columns:
+        return {"roads": "osm-roads", "waterways": "rivers", "crossings": "osm-crossings"}[resource]
+    return "generic"  # our own export (source_id, the table's columns) reads back as is
 
 
 def _read_file(opts: Options, rename: Callable[[str], str] | None) -> Iterator[Batch]:

@@ -72,7 +72,8 @@ def test_first_and_last_day_count_everywhere_the_day_before_nowhere(public_clien
 
 def test_the_map_asks_the_analysis_for_its_own_window(public_client, three_incidents):
     """The default map window is the analysis' default length, ending on the
-    given day; the communities layer asks for as_of = its end, window_days = its length."""
+    given day; the communities layer asks for as_of = its end, window_days = its length
+    (and remoteness as travel time, docs/reach.md#travel-time)."""
     html = public_client.get("/map", params={"end": END.isoformat()}).text
     assert f'"start": "{START.isoformat()}"' in html and f'"end": "{END.isoformat()}"' in html
-    assert f'"params":{{"as_of":"{END.isoformat()}","window_days":{DAYS}}}' in html
+    assert f'"params":{{"as_of":"{END.isoformat()}","window_days":{DAYS},"remoteness":"travel_time"}}' in html

@@ -13,7 +13,7 @@ import shapely
 from geo.io.formats import import_file
 from geo.resources import REGISTRY
 
-LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps"]
+LAYERS = [*(s.table for s in REGISTRY.values()), "engagement_gaps", "admin_area_figures"]
 
 
 @pytest.fixture

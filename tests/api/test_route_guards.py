@@ -39,6 +39,7 @@ PATH_VALUES = {
     "feature_id": "987654321",
     "path": "js/peacemap.js",
     "area_id": "987654321",
+    "raster_id": "987654321",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from layers.compose import LAYER_BUILDERS
+
 pytestmark = pytest.mark.browser
 
 
@@ -24,9 +26,14 @@ def test_map_loads_default_layers_without_cdn(live_app, page, artifacts, demo_en
         state = layer_state(page, key)
         assert state["error"] is None, (key, state)
         assert state["loads"] >= 1 and state["returned"] > 0, (key, state)
+    travel = layer_state(page, "travel-time")
+    assert travel["error"] is None and travel["loads"] >= 1
+    overlay = page.locator("img.pm-image-travel-time")
+    assert overlay.count() == 1 and overlay.get_attribute("src").startswith("data:image/png;base64,")
+    assert page.locator(".pm-legend").get_by_text("more than 16 h").is_visible()
     # Layers that are off were never fetched.
     assert layer_state(page, "patrols")["loads"] == 0
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 11  # with the geography
+    assert page.locator(".leaflet-control-layers-overlays label").count() == len(LAYER_BUILDERS)
     legend = page.locator(".pm-legend")
     assert legend.get_by_text("25+ deaths").is_visible()
     assert legend.get_by_text("Local agreements").is_visible()
@@ -82,6 +89,13 @@ def test_community_popup_explains_the_gap(live_app, page, artifacts, demo_end, w
     why = popup.locator('tr[data-field="reasons"] li')
     assert why.count() >= 1 and "km" in popup.inner_text()
     assert popup.locator('tr[data-field="gap_score"] td').inner_text() != "—"
+    # Hours to the nearest site (remoteness as travel time), or the reason there are none.
+    hours = popup.locator('tr[data-field="travel_hours"] td').inner_text()
+    third = why.all_inner_texts()[2]
+    if hours == "—":
+        assert "no mission site can be reached" in third
+    else:
+        assert float(hours.replace(",", "")) >= 0 and "from the nearest mission site in the " in third
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / "map_community_popup.png"))
 

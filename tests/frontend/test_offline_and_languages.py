@@ -39,7 +39,7 @@ def test_map_draws_its_geography_offline(live_app, page, demo_end, wait_ready, a
     state = page.evaluate("() => ({loads: peacemap.layers.geography.loads, error: peacemap.layers.geography.error})")
     assert state == {"loads": state["loads"], "error": None} and state["loads"] >= 1
     kinds = _context_kinds(page)
-    for kind in ("country", "river", "admin", "town"):
+    for kind in ("country", "river", "admin", "town", "road"):  # roads: the mission's own (the demo's)
         assert kinds.get(kind, 0) > 0, kinds
     assert page.locator(".pm-label-town").count() == kinds["town"]
     assert "Bangui" in page.locator(".pm-label-town").all_inner_texts()
@@ -81,6 +81,11 @@ def test_a_french_browser_reads_french(live_app, french_page, demo_end, wait_rea
     reasons = pg.evaluate("() => peacemap.worklistState.rows[0].reasons")
     assert any("depuis le dernier engagement" in r or "aucune patrouille" in r for r in reasons), reasons
     assert any("du site de la mission le plus proche" in r or "aucun site actif" in r for r in reasons), reasons
+    # Travel time (the map ranks by it): the sentence, its hours and its season in French.
+    travel = pg.evaluate(
+        "() => peacemap.worklistState.rows.flatMap(r => r.explanation).filter(e => e.code === 'travel_time')"
+    )
+    assert travel and all(" en saison " in e["text"] and e["text"].startswith("environ ") for e in travel), travel
     pg.click("#pm-worklist button.pm-wl-name >> nth=0")
     popup = pg.locator(".leaflet-popup-content .pm-popup")
     popup.wait_for()

@@ -106,3 +106,47 @@ def test_private_server_asks_for_key_once(live_app, page, viewer_key, demo_end, 
         assert page.locator("#pm-keybox").count() == 0
     finally:
         live_app.app.state.settings.public_read = True
+
+
+def test_suggest_sites_and_choose_one_to_fill_the_form(live_app, page, demo_end, artifacts):
+    page.goto(f"{live_app.url}/qips/plot")
+    offices = page.locator("#pm-suggest-form select[name=site] option")
+    offices.first.wait_for(state="attached")
+    page.wait_for_function("() => document.querySelector('#pm-suggest-form select[name=site]').value !== ''")
+    office = page.locator("#pm-suggest-form select[name=site]").input_value()
+    page.fill("#pm-suggest-form input[name=max_hours]", "12")
+    page.select_option("select[name=sector]", "health")
+    page.fill("input[name=budget_usd]", "15000")
+    page.click("#pm-suggest-form button[type=submit]")
+    first = page.locator("#pm-suggestions li button").first
+    first.wait_for()
+    # The page shows what the API says, in order, with its reasons.
+    api = httpx.get(
+        f"{live_app.url}/api/v1/analysis/qip-suggestions",
+        params={
+            "site": office,
+            "max_hours": 12,
+            "n": 5,
+            "as_of": demo_end.isoformat(),
+            "sector": "health",
+            "budget_usd": 15000,
+        },
+    ).json()
+    assert api["features"], api["considered"]
+    items = page.locator("#pm-suggestions li")
+    assert items.count() == len(api["features"])
+    best = api["features"][0]
+    assert best["properties"]["name"] in items.first.inner_text()
+    assert "gap score" in items.first.inner_text() and "active QIP" in items.first.inner_text()
+    assert page.locator(".pm-suggestion").count() == len(api["features"])
+    page.screenshot(path=str(artifacts / "qip_suggestions.png"))
+    first.click()
+    lon, lat = best["geometry"]["coordinates"]
+    assert float(page.input_value("#pm-place input[name=lat]")) == pytest.approx(lat, abs=1e-5)
+    assert float(page.input_value("#pm-place input[name=lon]")) == pytest.approx(lon, abs=1e-5)
+    assert page.input_value("input[name=title]") == f"QIP at {best['properties']['name']}"
+    assert page.input_value("select[name=sector]") == "health"
+    assert page.input_value("input[name=budget_usd]") == "15000"
+    page.locator("#pm-nearby-counts li[data-nearby=qips]").wait_for()  # the nearby search ran for the chosen site
+    near = [f["properties"]["nearest_active_qip_m"] for f in api["features"]]
+    assert all(d is None or d > 5000 for d in near)  # no active QIP within 5 km of a suggestion

@@ -52,6 +52,7 @@ def test_lists_the_under_engaged_communities_in_view(live_app, page, demo_end, w
         params={
             "as_of": demo_end.isoformat(),
             "window_days": 90,
+            "remoteness": "travel_time",  # as the map's communities layer ranks them
             "under_engaged_only": "true",
             "limit": 10000,
             "bbox": ",".join(f"{v:.5f}" for v in bounds),
@@ -61,6 +62,11 @@ def test_lists_the_under_engaged_communities_in_view(live_app, page, demo_end, w
     inside = [f["id"] for f in gaps["features"]]
     assert [r["community_id"] for r in rows] == inside[: len(rows)]
     assert page.locator("#pm-worklist tbody tr[data-community]").count() == len(rows)
+    # Travel hours where known: the column, and each row's hours as the analysis gives them.
+    hours = {f["id"]: f["properties"]["travel_hours"] for f in gaps["features"]}
+    assert [r["travel_hours"] for r in rows] == [hours[r["community_id"]] for r in rows]
+    assert any(h is not None for h in hours.values())
+    assert page.locator('#pm-worklist th[data-col="travel_hours"]').count() == 1
     page.screenshot(path=str(artifacts / "map_worklist.png"))
 
 

@@ -34,6 +34,8 @@ GEOM_TYPES = {
     "patrols": {"MultiLineString"},
     "engagements": {"Point"},
     "qips": {"Point"},
+    "roads": {"MultiLineString"},
+    "crossings": {"Point"},
 }
 PEACEMAP = str(Path(sys.executable).parent / "peacemap")
 

@@ -19,13 +19,17 @@ from layers.communities import communities_layer
 from layers.compose import DEFAULT_LAYERS, LAYER_BUILDERS, ROUTE_NAMES, base_map, build_map, parse_layers, render_map
 from layers.controls import legend_html
 from layers.coverage import coverage_gaps_layer
+from layers.crossings import crossings_layer
 from layers.engagements import engagements_layer
 from layers.incidents import incident_heat_layer, incidents_layer
 from layers.patrols import patrols_layer
 from layers.qips import qips_layer
 from layers.remote import RemoteLayer
+from layers.roads import roads_layer
 from layers.sites import sites_layer
 from layers.spec import DateWindow, Field, Fixed, Graduated, LayerSpec
+from layers.travel_time import travel_time_layer
+from layers.waterways import waterways_layer
 
 WINDOW = DateWindow(date(2024, 4, 1), date(2024, 6, 30))
 # What the router passes: route name → URL (the app's real names; tests/frontend checks they exist).
@@ -37,9 +41,21 @@ URLS = {
     "map-incident-grid": "/map/incident-grid",
     "engagement-gaps": "/api/v1/analysis/engagement-gaps",
     "coverage-gaps": "/api/v1/analysis/coverage-gaps",
+    "map-travel-time": "/map/travel-time.png",
     **{
         f"{r}-list": f"/api/v1/{r}"
-        for r in ("incidents", "agreements", "patrols", "engagements", "qips", "sites", "admin-areas")
+        for r in (
+            "incidents",
+            "agreements",
+            "patrols",
+            "engagements",
+            "qips",
+            "sites",
+            "admin-areas",
+            "roads",
+            "waterways",
+            "crossings",
+        )
     },
 }
 
@@ -73,6 +89,10 @@ def rendered(group: folium.FeatureGroup) -> tuple[str, dict]:
         ),
         (coverage_gaps_layer, "Coverage gaps (30 days)", "/api/v1/analysis/coverage-gaps", "no patrol coverage", None),
         (incident_heat_layer, "Incident heat map", "/api/v1/incidents", "density", None),
+        (travel_time_layer, "Travel time to a mission site", "/map/travel-time.png", "4–8 h", None),
+        (roads_layer, "Roads", "/api/v1/roads", "earth", "Surface"),
+        (waterways_layer, "Rivers and water bodies", "/api/v1/waterways", "seasonal (a barrier", "Kind"),
+        (crossings_layer, "River crossings", "/api/v1/crossings", "ferry", "Closed in the rainy season"),
     ],
 )
 def test_builder_renders_layer_legend_and_popup(builder, name, url, legend, popup):
@@ -144,6 +164,18 @@ def test_admin_choropleth_from_url_or_inline_data():
     html, inline = rendered(admin_areas_layer(WINDOW, URLS, data=data))
     assert inline["data"] == data and inline["url"] is None
     assert "</script><b>" not in html  # inlined data cannot close the script element
+
+
+def test_travel_time_is_an_image_of_the_window_end_with_the_hour_classes_in_the_legend():
+    _, options = rendered(travel_time_layer(WINDOW, URLS))
+    assert options["kind"] == "image" and options["viewport"] is False
+    assert options["params"] == {"as_of": "2024-06-30", "season": "auto"}
+    legend = unescape(legend_html([travel_time_layer(WINDOW, URLS).spec]))
+    for label in ("under 1 h", "more than 16 h", "no mission site reachable"):
+        assert label in legend
+    _, gaps = rendered(communities_layer(WINDOW, URLS))
+    assert gaps["params"]["remoteness"] == "travel_time"
+    assert ["travel_hours", "Hours to nearest mission site", "number"] in gaps["popup"]
 
 
 def test_communities_popup_shows_reasons_as_a_list():

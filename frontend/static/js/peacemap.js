@@ -307,8 +307,48 @@
         : pm.t("{n} shown", { n: n(state.returned) }));
     }
     function withQuery(url, query) { return url + (url.indexOf("?") < 0 ? "?" : "&") + query; }
+    /* kind "image": one PNG for the whole area; its lon/lat bounds come in X-Image-Bounds. */
+    function loadImage() {
+      var query = new URLSearchParams(spec.params || {}).toString();
+      if (query === loadedView || query === loadingView) return;
+      if (controller) controller.abort();
+      var mine = (controller = new AbortController());
+      loadingView = query;
+      emit("layerloading", { key: spec.key });
+      pm.api(withQuery(spec.url, query), { signal: mine.signal })
+        .then(function (resp) {
+          if (!resp.ok) return resp.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.detail || resp.statusText); });
+          var b = (resp.headers.get("X-Image-Bounds") || "").split(",").map(Number);
+          // As a data: URL (the page's CSP allows data: images), read from the response we already hold.
+          return resp.blob().then(function (blob) {
+            return new Promise(function (resolve, reject) {
+              var reader = new FileReader();
+              reader.onload = function () { resolve({ url: reader.result, b: b }); };
+              reader.onerror = function () { reject(reader.error); };
+              reader.readAsDataURL(blob);
+            });
+          });
+        })
+        .then(function (r) {
+          loadedView = query; loadingView = null; state.error = null;
+          group.clearLayers();
+          group.addLayer(L.imageOverlay(r.url, [[r.b[1], r.b[0]], [r.b[3], r.b[2]]],
+            { opacity: spec.fillOpacity, interactive: false, className: "pm-image-" + spec.key }));
+          state.returned = 1; state.matched = 1; state.loads += 1;
+          emit("layerload", { key: spec.key, returned: 1, matched: 1, grid: false });
+          setCount(spec.key, "");
+        })
+        .catch(function (err) {
+          if (err && err.name === "AbortError") return;
+          loadingView = null;
+          state.error = String((err && err.message) || err);
+          setCount(spec.key, "could not load: " + state.error);
+          emit("layererror", { key: spec.key, error: state.error });
+        });
+    }
     function load() {
       if (!map.hasLayer(group)) return;
+      if (spec.kind === "image") return loadImage();
       if (spec.data) { if (!state.loads) draw(spec.data); return; }
       var params = new URLSearchParams(spec.params || {});
       if (spec.viewport) params.set("bbox", clampBbox(map.getBounds().pad(0.1)));

@@ -23,7 +23,7 @@
   var nearbyGroup = L.featureGroup().addTo(map);
   overlays[pm.t("QIPs")] = qipGroup;
   overlays[pm.t("Within {km} km", { km: pm.num(cfg.nearRadiusM / 1000) })] = nearbyGroup;
-  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  var layerControl = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
 
   var placeForm = document.getElementById("pm-place");
   var form = document.getElementById("pm-qip-form");
@@ -137,6 +137,72 @@
     }
     nearby(latlng);
   }
+
+  // ---- suggest sites (GET qip-suggestions): the office, a travel-time limit, n ----
+  var suggestForm = document.getElementById("pm-suggest-form");
+  var suggestList = document.getElementById("pm-suggestions");
+  var suggestNote = document.getElementById("pm-suggest-note");
+  var suggestGroup = L.featureGroup().addTo(map);
+  layerControl.addOverlay(suggestGroup, pm.t("Suggested sites"));
+  pm.json(cfg.urls["sites-list"] + "?" + new URLSearchParams({ limit: "1000" })).then(function (fc) {
+    var order = { field_office: 0, hq: 1 };
+    var sites = fc.features.slice().sort(function (a, b) {
+      var ka = order[a.properties.kind] === undefined ? 2 : order[a.properties.kind];
+      var kb = order[b.properties.kind] === undefined ? 2 : order[b.properties.kind];
+      return ka - kb || String(a.properties.name).localeCompare(String(b.properties.name));
+    });
+    suggestForm.elements.site.innerHTML = sites.map(function (f) {
+      return '<option value="' + pm.esc(f.id) + '">' + pm.esc(f.properties.name + " (" + pm.vocab(f.properties.kind) + ")") + "</option>";
+    }).join("");
+  }).catch(function (err) { showError("suggest", pm.t("could not load the mission sites: {error}", { error: err.message })); });
+
+  function choose(f, li) {
+    suggestList.querySelectorAll("li").forEach(function (x) { x.classList.remove("pm-chosen"); });
+    if (li) li.classList.add("pm-chosen");
+    var c = f.geometry.coordinates, p = f.properties;
+    place(L.latLng(c[1], c[0]));
+    map.setView(L.latLng(c[1], c[0]), Math.max(map.getZoom(), 10));
+    if (!form.elements.title.value.trim()) form.elements.title.value = pm.t("QIP at {name}", { name: p.name });
+    if (p.beneficiaries !== null && p.beneficiaries !== undefined) form.elements.beneficiaries.value = p.beneficiaries;
+    if (p.sector) form.elements.sector.value = p.sector;
+    if (p.budget_usd !== null && p.budget_usd !== undefined) form.elements.budget_usd.value = p.budget_usd;
+  }
+
+  suggestForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearErrors();
+    var q = new URLSearchParams({ site: suggestForm.elements.site.value, max_hours: suggestForm.elements.max_hours.value,
+      n: suggestForm.elements.n.value, as_of: cfg.window.end, sector: form.elements.sector.value });
+    if (form.elements.budget_usd.value.trim() !== "") q.set("budget_usd", form.elements.budget_usd.value.trim());
+    suggestList.innerHTML = "<li>" + pm.esc(pm.t("looking…")) + "</li>";
+    suggestGroup.clearLayers();
+    pm.json(cfg.urls["qip-suggestions"] + "?" + q).then(function (fc) {
+      var c = fc.considered || {};
+      suggestNote.hidden = false;
+      suggestNote.textContent = pm.t("{n} communities within {hours} h of {office} in the {season} season; {qips} of them have an active QIP within 5 km.", {
+        n: c.within_max_hours || 0, hours: pm.num(fc.max_hours, 1), office: fc.office.label, season: pm.vocab(fc.season), qips: c.active_qip_within_5_km || 0 });
+      if (!fc.features.length) { suggestList.innerHTML = "<li>" + pm.esc(pm.t("no community to suggest: try a longer trip")) + "</li>"; return; }
+      suggestList.innerHTML = "";
+      fc.features.forEach(function (f) {
+        var p = f.properties, li = document.createElement("li");
+        li.dataset.communityId = p.community_id;
+        li.innerHTML = "<strong>" + pm.esc(p.name) + "</strong> — " + pm.esc(pm.t("gap score {score}", { score: pm.num(p.gap_score, 2) })) +
+          ", " + pm.esc(pm.num(p.travel_hours, 1)) + ' h <button type="button">' + pm.esc(pm.t("Use this site")) + "</button>" +
+          '<div class="pm-reasons">' + p.reasons.map(pm.esc).join("<br>") + "</div>";
+        li.querySelector("button").addEventListener("click", function () { choose(f, li); });
+        suggestList.appendChild(li);
+        var m = L.marker(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]), {
+          icon: L.divIcon({ className: "pm-suggestion", html: "<span>" + p.order + "</span>", iconSize: null }),
+          title: p.name,
+        });
+        m.on("click", function () { choose(f, li); });
+        suggestGroup.addLayer(m);
+      });
+    }).catch(function (err) {
+      suggestList.innerHTML = "";
+      showError("suggest", err.message);
+    });
+  });
 
   map.on("click", function (e) { place(e.latlng); });
   placeForm.addEventListener("submit", function (e) {
