@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo import vocab
 from geo.analysis.params import GapParams
 from geo.i18n import ENGLISH, N_, Nn_, Translator
 from geo.reach.remoteness import hours_label, travel_reasons
@@ -73,6 +74,13 @@ REASONS: dict[str, Template] = {
             "travel_time",
             N_("{hours} from the nearest mission site in the {season} season ({straight_m} in a straight line)"),
         ),
+        # The QIP plotter's site suggestions (geo/reach/qip_siting.py).
+        Template("qip_gap", N_("gap score {score} (rank {rank} of {of})")),
+        Template("qip_trip", N_("{hours} from {office} in the {season} season")),
+        Template("no_active_qip", N_("no active QIP on record")),
+        Template("qip_nearest", N_("no active QIP within {absence_m} (nearest: {title}, {status}, {distance_m})")),
+        Template("qip_people", N_("about {people} people (recorded)")),
+        Template("qip_people_estimated", N_("about {people} people (estimated from the population raster)")),
         Template(
             "unreachable",
             N_(
@@ -91,7 +99,10 @@ COUNTED = {
 LABELS = {
     "kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")},
     "season": {"dry": N_("dry"), "rainy": N_("rainy")},
+    # the catalogue holds these msgids already (layers/messages.py's vocabulary labels)
+    "status": {code: code.replace("_", " ") for code in vocab.QIP_STATUSES},
 }
+NUMBERS = ("of", "people")  # counts written with the language's digit grouping
 
 
 def distance_label(m: float, tr: Translator = ENGLISH) -> str:
@@ -130,6 +141,12 @@ def _shown(name: str, value: Any, tr: Translator) -> str:
         return distance_label(float(value), tr)
     if name == "hours":
         return hours_label(float(value), tr)
+    if name == "score":
+        return tr.number(float(f"{float(value):.3g}"), 3)
+    if name == "title":
+        return repr(str(value))
+    if name in NUMBERS:
+        return tr.number(int(value))
     if name in COUNTED:
         singular, plural = COUNTED[name]
         return tr.ngettext(singular, plural, int(value)).format(n=value)
