@@ -18,7 +18,7 @@ from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.responses import DocumentedAPI
-from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages, rasters, reach
+from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages, politics, rasters, reach
 from api.routers.imports import UPLOAD_PATHS
 from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -41,6 +41,7 @@ def routers() -> list[APIRouter]:
         areas.router,
         imports.router,
         analysis.router,
+        politics.router,
         rasters.router,
         reach.router,
     ]

@@ -11,11 +11,12 @@ No ``from __future__ import annotations``: the factories' parameters carry
 descriptions made per route, which FastAPI must see as objects.
 """
 
+import inspect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import Field, dataclass, fields
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import Depends, Query, Request
 from pydantic import WithJsonSchema
@@ -26,6 +27,7 @@ from api.responses import GEOJSON, answers
 from api.settings import get_api_settings
 from geo.dates import SUPPORTED
 from geo.errors import InvalidInput, NotFound
+from geo.io.derived import DERIVED, Derived
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import integer_limits
 
@@ -242,14 +244,16 @@ GAPS_COLLECTION = "engagement-gaps"
 
 @dataclass(frozen=True)
 class Collection:
-    """An OGC collection: a stored resource (``spec``) or the engagement-gap result (``spec`` None)."""
+    """An OGC collection: a stored resource (``spec``), an analysis result
+    (``derived``, ``geo.io.derived``) or the engagement-gap result (neither)."""
 
     id: str
     spec: ResourceSpec | None
+    derived: Derived | None = None
 
 
 def collection_ids() -> list[str]:
-    return [*REGISTRY, GAPS_COLLECTION]
+    return [*REGISTRY, GAPS_COLLECTION, *DERIVED]
 
 
 @answers(404)
@@ -257,9 +261,59 @@ def collection(collection_id: str) -> Collection:
     """The collection named in the path; 404 naming ``collectionId`` otherwise."""
     if collection_id == GAPS_COLLECTION:
         return Collection(collection_id, None)
+    if collection_id in DERIVED:
+        return Collection(collection_id, None, DERIVED[collection_id])
     if collection_id in REGISTRY:
         return Collection(collection_id, REGISTRY[collection_id])
     raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}", field="collectionId")
 
 
 CollectionParam = Annotated[Collection, Depends(collection)]
+
+
+# --- declared analysis parameters ----------------------------------------------------
+
+
+def declared_query(cls: type, name: str) -> Any:
+    """FastAPI's ``Query(...)`` for one field of a parameter dataclass declared
+    with ``geo.analysis.params.declared`` (``GapParams``,
+    ``geo.politics.params``): its description and bounds, from the declaration."""
+    spec = next(f for f in fields(cls) if f.name == name)
+    bounds = spec.metadata["bounds"]
+    return Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))
+
+
+def _declared_annotation(cls: type, spec: Field) -> Any:
+    """A field's query type: its declared type, or None too where None is the default (``as_of``: today)."""
+    hint = get_type_hints(cls)[spec.name]
+    return Annotated[hint | None if spec.default is None else hint, declared_query(cls, spec.name)]
+
+
+class _DeclaredDependency:
+    """Builds ``cls`` from one query parameter per field, each declared by
+    :func:`declared_query`. The parameters are generated from the fields, so
+    the callable is an instance whose ``__signature__`` (what FastAPI reads to
+    declare the parameters) is built from them, not a function written out."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_declared_annotation(cls, f)
+                )
+                for f in fields(cls)
+            ],
+            return_annotation=cls,
+        )
+
+    def __call__(self, **values: Any) -> Any:
+        return self.cls(**values)
+
+
+def declared_dependency(cls: type) -> Callable[..., Any]:
+    """The dependency of a parameter dataclass declared with
+    ``geo.analysis.params.declared``: one query parameter per field (default,
+    bounds and description from the declaration), the instance built and
+    checked from them (a value out of bounds: 422 naming it)."""
+    return _DeclaredDependency(cls)

@@ -19,7 +19,14 @@ from api.deps import Editor, SessionDep, Viewer
 from api.list_formats import ListFormatDep, encode_list
 from api.params import BBoxParam, Interval, PagingParam, interval_query
 from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
-from api.schemas.geojson import FeatureCollectionOut, FeatureIn, FeatureOut, FeaturePatch, geometry_in
+from api.schemas.geojson import (
+    AttributeFeatureIn,
+    FeatureCollectionOut,
+    FeatureIn,
+    FeatureOut,
+    FeaturePatch,
+    geometry_in,
+)
 from geo import repository
 from geo.errors import InvalidInput
 from geo.geometry import accepted_types, conform
@@ -54,6 +61,23 @@ def _revalidate(props_model: type[BaseModel], merged: dict) -> BaseModel:
 def _interval(spec: ResourceSpec) -> Any:
     on = f"on {spec.date_field}" if spec.date_field else "(not available: this resource has no date)"
     return interval_query(f"earliest date {on}, ISO 8601", f"latest date {on}, inclusive")
+
+
+def _body_models(spec: ResourceSpec, props_model: type[BaseModel]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The create and patch bodies of ``spec``: its properties, its geometry
+    types; a resource without geometry takes and patches Features whose
+    geometry is null (or left out)."""
+    name = spec.model.__name__
+    if not spec.has_geometry:
+        body = cast(type[BaseModel], AttributeFeatureIn.__class_getitem__(props_model))  # AttributeFeatureIn[props]
+        return body, create_model(f"{name}FeaturePatch", __base__=FeaturePatch, geometry=(None, None))
+    geometry = geometry_in(accepted_types(spec.geometry_kinds))
+    body = create_model(
+        f"{name}FeatureIn",
+        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
+        geometry=(geometry, ...),
+    )
+    return body, create_model(f"{name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
 
 
 def resource_router(spec: ResourceSpec) -> APIRouter:
@@ -91,6 +115,8 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             limit=paging.limit,
             offset=paging.offset,
             include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name} ({fmt.f})",
         )
         return encode_list(
             fmt,
@@ -113,24 +139,23 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         summary=f"One of the {title}",
     )
     def get(fid: Fid, session: SessionDep, principal: Viewer):
-        return repository.get_feature(session, spec, fid, include_sensitive=principal.has("editor"))
+        return repository.get_feature(
+            session,
+            spec,
+            fid,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /api/v1/{spec.name}/{{fid}}",
+        )
 
     def create(feature: FeatureIn, session: SessionDep, principal: Editor):
-        geom = conform(feature.geometry.shape, spec.geometry_kinds)
+        geom = conform(feature.geometry.shape, spec.geometry_kinds) if spec.has_geometry else None
         properties = feature.properties.model_dump()
         return repository.create_feature(session, spec, properties, geom, who=principal.name)
 
-    # The body models are this resource's (its properties, its geometry types):
-    # FastAPI reads them from the annotations (type checkers see the generic
-    # FeatureIn and FeaturePatch).
-    geometry = geometry_in(accepted_types(spec.geometry_kinds))
-    model_name = spec.model.__name__
-    body_model = create_model(
-        f"{model_name}FeatureIn",
-        __base__=cast(type[BaseModel], FeatureIn.__class_getitem__(props_model)),  # FeatureIn[props_model]
-        geometry=(geometry, ...),
-    )
-    patch_model = create_model(f"{model_name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
+    # FastAPI reads the body models from the annotations (type checkers see
+    # the generic FeatureIn and FeaturePatch).
+    body_model, patch_model = _body_models(spec, props_model)
     example = Body(openapi_examples={"example": {"value": spec.example}})
     create.__annotations__["feature"] = Annotated[body_model, example]
     router.add_api_route(
@@ -145,7 +170,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     )
 
     def patch(fid: Fid, feature: FeaturePatch, session: SessionDep, principal: Editor):
-        stored = repository.get_feature(session, spec, fid, include_sensitive=True)["properties"]
+        stored = repository.stored_properties(session, spec, fid)
         unknown = set(feature.properties) - set(props_model.model_fields) - set(READ_ONLY)
         if unknown:
             name = sorted(unknown)[0]

@@ -86,10 +86,13 @@ class Tracked:
 
 
 class Feature(Tracked, Base):
-    """A tracked record with a geometry: every resource's model (``geo.resources``)."""
+    """A tracked record: every resource's model (``geo.resources``). Most have
+    a geometry; a model without a ``geom`` column is attribute-only
+    (``ResourceSpec.has_geometry``), and code reaches ``geom`` only behind
+    that test."""
 
     __abstract__ = True
-    if TYPE_CHECKING:  # each model declares its own, with its geometry kinds (geo.columns.geometry)
+    if TYPE_CHECKING:  # each model with a geometry declares its own, with its kinds (geo.columns.geometry)
         geom: Mapped[Any]
 
 
@@ -209,6 +212,68 @@ class Qip(Feature):
     implementing_partner: Mapped[str | None] = mapped_column(String(300))
     funded_by: Mapped[str | None] = vocabulary(vocab.QIP_FUNDERS, 20)
     beneficiaries: Mapped[int | None] = bounded(Integer, 0)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
+    geom: Mapped[Any] = geometry("POINT")
+
+
+class Interlocutor(Feature):
+    """A person the mission heard. No geometry of its own (where they speak
+    for is their ``community_id``); ``name`` and ``pseudonym`` identify the
+    person and are shown to editors and admins only (docs/politics.md)."""
+
+    __tablename__ = "interlocutors"
+    pseudonym: Mapped[str] = mapped_column(
+        String(100), nullable=False, doc="the pseudonymous id field staff use (e.g. BBR-TL-003); identifying"
+    )
+    name: Mapped[str | None] = mapped_column(String(200), doc="the person's name, where recorded; identifying")
+    role: Mapped[str] = vocabulary(vocab.INTERLOCUTOR_ROLES, 30, nullable=False)
+    gender: Mapped[str] = vocabulary(vocab.GENDERS, 10, nullable=False, server_default="unknown")
+    age_band: Mapped[str] = vocabulary(vocab.AGE_BANDS, 10, nullable=False, server_default="unknown")
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class EngagementInterlocutor(Base):
+    """Who took part in an engagement: the many-to-many link, set through the
+    engagement's ``interlocutor_ids`` property."""
+
+    __tablename__ = "engagement_interlocutors"
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    interlocutor_id: Mapped[int] = mapped_column(
+        ForeignKey("interlocutors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AgreementStatusHistory(Base):
+    """Every status an agreement has had, written by a trigger (migration
+    0006) on each insert and status change: kept, never overwritten. The
+    status is plain text on purpose: history keeps what was recorded even if
+    the vocabulary changes later."""
+
+    __tablename__ = "agreement_status_history"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    previous_status: Mapped[str | None] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Perception(Feature):
+    """One perception-survey figure: the share of respondents answering an
+    indicator's question favourably in one community (or at one point) and
+    one wave, with the number of valid answers it rests on. Respondents are
+    never stored (docs/politics.md)."""
+
+    __tablename__ = "perceptions"
+    survey: Mapped[str] = mapped_column(String(200), nullable=False)
+    wave: Mapped[str] = mapped_column(String(50), nullable=False)
+    fielded_on: Mapped[date] = dated(Date, happened=True, nullable=False, index=True)
+    indicator: Mapped[str] = vocabulary(vocab.PERCEPTION_INDICATORS, 40, nullable=False)
+    value: Mapped[float] = bounded(Float, 0, 1, nullable=False, doc="share of valid answers that were favourable (0–1)")
+    sample_size: Mapped[int] = bounded(Integer, 1, nullable=False, doc="valid answers the value rests on")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
     geom: Mapped[Any] = geometry("POINT")
 

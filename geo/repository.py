@@ -14,10 +14,10 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import DateTime, Select, and_, func, select
+from sqlalchemy import DateTime, Select, and_, false, func, null, select
 from sqlalchemy.orm import Session
 
-from geo import audit
+from geo import audit, links
 from geo.errors import InvalidInput, NotFound
 from geo.models import READ_ONLY, SRID
 from geo.resources import ResourceSpec
@@ -32,9 +32,33 @@ class Page:
 
 
 def property_columns(spec: ResourceSpec, include_sensitive: bool) -> list:
-    if include_sensitive:
-        return spec.columns
-    return [c for c in spec.columns if c.name not in spec.sensitive]
+    """The properties a reader gets: the columns (sensitive ones only for
+    editors and admins), then each link's ids (``geo.links``)."""
+    cols = spec.columns if include_sensitive else [c for c in spec.columns if c.name not in spec.sensitive]
+    return [*cols, *(links.read_column(spec, link) for link in spec.links)]
+
+
+def audit_read(
+    session: Session, spec: ResourceSpec, ids: list[int], *, include_sensitive: bool, reader: str | None, via: str
+) -> None:
+    """Record that ``reader`` read the personal data of these records (only
+    for resources with ``audit_reads``, and only when sensitive fields were
+    returned). Reading them without naming the reader is a programming error."""
+    who = audited_reader(spec, include_sensitive=include_sensitive, reader=reader)
+    if who is not None:
+        audit.record_read(session, who=who, resource=spec.name, ids=ids, via=via, fields=spec.sensitive)
+
+
+def audited_reader(spec: ResourceSpec, *, include_sensitive: bool, reader: str | None) -> str | None:
+    """Who a read of ``spec`` is recorded for (:func:`audit_read`), None when
+    it is not audited; refuses one that would be but names no reader. Called
+    before a streamed read too (a GeoPackage layer), so that it fails before
+    anything is written."""
+    if not (include_sensitive and spec.audit_reads and spec.sensitive):
+        return None
+    if reader is None:
+        raise ValueError(f"{spec.name}: personal data read without naming the reader")
+    return reader
 
 
 def _jsonable(value: Any) -> Any:
@@ -49,7 +73,7 @@ def feature_from_row(row, cols) -> dict:
     return {
         "type": "Feature",
         "id": m["id"],
-        "geometry": json.loads(m["_geojson"]),
+        "geometry": None if m["_geojson"] is None else json.loads(m["_geojson"]),
         "properties": {c.name: _jsonable(m[c.name]) for c in cols},
     }
 
@@ -114,9 +138,19 @@ def where_clauses(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     filters: dict[str, Any] | None = None,
+    bbox_selects_none: bool = False,
 ) -> list:
-    """The WHERE clauses shared by lists, counts, exports and OGC items."""
+    """The WHERE clauses shared by lists, counts, exports and OGC items.
+
+    A ``bbox`` on a resource without geometry is refused (the JSON API), or,
+    with ``bbox_selects_none`` (OGC items, the GeoPackage export, where one
+    bbox applies to every collection), selects nothing: only features whose
+    geometry meets the box are selected, as OGC API – Features says."""
     clauses = []
+    if bbox is not None and not spec.has_geometry:
+        if not bbox_selects_none:
+            raise InvalidInput(f"{spec.name} have no geometry; drop bbox", field="bbox")
+        return [false()]
     if bbox is not None:
         # The envelope is the constant side: the GiST index on geom is used.
         clauses.append(func.ST_Intersects(spec.model.geom, func.ST_MakeEnvelope(*bbox, SRID)))
@@ -129,7 +163,8 @@ def where_clauses(
 
 def select_features(spec: ResourceSpec, clauses: list, include_sensitive: bool) -> tuple[Select, list]:
     cols = property_columns(spec, include_sensitive)
-    stmt = select(*cols, func.ST_AsGeoJSON(spec.model.geom, COORD_DECIMALS).label("_geojson"))
+    geojson = func.ST_AsGeoJSON(spec.model.geom, COORD_DECIMALS) if spec.has_geometry else null()
+    stmt = select(*cols, geojson.label("_geojson"))
     if clauses:
         stmt = stmt.where(and_(*clauses))
     return stmt, cols
@@ -146,22 +181,50 @@ def list_features(
     limit: int = 100,
     offset: int = 0,
     include_sensitive: bool = False,
+    reader: str | None = None,
+    via: str = "list",
+    bbox_selects_none: bool = False,
 ) -> Page:
-    clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters)
+    """One page of features; ``reader`` names who reads personal data (see
+    :func:`audit_read`); ``bbox_selects_none`` as in :func:`where_clauses`."""
+    clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters, bbox_selects_none=bbox_selects_none)
     stmt, cols = select_features(spec, clauses, include_sensitive)
     rows = session.execute(stmt.order_by(spec.model.id).limit(limit).offset(offset)).all()
     count = select(func.count()).select_from(spec.model)
     if clauses:
         count = count.where(and_(*clauses))
-    return Page([feature_from_row(r, cols) for r in rows], session.execute(count).scalar_one())
+    features = [feature_from_row(r, cols) for r in rows]
+    audit_read(session, spec, [f["id"] for f in features], include_sensitive=include_sensitive, reader=reader, via=via)
+    return Page(features, session.execute(count).scalar_one())
 
 
-def get_feature(session: Session, spec: ResourceSpec, fid: int, *, include_sensitive: bool = False) -> dict:
+def _snapshot(session: Session, spec: ResourceSpec, fid: int, include_sensitive: bool = True) -> dict:
     stmt, cols = select_features(spec, [spec.model.id == fid], include_sensitive)
     row = session.execute(stmt).first()
     if row is None:
         raise NotFound(f"{spec.name} {fid} does not exist", field="id")
     return feature_from_row(row, cols)
+
+
+def get_feature(
+    session: Session,
+    spec: ResourceSpec,
+    fid: int,
+    *,
+    include_sensitive: bool = False,
+    reader: str | None = None,
+    via: str = "get",
+) -> dict:
+    """One feature; ``reader`` names who reads personal data (see :func:`audit_read`)."""
+    feature = _snapshot(session, spec, fid, include_sensitive)
+    audit_read(session, spec, [fid], include_sensitive=include_sensitive, reader=reader, via=via)
+    return feature
+
+
+def stored_properties(session: Session, spec: ResourceSpec, fid: int) -> dict:
+    """Every stored property of one record, for a writer merging a partial
+    update (not a read: the update's audit row holds the record)."""
+    return _snapshot(session, spec, fid)["properties"]
 
 
 def _assign(obj, props: dict, geom: BaseGeometry | None) -> None:
@@ -179,13 +242,37 @@ def spec_columns(obj) -> set[str]:
     return {c.name for c in obj.__table__.columns if c.name != "geom"}
 
 
-def create_feature(session: Session, spec: ResourceSpec, props: dict, geom: BaseGeometry, *, who: str) -> dict:
+def _actor(session: Session, who: str) -> None:
+    """Name the writer for the database's own triggers (an agreement's status
+    history), for the rest of this transaction."""
+    session.execute(select(func.set_config("peacemap.actor", who, True)))
+
+
+def _split_links(spec: ResourceSpec, props: dict) -> tuple[dict, dict]:
+    """(column properties, link properties), the links' targets checked."""
+    linked = {link.prop: props[link.prop] for link in spec.links if link.prop in props}
+    return {k: v for k, v in props.items() if k not in linked}, linked
+
+
+def _write_links(session: Session, spec: ResourceSpec, fid: int, linked: dict) -> None:
+    conn = session.connection()
+    for prop, ids in linked.items():
+        link = spec.link(prop)
+        assert link is not None
+        links.check_targets(conn, link, ids)
+        links.replace(conn, link, {fid: ids})
+
+
+def create_feature(session: Session, spec: ResourceSpec, props: dict, geom: BaseGeometry | None, *, who: str) -> dict:
+    props, linked = _split_links(spec, props)
+    _actor(session, who)
     obj = spec.model()
     _assign(obj, props, geom)
     obj.created_by = who
     session.add(obj)
     session.flush()
-    after = get_feature(session, spec, obj.id, include_sensitive=True)
+    _write_links(session, spec, obj.id, linked)
+    after = _snapshot(session, spec, obj.id)
     audit.record(session, who=who, action="create", resource=spec.name, resource_id=obj.id, after=after)
     return after
 
@@ -193,14 +280,17 @@ def create_feature(session: Session, spec: ResourceSpec, props: dict, geom: Base
 def update_feature(
     session: Session, spec: ResourceSpec, fid: int, props: dict, geom: BaseGeometry | None, *, who: str
 ) -> dict:
+    props, linked = _split_links(spec, props)
+    _actor(session, who)
     obj = session.get(spec.model, fid)
     if obj is None:
         raise NotFound(f"{spec.name} {fid} does not exist", field="id")
-    before = get_feature(session, spec, fid, include_sensitive=True)
+    before = _snapshot(session, spec, fid)
     _assign(obj, props, geom)
     obj.updated_at = func.now()
     session.flush()
-    after = get_feature(session, spec, fid, include_sensitive=True)
+    _write_links(session, spec, fid, linked)
+    after = _snapshot(session, spec, fid)
     audit.record(session, who=who, action="update", resource=spec.name, resource_id=fid, before=before, after=after)
     return after
 
@@ -209,7 +299,7 @@ def delete_feature(session: Session, spec: ResourceSpec, fid: int, *, who: str) 
     obj = session.get(spec.model, fid)
     if obj is None:
         raise NotFound(f"{spec.name} {fid} does not exist", field="id")
-    before = get_feature(session, spec, fid, include_sensitive=True)
+    before = _snapshot(session, spec, fid)
     session.delete(obj)
     session.flush()
     audit.record(session, who=who, action="delete", resource=spec.name, resource_id=fid, before=before)

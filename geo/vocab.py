@@ -71,6 +71,43 @@ QIP_MAX_BUDGET_USD = 50_000
 Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 
+# --- who was heard, what people think (docs/politics.md) ---------------------------
+INTERLOCUTOR_ROLES = (
+    "local_authority",
+    "traditional_leader",
+    "religious_leader",
+    "womens_association",
+    "youth_group",
+    "displaced_committee",
+    "armed_group_representative",
+    "civil_society",
+    "other",
+)
+GENDERS = ("female", "male", "other", "unknown")
+AGE_BANDS = ("under_18", "18_29", "30_44", "45_59", "60_plus", "unknown")
+YOUTH_AGE_BANDS = ("under_18", "18_29")  # UNSCR 2250 counts 18–29 as youth; minors are young too
+# The constituency an interlocutor's role speaks for (civil society and "other" speak for none of the list).
+ROLE_CONSTITUENCY = {
+    "local_authority": "local_authorities",
+    "traditional_leader": "traditional_leaders",
+    "religious_leader": "religious_leaders",
+    "womens_association": "women",
+    "youth_group": "youth",
+    "displaced_committee": "displaced",
+    "armed_group_representative": "armed_group_representatives",
+}
+ROLE_LABELS = {  # how a sentence names a role (never a person)
+    "womens_association": "women's association",
+    "displaced_committee": "displaced persons' committee",
+}
+PERCEPTION_INDICATORS = (
+    "trust_in_mission",
+    "feeling_of_safety",
+    "knowledge_of_mandate",
+    "satisfaction_with_protection",
+    "trust_in_local_authorities",
+    "other",
+)
 # Reach (docs/reach.md): what a friction surface is built from.
 # Road classes are OpenStreetMap's ``highway`` values the surface uses (link
 # roads fold into their class, footways and bridleways into ``path``).

@@ -1,4 +1,5 @@
-"""Local peace agreements: the areas they cover, styled by status."""
+"""Local peace agreements: the areas they cover, styled by status; the popup
+shows incidents before and after signing, per month (docs/politics.md#agreements)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
 LIST = "agreements-list"
-ROUTES = (LIST,)
+STRAIN = "agreement-strain"  # geo.politics.agreements, served by api.routers.politics
+ROUTES = (LIST, STRAIN)
 
 BY_STATUS = Categorical(
     "status",
@@ -35,5 +37,11 @@ def agreements_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit
             popup=POPUP,
             title="name",
             show=show,
+            # Once open, the popup shows incidents before and after signing and a monthly chart.
+            detail={
+                "url": f"{urls[STRAIN]}?as_of={window.end.isoformat()}",
+                "member": "agreements",
+                "kind": "agreement-strain",
+            },
         )
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from frontend import TEMPLATES_DIR
+from geo import vocab
 from geo.i18n import ENGLISH, N_, Translator
-from layers.charts import bar_chart
+from layers.charts import bar_chart, interval_chart
 from layers.inset import inset_svg
 from layers.messages import vocabulary
 
@@ -27,6 +28,13 @@ RECORD_LABELS = {
     "patrols": N_("patrols"),
     "engagements": N_("engagements"),
     "qips": N_("QIPs"),
+}
+FLAGS = {  # the politics analyses' flags (docs/politics.md), as the brief names them
+    "concentrated": N_("engagements concentrated on few interlocutors"),
+    "no_women": N_("no women heard"),
+    "no_youth": N_("no young people heard"),
+    "incidents_rose": N_("incidents rose after signing"),
+    "possible_violations": N_("incidents involving a party after signing"),
 }
 MARGIN = 0.15  # of the area's extent, around it in the inset
 
@@ -59,13 +67,33 @@ def render_brief(brief: dict, context: dict, tr: Translator = ENGLISH) -> str:
     top = brief["under_engaged"]["top"]
     pins = [(r["lon"], r["lat"], str(i)) for i, r in enumerate(top, start=1)]
     labels = vocabulary(tr) | {k: tr.gettext(v) for k, v in RECORD_LABELS.items()}
+    perception_charts = [
+        (
+            interval_chart(
+                labels.get(p["indicator"], p["indicator"]),
+                [str(w["wave"]) for w in p["waves"]],
+                [w["value"] for w in p["waves"]],
+                [w["low"] for w in p["waves"]],
+                [w["high"] for w in p["waves"]],
+                tr,
+            ),
+            p,
+        )
+        for p in brief["perceptions"]
+    ]
     return _env.get_template("brief.html").render(
         brief=brief,
         area=brief["area"],
         figures=brief["figures"],
         charts=charts,
         inset=inset_svg(brief["area"]["geometry"], inset_bbox(brief["area"]["bbox"]), context, pins),
-        has_travel=any("travel_hours" in r for r in top),
+        has_travel=any(r.get("travel_hours") is not None for r in top),
+        perception_charts=perception_charts,
+        constituencies=vocab.CONSTITUENCIES,
+        ever_heard=[c for c in vocab.CONSTITUENCIES if brief["hearing"].get(f"last_{c}")],
+        pct=lambda share: f"{tr.number(100 * share)} %",
+        points=lambda d: tr.number(100 * d, 0) if d <= 0 else "+" + tr.number(100 * d, 0),
+        flag=lambda code: tr.gettext(FLAGS.get(code, code.replace("_", " "))),
         lang=tr.lang,
         dir=tr.dir,
         _=tr.gettext,

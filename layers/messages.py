@@ -87,6 +87,16 @@ JS = (
     ),
     N_("no community to suggest: try a longer trip"),
     N_("Use this site"),
+    # an agreement's popup (peacemap.js, pm.details["agreement-strain"])
+    N_("Incidents a month"),
+    N_("Deaths a month"),
+    N_("{before} before → {after} after"),
+    N_("Rate ratio (95 %)"),
+    N_("Incidents involving a party"),
+    N_("{n} after signing"),
+    N_("{month}: {before} before, {after} after signing"),
+    N_("Incidents per month"),
+    N_("Grey: before signing; red: after."),
 )
 
 # Vocabulary codes as read (geo/vocab.py; tests/layers check every code has one).
@@ -192,6 +202,28 @@ VOCABULARY = {
     "igbp_class": N_("IGBP land-cover class"),
     "dry": N_("dry"),
     "rainy": N_("rainy"),
+    # politics: interlocutors' roles (as geo.vocab.ROLE_LABELS names them), genders, age bands, indicators
+    "local_authority": N_("local authority"),
+    "traditional_leader": N_("traditional leader"),
+    "religious_leader": N_("religious leader"),
+    "womens_association": N_("women's association"),
+    "youth_group": N_("youth group"),
+    "displaced_committee": N_("displaced persons' committee"),
+    "armed_group_representative": N_("armed group representative"),
+    "civil_society": N_("civil society"),
+    "female": N_("female"),
+    "male": N_("male"),
+    "unknown": N_("unknown"),
+    "under_18": N_("under 18"),
+    "18_29": N_("18–29"),
+    "30_44": N_("30–44"),
+    "45_59": N_("45–59"),
+    "60_plus": N_("60 and over"),
+    "trust_in_mission": N_("trust in the mission"),
+    "feeling_of_safety": N_("feeling of safety"),
+    "knowledge_of_mandate": N_("knowledge of the mandate"),
+    "satisfaction_with_protection": N_("satisfaction with protection"),
+    "trust_in_local_authorities": N_("trust in local authorities"),
 }
 
 

@@ -159,6 +159,9 @@ class LayerSpec:
     links: list[tuple[str, str, str]] = field(default_factory=list)
     # Values of ``{name}`` placeholders in the name and note: a value, or a function of the translator.
     text_params: dict[str, Any] = field(default_factory=dict)
+    # A popup that shows more once open: {"url", "member", "kind"} — the browser fetches the list at ``url``
+    # once, finds the feature's entry (same id) in its ``member`` and renders it as ``kind`` (peacemap.js).
+    detail: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.data is None):
@@ -200,6 +203,7 @@ class LayerSpec:
             "context": self.context,
             "zoomParam": self.zoom_param,
             "links": [[tr.gettext(label), url, prop] for label, url, prop in self.links],
+            "detail": self.detail,
         }
 
     def legend(self, tr: Translator = ENGLISH) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic, sleep
 
@@ -197,7 +197,8 @@ def _g(geom):
 
 def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, int]:
     """A few rows of every resource with every field filled (arrays, nulls,
-    accents, sensitive notes). Returns rows per GeoPackage layer."""
+    accents, sensitive notes, interlocutors' names linked to engagements).
+    Returns rows per GeoPackage layer."""
     sq = MultiPolygon([Polygon([(18, 4), (19.5, 4), (19.5, 5.5), (18, 5.5)])])
     area = models.AdminArea(
         name="Ombella-M'Poko",
@@ -330,6 +331,43 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
             geom=_g(Point(20.65, 8.41)),
         )
     )
+    people = []
+    for i in range(n):
+        person = models.Interlocutor(
+            pseudonym=f"BSB-{source}-{i:03d}",
+            name=f"Zéphirin Ngakola {i}" if i else None,
+            role=("traditional_leader", "womens_association", "youth_group")[i % 3],
+            gender=("male", "female", "unknown")[i % 3],
+            age_band=("45_59", "30_44", "18_29")[i % 3],
+            community_id=comms[i].id,
+            notes="met at the sous-préfecture" if i else None,
+            source=source,
+            source_id=f"l{i}",
+        )
+        session.add(person)
+        people.append(person)
+        session.add(
+            models.Perception(
+                survey="Enquête de perception",
+                wave=f"wave {i + 1}",
+                fielded_on=date(2024, 1, 15) + timedelta(days=30 * i),
+                indicator="trust_in_mission",
+                value=round(0.5 + (i % 5) / 10, 2),
+                sample_size=100 + i,
+                community_id=comms[i].id,
+                source=source,
+                source_id=f"v{i}",
+                geom=_g(Point(17.6 + i * 0.1234567, 5.27 - i * 0.01)),
+            )
+        )
+    session.flush()
+    engagements = session.scalars(
+        select(models.Engagement).where(models.Engagement.source == source).order_by(models.Engagement.id)
+    ).all()
+    for i, e in enumerate(engagements):  # the first engagement heard two people, the others one
+        for person in people[: 2 if i == 0 else 1]:
+            session.add(models.EngagementInterlocutor(engagement_id=e.id, interlocutor_id=person.id))
+    session.flush()
     session.add(
         models.Road(
             name="Route de Boali",
@@ -386,6 +424,8 @@ def _insert_samples(session, n: int = 3, source: str = "sample") -> dict[str, in
             "admin_area_figures": 1,
         }
     )
+    # Who was heard in the last 180 days: the one area (every area is listed), no community (the samples are of 2024).
+    counts.update({"constituencies_by_area": 1, "constituencies_by_community": 0})
     return counts
 
 

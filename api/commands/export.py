@@ -5,6 +5,7 @@ so sensitive fields are included unless ``--public`` is given."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -24,6 +25,9 @@ from geo.rasters.export import write_raster_tables
 from geo.repository import property_columns
 from geo.resources import REGISTRY
 
+# Who read personal data, for the audit log: the person at the database's command line.
+COMMAND_LINE = f"command line ({getpass.getuser()})"
+
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson", "csv"]), default="gpkg", show_default=True)
@@ -38,9 +42,17 @@ from geo.resources import REGISTRY
 @click.option("--bbox", help="minx,miny,maxx,maxy in EPSG:4326")
 @click.option("--start", help="earliest date (ISO 8601), on each resource's date")
 @click.option("--end", help="latest date, inclusive")
-@click.option("--no-gaps", is_flag=True, help="gpkg: leave out the engagement-gap layer")
+@click.option(
+    "--no-gaps",
+    is_flag=True,
+    help="gpkg: leave out the analysis layers (engagement gaps, admin area figures, who was heard)",
+)
 @click.option("--no-rasters", is_flag=True, help="gpkg: leave out the catalogue's rasters")
-@click.option("--public", is_flag=True, help="leave out fields only editors may see (incident notes, sources)")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="leave out fields only editors may see (incident notes, sources, interlocutors' names)",
+)
 @click.option(
     "--csv-geometry",
     type=click.Choice(CSV_GEOMETRY),
@@ -75,13 +87,16 @@ def command(
                     bbox=box,
                     start=first,
                     end=last,
+                    reader=COMMAND_LINE,
                 )
                 counts = write_geopackage(session, file, layers)
                 if not no_rasters:
                     counts.update(write_raster_tables(session, file, bbox=box))
             else:
                 spec = REGISTRY[resources[0]]
-                feats = iter_features(session, spec, include_sensitive=not public, bbox=box, start=first, end=last)
+                feats = iter_features(
+                    session, spec, include_sensitive=not public, bbox=box, start=first, end=last, reader=COMMAND_LINE
+                )
                 counted = _Counter(feats)
                 if fmt == "geojson":
                     chunks = features_to_geojson(counted)

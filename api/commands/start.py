@@ -48,7 +48,7 @@ def command(demo: bool, host: str | None, port: int | None) -> None:
             click.echo("  more keys:  .venv/bin/peacemap keys create --role viewer|editor|admin --name NAME\n")
     engine.dispose()
     os.environ.setdefault("PEACEMAP_PUBLIC_READ", "true")
-    get_api_settings.cache_clear()  # read before (api.params documents the limits at import): read again
+    get_api_settings.cache_clear()  # read again: the command line's imports read the settings before this default
     from api.commands.serve import command as serve
 
     click.echo(f"serving on http://{host or '127.0.0.1'}:{port or 8000}  (map at /map, API docs at /docs)")

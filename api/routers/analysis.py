@@ -8,17 +8,15 @@ not declared here: :func:`gap_params` is generated from the fields of
 
 from __future__ import annotations
 
-import inspect
 import json
-from dataclasses import Field, fields
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
 from api.locale import Lang
-from api.params import BBox, PagingParam, admin_area_query, bbox_query
+from api.params import BBox, PagingParam, admin_area_query, bbox_query, declared_dependency, declared_query
 from api.responses import BINARY, CSV, GEOJSON, GEOTIFF, TEXT, responses
 from geo import vocab
 from geo.analysis import GapParams, coverage
@@ -29,15 +27,9 @@ from geo.analysis.worklist import WorklistFilter, as_csv, as_records, columns, w
 from geo.dates import SupportedDate
 from geo.db import release
 from geo.errors import InvalidInput
+from geo.politics.constituencies import with_not_heard
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
-
-
-def _query(name: str) -> Any:
-    """FastAPI's ``Query(...)`` for one GapParams field: its description and bounds, from its declaration."""
-    spec = GapParams.__dataclass_fields__[name]
-    bounds = spec.metadata["bounds"]
-    return Query(description=spec.metadata["description"], **(bounds.query() if bounds else {}))
 
 
 RankedBBox = Annotated[
@@ -49,37 +41,10 @@ RankedBBox = Annotated[
 BoundaryBBox = Annotated[BBox | None, Depends(bbox_query("boundary: minx,miny,maxx,maxy (EPSG:4326)"))]
 
 
-def _annotation(f: Field) -> Any:
-    """A field's query type: its declared type, or None too where None is the default (``as_of``: today)."""
-    hint = get_type_hints(GapParams)[f.name]
-    return Annotated[hint | None if f.default is None else hint, _query(f.name)]
-
-
-class _GapParamsDependency:
-    """Dependency: the analysis parameters of a request, one query parameter
-    per GapParams field. The parameters are generated from the fields, so the
-    callable is an instance whose ``__signature__`` (what FastAPI reads to
-    declare the parameters) is built from them, not a function written out."""
-
-    __signature__ = inspect.Signature(
-        [
-            inspect.Parameter(
-                f.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=f.default,
-                annotation=_annotation(f),
-            )
-            for f in fields(GapParams)
-        ],
-        return_annotation=GapParams,
-    )
-
-    def __call__(self, **values: Any) -> GapParams:
-        return GapParams(**values)
-
-
-gap_params = _GapParamsDependency()
-PatrolRadius = Annotated[float, _query("patrol_radius_m")]
+gap_params = declared_dependency(GapParams)
+"""Dependency: the analysis parameters of a request, one query parameter per
+GapParams field (default, bounds and description from its declaration)."""
+PatrolRadius = Annotated[float, declared_query(GapParams, "patrol_radius_m")]
 
 
 @router.get(
@@ -120,8 +85,8 @@ def worklist_filter(
         str | None,
         Query(
             max_length=40,
-            description="only communities where this constituency was not heard (needs the constituency analysis): "
-            + ", ".join(vocab.CONSTITUENCIES),
+            description="only communities where this constituency was not heard in the constituency analysis' "
+            "window (docs/analysis.md#worklist): " + ", ".join(vocab.CONSTITUENCIES),
         ),
     ] = None,
     sort: Annotated[
@@ -158,7 +123,7 @@ def worklist_rows(
     f: Annotated[Literal["json", "csv"], Query(description="json (default) or csv (a download of every row)")] = "json",
 ):
     result = cached_gaps(session, params, admin_area=admin_area, bbox=None if admin_area is not None else bbox)
-    rows = worklist(result, filters, bbox=bbox if admin_area is not None else None)
+    rows = worklist(with_not_heard(session, result), filters, bbox=bbox if admin_area is not None else None)
     if f == "csv":
         return Response(
             as_csv(rows, tr),

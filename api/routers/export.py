@@ -46,7 +46,13 @@ def export_gpkg(
     bbox: ExportBBox,
     when: ExportInterval,
     resources: Annotated[list[str] | None, Query(description=f"only these layers: {', '.join(REGISTRY)}")] = None,
-    gaps: Annotated[bool, Query(description="add the engagement-gap result as a layer")] = True,
+    gaps: Annotated[
+        bool,
+        Query(
+            description="add the analysis results as layers: engagement gaps, admin area figures, who was heard by "
+            "area and community"
+        ),
+    ] = True,
     rasters: Annotated[
         bool, Query(description="add the catalogue's rasters as gridded-coverage tables (cut to bbox)")
     ] = True,
@@ -59,6 +65,7 @@ def export_gpkg(
         bbox=bbox,
         start=when.start,
         end=when.end,
+        reader=principal.name,
     )
     fd, path = tempfile.mkstemp(prefix="peacemap-", suffix=".gpkg")
     os.close(fd)

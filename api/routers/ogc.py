@@ -107,7 +107,10 @@ def _iso(v: date | datetime | None) -> str | None:
 
 def _collection(request: Request, session, coll: Collection) -> dict:
     cid, spec = coll.id, coll.spec
-    if spec is None:
+    if coll.derived is not None:
+        title, description = coll.derived.title, coll.derived.description
+        ext = resource_extent(session, REGISTRY[coll.derived.extent_of])
+    elif spec is None:
         title, description = GAPS_TITLE, GAPS_DESCRIPTION
         ext = resource_extent(session, REGISTRY["communities"])  # one feature per community
     else:
@@ -218,20 +221,25 @@ def items(
 ):
     _check_format(f)
     n, skip = paging.limit, paging.offset
-    if coll.spec is None:
+    if coll.derived is not None:
+        page = coll.derived.page(session, bbox=bbox, limit=n, offset=skip)  # no temporal property
+    elif coll.spec is None:
         page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
     else:
-        # Without a temporal property, datetime does not restrict the features.
+        # Without a temporal property, datetime does not restrict the features; without a geometry, none meets a bbox.
         start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
         page = repository.list_features(
             session,
             coll.spec,
             bbox=bbox,
+            bbox_selects_none=True,
             start=start,
             end=end,
             limit=n,
             offset=skip,
             include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /ogc/collections/{coll.id}/items",
         )
     links = paging.links(request, len(page.features), page.matched)
     links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
@@ -264,10 +272,19 @@ def item(
         fid = None
     if fid is None or not ID_LIMITS["ge"] <= fid <= ID_LIMITS["le"]:
         raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId")
-    if coll.spec is None:
+    if coll.derived is not None:
+        feature = coll.derived.get(session, fid)
+    elif coll.spec is None:
         feature = get_gap(session, fid)
     else:
-        feature = repository.get_feature(session, coll.spec, fid, include_sensitive=principal.has("editor"))
+        feature = repository.get_feature(
+            session,
+            coll.spec,
+            fid,
+            include_sensitive=principal.has("editor"),
+            reader=principal.name,
+            via=f"GET /ogc/collections/{coll.id}/items/{{featureId}}",
+        )
     feature["links"] = [
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),

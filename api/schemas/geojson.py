@@ -95,6 +95,15 @@ class FeatureIn(BaseModel, Generic[P]):
     id: Any = None
 
 
+class AttributeFeatureIn(BaseModel, Generic[P]):
+    """A Feature of a resource without geometry: ``geometry`` is null (or left out)."""
+
+    type: Literal["Feature"]
+    geometry: None = None
+    properties: P
+    id: Any = None
+
+
 class FeaturePatch(BaseModel):
     """A partial update: any properties to change, and/or a new geometry."""
 
@@ -114,7 +123,7 @@ class Link(BaseModel):
 class FeatureOut(BaseModel):
     type: Literal["Feature"] = "Feature"
     id: int
-    geometry: dict
+    geometry: dict | None  # null for a resource without geometry
     properties: dict
 
 

@@ -5,36 +5,37 @@
 product uses (the choropleth's per-area figures, the engagement-gap result,
 the worklist), so the brief never disagrees with the map.
 
-**Adapter for sections other work adds** (constituency coverage and
-interlocutor concentration, agreements' strain, perception trends):
-:data:`SECTIONS` maps a section name to a function ``(session, area_id,
-params) → dict | None``; each registered section appears in the brief's
-``sections`` (None: nothing to say for this area), and the page draws the
-sections it knows.
+Who was heard, the agreements' strain and the perception trends are the
+politics analyses' own answers for the area (``geo/politics``, their default
+parameters with the brief's ``as_of``): the brief picks the area's entry, it
+never computes them a second way, and it names roles and counts, never a
+person (docs/politics.md#personal-data).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo import vocab
 from geo.analysis.areas import admin_area_figures
 from geo.analysis.cache import cached_gaps
 from geo.analysis.params import GapParams
 from geo.analysis.worklist import WorklistFilter, as_records, worklist
 from geo.errors import NotFound
 from geo.i18n import ENGLISH, Translator
-from geo.models import AdminArea, Agreement, Engagement, Incident, Patrol, Qip
+from geo.models import AdminArea, Agreement, Engagement, Incident, Patrol, Perception, Qip
+from geo.politics.agreements import ranked_agreements
+from geo.politics.constituencies import constituencies, with_not_heard
+from geo.politics.params import AgreementParams, ConstituencyParams, PerceptionParams
+from geo.politics.perceptions import perception_trends
 from geo.window import DateWindow
 
 MONTHS = 24
 TOP = 10
-# Optional sections by name (see the module docstring); e.g. "constituencies".
-SECTIONS: dict[str, Callable[[Session, int, GapParams], dict | None]] = {}
 SERIES = ("incidents", "fatalities", "patrols", "engagements", "qips")
 
 
@@ -153,17 +154,93 @@ def _area(session: Session, area_id: int):
     return row
 
 
-def _agreements(session: Session, area_id: int) -> list[dict]:
+def _agreement_ids(session: Session, area_id: int) -> list[int]:
+    """The agreements whose geometry intersects the area."""
     area = select(AdminArea.geom).where(AdminArea.id == area_id).scalar_subquery()
-    rows = session.execute(
-        select(Agreement.id, Agreement.name, Agreement.status, Agreement.signed_on)
-        .where(func.ST_Intersects(Agreement.geom, area))
-        .order_by(Agreement.signed_on.desc().nulls_last(), Agreement.id)
-    ).all()
-    return [
-        {"id": r.id, "name": r.name, "status": r.status, "signed_on": r.signed_on.isoformat() if r.signed_on else None}
-        for r in rows
-    ]
+    return list(session.scalars(select(Agreement.id).where(func.ST_Intersects(Agreement.geom, area))))
+
+
+def _of_area(features: list[dict], area_id: int) -> dict:
+    return next(f["properties"] for f in features if f["id"] == area_id)
+
+
+def hearing(session: Session, area_id: int, level: int, as_of: date) -> dict:
+    """Who was heard in the area: its constituency coverage and interlocutor
+    concentration as :func:`geo.politics.constituencies.constituencies`
+    computes them for the areas of its level (default parameters, ``as_of``).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    area_id, level : int
+        The area and its admin level.
+    as_of : datetime.date
+
+    Returns
+    -------
+    dict
+        The area's properties there (roles, counts and shares, never a
+        person), ``window_days`` and ``concentration_top``.
+    """
+    params = ConstituencyParams(as_of=as_of)
+    props = _of_area(constituencies(session, params, by="area", level=level)["features"], area_id)
+    window = {"window_days": params.window_days, "concentration_top": params.concentration_top}
+    return {**{k: v for k, v in props.items() if k not in ("name", "level")}, **window}
+
+
+def agreement_strain(session: Session, agreement_ids: list[int], as_of: date) -> list[dict]:
+    """Agreements as :func:`geo.politics.agreements.ranked_agreements`
+    assesses them (their rank among all, strain, rates before and after
+    signing), most strained first, without the per-incident list and months.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    agreement_ids : list of int
+    as_of : datetime.date
+
+    Returns
+    -------
+    list of dict
+    """
+    wanted = set(agreement_ids)
+    ranked = ranked_agreements(session, AgreementParams(as_of=as_of))
+    return [{k: v for k, v in r.items() if k not in ("violations", "months")} for r in ranked if r["id"] in wanted]
+
+
+def perception_series(session: Session, area_id: int, level: int, as_of: date) -> list[dict]:
+    """Each indicator surveyed in the area up to ``as_of``: its waves with
+    95 % intervals and the last change, as
+    :func:`geo.politics.perceptions.perception_trends` computes them for the
+    areas of its level.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    area_id, level : int
+    as_of : datetime.date
+
+    Returns
+    -------
+    list of dict
+        ``indicator``, ``waves``, ``change``, ``flags``, ``reasons``; indicators
+        without a wave are left out.
+    """
+    out = []
+    params = PerceptionParams(as_of=as_of)
+    area = select(AdminArea.geom).where(AdminArea.id == area_id).scalar_subquery()
+    surveyed = set(
+        session.scalars(
+            select(Perception.indicator)
+            .where(func.ST_Intersects(Perception.geom, area), Perception.fielded_on <= as_of)
+            .distinct()
+        )
+    )
+    for indicator in (i for i in vocab.PERCEPTION_INDICATORS if i in surveyed):
+        props = _of_area(perception_trends(session, params, indicator=indicator, level=level)["features"], area_id)
+        if props["waves"]:
+            out.append({k: props[k] for k in ("indicator", "waves", "change", "flags", "reasons")})
+    return out
 
 
 def _data_dates(session: Session) -> dict[str, str | None]:
@@ -198,8 +275,8 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         ``area``, ``as_of``, ``window``, ``figures`` (the choropleth's for this
         area), ``series`` (:func:`monthly_series`), ``under_engaged`` (the
         :data:`TOP` first of the area's worklist, with reasons),
-        ``agreements``, ``sections`` (:data:`SECTIONS`), ``data_dates``,
-        ``parameters``.
+        ``hearing`` (:func:`hearing`), ``agreements`` (:func:`agreement_strain`),
+        ``perceptions`` (:func:`perception_series`), ``data_dates``, ``parameters``.
 
     Raises
     ------
@@ -212,10 +289,9 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         f["properties"] for f in admin_area_figures(session, window, level=a.level)["features"] if f["id"] == area_id
     )
     series = monthly_series(session, area_id, params.as_of)
-    agreements = _agreements(session, area_id)
-    sections = {name: fn(session, area_id, params) for name, fn in SECTIONS.items()}
+    agreements = agreement_strain(session, _agreement_ids(session, area_id), params.as_of)
     dates = _data_dates(session)
-    result = cached_gaps(session, params, admin_area=area_id)
+    result = with_not_heard(session, cached_gaps(session, params, admin_area=area_id))
     rows = worklist(result, WorklistFilter())
     return {
         "area": {
@@ -232,8 +308,9 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         "figures": figures,
         "series": series,
         "under_engaged": {"count": len(rows), "top": as_records(rows.iloc[:TOP], tr)},
+        "hearing": hearing(session, area_id, a.level, params.as_of),
         "agreements": agreements,
-        "sections": sections,
+        "perceptions": perception_series(session, area_id, a.level, params.as_of),
         "data_dates": dates,
         "parameters": params.to_dict(),
         "computed_at": result.computed_at.isoformat(),

@@ -27,7 +27,9 @@ CPU never hold a connection other requests need. A session with its own
 uncommitted writes bypasses the cache. An area filter (bbox / admin area)
 is a filter on the cached table: the rows of the communities inside, with
 their mission-wide scores and ranks (docs/analysis.md#area-subsets).
-``considered`` counts rows of the whole database, not of the area.
+``considered`` counts rows of the whole database, not of the area. The
+reason "only one interlocutor heard" (docs/politics.md#sole-voice) is read
+in the refresh's snapshot too, and added to a copy (reported, not scored).
 
 :func:`warm` fills an entry in the background (the service does it at
 start for the map's default parameters); until it is done, a request for
@@ -57,6 +59,7 @@ from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.db import long_statements, release
 from geo.errors import TryLater
 from geo.models import Community, Engagement, Incident, Patrol, Qip
+from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
 MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
@@ -74,6 +77,7 @@ class _Entry:
     max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
     warming: bool = False  # :func:`warm` is filling it
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
+    sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice, of ``snapshot``
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -95,6 +99,7 @@ class _Read:
     pressure_only: bool = False
     area_ids: list[int] | None = None
     radii_before: tuple[float, float] | None = None  # the patrols' radii before the new rows
+    sole_voices: dict[int, dict] | None = None  # read again unless the snapshot is the entry's
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -174,10 +179,11 @@ def cached_gaps(
     with entry.lock:
         area_ids = _refresh(engine, params, entry, area, now)
         table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
-        considered, radii = dict(entry.considered), entry.patrol_radii
+        considered, radii, voices = dict(entry.considered), entry.patrol_radii, entry.sole_voices
     if area_ids is not None:
         table = within(table, area_ids)
-    return GapResult(table, params, now, considered, radii)
+    # A reason beside the ranking, not scored (docs/politics.md#sole-voice), read in the same snapshot.
+    return GapResult(with_sole_voice(table, voices), params, now, considered, radii)
 
 
 def warm(engine: Engine, params: GapParams) -> None:
@@ -236,6 +242,8 @@ def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
         _read_increment(s, params, entry, read)
     if area is not None:
         read.area_ids = communities_inside(s, area)
+    if snap != entry.snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
+        read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
     return read
 
 
@@ -249,6 +257,8 @@ def _compute(read: _Read, params: GapParams, entry: _Entry, now: datetime) -> No
         entry.max_coverage_m = _max_coverage(read.inputs.patrols["coverage_m"])
     elif read.path == "incremental":
         entry.table, entry.considered = _apply(params, entry, read, now)
+    if read.sole_voices is not None:
+        entry.sole_voices = read.sole_voices
     entry.snapshot = read.snapshot
 
 

@@ -74,6 +74,14 @@ REASONS: dict[str, Template] = {
             "travel_time",
             N_("{hours} from the nearest mission site in the {season} season ({straight_m} in a straight line)"),
         ),
+        # Beside the ranking, not scored (geo/politics/sole_voice.py, docs/politics.md#sole-voice).
+        Template(
+            "sole_voice",
+            N_(
+                "only one interlocutor, a {role}, heard in the last {engagements} engagements "
+                "with interlocutors, since {since}"
+            ),
+        ),
         # The QIP plotter's site suggestions (geo/reach/qip_siting.py).
         Template("qip_gap", N_("gap score {score} (rank {rank} of {of})")),
         Template("qip_trip", N_("{hours} from {office} in the {season} season")),
@@ -101,6 +109,7 @@ LABELS = {
     "season": {"dry": N_("dry"), "rainy": N_("rainy")},
     # the catalogue holds these msgids already (layers/messages.py's vocabulary labels)
     "status": {code: code.replace("_", " ") for code in vocab.QIP_STATUSES},
+    "role": {code: vocab.ROLE_LABELS.get(code, code.replace("_", " ")) for code in vocab.INTERLOCUTOR_ROLES},
 }
 NUMBERS = ("of", "people")  # counts written with the language's digit grouping
 

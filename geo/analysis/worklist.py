@@ -40,7 +40,8 @@ BASE_COLUMNS = (
 # Shown when the result table holds them (other analyses add them): column → its meaning.
 OPTIONAL_COLUMNS = {
     "travel_hours": "travel time from the nearest mission site, hours (travel-time analysis)",
-    "constituencies_not_heard": "constituencies no engagement reached (constituency analysis)",
+    "constituencies_not_heard": "constituencies no engagement reached in the constituency analysis' window "
+    "(geo.politics.constituencies.with_not_heard)",
 }
 FILTERS_NEEDING = {"constituency": "constituencies_not_heard"}
 SORT_DEFAULT = "rank"

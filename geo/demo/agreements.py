@@ -5,7 +5,7 @@ of the others, are synthetic."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import geopandas as gpd
 import numpy as np
@@ -36,11 +36,11 @@ AGREEMENTS = (
         ("Nana-Bakassa", "Kouki"),
         25.0,
     ),
-    (
+    (  # Signed STRAINED_DAYS before the demo's end; incidents in its area rise after signing (geo/demo/politics.py).
         "Bambari local non-aggression pact (synthetic)",
-        date(2019, 3, 2),
+        None,
         "in_force",
-        ["Bambari local peace committee", "Muslim community leaders", "Christian community leaders"],
+        ["UPC (Ouaka)", "Anti-balaka (Ouaka)", "Bambari local peace committee"],
         ["freedom_of_movement", "return_of_displaced"],
         "MINUSCA Civil Affairs",
         ("Bambari", "Ippy"),
@@ -86,12 +86,17 @@ def _place(name: str) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def agreements() -> gpd.GeoDataFrame:
+STRAINED = 1  # the agreement the demo strains: its day is relative to the end
+STRAINED_DAYS = 270
+
+
+def agreements(end: date) -> gpd.GeoDataFrame:
     """The agreements of :data:`AGREEMENTS`: areas are the places' hull
     buffered by the radius (in a local metric projection), clipped to the
-    mission area."""
+    mission area; the :data:`STRAINED` one signed ``STRAINED_DAYS`` before ``end``."""
     rows, geoms = [], []
     for i, (name, signed, status, parties, issues, by, places, radius_km) in enumerate(AGREEMENTS):
+        signed = signed or end - timedelta(days=STRAINED_DAYS)
         pts = MultiPoint([_place(p) for p in places])
         geom: Point | MultiPolygon
         if radius_km is None:

@@ -12,12 +12,13 @@ from geo.demo import agreements as _agreements
 from geo.demo import engagements as _engagements
 from geo.demo import incidents as _incidents
 from geo.demo import patrols as _patrols
-from geo.demo import places
+from geo.demo import places, politics
 from geo.demo import qips as _qips
 from geo.demo import roads as _roads
 from geo.demo.scenario import DEMO_SCALE, Scenario, counts_for
 
 _STREAMS = ("sites", "communities", "incidents", "patrols", "engagements", "qips", "roads")
+_POLITICS_STREAMS = ("interlocutors", "strain", "perceptions")  # spawned apart: the streams above stay as they were
 
 
 def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) -> Scenario:
@@ -46,6 +47,12 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
     areas = places.admin_areas()
     sites = places.sites(rng["sites"], n["sites"], end)
     communities = places.communities(rng["communities"], n["communities"], areas, sites)
+    agreements = _agreements.agreements(end)
+    own = np.random.SeedSequence([seed, 11]).spawn(len(_POLITICS_STREAMS))
+    more = dict(zip(_POLITICS_STREAMS, (np.random.default_rng(s) for s in own), strict=True))
+    engagements = _engagements.engagements(rng["engagements"], n["engagements"], communities, sites, end)
+    interlocutors, links, engagements = politics.hearings(more["interlocutors"], engagements, communities, areas)
+    incidents = _incidents.incidents(rng["incidents"], n["incidents"], communities, areas, end)
     roads = _roads.roads(rng["roads"], communities)
     return Scenario(
         seed=seed,
@@ -54,11 +61,14 @@ def generate(scale: float = DEMO_SCALE, seed: int = 7, end: date | None = None) 
         admin_areas=areas,
         communities=communities,
         sites=sites,
-        incidents=_incidents.incidents(rng["incidents"], n["incidents"], communities, areas, end),
-        agreements=_agreements.agreements(),
+        incidents=politics.strain(more["strain"], incidents, agreements, end),
+        agreements=agreements,
         patrols=_patrols.patrols(rng["patrols"], n["patrols"], sites, end),
-        engagements=_engagements.engagements(rng["engagements"], n["engagements"], communities, sites, end),
+        engagements=engagements,
         qips=_qips.qips(rng["qips"], n["qips"], communities, sites, end),
+        interlocutors=interlocutors,
+        perceptions=politics.perceptions(more["perceptions"], communities, areas, agreements, end),
+        engagement_interlocutors=links,
         roads=roads,
         crossings=_roads.crossings(roads, _roads.rivers()),
     )

@@ -6,18 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, Engine, exists, func, select, text
 from sqlalchemy.orm import Session
 
+from geo import links
 from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
 from geo.demo.generate import generate
 from geo.demo.roads import LANDCOVER_FILE, LANDCOVER_PROVENANCE, rivers
 from geo.demo.scenario import DEMO_SCALE, MODELS, REFERENCES, Scenario, check_scale
 from geo.models import Community, Raster, Waterway
 from geo.rasters.catalogue import sha256, store
+from geo.resources import REGISTRY
 
 # Any constant works: it only keeps two loaders from racing each other.
 _LOCK_KEY = 0x7065616365  # "peace"
@@ -37,7 +38,7 @@ def _column_values(series: pd.Series, is_date: bool) -> list:
     return values.tolist()
 
 
-def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model, chunk: int = 100_000) -> Iterator[tuple]:
+def _rows(frame: pd.DataFrame, columns: Sequence[str], model, chunk: int = 100_000) -> Iterator[tuple]:
     """Row tuples, converted a chunk at a time to keep memory flat."""
     for start in range(0, len(frame), chunk):
         part = frame.iloc[start : start + chunk]
@@ -50,7 +51,7 @@ def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str], model, chunk: int = 1
         yield from zip(*cols, strict=True)
 
 
-def _ids_by_source_id(conn: Connection, model, frame: gpd.GeoDataFrame) -> dict[str, int]:
+def _ids_by_source_id(conn: Connection, model, frame: pd.DataFrame) -> dict[str, int]:
     sources = sorted(frame["source"].unique().tolist())
     rows = conn.execute(select(model.source_id, model.id).where(model.source.in_(sources)))
     return dict(rows.all())
@@ -71,7 +72,25 @@ def load(conn: Connection, scenario: Scenario) -> dict[str, int]:
             columns.append(fk)
         result = bulk_upsert(conn, model, columns, _rows(frame, columns, model))
         written[table] = result.total
+    _load_links(conn, scenario)
     return written
+
+
+def _load_links(conn: Connection, scenario: Scenario) -> None:
+    """Who took part in each engagement (``geo.links``, replacing what a previous load wrote)."""
+    spec = REGISTRY["engagements"]
+    link = spec.link("interlocutor_ids")
+    assert link is not None
+    people = _ids_by_source_id(conn, MODELS["interlocutors"], scenario.interlocutors)
+    pairs = scenario.engagement_interlocutors
+    if not len(scenario.engagements):
+        return
+    source = str(scenario.engagements["source"].iloc[0])
+    keyed = [
+        (source, str(sid), [people[p] for p in group["interlocutor_source_id"]])
+        for sid, group in pairs.groupby("engagement_source_id", sort=True)
+    ]
+    links.replace_by_key(conn, spec, link, keyed)
 
 
 def load_real_ground(conn: Connection) -> dict[str, int]:

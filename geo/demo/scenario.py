@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.errors import InvalidInput
 from geo.models import Base, metadata
@@ -53,6 +54,8 @@ REFERENCES: dict[str, tuple[str, str, str]] = {
     "patrols": ("site_source_id", "sites", "site_id"),
     "engagements": ("community_source_id", "communities", "community_id"),
     "qips": ("community_source_id", "communities", "community_id"),
+    "interlocutors": ("community_source_id", "communities", "community_id"),
+    "perceptions": ("community_source_id", "communities", "community_id"),
 }
 
 
@@ -91,12 +94,15 @@ class Scenario:
     patrols: gpd.GeoDataFrame
     engagements: gpd.GeoDataFrame
     qips: gpd.GeoDataFrame
+    interlocutors: pd.DataFrame  # no geometry
+    perceptions: gpd.GeoDataFrame
+    engagement_interlocutors: pd.DataFrame  # the links, by source ids (not a resource: loaded after the frames)
     roads: gpd.GeoDataFrame
     crossings: gpd.GeoDataFrame
 
-    def frames(self) -> dict[str, gpd.GeoDataFrame]:
-        """Table name → frame, in load order (a resource the demo does not
-        generate has no field here and is left out)."""
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Table name → frame of each resource, in load order (a resource the
+        demo does not generate has no field here and is left out)."""
         generated = {f.name for f in fields(self)}
         return {name: getattr(self, name) for name in MODELS if name in generated}
 

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,14 @@ from geo.db import release
 from geo.errors import InvalidInput
 from geo.io.spreadsheet import escape_cell
 from geo.models import SRID
-from geo.repository import feature_from_row, property_columns, select_features, where_clauses
+from geo.repository import (
+    audit_read,
+    audited_reader,
+    feature_from_row,
+    property_columns,
+    select_features,
+    where_clauses,
+)
 from geo.resources import REGISTRY, ResourceSpec
 
 GAPS_LAYER = "engagement_gaps"
@@ -59,7 +67,7 @@ _BATCH = 50_000
 
 def _arrow_type(sa_type) -> pa.DataType:
     if isinstance(sa_type, ARRAY):
-        return pa.list_(pa.string())
+        return pa.list_(pa.int64() if isinstance(sa_type.item_type, Integer) else pa.string())
     if isinstance(sa_type, Boolean):
         return pa.bool_()
     if isinstance(sa_type, BigInteger):
@@ -78,16 +86,18 @@ def _arrow_type(sa_type) -> pa.DataType:
 @dataclass
 class Layer:
     """One GeoPackage layer: its Arrow schema (the geometry is the WKB column
-    ``geom``) and a function of the session yielding its record batches."""
+    ``geom``; a layer whose ``geometry_type`` is None is a table without
+    geometry) and a function of the session yielding its record batches."""
 
     name: str
-    geometry_type: str
+    geometry_type: str | None
     schema: pa.Schema
     batches: Callable[[Session], Iterator[pa.RecordBatch]]
 
 
-def columns_schema(columns: Sequence) -> pa.Schema:
-    return pa.schema([*(pa.field(c.name, _arrow_type(c.type)) for c in columns), pa.field("geom", pa.binary())])
+def columns_schema(columns: Sequence, geometry: bool = True) -> pa.Schema:
+    fields = [pa.field(c.name, _arrow_type(c.type)) for c in columns]
+    return pa.schema([*fields, pa.field("geom", pa.binary())] if geometry else fields)
 
 
 def _column_values(col, values: list) -> list:
@@ -97,13 +107,14 @@ def _column_values(col, values: list) -> list:
 
 
 def _query_batches(session: Session, stmt: Select, columns: Sequence, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    """Rows of ``stmt`` (the columns, then WKB) from a server-side cursor."""
+    """Rows of ``stmt`` (the columns, then WKB when the schema has ``geom``) from a server-side cursor."""
     for rows in session.execute(stmt.execution_options(yield_per=_BATCH)).partitions():
         cols = list(zip(*rows, strict=True))
         arrays = [
             pa.array(_column_values(c, list(v)), type=f.type) for c, v, f in zip(columns, cols, schema, strict=False)
         ]
-        arrays.append(pa.array([bytes(g) for g in cols[-1]], type=pa.binary()))
+        if "geom" in schema.names:
+            arrays.append(pa.array([bytes(g) for g in cols[-1]], type=pa.binary()))
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -115,21 +126,37 @@ def resource_layer(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     filters: dict[str, Any] | None = None,
+    reader: str | None = None,
 ) -> Layer:
     """The layer of one resource with the API's filters (start/end are
-    ignored for resources without a date, so one export can cover all)."""
-    has_date = spec.date_field is not None
+    ignored for resources without a date, so one export can cover all; a
+    bbox selects no row of a resource without geometry). Reading personal
+    data needs a ``reader``, recorded with the ids written
+    (``geo.repository.audit_read``)."""
+    audited_reader(spec, include_sensitive=include_sensitive, reader=reader)  # refused here, before a file is begun
+    has_date, geometry = spec.date_field is not None, spec.has_geometry
     clauses = where_clauses(
-        spec, bbox=bbox, start=start if has_date else None, end=end if has_date else None, filters=filters
+        spec,
+        bbox=bbox,
+        start=start if has_date else None,
+        end=end if has_date else None,
+        filters=filters,
+        bbox_selects_none=True,
     )
     cols = property_columns(spec, include_sensitive)
-    stmt = select(*cols, func.ST_AsBinary(spec.model.geom)).order_by(spec.model.id)
+    stmt = select(*cols, *([func.ST_AsBinary(spec.model.geom)] if geometry else [])).order_by(spec.model.id)
     if clauses:
         stmt = stmt.where(and_(*clauses))
-    schema = columns_schema(cols)
-    return Layer(
-        spec.table, spec.ogr_geometry_type, schema, lambda session: _query_batches(session, stmt, cols, schema)
-    )
+    schema = columns_schema(cols, geometry)
+
+    def batches(session: Session) -> Iterator[pa.RecordBatch]:
+        ids: list[int] = []
+        for batch in _query_batches(session, stmt, cols, schema):
+            ids += batch.column("id").to_numpy().tolist()
+            yield batch
+        audit_read(session, spec, ids, include_sensitive=include_sensitive, reader=reader, via="GeoPackage export")
+
+    return Layer(spec.table, spec.ogr_geometry_type, schema, batches)
 
 
 def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
@@ -138,6 +165,13 @@ def gaps_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
     from geo.io.export_gaps import GAPS_SCHEMA, current_gaps, gaps_batch
 
     return Layer(GAPS_LAYER, "Point", GAPS_SCHEMA, lambda session: iter([gaps_batch(current_gaps(session, bbox))]))
+
+
+def derived_layers(bbox: tuple[float, float, float, float] | None = None) -> list[Layer]:
+    """The analysis results of ``geo.io.derived`` (who was heard…), computed now."""
+    from geo.io.derived import DERIVED
+
+    return [Layer(d.layer, d.geometry_type, d.schema, partial(d.batches, bbox=bbox)) for d in DERIVED.values()]
 
 
 def areas_layer(bbox: tuple[float, float, float, float] | None = None) -> Layer:
@@ -155,17 +189,18 @@ def export_layers(
     bbox: tuple[float, float, float, float] | None = None,
     start: date | datetime | None = None,
     end: date | datetime | None = None,
+    reader: str | None = None,
 ) -> list[Layer]:
     names = list(resources) if resources else list(REGISTRY)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise InvalidInput(f"unknown resource {unknown[0]!r}; one of {', '.join(REGISTRY)}", field="resources")
     layers = [
-        resource_layer(REGISTRY[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end) for n in names
+        resource_layer(REGISTRY[n], include_sensitive=include_sensitive, bbox=bbox, start=start, end=end, reader=reader)
+        for n in names
     ]
-    if include_gaps:
-        layers.append(gaps_layer(bbox))
-        layers.append(areas_layer(bbox))
+    if include_gaps:  # the analysis results: engagement gaps, admin area figures, who was heard
+        layers += [gaps_layer(bbox), areas_layer(bbox), *derived_layers(bbox)]
     return layers
 
 
@@ -190,21 +225,17 @@ def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]
             spooled.append((layer, spool))
         release(session)
         for layer, spool in spooled:
+            geometry: dict[str, Any] = (
+                {"geometry_name": "geom", "geometry_type": layer.geometry_type, "crs": f"EPSG:{SRID}"}
+                if layer.geometry_type
+                else {}  # a table without geometry
+            )
             with pa.memory_map(str(spool)) as source:
                 stored = pa.ipc.open_file(source)
                 reader = pa.RecordBatchReader.from_batches(
                     layer.schema, (stored.get_batch(i) for i in range(stored.num_record_batches))
                 )
-                pyogrio.write_arrow(
-                    reader,
-                    path,
-                    layer=layer.name,
-                    driver="GPKG",
-                    geometry_name="geom",
-                    geometry_type=layer.geometry_type,
-                    crs=f"EPSG:{SRID}",
-                    append=path.exists(),
-                )
+                pyogrio.write_arrow(reader, path, layer=layer.name, driver="GPKG", append=path.exists(), **geometry)
     return counts
 
 
@@ -220,12 +251,18 @@ def iter_features(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     filters: dict[str, Any] | None = None,
+    reader: str | None = None,
 ) -> Iterator[dict]:
-    """Every matching feature, as the list API shapes it, streamed by id."""
+    """Every matching feature, as the list API shapes it, streamed by id
+    (personal data needs a ``reader``, see ``geo.repository.audit_read``)."""
     clauses = where_clauses(spec, bbox=bbox, start=start, end=end, filters=filters)
     stmt, cols = select_features(spec, clauses, include_sensitive)
+    ids: list[int] = []
     for row in session.execute(stmt.order_by(spec.model.id).execution_options(yield_per=_BATCH // 10)):
-        yield feature_from_row(row, cols)
+        feature = feature_from_row(row, cols)
+        ids.append(feature["id"])
+        yield feature
+    audit_read(session, spec, ids, include_sensitive=include_sensitive, reader=reader, via="export (command line)")
 
 
 def _csv_cell(value: Any) -> Any:

@@ -19,13 +19,18 @@ class Extent:
 
 
 def resource_extent(session: Session, spec: ResourceSpec) -> Extent:
-    """``ST_Extent`` of the geometries and min/max of the resource's date."""
-    box = func.ST_Extent(spec.model.geom)
-    cols = [func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)]
+    """``ST_Extent`` of the geometries (none without geometry) and min/max of the resource's date."""
+    cols = []
+    if spec.has_geometry:
+        box = func.ST_Extent(spec.model.geom)
+        cols += [func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)]
     if spec.date_field:
         date_col = spec.model.__table__.c[spec.date_field]
         cols += [func.min(date_col), func.max(date_col)]
+    if not cols:  # neither geometry nor date
+        return Extent(None, None, None)
     row = session.execute(select(*cols)).one()
-    bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
-    first, last = (row[4], row[5]) if spec.date_field else (None, None)
+    corners = row[:4] if spec.has_geometry else (None,)
+    bbox = None if corners[0] is None else (float(corners[0]), float(corners[1]), float(corners[2]), float(corners[3]))
+    first, last = (row[-2], row[-1]) if spec.date_field else (None, None)
     return Extent(bbox, first, last)

@@ -32,6 +32,8 @@ class Batch:
         self.values: dict[str, np.ndarray | list[Any]] = {}  # column → one value per row
         self.geoms_checked = False  # True when the mapper built the geometries from checked coordinates
         self.skipped = 0  # rows left out on purpose (superseded gazetteer entries), not errors
+        self.links: dict[str, list[list[int]]] = {}  # link property → ids per row (geo.links), when the file gives them
+        self.read: int | None = None  # input rows this batch stands for, when it aggregates them (else its length)
 
     def __len__(self) -> int:
         return len(self.frame)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
-from geo.io import acled, boundaries, crossings, gazetteer, generic, gpx, kobo, roads, ucdp, waterways
+from geo.io import acled, boundaries, crossings, gazetteer, generic, gpx, kobo, kobo_perceptions, roads, ucdp, waterways
 from geo.io.fields import Batch
 from geo.io.importer import Format, Options, run
 from geo.io.report import ImportReport
@@ -42,6 +42,7 @@ MAPPERS: dict[str, tuple[str | None, Callable, Callable[[str], str] | None]] = {
     "boundaries": ("admin-areas", boundaries.map_batch, None),
     "gpx": ("patrols", gpx.map_batch, None),
     "kobo": ("engagements", kobo.map_batch, kobo.rename),
+    "kobo-perceptions": ("perceptions", kobo_perceptions.map_batch, None),  # reads itself (aggregates responses)
     "osm-roads": ("roads", roads.map_batch, None),
     "rivers": ("waterways", waterways.map_batch, None),
     "osm-crossings": ("crossings", crossings.map_batch, None),
@@ -88,6 +89,8 @@ def _guess(resource: str, path: Path, columns: set[str]) -> str:
         return "boundaries"  # a producer's layout; our own export (name, level…) reads back as is
     if resource == "engagements" and not is_vector(path) and columns & {"_uuid", "_geolocation", "_submission_time"}:
         return "kobo"
+    if resource == "perceptions" and not is_vector(path) and columns & {"_uuid", "_submission_time"}:
+        return "kobo-perceptions"
     if resource in ("roads", "waterways", "crossings") and "source_id" not in columns:
         return {"roads": "osm-roads", "waterways": "rivers", "crossings": "osm-crossings"}[resource]
     return "generic"  # our own export (source_id, the table's columns) reads back as is
@@ -151,8 +154,15 @@ def prepare(
         layer=layer,
         progress=progress,
     )
-    read = gpx.read if fmt == "gpx" else partial(_read_file, rename=rename)
-    return Format(fmt, resource, read, mapper, "feature" if vector else "line", fmt == "generic"), opts
+    read: Callable[[Options], Iterator[Batch]]
+    if fmt == "gpx":
+        read = gpx.read
+    elif fmt == "kobo-perceptions":
+        read = kobo_perceptions.read
+    else:
+        read = partial(_read_file, rename=rename)
+    queries = fmt in ("generic", "kobo", "kobo-perceptions")  # the mapper looks things up in the database
+    return Format(fmt, resource, read, mapper, "feature" if vector else "line", queries), opts
 
 
 def import_file(

@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, SmallInteger, String, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from geo import links
 from geo.columns import rule_of, server_default_value
 from geo.errors import InvalidInput
 from geo.io.fields import Batch, choice, dates, identifier, iso_dates, iso_times, number, text
@@ -26,7 +27,7 @@ from geo.io.importer import Options, point_geoms, put_source
 from geo.io.sources import is_vector
 from geo.io.spreadsheet import unescape_column
 from geo.models import READ_ONLY, table_of
-from geo.resources import get_spec
+from geo.resources import Link, get_spec
 
 SKIP = {*READ_ONLY, "geom", "source", "source_id"}
 TRUE, FALSE = {"true", "t", "yes", "y", "1", "1.0"}, {"false", "f", "no", "n", "0", "0.0"}
@@ -81,6 +82,39 @@ def _foreign_keys(b: Batch, opts: Options, conn, column, values: list) -> None:
         column.name,
         lambda i: f"{column.name} {values[i]} does not exist in {fk.column.table.name}",
     )
+
+
+def link_ids(b: Batch, opts: Options, link: Link, s: pd.Series) -> list[list[int]]:
+    """A link column (``1;2``, ``[1, 2]``): whole ids of existing targets, else the row is rejected.
+
+    Parameters
+    ----------
+    b : Batch
+    opts : Options
+        ``opts.conn`` looks the targets up.
+    link : Link
+    s : pandas.Series
+        The file's column.
+
+    Returns
+    -------
+    list of list of int
+    """
+    raw = _lists(b, s, link.prop, None)
+    parsed = [[int(v) for v in row if v.isdigit()] for row in raw]
+    b.reject(
+        np.array([len(p) != len(r) for p, r in zip(parsed, raw, strict=True)]),
+        link.prop,
+        lambda i: f"{link.prop} {raw[i]} are not all whole ids",
+    )
+    ok = [p for p, good in zip(parsed, b.ok, strict=True) if good]
+    missing = links.missing_targets(opts.conn, link, ok) if opts.conn is not None else set()
+    b.reject(
+        np.array([bool(set(p) & missing) for p in parsed]),
+        link.prop,
+        lambda i: f"{link.prop}: no {link.target} with id {', '.join(map(str, sorted(set(parsed[i]) & missing)))}",
+    )
+    return parsed
 
 
 def map_batch(b: Batch, opts: Options) -> None:
@@ -150,7 +184,12 @@ def map_batch(b: Batch, opts: Options) -> None:
             f"({', '.join(c.name for c in table.c if c.name not in SKIP)}); use --map field=column",
             field="map",
         )
-    _geometry(b, opts, spec.geometry_kinds == ("POINT",))
+    for link in spec.links:
+        src = opts.column(cols, link.prop)
+        if src is not None:
+            b.links[link.prop] = link_ids(b, opts, link, b.frame[src])
+    if spec.has_geometry:
+        _geometry(b, opts, spec.geometry_kinds == ("POINT",))
     src_col = opts.column(cols, "source")
     sources = text(b, b.col(src_col), "source", max_len=200) if src_col else np.full(len(b), None, dtype=object)
     id_col = opts.column(cols, "source_id", "id", "fid")

@@ -16,17 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from geo.bulk import bulk_upsert, geometry_to_ewkb_hex
+from geo import links
+from geo.bulk import BulkResult, bulk_upsert, geometry_to_ewkb_hex
 from geo.errors import InvalidInput
 from geo.io.fields import Batch, lonlat
 from geo.io.geometry import conform
 from geo.io.report import ImportReport
 from geo.io.sources import Progress
 from geo.models import AuditLog
-from geo.resources import get_spec
+from geo.resources import ResourceSpec, get_spec
 
 
 @dataclass
@@ -93,10 +94,20 @@ def _connection(target: Session | Connection) -> Connection:
     return target.connection() if isinstance(target, Session) else target
 
 
+def _load(conn: Connection, spec: ResourceSpec, columns: list[str], rows, linked: dict) -> BulkResult:
+    """Upsert rows, then replace the links of those rows the file gave (``geo.links``)."""
+    result = bulk_upsert(conn, spec.model, columns, rows)
+    for prop, keyed in linked.items():
+        link = spec.link(prop)
+        assert link is not None
+        links.replace_by_key(conn, spec, link, keyed)
+    return result
+
+
 def run(
     target: Session | Connection, fmt: Format, opts: Options, *, dry_run: bool = False, who: str | None = None
 ) -> ImportReport:
-    model = get_spec(fmt.resource).model
+    spec = get_spec(fmt.resource)
     report = ImportReport(
         resource=fmt.resource,
         format=fmt.name,
@@ -109,6 +120,8 @@ def run(
     seen: dict[tuple[str, str], int] = {}
     savepoint = target.begin_nested()  # a Session's or a Connection's savepoint: both roll back alike
     conn = opts.conn = _connection(target)  # (a Session emits its SAVEPOINT here)
+    if who is not None:  # the writer, for the database's own triggers (an agreement's status history)
+        conn.execute(select(func.set_config("peacemap.actor", who, True)))
     try:
         # Map batch n+1 while the database loads batch n (the wait releases the GIL).
         with ThreadPoolExecutor(max_workers=1) as loader:
@@ -119,10 +132,10 @@ def run(
                     pending = None
                 _check(batch, fmt, opts, report, seen)
                 if batch.ok.any():
-                    columns, rows = _rows(batch)
+                    columns, rows = _rows(batch, spec.has_geometry)
                     if pending is not None:
                         _count(report, pending.result())
-                    pending = loader.submit(bulk_upsert, conn, model, columns, rows)
+                    pending = loader.submit(_load, conn, spec, columns, rows, _linked(batch))
             if pending is not None:
                 _count(report, pending.result())
         if dry_run:
@@ -155,14 +168,18 @@ def run(
 
 
 def _check(batch: Batch, fmt: Format, opts: Options, report: ImportReport, seen: dict) -> None:
-    report.read += len(batch)
+    report.read += len(batch) if batch.read is None else batch.read
     fmt.map(batch, opts)
-    if not batch.geoms_checked:
-        batch.geoms = conform(batch, batch.geoms, get_spec(fmt.resource).geometry_kinds, report.repairs)
+    spec = get_spec(fmt.resource)
+    if spec.has_geometry and not batch.geoms_checked:
+        batch.geoms = conform(batch, batch.geoms, spec.geometry_kinds, report.repairs)
     _reject_duplicates(batch, seen, report.row_label)
     ids = batch.values.get("source_id")
-    first = int(batch.rows[0]) if len(batch) else 0
-    report.rejects.extend(replace(r, source_id=ids[r.row - first]) if ids is not None else r for r in batch.rejects)
+    index = {int(r): i for i, r in enumerate(batch.rows)}  # a reject may name an input row this batch stands for
+    report.rejects.extend(
+        replace(r, source_id=ids[index[r.row]]) if ids is not None and r.row in index and r.source_id is None else r
+        for r in batch.rejects
+    )
     report.skipped += batch.skipped
 
 
@@ -197,12 +214,21 @@ def _take(values, keep: np.ndarray) -> list:
     return [values[i] for i in keep.tolist()]
 
 
-def _rows(b: Batch) -> tuple[list[str], Iterator[tuple]]:
+def _rows(b: Batch, geometry: bool = True) -> tuple[list[str], Iterator[tuple]]:
     keep = np.flatnonzero(b.ok)
     columns = list(b.values)
     cols = [_take(b.values[c], keep) for c in columns]
+    if not geometry:
+        return columns, zip(*cols, strict=True)
     geoms = geometry_to_ewkb_hex(np.asarray(b.geoms, dtype=object)[keep])
     return [*columns, "geom"], zip(*cols, geoms, strict=True)
+
+
+def _linked(b: Batch) -> dict[str, list[tuple[str, str, list[int]]]]:
+    """Each link the mapper filled (``batch.links``): (source, source_id, ids) of the kept rows."""
+    keep = np.flatnonzero(b.ok).tolist()
+    src, sid = b.values["source"], b.values["source_id"]
+    return {prop: [(src[i], sid[i], lists[i]) for i in keep] for prop, lists in b.links.items()}
 
 
 def point_geoms(

@@ -1,7 +1,10 @@
 """KoboToolbox CSV exports → engagements. Kobo writes group paths into
 column names ("meeting/kind"), a geopoint as ``_geolocation`` "[lat, lon]"
 or as ``_<name>_latitude``/``_<name>_longitude``, and select-multiple
-answers as space-separated choice names."""
+answers as space-separated choice names. The people heard come as a
+select-multiple of their pseudonymous ids (``interlocutors``, e.g. a choice
+list from the interlocutor register), stored as the engagement's
+``interlocutor_ids`` (docs/politics.md#who-was-heard)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from geo import vocab
 from geo.io.fields import Batch, choice, dates, iso_times, lonlat, number, text
 from geo.io.importer import Options, missing_columns, put_source, require_columns
+from geo.models import Interlocutor
 
 SOURCE = "kobo"
 
@@ -53,6 +58,26 @@ def _multi(b: Batch, s: pd.Series | None, field: str, allowed: tuple[str, ...]) 
     return lists
 
 
+def _interlocutors(b: Batch, opts: Options, s: pd.Series, field: str) -> list[list[int]]:
+    """Space- or comma-separated pseudonymous ids → interlocutor ids; a row
+    naming someone not (or not uniquely) in the register is rejected."""
+    lists = [v.replace(",", " ").split() if v else [] for v in text(b, s, field)]
+    wanted = sorted({p for row in lists for p in row})
+    ids: dict[str, list[int]] = {}
+    if wanted and opts.conn is not None:
+        for pseudonym, pid in opts.conn.execute(
+            select(Interlocutor.pseudonym, Interlocutor.id).where(Interlocutor.pseudonym.in_(wanted))
+        ):
+            ids.setdefault(pseudonym, []).append(pid)
+    unknown = [[p for p in row if len(ids.get(p, [])) != 1] for row in lists]
+    b.reject(
+        np.array([bool(u) for u in unknown]),
+        field,
+        lambda i: f"{field}: {', '.join(unknown[i])} not (or not once) in the interlocutor register",
+    )
+    return [[ids[p][0] for p in row if len(ids.get(p, [])) == 1] for row in lists]
+
+
 def map_batch(b: Batch, opts: Options) -> None:
     col = partial(opts.find, b)
     c = require_columns(
@@ -85,4 +110,7 @@ def map_batch(b: Batch, opts: Options) -> None:
         v[f"participants_{who}"] = counts
     v["summary"] = text(b, col("summary", "notes", "description"), "summary")
     v["follow_up"] = text(b, col("follow_up", "followup", "next_steps"), "follow_up")
+    heard = opts.column(b.frame.columns, "interlocutors", "interlocutor_ids", "interlocutor")
+    if heard is not None:
+        b.links["interlocutor_ids"] = _interlocutors(b, opts, b.frame[heard], heard)
     put_source(b, opts, text(b, b.col(c["source_id"]), c["source_id"], max_len=200, required=True), SOURCE)

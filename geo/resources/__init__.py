@@ -15,9 +15,9 @@ import pkgutil
 from itertools import pairwise
 
 from geo.errors import NotFound
-from geo.resources.spec import Filter, ResourceSpec
+from geo.resources.spec import Filter, Link, ResourceSpec
 
-__all__ = ["REGISTRY", "Filter", "ResourceSpec", "get_spec"]
+__all__ = ["REGISTRY", "Filter", "Link", "ResourceSpec", "get_spec"]
 
 
 def _discover() -> dict[str, ResourceSpec]:

@@ -1,7 +1,7 @@
 """Engagements: direct contacts with communities."""
 
-from geo.models import Engagement
-from geo.resources.spec import Filter, ResourceSpec
+from geo.models import Engagement, EngagementInterlocutor
+from geo.resources.spec import Filter, Link, ResourceSpec
 
 SPEC = ResourceSpec(
     name="engagements",
@@ -30,4 +30,14 @@ SPEC = ResourceSpec(
     },
     layer="engagements",
     order=40,
+    links=(
+        Link(
+            "interlocutor_ids",
+            EngagementInterlocutor,
+            own="engagement_id",
+            other="interlocutor_id",
+            target="interlocutors",
+            description="the interlocutors heard (docs/politics.md#who-was-heard)",
+        ),
+    ),
 )

@@ -162,6 +162,12 @@ def properties_model(spec: ResourceSpec) -> type[Properties]:
     length, vocabulary, range, server default and order, the sensitive ones
     described as such."""
     fields: dict[str, Any] = {c.name: _field(spec, c) for c in spec.columns if c.name not in READ_ONLY}
+    for link in spec.links:
+        ids = GenericAlias(list, (Annotated[int, Field(ge=1)],))
+        fields[link.prop] = (
+            Annotated[ids, Field(max_length=link.max_items)],
+            Field(default_factory=list, description=f"{link.description} (ids of {link.target})"),
+        )
     validators = {}
     names = list(fields)
     for column in spec.columns:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from geo.columns import rule_of
 from geo.geometry import ogr_type
-from geo.models import READ_ONLY, Feature, table_of
+from geo.models import READ_ONLY, Base, Feature, table_of
 from geo.resources.schema import properties_model
 
 OPS = ("eq", "ge", "le", "contains", "ilike")
@@ -38,6 +38,25 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A many-to-many link set through a list property of the resource.
+
+    ``prop`` holds the ids of ``target`` (a resource name) rows; the pairs
+    live in the link table ``model``, whose column ``own`` refers to this
+    resource's id and ``other`` to the target's. Reads give the ids sorted;
+    a write replaces the whole list (``geo.links``).
+    """
+
+    prop: str
+    model: type[Base]
+    own: str
+    other: str
+    target: str
+    description: str
+    max_items: int = 100
+
+
+@dataclass(frozen=True)
 class ResourceSpec:
     """One stored resource, declared once in its module of ``geo.resources``.
 
@@ -47,7 +66,13 @@ class ResourceSpec:
     (the OpenAPI example, and the completeness test posts it); ``layer`` the
     key of its map layer in ``layers.compose.LAYER_BUILDERS`` (None: not
     drawn); ``order`` its place in listings (OGC collections, GeoPackage
-    layers, API sections).
+    layers, API sections); ``links`` its many-to-many list properties;
+    ``audit_reads``: its sensitive fields are personal data, and every read
+    of them (by an editor or admin) is written to the audit log.
+
+    A model without a ``geom`` column is an attribute-only resource: its
+    features have ``geometry: null`` (valid GeoJSON), its GeoPackage layer is
+    a table without geometry, and ``bbox`` does not apply to it.
     """
 
     name: str
@@ -60,6 +85,8 @@ class ResourceSpec:
     example: dict[str, Any]
     layer: str | None
     order: int
+    links: tuple[Link, ...] = ()
+    audit_reads: bool = False
 
     def __post_init__(self) -> None:
         problems = [*self._field_problems(), *self._filter_problems()]
@@ -75,13 +102,19 @@ class ResourceSpec:
         ]
         if self.date_field in names and not isinstance(self.column(self.date_field).type, (Date, DateTime)):
             problems.append(f"date_field {self.date_field!r} is not a date or time")
-        if "geom" not in self._table.c or not rule_of(self._table.c.geom).geometry_kinds:
-            problems.append("the model has no geom column built with geo.columns.geometry")
+        if "geom" in self._table.c and not rule_of(self._table.c.geom).geometry_kinds:
+            problems.append("the model's geom column is not built with geo.columns.geometry")
         problems += [
             f"date column {c.name!r} is not built with geo.columns.dated or not_before (the supported date range)"
             for c in self.columns
             if c.name not in READ_ONLY and isinstance(c.type, (Date, DateTime)) and rule_of(c).dates is None
         ]
+        for link in self.links:
+            if link.prop in names:
+                problems.append(f"link {link.prop!r} has the name of a column")
+            link_table = table_of(link.model)
+            if {link.own, link.other} - set(link_table.c.keys()):
+                problems.append(f"link {link.prop!r}: {link_table.name} has no column {link.own!r} or {link.other!r}")
         return problems
 
     def _filter_problems(self) -> list[str]:
@@ -125,14 +158,22 @@ class ResourceSpec:
         return [c.name for c in self.columns if c.name not in READ_ONLY]
 
     @property
-    def geometry_kinds(self) -> tuple[str, ...]:
-        """What ``geom`` stores (PostGIS names); inputs are promoted to them."""
-        return rule_of(self._table.c.geom).geometry_kinds
+    def has_geometry(self) -> bool:
+        """False for an attribute-only resource (no ``geom`` column)."""
+        return "geom" in self._table.c
 
     @property
-    def ogr_geometry_type(self) -> str:
-        """The GeoPackage layer's geometry type."""
-        return ogr_type(self.geometry_kinds)
+    def geometry_kinds(self) -> tuple[str, ...]:
+        """What ``geom`` stores (PostGIS names); inputs are promoted to them (none without geometry)."""
+        return rule_of(self._table.c.geom).geometry_kinds if self.has_geometry else ()
+
+    @property
+    def ogr_geometry_type(self) -> str | None:
+        """The GeoPackage layer's geometry type (None: a table without geometry)."""
+        return ogr_type(self.geometry_kinds) if self.has_geometry else None
+
+    def link(self, prop: str) -> Link | None:
+        return next((link for link in self.links if link.prop == prop), None)
 
     def filter(self, param: str) -> Filter | None:
         return next((f for f in self.filters if f.param == param), None)

@@ -15,6 +15,8 @@ import shapely
 from pypdf import PdfReader
 from sqlalchemy import create_engine
 
+from geo import vocab
+
 pytestmark = pytest.mark.browser
 
 A4_PT = (595.28, 841.89)
@@ -60,6 +62,30 @@ def test_brief_json_agrees_with_the_api(live_app, area, demo_end):
         f["properties"]["reasons"] for f in gaps["features"]
     ]
     assert brief["parameters"] == gaps["parameters"]
+    # The politics sections are the politics analyses' own answers for this area.
+    at = {"as_of": demo_end.isoformat(), "limit": 10000}
+    level = brief["area"]["level"]
+    heard = httpx.get(f"{url}/api/v1/analysis/constituencies", params={**at, "level": level}, timeout=60).json()
+    props = next(f["properties"] for f in heard["features"] if f["id"] == area["id"])
+    assert {k: v for k, v in brief["hearing"].items() if k not in ("window_days", "concentration_top")} == {
+        k: v for k, v in props.items() if k not in ("name", "level")
+    }
+    assert brief["hearing"]["window_days"] == heard["params"]["window_days"]
+    strain = httpx.get(f"{url}/api/v1/analysis/agreements", params=at, timeout=60).json()["agreements"]
+    mine = {a["id"]: a for a in brief["agreements"]}
+    assert [a["id"] for a in strain if a["id"] in mine] == [a["id"] for a in brief["agreements"]]
+    for a in strain:
+        if a["id"] in mine:
+            assert mine[a["id"]] == {k: v for k, v in a.items() if k not in ("violations", "months")}
+    surveyed = []
+    for indicator in vocab.PERCEPTION_INDICATORS:
+        fc = httpx.get(
+            f"{url}/api/v1/analysis/perceptions", params={**at, "indicator": indicator, "level": level}, timeout=60
+        ).json()
+        p = next(f["properties"] for f in fc["features"] if f["id"] == area["id"])
+        if p["waves"]:
+            surveyed.append({k: p[k] for k in ("indicator", "waves", "change", "flags", "reasons")})
+    assert brief["perceptions"] == surveyed and surveyed  # the demo surveys every area
     assert len(brief["series"]["months"]) == 24 and brief["series"]["months"][-1] == demo_end.strftime("%Y-%m")
 
 
@@ -108,13 +134,21 @@ def test_monthly_series_match_an_independent_count(live_app, browser_db_url, dem
 
 
 def test_brief_page_has_its_charts_and_prints_to_two_a4_pages(live_app, page, area, demo_end, artifacts):
-    page.goto(f"{live_app.url}/areas/{area['id']}?as_of={demo_end.isoformat()}&window_days=90")
+    page.goto(f"{live_app.url}/areas/{area['id']}?as_of={demo_end.isoformat()}&window_days=90", timeout=120_000)
     assert page.locator("h1").inner_text() == area["properties"]["name"]
-    assert page.locator("svg.chart").count() == 5
+    assert page.locator("svg.chart:not(.interval)").count() == 5
     assert page.locator("svg.inset path.area").count() == 1
     assert page.locator("svg.inset path.ctx-country, svg.inset path.ctx-river, svg.inset path.ctx-admin").count() > 0
-    bars = page.locator("svg.chart").first.locator("rect.bar")
+    bars = page.locator("svg.chart:not(.interval)").first.locator("rect.bar")
     assert bars.count() == 24
+    # Perception trends with their intervals, who was heard, the agreements' strain.
+    brief = httpx.get(f"{live_app.url}/api/v1/areas/{area['id']}/brief", params=_window(demo_end), timeout=60).json()
+    intervals = page.locator("svg.chart.interval")
+    assert intervals.count() == len(brief["perceptions"]) > 0
+    assert intervals.first.locator("g.wave").count() == len(brief["perceptions"][0]["waves"])
+    assert page.locator("[data-section=hearing]").count() == 1
+    assert page.locator("[data-section=constituencies]").count() == 1
+    assert page.locator("[data-section=strain] tbody tr[data-agreement]").count() == min(6, len(brief["agreements"]))
     rows = page.locator("[data-section=under-engaged] tbody tr")
     assert rows.count() == min(10, area["properties"]["under_engaged"])
     assert rows.first.locator("li[data-code]").count() == 3
@@ -146,7 +180,35 @@ def test_the_brief_opens_from_the_choropleth(live_app, page, area, demo_end, wai
     assert page.url.startswith(f"{live_app.url}/areas/{area['id']}?")
     assert page.locator("h1").inner_text() == area["properties"]["name"]
     assert page.locator('[data-figure="incidents"]').inner_text() == f"{area['properties']['incidents']:,}"
-    assert page.locator("svg.chart").count() == 5
+    assert page.locator("svg.chart:not(.interval)").count() == 5
+
+
+def test_viewers_never_see_an_interlocutors_name(live_app, page, area, demo_end, browser_db_url):
+    """The brief (page and JSON) and the worklist (JSON and CSV) name roles
+    and counts, never a person: no interlocutor's name or pseudonym appears."""
+    engine = create_engine(browser_db_url)
+    try:
+        with engine.connect() as conn:
+            people = conn.exec_driver_sql("SELECT name, pseudonym FROM interlocutors").all()
+    finally:
+        engine.dispose()
+    words = {w for row in people for w in row if w}
+    assert len(people) > 10 and words
+    page.goto(f"{live_app.url}/areas/{area['id']}?as_of={demo_end.isoformat()}&window_days=90", timeout=120_000)
+    texts = [page.content()]
+    texts.append(
+        httpx.get(f"{live_app.url}/api/v1/areas/{area['id']}/brief", params=_window(demo_end), timeout=60).text
+    )
+    for f in ("json", "csv"):
+        texts.append(
+            httpx.get(
+                f"{live_app.url}/api/v1/analysis/worklist",
+                params={**_window(demo_end), "f": f, "limit": 10000, "remoteness": "travel_time"},
+                timeout=120,
+            ).text
+        )
+    for text in texts:
+        assert not [w for w in words if w in text]
 
 
 def test_peacemap_brief_writes_the_pdf(browser_db_url, area, demo_end, tmp_path, run_peacemap):

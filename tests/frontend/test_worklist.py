@@ -163,3 +163,33 @@ def test_csv_download_is_the_api_rows(live_app, page, demo_end, wait_ready):
     assert [r["reasons"] for r in got] == ["; ".join(r["reasons"]) for r in api["rows"]]
     assert [float(r["gap_score"]) for r in got] == [r["gap_score"] for r in api["rows"]]
     assert len(got) == api["numberMatched"] >= len(_rows(page))
+
+
+def test_constituencies_not_heard_column_and_filter(live_app, page, demo_end, wait_ready):
+    """Each row's constituencies not heard are the constituency analysis' own
+    (``/api/v1/analysis/constituencies?by=community``: its ``not_reached``; a
+    community it does not list had no engagement in its window and heard
+    none); the filter keeps the rows where the chosen one was not heard."""
+    _open(page, live_app, demo_end, wait_ready)
+    rows = _rows(page)
+    heard = httpx.get(
+        f"{live_app.url}/api/v1/analysis/constituencies",
+        params={"by": "community", "as_of": demo_end.isoformat(), "limit": 10000},
+        timeout=60,
+    ).json()
+    not_reached = {f["id"]: f["properties"]["not_reached"] for f in heard["features"]}
+    options = page.locator("#pm-worklist select[name=constituency] option")
+    everyone = [v for v in (options.nth(i).get_attribute("value") for i in range(options.count())) if v]
+    assert len(everyone) == 8
+    assert [r["constituencies_not_heard"] for r in rows] == [not_reached.get(r["community_id"], everyone) for r in rows]
+    assert any(r["community_id"] in not_reached for r in rows)  # not vacuous: some were engaged
+    assert page.locator('#pm-worklist th[data-col="constituencies_not_heard"]').count() == 1
+    every_row = _api(live_app, page, limit=10000)["rows"]
+    _reloaded(page, lambda: page.select_option("#pm-worklist select[name=constituency]", "women"))
+    women = [r["community_id"] for r in _rows(page)]
+    want = [r["community_id"] for r in every_row if "women" in r["constituencies_not_heard"]]
+    assert women and women == want[: len(women)] and len(want) < len(every_row)
+    # Sorted by how many were not heard.
+    _reloaded(page, lambda: page.click('#pm-worklist th[data-col="constituencies_not_heard"] button'))
+    counts = [len(r["constituencies_not_heard"]) for r in _rows(page)]
+    assert counts == sorted(counts)

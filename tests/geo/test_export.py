@@ -51,7 +51,7 @@ def samples(session, insert_samples):
 
 def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path):
     path = tmp_path / "peacemap.gpkg"
-    counts = write_geopackage(session, path, export_layers(include_sensitive=True))
+    counts = write_geopackage(session, path, export_layers(include_sensitive=True, reader="test"))
     assert counts == samples
     layers = dict(pyogrio.list_layers(path))
     assert layers == {
@@ -63,11 +63,15 @@ def test_geopackage_has_every_layer_with_every_value(session, samples, tmp_path)
         "communities": "Point",
         "sites": "Point",
         "admin_areas": "MultiPolygon",
+        "interlocutors": None,
+        "perceptions": "Point",
         "roads": "MultiLineString",
         "waterways": "Unknown",
         "crossings": "Point",
         GAPS_LAYER: "Point",
         "admin_area_figures": "MultiPolygon",
+        "constituencies_by_area": "MultiPolygon",
+        "constituencies_by_community": "Point",
     }
     for spec in REGISTRY.values():
         table = spec.model.__table__
@@ -125,12 +129,15 @@ def test_empty_tables_still_give_typed_layers(session, samples, tmp_path):
     session.execute(delete(models.Qip))
     path = tmp_path / "empty.gpkg"
     # A bbox far from every row empties the other layers too.
-    write_geopackage(session, path, export_layers(include_sensitive=True, bbox=(100.0, 10.0, 101.0, 11.0)))
-    assert len(pyogrio.list_layers(path)) == len(REGISTRY) + 2  # every resource, the gap result, the area figures
+    write_geopackage(
+        session, path, export_layers(include_sensitive=True, bbox=(100.0, 10.0, 101.0, 11.0), reader="test")
+    )
+    # every resource, the gap result, the area figures, who was heard by area and by community
+    assert len(pyogrio.list_layers(path)) == len(REGISTRY) + 4
     for spec in REGISTRY.values():
         info = pyogrio.read_info(path, layer=spec.table)
         assert info["features"] == 0
-        expected = [c.name for c in spec.model.__table__.columns if c.name != "geom"]
+        expected = [c.name for c in spec.model.__table__.columns if c.name != "geom"] + [k.prop for k in spec.links]
         assert list(info["fields"]) == expected
     info = pyogrio.read_info(path, layer="qips")
     dtypes = dict(zip(info["fields"], info["dtypes"], strict=True))
@@ -157,6 +164,15 @@ def test_unknown_resource_names_the_field(session):
     with pytest.raises(InvalidInput) as err:
         export_layers(include_sensitive=False, resources=["incident"])
     assert err.value.field == "resources" and "incidents" in err.value.message
+
+
+def test_personal_data_without_a_reader_is_refused_before_a_file_is_begun(session):
+    """An export with the interlocutors' names must say who reads them (the
+    audit log); without a reader it is refused when the layers are built,
+    not halfway through writing the GeoPackage."""
+    with pytest.raises(ValueError, match="interlocutors: personal data read without naming the reader"):
+        export_layers(include_sensitive=True, include_gaps=False)
+    export_layers(include_sensitive=False, include_gaps=False)  # no names: nobody to record
 
 
 def test_csv_encoder_wkt_and_lonlat(session, samples):

@@ -23,8 +23,19 @@ from geo.resources import REGISTRY
 
 PEACEMAP = Path(sys.executable).with_name("peacemap")
 DB = "peacemap_test_export_cli"
-IMPORT_ORDER = ["admin-areas", "sites", "communities", "incidents", "agreements", "patrols", "engagements", "qips"]
-LEAVES = ["incidents", "agreements", "patrols", "engagements", "qips"]
+IMPORT_ORDER = [
+    "admin-areas",
+    "sites",
+    "communities",
+    "interlocutors",
+    "incidents",
+    "agreements",
+    "patrols",
+    "engagements",
+    "qips",
+    "perceptions",
+]
+LEAVES = ["incidents", "agreements", "patrols", "engagements", "qips", "perceptions"]
 NOT_COMPARED = {"id", "created_at", "updated_at", "created_by"}
 
 
@@ -49,17 +60,25 @@ def _run(url, command, *args):
 
 
 def _snapshot(engine) -> dict[str, list[dict]]:
-    """Every row of every resource (geometry as WKB hex), keyed by source_id."""
+    """Every row of every resource (geometry as WKB hex, an engagement's interlocutors
+    as the sorted ids of its link rows), keyed by source_id."""
     out = {}
+    link = models.EngagementInterlocutor
+    heard = (
+        select(func.array_agg(link.interlocutor_id.distinct()))
+        .where(link.engagement_id == models.Engagement.id)
+        .scalar_subquery()
+        .label("heard")
+    )
     with engine.connect() as conn:
         for name, spec in REGISTRY.items():
             table = spec.model.__table__
             cols = [c for c in table.columns if c.name not in NOT_COMPARED and c.name != "geom"]
-            rows = (
-                conn.execute(select(*cols, func.ST_AsHexEWKB(table.c.geom).label("geom")).order_by(table.c.source_id))
-                .mappings()
-                .all()
-            )
+            if "geom" in table.c:
+                cols.append(func.ST_AsHexEWKB(table.c.geom).label("geom"))
+            if name == "engagements":
+                cols.append(heard)
+            rows = conn.execute(select(*cols).order_by(table.c.source_id)).mappings().all()
             out[name] = [dict(r) for r in rows]
     return out
 

@@ -41,6 +41,9 @@ URLS = {
     "map-incident-grid": "/map/incident-grid",
     "engagement-gaps": "/api/v1/analysis/engagement-gaps",
     "coverage-gaps": "/api/v1/analysis/coverage-gaps",
+    "agreement-strain": "/api/v1/analysis/agreements",
+    "constituencies": "/api/v1/analysis/constituencies",
+    "perception-trends": "/api/v1/analysis/perceptions",
     "map-travel-time": "/map/travel-time.png",
     **{
         f"{r}-list": f"/api/v1/{r}"

@@ -127,6 +127,46 @@
     }).join(" ") : "";
     return '<div class="pm-popup"><h3>' + pm.esc(pm.vocab(head)) + "</h3><table>" + rows + "</table>" + links + "</div>";
   };
+  /* More in a popup once it is open: the entry of the feature (same id) in
+   * spec.detail.url's list, rendered by pm.details[spec.detail.kind]. */
+  pm.details = {};
+  pm.popupDetail = function (spec, f, popup) {
+    var d = spec.detail;
+    if (!d._list) d._list = pm.json(d.url + (d.url.indexOf("?") < 0 ? "?" : "&") + "limit=10000");
+    d._list.then(function (body) {
+      var entry = (body[d.member] || []).filter(function (x) { return x.id === f.id; })[0];
+      if (entry && pm.details[d.kind]) popup.setContent(pm.popupHtml(spec, f) + pm.details[d.kind](entry));
+      emit("popupdetail", { key: spec.key, id: f.id, found: !!entry });
+    }).catch(function (err) { console.error("peacemap detail " + spec.key, err); });
+  };
+  /* An agreement: incidents a month before and after signing, the rate ratio, and a bar per month. */
+  pm.details["agreement-strain"] = function (a) {
+    if (!a.assessed) return '<p class="pm-detail">' + pm.esc(a.reasons.join("; ")) + "</p>";
+    var rr = a.rate_ratio || {}, n = function (v) { return v === null || v === undefined ? "—" : fmt(v); };
+    var html = '<div class="pm-detail" data-detail="agreement-strain"><table>' +
+      "<tr><th>" + pm.esc(pm.t("Incidents a month")) + "</th><td>" + pm.esc(pm.t("{before} before → {after} after",
+        { before: n(a.incidents_per_month_before), after: n(a.incidents_per_month_after) })) + "</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Deaths a month")) + "</th><td>" + pm.esc(pm.t("{before} before → {after} after",
+        { before: n(a.fatalities_per_month_before), after: n(a.fatalities_per_month_after) })) + "</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Rate ratio (95 %)")) + "</th><td>" + n(rr.estimate) + " [" + n(rr.low) + "–" + (rr.high === null ? "∞" : n(rr.high)) + "]</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Incidents involving a party")) + "</th><td>" +
+      pm.esc(pm.t("{n} after signing", { n: n(a.party_incidents_after) })) + "</td></tr></table>";
+    var months = a.months || [], w = 260, h = 70, max = 1;
+    months.forEach(function (m) { max = Math.max(max, m.incidents_before + m.incidents_after); });
+    var bw = w / Math.max(1, months.length), bars = "";
+    months.forEach(function (m, i) {
+      var hb = h * m.incidents_before / max, ha = h * m.incidents_after / max, x = (i * bw).toFixed(1);
+      var title = pm.esc(pm.t("{month}: {before} before, {after} after signing", { month: m.month, before: m.incidents_before, after: m.incidents_after }));
+      bars += '<g><title>' + title + "</title>" +
+        '<rect class="pm-before" x="' + x + '" y="' + (h - hb).toFixed(1) + '" width="' + (bw - 1).toFixed(1) + '" height="' + hb.toFixed(1) + '" fill="#999"></rect>' +
+        '<rect class="pm-after" x="' + x + '" y="' + (h - hb - ha).toFixed(1) + '" width="' + (bw - 1).toFixed(1) + '" height="' + ha.toFixed(1) + '" fill="#d73027"></rect></g>';
+    });
+    html += '<svg class="pm-chart" width="' + w + '" height="' + (h + 14) + '" role="img" aria-label="' + pm.esc(pm.t("Incidents per month")) + '">' + bars +
+      '<text x="0" y="' + (h + 12) + '" font-size="10">' + pm.esc(months.length ? months[0].month : "") + "</text>" +
+      '<text x="' + w + '" y="' + (h + 12) + '" font-size="10" text-anchor="end">' + pm.esc(months.length ? months[months.length - 1].month : "") + "</text></svg>";
+    if (a.reasons.length) html += "<ul>" + a.reasons.map(function (r) { return "<li>" + pm.esc(r) + "</li>"; }).join("") + "</ul>";
+    return html + "<p>" + pm.esc(pm.t("Grey: before signing; red: after.")) + "</p></div>";
+  };
   pm.colour = function (rule, p) {
     if (rule.type === "fixed") return rule.colour;
     var v = p[rule.prop];
@@ -181,6 +221,7 @@
       },
       onEachFeature: function (f, l) {
         if (spec.popup.length || spec.title) l.bindPopup(function () { return pm.popupHtml(spec, f); });
+        if (spec.detail) l.on("popupopen", function (e) { pm.popupDetail(spec, f, e.popup); });
         if (spec.bufferProp && l.getLatLngs) {
           var p = f.properties || {};
           buffers.push({ metres: Number(p[spec.bufferProp]) || spec.bufferDefault,

@@ -1,0 +1,136 @@
+"""Many-to-many links set through a list property of a resource
+(:class:`geo.resources.Link`, e.g. an engagement's ``interlocutor_ids``): how
+they are read with the resource's rows, checked and written. The repository
+(API writes), the importers and the demo loader all write through here, so a
+link is replaced the same way wherever it comes from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, Connection, Table, delete, func, insert, select, text, tuple_, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array_agg
+
+from geo.errors import InvalidInput
+from geo.resources import REGISTRY, Link, ResourceSpec
+
+
+def _table(link: Link) -> Table:
+    return cast(Table, link.model.__table__)
+
+
+def read_column(spec: ResourceSpec, link: Link) -> Any:
+    """The link's ids of each row of ``spec``, sorted (``[]`` for none), as a
+    labelled column of a select on the resource's table.
+
+    Parameters
+    ----------
+    spec : ResourceSpec
+    link : Link
+
+    Returns
+    -------
+    SQL expression
+        Named ``link.prop``, typed ``bigint[]``.
+    """
+    t = _table(link)
+    other = t.c[link.other]
+    ids = (
+        select(func.coalesce(array_agg(aggregate_order_by(other, other)), text("'{}'::bigint[]")))
+        .where(t.c[link.own] == spec.model.id)
+        .scalar_subquery()
+    )
+    return type_coerce(ids, ARRAY(BigInteger)).label(link.prop)
+
+
+def missing_targets(conn: Connection, link: Link, values: Iterable[Sequence[int]]) -> set[int]:
+    """The ids among ``values`` that name no row of the link's target.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    link : Link
+    values : iterable of sequences of int
+
+    Returns
+    -------
+    set of int
+    """
+    wanted = {int(v) for ids in values for v in ids}
+    if not wanted:
+        return set()
+    target = REGISTRY[link.target].model
+    found = set(conn.execute(select(target.id).where(target.id.in_(sorted(wanted)))).scalars())
+    return wanted - found
+
+
+def check_targets(conn: Connection, link: Link, ids: Sequence[int]) -> None:
+    """Refuse ids of targets that do not exist, naming the property.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    link : Link
+    ids : sequence of int
+
+    Returns
+    -------
+    None
+        Raises :class:`~geo.errors.InvalidInput` (field ``properties.<prop>``).
+    """
+    missing = missing_targets(conn, link, [ids])
+    if missing:
+        raise InvalidInput(
+            f"{link.prop}: no {link.target} with id {', '.join(map(str, sorted(missing)))}",
+            field=f"properties.{link.prop}",
+        )
+
+
+def replace(conn: Connection, link: Link, lists: dict[int, Sequence[int]]) -> None:
+    """Make each row's link exactly the given ids (row id → target ids).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    link : Link
+    lists : dict of int to sequence of int
+
+    Returns
+    -------
+    None
+    """
+    if not lists:
+        return
+    t = _table(link)
+    conn.execute(delete(t).where(t.c[link.own].in_(list(lists))))
+    pairs = [{link.own: own, link.other: int(o)} for own, ids in lists.items() for o in dict.fromkeys(ids)]
+    if pairs:
+        conn.execute(insert(t), pairs)
+
+
+def replace_by_key(
+    conn: Connection, spec: ResourceSpec, link: Link, keyed: Sequence[tuple[str, str, Sequence[int]]]
+) -> None:
+    """:func:`replace` for rows named by ``(source, source_id)`` (imports and the demo).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    spec : ResourceSpec
+    link : Link
+    keyed : sequence of (source, source_id, ids)
+
+    Returns
+    -------
+    None
+    """
+    if not keyed:
+        return
+    model = spec.model
+    keys = [(s, i) for s, i, _ in keyed]
+    found = conn.execute(
+        select(model.id, model.source, model.source_id).where(tuple_(model.source, model.source_id).in_(keys))
+    )
+    ids_of = {(s, i): row_id for row_id, s, i in found}
+    replace(conn, link, {ids_of[(s, i)]: ids for s, i, ids in keyed if (s, i) in ids_of})

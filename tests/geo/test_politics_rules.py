@@ -1,0 +1,150 @@
+"""Who was heard, whether agreements hold, what people think: hand-made
+cases with known answers for each rule of docs/politics.md."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from geo.politics.agreements import assess, matching_party, periods, tokens
+from geo.politics.constituencies import Hearings, hearing_table
+from geo.politics.params import AgreementParams, ConstituencyParams
+from geo.politics.perceptions import trend
+
+AS_OF = date(2026, 6, 30)
+
+
+def _hearings(engagements: list[tuple], contacts: list[tuple]) -> Hearings:
+    return Hearings(
+        pd.DataFrame(engagements, columns=["id", "day", "unit", "constituencies"]),
+        pd.DataFrame(contacts, columns=["engagement_id", "interlocutor_id", "role", "gender", "age_band"]),
+    )
+
+
+A = ("traditional_leader", "male", "60_plus")
+B = ("local_authority", "male", "45_59")
+C = ("womens_association", "female", "30_44")
+
+
+def test_concentration_hhi_and_flags_by_hand():
+    day = AS_OF - timedelta(days=10)
+    # Ten engagements in unit 1: A heard in 1–7, B in 5–8, C in 9, nobody recorded in 10.
+    engagements = [(i, day, 1, []) for i in range(1, 11)]
+    contacts = [(i, 101, *A) for i in range(1, 8)] + [(i, 102, *B) for i in range(5, 9)] + [(9, 103, *C)]
+    row = hearing_table(_hearings(engagements, contacts), ConstituencyParams(as_of=AS_OF)).iloc[0]
+    assert (row["engagements"], row["engagements_with_interlocutors"], row["interlocutors"]) == (10, 9, 3)
+    assert row["top1_share"] == round(7 / 9, 4)  # engagements with A
+    assert row["top_share"] == round(8 / 9, 4)  # with A or B (the 2 most heard)
+    assert row["top3_share"] == 1.0
+    assert row["hhi"] == round((7 / 12) ** 2 + (4 / 12) ** 2 + (1 / 12) ** 2, 4)  # over the 12 contacts
+    assert row["top_roles"] == ["traditional_leader", "local_authority"]
+    assert row["flags"] == ["concentrated", "no_youth"]  # C is a woman: women were heard
+    assert row["reasons"] == [
+        (
+            "89 % of 9 engagements with interlocutors were with the same 2 interlocutors "
+            "(traditional leader, local authority) in 180 days"
+        ),
+        "no youth engagement in 180 days (10 engagements)",
+    ]
+    assert row["last_women"] == day and row["last_youth"] is None
+    assert "traditional_leaders" in row["reached"] and "youth" in row["not_reached"]
+
+
+def test_ties_go_to_the_smaller_id_and_thresholds_are_parameters():
+    day = AS_OF - timedelta(days=1)
+    engagements = [(i, day, 1, ["women", "youth"]) for i in range(1, 7)]
+    contacts = [(i, 20 + i % 3, *B) for i in range(1, 7)]  # three people, two engagements each
+    params = ConstituencyParams(as_of=AS_OF, concentration_top=1, concentration_share=0.3)
+    row = hearing_table(_hearings(engagements, contacts), params).iloc[0]
+    assert row["top1_share"] == round(2 / 6, 4) and row["flags"] == ["concentrated"]
+    assert row["hhi"] == round(3 * (1 / 3) ** 2, 4)
+    defaults = hearing_table(_hearings(engagements, contacts), ConstituencyParams(as_of=AS_OF)).iloc[0]
+    assert defaults["top_share"] == round(4 / 6, 4) and defaults["flags"] == ["concentrated"]  # 67 % > 60 %
+    strict = ConstituencyParams(as_of=AS_OF, concentration_share=0.7)
+    assert hearing_table(_hearings(engagements, contacts), strict).iloc[0]["flags"] == []
+    few = ConstituencyParams(as_of=AS_OF, min_engagements=7)  # 6 engagements are too few to flag
+    assert hearing_table(_hearings(engagements, contacts), few).iloc[0]["flags"] == []
+
+
+def test_the_window_bounds_what_counts_as_heard_but_not_when_last():
+    old = AS_OF - timedelta(days=180)  # the day before the 180-day window
+    engagements = [(1, old, 1, ["youth", "women"])] + [(i, AS_OF, 1, []) for i in range(2, 7)]
+    contacts = [(i, 7, *A) for i in range(2, 7)] + [(1, 8, "youth_group", "male", "18_29")]
+    row = hearing_table(_hearings(engagements, contacts), ConstituencyParams(as_of=AS_OF)).iloc[0]
+    assert row["engagements"] == 5 and row["last_youth"] == old
+    assert row["flags"] == ["concentrated", "no_women", "no_youth"]
+    later = pd.DataFrame(
+        [(9, AS_OF + timedelta(days=1), 1, ["women"])], columns=["id", "day", "unit", "constituencies"]
+    )
+    h = _hearings(engagements, contacts)
+    h.engagements = pd.concat([h.engagements, later])  # after as_of: never counts
+    assert hearing_table(h, ConstituencyParams(as_of=AS_OF)).iloc[0]["last_women"] == old
+
+
+def test_party_matching_is_accent_and_case_insensitive_on_whole_words():
+    assert tokens("Ex-Séléka (Nana-Bakassa/Kouki)") == {"ex", "seleka", "nana", "bakassa", "kouki"}
+    parties = ["Anti-balaka (Nana-Bakassa/Kouki)", "Ex-Séléka (Nana-Bakassa/Kouki)", "Local authorities"]
+    assert matching_party("Ex-Seleka", parties) == parties[1]
+    assert matching_party("ANTI-BALAKA", parties) == parties[0]
+    assert matching_party("Anti-balaka militia of Kouki and Nana-Bakassa", parties) == parties[0]  # the party's words
+    assert matching_party("Balaka", ["Ex-Séléka"]) is None
+    assert matching_party("UPC", parties) is None and matching_party(None, parties) is None
+    assert matching_party("Seleka", ["Ex-Séléka"]) == "Ex-Séléka"  # every word of the actor is in the party
+
+
+def test_before_and_after_signing_by_hand():
+    signed = date(2026, 1, 1)
+    params = AgreementParams(as_of=AS_OF, window_days=365)
+    before, after = periods(signed, params)
+    assert before == (date(2025, 1, 1), date(2025, 12, 31)) and after == (date(2026, 1, 2), AS_OF)
+    rows = [
+        (1, date(2025, 3, 1), 2, "battle", "Anti-balaka", None),
+        (2, date(2025, 6, 1), 0, "riot", "Rioters", None),
+        (3, date(2025, 12, 31), 1, "battle", "UPC", "Civilians"),
+        (4, signed, 9, "battle", "Anti-balaka", None),  # the signing day counts for neither period
+        (5, date(2024, 12, 31), 4, "battle", "UPC", None),  # before the window
+    ] + [(10 + i, date(2026, 1, 2) + timedelta(days=20 * i), 1, "battle", "Ex-Seleka", None) for i in range(9)]
+    incidents = pd.DataFrame(rows, columns=["id", "day", "fatalities", "event_type", "actor1", "actor2"])
+    agreement = {
+        "id": 7,
+        "name": "test",
+        "status": "in_force",
+        "signed_on": signed,
+        "parties": ["Ex-Séléka (Ouaka)", "Local authorities"],
+        "has_area": True,
+    }
+    r = assess(agreement, incidents, params)
+    t_after = (AS_OF - date(2026, 1, 2)).days + 1
+    assert (r["incidents_before"], r["incidents_after"]) == (3, 9)
+    assert (r["fatalities_before"], r["fatalities_after"]) == (3, 9)
+    assert r["after"]["days"] == t_after == 180 and r["before"]["days"] == 365
+    assert r["rate_ratio"]["estimate"] == pytest.approx((9 / t_after) / (3 / 365))
+    assert r["incidents_per_month_before"] == round(3 / 365 * 365.25 / 12, 3)
+    assert r["party_incidents_after"] == 9 and r["party_incidents_before"] == 0
+    assert {v["id"] for v in r["violations"]} == {10 + i for i in range(9)}
+    assert r["strain"] == r["rate_ratio"]["low"]
+    assert sum(m["incidents_before"] for m in r["months"]) == 3 and sum(m["incidents_after"] for m in r["months"]) == 9
+    assert r["months"][0]["month"] == "2025-01" and r["months"][-1]["month"] == "2026-06"
+    assert "possible_violations" in r["flags"]
+    point = assess({**agreement, "has_area": False}, incidents, params)
+    assert point["assessed"] is False and point["strain"] is None
+
+
+def test_a_fall_beyond_the_interval_becomes_a_reason():
+    rows = pd.DataFrame(
+        [
+            ("S", "2026-03", date(2026, 3, 10), 0.5, 100),
+            ("S", "2026-03", date(2026, 3, 12), 0.66, 300),  # pooled: (50 + 198) / 400 = 0.62
+            ("S", "2026-09", date(2026, 9, 5), 0.41, 400),
+        ],
+        columns=["survey", "wave", "fielded_on", "value", "sample_size"],
+    )
+    t = trend(rows, "trust_in_mission")
+    assert [w["value"] for w in t["waves"]] == [0.62, 0.41] and t["waves"][0]["sample_size"] == 400
+    assert t["waves"][0]["fielded_on"] == "2026-03-10"
+    assert t["change"]["fell"] and t["flags"] == ["trust_in_mission_fell"]
+    assert t["reasons"][0].startswith("trust in the mission fell from 62 % to 41 % since the 2026-03 wave")
+    steady = rows.assign(value=[0.6, 0.6, 0.58])
+    assert trend(steady, "trust_in_mission")["reasons"] == []
