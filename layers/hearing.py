@@ -13,7 +13,7 @@ ROUTES = (CONSTITUENCIES,)
 BY_CONCENTRATION = Graduated(
     "top_share",
     (
-        (0.3, "#edf8fb", N_("the 2 most heard took part in ≤ 30 % of engagements")),
+        (0.3, "#edf8fb", N_("the 2 most heard took part in at most 30 % (of engagements)")),
         (0.6, "#8c96c6", N_("30–60 %")),
         (None, "#810f7c", N_("over 60 %: the same two people")),
     ),

@@ -15,7 +15,7 @@ ROUTES = (TRENDS,)
 BY_SHARE = Graduated(
     "value",
     (
-        (0.4, "#d7191c", N_("under 40 % favourable")),
+        (0.4, "#d7191c", N_("favourable: under 40 %")),
         (0.55, "#fdae61", N_("40–55 %")),
         (0.7, "#a6d96a", N_("55–70 %")),
         (None, "#1a9641", N_("over 70 %")),
@@ -25,7 +25,7 @@ BY_SHARE = Graduated(
 POPUP = [
     Field("wave", N_("Latest wave")),
     Field("value", N_("Favourable share"), "number"),
-    Field("low", N_("95 % interval from"), "number"),
+    Field("low", N_("Interval (95 %) from"), "number"),
     Field("high", N_("to"), "number"),
     Field("sample_size", N_("Answers"), "number"),
     Field("reasons", N_("Why"), "list"),
