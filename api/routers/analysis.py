@@ -123,7 +123,8 @@ def worklist_rows(
     f: Annotated[Literal["json", "csv"], Query(description="json (default) or csv (a download of every row)")] = "json",
 ):
     result = cached_gaps(session, params, admin_area=admin_area, bbox=None if admin_area is not None else bbox)
-    rows = worklist(with_not_heard(session, result), filters, bbox=bbox if admin_area is not None else None)
+    result = with_not_heard(session, result)
+    rows = worklist(result, filters, bbox=bbox if admin_area is not None else None)
     if f == "csv":
         return Response(
             as_csv(rows, tr),
