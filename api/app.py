@@ -9,16 +9,31 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api import warmup
 from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
+from api.known_params import refuse_unknown_parameters
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.responses import DocumentedAPI
-from api.routers import analysis, areas, export, geography, health, imports, keys, ogc, pages, politics, rasters, reach
+from api.routers import (
+    analysis,
+    areas,
+    export,
+    geography,
+    health,
+    imports,
+    keys,
+    ogc,
+    pages,
+    politics,
+    rasters,
+    reach,
+    tiles,
+)
 from api.routers.imports import UPLOAD_PATHS
 from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -35,6 +50,7 @@ def routers() -> list[APIRouter]:
         keys.router,
         *resource_routers(),
         ogc.router,
+        tiles.router,
         export.router,
         pages.router,
         geography.router,
@@ -73,6 +89,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         version="0.1.0",
         summary="Incidents, local agreements, patrols, engagements, QIPs and engagement gaps for UN peace operations.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_parameters)],  # a parameter no route defines is a 400
     )
     app.state.settings = settings
     # Field offices sit on poor links: GeoJSON compresses about 7×.

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.responses import answers
@@ -23,7 +24,7 @@ from geo.keys import Principal, verify_key
 ANONYMOUS = Principal("anonymous", "viewer")
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The settings of the app serving the request (``create_app`` keeps them on ``app.state``)."""
     return request.app.state.settings
 
@@ -64,11 +65,13 @@ def _bearer(request: Request) -> str | None:
 
 
 @answers(401)
-def get_principal(request: Request, session: SessionDep) -> Principal | None:
+async def get_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The key's holder (None without a key). Async: an anonymous read costs no
+    thread hop; a key is looked up in the thread pool (a database query)."""
     token = _bearer(request)
     if token is None:
         return None
-    principal = verify_key(session, token)
+    principal = await run_in_threadpool(verify_key, session, token)
     if principal is None:
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return principal
@@ -78,7 +81,7 @@ def require(role: str):
     """Dependency factory: the caller must hold ``role`` (viewer < editor < admin)."""
 
     @answers(401) if role == "viewer" else answers(401, 403)  # every key has at least the viewer role
-    def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
+    async def check(settings: SettingsDep, principal: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if principal is None:
             if role == "viewer" and settings.public_read:
                 return ANONYMOUS

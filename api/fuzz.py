@@ -178,7 +178,16 @@ def _one(case: Case, caller: Caller, http: requests.Session, report: FuzzReport)
             report.add(Finding(label, caller.name, name, response.status_code, _message(exc), reproduce))
 
 
-def _run(operation: Any, caller: Caller, mode: GenerationMode, n: int, seed: int, http, report: FuzzReport) -> None:
+def _run(
+    operation: Any,
+    caller: Caller,
+    mode: GenerationMode,
+    n: int,
+    seed: int,
+    http,
+    report: FuzzReport,
+    salt: tuple[str, ...],
+) -> None:
     settings = hypothesis.settings(
         max_examples=n,
         database=None,
@@ -193,7 +202,7 @@ def _run(operation: Any, caller: Caller, mode: GenerationMode, n: int, seed: int
         _one(case, caller, http, report)
 
     with contextlib.suppress(hypothesis.errors.Unsatisfiable):  # no invalid request exists (no inputs)
-        hypothesis.seed(_seed(seed, operation.label, caller.name, mode.value))(cases)()
+        hypothesis.seed(_seed(seed, operation.label, caller.name, mode.value, *salt))(cases)()
 
 
 def fuzz(
@@ -216,7 +225,8 @@ def fuzz(
         with public read on).
     cases
         At least this many cases in all (an operation whose inputs are few,
-        such as one without parameters, may take fewer than its share).
+        such as one without parameters, takes fewer than its share, and the
+        others make up the difference), unless every operation runs out.
     seed
         The same seed generates the same requests.
     select
@@ -237,18 +247,31 @@ def fuzz(
             raise result.err()
         if select is None or select(result.ok().label):
             operations.append(result.ok())
-    share = math.ceil(cases / (len(operations) * sum(c.weight for c in callers)))
+    weights = sum(c.weight for c in callers)
     report = FuzzReport()
+    # Rounds: each operation still open gets an equal share of the cases still
+    # missing. An operation with few inputs (none, or only a path id) yields
+    # fewer than its share and is closed; the others make up the difference
+    # in the next round, with requests of a new seed, until ``cases`` are sent.
+    todo, round_ = operations, 0
     with requests.Session() as http:
-        for operation in operations:
-            before, began = report.cases[operation.label], time.monotonic()
-            for caller in callers:
-                n = share * caller.weight
-                for mode, k in zip(MODES, (n - n // 2, n // 2), strict=True):
-                    if k:
-                        _run(operation, caller, mode, k, seed, http, report)
-            if progress:
-                progress(operation.label, report.cases[operation.label] - before, time.monotonic() - began)
+        while todo and report.total < cases:
+            share = math.ceil((cases - report.total) / (len(todo) * weights))
+            salt: tuple[str, ...] = (f"round {round_}",) if round_ else ()  # round 0: the seeds of before
+            full = []
+            for operation in todo:
+                before, began = report.cases[operation.label], time.monotonic()
+                for caller in callers:
+                    n = share * caller.weight
+                    for mode, k in zip(MODES, (n - n // 2, n // 2), strict=True):
+                        if k:
+                            _run(operation, caller, mode, k, seed, http, report, salt)
+                sent = report.cases[operation.label] - before
+                if sent >= share * weights:
+                    full.append(operation)
+                if progress:
+                    progress(operation.label, sent, time.monotonic() - began)
+            todo, round_ = full, round_ + 1
     report.seconds = time.monotonic() - started
     return report
 

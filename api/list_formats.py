@@ -5,11 +5,12 @@ both read back with ``peacemap import``."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from api.responses import CSV, GEOJSON
 from geo.io.export import features_to_csv, features_to_geojson
@@ -23,7 +24,7 @@ class ListFormat:
     csv_geometry: str
 
 
-def list_format(
+async def list_format(
     f: Annotated[
         Literal["json", "geojson", "csv"], Query(description="json (default), geojson (download) or csv")
     ] = "json",
@@ -33,6 +34,13 @@ def list_format(
 
 
 ListFormatDep = Annotated[ListFormat, Depends(list_format)]
+
+
+def feature_collection(head: dict, features: str, media_type: str, headers: dict | None = None) -> Response:
+    """A page as one text: the members of ``head``, then the features array
+    PostgreSQL wrote (``geo.serving.pages``), never parsed in Python."""
+    members = json.dumps(head, separators=(",", ":"))
+    return Response(f'{members[:-1]},"features":{features}}}', media_type=media_type, headers=headers)
 
 
 def encode_list(fmt: ListFormat, body: dict, spec: ResourceSpec, include_sensitive: bool):

@@ -7,13 +7,17 @@ the settings) and the OGC collection id.
 A bad value raises ``InvalidInput`` naming the parameter: 422 on the JSON
 API, 400 under ``/ogc`` (its route class turns it into a Bad Request).
 
+The dependencies are ``async def``: they only parse, and FastAPI runs every
+plain ``def`` dependency in its thread pool, a thread hop per parameter per
+request (measured: about a third of a small page's time, bench/README.md).
+
 No ``from __future__ import annotations``: the factories' parameters carry
 descriptions made per route, which FastAPI must see as objects.
 """
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import Field, dataclass, fields
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar, get_type_hints
@@ -30,6 +34,7 @@ from geo.errors import InvalidInput, NotFound
 from geo.io.derived import DERIVED, Derived
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import integer_limits
+from geo.serving.pages import Cursor, PageRequest, PageText
 
 BBox = tuple[float, float, float, float]
 ID_LIMITS = integer_limits(BigInteger())  # every table's id (geo.models.Tracked)
@@ -69,16 +74,16 @@ def _box(value: str, field: str) -> BBox:
     return minx, miny, maxx, maxy
 
 
-def bbox_query(description: str = BBOX_HELP, *, required: bool = False) -> Callable[..., BBox | None]:
+def bbox_query(description: str = BBOX_HELP, *, required: bool = False) -> Callable[..., Awaitable[BBox | None]]:
     """A ``bbox`` query parameter described for its route; ``required`` makes it mandatory."""
     if required:
 
-        def required_bbox(bbox: Annotated[str, Query(description=description, examples=[BBOX_EXAMPLE])]) -> BBox:
+        async def required_bbox(bbox: Annotated[str, Query(description=description, examples=[BBOX_EXAMPLE])]) -> BBox:
             return _box(bbox, "bbox")
 
         return required_bbox
 
-    def optional_bbox(
+    async def optional_bbox(
         bbox: Annotated[str | None, Query(description=description, examples=[BBOX_EXAMPLE])] = None,
     ) -> BBox | None:
         return parse_bbox(bbox)
@@ -147,10 +152,10 @@ def parse_datetime(value: str | None, field: str = "datetime") -> Interval:
     return Interval(start, end)
 
 
-def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
+def interval_query(start_help: str, end_help: str) -> Callable[..., Awaitable[Interval]]:
     """``start`` and ``end`` query parameters, described for their route."""
 
-    def interval(
+    async def interval(
         start: Annotated[str | None, Query(description=start_help), INSTANT_SCHEMA] = None,
         end: Annotated[str | None, Query(description=end_help), INSTANT_SCHEMA] = None,
     ) -> Interval:
@@ -159,7 +164,7 @@ def interval_query(start_help: str, end_help: str) -> Callable[..., Interval]:
     return interval
 
 
-def ogc_datetime(
+async def ogc_datetime(
     datetime_: Annotated[
         str | None, Query(alias="datetime", description="instant or interval a/b, '..' open"), DATETIME_SCHEMA
     ] = None,
@@ -201,7 +206,7 @@ def _limit(request: Request, given: int, default: int) -> int:
     return given if "limit" in request.query_params else default
 
 
-def paging(
+async def paging(
     request: Request,
     settings: SettingsDep,
     limit: Annotated[
@@ -216,7 +221,7 @@ def paging(
     return Paging(limit, offset)
 
 
-def ogc_paging(
+async def ogc_paging(
     request: Request,
     settings: SettingsDep,
     limit: Annotated[
@@ -235,6 +240,53 @@ def ogc_paging(
 
 PagingParam = Annotated[Paging, Depends(paging)]
 OgcPagingParam = Annotated[Paging, Depends(ogc_paging)]
+
+
+# --- feature pages: keyset cursors (geo.serving.pages) ---------------------------
+
+CursorQuery = Annotated[
+    str | None,
+    Query(description="where the page starts: the token of a next/prev link (opaque); takes precedence over offset"),
+]
+
+
+@dataclass(frozen=True)
+class FeaturePaging:
+    """Paging of feature lists: ``limit`` with a ``cursor`` (the next/prev
+    links carry one) or, for compatibility, an ``offset``."""
+
+    limit: int
+    offset: int
+    cursor: Cursor | None
+
+    def links(self, request: Request, page: PageText, asked: PageRequest) -> list[dict]:
+        """``self`` and, where there is more, ``next`` / ``prev`` links carrying a cursor."""
+
+        def at(cursor: Cursor) -> str:
+            url = request.url.remove_query_params("offset")
+            return str(url.include_query_params(cursor=cursor.token(), limit=self.limit))
+
+        links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+        for rel, cursor in (("next", page.next_cursor(asked)), ("prev", page.prev_cursor(asked))):
+            if cursor is not None:
+                links.append({"href": at(cursor), "rel": rel, "type": GEOJSON})
+        return links
+
+
+def _feature_paging(base: Paging, cursor: str | None) -> FeaturePaging:
+    return FeaturePaging(base.limit, base.offset, None if cursor is None else Cursor.parse(cursor))
+
+
+async def feature_paging(base: PagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+    return _feature_paging(base, cursor)
+
+
+async def ogc_feature_paging(base: OgcPagingParam, cursor: CursorQuery = None) -> FeaturePaging:
+    return _feature_paging(base, cursor)
+
+
+FeaturePagingParam = Annotated[FeaturePaging, Depends(feature_paging)]
+OgcFeaturePagingParam = Annotated[FeaturePaging, Depends(ogc_feature_paging)]
 
 
 # --- OGC collection id ------------------------------------------------------------
@@ -256,7 +308,6 @@ def collection_ids() -> list[str]:
     return [*REGISTRY, GAPS_COLLECTION, *DERIVED]
 
 
-@answers(404)
 def collection(collection_id: str) -> Collection:
     """The collection named in the path; 404 naming ``collectionId`` otherwise."""
     if collection_id == GAPS_COLLECTION:
@@ -268,7 +319,12 @@ def collection(collection_id: str) -> Collection:
     raise NotFound(f"unknown collection {collection_id!r}; one of {', '.join(collection_ids())}", field="collectionId")
 
 
-CollectionParam = Annotated[Collection, Depends(collection)]
+@answers(404)
+async def collection_param(collection_id: str) -> Collection:
+    return collection(collection_id)
+
+
+CollectionParam = Annotated[Collection, Depends(collection_param)]
 
 
 # --- declared analysis parameters ----------------------------------------------------

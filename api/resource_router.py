@@ -9,6 +9,8 @@ name types made per resource, which FastAPI must see as objects.
 """
 
 import dataclasses
+import inspect
+import json
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -16,8 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
 
 from api.deps import Editor, SessionDep, Viewer
-from api.list_formats import ListFormatDep, encode_list
-from api.params import BBoxParam, Interval, PagingParam, interval_query
+from api.list_formats import ListFormatDep, encode_list, feature_collection
+from api.params import BBoxParam, FeaturePagingParam, Interval, interval_query
 from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
 from api.schemas.geojson import (
     AttributeFeatureIn,
@@ -33,9 +35,10 @@ from geo.geometry import accepted_types, conform
 from geo.models import READ_ONLY
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import filter_type, integer_limits
+from geo.serving.pages import PageRequest, page_text
 
 
-def filters_dependency(spec: ResourceSpec) -> type:
+def filters_dependency(spec: ResourceSpec) -> Any:
     """A dataclass whose fields are the spec's filters as query parameters
     (as titiler's ``DefaultDependency``): type, enum and limits from the
     column, description from the spec; every filter is optional."""
@@ -44,7 +47,15 @@ def filters_dependency(spec: ResourceSpec) -> type:
         typ, limits = filter_type(spec, f)
         query = Query(description=f.description, **limits)
         fields.append((f.param, Annotated[typ | None, query], dataclasses.field(default=None)))
-    return dataclasses.make_dataclass(f"{spec.model.__name__}Filters", fields, frozen=True)
+    values = dataclasses.make_dataclass(f"{spec.model.__name__}Filters", fields, frozen=True)
+
+    # An async callable with the dataclass's signature: FastAPI runs a class
+    # (like any plain callable) in its thread pool, a thread hop per request.
+    async def parsed(**given: Any) -> Any:
+        return values(**given)
+
+    vars(parsed)["__signature__"] = inspect.signature(values)  # what FastAPI reads the parameters from
+    return parsed
 
 
 def _revalidate(props_model: type[BaseModel], merged: dict) -> BaseModel:
@@ -103,33 +114,31 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         fmt: ListFormatDep,
         bbox: BBoxParam,
         when: Annotated[Interval, Depends(_interval(spec))],
-        paging: PagingParam,
+        paging: FeaturePagingParam,
     ):
-        page = repository.list_features(
+        editor = principal.has("editor")
+        clauses = repository.where_clauses(
+            spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters)
+        )
+        asked = PageRequest(paging.limit, paging.offset, paging.cursor)
+        page = page_text(
             session,
             spec,
-            bbox=bbox,
-            start=when.start,
-            end=when.end,
-            filters=dataclasses.asdict(filters),
-            limit=paging.limit,
-            offset=paging.offset,
-            include_sensitive=principal.has("editor"),
+            clauses,
+            asked,
+            include_sensitive=editor,
             reader=principal.name,
             via=f"GET /api/v1/{spec.name} ({fmt.f})",
         )
-        return encode_list(
-            fmt,
-            {
-                "type": "FeatureCollection",
-                "numberMatched": page.matched,
-                "numberReturned": len(page.features),
-                "features": page.features,
-                "links": paging.links(request, len(page.features), page.matched),
-            },
-            spec,
-            principal.has("editor"),
-        )
+        head = {
+            "type": "FeatureCollection",
+            "numberMatched": page.matched,
+            "numberReturned": page.returned,
+            "links": paging.links(request, page, asked),
+        }
+        if fmt.f == "json":
+            return feature_collection(head, page.features, "application/json")
+        return encode_list(fmt, {**head, "features": json.loads(page.features)}, spec, editor)
 
     @router.get(
         "/{fid}",

@@ -48,10 +48,11 @@ SCHEMAS = "#/components/schemas/"
 ERROR_SCHEMA = {"$ref": SCHEMAS + ErrorBody.__name__}
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 TEXT = {"schema": {"type": "string"}}
+OBJECT = {"schema": {"type": "object"}}
 
 # What each error status means here; a route may say more (``responses(why=…)``).
 MEANING: dict[int, str] = {
-    400: "a query parameter is invalid (OGC API's Bad Request); `field` names it",
+    400: "a query parameter is invalid (OGC API's Bad Request) or not one the operation defines; `field` names it",
     401: "no API key, or an unknown, revoked or malformed one (send `Authorization: Bearer <key>`)",
     403: "the key's role is too weak for this operation",
     404: "nothing exists under this id or name; `field` names the parameter",
@@ -103,6 +104,7 @@ def responses(
     ok: int = 200,
     media: Mapping[str, Mapping[str, Any]] | None = None,
     also_ok: Mapping[int, str] | None = None,
+    empty: Mapping[int, str] | None = None,
     why: Mapping[int, str] | None = None,
 ) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route: what its own code answers beyond what
@@ -120,6 +122,8 @@ def responses(
         (JSON unless it says otherwise), each with its content object.
     also_ok
         Other success statuses with a JSON body, and what each means.
+    empty
+        Statuses answered without a body (304 Not Modified), and what each means.
     why
         A route's own description of an error status, replacing
         :data:`MEANING`.
@@ -129,6 +133,8 @@ def responses(
         out[ok] = {"content": {kind: dict(content) for kind, content in media.items()}}
     for status, description in (also_ok or {}).items():
         out[status] = {"description": description, "content": {JSON: {"schema": {}}}}
+    for status, description in (empty or {}).items():
+        out[status] = {"description": description}
     return out
 
 

@@ -16,58 +16,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import geopandas as gpd
-import httpx
 import pandas as pd
 import pyogrio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.live import ChildServer
 from geo.cluster import LocalCluster
-from geo.config import PROJECT_ROOT
 from geo.db import make_engine, migrate
 from geo.demo import load_demo
 from geo.io.export import export_layers, write_geopackage
 from geo.resources import REGISTRY
 
 DB = "peacemap_bench_export"
-
-
-def _serve(url: str) -> tuple[subprocess.Popen, str, socket.socket]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    env = {**os.environ, "PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": url}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        pass_fds=[sock.fileno()],
-        cwd=PROJECT_ROOT,
-    )
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return proc, base, sock
 
 
 def main() -> None:
@@ -106,16 +72,15 @@ def main() -> None:
                 f"GeoPackage, {total} rows in {len(counts)} layers: {ours:.2f} s ({total / ours:,.0f} rows/s); "
                 f"read_postgis + to_file {baseline:.2f} s → {baseline / ours:.1f}× faster"
             )
-        proc, base, sock = _serve(url)
+        server = ChildServer(url)
+        base = server.url
         try:
             t = time.perf_counter()
             n = len(pyogrio.read_dataframe(f"OAPIF:{base}/ogc", layer="incidents"))
             took = time.perf_counter() - t
             print(f"OAPIF (GDAL) read of incidents: {n} features in {took:.1f} s ({n / took:,.0f} features/s)")
         finally:
-            proc.terminate()
-            proc.wait(10)
-            sock.close()
+            server.close()
     finally:
         engine.dispose()
         cluster.drop_database(DB)

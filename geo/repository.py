@@ -86,7 +86,13 @@ def _date_bounds(spec: ResourceSpec, start: date | datetime | None, end: date | 
         raise InvalidInput(f"{spec.name} have no date to filter on; drop start/end", field="start" if start else "end")
     if start is not None and end is not None and _as_dt(end, True) < _as_dt(start, False):
         raise InvalidInput("end is before start", field="end")
-    col = spec.model.__table__.c[spec.date_field]
+    return date_range(spec.model.__table__.c[spec.date_field], start, end)
+
+
+def date_range(col, start: date | datetime | None, end: date | datetime | None) -> list:
+    """Clauses for ``start <= col <= end`` on a date or timestamp column; a
+    day given as an end includes that whole day (also for CQL2's temporal
+    predicates, ``geo.serving.cql``)."""
     is_ts = isinstance(col.type, DateTime)
     clauses = []
     if start is not None:

@@ -18,6 +18,7 @@ CLUSTER_CSS = [
     ("markercluster_default_css", f"{VENDOR}/markercluster/MarkerCluster.Default.css"),
 ]
 HEAT_JS = [("leaflet_heat", f"{VENDOR}/heat/leaflet-heat.js")]
+VECTORGRID_JS = [("leaflet_vectorgrid", f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
 PEACEMAP_JS = [("peacemap_js", f"{STATIC_URL}/js/peacemap.js")]
 PEACEMAP_CSS = [("peacemap_css", f"{STATIC_URL}/css/peacemap.css")]
 WORKLIST_JS = [("worklist_js", f"{STATIC_URL}/js/worklist.js")]

@@ -9,7 +9,8 @@ from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls, w
 
 LIST = "incidents-list"
 GRID = "map-incident-grid"  # counts per cell (geo.incident_grid), served by api.routers.pages
-ROUTES = (LIST, GRID)
+TILES = "incidents-tilejson"  # vector tiles of every incident (geo.serving.tiles), api.routers.tiles
+ROUTES = (LIST, GRID, TILES)
 
 BY_FATALITIES = Graduated(
     "fatalities",
@@ -34,7 +35,7 @@ POPUP = [
 
 def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int = 5000) -> RemoteLayer:
     """Incidents in the window, clustered; circle size and colour by fatalities.
-    A view with more than ``limit`` of them shows the grid's counts per cell."""
+    A view with more than ``limit`` of them draws every one from vector tiles."""
     return RemoteLayer(
         LayerSpec(
             key="incidents",
@@ -42,14 +43,14 @@ def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit:
             url=urls[LIST],
             params=window_params(window),
             limit=limit,
-            grid_url=urls[GRID],
+            tilejson=urls[TILES],
             colour=BY_FATALITIES,
             radius=Radius("fatalities", base=4, per=1.5, max=18),
             cluster=True,
             popup=POPUP,
             title="location_name",
             show=show,
-            note=N_("at wide zoom: circles count the incidents of a grid cell, coloured by its deadliest"),
+            note=N_("at wide zoom every incident is drawn, unclustered"),
         )
     )
 

@@ -7,8 +7,9 @@ a layer is on, ``peacemap.js`` requests the JSON API for the current view
 (``bbox`` of the map, ``limit``, the date window), draws points on one shared
 canvas (``prefer_canvas``), clusters incidents with markercluster, and says
 "n of N shown" in the legend when the limit cut the view. A view holding more
-incidents than the limit gets per-cell counts from the grid URL instead
-(``geo.incident_grid``), so every incident counts at mission zoom. Moving the
+incidents than the limit is drawn from vector tiles (``/tiles/…``, read
+with Leaflet.VectorGrid), so every incident is drawn at mission zoom; the
+heat map weighs the grid's per-cell counts (``geo.incident_grid``). Moving the
 map reloads what is visible. The admin-area choropleth comes simplified from
 its own route (``geo.analysis.areas``); a spec may also carry small data inline.
 
@@ -47,7 +48,10 @@ class RemoteLayer(JSCSSMixin, folium.FeatureGroup):
         self.spec = spec
         self.tr = tr
         self.default_js = (
-            assets.PEACEMAP_JS + (assets.CLUSTER_JS if spec.cluster else []) + (assets.HEAT_JS if spec.heat else [])
+            assets.PEACEMAP_JS
+            + (assets.CLUSTER_JS if spec.cluster else [])
+            + (assets.HEAT_JS if spec.heat else [])
+            + (assets.VECTORGRID_JS if spec.tilejson else [])
         )
         self.default_css = assets.PEACEMAP_CSS + (assets.CLUSTER_CSS if spec.cluster else [])
 

@@ -152,7 +152,8 @@ class LayerSpec:
     show: bool = True
     top_first: bool = False  # features come best-first (ranked): draw the first on top
     fill_opacity: float = 0.45
-    grid_url: str | None = None  # counts per cell, drawn instead when the view holds more than ``limit``
+    grid_url: str | None = None  # counts per cell (the heat map's weights)
+    tilejson: str | None = None  # vector tiles, drawn instead of a page when the view holds more than ``limit``
     context: bool = False  # the geography beneath the data (geo.basemap): drawn by kind, with labels
     zoom_param: bool = False  # send the map's zoom with the view (``zoom``)
     # Popup links: (label msgid, URL template with ``{id}``, the property holding the id when the feature has none).
@@ -203,6 +204,7 @@ class LayerSpec:
             "context": self.context,
             "zoomParam": self.zoom_param,
             "links": [[tr.gettext(label), url, prop] for label, url, prop in self.links],
+            "tilejson": self.tilejson,
             "detail": self.detail,
         }
 

@@ -9,36 +9,47 @@ API's 422), with a JSON body naming it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import false
+from starlette.datastructures import URLPath
 
 from api.deps import SessionDep, Viewer
 from api.errors import error_body, validation_error_body
+from api.list_formats import feature_collection
+from api.ogc_params import OFFERED_CRS, CrsParam, OgcBBoxParam, OgcBox, Selection, SelectionParam
 from api.params import (
     ID_LIMITS,
-    BBox,
     Collection,
     CollectionParam,
+    Interval,
     OgcDatetimeParam,
-    OgcPagingParam,
-    bbox_query,
+    OgcFeaturePagingParam,
     collection,
     collection_ids,
 )
-from api.responses import GEOJSON, JSON, GeoJSONResponse, responses
+from api.responses import GEOJSON, JSON, OBJECT, GeoJSONResponse, responses
 from geo import repository
 from geo.errors import InvalidInput, NotFound
 from geo.io.export_collections import Extent, resource_extent
 from geo.io.export_gaps import get_gap, list_gaps
 from geo.rasters.catalogue import list_rasters
-from geo.resources import REGISTRY
+from geo.resources import REGISTRY, ResourceSpec
+from geo.serving.cql import filter_clause, parse_filter
+from geo.serving.crs import Crs, bbox_clause
+from geo.serving.pages import PageRequest, PageText, page_text
+from geo.serving.queryables import GEOMETRY, queryables, queryables_schema
 
+SCHEMA = "application/schema+json"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -46,6 +57,27 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # Part 2: crs, bbox-crs, Content-Crs; the offered list in each collection.
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    # Part 3: /queryables and filter (CQL2 text and JSON); not the
+    # queryables-as-query-parameters class (property=value is refused).
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    # CQL2 classes whose every operator geo.serving.cql implements (not
+    # temporal-functions: 5 of its 14 operators are; not accent-insensitive).
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    # sortby (the class OGC API Records defines and Features adopts).
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
 FORMATS = (None, "json", "geojson")
 
@@ -78,7 +110,6 @@ class _BadRequestRoute(APIRoute):
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=_BadRequestRoute)
 
 Format = Annotated[str | None, Query(description="json or geojson (the only encodings offered)")]
-OgcBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy in CRS84"))]
 
 
 def _check_format(f: str | None) -> None:
@@ -87,7 +118,15 @@ def _check_format(f: str | None) -> None:
 
 
 def _base(request: Request) -> str:
-    return str(request.url_for("ogc_landing")).rstrip("/")
+    """``request.url_for("ogc_landing")`` without the slash, with the path
+    looked up once per app (kept on ``app.state``): Starlette's lookup tries
+    every route in turn and raises an exception for each miss, ≈ 9 % of a
+    100-feature page's CPU (bench/README.md, "Feature serving")."""
+    state = request.app.state
+    path: URLPath | None = getattr(state, "ogc_landing_path", None)
+    if path is None:
+        path = state.ogc_landing_path = request.app.url_path_for("ogc_landing")
+    return str(path.make_absolute_url(request.base_url)).rstrip("/")
 
 
 def _link(href: str, rel: str, type_: str = JSON, title: str | None = None) -> dict:
@@ -121,10 +160,14 @@ def _collection(request: Request, session, coll: Collection) -> dict:
         "title": title,
         "description": description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": OFFERED_CRS if spec is not None else [CRS84],
+        "storageCrs": CRS84,
         "links": [
             _link(href, "self", JSON, title),
             _link(f"{href}/items", "items", GEOJSON, f"{title} as GeoJSON"),
+            _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA, f"what {title.lower()} can be filtered on"),
+            # The draft's relation, by which GDAL's OAPIF driver finds what it may filter on the server.
+            _link(f"{href}/queryables", "queryables", JSON, "queryables (for GDAL)"),
         ],
     }
     extent = _extent_doc(ext)
@@ -204,6 +247,50 @@ def one_collection(coll: CollectionParam, request: Request, session: SessionDep,
 
 
 @router.get(
+    "/collections/{collection_id}/queryables",
+    name="ogc-queryables",
+    responses=responses(media={SCHEMA: OBJECT, JSON: OBJECT}),
+    summary="What a filter may name (JSON Schema)",
+)
+def collection_queryables(coll: CollectionParam, request: Request, principal: Viewer, f: Format = None):
+    _check_format(f)
+    href = f"{_base(request)}/collections/{coll.id}/queryables"
+    doc: dict[str, Any]
+    if coll.spec is None:  # a computed result: nothing to filter on
+        title = coll.derived.title if coll.derived is not None else GAPS_TITLE
+        doc = {"$schema": SCHEMA_DIALECT, "$id": href, "type": "object", "title": title, "properties": {}}
+    else:
+        doc = queryables_schema(queryables(coll.spec, principal.has("editor")), href)
+    # The draft's list, which GDAL's OAPIF driver reads to send filters to the server.
+    doc["queryables"] = [{"id": name} for name in doc["properties"]]
+    accept = request.headers.get("accept", "")
+    # A client that asks for plain JSON only (GDAL does) gets the same document typed so.
+    plain = JSON in accept and SCHEMA not in accept and "*/*" not in accept
+    return JSONResponse(doc, media_type=JSON if plain else SCHEMA)
+
+
+def _resource_clauses(
+    spec: ResourceSpec, bbox: OgcBox | None, when: Interval, selection: Selection, include_sensitive: bool
+) -> list:
+    q = queryables(spec, include_sensitive)
+    clauses = []
+    if bbox is not None:  # only features whose geometry meets the box: none, without a geometry
+        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs) if q.has_geometry else false())
+    if spec.date_field:  # without a temporal property, datetime does not restrict the features
+        clauses += repository.where_clauses(spec, start=when.start, end=when.end)
+    if selection.filter is not None:
+        expr = parse_filter(selection.filter, selection.filter_lang)
+        clauses.append(filter_clause(expr, q, selection.filter_crs))
+    elif selection.filter_lang is not None:
+        raise InvalidInput("filter-lang without a filter", field="filter-lang")
+    for key in selection.sortby:
+        if key.column == GEOMETRY or key.column not in q.columns:
+            q.column(key.column, field="sortby")
+            raise InvalidInput(f"cannot sort by {key.column}", field="sortby")
+    return clauses
+
+
+@router.get(
     "/collections/{collection_id}/items",
     name="ogc-items",
     response_class=GeoJSONResponse,
@@ -214,45 +301,74 @@ def items(
     request: Request,
     session: SessionDep,
     principal: Viewer,
-    bbox: OgcBBox,
+    bbox: OgcBBoxParam,
     when: OgcDatetimeParam,
-    paging: OgcPagingParam,
+    paging: OgcFeaturePagingParam,
+    selection: SelectionParam,
+    crs: CrsParam,
     f: Format = None,
 ):
     _check_format(f)
-    n, skip = paging.limit, paging.offset
-    if coll.derived is not None:
-        page = coll.derived.page(session, bbox=bbox, limit=n, offset=skip)  # no temporal property
-    elif coll.spec is None:
-        page = list_gaps(session, bbox=bbox, limit=n, offset=skip)  # no temporal property: datetime is moot
-    else:
-        # Without a temporal property, datetime does not restrict the features; without a geometry, none meets a bbox.
-        start, end = (when.start, when.end) if coll.spec.date_field else (None, None)
-        page = repository.list_features(
-            session,
-            coll.spec,
-            bbox=bbox,
-            bbox_selects_none=True,
-            start=start,
-            end=end,
-            limit=n,
-            offset=skip,
-            include_sensitive=principal.has("editor"),
-            reader=principal.name,
-            via=f"GET /ogc/collections/{coll.id}/items",
-        )
-    links = paging.links(request, len(page.features), page.matched)
-    links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", JSON))
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": page.matched,
-            "numberReturned": len(page.features),
-            "timeStamp": _iso(datetime.now(UTC)),
-            "links": links,
-            "features": page.features,
-        }
+    collection_link = _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON)
+    if coll.spec is None:
+        return _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+    editor = principal.has("editor")
+    clauses = _resource_clauses(coll.spec, bbox, when, selection, editor)
+    asked = PageRequest(paging.limit, paging.offset, paging.cursor, selection.sortby, selection.properties, crs)
+    page = page_text(
+        session,
+        coll.spec,
+        clauses,
+        asked,
+        include_sensitive=editor,
+        reader=principal.name,
+        via=f"GET /ogc/collections/{coll.id}/items",
     )
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": page.matched,
+        "numberReturned": page.returned,
+        "timeStamp": _iso(datetime.now(UTC)),
+        "links": [*paging.links(request, page, asked), collection_link],
+    }
+    return feature_collection(head, page.features, GEOJSON, {"Content-Crs": f"<{crs.uri}>"})
+
+
+def _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link) -> Response:
+    """An analysis result — the engagement gaps (``geo.io.export_gaps``) or a
+    derived collection (``geo.io.derived``): computed and ranked in Python,
+    lon/lat only, no filters, no temporal property (datetime is moot)."""
+    for name in selection.used:
+        raise InvalidInput(f"{name} is not available on {coll.id} (a computed result)", field=name)
+    if crs.uri != CRS84:
+        raise InvalidInput(f"{coll.id} is served in CRS84 only", field="crs")
+    if bbox is not None and bbox.crs.uri != CRS84:
+        raise InvalidInput(f"{coll.id} takes a CRS84 bbox only", field="bbox-crs")
+    asked = PageRequest(paging.limit, paging.offset, paging.cursor, keyset=False)
+    if paging.cursor is not None and paging.cursor.kind != "o":
+        raise InvalidInput("cursor is not one this collection made", field="cursor")
+    box = bbox and bbox.values
+    if coll.derived is not None:
+        result = coll.derived.page(session, bbox=box, limit=paging.limit, offset=asked.start)
+    else:
+        result = list_gaps(session, bbox=box, limit=paging.limit, offset=asked.start)
+    returned = len(result.features)
+    page = PageText(
+        "", returned, result.matched, False, None, None, asked.start + returned < result.matched, asked.start > 0
+    )
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": result.matched,
+        "numberReturned": returned,
+        "timeStamp": _iso(datetime.now(UTC)),
+        "links": [*paging.links(request, page, asked), collection_link],
+        "features": result.features,
+    }
+    return _json_crs(head, crs)
+
+
+def _json_crs(body: dict, crs: Crs) -> JSONResponse:
+    return JSONResponse(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
 
 
 @router.get(
@@ -263,7 +379,13 @@ def items(
     summary="One feature",
 )
 def item(
-    coll: CollectionParam, feature_id: str, request: Request, session: SessionDep, principal: Viewer, f: Format = None
+    coll: CollectionParam,
+    feature_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: Viewer,
+    crs: CrsParam,
+    f: Format = None,
 ):
     _check_format(f)
     try:
@@ -272,21 +394,26 @@ def item(
         fid = None
     if fid is None or not ID_LIMITS["ge"] <= fid <= ID_LIMITS["le"]:
         raise NotFound(f"no feature {feature_id!r} in {coll.id} (ids are whole numbers)", field="featureId")
-    if coll.derived is not None:
-        feature = coll.derived.get(session, fid)
-    elif coll.spec is None:
-        feature = get_gap(session, fid)
+    if coll.spec is None:  # a computed result (see _computed_items)
+        if crs.uri != CRS84:
+            raise InvalidInput(f"{coll.id} is served in CRS84 only", field="crs")
+        feature = coll.derived.get(session, fid) if coll.derived is not None else get_gap(session, fid)
     else:
-        feature = repository.get_feature(
+        one = PageRequest(1, crs=crs)
+        page = page_text(
             session,
             coll.spec,
-            fid,
+            [coll.spec.column("id") == fid],
+            one,
             include_sensitive=principal.has("editor"),
             reader=principal.name,
             via=f"GET /ogc/collections/{coll.id}/items/{{featureId}}",
         )
+        if not page.returned:
+            raise NotFound(f"{coll.spec.name} {fid} does not exist", field="id")
+        feature = json.loads(page.features)[0]
     feature["links"] = [
         _link(str(request.url.remove_query_params("f")), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON),
     ]
-    return GeoJSONResponse(feature)
+    return _json_crs(feature, crs)

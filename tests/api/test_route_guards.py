@@ -40,6 +40,9 @@ PATH_VALUES = {
     "path": "js/peacemap.js",
     "area_id": "987654321",
     "raster_id": "987654321",
+    "z": "3",
+    "x": "4",
+    "y": "3",
 }
 
 

@@ -75,3 +75,11 @@ def test_routes_have_the_names_other_code_uses(client, name, params, path):
 def test_every_route_refuses_a_bad_bbox_naming_it(public_client, path, params):
     r = public_client.get(path, params=params)
     assert r.status_code == 422 and r.json()["field"] == "bbox", r.text
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/incidents", "/ogc/conformance", "/tiles/incidents.json"])
+def test_a_parameter_without_a_name_is_refused_naming_the_pair(public_client, path):
+    # Found by the fuzzing: "?=5" is no parameter the route defines, and its 400 names it as sent.
+    r = public_client.get(f"{path}?=5")
+    assert r.status_code == 400 and r.json()["field"] == "=5", r.text
+    assert public_client.get(f"{path}?=").json()["field"] == "="

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import httpx
 import pytest
 
 from layers.compose import LAYER_BUILDERS
@@ -100,19 +103,49 @@ def test_community_popup_explains_the_gap(live_app, page, artifacts, demo_end, w
     page.screenshot(path=str(artifacts / "map_community_popup.png"))
 
 
-def test_wide_views_count_incidents_on_a_grid(live_app, page, artifacts, demo_end, wait_ready):
+def _tile_bounds(key: str) -> str:
+    """A VectorGrid tile key ``x:y:z`` as a lon/lat bbox (the Web Mercator tile formulas)."""
+    x, y, z = (int(v) for v in key.split(":"))
+    n = 2**z
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return f"{x / n * 360 - 180},{lat(y + 1)},{(x + 1) / n * 360 - 180},{lat(y)}"
+
+
+def test_wide_views_draw_every_incident_from_vector_tiles(live_app, page, artifacts, demo_end, wait_ready):
+    """A view holding more incidents than the layer's limit draws them all from
+    /tiles (the grid's counts per cell are only the heat map's weights now)."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=incidents")
     wait_ready(page)
     shown = layer_state(page, "incidents")
     assert shown["returned"] == shown["matched"] > 20
     # The same code path a reference-scale view takes, with the limit below the demo's count.
     page.evaluate("peacemap.layers.incidents.spec.limit = 20; peacemap.layers.incidents.reload()")
-    page.wait_for_function("() => pmProbe.last.incidents && pmProbe.last.incidents.grid === true")
+    page.wait_for_function("() => pmProbe.last.incidents && pmProbe.last.incidents.tiles === true")
     wait_ready(page)
-    grid = layer_state(page, "incidents")
-    assert grid["matched"] == shown["matched"] and 0 < grid["returned"] < shown["matched"]
-    assert "counted in" in page.locator('[data-count="incidents"]').inner_text()
-    page.screenshot(path=str(artifacts / "map_incident_grid.png"))
+    tiled = layer_state(page, "incidents")
+    assert tiled["matched"] == shown["matched"] and tiled["error"] is None
+    drawn = page.evaluate("""() => {
+        const t = peacemap.layers.incidents.tiles, out = {};
+        for (const key in t._tiles) out[key] = Object.keys(t._vectorTiles[key]._features).map(Number);
+        return out;
+    }""")
+    window = page.evaluate("() => peacemap.layers.incidents.spec.params")
+    assert drawn and all(f"start={window['start']}" in u for u in requests if "/tiles/incidents/" in u)
+    for key, ids in drawn.items():
+        inside = httpx.get(
+            f"{live_app.url}/api/v1/incidents",
+            params={"bbox": _tile_bounds(key), "limit": 10000, **window},
+        ).json()["features"]
+        assert {f["id"] for f in inside} <= set(ids), key  # every incident of the tile is drawn
+    assert sum(map(len, drawn.values())) >= 20
+    assert not any("/map/incident-grid" in u for u in requests)
+    assert "every one drawn" in page.locator('[data-count="incidents"]').inner_text()
+    page.screenshot(path=str(artifacts / "map_incident_tiles.png"))
 
 
 def test_date_window_form_reloads_with_the_view_and_layers(live_app, page, demo_end, wait_ready):

@@ -4,6 +4,7 @@ nothing from a CDN."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date
@@ -41,6 +42,7 @@ URLS = {
     "map-incident-grid": "/map/incident-grid",
     "engagement-gaps": "/api/v1/analysis/engagement-gaps",
     "coverage-gaps": "/api/v1/analysis/coverage-gaps",
+    "incidents-tilejson": "/tiles/incidents.json",
     "agreement-strain": "/api/v1/analysis/agreements",
     "constituencies": "/api/v1/analysis/constituencies",
     "perception-trends": "/api/v1/analysis/perceptions",
@@ -127,6 +129,9 @@ def test_incidents_are_clustered_and_sized_by_fatalities():
     assert options["radius"]["prop"] == "fatalities"
     assert options["colour"]["breaks"][0] == [0, "#fdae61"]
     assert "/static/vendor/markercluster/leaflet.markercluster.js" in html
+    # A wide view draws every incident from vector tiles, read with VectorGrid.
+    assert options["tilejson"] == "/tiles/incidents.json" and options["gridUrl"] is None
+    assert "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js" in html
 
 
 def test_heat_layer_loads_the_heat_plugin_locally():
@@ -198,7 +203,11 @@ def test_build_map_composes_every_layer_with_controls_last():
     assert "peacemap.windowControl(" in html and '"start": "2024-04-01"' in html
     assert "fitBounds([[2.0, 14.0], [11.0, 27.0]], {animate: false})" in html
     assert not re.findall(r"https?://(?!www\.w3\.org)", html)
-    assert "tile" not in html.lower().replace("title", "")
+    # No base-map tile layer by default; the incidents' own vector tiles (their TileJSON URL) are data, not a base map.
+    vector_tiles = ('"tilejson":"/tiles/incidents.json"', '"tilejson":null')
+    assert "tile" not in functools.reduce(lambda h, v: h.replace(v, ""), vector_tiles, html).lower().replace(
+        "title", ""
+    )
     # Only the chosen layers start on the map.
     shown = re.findall(r"(feature_group_\w+)\.addTo\(map_\w+\)", html)
     assert len(shown) == 2
@@ -239,4 +248,5 @@ def test_every_url_comes_from_the_router():
     for options in specs:
         assert options["url"].startswith("/routed/"), options["key"]
         assert options["gridUrl"] is None or options["gridUrl"].startswith("/routed/"), options["key"]
+        assert options["tilejson"] is None or options["tilejson"].startswith("/routed/"), options["key"]
     assert '"page": "/routed/map-page"' in html

@@ -8,12 +8,16 @@
  * is retried after that delay; the layer says so meanwhile, and its
  * peacemap:layerload event comes only once it has loaded.
  *
+ * A layer with vector tiles (spec.tilejson) whose view holds more features
+ * than its limit draws every one of them from the tiles (Leaflet.VectorGrid
+ * on canvas) instead of a page of GeoJSON.
+ *
  * State: peacemap.layers[key] = {spec, group, returned, matched, loads, error,
- * reload()} per layer (what the legend shows). Events, dispatched on
- * `document` for pages that embed the map (and for tests and benchmarks,
- * which listen from outside):
+ * tiles, reload()} per layer (what the legend shows; tiles: the VectorGrid
+ * layer while one is drawn). Events, dispatched on `document` for pages that
+ * embed the map (and for tests and benchmarks, which listen from outside):
  *   peacemap:layerloading  {key}                          a fetch started
- *   peacemap:layerload     {key, returned, matched, grid} features drawn
+ *   peacemap:layerload     {key, returned, matched, grid, tiles} features drawn
  *   peacemap:layererror    {key, error}                   a fetch failed
  *   peacemap:layerwaiting  {key, code, retryAfter}        503: retried after retryAfter s
  * A fetch superseded by a newer one (the view moved) ends without an event:
@@ -315,6 +319,26 @@
     });
   }
 
+  /* Every feature of the view from vector tiles, styled as the GeoJSON points are. */
+  function vectorTiles(map, spec, template, onLoad) {
+    var style = {};
+    style[spec.key] = function (p) {
+      return { radius: radius(spec.radius, p), fill: true, fillColor: pm.colour(spec.colour, p), fillOpacity: 0.85,
+        color: "#333", weight: 1 };
+    };
+    var headers = {};
+    if (pm.getKey()) headers.Authorization = "Bearer " + pm.getKey();
+    var layer = L.vectorGrid.protobuf(template, {
+      vectorTileLayerStyles: style, rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 22,
+      getFeatureId: function (f) { return f.properties.id; }, fetchOptions: { headers: headers },
+    });
+    layer.on("click", function (e) {
+      L.popup().setLatLng(e.latlng).setContent(pm.popupHtml(spec, { properties: e.layer.properties })).openOn(map);
+    });
+    layer.on("load", onLoad);
+    return layer;
+  }
+
   function setCount(key, text) {
     document.querySelectorAll('[data-count="' + key + '"]').forEach(function (el) { el.textContent = text; });
   }
@@ -328,19 +352,20 @@
 
   /* Fill `group` from spec.data or the API whenever it is on the map. */
   pm.remoteLayer = function (map, group, spec) {
-    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null, waiting: null };
+    var state = { spec: spec, group: group, returned: 0, matched: null, loads: 0, error: null, waiting: null, tiles: null };
     pm.layers[spec.key] = state;
     var controller = null, timer = null, loadedView = null, loadingView = null;
 
     function draw(fc, grid) {
       group.clearLayers();
+      state.tiles = null;
       var layer = spec.context ? contextLayer(map, spec, fc) : spec.heat ? heatLayer(spec, fc, grid) : grid ? gridLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
         : geoJsonLayer(map, spec, fc);
       group.addLayer(layer);
       state.returned = (fc.features || []).length;
       state.matched = fc.numberMatched === undefined ? state.returned : fc.numberMatched;
       state.loads += 1;
-      emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: !!grid });
+      emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: !!grid, tiles: false });
       var n = function (v) { return pm.num(v, 0); };
       setCount(spec.key, grid && spec.heat ? pm.t("{n} in view", { n: n(state.matched) })
         : grid ? pm.t("{n} in view, counted in {cells} cells — zoom in to see each", { n: n(state.matched), cells: n(state.returned) })
@@ -348,6 +373,22 @@
         : pm.t("{n} shown", { n: n(state.returned) }));
     }
     function withQuery(url, query) { return url + (url.indexOf("?") < 0 ? "?" : "&") + query; }
+    var tileTemplate = null;  // from the layer's TileJSON, fetched once
+    function drawTiles(matched, window) {
+      var url = withQuery(tileTemplate, window);
+      state.matched = matched;
+      if (state.tiles && state.tiles.pmUrl === url) { return whenTilesLoaded(); }  // panning: VectorGrid follows the map
+      group.clearLayers();
+      state.tiles = vectorTiles(map, spec, url, whenTilesLoaded);
+      state.tiles.pmUrl = url;
+      group.addLayer(state.tiles);
+    }
+    function whenTilesLoaded() {
+      state.returned = state.matched;
+      state.loads += 1;
+      emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: false, tiles: true });
+      setCount(spec.key, pm.t("{n} in view, every one drawn (vector tiles)", { n: pm.num(state.matched, 0) }));
+    }
     /* kind "image": one PNG for the whole area; its lon/lat bounds come in X-Image-Bounds. */
     function loadImage() {
       var query = new URLSearchParams(spec.params || {}).toString();
@@ -401,15 +442,35 @@
       var mine = (controller = new AbortController());
       loadingView = query;
       emit("layerloading", { key: spec.key });
-      // More features in view than `limit` (or a heat map): draw the server's grid counts, never a partial page.
-      var grid = spec.gridUrl ? pm.json(withQuery(spec.gridUrl, query), { signal: mine.signal }) : Promise.resolve(null);
-      grid.then(function (g) {
-          if (g && (spec.heat || g.numberMatched > spec.limit)) return { fc: g, grid: true };
+      // More features in view than `limit`: every one from vector tiles (or, for a heat map, the grid's
+      // counts per cell), never a partial page.
+      var first;
+      if (spec.tilejson && !spec.heat) {
+        var counted = new URLSearchParams(query);
+        counted.set("limit", "1");
+        first = pm.json(withQuery(spec.url, counted.toString()), { signal: mine.signal }).then(function (c) {
+          if (c.numberMatched <= spec.limit) return null;
+          var template = tileTemplate ? Promise.resolve(tileTemplate)
+            : pm.json(spec.tilejson, { signal: mine.signal }).then(function (tj) { return (tileTemplate = tj.tiles[0]); });
+          return template.then(function () { return { tiles: c.numberMatched }; });
+        });
+      } else if (spec.gridUrl) {
+        var cells = new URLSearchParams(query);
+        cells.delete("limit");  // the grid counts every feature of the view
+        first = pm.json(withQuery(spec.gridUrl, cells.toString()), { signal: mine.signal }).then(function (g) {
+          return spec.heat || g.numberMatched > spec.limit ? { fc: g, grid: true } : null;
+        });
+      } else {
+        first = Promise.resolve(null);
+      }
+      first.then(function (r) {
+          if (r) return r;
           return pm.json(withQuery(spec.url, query), { signal: mine.signal }).then(function (fc) { return { fc: fc, grid: false }; });
         })
         .then(function (r) {
           loadedView = query; loadingView = null; state.error = null; state.waiting = null;
-          draw(r.fc, r.grid);
+          if (r.tiles !== undefined) drawTiles(r.tiles, new URLSearchParams(spec.params || {}).toString());
+          else draw(r.fc, r.grid);
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;

@@ -1,0 +1,130 @@
+"""Vector tiles of the map's layers (``geo.serving.tiles``): for each tiled
+layer ``L`` (derived from the registry and the tile declarations),
+``/tiles/L/{z}/{x}/{y}.mvt`` (route ``L-tiles``) and its TileJSON
+``/tiles/L.json`` (route ``L-tilejson``), which QGIS ("Vector Tiles" →
+"New Generic Connection", or the TileJSON URL) and Leaflet.VectorGrid read.
+
+Same keys and roles as every read; sensitive fields only for editors and
+admins. Tiles of a dated layer take ``start``/``end`` (on its date), and
+every tile takes a CQL2 ``filter`` on the layer's queryables, as the OGC
+items do. Each tile carries an ``ETag`` made of the data's version (the
+analysis change log or the table's last write, see ``geo.serving.tiles``),
+the layer, the tile, the parameters and the reader's role, and
+``Cache-Control: no-cache``: a client keeps the tile and revalidates it, and
+a tile whose data did not change is a 304 without being made again.
+
+No ``from __future__ import annotations``: the endpoints are made per layer.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from api.deps import SessionDep, Viewer
+from api.params import Interval, interval_query
+from api.responses import BINARY, responses
+from geo import repository
+from geo.io.export_collections import resource_extent
+from geo.resources import REGISTRY
+from geo.serving.cql import filter_clause, parse_filter
+from geo.serving.queryables import queryables
+from geo.serving.tiles import (
+    EXTENT,
+    GAP_FIELDS,
+    MAX_ZOOM,
+    TILES,
+    Tile,
+    data_version,
+    etag,
+    tile_and_version,
+    tile_mvt,
+    tiled_layers,
+)
+
+MVT = "application/vnd.mapbox-vector-tile"
+CACHE = "no-cache"  # keep, but revalidate with the ETag: tiles are never stale
+_TYPES = {"INTEGER": "Number", "BIGINT": "Number", "SMALLINT": "Number", "FLOAT": "Number", "BOOLEAN": "Boolean"}
+
+router = APIRouter(prefix="/tiles", tags=["vector tiles"])
+Filter = Annotated[str | None, Query(alias="filter", description="a CQL2-text filter on the layer's queryables")]
+Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description="zoom level")]
+# Below 2**z at zoom z (checked by geo.serving.tiles.Tile, 422 naming it).
+Column = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column, 0 at the west edge")]
+Row = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="tile row, 0 at the north edge")]
+
+
+def _field_type(column) -> str:
+    return _TYPES.get(type(column.type).__name__.upper(), "String")
+
+
+def _tile_route(name: str) -> None:
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    on = f"on {spec.date_field}" if spec.date_field else "(not available: no date)"
+    Window = Annotated[Interval, Depends(interval_query(f"earliest {on}, ISO 8601", f"latest {on}, inclusive"))]
+
+    @router.get(
+        f"/{name}/{{z}}/{{x}}/{{y}}.mvt",
+        name=f"{name}-tiles",
+        summary=f"{spec.title}: a Mapbox vector tile",
+        response_class=Response,
+        responses=responses(
+            media={MVT: BINARY}, empty={304: "the tile did not change since the ETag sent in If-None-Match"}
+        ),
+        response_description="the tile (empty where no feature)",
+    )
+    def tile(
+        z: Zoom,
+        x: Column,
+        y: Row,
+        request: Request,
+        session: SessionDep,
+        principal: Viewer,
+        when: Window,
+        filter_: Filter = None,
+    ) -> Response:
+        where = Tile(z, x, y)
+        editor = principal.has("editor")
+        clauses = repository.where_clauses(spec, start=when.start, end=when.end)
+        if filter_ is not None:
+            clauses.append(filter_clause(parse_filter(filter_, "cql2-text"), queryables(spec, editor)))
+
+        def tagged(version: str) -> dict[str, str]:
+            tag = etag(name, z, x, y, when, filter_, editor, version)
+            return {"ETag": tag, "Cache-Control": CACHE, "Vary": "Authorization"}
+
+        held = request.headers.get("if-none-match")
+        if held is None:  # nothing to revalidate: the tile and its version in one round trip
+            data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
+            return Response(data, media_type=MVT, headers=tagged(version))
+        headers = tagged(data_version(session, name))
+        if headers["ETag"] in [t.strip() for t in held.split(",")]:
+            return Response(status_code=304, headers=headers)
+        data = tile_mvt(session, name, where, clauses, include_sensitive=editor)
+        return Response(data, media_type=MVT, headers=headers)
+
+    @router.get(f"/{name}.json", name=f"{name}-tilejson", summary=f"{spec.title}: TileJSON")
+    def tilejson(request: Request, session: SessionDep, principal: Viewer) -> dict:
+        template = str(request.url_for(f"{name}-tiles", z=0, x=0, y=0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+        cols = [spec.column("id"), *(spec.column(p) for p in tile_spec.properties or ())]
+        visible = {c.name for c in repository.property_columns(spec, principal.has("editor"))}
+        fields = {c.name: _field_type(c) for c in cols if c.name in visible or c.name == "id"}
+        if tile_spec.gap_scores:
+            fields.update(GAP_FIELDS)
+        extent = resource_extent(session, spec).bbox
+        return {
+            "tilejson": "3.0.0",
+            "name": name,
+            "description": spec.description,
+            "tiles": [template],
+            "minzoom": 0,
+            "maxzoom": MAX_ZOOM,
+            "bounds": list(extent) if extent else [-180, -85.0511, 180, 85.0511],
+            "vector_layers": [
+                {"id": name, "description": spec.title, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}
+            ],
+            "extent": EXTENT,
+        }
+
+
+for _name in tiled_layers():
+    _tile_route(_name)

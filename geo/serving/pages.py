@@ -1,0 +1,268 @@
+"""A page of features as GeoJSON text, built by PostgreSQL in one statement.
+
+Why in SQL: at 1 000 features a page, turning rows into Python dicts and
+dicts into JSON cost more than the query itself. ``json_build_object`` and
+``json_agg`` write the features array once, in C, and the API sends that
+text as it is (the JSON API's CSV/GeoJSON downloads still use the dicts of
+``geo.repository``).
+
+Paging is by key (a *cursor*), not by ``OFFSET``: ``after`` an id the
+index range scan starts where the last page ended, so reading a whole
+collection page by page is linear (``OFFSET n`` reads and drops n rows each
+time: quadratic). Each page fetches one row more than it returns to know
+whether a next page exists. Pages in another order (``sortby``) and the
+``offset`` parameter page by offset, as before.
+
+``numberMatched``: exact, except for an unfiltered collection of more than
+:data:`ESTIMATE_ABOVE` rows, where counting every row would cost more than
+the page: there PostgreSQL's own row estimate (``pg_class.reltuples``, kept
+by ANALYZE/autovacuum) is returned. PostgreSQL evaluates the count only when
+the estimate is below the threshold (a sub-plan runs when first used).
+
+One statement text per shape of request, every value a bound parameter:
+psycopg prepares a statement on the server after its fifth use
+(``prepare_threshold``), so repeated pages skip planning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import JSON, String, and_, case, cast, column, func, literal, literal_column, null, select, true
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import REGCLASS, aggregate_order_by
+from sqlalchemy.orm import Session
+
+from geo.errors import InvalidInput
+from geo.repository import audit_read, audited_reader, property_columns
+from geo.resources import REGISTRY, ResourceSpec
+from geo.serving.crs import CRS84, Crs, output_geometry
+
+ESTIMATE_ABOVE = 100_000  # rows: above this, an unfiltered collection's numberMatched is PostgreSQL's estimate
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after an id, before an id, or at an offset.
+
+    Written in links as ``a<id>``, ``b<id>`` or ``o<offset>``; clients treat
+    it as opaque."""
+
+    kind: str
+    value: int
+
+    def token(self) -> str:
+        return f"{self.kind}{self.value}"
+
+    @classmethod
+    def parse(cls, token: str, field: str = "cursor") -> Cursor:
+        kind, digits = token[:1], token[1:]
+        if kind not in ("a", "b", "o") or not digits.isdigit() or len(digits) > 18:
+            raise InvalidInput("cursor is not one this server made; follow the next/prev links", field=field)
+        return cls(kind, int(digits))
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What one page asks for: ``limit`` features from ``offset`` or
+    ``cursor``, in ``sortby`` order (then by id), with only ``properties``
+    (None: all the reader may see), geometries in ``crs``."""
+
+    limit: int
+    offset: int = 0
+    cursor: Cursor | None = None
+    sortby: tuple[SortKey, ...] = ()
+    properties: tuple[str, ...] | None = None
+    crs: Crs = CRS84
+    keyset: bool = True  # False: rows without an id order (a computed result) always page by offset
+
+    @property
+    def start(self) -> int:
+        """The offset a page starts at (0 for key cursors)."""
+        if self.cursor is not None:
+            return self.cursor.value if self.cursor.kind == "o" else 0
+        return self.offset
+
+    @property
+    def by_offset(self) -> bool:
+        """Whether the following pages are found by offset (another order, or an offset asked for)."""
+        if self.cursor is not None:
+            return self.cursor.kind == "o"
+        return bool(self.sortby) or not self.keyset or self.offset > 0
+
+
+@dataclass(frozen=True)
+class PageText:
+    """``features``: the JSON array text. ``first_id``/``last_id`` of the
+    page, whether a page follows (``more``) or precedes (``earlier``), and
+    ``matched`` (``estimated`` when it is PostgreSQL's row estimate)."""
+
+    features: str
+    returned: int
+    matched: int
+    estimated: bool
+    first_id: int | None
+    last_id: int | None
+    more: bool
+    earlier: bool
+
+    def next_cursor(self, page: PageRequest) -> Cursor | None:
+        if not self.more:
+            return None
+        if page.by_offset:
+            return Cursor("o", page.start + self.returned)
+        return Cursor("a", self.last_id) if self.last_id is not None else None
+
+    def prev_cursor(self, page: PageRequest) -> Cursor | None:
+        if not self.earlier:
+            return None
+        if page.by_offset or page.cursor is None:
+            return Cursor("o", max(0, page.start - page.limit))
+        return Cursor("b", self.first_id) if self.first_id is not None else None
+
+
+def selected_columns(spec: ResourceSpec, include_sensitive: bool, properties: tuple[str, ...] | None) -> list:
+    """The property columns of the page: all the reader may see, or the subset asked for."""
+    visible = property_columns(spec, include_sensitive)
+    if properties is None:
+        return visible
+    by_name = {c.name: c for c in visible}
+    unknown = [p for p in properties if p not in by_name]
+    if unknown:
+        raise InvalidInput(
+            f"{unknown[0]!r} is not a property of {spec.name}; one of {', '.join(by_name)}", field="properties"
+        )
+    return [by_name[p] for p in dict.fromkeys(properties)]
+
+
+def _key(name: str):
+    """A JSON key as a SQL string constant. The names are the model's own
+    column names (checked to be plain identifiers), never a client's text;
+    constants instead of bound parameters keep the statement's parameters to
+    the few that change per request."""
+    if not name.isidentifier() or not name.isascii():
+        raise ValueError(f"not a plain column name: {name!r}")
+    return literal_column(f"'{name}'", String)
+
+
+@lru_cache(maxsize=256)
+def _feature_json(spec_name: str, names: tuple[str, ...], crs: Crs):
+    spec = REGISTRY[spec_name]
+    table = spec.model.__table__
+    by_name = {c.name: c for c in property_columns(spec, True)}  # the columns and the links' id lists
+    pairs = [x for n in names for x in (_key(n), by_name[n])]
+    geometry = (
+        cast(func.ST_AsGeoJSON(output_geometry(table.c.geom, crs), crs.decimals), JSON) if "geom" in table.c else null()
+    )
+    return func.json_build_object(
+        _key("type"),
+        _key("Feature"),
+        _key("id"),
+        table.c.id,
+        _key("geometry"),
+        geometry,
+        _key("properties"),
+        func.json_build_object(*pairs),
+    )
+
+
+def feature_json(spec: ResourceSpec, cols: list, crs: Crs):
+    """One row as a GeoJSON Feature (a SQL ``json`` value); built once per
+    resource, property list and CRS (building it is a fair share of a small
+    page's time)."""
+    return _feature_json(spec.name, tuple(c.name for c in cols), crs)
+
+
+_PG_CLASS = table_clause("pg_class", column("oid"), column("reltuples"), schema="pg_catalog")
+
+
+def _matched(spec: ResourceSpec, clauses: list, estimate_above: int) -> tuple:
+    """numberMatched and whether it is an estimate (see the module docstring)."""
+    exact = select(func.count()).select_from(spec.model.__table__).where(and_(true(), *clauses)).scalar_subquery()
+    if clauses:
+        return exact, literal(False)
+    estimate = (
+        select(_PG_CLASS.c.reltuples)
+        .where(_PG_CLASS.c.oid == cast(literal(spec.table, String), REGCLASS))
+        .scalar_subquery()
+    )
+    estimated = func.coalesce(estimate >= estimate_above, False)
+    return case((estimated, func.floor(estimate)), else_=exact), estimated
+
+
+def page_text(
+    session: Session,
+    spec: ResourceSpec,
+    clauses: list,
+    page: PageRequest,
+    *,
+    include_sensitive: bool,
+    reader: str | None = None,
+    via: str = "page",
+    estimate_above: int = ESTIMATE_ABOVE,
+) -> PageText:
+    """One page of ``spec``'s features matching ``clauses`` (see the module
+    docstring); ``reader`` names who reads personal data, and the read is
+    written to the audit log with ``via`` (``geo.repository.audit_read``)."""
+    audited = audited_reader(spec, include_sensitive=include_sensitive, reader=reader) is not None
+    table = spec.model.__table__
+    cols = selected_columns(spec, include_sensitive, page.properties)
+    keys = [(table.c[k.column], k.descending) for k in page.sortby]
+    cursor = page.cursor
+    backward = cursor is not None and cursor.kind == "b"
+    where = list(clauses)
+    if cursor is not None and cursor.kind in "ab":
+        where.append(table.c.id < cursor.value if backward else table.c.id > cursor.value)
+
+    def ordered(c, descending: bool):
+        return c.desc().nulls_last() if descending else c.asc().nulls_last()
+
+    order = [ordered(c, d) for c, d in keys] + [ordered(table.c.id, backward)]
+    inner = (
+        select(
+            feature_json(spec, cols, page.crs).label("f"),
+            table.c.id.label("fid"),
+            *(c.label(f"k{i}") for i, (c, _) in enumerate(keys)),
+        )
+        .where(and_(true(), *where))
+        .order_by(*order)
+        .limit(page.limit + 1)
+    )
+    if page.start and not (page.cursor and page.cursor.kind in "ab"):
+        inner = inner.offset(page.start)
+    fetched_rows = inner.subquery()
+    again = [ordered(fetched_rows.c[f"k{i}"], d) for i, (_, d) in enumerate(keys)]
+    again.append(ordered(fetched_rows.c.fid, backward))
+    rows = select(fetched_rows.c.f, fetched_rows.c.fid, func.row_number().over(order_by=again).label("rn")).subquery()
+    kept = rows.c.rn <= page.limit
+    features = func.coalesce(
+        func.json_agg(aggregate_order_by(rows.c.f, rows.c.fid if backward else rows.c.rn)).filter(kept),
+        func.json_build_array(),
+    )
+    matched, estimated = _matched(spec, clauses, estimate_above)
+    stmt = select(
+        cast(features, String),
+        func.count().filter(kept),
+        func.count(),
+        func.min(rows.c.fid).filter(kept),
+        func.max(rows.c.fid).filter(kept),
+        matched,
+        estimated,
+        func.array_agg(rows.c.fid).filter(kept) if audited else null(),  # the ids read, for the audit log
+    ).select_from(rows)
+    text, returned, fetched, lo, hi, n, est, ids = session.execute(stmt).one()
+    if audited:
+        audit_read(session, spec, sorted(ids or ()), include_sensitive=include_sensitive, reader=reader, via=via)
+    more = fetched > page.limit
+    if backward:
+        more, earlier = True, fetched > page.limit
+    else:
+        earlier = page.start > 0 or (page.cursor is not None and page.cursor.kind == "a")
+    return PageText(text, returned, int(n), bool(est), lo, hi, more, earlier)

@@ -1,0 +1,253 @@
+"""Mapbox vector tiles of the map's layers, made by PostGIS (``ST_AsMVT``).
+
+Which resources are tiled, and with which properties, is declared once in
+:data:`TILES` (resource name → :class:`TileSpec`); every other fact — the
+table, the geometry, the date column, the sensitive fields — comes from the
+resource's spec in ``geo.resources.REGISTRY``. A resource without geometry
+cannot be tiled (the declaration is checked at import).
+
+Tiles are in the WebMercatorQuad grid (EPSG:3857, z/x/y as web maps count
+them). The index prefilter is the tile envelope (with its buffer) in lon/lat,
+computed in Python (:meth:`Tile.lonlat_bounds`): a Web Mercator rectangle is a
+lon/lat rectangle, so the prefilter is exact.
+
+Communities carry their engagement-gap figures (``gap_score``, ``rank``,
+``under_engaged``) from the analysis cache (``geo.analysis.cache``, the
+default parameters as of today, never stale): the cached table's rows inside
+the tile are passed to the tile's query as arrays and joined by id.
+
+The version of a tile's data (:func:`data_version`) makes the ETag: for the
+tables the analysis change log covers (``analysis_changes``, migration
+0002) it is the count and last id of that table's log rows, so every
+committed write changes it, whatever order transactions commit in; for the
+others (admin areas, agreements) the row count, the last id and the last
+``updated_at`` (a delete changes the count, an insert the last id, an
+update through the API or an import ``updated_at``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    LargeBinary,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy import table as table_clause
+from sqlalchemy.orm import Session
+
+from geo.errors import InvalidInput
+from geo.repository import property_columns
+from geo.resources import REGISTRY, ResourceSpec
+
+EXTENT = 4096  # tile coordinate units, the MVT default
+BUFFER = 64  # units drawn beyond the tile edge, so symbols at an edge are whole
+MAX_ZOOM = 22
+LOGGED_TABLES = ("incidents", "patrols", "engagements", "qips", "sites", "communities")  # migration 0002
+GAP_FIELDS = {"gap_score": "Number", "rank": "Number", "under_engaged": "Boolean"}  # joined on community tiles
+_HALF = 20037508.342789244  # half the Web Mercator world, metres
+WEB_MERCATOR = func.ST_MakeEnvelope(-_HALF, -_HALF, _HALF, _HALF, 3857)  # ST_TileEnvelope's default bounds
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """How one resource is tiled: the properties each feature carries (None:
+    every property the reader may see) and whether the engagement-gap figures
+    are joined (communities)."""
+
+    properties: tuple[str, ...] | None = None
+    gap_scores: bool = False
+
+
+TILES: dict[str, TileSpec] = {
+    "incidents": TileSpec(
+        (
+            "occurred_on",
+            "event_type",
+            "sub_event_type",
+            "actor1",
+            "actor2",
+            "fatalities",
+            "civilian_targeting",
+            "geo_precision",
+            "location_name",
+        )
+    ),
+    "communities": TileSpec(("name", "kind", "population", "admin_area_id"), gap_scores=True),
+    "patrols": TileSpec(("started_at", "ended_at", "patrol_type", "component", "unit", "coverage_m")),
+    "admin-areas": TileSpec(("name", "level", "pcode", "country")),
+    "agreements": TileSpec(("name", "signed_on", "status", "facilitated_by")),
+}
+
+
+def _check_declarations() -> None:
+    for name, tile in TILES.items():
+        spec = REGISTRY.get(name)
+        if spec is None or "geom" not in spec.model.__table__.c:
+            raise ValueError(f"tiles declared for {name!r}, which is not a resource with a geometry")
+        known = {c.name for c in spec.columns}
+        missing = [p for p in tile.properties or () if p not in known]
+        if missing:
+            raise ValueError(f"tiles of {name!r}: no column {', '.join(missing)}")
+
+
+_check_declarations()
+
+
+def tiled_layers() -> list[str]:
+    """The tiled layers, in registry order."""
+    return [name for name in REGISTRY if name in TILES]
+
+
+@dataclass(frozen=True)
+class Tile:
+    z: int
+    x: int
+    y: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.z <= MAX_ZOOM:
+            raise InvalidInput(f"z must be 0..{MAX_ZOOM}", field="z")
+        n = 2**self.z
+        for name, v in (("x", self.x), ("y", self.y)):
+            if not 0 <= v < n:
+                raise InvalidInput(f"{name} must be 0..{n - 1} at zoom {self.z}", field=name)
+
+    def lonlat_bounds(self, margin: float = 0.0) -> tuple[float, float, float, float]:
+        """The tile (grown by ``margin`` tile widths) as minlon, minlat, maxlon, maxlat."""
+        n = 2**self.z
+
+        def lon(x: float) -> float:
+            return x / n * 360.0 - 180.0
+
+        def lat(y: float) -> float:
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+
+        return (
+            lon(self.x - margin),
+            lat(min(n, self.y + 1 + margin)),
+            lon(self.x + 1 + margin),
+            lat(max(0, self.y - margin)),
+        )
+
+
+def _columns(spec: ResourceSpec, tile: TileSpec, include_sensitive: bool) -> list:
+    visible = {c.name: c for c in property_columns(spec, include_sensitive)}
+    names = tile.properties if tile.properties is not None else tuple(visible)
+    return [visible[n] for n in names if n in visible]
+
+
+def _gap_rows(session: Session, tile: Tile) -> dict[str, np.ndarray]:
+    """The cached engagement-gap rows of the communities in (and around) the tile."""
+    from geo.analysis.cache import cached_gaps  # the analysis is loaded only when community tiles are asked for
+
+    table = cached_gaps(session).table
+    minx, miny, maxx, maxy = tile.lonlat_bounds(margin=BUFFER / EXTENT)
+    inside = table["lon"].between(minx, maxx) & table["lat"].between(miny, maxy)
+    rows = table.loc[inside]
+    return {
+        "ids": rows["community_id"].to_numpy(np.int64),
+        "scores": rows["gap_score"].to_numpy(float),
+        "ranks": rows["rank"].to_numpy(np.int64),
+        "under": rows["under_engaged"].to_numpy(bool),
+    }
+
+
+def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> Select:
+    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
+    for ``tile``, features matching ``clauses``; the layer inside the tile is
+    named ``name``. (``session``: the cached gap figures of community tiles.)"""
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    table = spec.model.__table__
+    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
+    # The index prefilter: the tile and its buffer in lon/lat, computed here (a Web Mercator
+    # rectangle is a lon/lat rectangle). ST_Transform of the tile envelope in SQL would be folded
+    # at plan time through PROJ — ~20 ms a tile — and hid the index from the planner.
+    grown = func.ST_MakeEnvelope(*tile.lonlat_bounds(margin=BUFFER / EXTENT), 4326)
+    geom = func.ST_AsMVTGeom(func.ST_Transform(table.c.geom, 3857), envelope, EXTENT, BUFFER, True).label("geom")
+    cols = [table.c.id, *_columns(spec, tile_spec, include_sensitive)]
+    where = [func.ST_Intersects(table.c.geom, grown), *clauses]  # its index support estimates well; a bare && did not
+    if tile_spec.gap_scores:
+        gaps = _gap_rows(session, tile)
+        g = (
+            select(
+                func.unnest(
+                    bindparam("ids", gaps["ids"].tolist(), type_=ARRAY(BigInteger)),
+                    bindparam("scores", gaps["scores"].tolist(), type_=ARRAY(Float)),
+                    bindparam("ranks", gaps["ranks"].tolist(), type_=ARRAY(Integer)),
+                    bindparam("under", gaps["under"].tolist(), type_=ARRAY(Boolean)),
+                )
+                .table_valued("community_id", "gap_score", "rank", "under_engaged")
+                .render_derived()
+            )
+        ).subquery("g")
+        rows = (
+            select(geom, *cols, g.c.gap_score, g.c.rank, g.c.under_engaged)
+            .select_from(table.outerjoin(g, g.c.community_id == table.c.id))
+            .where(and_(true(), *where))
+            .subquery("t")
+        )
+    else:
+        rows = select(geom, *cols).where(and_(true(), *where)).subquery("t")
+    # ``id`` stays a property (as in the GeoJSON): every client reads it, not all read MVT feature ids.
+    mvt = func.ST_AsMVT(rows.table_valued(), literal(name), EXTENT, literal("geom"), type_=LargeBinary)
+    return select(mvt).select_from(rows)
+
+
+def tile_mvt(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> bytes:
+    """The MVT of :func:`tile_query`."""
+    return bytes(session.scalar(tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)) or b"")
+
+
+def tile_and_version(
+    session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool
+) -> tuple[bytes, str]:
+    """The tile and :func:`data_version` in one round trip (a request without
+    ``If-None-Match`` needs both)."""
+    query = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
+    data, version = session.execute(select(query.scalar_subquery(), _version_query(name).scalar_subquery())).one()
+    return bytes(data or b""), _dated(name, version)
+
+
+_LOG = table_clause("analysis_changes", column("id"), column("table_name"))
+
+
+def _version_query(name: str) -> Select:
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    if tile_spec.gap_scores:  # the gap figures depend on every analysed table (and on the day: _dated)
+        return select(func.concat(func.count(), ":", func.max(_LOG.c.id)))
+    if spec.table in LOGGED_TABLES:
+        log = select(func.concat(func.count(), ":", func.max(_LOG.c.id)))
+        return log.where(_LOG.c.table_name == spec.table)
+    table = spec.model.__table__
+    return select(func.concat(func.count(), ":", func.max(table.c.id), ":", func.max(table.c.updated_at)))
+
+
+def _dated(name: str, version: str) -> str:
+    return f"{version}:{date.today().isoformat()}" if TILES[name].gap_scores else version
+
+
+def data_version(session: Session, name: str) -> str:
+    """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring)."""
+    return _dated(name, session.scalar(_version_query(name)))
+
+
+def etag(*parts: object) -> str:
+    """A strong ETag of the parts (quoted, as HTTP wants it)."""
+    return '"' + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
