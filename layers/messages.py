@@ -20,7 +20,7 @@ JS = (
     N_("Zoom in to see each incident."),
     N_("{n} in view"),
     N_("{n} in view, counted in {cells} cells — zoom in to see each"),
-    N_("{n} in view, every one drawn (vector tiles)"),
+    N_("{n} in view, every one drawn"),
     N_("{shown} of {matched} shown — zoom in for all"),
     N_("{n} shown"),
     N_("analysis warming up after a start — shown when ready"),

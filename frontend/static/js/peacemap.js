@@ -387,7 +387,7 @@
       state.returned = state.matched;
       state.loads += 1;
       emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: false, tiles: true });
-      setCount(spec.key, pm.t("{n} in view, every one drawn (vector tiles)", { n: pm.num(state.matched, 0) }));
+      setCount(spec.key, pm.t("{n} in view, every one drawn", { n: pm.num(state.matched, 0) }));
     }
     /* kind "image": one PNG for the whole area; its lon/lat bounds come in X-Image-Bounds. */
     function loadImage() {
