@@ -19,6 +19,7 @@ COPY layers ./layers
 COPY frontend ./frontend
 COPY alembic ./alembic
 RUN pip install -e . \
+ && pybabel compile -d geo/locale \
  && if [ -x frontend/install_assets.sh ]; then bash frontend/install_assets.sh; fi \
  && useradd --system --uid 10001 peacemap
 USER peacemap

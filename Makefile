@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-thorough lint hooks install assets system-deps system-deps-test check-python bench fuzz clean
+.PHONY: catalogues messages run test test-thorough lint hooks install assets system-deps system-deps-test check-python bench fuzz clean
 
 run: system-deps install
 	$(BIN)/peacemap start
@@ -35,7 +35,11 @@ hooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet pre-commit
 	$(BIN)/pre-commit install
 
-install: $(STAMP) assets
+install: $(STAMP) assets catalogues
+
+# The working languages' message catalogues: each committed .po compiled to its .mo (geo/i18n.py).
+catalogues: $(STAMP)
+	$(BIN)/pybabel compile -d geo/locale
 
 # Leaflet JS/CSS for the pages, from the npm registry (no CDN at run time).
 assets:
@@ -57,6 +61,16 @@ system-deps:
 
 system-deps-test:
 	@bash scripts/system-deps.sh --test
+
+# The message catalogues (geo/i18n.py): extract the msgids of the code and the
+# templates (babel.cfg), merge them into each language's .po, compile the .mo
+# (not committed: `make install` compiles them; tests/test_messages.py checks
+# they are current and every msgid is translated). A new language:
+# `.venv/bin/pybabel init -i geo/locale/messages.pot -d geo/locale -l ar`, translate, `make messages`.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k Nn_:1,2 --no-location --sort-output --project=peacemap -o geo/locale/messages.pot .
+	$(BIN)/pybabel update -i geo/locale/messages.pot -d geo/locale --no-fuzzy-matching
+	$(BIN)/pybabel compile -d geo/locale --statistics
 
 bench: install
 	$(BIN)/python bench/gaps.py --scale 0.1

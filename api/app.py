@@ -19,7 +19,21 @@ from api.known_params import refuse_unknown_parameters
 from api.middleware import install_middleware
 from api.resource_router import resource_routers
 from api.responses import DocumentedAPI
-from api.routers import analysis, export, health, imports, keys, ogc, pages, politics, rasters, reach, tiles
+from api.routers import (
+    analysis,
+    areas,
+    export,
+    geography,
+    health,
+    imports,
+    keys,
+    ogc,
+    pages,
+    politics,
+    rasters,
+    reach,
+    tiles,
+)
 from api.routers.imports import UPLOAD_PATHS
 from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
@@ -39,6 +53,8 @@ def routers() -> list[APIRouter]:
         tiles.router,
         export.router,
         pages.router,
+        geography.router,
+        areas.router,
         imports.router,
         analysis.router,
         politics.router,

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "api.commands.importer",
     "api.commands.gaps",
     "api.commands.export",
+    "api.commands.brief",
 ]
 
 

@@ -16,19 +16,22 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from fastapi.responses import HTMLResponse
 
 _SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
 
-def page_csp(nonce: str) -> str:
+def page_csp(nonce: str, img_origins: tuple[str, ...] = ()) -> str:
+    """The policy; ``img_origins`` are other origins images may come from
+    (the online tile server, when one is configured)."""
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
+            " ".join(["img-src 'self' data: blob:", *img_origins]),
             "connect-src 'self'",
             "font-src 'self' data:",
             "object-src 'none'",
@@ -44,7 +47,13 @@ def nonce_scripts(html: str, nonce: str) -> str:
     return _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)
 
 
-def html_page(render: Callable[[str], str]) -> HTMLResponse:
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (template): what a CSP source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def html_page(render: Callable[[str], str], img_origins: tuple[str, ...] = ()) -> HTMLResponse:
     """``render(nonce)`` → the page, sent with its policy and a fresh nonce."""
     nonce = secrets.token_urlsafe(18)
-    return HTMLResponse(render(nonce), headers={"Content-Security-Policy": page_csp(nonce)})
+    return HTMLResponse(render(nonce), headers={"Content-Security-Policy": page_csp(nonce, img_origins)})

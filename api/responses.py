@@ -213,3 +213,14 @@ class DocumentedAPI(FastAPI):
         _drop_fastapi_validation_error(doc)
         _add_derived(doc, self.routes)
         return doc
+
+
+def upload_body(description: str) -> dict[str, Any]:
+    """The ``openapi_extra`` of an upload route: a required multipart form with one ``file``
+    (the routes read the form themselves, so FastAPI cannot derive it)."""
+    schema = {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": description}},
+    }
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}

@@ -55,6 +55,14 @@ class ApiSettings(BaseSettings):
     statement_timeout_s: float = Field(10.0, gt=0, description="bound on one SQL statement of a request")
     analysis_timeout_s: float = Field(120.0, gt=0, description="bound on one statement reading analysis inputs")
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
+    # An online tile layer for connected offices, off by default (the map draws
+    # its own geography from files on the server: geo/basemap.py).
+    tiles_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/\s]+/\S*$",
+        description="XYZ tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (an extra, optional layer)",
+    )
+    tiles_attribution: str | None = Field(None, description="the tile layer's attribution (required by most servers)")
 
 
 @lru_cache

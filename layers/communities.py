@@ -4,6 +4,7 @@ in the popup (docs/analysis.md)."""
 from __future__ import annotations
 
 from geo.analysis.params import Remoteness
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls
 
@@ -13,26 +14,26 @@ ROUTES = (GAPS,)
 BY_GAP_SCORE = Graduated(
     "gap_score",
     (
-        (0, "#1a9850", "no gap (score 0)"),
-        (0.25, "#fee08b", "gap score ≤ 0.25"),
-        (1, "#fc8d59", "gap score 0.25–1"),
-        (None, "#d73027", "gap score > 1"),
+        (0, "#1a9850", N_("no gap (score 0)")),
+        (0.25, "#fee08b", N_("gap score ≤ 0.25")),
+        (1, "#fc8d59", N_("gap score 0.25–1")),
+        (None, "#d73027", N_("gap score > 1")),
     ),
-    missing_label="not scored",
+    missing_label=N_("not scored"),
 )
 POPUP = [
-    Field("rank", "Rank", "number"),
-    Field("gap_score", "Gap score", "number"),
-    Field("under_engaged", "Under-engaged"),
-    Field("days_since_engagement", "Days since engagement", "number"),
-    Field("last_engagement_kind", "Last engagement"),
-    Field("incidents_window", "Incidents in window", "number"),
-    Field("fatalities_window", "Deaths in window", "number"),
-    Field("pressure", "Violence pressure", "number"),
-    Field("travel_hours", "Hours to nearest mission site", "number"),
-    Field("distance_to_site_m", "Distance to mission site (m)", "number"),
-    Field("population", "Population", "number"),
-    Field("reasons", "Why", "list"),
+    Field("rank", N_("Rank"), "number"),
+    Field("gap_score", N_("Gap score"), "number"),
+    Field("under_engaged", N_("Under-engaged")),
+    Field("days_since_engagement", N_("Days since engagement"), "number"),
+    Field("last_engagement_kind", N_("Last engagement")),
+    Field("incidents_window", N_("Incidents in window"), "number"),
+    Field("fatalities_window", N_("Deaths in window"), "number"),
+    Field("pressure", N_("Violence pressure"), "number"),
+    Field("travel_hours", N_("Hours to nearest mission site"), "number"),
+    Field("distance_to_site_m", N_("Distance to mission site (m)"), "number"),
+    Field("population", N_("Population"), "number"),
+    Field("reasons", N_("Why"), "list"),
 ]
 
 
@@ -44,7 +45,7 @@ def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show:
     remoteness as travel time in that day's season (docs/reach.md)."""
     return LayerSpec(
         key="communities",
-        name="Communities by engagement gap",
+        name=N_("Communities by engagement gap"),
         url=urls[GAPS],
         limit=limit,
         params={"as_of": window.end.isoformat(), "window_days": window.days, "remoteness": REMOTENESS},
@@ -53,7 +54,7 @@ def communities_spec(window: DateWindow, urls: Urls, *, limit: int = 2000, show:
         popup=POPUP,
         title="name",
         show=show,
-        note="the highest-ranked gaps in view; larger circles, larger gaps",
+        note=N_("the highest-ranked gaps in view; larger circles, larger gaps"),
         top_first=True,
     )
 

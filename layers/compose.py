@@ -4,11 +4,13 @@ the date window, and ``LayerControl`` added last."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import folium
 from branca.element import Figure
 
 from geo.errors import InvalidInput
+from geo.i18n import ENGLISH, N_, Translator
 from layers import (
     admin_areas,
     agreements,
@@ -17,6 +19,7 @@ from layers import (
     coverage,
     crossings,
     engagements,
+    geography,
     hearing,
     incidents,
     patrols,
@@ -26,15 +29,18 @@ from layers import (
     sites,
     travel_time,
     waterways,
+    worklist,
 )
-from layers.controls import FitView, Legend, WindowControl
+from layers.controls import FitView, I18n, LanguageControl, Legend, WindowControl
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Urls
 
+BACKGROUND_TILES = N_("Background tiles")  # the optional online tile layer (settings)
 MAP_PAGE = "map-page"  # the route of the map page itself (the window form reloads it)
 
 # Drawing order, bottom to top.
 LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
+    "geography": geography.geography_layer,
     "admin-areas": admin_areas.admin_areas_layer,
     "perceptions": perceptions.perceptions_layer,
     "hearing": hearing.hearing_layer,
@@ -52,12 +58,13 @@ LAYER_BUILDERS: dict[str, Callable[..., RemoteLayer]] = {
     "sites": sites.sites_layer,
     "crossings": crossings.crossings_layer,
 }
-DEFAULT_LAYERS = ("admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
+DEFAULT_LAYERS = ("geography", "admin-areas", "travel-time", "agreements", "incidents", "communities", "qips", "sites")
 # Every route whose URL the map needs, by name: the router passes ``{name: url}``.
 ROUTE_NAMES = tuple(
     dict.fromkeys(
         (
             MAP_PAGE,
+            *geography.ROUTES,
             *admin_areas.ROUTES,
             *perceptions.ROUTES,
             *hearing.ROUTES,
@@ -73,6 +80,7 @@ ROUTE_NAMES = tuple(
             *waterways.ROUTES,
             *roads.ROUTES,
             *crossings.ROUTES,
+            *worklist.ROUTES,
         )
     )
 )
@@ -114,37 +122,50 @@ def build_map(
     boundary_area: int | None = None,
     tiles: str | None = None,
     tiles_attribution: str | None = None,
+    tr: Translator = ENGLISH,
+    brief_url: str | None = None,
 ) -> folium.Map:
     """The planners' map. Every layer is in the layer control; ``layers`` are on.
 
     ``urls`` maps each of ``ROUTE_NAMES`` to its URL. No tile layer by
-    default (field offices are often offline): admin areas, drawn as the
-    choropleth of ``admin_level``, give orientation on a plain background.
-    ``tiles`` adds one, off by default. ``boundary_area`` (an admin area id)
-    bounds the coverage-gap layer.
+    default (field offices are often offline): the geography layer
+    (:mod:`layers.geography`) draws borders, rivers and place names from
+    files on the server. ``tiles`` adds an online tile layer, off by
+    default. ``boundary_area`` (an admin area id) bounds the coverage-gap
+    layer. Every text is in ``tr``'s language. ``brief_url`` (``…/areas/{id}``)
+    links the choropleth's popups and the worklist to the area briefs.
     """
     on = set(layers)
     m = base_map()
+    I18n(tr).add_to(m)
     if bounds is not None:
         FitView(*bounds).add_to(m)
     if tiles:
         folium.TileLayer(
-            tiles, attr=tiles_attribution or tiles, name="Background tiles", overlay=False, show=False
+            tiles, attr=tiles_attribution or tiles, name=tr.gettext(BACKGROUND_TILES), overlay=False, show=False
         ).add_to(m)
-    extra = {"admin-areas": {"choropleth": True, "level": admin_level}, "coverage-gaps": {"admin_area": boundary_area}}
-    groups = [builder(window, urls, show=key in on, **extra.get(key, {})) for key, builder in LAYER_BUILDERS.items()]
+    extra: dict[str, dict[str, Any]] = {
+        "admin-areas": {"choropleth": True, "level": admin_level, "brief_url": brief_url},
+        "coverage-gaps": {"admin_area": boundary_area},
+    }
+    groups = [
+        builder(window, urls, show=key in on, **extra.get(key, {})).translate(tr)
+        for key, builder in LAYER_BUILDERS.items()
+    ]
     for group in groups:
         group.add_to(m)
-    Legend([g.spec for g in groups]).add_to(m)
+    Legend([g.spec for g in groups], tr).add_to(m)
     WindowControl(window, urls[MAP_PAGE]).add_to(m)
+    LanguageControl(tr).add_to(m)
+    worklist.Worklist(worklist.worklist_options(window, urls, brief_url, tr)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 
 
-def render_map(m: folium.Map, title: str = "peacemap") -> str:
-    """The full HTML page of a map."""
+def render_map(m: folium.Map, title: str = "peacemap", tr: Translator = ENGLISH) -> str:
+    """The full HTML page of a map, marked with its language and writing direction."""
     page = m.get_root()
     if not isinstance(page, Figure):  # folium.Map places itself in a Figure when it is made
         raise TypeError(f"a map's root is a Figure, not {type(page).__name__}")
     page.title = title
-    return page.render()
+    return page.render().replace("<html>", f'<html lang="{tr.lang}" dir="{tr.dir}">', 1)

@@ -5,28 +5,32 @@ from __future__ import annotations
 import json
 from html import escape
 
+from babel import Locale
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo.i18n import ENGLISH, N_, Translator, available
+from layers.messages import browser_messages
 from layers.spec import DateWindow, LayerSpec
 
+LEGEND = N_("Legend")
 _SHAPES = {"point": "pm-swatch-point", "line": "pm-swatch-line", "area": "pm-swatch-area", "image": "pm-swatch-area"}
 
 
-def legend_html(specs: list[LayerSpec]) -> str:
+def legend_html(specs: list[LayerSpec], tr: Translator = ENGLISH) -> str:
     """One section per layer (its swatches, an optional note, and a live
-    "n of N shown" line filled in by the browser)."""
-    parts = ['<div class="pm-legend-title">Legend</div>']
+    "n of N shown" line filled in by the browser), in ``tr``'s language."""
+    parts = [f'<div class="pm-legend-title">{escape(tr.gettext(LEGEND))}</div>']
     for spec in specs:
         swatches = "".join(
             f'<li><i class="{"pm-swatch-glyph" if spec.glyph else _SHAPES[spec.kind]}" '
             f'style="background:{escape(colour)}"></i>{escape(label)}</li>'
-            for colour, label in spec.legend()
+            for colour, label in spec.legend(tr)
         )
-        note = f'<div class="pm-legend-note">{escape(spec.note)}</div>' if spec.note else ""
+        note = f'<div class="pm-legend-note">{escape(spec.text(spec.note, tr))}</div>' if spec.note else ""
         parts.append(
             f'<section class="pm-legend-section" data-layer="{escape(spec.key)}">'
-            f"<h4>{escape(spec.name)}</h4><ul>{swatches}</ul>{note}"
+            f"<h4>{escape(spec.text(spec.name, tr))}</h4><ul>{swatches}</ul>{note}"
             f'<div class="pm-legend-count" data-count="{escape(spec.key)}"></div></section>'
         )
     return "".join(parts)
@@ -39,10 +43,10 @@ class Legend(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, specs: list[LayerSpec]):
+    def __init__(self, specs: list[LayerSpec], tr: Translator = ENGLISH):
         super().__init__()
         self._name = "Legend"
-        self.html_json = json.dumps(legend_html(specs)).replace("</", "<\\/")
+        self.html_json = json.dumps(legend_html(specs, tr)).replace("</", "<\\/")
 
 
 class WindowControl(MacroElement):
@@ -74,3 +78,38 @@ class FitView(MacroElement):
         super().__init__()
         self._name = "FitView"
         self.bounds_json = json.dumps([[miny, minx], [maxy, maxx]])
+
+
+class I18n(MacroElement):
+    """The page's language for peacemap.js: texts, vocabulary labels, number format."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        peacemap.setMessages({{ this.messages_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, tr: Translator):
+        super().__init__()
+        self._name = "I18n"
+        self.messages_json = json.dumps(browser_messages(tr)).replace("</", "<\\/")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, the language's own name) of every served language."""
+    return [(code, Locale.parse(code).get_display_name(code) or code) for code in available()]
+
+
+class LanguageControl(MacroElement):
+    """A menu of the served languages; the choice is remembered (a cookie) and the page reloads."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        peacemap.languageControl({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, tr: Translator):
+        super().__init__()
+        self._name = "LanguageControl"
+        self.options_json = json.dumps({"current": tr.lang, "choices": language_choices()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Fixed, LayerSpec, Urls
 
@@ -20,12 +21,13 @@ def coverage_gaps_layer(
     return RemoteLayer(
         LayerSpec(
             key="coverage-gaps",
-            name=f"Coverage gaps ({days} days)",
+            name=N_("Coverage gaps ({days} days)"),
+            text_params={"days": days},
             url=urls[GAPS],
             kind="area",
             params=params,
             viewport=admin_area is None,
-            colour=Fixed("#e31a1c", f"no patrol coverage in the last {days} days"),
+            colour=Fixed("#e31a1c", N_("no patrol coverage in the last {days} days")),
             popup=[],
             show=show,
             fill_opacity=0.3,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
@@ -11,7 +12,7 @@ ROUTES = (LIST,)
 
 BY_KIND = Categorical("kind", {"bridge": "#525252", "ferry": "#08519c", "ford": "#6baed6"})
 KIND_GLYPHS = {"bridge": "B", "ferry": "F", "ford": "Fd"}
-POPUP = [Field("kind", "Kind"), Field("seasonal", "Closed in the rainy season")]
+POPUP = [Field("kind", N_("Kind")), Field("seasonal", N_("Closed in the rainy season"))]
 
 
 def crossings_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 2000) -> RemoteLayer:
@@ -19,7 +20,7 @@ def crossings_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit
     return RemoteLayer(
         LayerSpec(
             key="crossings",
-            name="River crossings",
+            name=N_("River crossings"),
             url=urls[LIST],
             limit=limit,
             viewport=False,
@@ -28,6 +29,6 @@ def crossings_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit
             popup=POPUP,
             title="name",
             show=show,
-            note="B bridge, F ferry, Fd ford",
+            note=N_("B bridge, F ferry, Fd ford"),
         )
     )

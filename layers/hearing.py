@@ -3,6 +3,7 @@ interlocutors, with the flags' reasons in the popup (docs/politics.md#who-was-he
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Urls
 
@@ -12,18 +13,18 @@ ROUTES = (CONSTITUENCIES,)
 BY_CONCENTRATION = Graduated(
     "top_share",
     (
-        (0.3, "#edf8fb", "the 2 most heard took part in ≤ 30 % of engagements"),
-        (0.6, "#8c96c6", "30–60 %"),
-        (None, "#810f7c", "over 60 %: the same two people"),
+        (0.3, "#edf8fb", N_("the 2 most heard took part in at most 30 % (of engagements)")),
+        (0.6, "#8c96c6", N_("30–60 %")),
+        (None, "#810f7c", N_("over 60 %: the same two people")),
     ),
 )
 POPUP = [
-    Field("engagements", "Engagements in window", "number"),
-    Field("interlocutors", "People heard", "number"),
-    Field("top_share", "Share with the 2 most heard", "number"),
-    Field("hhi", "Concentration (HHI)", "number"),
-    Field("not_reached", "Not reached", "list"),
-    Field("reasons", "Why", "list"),
+    Field("engagements", N_("Engagements in window"), "number"),
+    Field("interlocutors", N_("People heard"), "number"),
+    Field("top_share", N_("Share with the 2 most heard"), "number"),
+    Field("hhi", N_("Concentration (HHI)"), "number"),
+    Field("not_reached", N_("Not reached"), "list"),
+    Field("reasons", N_("Why"), "list"),
 ]
 
 
@@ -32,7 +33,7 @@ def hearing_layer(window: DateWindow, urls: Urls, *, show: bool = False) -> Remo
     return RemoteLayer(
         LayerSpec(
             key="hearing",
-            name="Who was heard",
+            name=N_("Who was heard"),
             url=urls[CONSTITUENCIES],
             params={"as_of": window.end.isoformat(), "limit": 500},
             viewport=False,

@@ -3,6 +3,7 @@ map weighted by fatalities."""
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Radius, Urls, window_params
 
@@ -14,21 +15,21 @@ ROUTES = (LIST, GRID, TILES)
 BY_FATALITIES = Graduated(
     "fatalities",
     (
-        (0, "#fdae61", "no deaths"),
-        (4, "#f46d43", "1–4 deaths"),
-        (24, "#d73027", "5–24 deaths"),
-        (None, "#a50026", "25+ deaths"),
+        (0, "#fdae61", N_("no deaths")),
+        (4, "#f46d43", N_("1–4 deaths")),
+        (24, "#d73027", N_("5–24 deaths")),
+        (None, "#a50026", N_("25+ deaths")),
     ),
 )
 POPUP = [
-    Field("occurred_on", "Date", "date"),
-    Field("event_type", "Event"),
-    Field("sub_event_type", "Sub-event"),
-    Field("actor1", "Actor 1"),
-    Field("actor2", "Actor 2"),
-    Field("fatalities", "Fatalities", "number"),
-    Field("civilian_targeting", "Civilians targeted"),
-    Field("geo_precision", "Location precision", "number"),
+    Field("occurred_on", N_("Date"), "date"),
+    Field("event_type", N_("Event")),
+    Field("sub_event_type", N_("Sub-event")),
+    Field("actor1", N_("Actor 1")),
+    Field("actor2", N_("Actor 2")),
+    Field("fatalities", N_("Fatalities"), "number"),
+    Field("civilian_targeting", N_("Civilians targeted")),
+    Field("geo_precision", N_("Location precision"), "number"),
 ]
 
 
@@ -38,7 +39,7 @@ def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit:
     return RemoteLayer(
         LayerSpec(
             key="incidents",
-            name="Incidents",
+            name=N_("Incidents"),
             url=urls[LIST],
             params=window_params(window),
             limit=limit,
@@ -49,7 +50,7 @@ def incidents_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit:
             popup=POPUP,
             title="location_name",
             show=show,
-            note="at wide zoom every incident is drawn, unclustered",
+            note=N_("at wide zoom every incident is drawn, unclustered"),
         )
     )
 
@@ -60,12 +61,12 @@ def incident_heat_layer(window: DateWindow, urls: Urls, *, show: bool = False, c
     return RemoteLayer(
         LayerSpec(
             key="incident-heat",
-            name="Incident heat map",
+            name=N_("Incident heat map"),
             url=urls[LIST],
             params={**window_params(window), "cells": cells},
             limit=10_000,
             grid_url=urls[GRID],
-            colour=Graduated("fatalities", ((None, "#d73027", "density weighted by 1 + deaths"),)),
+            colour=Graduated("fatalities", ((None, "#d73027", N_("density weighted by 1 + deaths")),)),
             radius=Radius("fatalities"),
             heat=True,
             popup=[],

@@ -8,6 +8,7 @@ without shipping buffer polygons.
 from __future__ import annotations
 
 from geo.analysis.params import default
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls, window_params
 
@@ -18,12 +19,12 @@ BY_COMPONENT = Categorical(
     "component", {"military": "#1f78b4", "police": "#6a3d9a", "civilian": "#33a02c", "joint": "#ff7f00"}
 )
 POPUP = [
-    Field("unit", "Unit"),
-    Field("patrol_type", "Type"),
-    Field("component", "Component"),
-    Field("started_at", "Started", "date"),
-    Field("ended_at", "Ended", "date"),
-    Field("coverage_m", "Coverage radius (m)", "number"),
+    Field("unit", N_("Unit")),
+    Field("patrol_type", N_("Type")),
+    Field("component", N_("Component")),
+    Field("started_at", N_("Started"), "date"),
+    Field("ended_at", N_("Ended"), "date"),
+    Field("coverage_m", N_("Coverage radius (m)"), "number"),
 ]
 
 
@@ -33,7 +34,7 @@ def patrols_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: 
     return RemoteLayer(
         LayerSpec(
             key="patrols",
-            name="Patrol coverage",
+            name=N_("Patrol coverage"),
             url=urls[LIST],
             limit=limit,
             kind="line",

@@ -4,6 +4,8 @@ mission by default), with the wave's 95 % interval and any fall in the popup
 
 from __future__ import annotations
 
+from geo.i18n import N_
+from layers.messages import VOCABULARY
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Graduated, LayerSpec, Urls
 
@@ -13,20 +15,20 @@ ROUTES = (TRENDS,)
 BY_SHARE = Graduated(
     "value",
     (
-        (0.4, "#d7191c", "under 40 % favourable"),
-        (0.55, "#fdae61", "40–55 %"),
-        (0.7, "#a6d96a", "55–70 %"),
-        (None, "#1a9641", "over 70 %"),
+        (0.4, "#d7191c", N_("favourable: under 40 %")),
+        (0.55, "#fdae61", N_("40–55 %")),
+        (0.7, "#a6d96a", N_("55–70 %")),
+        (None, "#1a9641", N_("over 70 %")),
     ),
-    missing_label="no survey",
+    missing_label=N_("no survey"),
 )
 POPUP = [
-    Field("wave", "Latest wave"),
-    Field("value", "Favourable share", "number"),
-    Field("low", "95 % interval from", "number"),
-    Field("high", "to", "number"),
-    Field("sample_size", "Answers", "number"),
-    Field("reasons", "Why", "list"),
+    Field("wave", N_("Latest wave")),
+    Field("value", N_("Favourable share"), "number"),
+    Field("low", N_("Interval (95 %) from"), "number"),
+    Field("high", N_("to"), "number"),
+    Field("sample_size", N_("Answers"), "number"),
+    Field("reasons", N_("Why"), "list"),
 ]
 
 
@@ -37,7 +39,8 @@ def perceptions_layer(
     return RemoteLayer(
         LayerSpec(
             key="perceptions",
-            name=f"Perceptions: {indicator.replace('_', ' ')}",
+            name=N_("Perceptions: {indicator}"),
+            text_params={"indicator": lambda tr: tr.gettext(VOCABULARY.get(indicator, indicator.replace("_", " ")))},
             url=urls[TRENDS],
             params={"indicator": indicator, "as_of": window.end.isoformat(), "limit": 500},
             viewport=False,

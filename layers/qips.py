@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from geo.i18n import N_, Translator
+from layers.messages import VOCABULARY
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
@@ -29,22 +31,27 @@ SECTOR_GLYPHS = {
     "protection": "P",
 }
 POPUP = [
-    Field("sector", "Sector"),
-    Field("status", "Status"),
-    Field("budget_usd", "Budget (USD)", "number"),
-    Field("start_on", "Start", "date"),
-    Field("end_on", "End", "date"),
-    Field("implementing_partner", "Implementing partner"),
-    Field("funded_by", "Funded by"),
-    Field("beneficiaries", "Beneficiaries", "number"),
+    Field("sector", N_("Sector")),
+    Field("status", N_("Status")),
+    Field("budget_usd", N_("Budget (USD)"), "number"),
+    Field("start_on", N_("Start"), "date"),
+    Field("end_on", N_("End"), "date"),
+    Field("implementing_partner", N_("Implementing partner")),
+    Field("funded_by", N_("Funded by")),
+    Field("beneficiaries", N_("Beneficiaries"), "number"),
 ]
+
+
+def sector_letters(tr: Translator) -> str:
+    """The legend's key to the glyphs: "W water, H health, …" in ``tr``'s language."""
+    return ", ".join(f"{g} {tr.gettext(VOCABULARY[s])}" for s, g in SECTOR_GLYPHS.items())
 
 
 def qips_spec(urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
     """Every QIP in view (also drawn by the QIP plotter page)."""
     return LayerSpec(
         key="qips",
-        name="QIPs",
+        name=N_("QIPs"),
         url=urls[LIST],
         limit=limit,
         colour=BY_STATUS,
@@ -52,7 +59,8 @@ def qips_spec(urls: Urls, *, limit: int = 2000, show: bool = True) -> LayerSpec:
         popup=POPUP,
         title="title",
         show=show,
-        note="letters: " + ", ".join(f"{g} {s.replace('_', ' ')}" for s, g in SECTOR_GLYPHS.items()),
+        note=N_("letters: {letters}"),
+        text_params={"letters": sector_letters},
     )
 
 

@@ -28,6 +28,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
+from geo.i18n import ENGLISH, Translator
 from layers import assets
 from layers.spec import LayerSpec
 
@@ -42,9 +43,10 @@ class RemoteLayer(JSCSSMixin, folium.FeatureGroup):
         {% endmacro %}"""
     )
 
-    def __init__(self, spec: LayerSpec):
-        super().__init__(name=spec.name, show=spec.show, overlay=True, control=True)
+    def __init__(self, spec: LayerSpec, tr: Translator = ENGLISH):
+        super().__init__(name=spec.text(spec.name, tr), show=spec.show, overlay=True, control=True)
         self.spec = spec
+        self.tr = tr
         self.default_js = (
             assets.PEACEMAP_JS
             + (assets.CLUSTER_JS if spec.cluster else [])
@@ -53,9 +55,15 @@ class RemoteLayer(JSCSSMixin, folium.FeatureGroup):
         )
         self.default_css = assets.PEACEMAP_CSS + (assets.CLUSTER_CSS if spec.cluster else [])
 
+    def translate(self, tr: Translator) -> RemoteLayer:
+        """Render this layer's texts (control name, legend, popup) in ``tr``'s language."""
+        self.tr = tr
+        self.layer_name = self.spec.text(self.spec.name, tr)
+        return self
+
     def map_name(self) -> str:
         return get_obj_in_upper_tree(self, folium.Map).get_name()
 
     def spec_json(self) -> str:
         # "</" must not close the surrounding <script> when data is inlined.
-        return json.dumps(self.spec.options(), separators=(",", ":")).replace("</", "<\\/")
+        return json.dumps(self.spec.options(self.tr), separators=(",", ":")).replace("</", "<\\/")

@@ -4,6 +4,7 @@ season, so the surface is what the colour shows."""
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
@@ -12,10 +13,10 @@ ROUTES = (LIST,)
 
 BY_SURFACE = Categorical("surface", {"paved": "#252525", "gravel": "#8c6d31", "earth": "#e6550d"}, other="#969696")
 POPUP = [
-    Field("ref", "Reference"),
-    Field("highway", "Class"),
-    Field("surface", "Surface"),
-    Field("bridge", "Bridge"),
+    Field("ref", N_("Reference")),
+    Field("highway", N_("Class")),
+    Field("surface", N_("Surface")),
+    Field("bridge", N_("Bridge")),
 ]
 
 
@@ -24,7 +25,7 @@ def roads_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: in
     return RemoteLayer(
         LayerSpec(
             key="roads",
-            name="Roads",
+            name=N_("Roads"),
             url=urls[LIST],
             limit=limit,
             kind="line",
@@ -32,6 +33,6 @@ def roads_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: in
             popup=POPUP,
             title="name",
             show=show,
-            note="grey: surface not recorded (the class's usual surface is assumed)",
+            note=N_("grey: surface not recorded (the class's usual surface is assumed)"),
         )
     )

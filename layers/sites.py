@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Field, Fixed, LayerSpec, Urls
 
@@ -10,10 +11,10 @@ ROUTES = (LIST,)
 
 KIND_GLYPHS = {"hq": "HQ", "field_office": "FO", "cob": "CB", "tob": "TB", "team_site": "TS", "unpol_post": "UP"}
 POPUP = [
-    Field("kind", "Kind"),
-    Field("mission", "Mission"),
-    Field("active_from", "Active from", "date"),
-    Field("active_to", "Active to", "date"),
+    Field("kind", N_("Kind")),
+    Field("mission", N_("Mission")),
+    Field("active_from", N_("Active from"), "date"),
+    Field("active_to", N_("Active to"), "date"),
 ]
 
 
@@ -22,15 +23,15 @@ def sites_layer(window: DateWindow, urls: Urls, *, show: bool = True, limit: int
     return RemoteLayer(
         LayerSpec(
             key="sites",
-            name="Mission sites",
+            name=N_("Mission sites"),
             url=urls[LIST],
             limit=limit,
             viewport=False,
-            colour=Fixed("#08306b", "mission site"),
+            colour=Fixed("#08306b", N_("mission site")),
             glyph=("kind", KIND_GLYPHS),
             popup=POPUP,
             title="name",
             show=show,
-            note="HQ headquarters, FO field office, CB/TB company/temporary base, TS team site, UP UNPOL post",
+            note=N_("HQ headquarters, FO field office, CB/TB company/temporary base, TS team site, UP UNPOL post"),
         )
     )

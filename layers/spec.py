@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geo.errors import InvalidInput
+from geo.i18n import ENGLISH, Translator
 from geo.window import DateWindow
+from layers.messages import VOCABULARY
 
 __all__ = [
     "Categorical",
@@ -30,6 +32,8 @@ __all__ = [
 ]
 
 Urls = Mapping[str, str]  # route name (e.g. "incidents-list") → URL, made by the router
+# Texts (layer names, legend and popup labels, notes) are English msgids
+# (geo.i18n), translated when the spec is rendered: ``options(tr)``, ``legend(tr)``.
 
 
 def window_params(window: DateWindow) -> dict[str, str]:
@@ -45,26 +49,26 @@ class Fixed:
     def options(self) -> dict:
         return {"type": "fixed", "colour": self.colour}
 
-    def legend(self) -> list[tuple[str, str]]:
-        return [(self.colour, self.label)]
+    def legend(self, tr: Translator = ENGLISH) -> list[tuple[str, str]]:
+        return [(self.colour, tr.gettext(self.label))]
 
 
 @dataclass(frozen=True)
 class Categorical:
-    """Colour by a property's value; unknown values get ``other``. The legend
-    names each value (``_`` as a space) unless ``labels`` says otherwise."""
+    """Colour by a property's value; unknown values get ``other``; ``labels``
+    name the values in the legend (msgids; default: the vocabulary's labels)."""
 
     prop: str
     colours: dict[str, str]
     other: str = "#888888"
-    labels: dict[str, str] | None = None
+    labels: Mapping[str, str] | None = None
 
     def options(self) -> dict:
         return {"type": "categorical", "prop": self.prop, "colours": self.colours, "other": self.other}
 
-    def legend(self) -> list[tuple[str, str]]:
-        labels = self.labels or {}
-        return [(c, labels.get(v, v.replace("_", " "))) for v, c in self.colours.items()]
+    def legend(self, tr: Translator = ENGLISH) -> list[tuple[str, str]]:
+        labels = self.labels or VOCABULARY
+        return [(c, tr.gettext(labels.get(v, v.replace("_", " ")))) for v, c in self.colours.items()]
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,10 @@ class Graduated:
             "missing": self.missing,
         }
 
-    def legend(self) -> list[tuple[str, str]]:
-        items = [(c, label) for _, c, label in self.breaks]
+    def legend(self, tr: Translator = ENGLISH) -> list[tuple[str, str]]:
+        items = [(c, tr.gettext(label)) for _, c, label in self.breaks]
         if self.missing_label:
-            items.append((self.missing, self.missing_label))
+            items.append((self.missing, tr.gettext(self.missing_label)))
         return items
 
 
@@ -150,6 +154,12 @@ class LayerSpec:
     fill_opacity: float = 0.45
     grid_url: str | None = None  # counts per cell (the heat map's weights)
     tilejson: str | None = None  # vector tiles, drawn instead of a page when the view holds more than ``limit``
+    context: bool = False  # the geography beneath the data (geo.basemap): drawn by kind, with labels
+    zoom_param: bool = False  # send the map's zoom with the view (``zoom``)
+    # Popup links: (label msgid, URL template with ``{id}``, the property holding the id when the feature has none).
+    links: list[tuple[str, str, str]] = field(default_factory=list)
+    # Values of ``{name}`` placeholders in the name and note: a value, or a function of the translator.
+    text_params: dict[str, Any] = field(default_factory=dict)
     # A popup that shows more once open: {"url", "member", "kind"} — the browser fetches the list at ``url``
     # once, finds the feature's entry (same id) in its ``member`` and renders it as ``kind`` (peacemap.js).
     detail: dict[str, str] | None = None
@@ -160,11 +170,16 @@ class LayerSpec:
         if self.data is not None and self.data.get("type") != "FeatureCollection":
             raise InvalidInput(f"layer {self.key!r}: data must be a GeoJSON FeatureCollection", field="data")
 
-    def options(self) -> dict:
-        """What the browser needs to fetch and draw this layer (JSON-ready)."""
+    def text(self, message: str, tr: Translator = ENGLISH) -> str:
+        """``message`` (the name or note) in ``tr``'s language, placeholders filled."""
+        values = {k: (v(tr) if callable(v) else v) for k, v in self.text_params.items()}
+        return tr.gettext(message).format(**values)
+
+    def options(self, tr: Translator = ENGLISH) -> dict:
+        """What the browser needs to fetch and draw this layer (JSON-ready), texts in ``tr``'s language."""
         return {
             "key": self.key,
-            "name": self.name,
+            "name": self.text(self.name, tr),
             "url": self.url,
             "params": self.params,
             "data": self.data,
@@ -175,7 +190,7 @@ class LayerSpec:
             "radius": self.radius.options(),
             "cluster": self.cluster,
             "heat": self.heat,
-            "popup": [[f.prop, f.label, f.fmt] for f in self.popup],
+            "popup": [[f.prop, tr.gettext(f.label), f.fmt] for f in self.popup],
             "title": self.title,
             "glyph": list(self.glyph) if self.glyph else None,
             "bufferProp": self.buffer_prop,
@@ -186,9 +201,13 @@ class LayerSpec:
             "topFirst": self.top_first,
             "fillOpacity": self.fill_opacity,
             "gridUrl": self.grid_url,
+            "context": self.context,
+            "zoomParam": self.zoom_param,
+            "links": [[tr.gettext(label), url, prop] for label, url, prop in self.links],
             "tilejson": self.tilejson,
             "detail": self.detail,
         }
 
-    def legend(self) -> list[tuple[str, str]]:
-        return self.colour.legend()
+    def legend(self, tr: Translator = ENGLISH) -> list[tuple[str, str]]:
+        """(colour, label) pairs, labels in ``tr``'s language with ``text_params`` filled."""
+        return [(c, self.text(label, tr)) for c, label in self.colour.legend()]

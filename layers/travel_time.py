@@ -5,6 +5,7 @@ for the season of the window's last day."""
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from geo.reach.hours import HOURS_CLASSES, UNREACHABLE
 from layers.remote import RemoteLayer
 from layers.spec import DateWindow, Graduated, LayerSpec, Urls
@@ -20,7 +21,7 @@ def travel_time_layer(window: DateWindow, urls: Urls, *, show: bool = True) -> R
     return RemoteLayer(
         LayerSpec(
             key="travel-time",
-            name="Travel time to a mission site",
+            name=N_("Travel time to a mission site"),
             url=urls[OVERLAY],
             kind="image",
             params={"as_of": window.end.isoformat(), "season": "auto"},
@@ -29,6 +30,8 @@ def travel_time_layer(window: DateWindow, urls: Urls, *, show: bool = True) -> R
             popup=[],
             show=show,
             fill_opacity=0.6,
-            note="by road where there is one, on foot elsewhere; rivers are crossed only at bridges, ferries and fords",
+            note=N_(
+                "by road where there is one, on foot elsewhere; rivers are crossed only at bridges, ferries and fords"
+            ),
         )
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from geo.i18n import N_
 from layers.remote import RemoteLayer
 from layers.spec import Categorical, DateWindow, Field, LayerSpec, Urls
 
@@ -12,9 +13,12 @@ ROUTES = (LIST,)
 BY_SEASON = Categorical(
     "seasonal",
     {"false": "#2171b5", "true": "#9ecae1"},
-    labels={"false": "river or water body (always a barrier)", "true": "seasonal (a barrier in the rainy season)"},
+    labels={
+        "false": N_("river or water body (always a barrier)"),
+        "true": N_("seasonal (a barrier in the rainy season)"),
+    },
 )
-POPUP = [Field("kind", "Kind"), Field("seasonal", "Seasonal")]
+POPUP = [Field("kind", N_("Kind")), Field("seasonal", N_("Seasonal"))]
 
 
 def waterways_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit: int = 2000) -> RemoteLayer:
@@ -22,7 +26,7 @@ def waterways_layer(window: DateWindow, urls: Urls, *, show: bool = False, limit
     return RemoteLayer(
         LayerSpec(
             key="waterways",
-            name="Rivers and water bodies",
+            name=N_("Rivers and water bodies"),
             url=urls[LIST],
             limit=limit,
             kind="line",

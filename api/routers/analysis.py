@@ -15,14 +15,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SessionDep, Viewer
+from api.locale import Lang
 from api.params import BBox, PagingParam, admin_area_query, bbox_query, declared_dependency, declared_query
-from api.responses import BINARY, GEOJSON, GEOTIFF, responses
+from api.responses import BINARY, CSV, GEOJSON, GEOTIFF, TEXT, responses
+from geo import vocab
 from geo.analysis import GapParams, coverage
 from geo.analysis.cache import cached_gaps
-from geo.analysis.export import feature_collection, select_rows
+from geo.analysis.export import feature_collection, metadata, select_rows
 from geo.analysis.params import MAX_DAYS, today
+from geo.analysis.worklist import WorklistFilter, as_csv, as_records, columns, worklist
 from geo.dates import SupportedDate
 from geo.db import release
+from geo.errors import InvalidInput
+from geo.politics.constituencies import with_not_heard
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
@@ -52,6 +57,7 @@ def engagement_gaps(
     request: Request,
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     params: Annotated[GapParams, Depends(gap_params)],
     bbox: RankedBBox,
     paging: PagingParam,
@@ -64,9 +70,76 @@ def engagement_gaps(
     result = cached_gaps(session, params, bbox=bbox, admin_area=admin_area)
     rows = select_rows(result, under_engaged_only=under_engaged_only)
     page = rows.iloc[paging.offset : paging.offset + paging.limit]
-    body = feature_collection(result, page, len(rows))
+    body = feature_collection(result, page, len(rows), tr)
     body["links"] = paging.links(request, len(page), len(rows))
     return body
+
+
+def worklist_filter(
+    min_pressure_norm: Annotated[
+        float,
+        Query(ge=0, le=1, description="only communities whose pressure_norm (share of the highest) is at least this"),
+    ] = 0.0,
+    never_engaged: Annotated[bool, Query(description="only communities never engaged")] = False,
+    constituency: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="only communities where this constituency was not heard in the constituency analysis' "
+            "window (docs/analysis.md#worklist): " + ", ".join(vocab.CONSTITUENCIES),
+        ),
+    ] = None,
+    sort: Annotated[
+        str, Query(max_length=40, description="a column of the worklist, - first for descending (default rank)")
+    ] = "rank",
+) -> WorklistFilter:
+    if constituency is not None and constituency not in vocab.CONSTITUENCIES:
+        raise InvalidInput(f"constituency must be one of {', '.join(vocab.CONSTITUENCIES)}", field="constituency")
+    return WorklistFilter(min_pressure_norm, never_engaged, constituency, sort)
+
+
+@router.get(
+    "/worklist",
+    name="worklist",
+    summary="Under-engaged communities of a view, filtered and sorted (the map's worklist; CSV download)",
+    responses=responses(
+        404,
+        media={CSV: TEXT},
+        why={404: "the admin area does not exist"},
+    ),
+)
+def worklist_rows(
+    request: Request,
+    session: SessionDep,
+    _: Viewer,
+    tr: Lang,
+    params: Annotated[GapParams, Depends(gap_params)],
+    bbox: RankedBBox,
+    paging: PagingParam,
+    filters: Annotated[WorklistFilter, Depends(worklist_filter)],
+    admin_area: Annotated[
+        int | None, admin_area_query("admin area id: only communities inside it (with bbox: inside both)")
+    ] = None,
+    f: Annotated[Literal["json", "csv"], Query(description="json (default) or csv (a download of every row)")] = "json",
+):
+    result = cached_gaps(session, params, admin_area=admin_area, bbox=None if admin_area is not None else bbox)
+    result = with_not_heard(session, result)
+    rows = worklist(result, filters, bbox=bbox if admin_area is not None else None)
+    if f == "csv":
+        return Response(
+            as_csv(rows, tr),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="worklist-{params.as_of}.csv"'},
+        )
+    page = rows.iloc[paging.offset : paging.offset + paging.limit]
+    return {
+        "columns": list(columns(result.table)),
+        "numberMatched": len(rows),
+        "numberReturned": len(page),
+        "rows": as_records(page, tr),
+        "links": paging.links(request, len(page), len(rows)),
+        **metadata(result),
+    }
 
 
 @router.get(

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from api.deps import Editor, SessionDep
-from api.responses import responses
+from api.responses import responses, upload_body
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
 from geo.io.sources import text_encoding
@@ -30,26 +30,7 @@ from geo.resources import REGISTRY
 
 router = APIRouter(tags=["imports"])
 COPY_BLOCK = 1 << 20
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = upload_body("CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV")
 
 
 def upload_path(resource: str) -> str:

@@ -14,14 +14,16 @@ import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
-from api.deps import SessionDep, Viewer
-from api.page_policy import html_page, nonce_scripts
+from api.deps import SessionDep, SettingsDep, Viewer
+from api.locale import Lang
+from api.page_policy import html_page, nonce_scripts, origin
 from api.params import BBox, BBoxParam, admin_area_query, bbox_query
 from api.responses import responses
 from frontend import STATIC_DIR, TEMPLATES_DIR
@@ -33,11 +35,15 @@ from geo.errors import NotFound
 from geo.incident_grid import CELLS, incident_grid
 from geo.models import AdminArea, Community, Incident, Site
 from geo.window import DateWindow
-from layers import ROUTE_NAMES, admin_areas, communities, compose, incidents, qips, sites
+from layers import ROUTE_NAMES, admin_areas, communities, compose, geography, incidents, qips, sites
+from layers.controls import language_choices
+from layers.messages import browser_messages, vocabulary
+from layers.worklist import BRIEF_PAGE as AREA_BRIEF_PAGE
 
 router = APIRouter(tags=["pages"])
 _templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
 QIP_PLOT_ROUTES = (
+    *geography.ROUTES,
     *qips.ROUTES,
     *admin_areas.ROUTES,
     *sites.ROUTES,
@@ -49,6 +55,8 @@ QIP_PLOT_ROUTES = (
     "qip-suggestions",
     compose.MAP_PAGE,
 )
+NEAR_RADIUS_M = 10_000  # the QIP plotter lists what lies this close to a new site
+OVERLAP_RADIUS_M = 5_000  # and warns of another QIP this close
 ViewBBox = Annotated[BBox | None, Depends(bbox_query("minx,miny,maxx,maxy to show"))]
 
 
@@ -105,6 +113,8 @@ End = Annotated[SupportedDate | None, Query(description="window end, counted (de
 def map_page(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    tr: Lang,
     bbox: ViewBBox,
     start: Start = None,
     end: End = None,
@@ -127,8 +137,15 @@ def map_page(
         layers=compose.parse_layers(layers),
         admin_level=level,
         boundary_area=boundary,
+        tiles=settings.tiles_url,
+        tiles_attribution=settings.tiles_attribution,
+        tr=tr,
+        brief_url=unquote(request.url_for(AREA_BRIEF_PAGE, area_id="{id}").path),
     )
-    return html_page(lambda nonce: nonce_scripts(compose.render_map(m, "peacemap — map"), nonce))
+    tile_origins = (origin(settings.tiles_url),) if settings.tiles_url else ()
+    return html_page(
+        lambda nonce: nonce_scripts(compose.render_map(m, tr.gettext("peacemap — map"), tr), nonce), tile_origins
+    )
 
 
 @router.get(
@@ -169,33 +186,43 @@ def incidents_grid(
 def qip_plot_page(
     request: Request,
     session: SessionDep,
+    tr: Lang,
     bbox: ViewBBox,
 ):
     window = default_window(session, None, None, days=365)
     urls = _urls(request, QIP_PLOT_ROUTES)
+    labels = vocabulary(tr)
     config = {
         "bounds": _bounds(session, None, bbox),
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
         "urls": urls,
-        "qips": qips.qips_spec(urls).options(),
+        "qips": qips.qips_spec(urls).options(tr),
         "context": [
-            admin_areas.admin_areas_layer(window, urls).spec.options(),
-            sites.sites_layer(window, urls).spec.options(),
+            geography.geography_spec(urls).options(tr),
+            admin_areas.admin_areas_layer(window, urls).spec.options(tr),
+            sites.sites_layer(window, urls).spec.options(tr),
         ],
-        "communities": communities.communities_spec(window, urls, limit=200).options(),
+        "communities": communities.communities_spec(window, urls, limit=200).options(tr),
+        "messages": browser_messages(tr),
+        "language": {"current": tr.lang, "choices": language_choices()},
         "sectors": vocab.QIP_SECTORS,
         "funders": vocab.QIP_FUNDERS,
         "maxBudget": vocab.QIP_MAX_BUDGET_USD,
-        "nearRadiusM": 10_000,
-        "overlapRadiusM": 5_000,
+        "nearRadiusM": NEAR_RADIUS_M,
+        "overlapRadiusM": OVERLAP_RADIUS_M,
     }
     return html_page(
         lambda nonce: _templates.get_template("qip_plot.html").render(
             config_json=json.dumps(config).replace("</", "<\\/"),
             sectors=vocab.QIP_SECTORS,
             funders=vocab.QIP_FUNDERS,
-            max_budget=vocab.QIP_MAX_BUDGET_USD,
+            max_budget=tr.number(vocab.QIP_MAX_BUDGET_USD),
+            near_km=tr.number(NEAR_RADIUS_M / 1000),
             nonce=nonce,
+            lang=tr.lang,
+            dir=tr.dir,
+            _=tr.gettext,
+            vocab=labels.__getitem__,
         )
     )
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Editor, SessionDep, Viewer
 from api.params import ID_LIMITS
-from api.responses import BINARY, responses
+from api.responses import BINARY, responses, upload_body
 from api.routers.imports import save_upload
 from geo.models import Raster
 from geo.rasters import catalogue
@@ -39,26 +39,7 @@ else:  # the catalogue's own vocabularies (geo.vocab via geo.columns), as enums 
     Kind, _ = value_type(Raster.__table__.c.kind)
     Units, _ = value_type(Raster.__table__.c.units)
 RasterId = Annotated[int, PathParameter(ge=1, le=ID_LIMITS["le"], description="the raster's id")]
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "GeoTIFF / COG (or a GeoPackage with layer=…)",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = upload_body("GeoTIFF / COG (or a GeoPackage with layer=…)")
 
 
 def _entry(request: Request, row) -> dict:

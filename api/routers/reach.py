@@ -16,11 +16,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Column
 
 from api.deps import SessionDep, Viewer
+from api.locale import Lang
 from api.params import ID_LIMITS, BBox, PagingParam, bbox_query
 from api.responses import BINARY, GEOJSON, GEOTIFF, PNG, responses
 from geo.analysis.areas import admin_area_figures
 from geo.analysis.load import site_origins
 from geo.analysis.params import MAX_DAYS, Season, default, today
+from geo.analysis.reasons import translated
 from geo.dates import SupportedDate
 from geo.errors import InvalidInput
 from geo.models import Qip
@@ -204,6 +206,7 @@ def area_figures(
 def qip_suggestions(
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     site: Annotated[
         int | None, Query(ge=1, le=ID_LIMITS["le"], description="the office: a mission site's id (or give lon and lat)")
     ] = None,
@@ -228,4 +231,8 @@ def qip_suggestions(
         as_of=as_of or today(),
         season=season,
     )
+    for feature in body["features"]:  # the reasons in the reader's language, beside their codes
+        props = feature["properties"]
+        props["explanation"] = translated(props["explanation"], tr)
+        props["reasons"] = [e["text"] for e in props["explanation"]]
     return Response(json.dumps(body), media_type=GEOJSON)

@@ -83,7 +83,7 @@ class _Entry:
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
     extras: Extras | None = None  # population estimates and travel surface of the last full run
     voices_snapshot: str | None = None  # the snapshot ``sole_voices`` were read in
-    sole_voices: dict[int, str] = field(default_factory=dict)  # docs/politics.md#sole-voice
+    sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -106,7 +106,7 @@ class _Read:
     extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
     snapshot: str | None = None
-    sole_voices: dict[int, str] | None = None  # read again unless the snapshot is the entry's
+    sole_voices: dict[int, dict] | None = None  # read again unless the snapshot is the entry's
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()

@@ -10,12 +10,15 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.gaps import RESULT_COLUMNS, GapResult
+from geo.analysis.reasons import translated
+from geo.i18n import ENGLISH, Translator
 from geo.io.spreadsheet import escape_frame
 
 PROPERTY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c not in ("lon", "lat"))
 
 
-def _plain(v):
+def plain(v):
+    """A cell as JSON: None for missing values and non-finite floats, Python scalars, ISO time stamps."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (pd.Timestamp,)):
@@ -45,32 +48,43 @@ def select_rows(result: GapResult, *, under_engaged_only: bool = False) -> pd.Da
     return t[t["under_engaged"]] if under_engaged_only else t
 
 
-def records(rows: pd.DataFrame) -> list[dict]:
+def _record(d: dict, tr: Translator) -> dict:
+    explanation = translated(d["explanation"], tr)
+    rec = {k: plain(d[k]) for k in RESULT_COLUMNS if k not in ("reasons", "explanation")}
+    rec["reasons"] = [r["text"] for r in explanation]
+    rec["explanation"] = explanation
+    return {k: rec[k] for k in RESULT_COLUMNS}
+
+
+def records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     """Rows as JSON-ready dicts (missing values and non-finite floats become None).
 
     Parameters
     ----------
     rows : pandas.DataFrame
         Rows of a result table.
+    tr : Translator
+        The language of ``reasons`` and of each ``explanation``'s ``text``
+        (English by default, as the ``reasons`` column).
 
     Returns
     -------
     list of dict
-        One per row, keys ``RESULT_COLUMNS``.
+        One per row, keys ``RESULT_COLUMNS``; ``explanation`` as
+        ``{"code", "params", "text"}`` (docs/analysis.md#reasons).
     """
-    return [
-        {k: (list(d[k]) if k == "reasons" else _plain(d[k])) for k in RESULT_COLUMNS}
-        for d in rows[list(RESULT_COLUMNS)].to_dict("records")
-    ]
+    return [_record(d, tr) for d in rows[list(RESULT_COLUMNS)].to_dict("records")]
 
 
-def features(rows: pd.DataFrame) -> list[dict]:
+def features(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     """Rows as GeoJSON point features.
 
     Parameters
     ----------
     rows : pandas.DataFrame
         Rows of a result table.
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
@@ -84,7 +98,7 @@ def features(rows: pd.DataFrame) -> list[dict]:
             "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
             "properties": {k: rec[k] for k in PROPERTY_COLUMNS},
         }
-        for rec in records(rows)
+        for rec in records(rows, tr)
     ]
 
 
@@ -107,7 +121,7 @@ def metadata(result: GapResult) -> dict:
     }
 
 
-def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> dict:
+def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int, tr: Translator = ENGLISH) -> dict:
     """A page of rows as a GeoJSON FeatureCollection with the result's metadata.
 
     Parameters
@@ -117,6 +131,8 @@ def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> d
         The page.
     matched : int
         How many rows the whole selection holds.
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
@@ -126,18 +142,21 @@ def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int) -> d
         "type": "FeatureCollection",
         "numberMatched": matched,
         "numberReturned": len(rows),
-        "features": features(rows),
+        "features": features(rows, tr),
         **metadata(result),
     }
 
 
-def to_csv(rows: pd.DataFrame) -> str:
+def to_csv(rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
     """Rows as CSV, reasons joined with ``; ``, text cells spreadsheet-safe.
 
     Parameters
     ----------
     rows : pandas.DataFrame
         Result rows (``GapResult.table`` or a slice of it).
+    tr : Translator
+        The language of the reasons; their codes go in ``reason_codes``
+        (``; ``-joined), the structured ``explanation`` is left to the JSON.
 
     Returns
     -------
@@ -146,7 +165,9 @@ def to_csv(rows: pd.DataFrame) -> str:
         would run as a formula prefixed with ``'``.
     """
     t = rows.copy()
-    t["reasons"] = t["reasons"].map("; ".join)
+    t["reasons"] = ["; ".join(r["text"] for r in translated(e, tr)) for e in t["explanation"]]
+    t["reason_codes"] = ["; ".join(r["code"] for r in e) for e in t["explanation"]]
+    t = t.drop(columns="explanation")
     buf = io.StringIO()
     escape_frame(t).to_csv(buf, index=False, lineterminator="\r\n")  # RFC 4180: a CR inside a cell gets quoted
     return buf.getvalue()

@@ -35,17 +35,10 @@ from geo.analysis.metric import Points, nearest
 from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
-from geo.analysis.reasons import (
-    distance_label,
-    engagement_sentences,
-    never_engaged,
-    reasons_of,
-    remoteness_sentences,
-    violence_sentences,
-)
+from geo.analysis.reasons import explanations, reasons_for
 from geo.analysis.tables import Rows, Tables, prepare
 from geo.reach.population import with_estimates
-from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_reasons, travel_to_nearest_site
+from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.reach.travel import TravelSurface
 from geo.window import DateWindow
 
@@ -77,6 +70,7 @@ RESULT_COLUMNS = (
     "under_engaged",
     "rank",
     "reasons",
+    "explanation",
 )
 
 
@@ -130,10 +124,9 @@ class GapState:
 
     The cache keeps one per parameter set and replaces the rows of the
     communities a write can change (:meth:`put`); :meth:`table` derives the
-    rest (staleness, factors, score, flag) and ranks. ``reasons`` holds the
-    three sentences of each row (their third depends on the site alone and is
-    kept apart in ``remoteness`` so that a change of engagement or pressure
-    does not re-format it)."""
+    rest (staleness, factors, score, flag) and ranks. ``explanation`` holds
+    the three reasons of each row as codes with parameters, ``reasons``
+    their English sentences (docs/analysis.md#reasons)."""
 
     params: GapParams
     places: Places
@@ -147,7 +140,7 @@ class GapState:
     site: NearestSite
     travel: TravelToSite
     reasons: np.ndarray
-    remoteness: np.ndarray
+    explanation: np.ndarray
     patrol_radii: tuple[float, float] | None = None
     considered: dict[str, int] = field(default_factory=dict)
 
@@ -214,6 +207,7 @@ class GapState:
                 "under_engaged": under[o],
                 "rank": np.arange(1, n + 1),
                 "reasons": self.reasons[o],
+                "explanation": self.explanation[o],
             }
         )
 
@@ -248,14 +242,16 @@ class GapState:
             getattr(self.violence, f)[rows] = getattr(part.violence, f)
         self.violence.in_window = part.violence.in_window
         self.reasons[rows] = part.reasons
-        self.remoteness[rows] = part.remoteness
+        self.explanation[rows] = part.explanation
         self.considered = part.considered
         if part.patrol_radii != self.patrol_radii:  # quoted by every never-engaged row
             self.patrol_radii = part.patrol_radii
             self.explain()
 
     def explain(self, rows: np.ndarray | None = None) -> None:
-        """(Re)write the reasons of some rows (default: all) from their columns.
+        """(Re)write the explanation (reason codes) and reasons (their English
+        sentences) of some rows (default: all) from their columns, with
+        :func:`geo.analysis.reasons.explanations` (the one owner of the reasons).
 
         Parameters
         ----------
@@ -269,17 +265,26 @@ class GapState:
         last = most_recent(self.patrol, self.engagement, self.qip)
         at = last.at_us[rows]
         engaged = at != NONE
-        day = np.where(engaged, day_numbers(at), 0)
-        days = np.where(engaged, day_number(self.params.as_of) - day, -1)
-        never = never_engaged(self.params, self.patrol_radii)
-        sentences = reasons_of(
-            engagement_sentences(days, last.kind[rows], last.row_id[rows], day, never),
-            violence_sentences(self.violence.incidents[rows], self.violence.deaths[rows], self.params),
-            list(self.remoteness[rows]),
+        days = np.where(engaged, day_number(self.params.as_of) - day_numbers(at), -1)
+        quoted = pd.DataFrame(
+            {
+                "days_since_engagement": _nullable(days, engaged),
+                "last_engagement_at": from_us(at).array,
+                "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind[rows]], None),
+                "last_engagement_id": _nullable(last.row_id[rows], engaged),
+                "incidents_window": self.violence.incidents[rows],
+                "fatalities_window": self.violence.deaths[rows],
+                "distance_to_site_m": self.site.distance_m[rows],
+                "travel_hours": self.travel.hours[rows],
+                "unreachable": self.travel.unreachable[rows],
+                "travel_season": np.full(len(rows), self.travel.season, dtype=object),
+            }
         )
-        out = np.empty(len(rows), dtype=object)
-        out[:] = sentences
-        self.reasons[rows] = out
+        explained = explanations(quoted, self.params, self.patrol_radii)
+        for column, values in ((self.explanation, explained), (self.reasons, reasons_for(explained))):
+            out = np.empty(len(rows), dtype=object)
+            out[:] = values
+            column[rows] = out
 
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -371,14 +376,10 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
     as_of_day = day_number(params.as_of)
     cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
     counted, radius_m = patrol_radii(tables.patrols, params, cutoff_us)
-    site, remoteness = site_columns(tables, places, as_of_day, whole=only is None)
+    site = site_column(tables, places, as_of_day, whole=only is None)
     travel = travel_to_nearest_site(
         places.lonlat[:, 0], places.lonlat[:, 1], extras.travel, params.remoteness == "travel_time"
     )
-    if params.remoteness == "travel_time":
-        straight = [None if np.isnan(m) else distance_label(m) for m in site.distance_m.tolist()]
-        seasons = [travel.season] * len(places)
-        remoteness = np.array(travel_reasons(travel.hours, travel.unreachable, seasons, straight), dtype=object)
     population, estimated = with_estimates(
         tables.communities["population"][slots].astype(float), places.ids, extras.population_estimates
     )
@@ -393,7 +394,7 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
         site,
         travel,
         np.empty(len(places), dtype=object),
-        remoteness,
+        np.empty(len(places), dtype=object),
         radius_range(radius_m[counted]),
     )
     state.considered = considered(tables, params, state.violence.in_window)
@@ -404,14 +405,14 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
 MEMO_SITES = 8  # as_of days whose site columns a resident communities table remembers
 
 
-def site_columns(tables: Tables, places: Places, as_of_day: int, *, whole: bool) -> tuple[NearestSite, np.ndarray]:
-    """The nearest active site of each community and its remoteness sentence.
+def site_column(tables: Tables, places: Places, as_of_day: int, *, whole: bool) -> NearestSite:
+    """The nearest active site of each community.
 
-    Both depend on the sites, the communities and ``as_of`` alone, not on
-    any other parameter: for every community (``whole``) they are computed
-    once per ``as_of`` and version of the tables and remembered with the
-    communities (a planner changing a radius or the window reuses them);
-    each call gets its own copies.
+    It depends on the sites, the communities and ``as_of`` alone, not on any
+    other parameter: for every community (``whole``) it is computed once per
+    ``as_of`` and version of the tables and remembered with the communities
+    (a planner changing a radius or the window reuses it); each call gets
+    its own copy.
 
     Parameters
     ----------
@@ -423,20 +424,19 @@ def site_columns(tables: Tables, places: Places, as_of_day: int, *, whole: bool)
 
     Returns
     -------
-    tuple of (NearestSite, numpy.ndarray of object)
+    NearestSite
     """
     memo = tables.communities.memo
     key = ("sites", as_of_day)
     hit = memo.get(key) if whole else None
     if hit is None or hit[0] is not tables.sites:
-        site = nearest_active_site(places, tables.sites, as_of_day)
-        hit = (tables.sites, site, np.array(remoteness_sentences(site.distance_m), dtype=object))
+        hit = (tables.sites, nearest_active_site(places, tables.sites, as_of_day))
         if whole:
             for old in [k for k in memo if isinstance(k, tuple) and k[0] == "sites"][: -MEMO_SITES + 1]:
                 del memo[old]
             memo[key] = hit
-    _, site, remoteness = hit
-    return NearestSite(site.site_id.copy(), site.distance_m.copy()), remoteness.copy()
+    site = hit[1]
+    return NearestSite(site.site_id.copy(), site.distance_m.copy())
 
 
 def last_events(places: Places, tables: Tables, params: GapParams) -> tuple[LastEvent, LastEvent, LastEvent]:

@@ -6,6 +6,8 @@ scores and ranks stay those of the whole mission (docs/analysis.md#area-subsets)
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow as pa
 import shapely
@@ -38,6 +40,7 @@ _TYPES = {
     "population_estimated": pa.bool_(),
     "travel_season": pa.string(),
     "reasons": pa.list_(pa.string()),
+    "explanation": pa.string(),  # JSON: [{"code", "params"}] (docs/analysis.md#reasons)
 }
 GAPS_SCHEMA = pa.schema(
     [
@@ -68,6 +71,8 @@ def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
             arrays.append(pa.array([result.params.as_of] * len(rows), type=f.type))
         elif f.name == "computed_at":
             arrays.append(pa.array([result.computed_at] * len(rows), type=f.type))
+        elif f.name == "explanation":
+            arrays.append(pa.array([json.dumps(e) for e in rows["explanation"]], type=f.type))
         elif f.name == "geom":
             points = shapely.points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))
             arrays.append(pa.array(list(shapely.to_wkb(points)), type=f.type))

@@ -10,7 +10,7 @@ and shares."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from geo import vocab
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
+from geo.analysis.gaps import GapResult
 from geo.models import AdminArea, Community, Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 from geo.window import DateWindow
@@ -302,3 +303,48 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
         "numberMatched": len(features),
         "features": features,
     }
+
+
+def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[str]]:
+    """Per community, the constituencies its engagements did not reach in the
+    window (``not_reached`` of :func:`hearing_table`, by community); a
+    community absent from the answer had no engagement up to ``as_of`` and
+    was heard by none.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    params : ConstituencyParams
+
+    Returns
+    -------
+    dict of int to list of str
+        Community id → constituencies in vocabulary order.
+    """
+    table = hearing_table(load_hearings(session, params, "community", None), params)
+    if table.empty:
+        return {}
+    return {int(unit): list(missing) for unit, missing in zip(table["unit"], table["not_reached"], strict=True)}
+
+
+def with_not_heard(session: Session, result: GapResult) -> GapResult:
+    """An engagement-gap result with ``constituencies_not_heard`` per row
+    (:func:`not_heard` for the result's ``as_of`` and the constituency
+    analysis' own window): the worklist's column and filter
+    (docs/analysis.md#worklist).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    result : GapResult
+
+    Returns
+    -------
+    GapResult
+        A copy; the given result (perhaps the cache's) is not changed.
+    """
+    missing = not_heard(session, ConstituencyParams(as_of=result.params.as_of))
+    everyone = list(vocab.CONSTITUENCIES)
+    column = [missing.get(int(c), everyone) for c in result.table["community_id"]]
+    table = result.table.assign(constituencies_not_heard=pd.Series(column, index=result.table.index, dtype=object))
+    return replace(result, table=table)

@@ -17,13 +17,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo import vocab
 from geo.analysis.params import default
+from geo.analysis.reasons import Reason, text
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 
 
-def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
+def sole_voices(session: Session, as_of: date, run: int) -> dict[int, Reason]:
     """Per community: the reason, where its last ``run`` or more engagements
     (up to the end of ``as_of``) that recorded interlocutors all heard the
     same single person.
@@ -37,9 +37,11 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
 
     Returns
     -------
-    dict of int to str
-        Community id → "only one interlocutor, a traditional leader, heard
-        in the last 4 engagements, since 2026-03-04".
+    dict of int to dict
+        Community id → the reason ``sole_voice`` (``role``, ``engagements``,
+        ``since``; :data:`geo.analysis.reasons.REASONS`): "only one
+        interlocutor, a traditional leader, heard in the last 4 engagements
+        with interlocutors, since 2026-03-04".
     """
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
     heard = (
@@ -56,7 +58,7 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
         .group_by(Engagement.community_id, Engagement.occurred_at, Engagement.id)
         .order_by(Engagement.community_id, Engagement.occurred_at.desc(), Engagement.id.desc())
     )
-    out: dict[int, str] = {}
+    out: dict[int, Reason] = {}
     for community, newest_first in groupby(session.execute(heard).all(), key=lambda r: r.community_id):
         rows = list(newest_first)
         first = set(rows[0].people)
@@ -69,10 +71,10 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, str]:
             n += 1
         if n >= run:
             since = rows[n - 1].occurred_at.astimezone(UTC).date().isoformat()
-            role = vocab.ROLE_LABELS.get(rows[0].role, rows[0].role.replace("_", " "))
-            out[int(community)] = (
-                f"only one interlocutor, a {role}, heard in the last {n} engagements with interlocutors, since {since}"
-            )
+            out[int(community)] = {
+                "code": "sole_voice",
+                "params": {"role": rows[0].role, "engagements": n, "since": since},
+            }
     return out
 
 
@@ -88,17 +90,17 @@ def sole_voice_run() -> int:
     return default("sole_voice_engagements", ConstituencyParams)
 
 
-def with_sole_voice(table: pd.DataFrame, found: dict[int, str]) -> pd.DataFrame:
+def with_sole_voice(table: pd.DataFrame, found: dict[int, Reason]) -> pd.DataFrame:
     """``table`` (engagement-gap rows) with the sole-voice reasons ``found``
-    (:func:`sole_voices`) appended to the reasons of the communities they
-    concern (a new ``reasons`` column: the table's own lists are not changed,
-    so a cached table never gains them twice).
+    (:func:`sole_voices`) appended to the ``explanation`` (codes) and the
+    ``reasons`` (English) of the communities they concern (new columns: the
+    table's own lists are not changed, so a cached table never gains them twice).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Rows with ``community_id`` and ``reasons``.
-    found : dict of int to str
+        Rows with ``community_id``, ``explanation`` and ``reasons``.
+    found : dict of int to dict
         Community id → reason.
 
     Returns
@@ -107,6 +109,10 @@ def with_sole_voice(table: pd.DataFrame, found: dict[int, str]) -> pd.DataFrame:
     """
     if not found or table.empty:
         return table
-    extra = table["community_id"].map(found)
-    reasons = [list(r) + ([e] if isinstance(e, str) else []) for r, e in zip(table["reasons"], extra, strict=True)]
-    return table.assign(reasons=pd.Series(reasons, index=table.index, dtype=object))
+    extra = [found.get(int(c)) for c in table["community_id"]]
+    explanation = [list(e) + ([x] if x else []) for e, x in zip(table["explanation"], extra, strict=True)]
+    reasons = [list(r) + ([text(x)] if x else []) for r, x in zip(table["reasons"], extra, strict=True)]
+    return table.assign(
+        explanation=pd.Series(explanation, index=table.index, dtype=object),
+        reasons=pd.Series(reasons, index=table.index, dtype=object),
+    )

@@ -35,12 +35,11 @@ from geo import vocab
 from geo.analysis.cache import cached_gaps
 from geo.analysis.metric import TOL_M, Points, geodesic, nearest
 from geo.analysis.params import GapParams
-from geo.analysis.reasons import distance_label
+from geo.analysis.reasons import text
 from geo.errors import InvalidInput, NotFound
 from geo.models import Qip, Site
 from geo.reach.extent import mission_grid
 from geo.reach.load import Origins, travel_from
-from geo.reach.remoteness import hours_label
 from geo.reach.season import resolve
 
 ACTIVE = ("proposed", "approved", "in_progress")
@@ -222,21 +221,32 @@ def _collection(start: Office, season: str, max_hours: float, features: list, co
     }
 
 
+def _plain(v):
+    """A JSON-ready parameter (numpy scalars as Python numbers)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _suggestion(order, row, hours, start, season, qips, q_index, q_dist, ranked, sector, budget, absence_m) -> dict:
     population = None if pd.isna(row["population"]) else int(row["population"])
-    reasons = [f"gap score {row['gap_score']:.3g} (rank {int(row['rank'])} of {ranked:,})", *row["reasons"][:2]]
-    reasons.append(f"{hours_label(hours)} from {start.label} in the {season} season")
+    explanation: list[dict] = [
+        {"code": "qip_gap", "params": {"score": float(row["gap_score"]), "rank": int(row["rank"]), "of": ranked}},
+        *row["explanation"][:2],  # the analysis' own engagement and violence reasons
+        {"code": "qip_trip", "params": {"hours": hours, "office": start.label, "season": season}},
+    ]
     if q_index < 0:
-        reasons.append("no active QIP on record")
+        explanation.append({"code": "no_active_qip", "params": {}})
     else:
         q = qips.iloc[int(q_index)]
-        reasons.append(
-            f"no active QIP within {distance_label(absence_m)} (nearest: {q['title']!r}, "
-            f"{q['status'].replace('_', ' ')}, {distance_label(float(q_dist))})"
+        explanation.append(
+            {
+                "code": "qip_nearest",
+                "params": {"absence_m": absence_m, "title": q["title"], "status": q["status"], "distance_m": q_dist},
+            }
         )
     if population is not None:
-        how = "estimated from the population raster" if row["population_estimated"] else "recorded"
-        reasons.append(f"about {population:,} people ({how})")
+        code = "qip_people_estimated" if row["population_estimated"] else "qip_people"
+        explanation.append({"code": code, "params": {"people": population}})
+    explanation = [{"code": e["code"], "params": {k: _plain(v) for k, v in e["params"].items()}} for e in explanation]
     days = row["days_since_engagement"]
     return {
         "type": "Feature",
@@ -257,6 +267,7 @@ def _suggestion(order, row, hours, start, season, qips, q_index, q_dist, ranked,
             "sector": sector,
             "budget_usd": budget,
             "beneficiaries": population,
-            "reasons": reasons,
+            "reasons": [text(e) for e in explanation],
+            "explanation": explanation,
         },
     }

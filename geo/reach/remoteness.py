@@ -23,7 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.errors import InvalidInput
+from geo.i18n import ENGLISH, N_, Translator
 from geo.reach.travel import TravelSurface
+
+ABOUT_MIN = N_("about {n} min")
+ABOUT_H = N_("about {n} h")
 
 
 @dataclass
@@ -104,28 +108,31 @@ def fill_unreachable(factor: np.ndarray, unreachable: np.ndarray) -> np.ndarray:
     return out
 
 
-def hours_label(hours: float) -> str:
+def hours_label(hours: float, tr: Translator = ENGLISH) -> str:
     """Hours as a planner says them: ``about 35 min`` (5-minute steps below
-    1 h), ``about 1.5 h`` (half hours below 10 h), ``about 14 h``.
+    1 h), ``about 1.5 h`` (half hours below 10 h), ``about 14 h``; in ``tr``'s
+    language (``environ 1,5 h``).
 
     Parameters
     ----------
     hours : float
+    tr : Translator
 
     Returns
     -------
     str
     """
     if hours < 1:
-        return f"about {max(5, round(hours * 12) * 5)} min"
+        return tr.format(ABOUT_MIN, n=max(5, round(hours * 12) * 5))
     if hours < 10:
-        half = round(hours * 2) / 2
-        return f"about {half:g} h"
-    return f"about {round(hours):d} h"
+        return tr.format(ABOUT_H, n=tr.number(round(hours * 2) / 2, 1))
+    return tr.format(ABOUT_H, n=round(hours))
 
 
-def travel_reasons(hours, unreachable, season, straight_line: list[str | None]) -> list[str]:
-    """The remoteness sentence of each row when remoteness is travel time.
+def travel_reasons(hours, unreachable, season, straight_m) -> list[dict]:
+    """The remoteness reason of each row when remoteness is travel time, as
+    codes with parameters (sentences: ``travel_time``, ``unreachable`` and
+    ``no_site`` in :data:`geo.analysis.reasons.REASONS`).
 
     Parameters
     ----------
@@ -134,24 +141,20 @@ def travel_reasons(hours, unreachable, season, straight_line: list[str | None]) 
     unreachable : array-like of bool
     season : array-like of str or None
         ``travel_season``.
-    straight_line : list of str or None
-        The straight-line distance of each row (``"48.2 km"``), or None without a site.
+    straight_m : array-like of float
+        The straight-line distance to the nearest site in metres (NaN: no active site).
 
     Returns
     -------
-    list of str
+    list of dict
+        ``{"code", "params"}`` per row.
     """
-    out = []
-    for h, cut_off, s, km in zip(hours, unreachable, season, straight_line, strict=True):
-        if km is None:
-            out.append("no active mission site on record")
+    out: list[dict] = []
+    for h, cut_off, s, m in zip(hours, unreachable, season, straight_m, strict=True):
+        if np.isnan(m):
+            out.append({"code": "no_site", "params": {}})
         elif cut_off:
-            out.append(
-                f"no mission site can be reached over land in the {s} season "
-                f"(no road, crossing or passable ground joins it; {km} in a straight line)"
-            )
+            out.append({"code": "unreachable", "params": {"season": s, "straight_m": float(m)}})
         else:
-            out.append(
-                f"{hours_label(float(h))} from the nearest mission site in the {s} season ({km} in a straight line)"
-            )
+            out.append({"code": "travel_time", "params": {"hours": float(h), "season": s, "straight_m": float(m)}})
     return out

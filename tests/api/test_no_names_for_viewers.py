@@ -62,6 +62,8 @@ def _urls(path: str, name: str | None, ids: dict[str, int]) -> list[str]:
         path = path.replace("{fid}", str(ids["agreements"] if resource is None else ids[resource]))
     if "{raster_id}" in path:  # the raster catalogue holds no personal data; an unknown id still walks the route
         path = path.replace("{raster_id}", "1")
+    if "{area_id}" in path:  # the area brief, page and JSON: a real admin area
+        path = path.replace("{area_id}", str(ids["admin-areas"]))
     if "{z}" in path:  # a vector tile: the whole world, so every feature of the layer
         path = path.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
     if "{path:path}" in path:

@@ -38,6 +38,7 @@ PATH_VALUES = {
     "collection_id": "incidents",
     "feature_id": "987654321",
     "path": "js/peacemap.js",
+    "area_id": "987654321",
     "raster_id": "987654321",
     "z": "3",
     "x": "4",

@@ -107,6 +107,8 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
             g, w = _gpkg_value(got[name]), _gpkg_value(row[name])
             if name == "reasons":
                 assert list(g) == list(w) and w
+            elif name == "explanation":  # codes and parameters, as JSON text
+                assert json.loads(g) == w and w
             elif name == "last_engagement_at":
                 assert g == w or abs((g - w).total_seconds()) < 1e-3
             else:

@@ -76,6 +76,15 @@ def test_reach_absence_need_and_spread(client, viewer, session, place):
     assert reasons[5] == "about 500 people (recorded)"
     u = next(f["properties"] for f in body["features"] if f["properties"]["community_id"] == ids["U"])
     assert u["nearest_active_qip_m"] > 5000  # the completed QIP 2 km away does not count
+    # In French: the same codes and parameters, the sentences translated.
+    fr = client.get("/api/v1/analysis/qip-suggestions", params=params, headers=viewer | {"Accept-Language": "fr"})
+    fx = fr.json()["features"][0]["properties"]
+    assert [e["code"] for e in fx["explanation"]] == [e["code"] for e in x["explanation"]]
+    assert [e["params"] for e in fx["explanation"]] == [e["params"] for e in x["explanation"]]
+    assert fx["reasons"][0].startswith("score de déficit ") and fx["reasons"][0].endswith(f"sur {len(gaps)})")
+    assert fx["reasons"][3] == "environ 2 h de site (team site) en saison sèche"
+    assert fx["reasons"][4].startswith("aucun PIR actif à moins de 5 km (le plus proche : 'qip', approuvé, ")
+    assert fx["reasons"][5] == "environ 500 personnes (chiffre enregistré)"
 
 
 def test_a_longer_trip_reaches_further_and_a_point_office_works(client, viewer, place):

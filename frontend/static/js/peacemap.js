@@ -28,6 +28,20 @@
   var KEY = "peacemap.apiKey";
   var pm = (window.peacemap = window.peacemap || {});
   pm.layers = {};      // key -> {spec, group, returned, matched, loads, error, reload}
+  // The page's language (layers/messages.py): texts by English msgid, vocabulary labels by code.
+  pm.messages = { lang: "en", dir: "ltr", texts: {}, vocab: {} };
+  pm.setMessages = function (m) { pm.messages = m; };
+  /* The msgid in the page's language, `{name}` placeholders filled from `params`. */
+  pm.t = function (msgid, params) {
+    var text = pm.messages.texts[msgid] || msgid;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return params && params[name] !== undefined ? String(params[name]) : all;
+    });
+  };
+  pm.num = function (v, digits) {
+    return Number(v).toLocaleString(pm.messages.lang, { maximumFractionDigits: digits === undefined ? 2 : digits });
+  };
+  pm.vocab = function (v) { return pm.messages.vocab[v] || String(v).replace(/_/g, " "); };
 
   // ---- keys -------------------------------------------------------------
   pm.getKey = function () { return sessionStorage.getItem(KEY) || ""; };
@@ -39,8 +53,10 @@
       var box = document.createElement("form");
       box.className = "pm-keybox";
       box.id = "pm-keybox";
-      box.innerHTML = '<p></p><input type="password" name="key" autocomplete="off" placeholder="API key">' +
-        '<button type="submit">Use key</button>';
+      box.innerHTML = '<p></p><input type="password" name="key" autocomplete="off">' +
+        '<button type="submit"></button>';
+      box.elements.key.placeholder = pm.t("API key");
+      box.querySelector("button").textContent = pm.t("Use key");
       box.querySelector("p").textContent = message;
       box.addEventListener("submit", function (e) {
         e.preventDefault();
@@ -59,12 +75,12 @@
   /* fetch with the stored key; a 401 asks for a key and retries. */
   pm.api = function (url, init) {
     init = init || {};
-    var headers = Object.assign({ Accept: "application/json" }, init.headers || {});
+    var headers = Object.assign({ Accept: "application/json", "Accept-Language": pm.messages.lang }, init.headers || {});
     var key = pm.getKey();
     if (key) headers.Authorization = "Bearer " + key;
     return fetch(url, Object.assign({}, init, { headers: headers })).then(function (resp) {
       if (resp.status === 401 && !init.noPrompt) {
-        var msg = key ? "The key was refused. Enter a valid API key:" : "This server needs an API key to show data. Enter your key:";
+        var msg = pm.t(key ? "The key was refused. Enter a valid API key:" : "This server needs an API key to show data. Enter your key:");
         return pm.askKey(msg).then(function () { return pm.api(url, init); });
       }
       return resp;
@@ -95,12 +111,12 @@
     if (Array.isArray(v)) {
       if (!v.length) return "—";
       return how === "list" ? "<ul>" + v.map(function (x) { return "<li>" + pm.esc(x) + "</li>"; }).join("") + "</ul>"
-        : pm.esc(v.join(", "));
+        : pm.esc(v.map(pm.vocab).join(", "));
     }
     if (how === "date") return pm.esc(String(v).slice(0, 10));
-    if (typeof v === "number") return pm.esc(v.toLocaleString("en", { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 }));
-    if (typeof v === "boolean") return v ? "yes" : "no";
-    return pm.esc(String(v).replace(/_/g, " "));
+    if (typeof v === "number") return pm.esc(pm.num(v, Math.abs(v) >= 100 ? 0 : 2));
+    if (typeof v === "boolean") return pm.t(v ? "yes" : "no");
+    return pm.esc(pm.vocab(v));
   }
   pm.popupHtml = function (spec, feature) {
     var p = feature.properties || {};
@@ -108,7 +124,12 @@
     var rows = spec.popup.map(function (f) {
       return '<tr data-field="' + pm.esc(f[0]) + '"><th>' + pm.esc(f[1]) + "</th><td>" + fmt(p[f[0]], f[2]) + "</td></tr>";
     }).join("");
-    return '<div class="pm-popup"><h3>' + pm.esc(String(head).replace(/_/g, " ")) + "</h3><table>" + rows + "</table></div>";
+    var links = spec.links ? spec.links.map(function (l) {
+      var id = feature.id !== undefined ? feature.id : p[l[2]];
+      return id === undefined || id === null ? "" : '<a class="pm-popup-link" href="' + pm.esc(l[1].replace("{id}", encodeURIComponent(id))) +
+        '">' + pm.esc(l[0]) + "</a>";
+    }).join(" ") : "";
+    return '<div class="pm-popup"><h3>' + pm.esc(pm.vocab(head)) + "</h3><table>" + rows + "</table>" + links + "</div>";
   };
   /* More in a popup once it is open: the entry of the feature (same id) in
    * spec.detail.url's list, rendered by pm.details[spec.detail.kind]. */
@@ -127,25 +148,28 @@
     if (!a.assessed) return '<p class="pm-detail">' + pm.esc(a.reasons.join("; ")) + "</p>";
     var rr = a.rate_ratio || {}, n = function (v) { return v === null || v === undefined ? "—" : fmt(v); };
     var html = '<div class="pm-detail" data-detail="agreement-strain"><table>' +
-      "<tr><th>Incidents a month</th><td>" + n(a.incidents_per_month_before) + " before → " + n(a.incidents_per_month_after) + " after</td></tr>" +
-      "<tr><th>Deaths a month</th><td>" + n(a.fatalities_per_month_before) + " before → " + n(a.fatalities_per_month_after) + " after</td></tr>" +
-      "<tr><th>Rate ratio (95 %)</th><td>" + n(rr.estimate) + " [" + n(rr.low) + "–" + (rr.high === null ? "∞" : n(rr.high)) + "]</td></tr>" +
-      "<tr><th>Incidents involving a party</th><td>" + n(a.party_incidents_after) + " after signing</td></tr></table>";
+      "<tr><th>" + pm.esc(pm.t("Incidents a month")) + "</th><td>" + pm.esc(pm.t("{before} before → {after} after",
+        { before: n(a.incidents_per_month_before), after: n(a.incidents_per_month_after) })) + "</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Deaths a month")) + "</th><td>" + pm.esc(pm.t("{before} before → {after} after",
+        { before: n(a.fatalities_per_month_before), after: n(a.fatalities_per_month_after) })) + "</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Rate ratio (95 %)")) + "</th><td>" + n(rr.estimate) + " [" + n(rr.low) + "–" + (rr.high === null ? "∞" : n(rr.high)) + "]</td></tr>" +
+      "<tr><th>" + pm.esc(pm.t("Incidents involving a party")) + "</th><td>" +
+      pm.esc(pm.t("{n} after signing", { n: n(a.party_incidents_after) })) + "</td></tr></table>";
     var months = a.months || [], w = 260, h = 70, max = 1;
     months.forEach(function (m) { max = Math.max(max, m.incidents_before + m.incidents_after); });
     var bw = w / Math.max(1, months.length), bars = "";
     months.forEach(function (m, i) {
       var hb = h * m.incidents_before / max, ha = h * m.incidents_after / max, x = (i * bw).toFixed(1);
-      var title = pm.esc(m.month + ": " + m.incidents_before + " before, " + m.incidents_after + " after signing");
+      var title = pm.esc(pm.t("{month}: {before} before, {after} after signing", { month: m.month, before: m.incidents_before, after: m.incidents_after }));
       bars += '<g><title>' + title + "</title>" +
         '<rect class="pm-before" x="' + x + '" y="' + (h - hb).toFixed(1) + '" width="' + (bw - 1).toFixed(1) + '" height="' + hb.toFixed(1) + '" fill="#999"></rect>' +
         '<rect class="pm-after" x="' + x + '" y="' + (h - hb - ha).toFixed(1) + '" width="' + (bw - 1).toFixed(1) + '" height="' + ha.toFixed(1) + '" fill="#d73027"></rect></g>';
     });
-    html += '<svg class="pm-chart" width="' + w + '" height="' + (h + 14) + '" role="img" aria-label="incidents per month">' + bars +
+    html += '<svg class="pm-chart" width="' + w + '" height="' + (h + 14) + '" role="img" aria-label="' + pm.esc(pm.t("Incidents per month")) + '">' + bars +
       '<text x="0" y="' + (h + 12) + '" font-size="10">' + pm.esc(months.length ? months[0].month : "") + "</text>" +
       '<text x="' + w + '" y="' + (h + 12) + '" font-size="10" text-anchor="end">' + pm.esc(months.length ? months[months.length - 1].month : "") + "</text></svg>";
     if (a.reasons.length) html += "<ul>" + a.reasons.map(function (r) { return "<li>" + pm.esc(r) + "</li>"; }).join("") + "</ul>";
-    return html + "<p>Grey: before signing; red: after.</p></div>";
+    return html + "<p>" + pm.esc(pm.t("Grey: before signing; red: after.")) + "</p></div>";
   };
   pm.colour = function (rule, p) {
     if (rule.type === "fixed") return rule.colour;
@@ -230,9 +254,9 @@
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindPopup('<div class="pm-popup"><h3>' + p.count.toLocaleString("en") + " " + pm.esc(spec.name.toLowerCase()) +
-          "</h3><p>" + p.deaths.toLocaleString("en") + " deaths in this cell; the deadliest incident killed " +
-          p.fatalities.toLocaleString("en") + ".</p><p>Zoom in to see each incident.</p></div>");
+        l.bindPopup('<div class="pm-popup"><h3>' + pm.esc(pm.t("{n} in this cell", { n: pm.num(p.count) })) +
+          "</h3><p>" + pm.esc(pm.t("{deaths} deaths in this cell; the deadliest incident killed {max}.",
+            { deaths: pm.num(p.deaths), max: pm.num(p.fatalities) })) + "</p><p>" + pm.esc(pm.t("Zoom in to see each incident.")) + "</p></div>");
       },
     });
   }
@@ -260,6 +284,39 @@
     var weights = pts.map(function (x) { return x[2]; }).sort(function (a, b) { return a - b; });
     var top = weights.length ? weights[Math.floor(0.95 * (weights.length - 1))] : 1;
     return L.heatLayer(pts, { radius: 20, blur: 15, maxZoom: 10, minOpacity: 0.35, max: Math.max(1, top) });
+  }
+
+  /* The geography beneath the data (geo/basemap.py): lines and areas on a canvas of
+   * their own below every data layer, names as text labels above them. */
+  var CONTEXT_STYLE = {
+    lake: { weight: 0.5, fillOpacity: 0.8 }, river: { weight: 1.4 }, road: { weight: 1.2, dashArray: "4 3" },
+    admin: { weight: 1, dashArray: "2 3" }, country: { weight: 2.2 },
+  };
+  function contextPanes(map) {
+    if (!map.getPane("pm-context")) {
+      map.createPane("pm-context").style.zIndex = 250;  // under the overlay pane (400)
+      map.createPane("pm-labels").style.zIndex = 450;   // names above the data, under popups
+      map.getPane("pm-labels").style.pointerEvents = "none";
+      map._pmContextRenderer = L.canvas({ pane: "pm-context" });
+    }
+    return map._pmContextRenderer;
+  }
+  function contextLayer(map, spec, fc) {
+    var renderer = contextPanes(map);
+    return L.geoJSON(fc, {
+      pane: "pm-context",
+      style: function (f) {
+        var kind = f.properties.layer, colour = pm.colour(spec.colour, f.properties), st = CONTEXT_STYLE[kind] || {};
+        return Object.assign({ renderer: renderer, color: colour, fillColor: colour, fill: kind === "lake", opacity: 0.9,
+          interactive: false }, st);
+      },
+      pointToLayer: function (f, latlng) {
+        var kind = f.properties.layer;
+        return L.marker(latlng, { pane: "pm-labels", interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "pm-label pm-label-" + kind, iconSize: null,
+            html: (kind === "town" || kind === "village" ? "<i></i>" : "") + "<span>" + pm.esc(f.properties.name || "") + "</span>" }) });
+      },
+    });
   }
 
   /* Every feature of the view from vector tiles, styled as the GeoJSON points are. */
@@ -302,17 +359,18 @@
     function draw(fc, grid) {
       group.clearLayers();
       state.tiles = null;
-      var layer = spec.heat ? heatLayer(spec, fc, grid) : grid ? gridLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
+      var layer = spec.context ? contextLayer(map, spec, fc) : spec.heat ? heatLayer(spec, fc, grid) : grid ? gridLayer(spec, fc) : spec.cluster ? clusterLayer(spec, fc)
         : geoJsonLayer(map, spec, fc);
       group.addLayer(layer);
       state.returned = (fc.features || []).length;
       state.matched = fc.numberMatched === undefined ? state.returned : fc.numberMatched;
       state.loads += 1;
       emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: !!grid, tiles: false });
-      var n = function (v) { return v.toLocaleString("en"); };
-      setCount(spec.key, grid && spec.heat ? n(state.matched) + " in view" : grid ? n(state.matched) + " in view, counted in " + n(state.returned) + " cells — zoom in to see each"
-        : state.matched > state.returned ? n(state.returned) + " of " + n(state.matched) + " shown — zoom in for all"
-        : n(state.returned) + " shown");
+      var n = function (v) { return pm.num(v, 0); };
+      setCount(spec.key, grid && spec.heat ? pm.t("{n} in view", { n: n(state.matched) })
+        : grid ? pm.t("{n} in view, counted in {cells} cells — zoom in to see each", { n: n(state.matched), cells: n(state.returned) })
+        : state.matched > state.returned ? pm.t("{shown} of {matched} shown — zoom in for all", { shown: n(state.returned), matched: n(state.matched) })
+        : pm.t("{n} shown", { n: n(state.returned) }));
     }
     function withQuery(url, query) { return url + (url.indexOf("?") < 0 ? "?" : "&") + query; }
     var tileTemplate = null;  // from the layer's TileJSON, fetched once
@@ -329,7 +387,7 @@
       state.returned = state.matched;
       state.loads += 1;
       emit("layerload", { key: spec.key, returned: state.returned, matched: state.matched, grid: false, tiles: true });
-      setCount(spec.key, state.matched.toLocaleString("en") + " in view, every one drawn (vector tiles)");
+      setCount(spec.key, pm.t("{n} in view, every one drawn", { n: pm.num(state.matched, 0) }));
     }
     /* kind "image": one PNG for the whole area; its lon/lat bounds come in X-Image-Bounds. */
     function loadImage() {
@@ -377,6 +435,7 @@
       var params = new URLSearchParams(spec.params || {});
       if (spec.viewport) params.set("bbox", clampBbox(map.getBounds().pad(0.1)));
       if (spec.limit) params.set("limit", String(spec.limit));
+      if (spec.zoomParam) params.set("zoom", String(Math.round(map.getZoom())));
       var query = params.toString();
       if (query === loadedView || query === loadingView) return;
       if (controller) controller.abort();
@@ -418,8 +477,8 @@
           loadingView = null;
           if (err && err.status === 503 && err.retryAfter > 0) {
             state.waiting = err.body.code || "unavailable";
-            setCount(spec.key, state.waiting === "warming_up" ? "analysis warming up after a start — shown when ready"
-              : "server busy — retrying in " + err.retryAfter + " s");
+            setCount(spec.key, state.waiting === "warming_up" ? pm.t("analysis warming up after a start — shown when ready")
+              : pm.t("server busy — retrying in {s} s", { s: err.retryAfter }));
             // Still loading: no layerload/layererror until the retry has an answer.
             emit("layerwaiting", { key: spec.key, code: state.waiting, retryAfter: err.retryAfter });
             setTimeout(load, err.retryAfter * 1000);
@@ -427,7 +486,7 @@
           }
           console.error("peacemap layer " + spec.key, err);
           state.error = String((err && err.message) || err);
-          setCount(spec.key, "could not load: " + state.error);
+          setCount(spec.key, pm.t("could not load: {error}", { error: state.error }));
           emit("layererror", { key: spec.key, error: state.error });
         });
     }
@@ -464,15 +523,40 @@
     setTimeout(sync, 0);
     return control;
   };
+  /* The language menu: the choice is remembered (a cookie, read by the server) and the page reloads. */
+  pm.languageControl = function (map, opts) {
+    if (opts.choices.length < 2) return null;
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var label = L.DomUtil.create("label", "pm-language leaflet-bar");
+      label.textContent = pm.t("Language") + " ";
+      var select = document.createElement("select");
+      select.name = "lang";
+      opts.choices.forEach(function (c) {
+        var o = document.createElement("option");
+        o.value = c[0]; o.textContent = c[1]; o.selected = c[0] === opts.current;
+        select.appendChild(o);
+      });
+      select.addEventListener("change", function () {
+        document.cookie = "peacemap_lang=" + encodeURIComponent(select.value) + "; path=/; max-age=31536000; samesite=lax";
+        location.reload();
+      });
+      label.appendChild(select);
+      L.DomEvent.disableClickPropagation(label);
+      return label;
+    };
+    control.addTo(map);
+    return control;
+  };
   pm.windowControl = function (map, opts) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
       var form = L.DomUtil.create("form", "pm-window leaflet-bar");
       form.method = "get";
       form.action = opts.page;
-      form.innerHTML = '<label>From <input type="date" name="start" required></label>' +
-        '<label>to <input type="date" name="end" required></label>' +
-        '<input type="hidden" name="layers"><input type="hidden" name="bbox"><button type="submit">Show</button>';
+      form.innerHTML = '<label>' + pm.esc(pm.t("From")) + ' <input type="date" name="start" required></label>' +
+        '<label>' + pm.esc(pm.t("to")) + ' <input type="date" name="end" required></label>' +
+        '<input type="hidden" name="layers"><input type="hidden" name="bbox"><button type="submit">' + pm.esc(pm.t("Show")) + '</button>';
       form.elements.start.value = opts.start;
       form.elements.end.value = opts.end;
       form.addEventListener("submit", function () {
