@@ -44,6 +44,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 START_TIMEOUT_S = 30
 
 
+def server_command(*where: str, log_level: str = "warning") -> list[str]:
+    """The command line serving the app in a child process (uvicorn, the app
+    factory), listening ``where`` (``"--port", "8000"`` or ``"--fd", "3"``):
+    what :class:`ChildServer` and the benchmarks start when a client holds
+    the GIL or a fresh process is the point (a cold start)."""
+    return [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", *where, "--log-level", log_level]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:
@@ -101,8 +109,7 @@ class ChildServer:
         self.sock = listening_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         settings = {"PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": db_url, **(env or {})}
-        command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-        command += ["--fd", str(self.sock.fileno()), "--log-level", "info" if log else "warning"]
+        command = server_command("--fd", str(self.sock.fileno()), log_level="info" if log else "warning")
         with open(log or os.devnull, "w") as out:  # the child keeps its own copy of the handle
             self.proc = subprocess.Popen(
                 command,

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo import vocab
+from geo.analysis import heap
 from geo.analysis.params import GapParams
 from geo.i18n import ENGLISH, N_, Nn_, Translator
 from geo.reach.remoteness import hours_label, travel_reasons
@@ -143,9 +145,18 @@ def distance_label(m: float, tr: Translator = ENGLISH) -> str:
     return f"{round(km):,} km".replace(",", " ")
 
 
+def _plain(name: str) -> bool:
+    """Whether :func:`_shown` writes a parameter as it is (``str``)."""
+    return not (
+        name.endswith("_m") or name in ("hours", "score", "title") or name in NUMBERS + tuple(COUNTED) + tuple(LABELS)
+    )
+
+
 def _shown(name: str, value: Any, tr: Translator) -> str:
     """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time, a
-    counted noun, a vocabulary label, else as written."""
+    counted noun, a vocabulary label, else as written (:func:`_plain`)."""
+    if _plain(name):
+        return str(value)
     if name.endswith("_m"):
         return distance_label(float(value), tr)
     if name == "hours":
@@ -159,9 +170,7 @@ def _shown(name: str, value: Any, tr: Translator) -> str:
     if name in COUNTED:
         singular, plural = COUNTED[name]
         return tr.ngettext(singular, plural, int(value)).format(n=value)
-    if name in LABELS:
-        return tr.gettext(LABELS[name].get(value, str(value)))
-    return str(value)
+    return tr.gettext(LABELS[name].get(value, str(value)))  # not plain, nothing else: a label
 
 
 def text(reason: Mapping[str, Any], tr: Translator = ENGLISH) -> str:
@@ -202,7 +211,60 @@ def translated(reasons: list[Reason], tr: Translator = ENGLISH) -> list[dict[str
     return [{"code": r["code"], "params": dict(r["params"]), "text": text(r, tr)} for r in reasons]
 
 
-def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> list[Reason]:
+@dataclass
+class _Column:
+    """One reason per row, column-wise: the reasons, and per code the rows
+    that give it with their parameters as columns (one value per such row),
+    from which :func:`_sentences` writes every sentence of a code at once."""
+
+    reasons: list[Reason]
+    groups: dict[str, tuple[np.ndarray, dict[str, Any]]]
+
+    @classmethod
+    def of(cls, reasons: list[Reason]) -> _Column:
+        """The columns of reasons given one by one."""
+        rows: dict[str, list[int]] = {}
+        for i, r in enumerate(reasons):
+            rows.setdefault(r["code"], []).append(i)
+        groups = {}
+        for code, where in rows.items():
+            params = [reasons[i]["params"] for i in where]
+            names = list(params[0])
+            if any(list(q) != names for q in params):  # not one shape: each row its own group
+                return cls(reasons, {})
+            groups[code] = (np.asarray(where, np.int64), {k: [q[k] for q in params] for k in names})
+        return cls(reasons, groups)
+
+
+def _sentences(column: _Column, tr: Translator) -> list[str]:
+    """:func:`text` of every reason of ``column``, column-wise: each distinct
+    parameter value is shown once (:func:`_shown`), each distinct message
+    chosen once, and the sentences of one message assembled together (numpy
+    string additions)."""
+    out = np.empty(len(column.reasons), dtype=object)
+    if not column.groups:
+        out[:] = [text(r, tr) for r in column.reasons]
+    for code, (rows, params) in column.groups.items():
+        t = REASONS[code]
+        try:
+            shown = {name: _shown_column(name, values, tr) for name, values in params.items()}
+        except TypeError:  # an unhashable value: one at a time
+            out[rows] = [text(column.reasons[i], tr) for i in rows.tolist()]
+            continue
+        if t.plural is not None and t.count is not None:
+            counts = np.asarray(params[t.count], np.int64)
+            distinct, which = np.unique(counts, return_inverse=True)
+            forms = [tr.ngettext(t.message, t.plural, n) for n in distinct.tolist()]
+        else:
+            forms, which = [tr.gettext(t.message)], np.zeros(len(rows), np.int64)
+        for message in set(forms):
+            mine = np.flatnonzero(np.isin(which, [i for i, m in enumerate(forms) if m == message]))
+            part = shown if len(mine) == len(rows) else {k: v[mine] for k, v in shown.items()}
+            out[rows[mine]] = _assemble(message, part, len(mine))
+    return out.tolist()
+
+
+def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> _Column:
     lo, hi = patrol_radii or (p.patrol_radius_m, p.patrol_radius_m)
     never: Reason = (
         {
@@ -222,48 +284,81 @@ def _engagement(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float]
     )
     days = t["days_since_engagement"]
     engaged = (~days.isna()).to_numpy(bool)
-    when = pd.to_datetime(t["last_engagement_at"], utc=True).dt.strftime("%Y-%m-%d").to_numpy(object)
-    kinds = t["last_engagement_kind"].to_numpy(object)
-    ids, day_counts = t["last_engagement_id"].to_numpy(object), days.to_numpy(object)
-    return [
-        {
-            "code": "last_engagement",
-            "params": {"days": int(day_counts[i]), "kind": kinds[i], "id": int(ids[i]), "date": when[i]},
+    out: list[Reason] = [never] * len(t)  # one shared dict: reasons are read, never changed in place
+    e, n = np.flatnonzero(engaged), np.flatnonzero(~engaged)
+    groups: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+    if len(n):
+        groups[never["code"]] = (n, {k: [v] * len(n) for k, v in never["params"].items()})
+    if len(e):
+        at = pd.to_datetime(t["last_engagement_at"], utc=True).to_numpy("datetime64[us]")[e]
+        params = {
+            "days": days.to_numpy(np.int64, na_value=0)[e].tolist(),
+            "kind": t["last_engagement_kind"].to_numpy(object)[e].tolist(),
+            "id": t["last_engagement_id"].to_numpy(np.int64, na_value=0)[e].tolist(),
+            "date": np.datetime_as_string(at, unit="D").tolist(),
         }
-        if engaged[i]
-        else never
-        for i in range(len(t))
-    ]
+        for i, d, kind, row_id, date in zip(e.tolist(), *params.values(), strict=True):
+            out[i] = {"code": "last_engagement", "params": {"days": d, "kind": kind, "id": row_id, "date": date}}
+        groups["last_engagement"] = (e, params)
+    return _Column(out, groups)
 
 
-def _violence(t: pd.DataFrame, p: GapParams) -> list[Reason]:
+def _violence(t: pd.DataFrame, p: GapParams) -> _Column:
     where = {"radius_m": p.incident_radius_m, "days": p.window_days}
     incidents = t["incidents_window"].to_numpy(np.int64)
     deaths = t["fatalities_window"].to_numpy(np.int64)
-    return [
-        {"code": "violence", "params": {"incidents": int(n), "deaths": int(d), **where}}
-        if n > 0
-        else {"code": "no_violence", "params": dict(where)}
-        for n, d in zip(incidents, deaths, strict=True)
+    # rows with the same counts share one dict (few distinct pairs; reasons are never changed in place)
+    seen: dict[tuple[int, int], Reason] = {}
+    quiet: Reason = {"code": "no_violence", "params": where}
+    out = [
+        quiet
+        if n <= 0
+        else seen.get((n, d))
+        or seen.setdefault((n, d), {"code": "violence", "params": {"incidents": n, "deaths": d, **where}})
+        for n, d in zip(incidents.tolist(), deaths.tolist(), strict=True)
     ]
-
-
-def _remoteness(t: pd.DataFrame) -> list[Reason]:
-    return [
-        {"code": "no_site", "params": {}}
-        if np.isnan(x)
-        else {"code": "nearest_site", "params": {"distance_m": float(x)}}
-        for x in t["distance_to_site_m"].to_numpy(float)
-    ]
-
-
-def _travel(t: pd.DataFrame) -> list[Reason]:
-    return travel_reasons(
-        t["travel_hours"].to_numpy(float),
-        t["unreachable"].to_numpy(bool),
-        t["travel_season"],
-        t["distance_to_site_m"].to_numpy(float),
+    some, none = np.flatnonzero(incidents > 0), np.flatnonzero(incidents <= 0)
+    constant = {k: [v] * len(some) for k, v in where.items()}
+    return _Column(
+        out,
+        {
+            "violence": (some, {"incidents": incidents[some].tolist(), "deaths": deaths[some].tolist(), **constant}),
+            "no_violence": (none, {k: [v] * len(none) for k, v in where.items()}),
+        },
     )
+
+
+def _remoteness(t: pd.DataFrame) -> _Column:
+    none: Reason = {"code": "no_site", "params": {}}
+    distance = t["distance_to_site_m"].to_numpy(float)
+    out = [
+        none if x != x else {"code": "nearest_site", "params": {"distance_m": x}}  # x != x: NaN
+        for x in distance.tolist()
+    ]
+    known = ~np.isnan(distance)
+    return _Column(
+        out,
+        {
+            "nearest_site": (np.flatnonzero(known), {"distance_m": distance[known].tolist()}),
+            "no_site": (np.flatnonzero(~known), {}),
+        },
+    )
+
+
+def _travel(t: pd.DataFrame) -> _Column:
+    return _Column.of(
+        travel_reasons(
+            t["travel_hours"].to_numpy(float),
+            t["unreachable"].to_numpy(bool),
+            t["travel_season"],
+            t["distance_to_site_m"].to_numpy(float),
+        )
+    )
+
+
+def _columns(table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None) -> list[_Column]:
+    remoteness = _remoteness(table) if p.remoteness == "distance" else _travel(table)
+    return [_engagement(table, p, patrol_radii), _violence(table, p), remoteness]
 
 
 def explanations(
@@ -287,13 +382,40 @@ def explanations(
     list of list of dict
         Three ``{"code", "params"}`` per row, in that order.
     """
-    remoteness = _remoteness(table) if p.remoteness == "distance" else _travel(table)
-    cols = zip(_engagement(table, p, patrol_radii), _violence(table, p), remoteness, strict=True)
-    return [list(r) for r in cols]
+    return [list(r) for r in zip(*(c.reasons for c in _columns(table, p, patrol_radii)), strict=True)]
+
+
+def explained(
+    table: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None, tr: Translator = ENGLISH
+) -> tuple[list[list[Reason]], list[list[str]]]:
+    """:func:`explanations` and their sentences (:func:`reasons_for`)
+    together, written column-wise from the table's columns: what a full
+    ranking of the mission writes for every community, kept cheap.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    p : GapParams
+    patrol_radii : tuple of 2 float, optional
+        See :func:`explanations`.
+    tr : Translator
+        The sentences' language (English: a result's ``reasons``).
+
+    Returns
+    -------
+    tuple of (list of list of dict, list of list of str)
+        Per row, three reasons and their three sentences.
+    """
+    with heap.paused():  # only acyclic lists and dicts are built here (geo/analysis/heap.py)
+        columns = _columns(table, p, patrol_radii)
+        reasons = [list(r) for r in zip(*(c.reasons for c in columns), strict=True)]
+        sentences = [list(r) for r in zip(*(_sentences(c, tr) for c in columns), strict=True)]
+    return reasons, sentences
 
 
 def reasons_for(explained: list[list[Reason]], tr: Translator = ENGLISH) -> list[list[str]]:
-    """The sentences of :func:`explanations` in one language.
+    """The sentences of :func:`explanations` in one language: for each reason
+    exactly :func:`text`, written column-wise (see :func:`explained`).
 
     Parameters
     ----------
@@ -306,4 +428,35 @@ def reasons_for(explained: list[list[Reason]], tr: Translator = ENGLISH) -> list
     -------
     list of list of str
     """
-    return [[text(r, tr) for r in row] for row in explained]
+    it = iter(_sentences(_Column.of([r for row in explained for r in row]), tr))
+    return [[next(it) for _ in row] for row in explained]
+
+
+_S = np.dtypes.StringDType()
+
+
+def _shown_column(name: str, values: list, tr: Translator) -> np.ndarray:
+    """:func:`_shown` of every value, each distinct value shown once (a plain
+    integer, which :func:`_shown` writes as ``str``, by numpy at once)."""
+    numbers = np.asarray(values)
+    if numbers.dtype.kind in "iuf" and numbers.ndim == 1:
+        if numbers.dtype.kind in "iu" and _plain(name):
+            return numbers.astype(_S)
+        distinct, which = np.unique(numbers, return_inverse=True)
+        return np.array([_shown(name, v, tr) for v in distinct.tolist()], dtype=_S)[which]
+    memo = {v: _shown(name, v, tr) for v in set(values)}
+    return np.array([memo[v] for v in values], dtype=_S)
+
+
+def _assemble(message: str, shown: dict[str, np.ndarray], n: int) -> list[str]:
+    """``message.format(**row)`` for each of ``n`` rows of ``shown`` (one array
+    of shown values per placeholder), one numpy string addition per piece."""
+    out = np.full(n, "", dtype=_S)
+    for literal, field, spec, conversion in Formatter().parse(message):
+        if spec or conversion:  # not used by REASONS; format them as text() does
+            return [message.format(**{k: v[i] for k, v in shown.items()}) for i in range(n)]
+        if literal:
+            out = np.strings.add(out, literal)
+        if field is not None:
+            out = np.strings.add(out, shown[field])
+    return out.tolist()

@@ -37,6 +37,7 @@ import numpy as np
 import psycopg
 from sqlalchemy.orm import Session
 
+from geo.analysis import heap
 from geo.analysis.grid import in_frame, mission_frame
 from geo.analysis.last_engagement import keep_recency
 from geo.analysis.metric import EPS_M, TOL_M
@@ -194,6 +195,7 @@ class Resident:
         if self.tables is None or self.snapshot is None:
             long_statements(s.connection())
             self.tables = load_tables(conn, budget_bytes())
+            heap.settle()  # kept for the life of the process: out of the collector's sight
             self.deltas.clear()
             self.deltas.append(Delta(everything=True))
         else:
