@@ -60,7 +60,7 @@ from geo.analysis.load import area_filter, communities_inside, gaps_from_db, loa
 from geo.analysis.params import GapParams
 from geo.analysis.resident import Delta, Resident, ResidentRefused
 from geo.analysis.tables import Tables
-from geo.changes import committed_changes, current_snapshot, has_own_writes
+from geo.changes import committed_changes, has_own_writes, snapshot_and_changes
 from geo.db import long_statements, release
 from geo.errors import TryLater
 from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
@@ -194,7 +194,7 @@ def cached_gaps(
     params = params or GapParams()
     now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
-    if has_own_writes(session):
+    if session.in_transaction() and has_own_writes(session):  # no transaction yet: nothing written
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry(engine, params)
@@ -251,10 +251,12 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
     read = _Read()
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         s = Session(bind=conn)
-        snap = current_snapshot(s)  # first statement: the transaction's snapshot
+        # first statement: the transaction's snapshot, and what was logged since the store's
+        since = store.snapshot if store.refused is None and store.tables is not None else None
+        snap, changes = snapshot_and_changes(s, since)
         if store.refused is None:
             try:
-                store.refresh(s, snap)
+                store.refresh(s, snap, changes if since is not None else None)
             except ResidentRefused as e:
                 store.forget()
                 store.refused = str(e)

@@ -35,7 +35,7 @@ from geo.analysis.metric import Points, nearest
 from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
-from geo.analysis.reasons import explanations, reasons_for
+from geo.analysis.reasons import explained
 from geo.analysis.tables import Rows, Tables, prepare
 from geo.reach.population import with_estimates
 from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
@@ -143,6 +143,8 @@ class GapState:
     explanation: np.ndarray
     patrol_radii: tuple[float, float] | None = None
     considered: dict[str, int] = field(default_factory=dict)
+    ranking: Ranking | None = None  # the order of the last table (what a partial re-sort starts from)
+    names: pd.api.extensions.ExtensionArray | None = None  # ``name`` as a pandas string array
 
     def __len__(self) -> int:
         return len(self.places)
@@ -175,19 +177,24 @@ class GapState:
         pressure_norm = pressure / pmax if pmax > 0 else np.zeros(n)
         score = pressure_norm * staleness * population_factor * remoteness
         under = (~engaged | (days >= p.min_days)) & (pressure > 0)
-        o = np.lexsort((self.places.ids, -score))
+        self.ranking = ranked(score, self.places.ids, self.ranking)
+        o = self.ranking.order
         has_site = self.site.site_id[o] >= 0
-        kinds = np.array(KINDS, dtype=object)[last.kind[o]]
+        # Strings are taken from pandas string arrays (C), not converted from objects per row.
+        # (an all-missing column stays as pandas infers it: objects, None)
+        kinds = _strings([*KINDS, None], np.where(engaged, last.kind, len(KINDS))[o])
+        if self.names is None:
+            self.names = pd.array(self.name, dtype="str")
         return pd.DataFrame(
             {
                 "community_id": self.places.ids[o],
-                "name": self.name[o],
+                "name": self.names.take(o),
                 "lon": self.places.lonlat[o, 0],
                 "lat": self.places.lonlat[o, 1],
                 "population": pd.array(self.population[o], dtype="Int64"),
                 "population_estimated": self.estimated[o],
                 "last_engagement_at": from_us(last.at_us[o]).array,
-                "last_engagement_kind": np.where(engaged[o], kinds, None),
+                "last_engagement_kind": kinds,
                 "last_engagement_id": _nullable(last.row_id[o], engaged[o]),
                 "days_since_engagement": _nullable(days[o], engaged[o]),
                 "incidents_window": self.violence.incidents[o],
@@ -201,7 +208,7 @@ class GapState:
                 "remoteness_factor": remoteness[o],
                 "travel_hours": self.travel.hours[o],
                 "travel_site_id": _nullable(self.travel.site_id[o], self.travel.site_id[o] >= 0),
-                "travel_season": np.full(n, self.travel.season, dtype=object),
+                "travel_season": _strings([self.travel.season], np.zeros(n, np.int64)),
                 "unreachable": self.travel.unreachable[o],
                 "gap_score": score[o],
                 "under_engaged": under[o],
@@ -251,7 +258,7 @@ class GapState:
     def explain(self, rows: np.ndarray | None = None) -> None:
         """(Re)write the explanation (reason codes) and reasons (their English
         sentences) of some rows (default: all) from their columns, with
-        :func:`geo.analysis.reasons.explanations` (the one owner of the reasons).
+        :func:`geo.analysis.reasons.explained` (the one owner of the reasons).
 
         Parameters
         ----------
@@ -270,21 +277,82 @@ class GapState:
             {
                 "days_since_engagement": _nullable(days, engaged),
                 "last_engagement_at": from_us(at).array,
-                "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind[rows]], None),
+                "last_engagement_kind": pd.Series(
+                    np.where(engaged, np.array(KINDS, dtype=object)[last.kind[rows]], None), dtype=object
+                ),
                 "last_engagement_id": _nullable(last.row_id[rows], engaged),
                 "incidents_window": self.violence.incidents[rows],
                 "fatalities_window": self.violence.deaths[rows],
                 "distance_to_site_m": self.site.distance_m[rows],
                 "travel_hours": self.travel.hours[rows],
                 "unreachable": self.travel.unreachable[rows],
-                "travel_season": np.full(len(rows), self.travel.season, dtype=object),
+                "travel_season": pd.Series(np.full(len(rows), self.travel.season, dtype=object), dtype=object),
             }
         )
-        explained = explanations(quoted, self.params, self.patrol_radii)
-        for column, values in ((self.explanation, explained), (self.reasons, reasons_for(explained))):
+        said = explained(quoted, self.params, self.patrol_radii)
+        for column, values in zip((self.explanation, self.reasons), said, strict=True):
             out = np.empty(len(rows), dtype=object)
             out[:] = values
             column[rows] = out
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A ranked order (``order``: row positions, best first) and the scores it ranks."""
+
+    order: np.ndarray
+    score: np.ndarray
+
+
+RESORT_SHARE = 0.05  # more moved rows than this share: a full sort is cheaper than moving them
+
+
+def ranked(score: np.ndarray, ids: np.ndarray, last: Ranking | None = None) -> Ranking:
+    """Rows by ``score`` descending, ties by ``ids`` ascending (docs/analysis.md#gap-score).
+
+    From the ``last`` ranking of the same rows, only the rows whose score
+    changed are moved (a partial re-sort: the others keep their order, which
+    stays sorted, and the moved rows are sorted alone and merged in by binary
+    search); the order is exactly the one a full sort gives. A full sort
+    (``lexsort``) when there is no last ranking, scores are not all finite, or
+    more than ``RESORT_SHARE`` of the rows moved.
+
+    Parameters
+    ----------
+    score : numpy.ndarray of float
+    ids : numpy.ndarray of int64
+        Unique.
+    last : Ranking, optional
+
+    Returns
+    -------
+    Ranking
+    """
+    n = len(score)
+    if last is None or len(last.score) != n or not np.isfinite(score).all():
+        return Ranking(np.lexsort((ids, -score)), score)
+    moved = last.score != score
+    if moved.sum() > RESORT_SHARE * n:
+        return Ranking(np.lexsort((ids, -score)), score)
+    keep = last.order[~moved[last.order]]
+    rows = np.flatnonzero(moved)
+    rows = rows[np.lexsort((ids[rows], -score[rows]))]
+    key = -score[keep]  # ascending
+    lo = np.searchsorted(key, -score[rows], side="left")
+    hi = np.searchsorted(key, -score[rows], side="right")
+    at = lo.copy()
+    for i in np.flatnonzero(hi > lo).tolist():  # equal scores: by id among the tied
+        at[i] += np.searchsorted(ids[keep[lo[i] : hi[i]]], ids[rows[i]])
+    return Ranking(np.insert(keep, at, rows), score)
+
+
+def _strings(values: list[str | None], index: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``values[index]`` as the column pandas would infer from those objects
+    (its string dtype; objects when every one is None), taken in C."""
+    taken = np.asarray(index)
+    if all(values[i] is None for i in np.unique(taken).tolist()):
+        return np.full(len(taken), None, dtype=object)
+    return pd.array(values, dtype="str").take(taken)
 
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> pd.api.extensions.ExtensionArray:

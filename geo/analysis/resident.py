@@ -173,7 +173,7 @@ class Resident:
             return None
         return list(self.deltas)[len(self.deltas) - behind :]
 
-    def refresh(self, s: Session, snapshot: str) -> None:
+    def refresh(self, s: Session, snapshot: str, changes: list | None = None) -> None:
         """Bring the store to ``snapshot``, the snapshot of ``s``'s transaction
         (REPEATABLE READ, its first statement having read ``snapshot``).
 
@@ -181,6 +181,10 @@ class Resident:
         ----------
         s : sqlalchemy.orm.Session
         snapshot : str
+        changes : list, optional
+            The logged changes since :attr:`snapshot`, when the caller read
+            them with the snapshot (:func:`geo.changes.snapshot_and_changes`);
+            None: read here.
 
         Returns
         -------
@@ -199,11 +203,13 @@ class Resident:
             self.deltas.clear()
             self.deltas.append(Delta(everything=True))
         else:
-            changes = committed_changes(s, self.snapshot)
+            if changes is None:
+                changes = committed_changes(s, self.snapshot)
             if not changes:
                 self.snapshot = snapshot
                 return
-            long_statements(s.connection())
+            if any(ids is None or len(ids) > MAX_CHANGED_ROWS for _, _, ids in changes):
+                long_statements(s.connection())  # a table is read whole
             self.tables, delta = apply_changes(conn, self.tables, changes)
             self.deltas.append(delta)
         self.version += 1
