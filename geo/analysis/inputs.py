@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -64,6 +63,8 @@ class GapInputs:
         -------
         GapInputs
         """
+        import geopandas as gpd  # on first use: the server never builds inputs from frames (cold start)
+
         out: dict[str, Any] = {}  # table frames only: travel and population_estimates keep their defaults
         for name, df in frames.items():
             if name not in COLUMNS:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.analysis import kernels
 from geo.analysis.days import NONE, US_PER_DAY
 from geo.analysis.near import FEW_PLACES, LATEST_CELL, Places, PointGrid, around, latest_near
 from geo.analysis.params import GapParams
@@ -221,6 +220,8 @@ def last_engagement_event(places: Places, engagements: Rows, params: GapParams, 
     -------
     LastEvent
     """
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     radius = params.engagement_radius_m
     if len(places) < FEW_PLACES:  # a local update: the engagements around
         if engagements.xyz is None or engagements.lonlat is None:

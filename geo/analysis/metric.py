@@ -24,9 +24,13 @@ Float rounding of the 3-D coordinates (≈ 1e-9 m) is covered by ``EPS_M``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from pyproj import Geod
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 A = 6378137.0  # WGS84 semi-major axis
 F = 1 / 298.257223563
@@ -110,6 +114,8 @@ class Points:
     @property
     def tree(self) -> cKDTree:
         if self._tree is None:
+            from scipy.spatial import cKDTree  # scipy.spatial takes ~1 s to import: on first use (cold start)
+
             self._tree = cKDTree(self.xyz)
         return self._tree
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.analysis import kernels
+from geo.analysis.days import NONE
 from geo.analysis.grid import ColumnGrid
 from geo.analysis.metric import EPS_M, TOL_M, geodesic
 
-NONE = kernels.NONE
 FEW_PLACES = 2048  # searches from fewer places first keep the points around them (local updates)
 SUM_CELL = 0.4  # columns of 0.4 × the radius (measured at reference scale: 0.25–0.5 within 20 %)
 LATEST_CELL = 0.5
@@ -168,6 +167,8 @@ def sum_near(
     tuple of numpy.ndarray
         ``count`` (int64), ``sum1``, ``sum2`` per place.
     """
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     n = len(places)
     if n == 0 or len(points) == 0:
         return np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
@@ -205,6 +206,8 @@ def latest_near(
     tuple of numpy.ndarray
         ``at`` (``NONE`` where none) and ``id`` (-1) per place.
     """
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     n = len(places)
     if n == 0 or len(points) == 0:
         return np.full(n, NONE, np.int64), np.full(n, -1, np.int64)
@@ -236,6 +239,8 @@ def near_any(places: Places, xyz: np.ndarray, radius_m: float) -> np.ndarray:
     -------
     numpy.ndarray of bool
     """
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     n = len(places)
     if n == 0 or len(xyz) == 0:
         return np.zeros(n, bool)

@@ -27,7 +27,7 @@ from sqlalchemy import BigInteger, Boolean, ColumnElement, Float, Text, any_, bi
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from geo.analysis import wire
+from geo.analysis.copy_format import BOOL, FLOAT, INT, SIGNATURE, VAR
 from geo.analysis.tables import INPUT_TABLES, InputTable, Kind, Rows, point_rows
 from geo.analysis.tracks import TrackSet
 
@@ -40,12 +40,12 @@ SQL_TYPE = {
     Kind.TEXT: Text,
 }
 WIRE_KIND = {
-    Kind.INT: wire.INT,
-    Kind.FLOAT: wire.FLOAT,
-    Kind.DAY: wire.INT,
-    Kind.MICROS: wire.INT,
-    Kind.FLAG: wire.BOOL,
-    Kind.TEXT: wire.VAR,
+    Kind.INT: INT,
+    Kind.FLOAT: FLOAT,
+    Kind.DAY: INT,
+    Kind.MICROS: INT,
+    Kind.FLAG: BOOL,
+    Kind.TEXT: VAR,
 }
 DTYPE = {
     Kind.INT: np.int64,
@@ -67,7 +67,7 @@ SEND = {
     Kind.FLAG: ("boolsend", 1),
     Kind.TEXT: ("textsend", None),
 }
-HEADER = wire.SIGNATURE + bytes(8)  # no flags, no header extension
+HEADER = SIGNATURE + bytes(8)  # no flags, no header extension
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 
@@ -133,8 +133,10 @@ def blocks(conn: psycopg.Connection, sql: str, params: dict) -> Iterator[np.ndar
 def _decoded(table: InputTable, buf: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, dict, Any]:
     """One block's ids, declared columns, and geometry (x, y; or its tracks:
     built block by block, so the temporaries of a track set are a block's)."""
-    geometry = [wire.FLOAT, wire.FLOAT] if table.geometry == "point" else [wire.VAR]
-    kinds = np.array([wire.INT, *geometry, *(WIRE_KIND[c.kind] for c in table.columns)], np.int64)
+    from geo.analysis import wire  # numba: compiled code is imported on first use (cold start)
+
+    geometry = [FLOAT, FLOAT] if table.geometry == "point" else [VAR]
+    kinds = np.array([INT, *geometry, *(WIRE_KIND[c.kind] for c in table.columns)], np.int64)
     fields = wire.decode_copy(buf, kinds)
     values = {}
     for c, field in zip(table.columns, fields[1 + len(geometry) :], strict=True):

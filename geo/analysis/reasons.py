@@ -451,7 +451,7 @@ def _shown_column(name: str, values: list, tr: Translator) -> np.ndarray:
 def _assemble(message: str, shown: dict[str, np.ndarray], n: int) -> list[str]:
     """``message.format(**row)`` for each of ``n`` rows of ``shown`` (one array
     of shown values per placeholder), one numpy string addition per piece."""
-    out = np.full(n, "", dtype=_S)
+    out: np.ndarray = np.full(n, "", dtype=_S)
     for literal, field, spec, conversion in Formatter().parse(message):
         if spec or conversion:  # not used by REASONS; format them as text() does
             return [message.format(**{k: v[i] for k, v in shown.items()}) for i in range(n)]

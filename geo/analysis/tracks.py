@@ -41,7 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo.analysis import kernels
 from geo.analysis.grid import ColumnGrid, frame_coordinates, in_frame, mission_frame
 from geo.analysis.growing import appended, joined
 from geo.analysis.metric import EPS_M, GEOD, KAPPA, TOL_M, Points, along_geodesics, arc_bound, ecef, geodesic
@@ -148,6 +147,8 @@ class TrackSet:
             coords, xyz, a, b, patrol, length = _cut(coords, xyz, a, b, patrol, length, long, frame)
         sag = KAPPA * length**2 / 8
         segments = np.searchsorted(patrol, np.arange(n + 1)).astype(np.int64)
+        from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
         box, patrol_sag = kernels.patrol_extents(xyz, a, b, sag, segments)
         return cls(coords, xyz, a.astype(np.int64), b.astype(np.int64), sag, segments, box, patrol_sag)
 
@@ -248,6 +249,8 @@ def _length_bound(coords: np.ndarray, xyz: np.ndarray, a: np.ndarray, b: np.ndar
     """An upper bound of each segment's arc length, from its chord
     (:func:`~geo.analysis.metric.arc_bound`); a chord ≥ 2/κ = 12 670 km
     (nearly antipodal ends; a shortest geodesic longer than π/κ has one) is measured."""
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     length = arc_bound(kernels.chord_lengths(xyz, a, b))
     far = np.flatnonzero(np.isinf(length))
     if len(far):
@@ -309,6 +312,8 @@ def covering(
     -------
     numpy.ndarray of int64
     """
+    from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
+
     n = len(points)
     best = np.full(n, -1, np.int64)
     by_recency = np.asarray(by_recency, np.int64)

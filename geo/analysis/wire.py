@@ -17,12 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from geo.analysis.copy_format import BOOL, FLOAT, INT, SIGNATURE, VAR
 from geo.errors import PeacemapError
 
 NONE = np.iinfo(np.int64).min
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-# Field kinds of :func:`decode_copy`: how each field's bytes are read.
-INT, FLOAT, BOOL, VAR = 0, 1, 2, 3
 
 
 class WireError(PeacemapError):

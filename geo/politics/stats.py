@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import beta, binomtest, norm
-
 LEVEL = 0.95
 
 
@@ -74,6 +72,8 @@ def rate_ratio(k_after: int, t_after: float, k_before: int, t_before: float, lev
     if n == 0:
         return RateRatio(None, None, None, None)
     alpha = 1 - level
+    from scipy.stats import beta, binomtest  # scipy.stats takes ~1 s to import: on first use (cold start)
+
     p_low = 0.0 if k_after == 0 else float(beta.ppf(alpha / 2, k_after, n - k_after + 1))
     p_high = 1.0 if k_after == n else float(beta.ppf(1 - alpha / 2, k_after + 1, n - k_after))
     scale = t_before / t_after
@@ -85,6 +85,8 @@ def rate_ratio(k_after: int, t_after: float, k_before: int, t_before: float, lev
 
 
 def _z(level: float) -> float:
+    from scipy.stats import norm  # on first use (cold start)
+
     return float(norm.ppf(1 - (1 - level) / 2))
 
 

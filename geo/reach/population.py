@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rasterio.enums import Resampling
-from scipy.spatial import cKDTree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -82,6 +81,8 @@ def catchment_estimates(grid: Grid, people: np.ndarray, lon, lat, radius_m: floa
     if n == 0:
         return np.zeros(0)
     x, y = to_grid_xy(grid, lon, lat)
+    from scipy.spatial import cKDTree  # scipy.spatial takes ~1 s to import: on first use (cold start)
+
     tree = cKDTree(np.column_stack([x, y]))
     rows, cols = np.nonzero(np.isfinite(people))
     cx = grid.transform.c + (cols + 0.5) * grid.transform.a
