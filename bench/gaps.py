@@ -711,5 +711,6 @@ def load_average() -> str:
     """The machine's load average (1, 5, 15 min), printed with every figure (the cores are shared)."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
+
 if __name__ == "__main__":
     main()

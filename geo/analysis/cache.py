@@ -194,7 +194,7 @@ def cached_gaps(
     params = params or GapParams()
     now = datetime.now(UTC)
     area = area_filter(session, bbox=bbox, admin_area=admin_area)  # validates first
-    if session.in_transaction() and has_own_writes(session):  # no transaction yet: nothing written
+    if has_own_writes(session):
         return gaps_from_db(session, params, computed_at=now, bbox=bbox, admin_area=admin_area)
     engine = session.get_bind().engine
     entry = _entry(engine, params)
