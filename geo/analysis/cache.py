@@ -54,7 +54,6 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from geo.analysis import heap
 from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
 from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
 from geo.analysis.params import GapParams
@@ -341,7 +340,6 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
             state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
         entry.state, entry.version = state, read.version
         entry.table = state.table()
-        heap.settle()  # the entry lives until the data changes: out of the collector's sight
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
     if read.sole_voices is not None:
         entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot

@@ -8,10 +8,12 @@ collections that each walk the whole heap — the resident inputs, every
 cached result — for nothing; and a full collection landing in a small
 update costs more than the update (bench/README.md, "Resident inputs").
 So the collector is paused while such data is built (:func:`paused`), and
-data that lives as long as the process (the resident inputs, a cached
-state) is moved out of its sight once built (:func:`settle`,
-``gc.freeze``). Objects without cycles are still freed by reference
-counting when they are dropped, frozen or not.
+data that lives as long as the process (the resident inputs, read once)
+is moved out of its sight once built (:func:`settle`, ``gc.freeze``).
+Objects without cycles are still freed by reference counting when they are
+dropped, frozen or not. The cached results are not frozen: they change with
+every write, and freezing that often would keep cyclic garbage of other
+threads out of reach until the next :func:`settle`.
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ def paused() -> Iterator[None]:
 
 
 def settle() -> None:
-    """Move every object alive now out of the collector's sight (``gc.freeze``):
-    call once long-lived acyclic data has been built.
+    """Move every object alive now out of the collector's sight, after
+    collecting what is garbage now, including what an earlier call froze
+    (``gc.unfreeze``, ``gc.collect``, ``gc.freeze``): call once long-lived
+    data has been built, rarely (it costs a full collection) — a frozen object
+    that later becomes part of unreachable cycles is only freed by the next call.
 
     Returns
     -------
     None
     """
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
