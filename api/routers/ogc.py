@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import false
 from starlette.datastructures import URLPath
 
-from api.deps import SessionDep, Viewer
+from api.deps import SessionDep, Viewer, run_unit_of_work
 from api.errors import error_body, validation_error_body
 from api.list_formats import feature_collection
 from api.ogc_params import OFFERED_CRS, CrsParam, OgcBBoxParam, OgcBox, Selection, SelectionParam
@@ -296,7 +296,7 @@ def _resource_clauses(
     response_class=GeoJSONResponse,
     summary="Features of a collection",
 )
-def items(
+async def items(
     coll: CollectionParam,
     request: Request,
     session: SessionDep,
@@ -308,21 +308,22 @@ def items(
     crs: CrsParam,
     f: Format = None,
 ):
+    """Async, with the database part in one thread hop (``run_unit_of_work``):
+    the most requested route of a GIS client (bench/README.md, "Feature serving")."""
     _check_format(f)
     collection_link = _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON)
     if coll.spec is None:
-        return _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+        return await run_unit_of_work(
+            session, lambda: _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+        )
+    spec = coll.spec
     editor = principal.has("editor")
-    clauses = _resource_clauses(coll.spec, bbox, when, selection, editor)
+    clauses = _resource_clauses(spec, bbox, when, selection, editor)
     asked = PageRequest(paging.limit, paging.offset, paging.cursor, selection.sortby, selection.properties, crs)
-    page = page_text(
+    via = f"GET /ogc/collections/{coll.id}/items"
+    page = await run_unit_of_work(
         session,
-        coll.spec,
-        clauses,
-        asked,
-        include_sensitive=editor,
-        reader=principal.name,
-        via=f"GET /ogc/collections/{coll.id}/items",
+        lambda: page_text(session, spec, clauses, asked, include_sensitive=editor, reader=principal.name, via=via),
     )
     head = {
         "type": "FeatureCollection",

@@ -6,15 +6,23 @@ only on an unfiltered collection above the threshold."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import random
+from datetime import date, datetime, timedelta
 
 import pytest
+import shapely
+from geoalchemy2.shape import from_shape
+from pyproj import Transformer
+from shapely.geometry import Point
 from sqlalchemy import func, select, text
 
 from geo import repository
 from geo.errors import InvalidInput
-from geo.models import AuditLog
+from geo.models import AuditLog, Incident
 from geo.resources import REGISTRY
+from geo.serving import pages as pages_module
+from geo.serving.crs import BY_URI, bbox_clause
+from geo.serving.crs import CRS84 as CRS84_CRS
 from geo.serving.pages import Cursor, PageRequest, page_text
 
 
@@ -88,3 +96,76 @@ def test_foreign_cursors_are_refused(token):
     with pytest.raises(InvalidInput) as err:
         Cursor.parse(token)
     assert err.value.field == "cursor"
+
+
+def _brute_force_page_ids(features: list[dict], inside, keep) -> list[int]:
+    return sorted(f["id"] for f in features if inside(f["geometry"]["coordinates"]) and keep(f["properties"]))
+
+
+def test_requests_of_one_shape_reuse_a_statement_with_their_own_values(session, scenario):
+    """Pages of one shape (same clauses, other values) are answered by one
+    cached statement bound to each request's values: every page, walked by
+    its cursors forwards, backwards and by offset, is the brute-force
+    selection of every incident (shapely boxes, pyproj for EPSG:3857) and the
+    same features the row-by-row path (geo.repository) writes."""
+    rng = random.Random(13)
+    (x0, y0, x1, y1) = scenario.OCEAN_BOX
+    session.add_all(
+        Incident(
+            occurred_on=date(2024, 1, 1) + timedelta(days=i),
+            event_type="battle",
+            fatalities=rng.randrange(10),
+            geom=from_shape(Point(rng.uniform(x0, x1), rng.uniform(y0, y1)), srid=4326),
+        )
+        for i in range(150)
+    )
+    session.flush()
+    spec = REGISTRY["incidents"]
+    every = repository.list_features(session, spec, limit=100_000).features
+    by_id = {f["id"]: f for f in every}
+    mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+    web = next(c for c in BY_URI.values() if c.srid == 3857)
+    statements = len(pages_module._STATEMENTS)
+    for round_ in range(6):
+        lon, lat = rng.uniform(x0, x1 - 1.5), rng.uniform(y0, y1 - 1.5)
+        lonlat = (lon, lat, lon + 1.5, lat + 1.5)
+        least = rng.randrange(6)
+        projected = round_ % 2 == 1  # the projected bbox's clause holds one parameter object twice
+        if projected:
+            (mx0, my0), (mx1, my1) = mercator.transform(lonlat[0], lonlat[1]), mercator.transform(lonlat[2], lonlat[3])
+            clause = bbox_clause(spec.column("geom"), (mx0, my0, mx1, my1), web)
+            box = shapely.box(mx0, my0, mx1, my1)
+
+            def inside(xy, box=box):
+                return box.intersects(Point(mercator.transform(*xy)))
+        else:
+            clause = bbox_clause(spec.column("geom"), lonlat, CRS84_CRS)
+            box = shapely.box(*lonlat)
+
+            def inside(xy, box=box):
+                return box.intersects(Point(xy))
+
+        clauses = [clause, spec.model.fatalities >= least]
+        want = _brute_force_page_ids(every, inside, lambda p, least=least: p["fatalities"] >= least)
+        assert want, "a box with no incident tests little"
+        walked, asked = [], PageRequest(4)
+        while True:
+            page = page_text(session, spec, clauses, asked, include_sensitive=False)
+            got = json.loads(page.features)
+            assert _instants(got) == _instants([by_id[f["id"]] for f in got])
+            assert page.matched == len(want) and not page.estimated
+            walked += [f["id"] for f in got]
+            nxt = page.next_cursor(asked)
+            if nxt is None:
+                break
+            asked = PageRequest(4, cursor=nxt)
+        assert walked == want
+        if len(want) > 8:
+            back = page_text(
+                session, spec, clauses, PageRequest(4, cursor=Cursor("b", want[8])), include_sensitive=False
+            )
+            assert [f["id"] for f in json.loads(back.features)] == want[4:8]
+            skipped = page_text(session, spec, clauses, PageRequest(3, offset=2), include_sensitive=False)
+            assert [f["id"] for f in json.loads(skipped.features)] == want[2:5]
+    # Two shapes (lon/lat and projected boxes) times the cursor kinds: not one statement per request.
+    assert len(pages_module._STATEMENTS) - statements <= 8
