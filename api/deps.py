@@ -82,6 +82,28 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
+@answers(503)
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the feature pages (the OGC items and the JSON API's
+    lists): one statement, so no transaction — its pool is in autocommit
+    (no BEGIN and COMMIT round trips) and does not ping a connection before
+    lending it (SQLAlchemy discards the whole pool at the first disconnect,
+    so a database restart costs one 503, which a client retries). A read
+    that writes the audit log commits that row by itself."""
+    session = request.app.state.read_sessionmaker()
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
 async def run_unit_of_work(session: Session, work: Callable[[], T]) -> T:
     """``work()`` and the COMMIT of ``session`` in one thread hop (the read
     routes' whole database part); an error leaves the rollback to

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
 
-from api.deps import Editor, SessionDep, Viewer, run_unit_of_work
+from api.deps import Editor, ReadSessionDep, SessionDep, Viewer, run_unit_of_work
 from api.list_formats import ListFormatDep, encode_list, feature_collection
 from api.params import BBoxParam, FeaturePagingParam, Interval, interval_query
 from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
@@ -36,6 +36,7 @@ from geo.geometry import accepted_types, conform
 from geo.models import READ_ONLY
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import filter_type, integer_limits
+from geo.serving.crs import CRS84
 from geo.serving.pages import PageRequest, page_text
 
 
@@ -109,7 +110,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     )
     async def list_(
         request: Request,
-        session: SessionDep,
+        session: ReadSessionDep,
         principal: Viewer,
         filters: Annotated[Any, Depends(Filters)],
         fmt: ListFormatDep,
@@ -119,14 +120,22 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
     ):
         # Async, the database part in one thread hop (api.deps.run_unit_of_work).
         editor = principal.has("editor")
+        # The bbox goes to page_text (a cached clause); where_clauses refuses one on a resource without geometry.
+        box = (bbox, CRS84) if bbox is not None and spec.has_geometry else None
         clauses = repository.where_clauses(
-            spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters)
+            spec,
+            bbox=None if box else bbox,
+            start=when.start,
+            end=when.end,
+            filters=dataclasses.asdict(filters),
         )
         asked = PageRequest(paging.limit, paging.offset, paging.cursor)
         via = f"GET /api/v1/{spec.name} ({fmt.f})"
         page = await run_unit_of_work(
             session,
-            lambda: page_text(session, spec, clauses, asked, include_sensitive=editor, reader=principal.name, via=via),
+            lambda: page_text(
+                session, spec, clauses, asked, include_sensitive=editor, reader=principal.name, via=via, bbox=box
+            ),
         )
         head = {
             "type": "FeatureCollection",

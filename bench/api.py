@@ -88,7 +88,9 @@ def main() -> None:
     load_avg = os.getloadavg()[0]
     print(f"peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; ", end="")
     print(f"load average {load_avg:.1f}; wrk {args.duration} s")
-    ours, theirs = ChildServer(url), TipgServer(url)
+    # No analysis warm-up in the server under test: at scale 1 it takes a core for seconds after the
+    # start, during the first case, and it is not part of serving features (tipg has none).
+    ours, theirs = ChildServer(url, env={"PEACEMAP_WARM_ANALYSIS": "false"}), TipgServer(url)
     try:
         rows = []
         for size, limit in ((0.2, 100), (1.0, 1000)):
@@ -105,7 +107,7 @@ def main() -> None:
                     name: wrk(binary, base.get(name, ours.url), p, connections, args.duration)
                     for name, p in paths.items()
                 }
-                case = f"{size:g}° bbox, {limit} features, {connections} conn."
+                case = f"{size:g}° bbox, {limit} features, {connections} conn. (load {os.getloadavg()[0]:.1f})"
                 rows.append((case, rate))
                 print(
                     f"{case}: peacemap OGC {rate['peacemap OGC']:.1f} req/s "

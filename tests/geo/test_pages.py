@@ -133,39 +133,47 @@ def test_requests_of_one_shape_reuse_a_statement_with_their_own_values(session, 
         projected = round_ % 2 == 1  # the projected bbox's clause holds one parameter object twice
         if projected:
             (mx0, my0), (mx1, my1) = mercator.transform(lonlat[0], lonlat[1]), mercator.transform(lonlat[2], lonlat[3])
-            clause = bbox_clause(spec.column("geom"), (mx0, my0, mx1, my1), web)
+            numbers = (mx0, my0, mx1, my1)
+            clause = bbox_clause(spec.column("geom"), numbers, web)
             box = shapely.box(mx0, my0, mx1, my1)
 
             def inside(xy, box=box):
                 return box.intersects(Point(mercator.transform(*xy)))
         else:
-            clause = bbox_clause(spec.column("geom"), lonlat, CRS84_CRS)
+            numbers = lonlat
+            clause = bbox_clause(spec.column("geom"), numbers, CRS84_CRS)
             box = shapely.box(*lonlat)
 
             def inside(xy, box=box):
                 return box.intersects(Point(xy))
 
-        clauses = [clause, spec.model.fatalities >= least]
         want = _brute_force_page_ids(every, inside, lambda p, least=least: p["fatalities"] >= least)
         assert want, "a box with no incident tests little"
-        walked, asked = [], PageRequest(4)
-        while True:
-            page = page_text(session, spec, clauses, asked, include_sensitive=False)
-            got = json.loads(page.features)
-            assert _instants(got) == _instants([by_id[f["id"]] for f in got])
-            assert page.matched == len(want) and not page.estimated
-            walked += [f["id"] for f in got]
-            nxt = page.next_cursor(asked)
-            if nxt is None:
-                break
-            asked = PageRequest(4, cursor=nxt)
-        assert walked == want
-        if len(want) > 8:
-            back = page_text(
-                session, spec, clauses, PageRequest(4, cursor=Cursor("b", want[8])), include_sensitive=False
-            )
-            assert [f["id"] for f in json.loads(back.features)] == want[4:8]
-            skipped = page_text(session, spec, clauses, PageRequest(3, offset=2), include_sensitive=False)
-            assert [f["id"] for f in json.loads(skipped.features)] == want[2:5]
-    # Two shapes (lon/lat and projected boxes) times the cursor kinds: not one statement per request.
-    assert len(pages_module._STATEMENTS) - statements <= 8
+        # The bbox as a clause of the caller's, or as page_text's argument (its cached clause).
+        for clauses, box_arg in (
+            ([clause, spec.model.fatalities >= least], None),
+            ([spec.model.fatalities >= least], (numbers, web if projected else CRS84_CRS)),
+        ):
+
+            def page_of(asked, clauses=clauses, box_arg=box_arg):
+                return page_text(session, spec, clauses, asked, include_sensitive=False, bbox=box_arg)
+
+            walked, asked = [], PageRequest(4)
+            while True:
+                page = page_of(asked)
+                got = json.loads(page.features)
+                assert _instants(got) == _instants([by_id[f["id"]] for f in got])
+                assert page.matched == len(want) and not page.estimated
+                walked += [f["id"] for f in got]
+                nxt = page.next_cursor(asked)
+                if nxt is None:
+                    break
+                asked = PageRequest(4, cursor=nxt)
+            assert walked == want
+            if len(want) > 8:
+                back = page_of(PageRequest(4, cursor=Cursor("b", want[8])))
+                assert [f["id"] for f in json.loads(back.features)] == want[4:8]
+                skipped = page_of(PageRequest(3, offset=2))
+                assert [f["id"] for f in json.loads(skipped.features)] == want[2:5]
+    # Two CRSs, two ways of giving the bbox, four cursor kinds: not one statement per request.
+    assert len(pages_module._STATEMENTS) - statements <= 16
