@@ -13,11 +13,15 @@ time: quadratic). Each page fetches one row more than it returns to know
 whether a next page exists. Pages in another order (``sortby``) and the
 ``offset`` parameter page by offset, as before.
 
-``numberMatched``: exact, except for an unfiltered collection of more than
-:data:`ESTIMATE_ABOVE` rows, where counting every row would cost more than
-the page: there PostgreSQL's own row estimate (``pg_class.reltuples``, kept
-by ANALYZE/autovacuum) is returned. PostgreSQL evaluates the count only when
-the estimate is below the threshold (a sub-plan runs when first used).
+``numberMatched``: exact, except on the pages after the first (a cursor or
+an offset) of an unfiltered collection of more than :data:`ESTIMATE_ABOVE`
+rows, where counting every row for every page would cost more than the
+page: there PostgreSQL's own row estimate (``pg_class.reltuples``, kept by
+ANALYZE/autovacuum) is returned. PostgreSQL evaluates the count only when
+the estimate is below the threshold (a sub-plan runs when first used). The
+first page is always counted: GDAL takes a layer's feature count from a
+first page and reads no more features than that (an estimate of 999 951
+for 1 000 000 incidents lost 49 of them in a full read).
 
 One statement text per shape of request, every value a bound parameter:
 psycopg prepares a statement on the server after its fifth use
@@ -226,10 +230,11 @@ class _Shape:
     filtered: bool  # any clause: numberMatched is counted, never estimated
 
 
-def _matched(spec: ResourceSpec, where, filtered: bool) -> tuple:
-    """numberMatched and whether it is an estimate (see the module docstring)."""
+def _matched(spec: ResourceSpec, where, counted: bool) -> tuple:
+    """numberMatched and whether it is an estimate (never when ``counted``;
+    see the module docstring)."""
     exact = select(func.count()).select_from(spec.model.__table__).where(where).scalar_subquery()
-    if filtered:
+    if counted:
         return exact, literal(False)
     estimate = (
         select(_PG_CLASS.c.reltuples)
@@ -271,7 +276,8 @@ def _page_statement(shape: _Shape, where) -> Select:
             ids = ids.offset(_OFFSET)
         inner = select(feature, table.c.id.label("fid")).where(table.c.id.in_(ids.scalar_subquery()))
     else:
-        matched, estimated = _matched(spec, where, shape.filtered)
+        first = shape.cursor is None and not shape.by_offset
+        matched, estimated = _matched(spec, where, counted=shape.filtered or first)
         order = [_ordered(c, d) for c, d in keys] + [_ordered(table.c.id, backward)]
         inner = (
             select(feature, table.c.id.label("fid"), *(c.label(f"k{i}") for i, (c, _) in enumerate(keys)))
