@@ -6,13 +6,21 @@ code — the COMMIT — when the endpoint has returned and *before* the response
 is sent (a plain ``yield`` dependency exits after the response has gone, so
 a client could hold a 201 for a row whose COMMIT then failed, or read it
 back before it was committed). A COMMIT that fails therefore reaches the
-error handlers and the client gets that error instead of the 2xx."""
+error handlers and the client gets that error instead of the 2xx.
+
+The session dependency is ``async``: opening a session does no I/O, and its
+end goes to the thread pool only when the session holds a transaction. A
+sync generator dependency costs two thread hops per request (entered and
+left in the thread pool), about a fifth of a small feature page's time
+(bench/README.md, "Feature serving"); the hot read routes finish their unit
+of work in their one hop (:func:`run_unit_of_work`) and leave none here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -22,6 +30,7 @@ from api.settings import ApiSettings
 from geo.keys import Principal, verify_key
 
 ANONYMOUS = Principal("anonymous", "viewer")
+T = TypeVar("T")
 
 
 async def get_settings(request: Request) -> ApiSettings:
@@ -42,13 +51,70 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         raise
 
 
-@answers(503)  # the database is unreachable (api.errors)
-def get_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.sessionmaker()
+def _end(session: Session, ok: bool) -> None:
+    """Commit (``ok``) or roll back, then close: :func:`unit_of_work`'s end."""
     try:
-        yield from unit_of_work(session)
+        if ok:
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        else:
+            session.rollback()
     finally:
         session.close()
+
+
+@answers(503)  # the database is unreachable (api.errors)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request (see the module docstring)."""
+    session = request.app.state.sessionmaker()
+    ok = False
+    try:
+        yield session
+        ok = True
+    finally:
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):  # a client gone mid-request still gets its session closed
+                await run_in_threadpool(_end, session, ok)
+        else:
+            session.close()
+
+
+@answers(503)
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the feature pages (the OGC items and the JSON API's
+    lists): one statement, so no transaction — its pool is in autocommit
+    (no BEGIN and COMMIT round trips) and does not ping a connection before
+    lending it (SQLAlchemy discards the whole pool at the first disconnect,
+    so a database restart costs one 503, which a client retries). A read
+    that writes the audit log commits that row by itself."""
+    session = request.app.state.read_sessionmaker()
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
+async def run_unit_of_work(session: Session, work: Callable[[], T]) -> T:
+    """``work()`` and the COMMIT of ``session`` in one thread hop (the read
+    routes' whole database part); an error leaves the rollback to
+    :func:`get_session`."""
+
+    def run() -> T:
+        result = work()
+        session.commit()
+        return result
+
+    return await run_in_threadpool(run)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

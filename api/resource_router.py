@@ -14,10 +14,11 @@ import json
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
 
-from api.deps import Editor, SessionDep, Viewer
+from api.deps import Editor, ReadSessionDep, SessionDep, Viewer, run_unit_of_work
 from api.list_formats import ListFormatDep, encode_list, feature_collection
 from api.params import BBoxParam, FeaturePagingParam, Interval, interval_query
 from api.responses import CSV, GEOJSON, TEXT, responses, schema_ref
@@ -35,6 +36,7 @@ from geo.geometry import accepted_types, conform
 from geo.models import READ_ONLY
 from geo.resources import REGISTRY, ResourceSpec
 from geo.resources.schema import filter_type, integer_limits
+from geo.serving.crs import CRS84
 from geo.serving.pages import PageRequest, page_text
 
 
@@ -106,9 +108,9 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         summary=f"List {title}",
         description=spec.description,
     )
-    def list_(
+    async def list_(
         request: Request,
-        session: SessionDep,
+        session: ReadSessionDep,
         principal: Viewer,
         filters: Annotated[Any, Depends(Filters)],
         fmt: ListFormatDep,
@@ -116,19 +118,24 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         when: Annotated[Interval, Depends(_interval(spec))],
         paging: FeaturePagingParam,
     ):
+        # Async, the database part in one thread hop (api.deps.run_unit_of_work).
         editor = principal.has("editor")
+        # The bbox goes to page_text (a cached clause); where_clauses refuses one on a resource without geometry.
+        box = (bbox, CRS84) if bbox is not None and spec.has_geometry else None
         clauses = repository.where_clauses(
-            spec, bbox=bbox, start=when.start, end=when.end, filters=dataclasses.asdict(filters)
+            spec,
+            bbox=None if box else bbox,
+            start=when.start,
+            end=when.end,
+            filters=dataclasses.asdict(filters),
         )
         asked = PageRequest(paging.limit, paging.offset, paging.cursor)
-        page = page_text(
+        via = f"GET /api/v1/{spec.name} ({fmt.f})"
+        page = await run_unit_of_work(
             session,
-            spec,
-            clauses,
-            asked,
-            include_sensitive=editor,
-            reader=principal.name,
-            via=f"GET /api/v1/{spec.name} ({fmt.f})",
+            lambda: page_text(
+                session, spec, clauses, asked, include_sensitive=editor, reader=principal.name, via=via, bbox=box
+            ),
         )
         head = {
             "type": "FeatureCollection",
@@ -138,7 +145,10 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         }
         if fmt.f == "json":
             return feature_collection(head, page.features, "application/json")
-        return encode_list(fmt, {**head, "features": json.loads(page.features)}, spec, editor)
+        # A download (CSV or GeoJSON) of up to max_limit features: parsed and encoded off the event loop.
+        return await run_in_threadpool(
+            lambda: encode_list(fmt, {**head, "features": json.loads(page.features)}, spec, editor)
+        )
 
     @router.get(
         "/{fid}",

@@ -6,9 +6,10 @@ statement may run are sized together (README, "Operations"): at most
 ``concurrency`` requests are handled at once (each on one thread of the
 threadpool that runs the sync endpoints, holding at most one database
 connection); one more waits up to ``queue_wait_s`` for a slot and is then
-answered 503 with ``Retry-After``. The connection pool holds
-``db_pool_size + db_max_overflow`` connections — by default as many as
-``concurrency``, so a handled request never waits for a connection unless
+answered 503 with ``Retry-After``. Each of the two connection pools (the
+feature pages have their own, in autocommit: ``api.deps.get_read_session``)
+holds ``db_pool_size + db_max_overflow`` connections — by default as many
+as ``concurrency``, so a handled request never waits for a connection unless
 the database itself is slow, and then for ``db_pool_timeout_s`` at most
 before a 503.
 """

@@ -53,19 +53,28 @@ def driver_connection(conn: Connection) -> psycopg.Connection:
 
 
 def make_engine(
-    url: str, *, statement_timeout_s: float | None = None, long_statement_timeout_s: float | None = None, **kw
+    url: str,
+    *,
+    statement_timeout_s: float | None = None,
+    long_statement_timeout_s: float | None = None,
+    pg_settings: dict[str, str] | None = None,
+    **kw,
 ) -> Engine:
     """An engine whose pool checks each connection before use (so a database
     restart costs one failed request per dead connection, not an error).
     ``statement_timeout_s`` bounds every statement (PostgreSQL's
     ``statement_timeout``, set at connect); ``long_statement_timeout_s`` is
     the bound :func:`long_statements` applies instead. The command line
-    passes neither: a 1 000 000-row import is one long statement."""
+    passes neither: a 1 000 000-row import is one long statement.
+    ``pg_settings``: more PostgreSQL settings of the engine's connections."""
     kw.setdefault("pool_pre_ping", True)
     args = kw.setdefault("connect_args", {})
     args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    settings = dict(pg_settings or {})
     if statement_timeout_s is not None:
-        args["options"] = f"-c statement_timeout={_ms(statement_timeout_s)}"
+        settings["statement_timeout"] = str(_ms(statement_timeout_s))
+    if settings:
+        args["options"] = " ".join(f"-c {k}={v}" for k, v in settings.items())
     if long_statement_timeout_s is not None:
         kw["execution_options"] = {
             **kw.get("execution_options", {}),

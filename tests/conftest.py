@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.deps import get_session, unit_of_work
+from api.deps import get_read_session, get_session, unit_of_work
 from api.live import LiveServer
 from api.settings import ApiSettings
 from geo import models
@@ -655,6 +655,7 @@ def make_client(db_url, session):
             yield from unit_of_work(session)
 
         app.dependency_overrides[get_session] = test_session
+        app.dependency_overrides[get_read_session] = test_session  # the feature pages' autocommit pool
         return TestClient(app)
 
     return make

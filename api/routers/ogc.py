@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import false
 from starlette.datastructures import URLPath
 
-from api.deps import SessionDep, Viewer
+from api.deps import ReadSessionDep, SessionDep, Viewer, run_unit_of_work
 from api.errors import error_body, validation_error_body
 from api.list_formats import feature_collection
 from api.ogc_params import OFFERED_CRS, CrsParam, OgcBBoxParam, OgcBox, Selection, SelectionParam
@@ -43,7 +43,7 @@ from geo.io.export_gaps import get_gap, list_gaps
 from geo.rasters.catalogue import list_rasters
 from geo.resources import REGISTRY, ResourceSpec
 from geo.serving.cql import filter_clause, parse_filter
-from geo.serving.crs import Crs, bbox_clause
+from geo.serving.crs import Crs
 from geo.serving.pages import PageRequest, PageText, page_text
 from geo.serving.queryables import GEOMETRY, queryables, queryables_schema
 
@@ -272,10 +272,12 @@ def collection_queryables(coll: CollectionParam, request: Request, principal: Vi
 def _resource_clauses(
     spec: ResourceSpec, bbox: OgcBox | None, when: Interval, selection: Selection, include_sensitive: bool
 ) -> list:
+    """The clauses of an items request but the bbox, which ``page_text``
+    applies (a resource without geometry: none of its features meets a bbox)."""
     q = queryables(spec, include_sensitive)
-    clauses = []
-    if bbox is not None:  # only features whose geometry meets the box: none, without a geometry
-        clauses.append(bbox_clause(spec.column("geom"), bbox.values, bbox.crs) if q.has_geometry else false())
+    clauses: list = []
+    if bbox is not None and not q.has_geometry:
+        clauses.append(false())
     if spec.date_field:  # without a temporal property, datetime does not restrict the features
         clauses += repository.where_clauses(spec, start=when.start, end=when.end)
     if selection.filter is not None:
@@ -296,10 +298,10 @@ def _resource_clauses(
     response_class=GeoJSONResponse,
     summary="Features of a collection",
 )
-def items(
+async def items(
     coll: CollectionParam,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Viewer,
     bbox: OgcBBoxParam,
     when: OgcDatetimeParam,
@@ -308,21 +310,25 @@ def items(
     crs: CrsParam,
     f: Format = None,
 ):
+    """Async, with the database part in one thread hop (``run_unit_of_work``):
+    the most requested route of a GIS client (bench/README.md, "Feature serving")."""
     _check_format(f)
     collection_link = _link(f"{_base(request)}/collections/{coll.id}", "collection", JSON)
     if coll.spec is None:
-        return _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+        return await run_unit_of_work(
+            session, lambda: _computed_items(request, session, coll, bbox, paging, selection, crs, collection_link)
+        )
+    spec = coll.spec
     editor = principal.has("editor")
-    clauses = _resource_clauses(coll.spec, bbox, when, selection, editor)
+    clauses = _resource_clauses(spec, bbox, when, selection, editor)
     asked = PageRequest(paging.limit, paging.offset, paging.cursor, selection.sortby, selection.properties, crs)
-    page = page_text(
+    via = f"GET /ogc/collections/{coll.id}/items"
+    box = (bbox.values, bbox.crs) if bbox is not None and spec.has_geometry else None
+    page = await run_unit_of_work(
         session,
-        coll.spec,
-        clauses,
-        asked,
-        include_sensitive=editor,
-        reader=principal.name,
-        via=f"GET /ogc/collections/{coll.id}/items",
+        lambda: page_text(
+            session, spec, clauses, asked, include_sensitive=editor, reader=principal.name, via=via, bbox=box
+        ),
     )
     head = {
         "type": "FeatureCollection",

@@ -10,8 +10,9 @@ in SQL with ``ST_Transform`` (PostGIS's PROJ), never the stored rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func
+from sqlalchemy import ColumnElement, and_, func
 
 from geo.errors import InvalidInput
 
@@ -65,6 +66,7 @@ def parse_crs(value: str | None, field: str) -> Crs:
 
 
 Box = tuple[float, float, float, float]
+N = TypeVar("N", float, ColumnElement[float])
 
 # A projected bbox becomes, in lon/lat, a shape with slightly curved sides:
 # its outline is densified (this many points a side) before ST_Transform and
@@ -74,7 +76,7 @@ DENSIFY = 64
 MARGIN_DEG = 1e-4
 
 
-def lonlat_box(values: Box, crs: Crs) -> Box:
+def lonlat_box(values: tuple[N, N, N, N], crs: Crs) -> tuple[N, N, N, N]:
     """A geographic bbox as minlon,minlat,maxlon,maxlat whatever the CRS's axis order."""
     if crs.lat_first:
         miny, minx, maxy, maxx = values
@@ -82,8 +84,9 @@ def lonlat_box(values: Box, crs: Crs) -> Box:
     return values
 
 
-def bbox_clause(geom, values: Box, crs: Crs):
-    """``geom`` (stored EPSG:4326) intersects the bbox ``values`` given in ``crs``.
+def bbox_clause(geom, values: tuple[Any, Any, Any, Any], crs: Crs):
+    """``geom`` (stored EPSG:4326) intersects the bbox ``values`` (numbers, or
+    SQL expressions such as bound parameters) given in ``crs``.
 
     Geographic: the envelope is the constant side (the GiST index is used).
     Projected: an index prefilter on the transformed, densified outline, then
@@ -92,7 +95,8 @@ def bbox_clause(geom, values: Box, crs: Crs):
         return func.ST_Intersects(geom, func.ST_MakeEnvelope(*lonlat_box(values, crs), 4326))
     minx, miny, maxx, maxy = values
     envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, crs.srid)
-    step = max(maxx - minx, maxy - miny) / DENSIFY or 1.0
+    # In SQL, so that the numbers may be bound parameters (geo.serving.pages); 1 for a box of no size.
+    step = func.coalesce(func.nullif(func.greatest(maxx - minx, maxy - miny), 0), DENSIFY) / DENSIFY
     outline = func.ST_Expand(func.ST_Envelope(func.ST_Transform(func.ST_Segmentize(envelope, step), 4326)), MARGIN_DEG)
     return and_(geom.op("&&")(outline), func.ST_Intersects(func.ST_Transform(geom, crs.srid), envelope))
 
