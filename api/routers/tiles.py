@@ -11,7 +11,10 @@ items do. Each tile carries an ``ETag`` made of the data's version (the
 analysis change log or the table's last write, see ``geo.serving.tiles``),
 the layer, the tile, the parameters and the reader's role, and
 ``Cache-Control: no-cache``: a client keeps the tile and revalidates it, and
-a tile whose data did not change is a 304 without being made again.
+a tile whose data did not change is a 304 without being made again. The
+server keeps the tiles it made under the same ETag (``geo.serving.tile_cache``,
+``tile_cache_mb`` per process), for the layers whose version is the change
+log's: a tile asked for again, by any client, costs one query of the version.
 
 No ``from __future__ import annotations``: the endpoints are made per layer.
 """
@@ -28,16 +31,18 @@ from geo.io.export_collections import resource_extent
 from geo.resources import REGISTRY
 from geo.serving.cql import filter_clause, parse_filter
 from geo.serving.queryables import queryables
+from geo.serving.tile_cache import TileCache
 from geo.serving.tiles import (
     EXTENT,
     GAP_FIELDS,
     MAX_ZOOM,
     TILES,
     Tile,
+    cacheable,
     data_version,
     etag,
+    serial_plans,
     tile_and_version,
-    tile_mvt,
     tiled_layers,
 )
 
@@ -93,13 +98,23 @@ def _tile_route(name: str) -> None:
             return {"ETag": tag, "Cache-Control": CACHE, "Vary": "Authorization"}
 
         held = request.headers.get("if-none-match")
-        if held is None:  # nothing to revalidate: the tile and its version in one round trip
+        cache: TileCache | None = request.app.state.tile_cache if cacheable(name) else None
+        if held is None and cache is None:  # nothing to revalidate: the tile and its version in one round trip
+            serial_plans(session)
             data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
             return Response(data, media_type=MVT, headers=tagged(version))
-        headers = tagged(data_version(session, name))
-        if headers["ETag"] in [t.strip() for t in held.split(",")]:
+        version = data_version(session, name)
+        headers = tagged(version)
+        if held is not None and headers["ETag"] in [t.strip() for t in held.split(",")]:
             return Response(status_code=304, headers=headers)
-        data = tile_mvt(session, name, where, clauses, include_sensitive=editor)
+        if cache is not None and (kept := cache.get(name, version, headers["ETag"])) is not None:
+            return Response(kept, media_type=MVT, headers=headers)
+        serial_plans(session)
+        # Made with its own version (a write may have landed since data_version), stored under it.
+        data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
+        headers = tagged(version)
+        if cache is not None:
+            cache.put(name, version, headers["ETag"], data)
         return Response(data, media_type=MVT, headers=headers)
 
     @router.get(f"/{name}.json", name=f"{name}-tilejson", summary=f"{spec.title}: TileJSON")

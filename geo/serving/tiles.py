@@ -68,11 +68,20 @@ WEB_MERCATOR = func.ST_MakeEnvelope(-_HALF, -_HALF, _HALF, _HALF, 3857)  # ST_Ti
 @dataclass(frozen=True)
 class TileSpec:
     """How one resource is tiled: the properties each feature carries (None:
-    every property the reader may see) and whether the engagement-gap figures
-    are joined (communities)."""
+    every property the reader may see), whether the engagement-gap figures
+    are joined (communities), and, for a layer dense at wide zoom, the fewer
+    properties its tiles carry below ``detail_zoom`` (``wide``: what the map
+    draws with; a client reads the rest by id, ``/api/v1/{layer}/{id}``).
+    Each feature is in its tiles at every zoom whatever the property list."""
 
     properties: tuple[str, ...] | None = None
     gap_scores: bool = False
+    wide: tuple[str, ...] | None = None
+    detail_zoom: int = 0
+
+    def names(self, z: int) -> tuple[str, ...] | None:
+        """The properties of the tiles at zoom ``z`` (None: every visible one)."""
+        return self.wide if self.wide is not None and z < self.detail_zoom else self.properties
 
 
 TILES: dict[str, TileSpec] = {
@@ -87,7 +96,11 @@ TILES: dict[str, TileSpec] = {
             "civilian_targeting",
             "geo_precision",
             "location_name",
-        )
+        ),
+        # At wide zoom a tile holds thousands of incidents: only what the map's symbols are
+        # drawn with (colour and size by fatalities); measured in bench/README.md (vector tiles).
+        wide=("fatalities",),
+        detail_zoom=10,
     ),
     "communities": TileSpec(("name", "kind", "population", "admin_area_id"), gap_scores=True),
     "patrols": TileSpec(("started_at", "ended_at", "patrol_type", "component", "unit", "coverage_m")),
@@ -102,7 +115,7 @@ def _check_declarations() -> None:
         if spec is None or "geom" not in spec.model.__table__.c:
             raise ValueError(f"tiles declared for {name!r}, which is not a resource with a geometry")
         known = {c.name for c in spec.columns}
-        missing = [p for p in tile.properties or () if p not in known]
+        missing = [p for p in (*(tile.properties or ()), *(tile.wide or ())) if p not in known]
         if missing:
             raise ValueError(f"tiles of {name!r}: no column {', '.join(missing)}")
 
@@ -147,9 +160,11 @@ class Tile:
         )
 
 
-def _columns(spec: ResourceSpec, tile: TileSpec, include_sensitive: bool) -> list:
+def _columns(spec: ResourceSpec, tile: TileSpec, z: int, include_sensitive: bool) -> list:
     visible = {c.name: c for c in property_columns(spec, include_sensitive)}
-    names = tile.properties if tile.properties is not None else tuple(visible)
+    names = tile.names(z)
+    if names is None:
+        names = tuple(visible)
     return [visible[n] for n in names if n in visible]
 
 
@@ -169,6 +184,25 @@ def _gap_rows(session: Session, tile: Tile) -> dict[str, np.ndarray]:
     }
 
 
+EARTH_RADIUS = 6378137.0  # EPSG:3857's sphere (WGS 84's semi-major axis), metres
+
+
+def web_mercator(spec: ResourceSpec, geom):
+    """``geom`` in Web Mercator. For a layer of points, the spherical Mercator
+    formulas (EPSG:3857's own: x = R·λ, y = R·ln tan(π/4 + φ/2)) in SQL
+    arithmetic: ``ST_Transform`` through PROJ cost ~8 µs a point here, half of a
+    dense tile's time (bench/README.md, vector tiles); the formulas agree with
+    PROJ to well below a millimetre (tests/api/test_tiles.py checks every
+    feature against pyproj). Latitudes are bounded at ±89.9° (the logarithm's
+    domain); the tile prefilter keeps rows beyond ±85.06° out anyway. Other
+    layers go through ``ST_Transform``."""
+    if spec.geometry_kinds != ("POINT",):
+        return func.ST_Transform(geom, 3857)
+    lat = func.greatest(-89.9, func.least(89.9, func.ST_Y(geom)))
+    y = EARTH_RADIUS * func.ln(func.tan(math.pi / 4 + func.radians(lat) / 2))
+    return func.ST_SetSRID(func.ST_MakePoint(func.radians(func.ST_X(geom)) * EARTH_RADIUS, y), 3857)
+
+
 def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> Select:
     """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
     for ``tile``, features matching ``clauses``; the layer inside the tile is
@@ -180,8 +214,8 @@ def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, includ
     # rectangle is a lon/lat rectangle). ST_Transform of the tile envelope in SQL would be folded
     # at plan time through PROJ — ~20 ms a tile — and hid the index from the planner.
     grown = func.ST_MakeEnvelope(*tile.lonlat_bounds(margin=BUFFER / EXTENT), 4326)
-    geom = func.ST_AsMVTGeom(func.ST_Transform(table.c.geom, 3857), envelope, EXTENT, BUFFER, True).label("geom")
-    cols = [table.c.id, *_columns(spec, tile_spec, include_sensitive)]
+    geom = func.ST_AsMVTGeom(web_mercator(spec, table.c.geom), envelope, EXTENT, BUFFER, True).label("geom")
+    cols = [table.c.id, *_columns(spec, tile_spec, tile.z, include_sensitive)]
     where = [func.ST_Intersects(table.c.geom, grown), *clauses]  # its index support estimates well; a bare && did not
     if tile_spec.gap_scores:
         gaps = _gap_rows(session, tile)
@@ -210,11 +244,6 @@ def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, includ
     return select(mvt).select_from(rows)
 
 
-def tile_mvt(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> bytes:
-    """The MVT of :func:`tile_query`."""
-    return bytes(session.scalar(tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)) or b"")
-
-
 def tile_and_version(
     session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool
 ) -> tuple[bytes, str]:
@@ -241,6 +270,20 @@ def _version_query(name: str) -> Select:
 
 def _dated(name: str, version: str) -> str:
     return f"{version}:{date.today().isoformat()}" if TILES[name].gap_scores else version
+
+
+def cacheable(name: str) -> bool:
+    """Whether layer ``name``'s version comes from the change log, which every
+    write moves (so a server may keep its tiles: ``geo.serving.tile_cache``)."""
+    return TILES[name].gap_scores or REGISTRY[name].table in LOGGED_TABLES
+
+
+def serial_plans(session: Session) -> None:
+    """Plan the rest of the transaction without parallel workers. A tile is a
+    few thousand index-found rows: PostgreSQL's parallel plans for them cost
+    more in starting workers than they save (measured in bench/README.md, vector
+    tiles), and on a small server the workers take the cores other requests need."""
+    session.execute(select(func.set_config("max_parallel_workers_per_gather", "0", True)))
 
 
 def data_version(session: Session, name: str) -> str:
