@@ -90,12 +90,21 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             tiles_fetched: list[str] = []
+            arrived: list[float] = []  # when each tile's response ended, epoch ms
             address = f"{server.url}/map?end={end.isoformat()}&layers=incidents&bbox={bbox}"
             firsts = []
             for _visit in ("cold", "warm"):  # the server's tile cache empty, then holding the same tiles
                 page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()  # no browser cache
                 page.add_init_script(PROBE)
                 page.on("requestfinished", lambda r: tiles_fetched.append(r.url) if ".mvt" in r.url else None)
+                page.on(
+                    "requestfinished",
+                    lambda r: (
+                        arrived.append(r.timing["startTime"] + r.timing["responseEnd"]) if ".mvt" in r.url else None
+                    ),
+                )
+                arrived.clear()
+                started_ms = time.time() * 1000
                 t0 = time.perf_counter()
                 page.goto(address)
                 page.wait_for_function(
@@ -108,7 +117,7 @@ def main() -> None:
                 if not state[2]:
                     n = page.evaluate("() => peacemap.layers.incidents.matched")
                     sys.exit(f"{n:,} incidents in view, within the layer's limit: drawn as GeoJSON, not from tiles")
-                firsts.append((state[0] / 1000, wall))
+                firsts.append((state[0] / 1000, wall, (max(arrived) - started_ms) / 1000))
             zoom = page.evaluate("() => peacemap.layers.incidents.group._map.getZoom()")
             drawn = page.evaluate(DRAWN)
             window = page.evaluate("() => peacemap.layers.incidents.spec.params")
@@ -118,10 +127,11 @@ def main() -> None:
             count_text = page.locator('[data-count="incidents"]').inner_text()
             template = page.evaluate("() => peacemap.layers.incidents.tiles._url")
             browser.close()
-        (cold, cold_wall), (warm, warm_wall) = firsts
+        (cold, cold_wall, cold_tiles), (warm, warm_wall, warm_tiles) = firsts
         print(
-            f"first draw of the tiled incidents {cold:.2f} s after the page started ({cold_wall:.2f} s wall clock) "
-            f"with the server's tile cache empty, {warm:.2f} s ({warm_wall:.2f} s) on a second visit; zoom {zoom}, "
+            f"first draw of the tiled incidents {cold:.2f} s after the page started ({cold_wall:.2f} s wall clock; "
+            f"the last tile received at {cold_tiles:.2f} s) with the server's tile cache empty, {warm:.2f} s "
+            f"({warm_wall:.2f} s; last tile at {warm_tiles:.2f} s) on a second visit; zoom {zoom}, "
             f"{len(drawn)} tiles ({len(tiles_fetched)} .mvt requests in the two visits); "
             f"load average {os.getloadavg()[0]:.1f}"
         )

@@ -109,7 +109,6 @@ def _tile_route(name: str) -> None:
             return Response(status_code=304, headers=headers)
         if cache is not None and (kept := cache.get(name, version, headers["ETag"])) is not None:
             return Response(kept, media_type=MVT, headers=headers)
-        serial_plans(session)
         # Made with its own version (a write may have landed since data_version), stored under it.
         data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
         headers = tagged(version)

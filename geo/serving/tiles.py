@@ -278,17 +278,24 @@ def cacheable(name: str) -> bool:
     return TILES[name].gap_scores or REGISTRY[name].table in LOGGED_TABLES
 
 
+_SERIAL = func.set_config("max_parallel_workers_per_gather", "0", True)
+
+
 def serial_plans(session: Session) -> None:
     """Plan the rest of the transaction without parallel workers. A tile is a
     few thousand index-found rows: PostgreSQL's parallel plans for them cost
     more in starting workers than they save (measured in bench/README.md, vector
-    tiles), and on a small server the workers take the cores other requests need."""
-    session.execute(select(func.set_config("max_parallel_workers_per_gather", "0", True)))
+    tiles), and on a small server the workers take the cores other requests need.
+    (:func:`data_version` does the same in its own statement.)"""
+    session.execute(select(_SERIAL))
 
 
 def data_version(session: Session, name: str) -> str:
-    """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring)."""
-    return _dated(name, session.scalar(_version_query(name)))
+    """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring).
+    The same statement plans the rest of the transaction as :func:`serial_plans` does: the tile, when
+    it must be made, is the next statement, and needs no round trip of its own for that."""
+    version, _ = session.execute(select(_version_query(name).scalar_subquery(), _SERIAL)).one()
+    return _dated(name, version)
 
 
 def etag(*parts: object) -> str:
