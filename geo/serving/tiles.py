@@ -27,6 +27,7 @@ update through the API or an import ``updated_at``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -203,20 +204,41 @@ def web_mercator(spec: ResourceSpec, geom):
     return func.ST_SetSRID(func.ST_MakePoint(func.radians(func.ST_X(geom)) * EARTH_RADIUS, y), 3857)
 
 
-def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> Select:
-    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
-    for ``tile``, features matching ``clauses``; the layer inside the tile is
-    named ``name``. (``session``: the cached gap figures of community tiles.)"""
-    spec, tile_spec = REGISTRY[name], TILES[name]
+# The tile's numbers go in as parameters of statements whose SQL expressions are built once per
+# layer (functools.cache): building GeoAlchemy2/SQLAlchemy function expressions cost ~10 ms a tile,
+# more than PostgreSQL took to make a small tile (bench/README.md, vector tiles).
+_TILE_PARAMS = ("tile_z", "tile_x", "tile_y", "tile_w", "tile_s", "tile_e", "tile_n")
+
+
+@functools.cache
+def _tile_parts(name: str) -> tuple:
+    """Layer ``name``'s MVT geometry and index prefilter, with the tile as parameters."""
+    spec = REGISTRY[name]
     table = spec.model.__table__
-    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-    # The index prefilter: the tile and its buffer in lon/lat, computed here (a Web Mercator
+    z, x, y = (bindparam(p, type_=Integer) for p in _TILE_PARAMS[:3])
+    w, s, e, n = (bindparam(p, type_=Float) for p in _TILE_PARAMS[3:])
+    envelope = func.ST_TileEnvelope(z, x, y)
+    geom = func.ST_AsMVTGeom(web_mercator(spec, table.c.geom), envelope, EXTENT, BUFFER, True).label("geom")
+    # The index prefilter: the tile and its buffer in lon/lat, computed in Python (a Web Mercator
     # rectangle is a lon/lat rectangle). ST_Transform of the tile envelope in SQL would be folded
     # at plan time through PROJ — ~20 ms a tile — and hid the index from the planner.
-    grown = func.ST_MakeEnvelope(*tile.lonlat_bounds(margin=BUFFER / EXTENT), 4326)
-    geom = func.ST_AsMVTGeom(web_mercator(spec, table.c.geom), envelope, EXTENT, BUFFER, True).label("geom")
+    prefilter = func.ST_Intersects(table.c.geom, func.ST_MakeEnvelope(w, s, e, n, 4326))
+    return geom, prefilter
+
+
+def tile_query(
+    session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool
+) -> tuple[Select, dict]:
+    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
+    for ``tile``, features matching ``clauses``, and its parameters; the layer
+    inside the tile is named ``name``. (``session``: the cached gap figures of
+    community tiles.)"""
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    table = spec.model.__table__
+    geom, prefilter = _tile_parts(name)
+    params = dict(zip(_TILE_PARAMS, (tile.z, tile.x, tile.y, *tile.lonlat_bounds(margin=BUFFER / EXTENT)), strict=True))
     cols = [table.c.id, *_columns(spec, tile_spec, tile.z, include_sensitive)]
-    where = [func.ST_Intersects(table.c.geom, grown), *clauses]  # its index support estimates well; a bare && did not
+    where = [prefilter, *clauses]  # ST_Intersects's index support estimates well; a bare && did not
     if tile_spec.gap_scores:
         gaps = _gap_rows(session, tile)
         g = (
@@ -241,7 +263,7 @@ def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, includ
         rows = select(geom, *cols).where(and_(true(), *where)).subquery("t")
     # ``id`` stays a property (as in the GeoJSON): every client reads it, not all read MVT feature ids.
     mvt = func.ST_AsMVT(rows.table_valued(), literal(name), EXTENT, literal("geom"), type_=LargeBinary)
-    return select(mvt).select_from(rows)
+    return select(mvt).select_from(rows), params
 
 
 def tile_and_version(
@@ -249,14 +271,16 @@ def tile_and_version(
 ) -> tuple[bytes, str]:
     """The tile and :func:`data_version` in one round trip (a request without
     ``If-None-Match`` needs both)."""
-    query = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
-    data, version = session.execute(select(query.scalar_subquery(), _version_query(name).scalar_subquery())).one()
+    query, params = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
+    both = select(query.scalar_subquery(), _version_query(name).scalar_subquery())
+    data, version = session.execute(both, params).one()
     return bytes(data or b""), _dated(name, version)
 
 
 _LOG = table_clause("analysis_changes", column("id"), column("table_name"))
 
 
+@functools.cache
 def _version_query(name: str) -> Select:
     spec, tile_spec = REGISTRY[name], TILES[name]
     if tile_spec.gap_scores:  # the gap figures depend on every analysed table (and on the day: _dated)

@@ -127,7 +127,7 @@ def test_etag_revalidates_and_changes_with_the_data(public_client, session, inse
         changed = public_client.get(url, headers={"If-None-Match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag
         assert public_client.get(url, headers={"If-None-Match": changed.headers["etag"]}).status_code == 304
-        assert changed.headers["vary"] == "Authorization"  # editors see other properties
+        assert changed.headers["vary"] == "Authorization, Accept-Encoding"  # editors see other properties
 
 
 def test_community_tiles_carry_the_gap_scores(public_client, session, insert_samples, tmp_path):
@@ -220,3 +220,23 @@ def test_points_go_to_web_mercator_as_proj_puts_them(session):
         x, y = session.execute(select(func.ST_X(merc), func.ST_Y(merc))).one()
         want = MERCATOR.transform(lon, lat)
         assert abs(x - want[0]) < 1e-3 and abs(y - want[1]) < 1e-3, (lon, lat)
+
+
+def test_tiles_come_gzipped_to_clients_that_take_gzip(public_client, session, insert_samples):
+    """The tile route compresses (once per made tile, kept compressed); a client
+    without gzip gets the same tile as it is, under another ETag."""
+    insert_samples(session, n=25)
+    session.flush()
+    z, (x, y) = 6, tile_of(16.5, 6.6, 6)
+    url = f"/tiles/incidents/{z}/{x}/{y}.mvt"
+    plain = public_client.get(url, headers={"Accept-Encoding": "identity"})
+    for _ in range(2):  # made, then kept
+        packed = public_client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+        assert packed.content == plain.content and len(plain.content) > 100  # httpx undoes the gzip
+        assert int(packed.headers["content-length"]) < len(plain.content)
+        assert packed.headers["etag"] != plain.headers["etag"]
+    again = public_client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304 and "content-encoding" not in again.headers
+    refused = public_client.get(url, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.content == plain.content
