@@ -49,6 +49,7 @@ $(STAMP): pyproject.toml | check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -c 'from geo.analysis import kernels, wire; kernels.compile_all(); wire.compile_all()'  # numba's disk cache: no compile at a server's first analysis
 	@touch $@
 
 check-python:

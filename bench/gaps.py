@@ -7,13 +7,20 @@ in the same run and against the same PostGIS:
     and per rule (geography expression indexes are created so it finishes);
 (b) idiomatic geopandas: ``read_postgis``, a UTM CRS from
     ``estimate_utm_crs``, ``sjoin(predicate="dwithin")`` + ``groupby``;
-(c) peacemap: ``gaps_from_db`` — database to ranked results.
+(c) peacemap: ``gaps_from_db`` — database to ranked results; and the same
+    analysis on resident inputs (``geo.analysis.resident``: read once, then
+    full runs that read nothing from PostGIS — the API's path).
 
 Each runs in a fresh process (so peak RSS is its own); (c) runs three times
-(first and best reported). Then the cache of the API (``geo.analysis.cache``)
-is timed: a hit on unchanged data, and one new patrol and one new incident
-committed, each to the next result, which must equal a fresh full run. Prints times, ratios, peak memory and how far
-(a), (b) agree with (c), field by field.
+(first and best reported), the resident runs three times and with three
+changed parameters, with a per-step profile. Then the cache of the API
+(``geo.analysis.cache``) is timed: a hit on unchanged data, one new patrol,
+one new incident, a patrol at a random place, an update and a delete, each
+committed, to the next result, which must equal a fresh full run. Then a
+server process is started on the same database: seconds to the first
+``/map`` and to the first engagement-gap answer (cold start). Prints times,
+ratios, peak memory, the load average, and how far (a), (b) and the
+resident run agree with (c), field by field.
 
     .venv/bin/python bench/gaps.py --scale 0.1 [--skip-naive]
 """
@@ -234,6 +241,131 @@ def peacemap_way(url: str, p) -> pd.DataFrame:
     return result.table
 
 
+def load_resident(url: str):
+    """A :class:`~geo.analysis.resident.Resident` store read from ``url``, and the seconds it took."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from geo.analysis.resident import Resident
+    from geo.db import make_engine
+
+    engine = make_engine(url)
+    store = Resident()
+    t = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        s = Session(bind=conn)
+        store.refresh(s, s.scalar(text("SELECT pg_current_snapshot()::text")))
+        s.close()
+        conn.rollback()
+    engine.dispose()
+    return store, time.perf_counter() - t
+
+
+def profile_steps(tables, p) -> dict[str, float]:
+    """Seconds per step of one full run on resident inputs (docs/analysis.md order)."""
+    from geo.analysis import gaps, last_engagement
+    from geo.analysis.days import US_PER_DAY, day_number
+
+    as_of_day = day_number(p.as_of)
+    cutoff = (as_of_day + 1) * US_PER_DAY
+    out = {}
+
+    def step(name, fn):
+        t = time.perf_counter()
+        r = fn()
+        out[name] = time.perf_counter() - t
+        return r
+
+    places, _ = step("communities", lambda: gaps.community_places(tables.communities))
+    step("patrol search", lambda: last_engagement.last_patrol_event(places, tables.patrols, p, cutoff))
+    step("engagements", lambda: last_engagement.last_engagement_event(places, tables.engagements, p, cutoff))
+    step("QIPs", lambda: last_engagement.last_qip_event(places, tables.qips, p, as_of_day))
+    step("pressure", lambda: gaps.violence_pressure(places, tables.incidents, p))
+    step("nearest site", lambda: gaps.nearest_active_site(places, tables.sites, as_of_day))
+    state = gaps.gap_state(tables, p)
+    step("reasons", state.explain)
+    step("rank (table)", state.table)
+    return out
+
+
+def resident_way(url: str, p) -> dict:
+    """The resident inputs: read once, then full runs on them — the same
+    parameters three times (first and best), and three changed parameters a
+    planner asks for; each full run reads nothing from PostGIS."""
+    from dataclasses import replace
+
+    from geo.analysis import compute_gaps
+
+    store, read_s = load_resident(url)
+    tables = store.tables
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        result = compute_gaps(tables, p, computed_at=datetime.now(UTC))
+        times.append(time.perf_counter() - t)
+    variants = {}
+    for label, q in (
+        ("window 30 days", replace(p, window_days=30)),
+        ("patrol radius 10 km", replace(p, patrol_radius_m=10_000.0)),
+        ("as_of 30 days earlier", replace(p, as_of=p.as_of - timedelta(days=30))),
+    ):
+        t = time.perf_counter()
+        compute_gaps(tables, q, computed_at=datetime.now(UTC))
+        variants[label] = time.perf_counter() - t
+    return {
+        "read": read_s,
+        "times": times,
+        "variants": variants,
+        "profile": profile_steps(tables, p),
+        "held_mb": sum(r.nbytes() for r in tables.rows.values()) / 2**20,
+        "rss_mb": peak_rss_mb(),
+        "table": result.table[["community_id", *FIELDS]],
+    }
+
+
+def _resident_child(url: str, p, queue) -> None:
+    queue.put(resident_way(url, p))
+
+
+def cold_start(url: str, as_of: date) -> dict:
+    """A server process started on the benchmark's database (``uvicorn
+    api.app:create_app``, warm-up on): seconds from the start of the process
+    to the first ``/map`` page, and to the first engagement-gap answer for
+    the map's parameters (the layer the page draws; 503 while warming)."""
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from api.live import free_port, server_command
+
+    port = free_port()
+    env = {**os.environ, "PEACEMAP_DATABASE_URL": url, "PEACEMAP_PUBLIC_READ": "true"}
+    base = f"http://127.0.0.1:{port}"
+    gaps_url = f"{base}/api/v1/analysis/engagement-gaps?as_of={as_of.isoformat()}&limit=10"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        server_command("--port", str(port)),
+        cwd=ROOT,
+        env=env,
+    )
+    out: dict[str, float] = {}
+    try:
+        for key, target in (("map", f"{base}/map"), ("gaps", gaps_url)):
+            while key not in out:
+                if time.perf_counter() - t0 > 300 or proc.poll() is not None:
+                    raise RuntimeError(f"the server did not answer {target}")
+                try:
+                    with urllib.request.urlopen(target, timeout=30) as r:
+                        if r.status == 200:
+                            out[key] = time.perf_counter() - t0
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.02)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
 def cached_way(url: str, p, top: list[int]) -> dict:
     """``geo.analysis.cache``: first (full) run, hits on unchanged data, then
     one committed patrol past community ``top[0]`` and one incident next to
@@ -241,7 +373,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
     fresh full recompute come back to be compared."""
     import shapely
     from geoalchemy2.shape import from_shape
-    from sqlalchemy import func, select
+    from sqlalchemy import delete, func, select, update
 
     from geo.analysis import gaps_from_db
     from geo.analysis.cache import STATS, cached_gaps
@@ -282,12 +414,35 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326),
         ),
     }
+    rng = np.random.default_rng(11)
+    with sessions() as s:
+        lon, lat = s.execute(
+            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).order_by(func.random())
+        ).first()
+    lon, lat = lon + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)
+    writes["patrol at a random place"] = Patrol(
+        started_at=ended - timedelta(hours=4),
+        ended_at=ended,
+        patrol_type="foot",
+        component="military",
+        geom=from_shape(shapely.MultiLineString([[(lon, lat), (lon + 0.03, lat + 0.02)]]), srid=4326),
+    )
     for name, obj in writes.items():
         t = time.perf_counter()
         with sessions.begin() as s:
             s.add(obj)
         out[f"{name}_commit"] = time.perf_counter() - t
         out[name], result = timed(lambda s: cached_gaps(s, p))
+    with sessions.begin() as s:  # an update: the new incident moves next to the rank-1 community
+        s.execute(
+            update(Incident)
+            .where(Incident.id == writes["incident"].id)
+            .values(geom=from_shape(shapely.Point(lon0 + 0.002, lat0), srid=4326))
+        )
+    out["incident moved"], result = timed(lambda s: cached_gaps(s, p))
+    with sessions.begin() as s:  # a delete
+        s.execute(delete(Patrol).where(Patrol.id == writes["patrol at a random place"].id))
+    out["patrol deleted"], result = timed(lambda s: cached_gaps(s, p))
     out["paths"] = dict(STATS)
     out["cached"] = result.table
     out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
@@ -361,40 +516,34 @@ def compare(ref: pd.DataFrame, other: pd.DataFrame, fields=FIELDS) -> dict[str, 
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=0.1)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--skip-naive", action="store_true", help="skip (a) (hours at scale 1)")
-    ap.add_argument(
-        "--naive-every",
-        type=int,
-        default=1,
-        help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)",
-    )
-    args = ap.parse_args()
-
+def prepare(args, end: date) -> str:
+    """The benchmark's database: generated and loaded (with the naive form's
+    geography indexes), or, with ``--reuse``, the one a previous run loaded
+    for the same scale, seed and end (its tag is the database's comment)."""
     from sqlalchemy import text
 
-    from geo.analysis import GapParams
     from geo.cluster import LocalCluster
     from geo.db import make_engine, migrate
     from geo.demo import generate, load
 
-    end = date(2026, 6, 30)
-    p = GapParams(as_of=end)
-    print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
-    print(
-        f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
-        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
-        f"Python {platform.python_version()}"
-    )
+    cluster = LocalCluster(BENCH_DIR, fast=True)
+    cluster.up()
+    tag = f"peacemap bench/gaps.py scale {args.scale} seed {args.seed} end {end}"
+    if args.reuse:
+        admin = make_engine(cluster.url("postgres"))
+        with admin.connect() as conn:
+            found = conn.scalar(
+                text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :d"), {"d": DB}
+            )
+        admin.dispose()
+        if found == tag:
+            url = cluster.url(DB)
+            migrate(url)  # a database kept from an older checkout still needs the newer migrations
+            print(f"reusing database {DB} ({tag})")
+            return url
     t = time.perf_counter()
     scenario = generate(scale=args.scale, seed=args.seed, end=end)
     print(f"generate: {time.perf_counter() - t:.1f} s  {scenario.counts()}")
-
-    cluster = LocalCluster(BENCH_DIR, fast=True)
-    cluster.up()
     cluster.drop_database(DB)
     url = cluster.create_database(DB)
     migrate(url)
@@ -407,17 +556,64 @@ def main() -> None:
         for stmt in GEOGRAPHY_INDEXES:
             conn.execute(text(stmt))
         conn.execute(text("VACUUM ANALYZE"))
+        conn.execute(text(f"COMMENT ON DATABASE {DB} IS '{tag}'"))
+    engine.dispose()
     print(f"load + index + analyze: {time.perf_counter() - t:.1f} s")
-    del scenario
+    return url
 
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--skip-naive", action="store_true", help="skip (a) (hours at scale 1)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database a previous run loaded with the same scale, seed and as_of (minutes at scale 1)",
+    )
+    ap.add_argument("--load-only", action="store_true", help="prepare the database and stop")
+    ap.add_argument(
+        "--naive-every",
+        type=int,
+        default=1,
+        help="run (a) on every N-th community only and extrapolate its time ×N (for scale 1)",
+    )
+    args = ap.parse_args()
+
+    from geo.analysis import GapParams
+    from geo.db import make_engine
+
+    end = date(2026, 6, 30)
+    p = GapParams(as_of=end)
+    print(f"peacemap engagement-gap benchmark — scale {args.scale}, seed {args.seed}, as_of {end}")
+    print(
+        f"machine: {platform.machine()}, {mp.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, "
+        f"Python {platform.python_version()}"
+    )
+    url = prepare(args, end)
+    if args.load_only:
+        return
+    engine = make_engine(url)
+
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = {}
     t_c, rss_c, res_c = run("peacemap", url, p, repeat=3)
     results["peacemap"] = (min(t_c), rss_c)
     print(f"(c) peacemap end to end: first {t_c[0]:.2f} s, best {min(t_c):.2f} s, peak RSS {rss_c:.0f} MB")
+    r = _spawn(_resident_child, (url, p), None, "resident")
+    best = min(r["times"])
+    print(
+        f"(c) peacemap, inputs resident: read once {r['read']:.2f} s ({r['held_mb']:.0f} MB held); "
+        f"full run first {r['times'][0]:.3f} s, best {best:.3f} s; peak RSS {r['rss_mb']:.0f} MB"
+    )
+    print("    changed parameters: " + ", ".join(f"{k} {v:.3f} s" for k, v in r["variants"].items()))
+    print("    profile of one run: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in r["profile"].items()))
     t_b, rss_b, res_b = run("geopandas", url, p)
     print(
         f"(b) geopandas sjoin+groupby: {t_b[0]:.2f} s, peak RSS {rss_b:.0f} MB  "
-        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster"
+        f"→ peacemap is {t_b[0] / min(t_c):.1f}× faster end to end, {t_b[0] / best:.0f}× with resident inputs"
     )
     if not args.skip_naive:
         every = max(1, args.naive_every)
@@ -442,9 +638,20 @@ def main() -> None:
         f"committed in {k['incident_commit'] * 1000:.0f} ms, next result {k['incident'] * 1000:.0f} ms "
         f"(full recompute {k['fresh_time']:.2f} s; refresh paths {k['paths']})"
     )
+    print(
+        f"    patrol at a random place: committed in {k['patrol at a random place_commit'] * 1000:.0f} ms, "
+        f"next result {k['patrol at a random place'] * 1000:.0f} ms; incident moved (update) "
+        f"{k['incident moved'] * 1000:.0f} ms; patrol deleted {k['patrol deleted'] * 1000:.0f} ms"
+    )
     engine.dispose()
+    cold = cold_start(url, end)
+    print(
+        f"cold start (uvicorn process start → first /map {cold['map']:.2f} s, → engagement gaps {cold['gaps']:.2f} s)"
+    )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     print("agreement with (c), per field:")
+    print(f"  (c) resident:  {compare(res_c, r['table'])}")
     print(f"  (b) geopandas: {compare(res_c, res_b)}")
     exact = True
     if not args.skip_naive:
@@ -460,6 +667,8 @@ def main() -> None:
         sys.exit("the cached result differs from a full recompute")
     if not exact:
         sys.exit("peacemap and the naive PostGIS form disagree")
+    if compare(res_c, r["table"])["all"] != "yes":
+        sys.exit("the run on resident inputs differs from the run read from PostGIS")
 
 
 if __name__ == "__main__":

@@ -1,35 +1,39 @@
 """In-process cache of the engagement-gap analysis, never stale.
 
-One entry per database and :class:`GapParams` (``as_of`` included) holds the
-whole ranked table and the PostgreSQL snapshot it reflects. Each request asks
-the ``analysis_changes`` log (filled by statement-level triggers, migration
-0002) which writes are *not visible in that snapshot* — by transaction id, so
-transactions that commit out of order are still seen, whichever process made
-them. Then:
+One entry per database and :class:`GapParams` (``as_of`` included) holds
+the per-community columns of the whole mission (a
+:class:`~geo.analysis.gaps.GapState`), its ranked table, and the version of
+the resident inputs (:mod:`geo.analysis.resident`) it reflects. Each request
+first brings the resident inputs to the current snapshot (the
+``analysis_changes`` log by transaction id, so transactions that commit out
+of order are still seen, whichever process made them; only the changed rows
+are read), then:
 
-- nothing new → the cached table (one indexed query);
-- only inserts of patrols, incidents, engagements or QIPs (up to
-  ``MAX_INCREMENTAL_ROWS``) → only the communities near the new rows (and a
-  new engagement's linked community) are recomputed, from the same inputs as
-  a full run restricted to that area (for incidents alone: only their
-  pressure, from the incidents alone), then the whole table is re-ranked;
-- anything else (updates, deletes, sites, communities, rasters; roads,
-  waterways and crossings when remoteness is travel time) → full recompute;
-  roads, waterways and crossings are ignored when remoteness is distance.
+- the entry already reflects that version → the cached table (``hit``);
+- rows of incidents, patrols, engagements or QIPs changed (inserted,
+  updated, deleted) → only the communities their old and new versions can
+  reach are recomputed, from the resident inputs, and the whole table is
+  re-ranked (``incremental``);
+- communities or sites changed, a table was truncated or read again whole,
+  or the entry is too far behind → a full run on the resident inputs
+  (``full``): nothing is read from PostGIS but the changed rows.
 
-All reads of one refresh happen in one REPEATABLE READ transaction, whose
-snapshot is the one recorded, so a write committed meanwhile is replayed on
-the next request (recomputing a community is idempotent). Read, release,
-compute: that transaction ends — and its connection goes back to the pool —
-before the computation starts, and the caller's own (read-only) transaction
-is ended before waiting for a refresh by another request, so seconds of
-CPU never hold a connection other requests need. A session with its own
-uncommitted writes bypasses the cache. An area filter (bbox / admin area)
-is a filter on the cached table: the rows of the communities inside, with
-their mission-wide scores and ranks (docs/analysis.md#area-subsets).
-``considered`` counts rows of the whole database, not of the area. The
-reason "only one interlocutor heard" (docs/politics.md#sole-voice) is read
-in the refresh's snapshot too, and added to a copy (reported, not scored).
+The snapshot is read and the changed rows fetched in one REPEATABLE READ
+transaction, which ends — and its connection goes back to the pool — before
+the computation starts; the caller's own (read-only) transaction is ended
+before waiting for a refresh by another request, so CPU never holds a
+connection other requests need. A session with its own uncommitted writes
+bypasses the cache. An area filter (bbox / admin area) is a filter on the
+cached table: the rows of the communities inside, with their mission-wide
+scores and ranks (docs/analysis.md#area-subsets). ``considered`` counts
+rows of the whole database, not of the area. The reason "only one
+interlocutor heard" (docs/politics.md#sole-voice) is read in the refresh's
+snapshot too (interlocutors are not in the change log: in each new
+snapshot), and added to a copy (reported, not scored).
+
+When the inputs do not fit the memory budget (the resident store refuses),
+the cache works as before it existed: any logged change means a full run
+read from PostGIS.
 
 :func:`warm` fills an entry in the background (the service does it at
 start for the map's default parameters); until it is done, a request for
@@ -39,6 +43,7 @@ of starting a second full run.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -46,38 +51,39 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import Engine, func, literal, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from geo.analysis.gaps import GapResult, compute_gaps, explain, rank_table, within
-from geo.analysis.inputs import GapInputs
-from geo.analysis.last_engagement import radius_range
-from geo.analysis.load import after_as_of, area_filter, communities_inside, gaps_from_db, grown_bounds, load_inputs
+from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
+from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
 from geo.analysis.params import GapParams
+from geo.analysis.resident import Delta, Resident, ResidentRefused
+from geo.analysis.tables import Tables
 from geo.changes import committed_changes, current_snapshot, has_own_writes
 from geo.db import long_statements, release
 from geo.errors import TryLater
-from geo.models import Community, Engagement, Incident, Patrol, Qip
 from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
+from geo.reach.load import travel_to_sites
+from geo.reach.population import community_estimates
+
+log = logging.getLogger("peacemap.analysis")
 
 MAX_ENTRIES = 8  # parameter sets kept (LRU)
-MAX_INCREMENTAL_ROWS = 2_000  # more new rows than this: a full run is cheaper
-PRESSURE_COLUMNS = ("incidents_window", "fatalities_window", "pressure")
-INCREMENTAL = {"patrols": Patrol, "incidents": Incident, "engagements": Engagement, "qips": Qip}
-TRAVEL_ONLY = frozenset({"roads", "waterways", "crossings"})  # what only remoteness=travel_time reads
 
 
 @dataclass
 class _Entry:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    snapshot: str | None = None
+    state: GapState | None = None
+    version: int = -1  # of the resident inputs the state reflects
+    snapshot: str | None = None  # when the inputs are not resident: the snapshot the table reflects
     table: pd.DataFrame | None = None
     considered: dict = field(default_factory=dict)
-    max_coverage_m: float = 0.0  # of the patrols counted: how far to look for tracks in a local update
     warming: bool = False  # :func:`warm` is filling it
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
-    sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice, of ``snapshot``
+    extras: Extras | None = None  # population estimates and travel surface of the last full run
+    voices_snapshot: str | None = None  # the snapshot ``sole_voices`` were read in
+    sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice
 
     def current(self) -> pd.DataFrame:
         """The cached table (after a refresh, which always leaves one)."""
@@ -91,25 +97,31 @@ class _Read:
     """What one refresh read in its snapshot, to compute from after the
     connection has been released."""
 
-    snapshot: str
-    path: str  # "hit", "incremental" or "full"
-    inputs: GapInputs | None = None
-    only: list[int] | None = None
-    new_ids: dict[str, list[int]] = field(default_factory=dict)
-    pressure_only: bool = False
+    tables: Tables | None = None
+    version: int = -1
+    deltas: list[Delta] | None = None
+    result: GapResult | None = None  # inputs not resident: the full run read from PostGIS
+    path: str = "hit"
+    only: np.ndarray | None = None  # the incremental path's communities
+    extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
-    radii_before: tuple[float, float] | None = None  # the patrols' radii before the new rows
+    snapshot: str | None = None
     sole_voices: dict[int, dict] | None = None  # read again unless the snapshot is the entry's
 
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
+_residents: dict[str, Resident] = {}
 STATS: Counter = Counter()  # refreshes by path: "hit", "incremental", "full" (for tests and the benchmark)
 _entries_lock = threading.Lock()
 WARMING_RETRY_S = 2
 
 
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
 def _entry(engine: Engine, params: GapParams) -> _Entry:
-    key = (engine.url.render_as_string(hide_password=True), params)
+    key = (_url(engine), params)
     with _entries_lock:
         e = _entries.pop(key, None) or _Entry()
         _entries[key] = e
@@ -118,8 +130,23 @@ def _entry(engine: Engine, params: GapParams) -> _Entry:
         return e
 
 
+def resident(engine: Engine) -> Resident:
+    """The resident inputs of ``engine``'s database (one per process and database).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Returns
+    -------
+    Resident
+    """
+    with _entries_lock:
+        return _residents.setdefault(_url(engine), Resident())
+
+
 def clear() -> None:
-    """Forget every cached result (the next call recomputes).
+    """Forget every cached result and the resident inputs (the next call reads and recomputes).
 
     Returns
     -------
@@ -127,13 +154,14 @@ def clear() -> None:
     """
     with _entries_lock:
         _entries.clear()
+        _residents.clear()
 
 
 def cached_gaps(
     session: Session, params: GapParams | None = None, *, bbox=None, admin_area: int | None = None
 ) -> GapResult:
     """Same result as :func:`gaps_from_db` (the committed data now), from the
-    cache when nothing relevant changed, updated locally after inserts.
+    cache when nothing relevant changed, updated locally after writes.
 
     The cache is the analysis' edge towards the API and the exports: it reads
     the clock once per call for ``computed_at`` and passes it down.
@@ -182,7 +210,6 @@ def cached_gaps(
         considered, radii, voices = dict(entry.considered), entry.patrol_radii, entry.sole_voices
     if area_ids is not None:
         table = within(table, area_ids)
-    # A reason beside the ranking, not scored (docs/politics.md#sole-voice), read in the same snapshot.
     return GapResult(with_sole_voice(table, voices), params, now, considered, radii)
 
 
@@ -204,152 +231,114 @@ def mark_warming(engine: Engine, params: GapParams) -> None:
 
 
 def _refresh(engine: Engine, params: GapParams, entry: _Entry, area, now: datetime) -> list[int] | None:
-    """Bring ``entry`` up to date: read in one REPEATABLE READ transaction,
-    release its connection, compute. Returns the ids of the communities
-    inside ``area`` in the same snapshot (None without an area)."""
+    """Bring ``entry`` up to date: read in one REPEATABLE READ transaction
+    (the resident inputs brought to its snapshot), release its connection,
+    compute. Returns the ids of the communities inside ``area`` in the same
+    snapshot (None without an area)."""
+    store = resident(engine)
     try:
-        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-            s = Session(bind=conn)
-            read = _read(s, params, entry, area)
-            s.close()
-            conn.rollback()
-        _compute(read, params, entry, now)
+        with store.lock:
+            read = _read(engine, params, entry, store, area, now)
+        _compute(read, params, entry)
     except BaseException:
-        entry.snapshot = entry.table = None
+        entry.state = entry.table = entry.snapshot = None
         raise
     return read.area_ids
 
 
-def _read(s: Session, params: GapParams, entry: _Entry, area) -> _Read:
-    snap = current_snapshot(s)  # first statement: the transaction's snapshot
-    long_statements(s.connection())
-    changes = [] if entry.snapshot is None else committed_changes(s, entry.snapshot)
-    new_ids: dict[str, list[int]] = {}
-    full = entry.table is None
-    for table_name, op, row_ids in changes:
-        if table_name in TRAVEL_ONLY and params.remoteness == "distance":
-            continue  # roads, rivers and crossings change travel times only
-        if op != "INSERT" or table_name not in INCREMENTAL:
-            full = True
-            break
-        new_ids.setdefault(table_name, []).extend(row_ids)
-    if not full and sum(map(len, new_ids.values())) > MAX_INCREMENTAL_ROWS:
-        full = True
-    read = _Read(snap, "full" if full else "incremental" if new_ids else "hit", new_ids=new_ids)
-    if full:
-        read.inputs, _ = load_inputs(s, params)
-    elif new_ids:
-        _read_increment(s, params, entry, read)
-    if area is not None:
-        read.area_ids = communities_inside(s, area)
-    if snap != entry.snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
-        read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
+def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, area, now: datetime) -> _Read:
+    read = _Read()
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        s = Session(bind=conn)
+        snap = current_snapshot(s)  # first statement: the transaction's snapshot
+        if store.refused is None:
+            try:
+                store.refresh(s, snap)
+            except ResidentRefused as e:
+                store.forget()
+                store.refused = str(e)
+                log.warning("analysis inputs not kept in memory: %s", e)
+        if store.refused is None:
+            read.tables, read.version, read.deltas = store.tables, store.version, store.since(entry.version)
+            if entry.state is None or entry.version < read.version:
+                _plan(read, params, entry)
+            if read.path == "full":
+                read.extras = read_extras(s, params)
+        elif entry.snapshot is None or committed_changes(s, entry.snapshot):
+            long_statements(s.connection())
+            inputs, _ = load_inputs(s, params)
+            read.result = compute_gaps(inputs, params, computed_at=now)
+            entry.snapshot = snap
+        if area is not None:
+            read.area_ids = communities_inside(s, area)
+        read.snapshot = snap
+        if snap != entry.voices_snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
+            read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
+        s.close()
+        conn.rollback()
     return read
 
 
-def _compute(read: _Read, params: GapParams, entry: _Entry, now: datetime) -> None:
-    STATS[read.path] += 1
-    if read.path == "full":
-        if read.inputs is None:
-            raise RuntimeError("a full refresh reads every input")
-        result = compute_gaps(read.inputs, params, computed_at=now)
-        entry.table, entry.considered, entry.patrol_radii = result.table, result.considered, result.patrol_radii
-        entry.max_coverage_m = _max_coverage(read.inputs.patrols["coverage_m"])
-    elif read.path == "incremental":
-        entry.table, entry.considered = _apply(params, entry, read, now)
-    if read.sole_voices is not None:
-        entry.sole_voices = read.sole_voices
-    entry.snapshot = read.snapshot
+def read_extras(s: Session, params: GapParams) -> Extras:
+    """The population estimates and, for ``remoteness=travel_time``, the travel
+    surface from the sites active on ``as_of``, in ``s``'s snapshot (docs/reach.md).
+
+    Parameters
+    ----------
+    s : sqlalchemy.orm.Session
+    params : GapParams
+
+    Returns
+    -------
+    Extras
+    """
+    travel = None
+    if params.remoteness == "travel_time":
+        travel = travel_to_sites(s, params.as_of, params.season, site_origins(s, params.as_of))
+    return Extras(community_estimates(s), travel)
 
 
-def _max_coverage(values: pd.Series) -> float:
-    v = pd.to_numeric(values, errors="coerce").to_numpy(float)
-    return float(np.nanmax(v)) if np.isfinite(v).any() else 0.0
-
-
-def _boxes(s: Session, params: GapParams, new_ids: dict[str, list[int]]) -> list:
-    """Lon/lat boxes holding every community a new row can change."""
-    radius = {
-        "incidents": params.incident_radius_m,
-        "engagements": params.engagement_radius_m,
-        "qips": params.qip_radius_m,
-    }
-    boxes = []
-    for name, ids in new_ids.items():
-        model = INCREMENTAL[name]
-        reach = func.coalesce(Patrol.coverage_m, params.patrol_radius_m) if name == "patrols" else literal(radius[name])
-        rows = s.execute(
-            select(
-                func.ST_XMin(model.geom),
-                func.ST_YMin(model.geom),
-                func.ST_XMax(model.geom),
-                func.ST_YMax(model.geom),
-                reach,
-            ).where(model.id.in_(ids))
-        ).all()
-        boxes += [shapely.box(*grown_bounds(x0, y0, x1, y1, float(m))) for x0, y0, x1, y1, m in rows]
-    if "engagements" in new_ids:  # a linked community may be far from the engagement
-        linked = select(Engagement.community_id).where(Engagement.id.in_(new_ids["engagements"]))
-        places = s.execute(
-            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id.in_(linked))
-        ).all()
-        boxes += [shapely.box(*grown_bounds(x, y, x, y, 1.0)) for x, y in places]
-    return boxes
-
-
-def _read_increment(s: Session, params: GapParams, entry: _Entry, read: _Read) -> None:
-    """The inputs of the area the new rows can change (none when they change nothing)."""
-    boxes = _boxes(s, params, read.new_ids)
-    if not boxes:
+def _plan(read: _Read, params: GapParams, entry: _Entry) -> None:
+    """Which path the entry takes to ``read.version``: ``full`` (no state, the
+    deltas forgotten, or one that reaches every community) or ``incremental``
+    (``read.only``: the communities the deltas can reach)."""
+    state = entry.state
+    hits = [] if state is None or read.deltas is None else [d.affected(state.places, params) for d in read.deltas]
+    if state is None or read.deltas is None or entry.extras is None or any(h is None for h in hits):
+        read.path = "full"
         return
-    patrols = read.new_ids.get("patrols", [])
-    read.radii_before = entry.patrol_radii
-    if patrols:
-        new = s.execute(select(Patrol.coverage_m).where(Patrol.id.in_(patrols))).scalars().all()
-        entry.max_coverage_m = max(entry.max_coverage_m, _max_coverage(pd.Series(new, dtype=float)))
-        entry.patrol_radii = _with_new_radii(s, params, entry.patrol_radii, patrols)
-    read.pressure_only = set(read.new_ids) == {"incidents"}  # new incidents change nothing but pressure
-    read.inputs, read.only = load_inputs(
-        s,
-        params,
-        shapely.union_all(boxes),
-        max_coverage_m=entry.max_coverage_m,
-        tables={"communities", "incidents"} if read.pressure_only else None,
-    )
+    if not any(d.tables for d in read.deltas):  # only tables these parameters do not read changed
+        read.path = "hit"
+        entry.version = read.version
+        return
+    read.path = "incremental"
+    hit = np.zeros(len(state), bool)
+    for h in hits:
+        if h is not None:
+            hit |= h
+    read.only = state.places.ids[hit]
 
 
-def _apply(params: GapParams, entry: _Entry, read: _Read, now: datetime) -> tuple[pd.DataFrame, dict]:
-    """The cached table with the communities near the new rows recomputed."""
-    old = entry.current()
-    if read.inputs is None:
-        return old, entry.considered
-    inputs = read.inputs
-    considered = dict(entry.considered)
-    for name, ids in read.new_ids.items():
-        considered[name] += int(getattr(inputs, name)["id"].isin(ids).sum())
-    considered["incidents_in_window"] += considered["incidents"] - entry.considered["incidents"]
-    requote = entry.patrol_radii != read.radii_before  # every never-engaged row quotes the patrols' radii
-    if not read.only:
-        return (explain(old.copy(), params, entry.patrol_radii) if requote else old), considered
-    part = compute_gaps(inputs, params, computed_at=now, only=read.only).table
-    if read.pressure_only:
-        kept = old[old["community_id"].isin(part["community_id"])].set_index("community_id")
-        new = part.set_index("community_id").loc[kept.index]
-        for col in PRESSURE_COLUMNS:
-            kept[col] = new[col]
-        part = kept.reset_index()
-    part = explain(part, params, entry.patrol_radii)  # the radii of every patrol, not only those read here
-    merged = pd.concat([old[~old["community_id"].isin(part["community_id"])], part], ignore_index=True)
-    for col in merged.columns[merged.dtypes == np.dtype(object)]:  # infer as the core's DataFrame did (str vs all-None)
-        merged[col] = pd.Series(merged[col].to_numpy(), index=merged.index)
-    return rank_table(explain(merged, params, entry.patrol_radii) if requote else merged), considered
-
-
-def _with_new_radii(s: Session, params: GapParams, radii: tuple[float, float] | None, patrol_ids: list[int]):
-    """The coverage radii of the patrols counted, with those of the new patrols that end by ``as_of``."""
-    new = s.execute(
-        select(func.coalesce(Patrol.coverage_m, params.patrol_radius_m)).where(
-            Patrol.id.in_(patrol_ids), Patrol.ended_at < after_as_of(params)
+def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
+    """The entry brought to what ``read`` holds (see the module docstring for the paths)."""
+    if read.result is not None:
+        read.path = "full"
+        entry.state = None
+        entry.table, entry.considered, entry.patrol_radii = (
+            read.result.table,
+            read.result.considered,
+            read.result.patrol_radii,
         )
-    ).scalars()
-    return radius_range(np.array([*(radii or ()), *new], dtype=float))
+    elif read.tables is not None and read.path != "hit":
+        state = entry.state
+        if read.path == "full" or state is None:
+            entry.extras = read.extras
+            state = gap_state(read.tables, params, extras=entry.extras)
+        else:
+            state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
+        entry.state, entry.version = state, read.version
+        entry.table = state.table()
+        entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
+    if read.sole_voices is not None:
+        entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot
+    STATS[read.path] += 1

@@ -1,8 +1,10 @@
-"""Engagement gaps (docs/analysis.md): one pass over plain arrays, in named steps.
+"""Engagement gaps (docs/analysis.md): one pass over columns, in named steps.
 
 :func:`compute_gaps` reads as the analysis is defined: select the ranked
 communities → when each was last engaged → the violence pressure around it →
-the nearest active mission site → assemble the table → explain and rank.
+the nearest active mission site → explain → rank. The per-community columns
+are a :class:`GapState` (what the cache keeps, and recomputes row by row for
+the communities a write can change); :meth:`GapState.table` ranks them.
 All distances are geodesic metres on WGS84 (see :mod:`geo.analysis.metric`);
 all dates are UTC calendar days, and nothing dated after ``as_of`` counts.
 The computation reads no clock: ``as_of`` comes in the parameters and
@@ -21,7 +23,7 @@ from geo.analysis.days import NONE, US_PER_DAY, day_number, day_numbers, from_us
 from geo.analysis.inputs import GapInputs
 from geo.analysis.last_engagement import (
     KINDS,
-    LastEngagement,
+    LastEvent,
     last_engagement_event,
     last_patrol_event,
     last_qip_event,
@@ -29,12 +31,15 @@ from geo.analysis.last_engagement import (
     patrol_radii,
     radius_range,
 )
-from geo.analysis.metric import Points, nearest, pairs_within
+from geo.analysis.metric import Points, nearest
+from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import explanations, reasons_for
+from geo.analysis.tables import Rows, Tables, prepare
 from geo.reach.population import with_estimates
 from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
+from geo.reach.travel import TravelSurface
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (
@@ -84,21 +89,6 @@ class GapResult:
 
 
 @dataclass
-class RankedCommunities:
-    """The communities to rank, sorted by id: their rows, ids and points;
-    ``estimated`` marks populations taken from a population raster
-    (docs/reach.md#population)."""
-
-    frame: pd.DataFrame
-    ids: np.ndarray
-    points: Points
-    estimated: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@dataclass
 class Violence:
     """Per community: incidents and deaths within ``incident_radius_m`` in the
     window, and their pressure; ``in_window`` counts the window's incidents."""
@@ -111,279 +101,492 @@ class Violence:
 
 @dataclass
 class NearestSite:
-    """Per community: index into the active sites (-1: none), distance (m) and the sites' ids."""
+    """Per community: the nearest active site's id (-1: none) and the distance (m, NaN: none)."""
 
-    index: np.ndarray
+    site_id: np.ndarray
     distance_m: np.ndarray
-    site_ids: np.ndarray
 
 
-def compute_gaps(inputs: GapInputs, params: GapParams, *, computed_at: datetime, only=None) -> GapResult:
+@dataclass
+class Extras:
+    """What the analysis reads beside its input tables (docs/reach.md): the
+    population estimates of a population raster (community id → people,
+    used where none is recorded) and, for ``remoteness=travel_time``, the
+    travel surface from the active sites."""
+
+    population_estimates: pd.Series | None = None
+    travel: TravelSurface | None = None
+
+
+@dataclass
+class GapState:
+    """Every per-community column of one parameter set, communities in id order.
+
+    The cache keeps one per parameter set and replaces the rows of the
+    communities a write can change (:meth:`put`); :meth:`table` derives the
+    rest (staleness, factors, score, flag) and ranks. ``explanation`` holds
+    the three reasons of each row as codes with parameters, ``reasons``
+    their English sentences (docs/analysis.md#reasons)."""
+
+    params: GapParams
+    places: Places
+    name: np.ndarray
+    population: np.ndarray
+    estimated: np.ndarray
+    patrol: LastEvent
+    engagement: LastEvent
+    qip: LastEvent
+    violence: Violence
+    site: NearestSite
+    travel: TravelToSite
+    reasons: np.ndarray
+    explanation: np.ndarray
+    patrol_radii: tuple[float, float] | None = None
+    considered: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def table(self) -> pd.DataFrame:
+        """The ranked result: one row per community, columns ``RESULT_COLUMNS``.
+
+        ``pressure_norm`` divides by the largest pressure of these rows; ranks
+        by ``gap_score`` descending, ties by community id (docs/analysis.md#gap-score).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        p = self.params
+        n = len(self)
+        as_of_day = day_number(p.as_of)
+        last = most_recent(self.patrol, self.engagement, self.qip)
+        engaged = last.at_us != NONE
+        days = np.where(engaged, as_of_day - day_numbers(last.at_us), -1)
+        staleness = np.where(engaged, np.minimum(days, p.cap_days) / p.cap_days, 1.0)
+        population_factor = 1 + np.log10(1 + np.nan_to_num(self.population, nan=0.0))
+        if p.remoteness == "travel_time":
+            remoteness = self.travel.factor(p.remoteness_hours)
+        else:
+            remoteness = 1 + np.nan_to_num(self.site.distance_m, nan=0.0) / p.remoteness_scale_m
+        remoteness = fill_unreachable(remoteness, self.travel.unreachable)
+        pressure = self.violence.pressure
+        pmax = pressure.max() if n else 0.0
+        pressure_norm = pressure / pmax if pmax > 0 else np.zeros(n)
+        score = pressure_norm * staleness * population_factor * remoteness
+        under = (~engaged | (days >= p.min_days)) & (pressure > 0)
+        o = np.lexsort((self.places.ids, -score))
+        has_site = self.site.site_id[o] >= 0
+        kinds = np.array(KINDS, dtype=object)[last.kind[o]]
+        return pd.DataFrame(
+            {
+                "community_id": self.places.ids[o],
+                "name": self.name[o],
+                "lon": self.places.lonlat[o, 0],
+                "lat": self.places.lonlat[o, 1],
+                "population": pd.array(self.population[o], dtype="Int64"),
+                "population_estimated": self.estimated[o],
+                "last_engagement_at": from_us(last.at_us[o]).array,
+                "last_engagement_kind": np.where(engaged[o], kinds, None),
+                "last_engagement_id": _nullable(last.row_id[o], engaged[o]),
+                "days_since_engagement": _nullable(days[o], engaged[o]),
+                "incidents_window": self.violence.incidents[o],
+                "fatalities_window": self.violence.deaths[o],
+                "pressure": pressure[o],
+                "pressure_norm": pressure_norm[o],
+                "staleness": staleness[o],
+                "population_factor": population_factor[o],
+                "distance_to_site_m": self.site.distance_m[o],
+                "nearest_site_id": _nullable(self.site.site_id[o], has_site),
+                "remoteness_factor": remoteness[o],
+                "travel_hours": self.travel.hours[o],
+                "travel_site_id": _nullable(self.travel.site_id[o], self.travel.site_id[o] >= 0),
+                "travel_season": np.full(n, self.travel.season, dtype=object),
+                "unreachable": self.travel.unreachable[o],
+                "gap_score": score[o],
+                "under_engaged": under[o],
+                "rank": np.arange(1, n + 1),
+                "reasons": self.reasons[o],
+                "explanation": self.explanation[o],
+            }
+        )
+
+    def put(self, part: GapState) -> None:
+        """Replace the rows of the communities ``part`` holds (computed on newer
+        inputs for some of these communities) and take its whole-table figures.
+
+        Parameters
+        ----------
+        part : GapState
+            Of the same parameters; its communities are among these.
+
+        Returns
+        -------
+        None
+        """
+        rows = np.searchsorted(self.places.ids, part.places.ids)
+        if len(rows) and not np.array_equal(self.places.ids[np.minimum(rows, len(self) - 1)], part.places.ids):
+            raise ValueError("a part holds communities the state does not")
+        for mine, theirs in (
+            (self.patrol, part.patrol),
+            (self.engagement, part.engagement),
+            (self.qip, part.qip),
+            (self.site, part.site),
+        ):
+            for f in mine.__dataclass_fields__:
+                getattr(mine, f)[rows] = getattr(theirs, f)
+        for f in ("hours", "site_id", "unreachable"):
+            getattr(self.travel, f)[rows] = getattr(part.travel, f)
+        self.population[rows], self.estimated[rows] = part.population, part.estimated
+        for f in ("incidents", "deaths", "pressure"):
+            getattr(self.violence, f)[rows] = getattr(part.violence, f)
+        self.violence.in_window = part.violence.in_window
+        self.reasons[rows] = part.reasons
+        self.explanation[rows] = part.explanation
+        self.considered = part.considered
+        if part.patrol_radii != self.patrol_radii:  # quoted by every never-engaged row
+            self.patrol_radii = part.patrol_radii
+            self.explain()
+
+    def explain(self, rows: np.ndarray | None = None) -> None:
+        """(Re)write the explanation (reason codes) and reasons (their English
+        sentences) of some rows (default: all) from their columns, with
+        :func:`geo.analysis.reasons.explanations` (the one owner of the reasons).
+
+        Parameters
+        ----------
+        rows : numpy.ndarray of int, optional
+
+        Returns
+        -------
+        None
+        """
+        rows = np.arange(len(self)) if rows is None else np.asarray(rows, np.int64)
+        last = most_recent(self.patrol, self.engagement, self.qip)
+        at = last.at_us[rows]
+        engaged = at != NONE
+        days = np.where(engaged, day_number(self.params.as_of) - day_numbers(at), -1)
+        quoted = pd.DataFrame(
+            {
+                "days_since_engagement": _nullable(days, engaged),
+                "last_engagement_at": from_us(at).array,
+                "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind[rows]], None),
+                "last_engagement_id": _nullable(last.row_id[rows], engaged),
+                "incidents_window": self.violence.incidents[rows],
+                "fatalities_window": self.violence.deaths[rows],
+                "distance_to_site_m": self.site.distance_m[rows],
+                "travel_hours": self.travel.hours[rows],
+                "unreachable": self.travel.unreachable[rows],
+                "travel_season": np.full(len(rows), self.travel.season, dtype=object),
+            }
+        )
+        explained = explanations(quoted, self.params, self.patrol_radii)
+        for column, values in ((self.explanation, explained), (self.reasons, reasons_for(explained))):
+            out = np.empty(len(rows), dtype=object)
+            out[:] = values
+            column[rows] = out
+
+
+def _nullable(values: np.ndarray, present: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Integers as pandas' nullable Int64, NA where not ``present``."""
+    return pd.arrays.IntegerArray(np.where(present, values, 0).astype(np.int64), ~np.asarray(present, bool))
+
+
+def community_places(communities: Rows, only=None) -> tuple[Places, np.ndarray]:
+    """The communities to rank, sorted by id (the order every later step keeps).
+
+    Parameters
+    ----------
+    communities : Rows
+    only : iterable of int, optional
+        Restrict to these ids.
+
+    Returns
+    -------
+    tuple of (Places, numpy.ndarray)
+        The places and their slots in ``communities``.
+    """
+    slots = np.flatnonzero(communities.live())
+    if only is not None:
+        slots = slots[np.isin(communities.ids[slots], np.fromiter(only, np.int64))]
+    slots = slots[np.argsort(communities.ids[slots], kind="stable")]
+    if communities.lonlat is None or communities.xyz is None:
+        raise TypeError("communities are points")
+    return Places(communities.ids[slots], communities.lonlat[slots], communities.xyz[slots]), slots
+
+
+def compute_gaps(
+    inputs: GapInputs | Tables,
+    params: GapParams,
+    *,
+    computed_at: datetime,
+    only=None,
+    extras: Extras | None = None,
+) -> GapResult:
     """Rank communities by engagement gap.
 
     Parameters
     ----------
-    inputs : GapInputs
-        Every table the analysis reads.
+    inputs : GapInputs or Tables
+        Every table the analysis reads (DataFrames, or the columns of
+        :mod:`geo.analysis.tables`).
     params : GapParams
         ``as_of`` and the radii, window and scales.
     computed_at : datetime
         When the caller ran it (reported with the result; the computation
         reads no clock).
     only : iterable of int, optional
-        Community ids to compute (the cache's local update); every incident,
-        patrol, engagement, QIP and site still counts. The scores of such a
-        part are relative to it: merge it into the mission's table and
-        :func:`rank_table` the whole (an area is :func:`within` the whole).
+        Community ids to compute; every incident, patrol, engagement, QIP and
+        site still counts. The scores of such a part are relative to it.
+    extras : Extras, optional
+        With ``Tables``: the population estimates and travel surface
+        (``GapInputs`` carry their own).
 
     Returns
     -------
     GapResult
     """
-    communities = ranked_communities(inputs.communities, only, inputs.population_estimates)
-    as_of_day = day_number(params.as_of)
-    last = last_engagement(communities, inputs, params, as_of_day)
-    violence = violence_pressure(communities, inputs.incidents, params)
-    site = nearest_active_site(communities, inputs.sites, as_of_day)
-    travel = travel_to_nearest_site(
-        communities.points.lon, communities.points.lat, inputs.travel, params.remoteness == "travel_time"
-    )
-    table = assemble(communities, last, violence, site, params, as_of_day, travel)
-    considered = {**inputs.counts(), "incidents_in_window": violence.in_window}
-    counted, radius_m = patrol_radii(inputs.patrols, params, (as_of_day + 1) * US_PER_DAY)
-    radii = radius_range(radius_m[counted])
-    return GapResult(rank_table(explain(table, params, radii)), params, computed_at, considered, radii)
+    if isinstance(inputs, GapInputs):
+        tables, extras = prepare(inputs), Extras(inputs.population_estimates, inputs.travel)
+    else:
+        tables = inputs
+    state = gap_state(tables, params, only, extras)
+    return GapResult(state.table(), params, computed_at, state.considered, state.patrol_radii)
 
 
-def ranked_communities(communities: pd.DataFrame, only=None, estimates: pd.Series | None = None) -> RankedCommunities:
-    """The communities to rank, sorted by id (the order every later step keeps).
+def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | None = None) -> GapState:
+    """Every per-community column of ``params`` (see :class:`GapState`).
 
     Parameters
     ----------
-    communities : pandas.DataFrame
-        ``id``, ``name``, ``lon``, ``lat``, ``population``.
-    only : iterable of int, optional
-        Restrict to these ids.
-    estimates : pandas.Series, optional
-        Community id → estimated population, used where none is recorded.
-
-    Returns
-    -------
-    RankedCommunities
-    """
-    frame = communities.sort_values("id", kind="stable")
-    if only is not None:
-        frame = frame[frame["id"].isin(np.asarray(list(only)))]
-    ids = frame["id"].to_numpy(np.int64)
-    recorded = pd.to_numeric(frame["population"], errors="coerce").to_numpy(float)
-    population, estimated = with_estimates(recorded, ids, estimates)
-    frame = frame.assign(population=population)
-    return RankedCommunities(frame, ids, Points(frame["lon"], frame["lat"]), estimated)
-
-
-def last_engagement(
-    communities: RankedCommunities, inputs: GapInputs, params: GapParams, as_of_day: int
-) -> LastEngagement:
-    """When each community was last engaged (patrol, engagement or QIP), up to ``as_of``.
-
-    Parameters
-    ----------
-    communities : RankedCommunities
-    inputs : GapInputs
+    tables : Tables
     params : GapParams
-    as_of_day : int
-        ``as_of`` as a day number.
+    only : iterable of int, optional
+        Community ids to compute (default: all).
+    extras : Extras, optional
+        Population estimates and the travel surface (required for
+        ``remoteness=travel_time``).
 
     Returns
     -------
-    LastEngagement
+    GapState
     """
+    extras = extras or Extras()
+    places, slots = community_places(tables.communities, only)
+    as_of_day = day_number(params.as_of)
     cutoff_us = (as_of_day + 1) * US_PER_DAY  # the start of the day after as_of
-    return most_recent(
-        last_patrol_event(communities.points, inputs.patrols, params, cutoff_us),
-        last_engagement_event(communities.points, communities.ids, inputs.engagements, params, cutoff_us),
-        last_qip_event(communities.points, inputs.qips, params, as_of_day),
+    counted, radius_m = patrol_radii(tables.patrols, params, cutoff_us)
+    site = site_column(tables, places, as_of_day, whole=only is None)
+    travel = travel_to_nearest_site(
+        places.lonlat[:, 0], places.lonlat[:, 1], extras.travel, params.remoteness == "travel_time"
     )
+    population, estimated = with_estimates(
+        tables.communities["population"][slots].astype(float), places.ids, extras.population_estimates
+    )
+    state = GapState(
+        params,
+        places,
+        tables.communities["name"][slots],
+        population,
+        estimated,
+        *last_events(places, tables, params),
+        violence_pressure(places, tables.incidents, params),
+        site,
+        travel,
+        np.empty(len(places), dtype=object),
+        np.empty(len(places), dtype=object),
+        radius_range(radius_m[counted]),
+    )
+    state.considered = considered(tables, params, state.violence.in_window)
+    state.explain()
+    return state
 
 
-def violence_pressure(communities: RankedCommunities, incidents: pd.DataFrame, params: GapParams) -> Violence:
-    """Incidents of the window (``DateWindow.ending(as_of, window_days)``)
-    within ``incident_radius_m`` of each community, weighed by the kernel of
-    :mod:`geo.analysis.pressure`.
+MEMO_SITES = 8  # as_of days whose site columns a resident communities table remembers
+
+
+def site_column(tables: Tables, places: Places, as_of_day: int, *, whole: bool) -> NearestSite:
+    """The nearest active site of each community.
+
+    It depends on the sites, the communities and ``as_of`` alone, not on any
+    other parameter: for every community (``whole``) it is computed once per
+    ``as_of`` and version of the tables and remembered with the communities
+    (a planner changing a radius or the window reuses it); each call gets
+    its own copy.
 
     Parameters
     ----------
-    communities : RankedCommunities
-    incidents : pandas.DataFrame
-        ``lon``, ``lat``, ``occurred_on``, ``fatalities``, ``geo_precision``.
+    tables : Tables
+    places : Places
+        Every community (``whole``) or some.
+    as_of_day : int
+    whole : bool
+
+    Returns
+    -------
+    NearestSite
+    """
+    memo = tables.communities.memo
+    key = ("sites", as_of_day)
+    hit = memo.get(key) if whole else None
+    if hit is None or hit[0] is not tables.sites:
+        hit = (tables.sites, nearest_active_site(places, tables.sites, as_of_day))
+        if whole:
+            for old in [k for k in memo if isinstance(k, tuple) and k[0] == "sites"][: -MEMO_SITES + 1]:
+                del memo[old]
+            memo[key] = hit
+    site = hit[1]
+    return NearestSite(site.site_id.copy(), site.distance_m.copy())
+
+
+def last_events(places: Places, tables: Tables, params: GapParams) -> tuple[LastEvent, LastEvent, LastEvent]:
+    """When each community was last engaged by a patrol, an engagement and a QIP, up to ``as_of``.
+
+    Parameters
+    ----------
+    places : Places
+    tables : Tables
+    params : GapParams
+
+    Returns
+    -------
+    tuple of LastEvent
+        Patrol, engagement, QIP (``KINDS`` order).
+    """
+    as_of_day = day_number(params.as_of)
+    cutoff_us = (as_of_day + 1) * US_PER_DAY
+    return (
+        last_patrol_event(places, tables.patrols, params, cutoff_us),
+        last_engagement_event(places, tables.engagements, params, cutoff_us),
+        last_qip_event(places, tables.qips, params, as_of_day),
+    )
+
+
+def window_mask(incidents: Rows, params: GapParams) -> np.ndarray:
+    """The incident slots of ``DateWindow.ending(as_of, window_days)`` (both ends counted).
+
+    Parameters
+    ----------
+    incidents : Rows
+    params : GapParams
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    window = DateWindow.ending(params.as_of, params.window_days)
+    day = incidents["day"]
+    return incidents.live() & (day != NONE) & (day >= day_number(window.start)) & (day <= day_number(window.end))
+
+
+def violence_pressure(places: Places, incidents: Rows, params: GapParams) -> Violence:
+    """Incidents of the window within ``incident_radius_m`` of each community,
+    weighed by the kernel of :mod:`geo.analysis.pressure`.
+
+    Parameters
+    ----------
+    places : Places
+    incidents : Rows
     params : GapParams
 
     Returns
     -------
     Violence
     """
-    n = len(communities)
-    window = DateWindow.ending(params.as_of, params.window_days)
-    first_day, last_day = day_number(window.start), day_number(window.end)
-    day = day_numbers(to_us(incidents["occurred_on"]))
-    in_window = (day != NONE) & (day >= first_day) & (day <= last_day)
-    counted = incidents[in_window]
-    community, incident = pairs_within(
-        communities.points, Points(counted["lon"], counted["lat"]), params.incident_radius_m
-    )
-    deaths = counted["fatalities"].to_numpy(float)
-    weight = incident_weights(deaths, last_day - day[in_window], counted["geo_precision"].to_numpy(), params)
-    return Violence(
-        incidents=np.bincount(community, minlength=n).astype(np.int64),
-        deaths=np.rint(np.bincount(community, weights=deaths[incident], minlength=n)).astype(np.int64),
-        pressure=np.bincount(community, weights=weight[incident], minlength=n),
-        in_window=int(in_window.sum()),
-    )
+    if incidents.xyz is None or incidents.lonlat is None:
+        raise TypeError("incidents are points")
+    slots = np.flatnonzero(window_mask(incidents, params))
+    near = around(places, incidents.xyz, slots, params.incident_radius_m)
+    points = PointGrid.of(incidents.xyz, incidents.lonlat, near, SUM_CELL * params.incident_radius_m)
+    deaths = incidents["fatalities"][points.slots].astype(float)
+    age_days = day_number(params.as_of) - incidents["day"][points.slots]
+    weight = incident_weights(deaths, age_days, incidents["geo_precision"][points.slots], params)
+    count, pressure, death_sum = sum_near(places, points, weight, deaths, params.incident_radius_m)
+    return Violence(count, np.rint(death_sum).astype(np.int64), pressure, len(slots))
 
 
-def active_sites(sites: pd.DataFrame, as_of_day: int) -> np.ndarray:
-    """Which sites are active on ``as_of`` (both ends inclusive, open ends allowed).
+def active_on(active_from: np.ndarray, active_to: np.ndarray, as_of_day: int) -> np.ndarray:
+    """Which sites are active on ``as_of`` (day numbers; both ends counted, ``NONE`` an open end).
 
     Parameters
     ----------
-    sites : pandas.DataFrame
-        ``active_from``, ``active_to``.
+    active_from, active_to : numpy.ndarray of int64
     as_of_day : int
 
     Returns
     -------
     numpy.ndarray of bool
     """
-    active_from, active_to = day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"]))
     return ((active_from == NONE) | (active_from <= as_of_day)) & ((active_to == NONE) | (active_to >= as_of_day))
 
 
-def nearest_active_site(communities: RankedCommunities, sites: pd.DataFrame, as_of_day: int) -> NearestSite:
-    """The geodesically nearest mission site active on ``as_of``.
+def active_sites(sites: pd.DataFrame, as_of_day: int) -> np.ndarray:
+    """:func:`active_on` for sites as a DataFrame (``active_from``, ``active_to``).
 
     Parameters
     ----------
-    communities : RankedCommunities
     sites : pandas.DataFrame
-        ``id``, ``lon``, ``lat``, ``active_from``, ``active_to`` (open ends allowed).
+    as_of_day : int
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    return active_on(day_numbers(to_us(sites["active_from"])), day_numbers(to_us(sites["active_to"])), as_of_day)
+
+
+def nearest_active_site(places: Places, sites: Rows, as_of_day: int) -> NearestSite:
+    """The geodesically nearest mission site active on ``as_of`` (ties: the smaller id).
+
+    Parameters
+    ----------
+    places : Places
+    sites : Rows
+        ``active_from``, ``active_to`` (day numbers, open ends ``NONE``).
     as_of_day : int
 
     Returns
     -------
     NearestSite
     """
-    active = active_sites(sites, as_of_day)
-    site_ids = sites["id"].to_numpy(np.int64)[active]
+    active = np.flatnonzero(sites.live() & active_on(sites["active_from"], sites["active_to"], as_of_day))
+    if sites.lonlat is None:
+        raise TypeError("sites are points")
+    site_ids = sites.ids[active]
     index, distance_m = nearest(
-        communities.points, Points(sites["lon"].to_numpy()[active], sites["lat"].to_numpy()[active]), site_ids
+        Points(places.lonlat[:, 0], places.lonlat[:, 1]),
+        Points(sites.lonlat[active, 0], sites.lonlat[active, 1]),
+        site_ids,
     )
-    return NearestSite(index, distance_m, site_ids)
+    return NearestSite(np.where(index >= 0, site_ids[np.maximum(index, 0)] if len(site_ids) else -1, -1), distance_m)
 
 
-def assemble(
-    communities: RankedCommunities,
-    last: LastEngagement,
-    violence: Violence,
-    site: NearestSite,
-    params: GapParams,
-    as_of_day: int,
-    travel: TravelToSite,
-) -> pd.DataFrame:
-    """One row per community with every per-community column (unranked, unexplained).
+def considered(tables: Tables, params: GapParams, in_window: int) -> dict[str, int]:
+    """How many rows of each table count, after the date filters (docs/analysis.md#area-subsets):
+    communities and sites all, incidents of the window, patrols and engagements
+    up to ``as_of``, QIPs in progress or completed; and ``incidents_in_window``.
 
     Parameters
     ----------
-    communities : RankedCommunities
-    last : LastEngagement
-    violence : Violence
-    site : NearestSite
+    tables : Tables
     params : GapParams
-    as_of_day : int
-    travel : TravelToSite
-        The travel columns (empty unless ``remoteness`` is ``travel_time``;
-        then the remoteness factor comes from them, docs/analysis.md#remoteness).
+    in_window : int
 
     Returns
     -------
-    pandas.DataFrame
-        ``pressure_norm`` and ``gap_score`` are left for :func:`rank_table`,
-        ``under_engaged``, ``reasons`` and ``explanation`` for :func:`explain`.
+    dict of str to int
     """
-    n = len(communities)
-    engaged = last.at_us != NONE
-    days = np.where(engaged, as_of_day - day_numbers(last.at_us), -1)
-    staleness = np.where(engaged, np.minimum(days, params.cap_days) / params.cap_days, 1.0)
-    population = pd.to_numeric(communities.frame["population"], errors="coerce").to_numpy(float)
-    population_factor = 1 + np.log10(1 + np.nan_to_num(population, nan=0.0))
-    if params.remoteness == "travel_time":
-        remoteness = travel.factor(params.remoteness_hours)
-    else:
-        remoteness = 1 + np.nan_to_num(site.distance_m, nan=0.0) / params.remoteness_scale_m
-    has_site = site.index >= 0
-    site_id = site.site_ids[np.maximum(site.index, 0)] if len(site.site_ids) else np.zeros(n, np.int64)
-    t = pd.DataFrame(
-        {
-            "community_id": communities.ids,
-            "name": communities.frame["name"].to_numpy(),
-            "lon": communities.points.lon,
-            "lat": communities.points.lat,
-            "population": pd.array(population, dtype="Int64") if n else pd.array([], dtype="Int64"),
-            "population_estimated": communities.estimated if communities.estimated is not None else np.zeros(n, bool),
-            "last_engagement_at": from_us(last.at_us).array,
-            "last_engagement_kind": np.where(engaged, np.array(KINDS, dtype=object)[last.kind], None),
-            "last_engagement_id": pd.array(np.where(engaged, last.row_id, 0), dtype="Int64"),
-            "days_since_engagement": pd.array(days, dtype="Int64"),
-            "incidents_window": violence.incidents,
-            "fatalities_window": violence.deaths,
-            "pressure": violence.pressure,
-            "pressure_norm": 0.0,
-            "staleness": staleness,
-            "population_factor": population_factor,
-            "distance_to_site_m": site.distance_m,
-            "nearest_site_id": pd.array(np.where(has_site, site_id, 0), dtype="Int64"),
-            "remoteness_factor": remoteness,
-            "travel_hours": travel.hours,
-            "travel_site_id": pd.array(np.where(travel.site_id >= 0, travel.site_id, 0), dtype="Int64"),
-            "travel_season": np.full(n, travel.season, dtype=object),
-            "unreachable": travel.unreachable,
-            "gap_score": 0.0,
-        }
-    )
-    for col in ("last_engagement_id", "days_since_engagement"):
-        t.loc[~engaged, col] = pd.NA
-    t.loc[~has_site, "nearest_site_id"] = pd.NA
-    t.loc[travel.site_id < 0, "travel_site_id"] = pd.NA
-    t["rank"] = 0
-    return t
-
-
-def explain(t: pd.DataFrame, p: GapParams, patrol_radii: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Set ``under_engaged``, ``explanation`` (reason codes and parameters)
-    and ``reasons`` (their English sentences) in place from each row's own columns.
-
-    Valid for any rows whose engagement and pressure columns are final.
-
-    Parameters
-    ----------
-    t : pandas.DataFrame
-        Rows with ``days_since_engagement`` and ``pressure`` (and the columns
-        the reasons quote).
-    p : GapParams
-    patrol_radii : tuple of 2 float, optional
-        The coverage radii of the patrols counted, smallest and largest
-        (``GapResult.patrol_radii``), quoted when no patrol covered a community.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``t`` itself.
-    """
-    days = t["days_since_engagement"]
-    t["under_engaged"] = (days.isna() | (days >= p.min_days)).to_numpy(bool) & (t["pressure"].to_numpy(float) > 0)
-    explained = explanations(t, p, patrol_radii)
-    t["explanation"] = pd.Series(explained, index=t.index, dtype=object)
-    t["reasons"] = reasons_for(explained)
-    return t
+    cutoff_us = (day_number(params.as_of) + 1) * US_PER_DAY
+    at = tables.engagements["at"]
+    return {
+        "communities": tables.communities.count(),
+        "incidents": in_window,
+        "patrols": int(patrol_radii(tables.patrols, params, cutoff_us)[0].sum()),
+        "engagements": int((tables.engagements.live() & (at != NONE) & (at < cutoff_us)).sum()),
+        "qips": int((tables.qips.live() & tables.qips["active"]).sum()),
+        "sites": tables.sites.count(),
+        "incidents_in_window": in_window,
+    }
 
 
 def within(table: pd.DataFrame, community_ids) -> pd.DataFrame:
@@ -397,7 +600,7 @@ def within(table: pd.DataFrame, community_ids) -> pd.DataFrame:
     Parameters
     ----------
     table : pandas.DataFrame
-        A ranked table (:func:`rank_table`) of the whole mission.
+        A ranked table (:meth:`GapState.table`) of the whole mission.
     community_ids : iterable of int
 
     Returns
@@ -406,35 +609,3 @@ def within(table: pd.DataFrame, community_ids) -> pd.DataFrame:
         A view of ``table``'s rows, in rank order.
     """
     return table[table["community_id"].isin(np.fromiter(community_ids, np.int64))]
-
-
-def rank_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Normalise pressure over the rows given, score and rank them.
-
-    Every other column is per community, so any subset of a result can be
-    re-ranked on its own (an area filter, or a cached result with updated rows).
-
-    Parameters
-    ----------
-    t : pandas.DataFrame
-        Rows with every column of ``RESULT_COLUMNS``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new table, best gap first, ``rank`` from 1, columns ``RESULT_COLUMNS``.
-    """
-    t = t.copy()
-    pressure = t["pressure"].to_numpy(float)
-    pmax = pressure.max() if len(t) else 0.0
-    t["pressure_norm"] = pressure / pmax if pmax > 0 else np.zeros(len(t))
-    t["remoteness_factor"] = fill_unreachable(t["remoteness_factor"].to_numpy(float), t["unreachable"].to_numpy(bool))
-    t["gap_score"] = (
-        t["pressure_norm"].to_numpy()
-        * t["staleness"].to_numpy(float)
-        * t["population_factor"].to_numpy(float)
-        * t["remoteness_factor"].to_numpy(float)
-    )
-    t = t.sort_values(["gap_score", "community_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    t["rank"] = np.arange(1, len(t) + 1)
-    return t[list(RESULT_COLUMNS)]

@@ -7,7 +7,10 @@
   completed within ``qip_radius_m``.
 
 Each is a :class:`LastEvent` per community; :func:`most_recent` picks among
-them, the first kind of ``KINDS`` winning a tie.
+them, the first kind of ``KINDS`` winning a tie. Every step reads the
+columns of :mod:`geo.analysis.tables` (dead slots of a resident table never
+count) and works for any subset of the communities (:class:`~geo.analysis.near.Places`),
+which is how the cache recomputes only the communities a write can change.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from geo.analysis.days import NONE, US_PER_DAY, day_numbers, to_us
-from geo.analysis.metric import Points, pairs_within
+from geo.analysis import kernels
+from geo.analysis.days import NONE, US_PER_DAY
+from geo.analysis.near import FEW_PLACES, LATEST_CELL, Places, PointGrid, around, latest_near
 from geo.analysis.params import GapParams
-from geo.analysis.tracks import last_patrol
+from geo.analysis.tables import ACTIVE_QIP, Rows
+from geo.analysis.tracks import covering, newest_first
 
 KINDS = ("patrol", "engagement", "qip")  # on equal timestamps the first kind wins
-ACTIVE_QIP = ("in_progress", "completed")
+MAX_MOVED = 64  # more new patrols at once: sort again
+__all__ = ["ACTIVE_QIP", "KINDS", "LastEngagement", "LastEvent", "most_recent"]
 
 
 @dataclass
@@ -57,38 +62,13 @@ class LastEngagement:
     row_id: np.ndarray
 
 
-def latest_per_community(n: int, community: np.ndarray, at_us: np.ndarray, row_id: np.ndarray) -> LastEvent:
-    """The latest of each community's (community, time, id) pairs.
+def patrol_radii(patrols: Rows, params: GapParams, cutoff_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which patrol slots count (alive, ended before ``cutoff_us``) and each
+    one's coverage radius: its ``coverage_m``, else ``patrol_radius_m``.
 
     Parameters
     ----------
-    n : int
-        Number of communities (indices 0 … n − 1).
-    community, at_us, row_id : numpy.ndarray
-        One entry per pair: community index, time (int64 µs), row id.
-
-    Returns
-    -------
-    LastEvent
-        The largest time per community (ties: the largest id).
-    """
-    last = LastEvent.never(n)
-    if len(community):
-        order = np.lexsort((row_id, at_us, community))
-        is_last = np.r_[community[order][1:] != community[order][:-1], True]
-        pick = order[is_last]
-        last.at_us[community[pick]], last.row_id[community[pick]] = at_us[pick], row_id[pick]
-    return last
-
-
-def patrol_radii(patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which patrols count (ended before ``cutoff_us``) and each one's coverage
-    radius: its ``coverage_m``, else ``patrol_radius_m``.
-
-    Parameters
-    ----------
-    patrols : pandas.DataFrame
-        ``ended_at``, ``coverage_m``.
+    patrols : Rows
     params : GapParams
     cutoff_us : int
         Start of the day after ``as_of`` (int64 µs).
@@ -96,11 +76,11 @@ def patrol_radii(patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> tu
     Returns
     -------
     tuple of numpy.ndarray
-        A mask of the patrols counted, and the radius (m) of every patrol.
+        A mask of the slots counted, and the radius (m) of every slot.
     """
-    ended_us = to_us(patrols["ended_at"])
-    radius_m = pd.to_numeric(patrols["coverage_m"], errors="coerce").to_numpy(float)
-    return (ended_us != NONE) & (ended_us < cutoff_us), np.where(np.isnan(radius_m), params.patrol_radius_m, radius_m)
+    ended, coverage = patrols["ended"], patrols["coverage_m"]
+    counted = patrols.live() & (ended != NONE) & (ended < cutoff_us)
+    return counted, np.where(np.isnan(coverage), params.patrol_radius_m, coverage)
 
 
 def radius_range(radius_m: np.ndarray) -> tuple[float, float] | None:
@@ -117,15 +97,69 @@ def radius_range(radius_m: np.ndarray) -> tuple[float, float] | None:
     return (float(radius_m.min()), float(radius_m.max())) if len(radius_m) else None
 
 
-def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapParams, cutoff_us: int) -> LastEvent:
-    """The most recent patrol (by ``ended_at``, before ``cutoff_us``) whose track
-    passed within its ``coverage_m`` (default ``patrol_radius_m``).
+def by_recency(patrols: Rows) -> np.ndarray:
+    """The live patrol slots newest first (``ended`` descending, ties by the
+    larger id), computed once per version of the rows.
 
     Parameters
     ----------
-    communities : Points
-    patrols : pandas.DataFrame
-        ``id``, ``ended_at``, ``coverage_m``, ``geometry`` (lon/lat tracks).
+    patrols : Rows
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
+    if "by_recency" not in patrols.memo:
+        live = np.flatnonzero(patrols.live())
+        patrols.memo["by_recency"] = live[newest_first(patrols["ended"][live], patrols.ids[live])]
+    return patrols.memo["by_recency"]
+
+
+def keep_recency(old: Rows, new: Rows, gone: np.ndarray, first_new: int) -> None:
+    """Carry ``old``'s :func:`by_recency` order over to ``new`` (the same
+    slots, ``gone`` dead, ``first_new`` … appended), without sorting again.
+
+    Why: sorting 200 000 patrols costs tens of milliseconds, more than the
+    rest of a local update; a few changed patrols move by binary search.
+
+    Parameters
+    ----------
+    old, new : Rows
+        The patrols before and after a change (:meth:`~geo.analysis.tables.Rows.replace`).
+    gone : numpy.ndarray of int
+        Slots that died.
+    first_new : int
+        The first appended slot.
+
+    Returns
+    -------
+    None
+    """
+    order = old.memo.get("by_recency")
+    added = np.arange(first_new, len(new))
+    if order is None or len(added) > MAX_MOVED:
+        return
+    order = order[~np.isin(order, gone)]
+    ended, ids = new["ended"], new.ids
+    for slot in added.tolist():
+        e, i = ended[slot], ids[slot]
+        # Newest first: before every slot that is older, i.e. (ended, id) smaller.
+        older = (ended[order] < e) | ((ended[order] == e) & (ids[order] < i))
+        at = int(np.argmax(older)) if older.any() else len(order)
+        order = np.insert(order, at, slot)
+    new.memo["by_recency"] = order
+
+
+def last_patrol_event(places: Places, patrols: Rows, params: GapParams, cutoff_us: int) -> LastEvent:
+    """The most recent patrol (by ``ended_at``, before ``cutoff_us``; ties:
+    the larger id) whose track passed within its ``coverage_m`` (default
+    ``patrol_radius_m``).
+
+    Parameters
+    ----------
+    places : Places
+        The communities.
+    patrols : Rows
     params : GapParams
     cutoff_us : int
         Start of the day after ``as_of`` (int64 µs): later patrols do not count.
@@ -134,31 +168,51 @@ def last_patrol_event(communities: Points, patrols: pd.DataFrame, params: GapPar
     -------
     LastEvent
     """
-    n = len(communities)
-    counted, radius_m = patrol_radii(patrols, params, cutoff_us)
-    if not counted.any():
-        return LastEvent.never(n)
-    radius_m = radius_m[counted]
-    ended_us, patrol_ids = to_us(patrols["ended_at"])[counted], patrols["id"].to_numpy(np.int64)[counted]
-    # Equal end times go to the larger patrol id, whatever the row order.
-    covering = last_patrol(communities, patrols["geometry"].to_numpy()[counted], ended_us, radius_m, patrol_ids)
-    seen = covering >= 0
-    return LastEvent(np.where(seen, ended_us[covering], NONE), np.where(seen, patrol_ids[np.maximum(covering, 0)], -1))
+    order = by_recency(patrols)
+    ended = patrols["ended"][order]
+    # ``ended`` descends along ``order``: the patrols counted are one run of it.
+    counted = order[np.count_nonzero(ended >= cutoff_us) : len(order) - np.count_nonzero(ended == NONE)]
+    if len(counted) == 0 or patrols.tracks is None:
+        return LastEvent.never(len(places))
+    _, radius_m = patrol_radii(patrols, params, cutoff_us)
+    rank = covering(places.xyz, places.lonlat, patrols.tracks, counted, radius_m)
+    slot = counted[np.maximum(rank, 0)]
+    seen = rank >= 0
+    return LastEvent(np.where(seen, patrols["ended"][slot], NONE), np.where(seen, patrols.ids[slot], -1))
 
 
-def last_engagement_event(
-    communities: Points, community_ids: np.ndarray, engagements: pd.DataFrame, params: GapParams, cutoff_us: int
-) -> LastEvent:
-    """The most recent engagement (before ``cutoff_us``) held within
-    ``engagement_radius_m`` of a community or linked to it by ``community_id``.
+def point_grid(rows: Rows, cell_m: float) -> PointGrid:
+    """Every live row of a point table in a grid of ``cell_m``, once per version of the rows.
 
     Parameters
     ----------
-    communities : Points
-    community_ids : numpy.ndarray of int64
-        The communities' ids, sorted (the order of ``communities``).
-    engagements : pandas.DataFrame
-        ``id``, ``lon``, ``lat``, ``occurred_at``, ``community_id``.
+    rows : Rows
+    cell_m : float
+
+    Returns
+    -------
+    PointGrid
+    """
+    key = ("grid", cell_m)
+    if key not in rows.memo:
+        if rows.xyz is None or rows.lonlat is None:
+            raise TypeError("not a point table")
+        rows.memo[key] = PointGrid.of(rows.xyz, rows.lonlat, np.flatnonzero(rows.live()), cell_m)
+    return rows.memo[key]
+
+
+def last_engagement_event(places: Places, engagements: Rows, params: GapParams, cutoff_us: int) -> LastEvent:
+    """The most recent engagement (before ``cutoff_us``) held within
+    ``engagement_radius_m`` of a community or linked to it by ``community_id``.
+
+    The grid of the engagements depends on the radius alone (the date is a
+    filter in the kernel), so it is built once per version of the rows.
+
+    Parameters
+    ----------
+    places : Places
+        The communities (ids sorted).
+    engagements : Rows
     params : GapParams
     cutoff_us : int
         Start of the day after ``as_of`` (int64 µs).
@@ -167,33 +221,33 @@ def last_engagement_event(
     -------
     LastEvent
     """
-    n = len(communities)
-    held_us = to_us(engagements["occurred_at"])
-    counted = (held_us != NONE) & (held_us < cutoff_us)
-    held = engagements[counted]
-    held_us, held_ids = held_us[counted], held["id"].to_numpy(np.int64)
-    near_community, near_engagement = pairs_within(
-        communities, Points(held["lon"], held["lat"]), params.engagement_radius_m
-    )
-    linked_id = pd.to_numeric(held["community_id"], errors="coerce").to_numpy(float)
-    position = np.searchsorted(community_ids, linked_id)
-    is_linked = ~np.isnan(linked_id) & (position < n)
-    is_linked[is_linked] &= community_ids[position[is_linked]] == linked_id[is_linked]
-    linked_engagement = np.flatnonzero(is_linked)
-    community = np.concatenate([near_community, position[linked_engagement]])
-    engagement = np.concatenate([near_engagement, linked_engagement])
-    return latest_per_community(n, community, held_us[engagement], held_ids[engagement])
+    radius = params.engagement_radius_m
+    if len(places) < FEW_PLACES:  # a local update: the engagements around
+        if engagements.xyz is None or engagements.lonlat is None:
+            raise TypeError("engagements are points")
+        near = around(places, engagements.xyz, np.flatnonzero(engagements.live()), radius)
+        points = PointGrid.of(engagements.xyz, engagements.lonlat, near, LATEST_CELL * radius)
+    else:
+        points = point_grid(engagements, LATEST_CELL * radius)
+    at = engagements["at"]
+    near_at, near_id = latest_near(places, points, at[points.slots], engagements.ids[points.slots], radius, cutoff_us)
+    linked_id = engagements["community_id"]
+    held = np.flatnonzero(engagements.live() & (at != NONE) & (at < cutoff_us) & ~np.isnan(linked_id))
+    linked = linked_id[held].astype(np.int64)
+    position = np.minimum(np.searchsorted(places.ids, linked), max(len(places) - 1, 0))
+    is_linked = places.ids[position] == linked if len(places) else np.zeros(len(held), bool)
+    row = held[is_linked]
+    return LastEvent(*kernels.latest_per_row(near_at, near_id, position[is_linked], at[row], engagements.ids[row]))
 
 
-def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, as_of_day: int) -> LastEvent:
+def last_qip_event(places: Places, qips: Rows, params: GapParams, as_of_day: int) -> LastEvent:
     """The most recent start or end day (not after ``as_of``) of a QIP in
     progress or completed within ``qip_radius_m``.
 
     Parameters
     ----------
-    communities : Points
-    qips : pandas.DataFrame
-        ``id``, ``lon``, ``lat``, ``status``, ``start_on``, ``end_on``.
+    places : Places
+    qips : Rows
     params : GapParams
     as_of_day : int
         ``as_of`` as a day number.
@@ -203,16 +257,18 @@ def last_qip_event(communities: Points, qips: pd.DataFrame, params: GapParams, a
     LastEvent
         Times at midnight UTC of the QIP's day.
     """
-    start_day, end_day = day_numbers(to_us(qips["start_on"])), day_numbers(to_us(qips["end_on"]))
-    start_day = np.where(start_day <= as_of_day, start_day, NONE)
-    end_day = np.where(end_day <= as_of_day, end_day, NONE)
-    qip_day = np.maximum(start_day, end_day)
-    counted = qips["status"].isin(ACTIVE_QIP).to_numpy() & (qip_day != NONE)
-    community, qip = pairs_within(
-        communities, Points(qips["lon"].to_numpy()[counted], qips["lat"].to_numpy()[counted]), params.qip_radius_m
+    start_day, end_day = qips["start_day"], qips["end_day"]
+    qip_day = np.maximum(
+        np.where(start_day <= as_of_day, start_day, NONE), np.where(end_day <= as_of_day, end_day, NONE)
     )
-    return latest_per_community(
-        len(communities), community, qip_day[counted][qip] * US_PER_DAY, qips["id"].to_numpy(np.int64)[counted][qip]
+    counted = np.flatnonzero(qips.live() & qips["active"] & (qip_day != NONE))
+    if qips.xyz is None or qips.lonlat is None:
+        raise TypeError("QIPs are points")
+    near = around(places, qips.xyz, counted, params.qip_radius_m)
+    points = PointGrid.of(qips.xyz, qips.lonlat, near, LATEST_CELL * params.qip_radius_m)
+    at = qip_day[points.slots] * US_PER_DAY
+    return LastEvent(
+        *latest_near(places, points, at, qips.ids[points.slots], params.qip_radius_m, np.iinfo(np.int64).max)
     )
 
 

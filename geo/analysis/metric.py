@@ -154,6 +154,26 @@ def pairs_within(a: Points, b: Points, r_m: float) -> tuple[np.ndarray, np.ndarr
     return i[keep], j[keep]
 
 
+def arc_bound(chord: np.ndarray) -> np.ndarray:
+    """An upper bound of the geodesic between two points from their chord:
+    ``(2/κ)·asin(κ·chord/2)`` (Schur: no curve of curvature ≤ κ, a geodesic of
+    the ellipsoid included, is longer for its chord), + ``EPS_M``; infinite
+    for a chord ≥ 2/κ (nearly antipodal points, where it does not hold).
+
+    Parameters
+    ----------
+    chord : numpy.ndarray
+        Chord lengths (m).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    half = np.asarray(chord, float) * (KAPPA / 2)
+    with np.errstate(invalid="ignore"):
+        return np.where(half < 1, (2 / KAPPA) * np.arcsin(np.minimum(half, 1)) + EPS_M, np.inf)
+
+
 def _best(rows: np.ndarray, cols: np.ndarray, dist: np.ndarray, tie: np.ndarray, n: int):
     """Per row 0..n-1: the column with the smallest distance (ties: smallest ``tie``)."""
     idx, best = np.full(n, -1, np.int64), np.full(n, np.inf)
@@ -167,10 +187,12 @@ def _best(rows: np.ndarray, cols: np.ndarray, dist: np.ndarray, tie: np.ndarray,
 def nearest(a: Points, b: Points, ids=None) -> tuple[np.ndarray, np.ndarray]:
     """For each point of ``a``: the geodesically nearest point of ``b`` and the distance.
 
-    Exact: the ``NEAREST_K`` points with the shortest chords are measured; if
-    the k-th chord is not longer than the best geodesic found, every point
-    whose chord is (hence every point that could be as near, the chord never
-    exceeding the geodesic) is measured too.
+    Exact: of the ``NEAREST_K`` points with the shortest chords, those whose
+    chord does not exceed the geodesic bound of the shortest
+    (:func:`arc_bound`) are measured (usually one: the others cannot be as
+    near, the chord never exceeding the geodesic); if the k-th chord is not
+    longer than the best geodesic found, every point whose chord is (hence
+    every point that could be as near) is measured too.
 
     Parameters
     ----------
@@ -193,8 +215,9 @@ def nearest(a: Points, b: Points, ids=None) -> tuple[np.ndarray, np.ndarray]:
     k = min(NEAREST_K, len(b))
     found = b.tree.query(a.xyz, k=k)
     chord, idx = np.asarray(found[0], float).reshape(n, k), np.asarray(found[1]).reshape(n, k)
-    rows = np.repeat(np.arange(n), k)
-    cols = idx.ravel().astype(np.int64)
+    could = (chord <= arc_bound(chord[:, 0])[:, None] + EPS_M).ravel()
+    rows = np.repeat(np.arange(n), k)[could]
+    cols = idx.ravel().astype(np.int64)[could]
     d = geodesic(a.lon[rows], a.lat[rows], b.lon[cols], b.lat[cols])
     best_idx, best = _best(rows, cols, d, tie, n)
     more = np.flatnonzero(chord[:, -1] <= best + EPS_M) if k < len(b) else np.zeros(0, np.int64)

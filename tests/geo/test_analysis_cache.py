@@ -1,6 +1,8 @@
 """The cached analysis equals a fresh full recompute after every kind of
-committed write, takes the local path for inserts and the full path for the
-rest, and sees transactions that commit out of id order.
+committed write, takes the local path for inserts, updates and deletes of
+events (the resident inputs re-read only the changed rows) and the full path
+for communities, sites and truncates, and sees transactions that commit out
+of id order.
 
 Writes here are committed (the cache only holds committed data), each from
 its own session; the rows are deleted again at the end."""
@@ -155,13 +157,13 @@ def test_every_write_is_reflected_and_equals_a_full_run(engine, world, scenario,
     with Session(engine) as w:  # QIP proposed → completed: an update
         w.execute(update(Qip).where(Qip.id == ids["qips"][0]).values(status="completed"))
         w.commit()
-    t = check("full")
+    t = check("incremental")
     assert t.loc[b, "last_engagement_kind"] == "qip"
 
     with Session(engine) as w:
         w.execute(delete(Patrol).where(Patrol.id == pid))
         w.commit()
-    t = check("full")
+    t = check("incremental")
     assert t.loc[a, "days_since_engagement"] == 70
 
     sid = _write(engine, made, Site(name="new", kind="team_site", geom=_point(scenario.at(SPOT, 90, 151_000))))
@@ -260,3 +262,63 @@ def test_a_new_patrol_radius_is_quoted_everywhere_as_a_full_run_does(engine, wor
     t = check("incremental")
     for community in (b, far):
         assert t.loc[community, "reasons"][0].startswith("no patrol within its coverage radius (5 km to 8 km),")
+
+
+def _last_is(t: pd.DataFrame, community: int, row_id: int) -> bool:
+    last = t.loc[community, "last_engagement_id"]
+    return not pd.isna(last) and last == row_id
+
+
+def test_moved_and_deleted_rows_leave_where_they_were_as_a_full_run_does(engine, world, scenario, check):
+    """An update that moves an incident, a patrol or an engagement changes the
+    communities near the old place and near the new one; a delete those near
+    the old. The local path recomputes both (the old versions' places come
+    from the resident copy) and still equals a full run."""
+    ids, made = world
+    a, b, far = ids["communities"]
+    check("full")
+    inc = ids["incidents"][0]  # 3 km from A
+    with Session(engine) as w:
+        w.execute(update(Incident).where(Incident.id == inc).values(geom=_point(scenario.at(SPOT, 90, 149_000))))
+        w.commit()
+    t = check("incremental")
+    assert t.loc[a, "incidents_window"] == 0 and t.loc[far, "incidents_window"] == 1
+    patrol = ids["patrols"][0]  # covers A 70 days before as_of
+    with Session(engine) as w:
+        w.execute(
+            update(Patrol)
+            .where(Patrol.id == patrol)
+            .values(
+                geom=from_shape(
+                    shapely.MultiLineString([[scenario.at(SPOT, 90, 148_000), scenario.at(SPOT, 90, 152_000)]]),
+                    srid=4326,
+                )
+            )
+        )
+        w.commit()
+    t = check("incremental")
+    assert pd.isna(t.loc[a, "last_engagement_kind"]) and t.loc[far, "last_engagement_id"] == patrol
+    eid = _write(
+        engine,
+        made,
+        Engagement(
+            occurred_at=scenario.ts(scenario.AS_OF - timedelta(days=3)),
+            kind="townhall",
+            community_id=b,
+            geom=_point(scenario.at(SPOT, 180, 600_000)),
+        ),
+    )
+    t = check("incremental")
+    assert t.loc[b, "last_engagement_id"] == eid
+    with Session(engine) as w:  # relinked: B loses it, A gains it
+        w.execute(update(Engagement).where(Engagement.id == eid).values(community_id=a))
+        w.commit()
+    t = check("incremental")
+    assert t.loc[a, "last_engagement_id"] == eid and not _last_is(t, b, eid)
+    with Session(engine) as w:
+        w.execute(delete(Incident).where(Incident.id == inc))
+        w.execute(delete(Engagement).where(Engagement.id == eid))
+        w.commit()
+    t = check("incremental")
+    assert t.loc[far, "incidents_window"] == 0 and not _last_is(t, a, eid)
+    t = check("hit")

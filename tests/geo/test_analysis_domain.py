@@ -14,7 +14,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.analysis import GapParams, compute_gaps, metric, tracks
+from geo.analysis import GapParams, compute_gaps, grid, kernels, metric, tracks
 
 GEOD = Geod(ellps="WGS84")
 RNG = np.random.default_rng(9)
@@ -222,23 +222,62 @@ def test_one_far_north_community_does_not_widen_anyone_elses_point_search():
 
 
 def test_one_far_north_community_or_one_wide_patrol_does_not_widen_anyone_elses_track_search(scenario):
+    """The segment search is sized per segment (its own patrol's radius and
+    sag) on a column grid sized for the typical radius: adding a community
+    near the pole and giving one patrol a 100 km radius changes neither the
+    grid nor any other (community, segment) decision the kernel makes."""
     c_lon, c_lat = RNG.uniform(14, 30, 2000), RNG.uniform(-5, 10, 2000)
     start = np.column_stack([RNG.uniform(14, 30, 5000), RNG.uniform(-5, 10, 5000)])
     lines = [
         shapely.MultiLineString([[tuple(p), scenario.at(p, RNG.uniform(0, 360), RNG.uniform(100, 30_000))]])
         for p in start
     ]
-    segs = tracks.Tracks(lines).segments(0, len(lines)).split()
-    radius = np.full(len(segs), 5_000.0)
-    ci0, si0, _ = tracks.candidates(metric.ecef(c_lon, c_lat), segs, radius)
+    frame = grid.mission_frame(metric.ecef(c_lon, c_lat))
+    track_set = tracks.TrackSet.from_geometries(lines, frame)
+    oldest_last = np.arange(len(lines), dtype=np.int64)[::-1]  # patrol 0 is searched last
+
+    def search(lon, lat, radius):
+        g = grid.ColumnGrid.build(grid.in_frame(metric.ecef(lon, lat), frame), 1.6 * 5_000.0)
+        rank, band = kernels.last_covering(
+            g.u0,
+            g.v0,
+            g.cell,
+            g.nu,
+            g.nv,
+            g.starts,
+            g.x,
+            g.y,
+            g.z,
+            g.columns_of(),
+            np.ones(len(g), bool),
+            track_set.xyz,
+            track_set.seg_a,
+            track_set.seg_b,
+            track_set.sag,
+            track_set.segments,
+            track_set.box,
+            track_set.patrol_sag,
+            oldest_last,
+            radius + metric.TOL_M,
+            64,
+        )
+        by_point = np.empty_like(rank)
+        by_point[g.order] = rank
+        triples = {(int(g.order[m]), int(sg), int(r)) for m, sg, r in band.tolist()}
+        return g.cell, by_point, triples
+
+    radius = np.full(len(lines), 5_000.0)
+    cell0, rank0, band0 = search(c_lon, c_lat, radius)
     wide = radius.copy()
     wide[0] = 100_000.0  # one patrol with coverage_m = 100 km
-    ci1, si1, _ = tracks.candidates(metric.ecef(*_far_north(c_lon, c_lat)), segs, wide)
-    others = si1 != 0
-    assert not (ci1 == 2000).any()
-    assert set(zip(ci1[others].tolist(), si1[others].tolist(), strict=True)) == set(
-        zip(ci0[si0 != 0].tolist(), si0[si0 != 0].tolist(), strict=True)
-    )
+    cell1, rank1, band1 = search(*_far_north(c_lon, c_lat), wide)
+    last = len(lines) - 1  # the wide patrol's rank
+    assert cell1 == cell0
+    assert rank1[2000] == -1 and not any(p == 2000 for p, _, _ in band1)
+    others = rank1[:2000] != last
+    assert np.array_equal(rank1[:2000][others], rank0[others])
+    assert {t for t in band1 if t[2] != last} == {t for t in band0 if t[2] != last}
+    assert (rank1[:2000] == last).sum() > (rank0 == last).sum()  # the wide radius does reach further
 
 
 def test_equal_ended_at_is_broken_by_the_larger_id_whatever_the_row_order(scenario):

@@ -38,7 +38,7 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checko
         ids = s.store(w)
         w.commit()
     cache.clear()
-    seen = checkouts_during(cache, "compute_gaps", own_engine)
+    seen = checkouts_during(cache, "gap_state", own_engine)  # the computation of both paths
     local_runs = cache.STATS["incremental"]
     try:
         with Session(own_engine) as caller:
