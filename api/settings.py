@@ -55,6 +55,9 @@ class ApiSettings(BaseSettings):
     db_pool_timeout_s: float = Field(1.0, gt=0, description="wait for a free connection before a 503")
     statement_timeout_s: float = Field(10.0, gt=0, description="bound on one SQL statement of a request")
     analysis_timeout_s: float = Field(120.0, gt=0, description="bound on one statement reading analysis inputs")
+    tile_cache_mb: float = Field(
+        64.0, ge=0, description="memory per process for made vector tiles, kept until their data changes (0: none)"
+    )
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
     # An online tile layer for connected offices, off by default (the map draws
     # its own geography from files on the server: geo/basemap.py).

@@ -62,18 +62,19 @@ def load(scale: float, fresh: bool) -> str:
 class TipgServer:
     """tipg's own app under uvicorn in a child process (one worker), serving the database's tables."""
 
-    def __init__(self, db_url: str):
+    def __init__(self, db_url: str, *, env: dict[str, str] | None = None):
         self.sock = listening_socket()  # as api.live.ChildServer: TCP_NODELAY, as deployed
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        env = {
+        settings = {
             **os.environ,
             "DATABASE_URL": db_url.replace("postgresql+psycopg://", "postgresql://"),
             "TIPG_DB_SCHEMAS": '["public"]',
             "TIPG_MAX_FEATURES_PER_QUERY": "10000",
+            **(env or {}),
         }
         command = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--fd", str(self.sock.fileno())]
         self.proc = subprocess.Popen(
-            [*command, "--log-level", "warning"], env=env, pass_fds=[self.sock.fileno()], stdout=subprocess.DEVNULL
+            [*command, "--log-level", "warning"], env=settings, pass_fds=[self.sock.fileno()], stdout=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 60
         while True:

@@ -5,11 +5,26 @@ on the same database in the same run, one server process each, measured with
 wrk over the tiles that cover the incidents' extent (every tile of the zoom,
 or a seeded sample of 300 where there are more).
 
-tipg stops at 10 000 features a tile (``TIPG_MAX_FEATURES_PER_TILE``);
-peacemap draws every feature, so where a tile holds more, peacemap's tile is
-the larger and this script says how many tiles were capped by tipg.
+Four servers, so that the cold figure is honest and the comparison like with
+like:
 
-    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 10] [--connections 8]
+* peacemap **cold**: its tile cache off (``PEACEMAP_TILE_CACHE_MB=0``), so
+  every request makes its tile in PostGIS — what the first request of each
+  tile costs;
+* peacemap **warm**: as deployed (the cache on), so a repeated tile costs one
+  query of its data version;
+* tipg **same work**: tipg with its 10 000-feature cap lifted
+  (``TIPG_MAX_FEATURES_PER_TILE``) and ``?properties=`` asking for exactly the
+  properties peacemap's tile carries at that zoom, so both encode the same
+  features with the same properties (checked on the first tiles by decoding
+  both with mapbox-vector-tile);
+* tipg **as deployed**: its defaults — at most 10 000 features a tile, every
+  column as a property.
+
+The analysis warm-up is off in peacemap's servers (it is not part of a tile
+and would take the cores during the first seconds).
+
+    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8]
 """
 
 from __future__ import annotations
@@ -47,17 +62,34 @@ def tile_range(extent, z: int) -> list[tuple[int, int]]:
     return [(x, y) for x in range(col(minx), col(maxx) + 1) for y in range(row(maxy), row(miny) + 1)]
 
 
+def features(data: bytes) -> int:
+    """Point features inside the tile proper (not in the buffer beyond its edges, which peacemap
+    fills and tipg does not, nor on the edge pixels) in an MVT, decoded by mapbox-vector-tile,
+    not by the servers under test."""
+    import mapbox_vector_tile
+
+    n = 0
+    for layer in mapbox_vector_tile.decode(data).values():
+        extent = layer["extent"]
+        for f in layer["features"]:
+            x, y = f["geometry"]["coordinates"]
+            n += 0 < x < extent and 0 < y < extent  # off the edge pixels, where the two round differently
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=0.1)
-    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
     args = ap.parse_args()
+    import httpx
     from peers import TIPG_COLLECTION, TipgServer, ensure_tipg, ensure_wrk, load, wrk
 
     from api.live import ChildServer
     from geo.db import make_engine
     from geo.models import Incident
+    from geo.serving.tiles import TILES
 
     ensure_tipg()
     binary = ensure_wrk()
@@ -72,28 +104,63 @@ def main() -> None:
         f"vector tiles, peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; "
         f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s, {args.connections} connections"
     )
-    ours, theirs = ChildServer(url), TipgServer(url)
+    quiet = {"PEACEMAP_WARM_ANALYSIS": "false"}
+    servers = {
+        "cold": ChildServer(url, env={**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}),
+        "warm": ChildServer(url, env=quiet),
+        "tipg": TipgServer(url, env={"TIPG_MAX_FEATURES_PER_TILE": str(10**8)}),
+        "tipg_deployed": TipgServer(url),
+    }
     try:
-        import httpx
-
+        rows = []
         for z in ZOOMS:
             tiles = tile_range(extent, z)
             if len(tiles) > SAMPLE:
                 tiles = random.Random(z).sample(tiles, SAMPLE)
-            mine = [f"/tiles/incidents/{z}/{x}/{y}.mvt" for x, y in tiles]
-            peer = [f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{z}/{x}/{y}" for x, y in tiles]
-            size_ours = sum(len(httpx.get(ours.url + p).content) for p in mine[:20])
-            size_theirs = sum(len(httpx.get(theirs.url + p).content) for p in peer[:20])
-            a = wrk(binary, ours.url, mine, args.connections, args.duration)
-            b = wrk(binary, theirs.url, peer, args.connections, args.duration)
+            names = TILES["incidents"].names(z) or ()
+            same = "properties=" + ",".join(["id", *names])
+            paths = {
+                "cold": [f"/tiles/incidents/{z}/{x}/{y}.mvt" for x, y in tiles],
+                "tipg": [f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{z}/{x}/{y}?{same}" for x, y in tiles],
+                "tipg_deployed": [
+                    f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{z}/{x}/{y}" for x, y in tiles
+                ],
+            }
+            paths["warm"] = paths["cold"]
+            first = {k: [httpx.get(servers[k].url + p, timeout=120).content for p in v[:20]] for k, v in paths.items()}
+            counts = {k: [features(t) for t in v] for k, v in first.items()}
+            if counts["cold"] != counts["tipg"] or counts["cold"] != counts["warm"]:
+                sys.exit(f"z{z}: the servers' tiles hold different features: {counts}")
+            capped = sum(c > n for c, n in zip(counts["cold"], counts["tipg_deployed"], strict=True))
+            rate = {k: wrk(binary, servers[k].url, v, args.connections, args.duration) for k, v in paths.items()}
+            size = {k: sum(map(len, v)) for k, v in first.items()}
+            rows.append((z, len(tiles), rate, os.getloadavg()[0]))
             print(
-                f"z{z}: {len(tiles)} tiles; peacemap {a:.1f} tiles/s, tipg {b:.1f} tiles/s ({a / b:.2f}×); "
-                f"bytes of the first 20 tiles {size_ours:,} vs {size_theirs:,}"
+                f"z{z}: {len(tiles)} tiles ({sum(counts['cold']):,} features in the first {len(first['cold'])}); "
+                f"peacemap cold {rate['cold']:.1f} tiles/s, warm {rate['warm']:.1f}; "
+                f"tipg same work {rate['tipg']:.1f}, as deployed {rate['tipg_deployed']:.1f} "
+                f"({capped} of those tiles capped at 10 000); "
+                f"cold/tipg {rate['cold'] / rate['tipg']:.2f}×, cold/tipg as deployed "
+                f"{rate['cold'] / rate['tipg_deployed']:.2f}×, warm/tipg {rate['warm'] / rate['tipg']:.2f}×; "
+                f"bytes {size['cold']:,} vs {size['tipg']:,} (same work) vs {size['tipg_deployed']:,} (as deployed); "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
+        print(
+            "\n| zoom | tiles | peacemap cold | peacemap warm | tipg same work | tipg as deployed | cold ÷ same work "
+            "| cold ÷ as deployed | warm ÷ same work | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for z, n, rate, load_now in rows:
+            r = {k: f"{v:.1f}" for k, v in rate.items()}
+            print(
+                f"| {z} | {n} | {r['cold']} | {r['warm']} | {r['tipg']} | {r['tipg_deployed']} "
+                f"| {rate['cold'] / rate['tipg']:.2f}× | {rate['cold'] / rate['tipg_deployed']:.2f}× "
+                f"| {rate['warm'] / rate['tipg']:.2f}× | {load_now:.1f} |"
             )
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
     finally:
-        ours.close()
-        theirs.close()
+        for server in servers.values():
+            server.close()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ update through the API or an import ``updated_at``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -68,11 +69,20 @@ WEB_MERCATOR = func.ST_MakeEnvelope(-_HALF, -_HALF, _HALF, _HALF, 3857)  # ST_Ti
 @dataclass(frozen=True)
 class TileSpec:
     """How one resource is tiled: the properties each feature carries (None:
-    every property the reader may see) and whether the engagement-gap figures
-    are joined (communities)."""
+    every property the reader may see), whether the engagement-gap figures
+    are joined (communities), and, for a layer dense at wide zoom, the fewer
+    properties its tiles carry below ``detail_zoom`` (``wide``: what the map
+    draws with; a client reads the rest by id, ``/api/v1/{layer}/{id}``).
+    Each feature is in its tiles at every zoom whatever the property list."""
 
     properties: tuple[str, ...] | None = None
     gap_scores: bool = False
+    wide: tuple[str, ...] | None = None
+    detail_zoom: int = 0
+
+    def names(self, z: int) -> tuple[str, ...] | None:
+        """The properties of the tiles at zoom ``z`` (None: every visible one)."""
+        return self.wide if self.wide is not None and z < self.detail_zoom else self.properties
 
 
 TILES: dict[str, TileSpec] = {
@@ -87,7 +97,11 @@ TILES: dict[str, TileSpec] = {
             "civilian_targeting",
             "geo_precision",
             "location_name",
-        )
+        ),
+        # At wide zoom a tile holds thousands of incidents: only what the map's symbols are
+        # drawn with (colour and size by fatalities); measured in bench/README.md (vector tiles).
+        wide=("fatalities",),
+        detail_zoom=10,
     ),
     "communities": TileSpec(("name", "kind", "population", "admin_area_id"), gap_scores=True),
     "patrols": TileSpec(("started_at", "ended_at", "patrol_type", "component", "unit", "coverage_m")),
@@ -102,7 +116,7 @@ def _check_declarations() -> None:
         if spec is None or "geom" not in spec.model.__table__.c:
             raise ValueError(f"tiles declared for {name!r}, which is not a resource with a geometry")
         known = {c.name for c in spec.columns}
-        missing = [p for p in tile.properties or () if p not in known]
+        missing = [p for p in (*(tile.properties or ()), *(tile.wide or ())) if p not in known]
         if missing:
             raise ValueError(f"tiles of {name!r}: no column {', '.join(missing)}")
 
@@ -147,9 +161,11 @@ class Tile:
         )
 
 
-def _columns(spec: ResourceSpec, tile: TileSpec, include_sensitive: bool) -> list:
+def _columns(spec: ResourceSpec, tile: TileSpec, z: int, include_sensitive: bool) -> list:
     visible = {c.name: c for c in property_columns(spec, include_sensitive)}
-    names = tile.properties if tile.properties is not None else tuple(visible)
+    names = tile.names(z)
+    if names is None:
+        names = tuple(visible)
     return [visible[n] for n in names if n in visible]
 
 
@@ -169,20 +185,60 @@ def _gap_rows(session: Session, tile: Tile) -> dict[str, np.ndarray]:
     }
 
 
-def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> Select:
-    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
-    for ``tile``, features matching ``clauses``; the layer inside the tile is
-    named ``name``. (``session``: the cached gap figures of community tiles.)"""
-    spec, tile_spec = REGISTRY[name], TILES[name]
+EARTH_RADIUS = 6378137.0  # EPSG:3857's sphere (WGS 84's semi-major axis), metres
+
+
+def web_mercator(spec: ResourceSpec, geom):
+    """``geom`` in Web Mercator. For a layer of points, the spherical Mercator
+    formulas (EPSG:3857's own: x = R·λ, y = R·ln tan(π/4 + φ/2)) in SQL
+    arithmetic: ``ST_Transform`` through PROJ cost ~8 µs a point here, half of a
+    dense tile's time (bench/README.md, vector tiles); the formulas agree with
+    PROJ to well below a millimetre (tests/api/test_tiles.py checks every
+    feature against pyproj). Latitudes are bounded at ±89.9° (the logarithm's
+    domain); the tile prefilter keeps rows beyond ±85.06° out anyway. Other
+    layers go through ``ST_Transform``."""
+    if spec.geometry_kinds != ("POINT",):
+        return func.ST_Transform(geom, 3857)
+    lat = func.greatest(-89.9, func.least(89.9, func.ST_Y(geom)))
+    y = EARTH_RADIUS * func.ln(func.tan(math.pi / 4 + func.radians(lat) / 2))
+    return func.ST_SetSRID(func.ST_MakePoint(func.radians(func.ST_X(geom)) * EARTH_RADIUS, y), 3857)
+
+
+# The tile's numbers go in as parameters of statements whose SQL expressions are built once per
+# layer (functools.cache): building GeoAlchemy2/SQLAlchemy function expressions cost ~10 ms a tile,
+# more than PostgreSQL took to make a small tile (bench/README.md, vector tiles).
+_TILE_PARAMS = ("tile_z", "tile_x", "tile_y", "tile_w", "tile_s", "tile_e", "tile_n")
+
+
+@functools.cache
+def _tile_parts(name: str) -> tuple:
+    """Layer ``name``'s MVT geometry and index prefilter, with the tile as parameters."""
+    spec = REGISTRY[name]
     table = spec.model.__table__
-    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-    # The index prefilter: the tile and its buffer in lon/lat, computed here (a Web Mercator
+    z, x, y = (bindparam(p, type_=Integer) for p in _TILE_PARAMS[:3])
+    w, s, e, n = (bindparam(p, type_=Float) for p in _TILE_PARAMS[3:])
+    envelope = func.ST_TileEnvelope(z, x, y)
+    geom = func.ST_AsMVTGeom(web_mercator(spec, table.c.geom), envelope, EXTENT, BUFFER, True).label("geom")
+    # The index prefilter: the tile and its buffer in lon/lat, computed in Python (a Web Mercator
     # rectangle is a lon/lat rectangle). ST_Transform of the tile envelope in SQL would be folded
     # at plan time through PROJ — ~20 ms a tile — and hid the index from the planner.
-    grown = func.ST_MakeEnvelope(*tile.lonlat_bounds(margin=BUFFER / EXTENT), 4326)
-    geom = func.ST_AsMVTGeom(func.ST_Transform(table.c.geom, 3857), envelope, EXTENT, BUFFER, True).label("geom")
-    cols = [table.c.id, *_columns(spec, tile_spec, include_sensitive)]
-    where = [func.ST_Intersects(table.c.geom, grown), *clauses]  # its index support estimates well; a bare && did not
+    prefilter = func.ST_Intersects(table.c.geom, func.ST_MakeEnvelope(w, s, e, n, 4326))
+    return geom, prefilter
+
+
+def tile_query(
+    session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool
+) -> tuple[Select, dict]:
+    """The statement making the MVT of layer ``name`` (a key of :data:`TILES`)
+    for ``tile``, features matching ``clauses``, and its parameters; the layer
+    inside the tile is named ``name``. (``session``: the cached gap figures of
+    community tiles.)"""
+    spec, tile_spec = REGISTRY[name], TILES[name]
+    table = spec.model.__table__
+    geom, prefilter = _tile_parts(name)
+    params = dict(zip(_TILE_PARAMS, (tile.z, tile.x, tile.y, *tile.lonlat_bounds(margin=BUFFER / EXTENT)), strict=True))
+    cols = [table.c.id, *_columns(spec, tile_spec, tile.z, include_sensitive)]
+    where = [prefilter, *clauses]  # ST_Intersects's index support estimates well; a bare && did not
     if tile_spec.gap_scores:
         gaps = _gap_rows(session, tile)
         g = (
@@ -207,12 +263,7 @@ def tile_query(session: Session, name: str, tile: Tile, clauses: list, *, includ
         rows = select(geom, *cols).where(and_(true(), *where)).subquery("t")
     # ``id`` stays a property (as in the GeoJSON): every client reads it, not all read MVT feature ids.
     mvt = func.ST_AsMVT(rows.table_valued(), literal(name), EXTENT, literal("geom"), type_=LargeBinary)
-    return select(mvt).select_from(rows)
-
-
-def tile_mvt(session: Session, name: str, tile: Tile, clauses: list, *, include_sensitive: bool) -> bytes:
-    """The MVT of :func:`tile_query`."""
-    return bytes(session.scalar(tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)) or b"")
+    return select(mvt).select_from(rows), params
 
 
 def tile_and_version(
@@ -220,14 +271,16 @@ def tile_and_version(
 ) -> tuple[bytes, str]:
     """The tile and :func:`data_version` in one round trip (a request without
     ``If-None-Match`` needs both)."""
-    query = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
-    data, version = session.execute(select(query.scalar_subquery(), _version_query(name).scalar_subquery())).one()
+    query, params = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
+    both = select(query.scalar_subquery(), _version_query(name).scalar_subquery())
+    data, version = session.execute(both, params).one()
     return bytes(data or b""), _dated(name, version)
 
 
 _LOG = table_clause("analysis_changes", column("id"), column("table_name"))
 
 
+@functools.cache
 def _version_query(name: str) -> Select:
     spec, tile_spec = REGISTRY[name], TILES[name]
     if tile_spec.gap_scores:  # the gap figures depend on every analysed table (and on the day: _dated)
@@ -243,9 +296,30 @@ def _dated(name: str, version: str) -> str:
     return f"{version}:{date.today().isoformat()}" if TILES[name].gap_scores else version
 
 
+def cacheable(name: str) -> bool:
+    """Whether layer ``name``'s version comes from the change log, which every
+    write moves (so a server may keep its tiles: ``geo.serving.tile_cache``)."""
+    return TILES[name].gap_scores or REGISTRY[name].table in LOGGED_TABLES
+
+
+_SERIAL = func.set_config("max_parallel_workers_per_gather", "0", True)
+
+
+def serial_plans(session: Session) -> None:
+    """Plan the rest of the transaction without parallel workers. A tile is a
+    few thousand index-found rows: PostgreSQL's parallel plans for them cost
+    more in starting workers than they save (measured in bench/README.md, vector
+    tiles), and on a small server the workers take the cores other requests need.
+    (:func:`data_version` does the same in its own statement.)"""
+    session.execute(select(_SERIAL))
+
+
 def data_version(session: Session, name: str) -> str:
-    """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring)."""
-    return _dated(name, session.scalar(_version_query(name)))
+    """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring).
+    The same statement plans the rest of the transaction as :func:`serial_plans` does: the tile, when
+    it must be made, is the next statement, and needs no round trip of its own for that."""
+    version, _ = session.execute(select(_version_query(name).scalar_subquery(), _SERIAL)).one()
+    return _dated(name, version)
 
 
 def etag(*parts: object) -> str:

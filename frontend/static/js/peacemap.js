@@ -333,7 +333,13 @@
       getFeatureId: function (f) { return f.properties.id; }, fetchOptions: { headers: headers },
     });
     layer.on("click", function (e) {
-      L.popup().setLatLng(e.latlng).setContent(pm.popupHtml(spec, { properties: e.layer.properties })).openOn(map);
+      var p = e.layer.properties;
+      var popup = L.popup().setLatLng(e.latlng).setContent(pm.popupHtml(spec, { properties: p })).openOn(map);
+      // Wide-zoom tiles carry only what the symbols are drawn with: the feature's other fields by its id.
+      pm.json(spec.url + "/" + encodeURIComponent(p.id)).then(function (f) {
+        popup.setContent(pm.popupHtml(spec, f));
+        emit("popupdetail", { key: spec.key, id: p.id, found: true });
+      }).catch(function (err) { console.error("peacemap feature " + spec.key, err); });
     });
     layer.on("load", onLoad);
     return layer;
