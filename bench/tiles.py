@@ -24,7 +24,11 @@ like:
 The analysis warm-up is off in peacemap's servers (it is not part of a tile
 and would take the cores during the first seconds).
 
-    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8]
+``--baseline DIR`` adds peacemap cold and warm served from another checkout
+(e.g. ``git archive <commit> | tar -x -C DIR``), in the same run, so that a
+change is measured against the code before it under the same load.
+
+    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
     import httpx
     from peers import TIPG_COLLECTION, TipgServer, ensure_tipg, ensure_wrk, load, wrk
@@ -105,12 +110,16 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s, {args.connections} connections"
     )
     quiet = {"PEACEMAP_WARM_ANALYSIS": "false"}
+    uncached = {**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}
     servers = {
-        "cold": ChildServer(url, env={**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}),
+        "cold": ChildServer(url, env=uncached),
         "warm": ChildServer(url, env=quiet),
         "tipg": TipgServer(url, env={"TIPG_MAX_FEATURES_PER_TILE": str(10**8)}),
         "tipg_deployed": TipgServer(url),
     }
+    if args.baseline:
+        servers["base_cold"] = ChildServer(url, env=uncached, root=args.baseline)
+        servers["base_warm"] = ChildServer(url, env=quiet, root=args.baseline)
     try:
         rows = []
         for z in ZOOMS:
@@ -126,10 +135,12 @@ def main() -> None:
                     f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{z}/{x}/{y}" for x, y in tiles
                 ],
             }
-            paths["warm"] = paths["cold"]
+            for k in ("warm", "base_cold", "base_warm"):
+                if k in servers:
+                    paths[k] = paths["cold"]
             first = {k: [httpx.get(servers[k].url + p, timeout=120).content for p in v[:20]] for k, v in paths.items()}
             counts = {k: [features(t) for t in v] for k, v in first.items()}
-            if counts["cold"] != counts["tipg"] or counts["cold"] != counts["warm"]:
+            if any(counts["cold"] != counts[k] for k in counts if k != "tipg_deployed"):
                 sys.exit(f"z{z}: the servers' tiles hold different features: {counts}")
             capped = sum(c > n for c, n in zip(counts["cold"], counts["tipg_deployed"], strict=True))
             rate = {k: wrk(binary, servers[k].url, v, args.connections, args.duration) for k, v in paths.items()}
@@ -145,6 +156,14 @@ def main() -> None:
                 f"bytes {size['cold']:,} vs {size['tipg']:,} (same work) vs {size['tipg_deployed']:,} (as deployed); "
                 f"load {os.getloadavg()[0]:.1f}"
             )
+            if "base_cold" in rate:
+                print(
+                    f"z{z} baseline ({args.baseline}): cold {rate['base_cold']:.1f} tiles/s "
+                    f"({rate['base_cold'] / rate['tipg']:.2f}× tipg same work), warm {rate['base_warm']:.1f} "
+                    f"({rate['base_warm'] / rate['tipg']:.2f}×); this change: cold "
+                    f"{rate['cold'] / rate['base_cold']:.2f}× the baseline, "
+                    f"warm {rate['warm'] / rate['base_warm']:.2f}×"
+                )
         print(
             "\n| zoom | tiles | peacemap cold | peacemap warm | tipg same work | tipg as deployed | cold ÷ same work "
             "| cold ÷ as deployed | warm ÷ same work | load |"
