@@ -164,17 +164,25 @@ def main() -> None:
                     f"{rate['cold'] / rate['base_cold']:.2f}× the baseline, "
                     f"warm {rate['warm'] / rate['base_warm']:.2f}×"
                 )
+        base = "base_cold" in servers
+        extra = " base cold | base warm | cold ÷ base | warm ÷ base |" if base else ""
         print(
             "\n| zoom | tiles | peacemap cold | peacemap warm | tipg same work | tipg as deployed | cold ÷ same work "
-            "| cold ÷ as deployed | warm ÷ same work | load |"
+            f"| cold ÷ as deployed | warm ÷ same work |{extra} load |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---" * (14 if base else 10) + "|")
         for z, n, rate, load_now in rows:
             r = {k: f"{v:.1f}" for k, v in rate.items()}
+            more = ""
+            if base:
+                more = (
+                    f" {r['base_cold']} | {r['base_warm']} | {rate['cold'] / rate['base_cold']:.2f}× "
+                    f"| {rate['warm'] / rate['base_warm']:.2f}× |"
+                )
             print(
                 f"| {z} | {n} | {r['cold']} | {r['warm']} | {r['tipg']} | {r['tipg_deployed']} "
                 f"| {rate['cold'] / rate['tipg']:.2f}× | {rate['cold'] / rate['tipg_deployed']:.2f}× "
-                f"| {rate['warm'] / rate['tipg']:.2f}× | {load_now:.1f} |"
+                f"| {rate['warm'] / rate['tipg']:.2f}× |{more} {load_now:.1f} |"
             )
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
     finally:

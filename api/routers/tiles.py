@@ -16,6 +16,15 @@ server keeps the tiles it made under the same ETag (``geo.serving.tile_cache``,
 ``tile_cache_mb`` per process), for the layers whose version is the change
 log's: a tile asked for again, by any client, costs one query of the version.
 
+One round trip a tile: the tiles draw from the feature pages' pool
+(``api.deps.get_read_session``: autocommit, no pre-ping, no parallel plans),
+and a tile neither the client nor the cache holds is made together with its
+version in one statement — in autocommit one snapshot, so the ETag is the
+version the tile was made from. The version alone is asked for first only
+where a hit is expected (the tile of the version requests saw last is held).
+The communities' tiles stay on the main pool, whose engine keeps the
+analysis cache their gap figures come from.
+
 No ``from __future__ import annotations``: the endpoints are made per layer.
 """
 
