@@ -26,9 +26,11 @@ and would take the cores during the first seconds).
 
 ``--baseline DIR`` adds peacemap cold and warm served from another checkout
 (e.g. ``git archive <commit> | tar -x -C DIR``), in the same run, so that a
-change is measured against the code before it under the same load.
+change is measured against the code before it under the same load;
+``--rounds N`` runs wrk N times per server, the servers in turn and the order
+reversed each round, so a drift of the machine's load falls on all of them.
 
-    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8] [--baseline DIR]
+    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8] [--rounds 1] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of wrk per server, interleaved (the load drifts)")
     ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
     import httpx
@@ -107,7 +110,8 @@ def main() -> None:
     engine.dispose()
     print(
         f"vector tiles, peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; "
-        f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s, {args.connections} connections"
+        f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s × {args.rounds} rounds, "
+        f"{args.connections} connections"
     )
     quiet = {"PEACEMAP_WARM_ANALYSIS": "false"}
     uncached = {**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}
@@ -143,7 +147,10 @@ def main() -> None:
             if any(counts["cold"] != counts[k] for k in counts if k != "tipg_deployed"):
                 sys.exit(f"z{z}: the servers' tiles hold different features: {counts}")
             capped = sum(c > n for c, n in zip(counts["cold"], counts["tipg_deployed"], strict=True))
-            rate = {k: wrk(binary, servers[k].url, v, args.connections, args.duration) for k, v in paths.items()}
+            rate = dict.fromkeys(paths, 0.0)
+            for r in range(args.rounds):  # the servers in turn, the order reversed each round
+                for k in list(paths)[:: -1 if r % 2 else 1]:
+                    rate[k] += wrk(binary, servers[k].url, paths[k], args.connections, args.duration) / args.rounds
             size = {k: sum(map(len, v)) for k, v in first.items()}
             rows.append((z, len(tiles), rate, os.getloadavg()[0]))
             print(
