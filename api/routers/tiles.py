@@ -32,8 +32,9 @@ import gzip
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from api.deps import ReadSessionDep, SessionDep, Viewer, run_unit_of_work
+from api.deps import SessionDep, Viewer, get_read_session, get_session, run_unit_of_work
 from api.params import Interval, interval_query
 from api.responses import BINARY, responses
 from geo import repository
@@ -91,7 +92,7 @@ def _tile_route(name: str) -> None:
     # The tile pool of the feature pages (autocommit, no pre-ping: api.deps.get_read_session), but
     # for the gap figures' layer: the analysis cache is kept per engine, on the main one.
     reads = not tile_spec.gap_scores
-    Reads = ReadSessionDep if reads else SessionDep
+    Reads = Annotated[Session, Depends(get_read_session if reads else get_session, scope="function")]
     Window = Annotated[Interval, Depends(interval_query(f"earliest {on}, ISO 8601", f"latest {on}, inclusive"))]
 
     @router.get(
