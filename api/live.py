@@ -103,9 +103,17 @@ class ChildServer:
     while they wait, such as GDAL, and for benchmarks, where the server must
     not share the client's interpreter). ``url`` is its base URL; the
     constructor returns once ``/healthz`` answers; ``log`` (a path) receives
-    uvicorn's access log; ``close`` stops it. ``env`` adds settings."""
+    uvicorn's access log; ``close`` stops it. ``env`` adds settings; ``root``
+    serves another checkout of the project (a benchmark's baseline, same run)."""
 
-    def __init__(self, db_url: str, *, log: Path | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+        root: Path = PROJECT_ROOT,
+    ):
         self.sock = listening_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         settings = {"PEACEMAP_PUBLIC_READ": "true", "PEACEMAP_DATABASE_URL": db_url, **(env or {})}
@@ -117,7 +125,7 @@ class ChildServer:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 pass_fds=[self.sock.fileno()],
-                cwd=PROJECT_ROOT,
+                cwd=root,
             )
         deadline = time.monotonic() + 2 * START_TIMEOUT_S
         while not self._healthy():

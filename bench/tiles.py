@@ -24,7 +24,13 @@ like:
 The analysis warm-up is off in peacemap's servers (it is not part of a tile
 and would take the cores during the first seconds).
 
-    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8]
+``--baseline DIR`` adds peacemap cold and warm served from another checkout
+(e.g. ``git archive <commit> | tar -x -C DIR``), in the same run, so that a
+change is measured against the code before it under the same load;
+``--rounds N`` runs wrk N times per server, the servers in turn and the order
+reversed each round, so a drift of the machine's load falls on all of them.
+
+    .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8] [--rounds 1] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -82,6 +88,8 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of wrk per server, interleaved (the load drifts)")
+    ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
     import httpx
     from peers import TIPG_COLLECTION, TipgServer, ensure_tipg, ensure_wrk, load, wrk
@@ -102,15 +110,20 @@ def main() -> None:
     engine.dispose()
     print(
         f"vector tiles, peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; "
-        f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s, {args.connections} connections"
+        f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s × {args.rounds} rounds, "
+        f"{args.connections} connections"
     )
     quiet = {"PEACEMAP_WARM_ANALYSIS": "false"}
+    uncached = {**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}
     servers = {
-        "cold": ChildServer(url, env={**quiet, "PEACEMAP_TILE_CACHE_MB": "0"}),
+        "cold": ChildServer(url, env=uncached),
         "warm": ChildServer(url, env=quiet),
         "tipg": TipgServer(url, env={"TIPG_MAX_FEATURES_PER_TILE": str(10**8)}),
         "tipg_deployed": TipgServer(url),
     }
+    if args.baseline:
+        servers["base_cold"] = ChildServer(url, env=uncached, root=args.baseline)
+        servers["base_warm"] = ChildServer(url, env=quiet, root=args.baseline)
     try:
         rows = []
         for z in ZOOMS:
@@ -126,13 +139,18 @@ def main() -> None:
                     f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{z}/{x}/{y}" for x, y in tiles
                 ],
             }
-            paths["warm"] = paths["cold"]
+            for k in ("warm", "base_cold", "base_warm"):
+                if k in servers:
+                    paths[k] = paths["cold"]
             first = {k: [httpx.get(servers[k].url + p, timeout=120).content for p in v[:20]] for k, v in paths.items()}
             counts = {k: [features(t) for t in v] for k, v in first.items()}
-            if counts["cold"] != counts["tipg"] or counts["cold"] != counts["warm"]:
+            if any(counts["cold"] != counts[k] for k in counts if k != "tipg_deployed"):
                 sys.exit(f"z{z}: the servers' tiles hold different features: {counts}")
             capped = sum(c > n for c, n in zip(counts["cold"], counts["tipg_deployed"], strict=True))
-            rate = {k: wrk(binary, servers[k].url, v, args.connections, args.duration) for k, v in paths.items()}
+            rate = dict.fromkeys(paths, 0.0)
+            for r in range(args.rounds):  # the servers in turn, the order reversed each round
+                for k in list(paths)[:: -1 if r % 2 else 1]:
+                    rate[k] += wrk(binary, servers[k].url, paths[k], args.connections, args.duration) / args.rounds
             size = {k: sum(map(len, v)) for k, v in first.items()}
             rows.append((z, len(tiles), rate, os.getloadavg()[0]))
             print(
@@ -145,17 +163,33 @@ def main() -> None:
                 f"bytes {size['cold']:,} vs {size['tipg']:,} (same work) vs {size['tipg_deployed']:,} (as deployed); "
                 f"load {os.getloadavg()[0]:.1f}"
             )
+            if "base_cold" in rate:
+                print(
+                    f"z{z} baseline ({args.baseline}): cold {rate['base_cold']:.1f} tiles/s "
+                    f"({rate['base_cold'] / rate['tipg']:.2f}× tipg same work), warm {rate['base_warm']:.1f} "
+                    f"({rate['base_warm'] / rate['tipg']:.2f}×); this change: cold "
+                    f"{rate['cold'] / rate['base_cold']:.2f}× the baseline, "
+                    f"warm {rate['warm'] / rate['base_warm']:.2f}×"
+                )
+        base = "base_cold" in servers
+        extra = " base cold | base warm | cold ÷ base | warm ÷ base |" if base else ""
         print(
             "\n| zoom | tiles | peacemap cold | peacemap warm | tipg same work | tipg as deployed | cold ÷ same work "
-            "| cold ÷ as deployed | warm ÷ same work | load |"
+            f"| cold ÷ as deployed | warm ÷ same work |{extra} load |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---" * (14 if base else 10) + "|")
         for z, n, rate, load_now in rows:
             r = {k: f"{v:.1f}" for k, v in rate.items()}
+            more = ""
+            if base:
+                more = (
+                    f" {r['base_cold']} | {r['base_warm']} | {rate['cold'] / rate['base_cold']:.2f}× "
+                    f"| {rate['warm'] / rate['base_warm']:.2f}× |"
+                )
             print(
                 f"| {z} | {n} | {r['cold']} | {r['warm']} | {r['tipg']} | {r['tipg_deployed']} "
                 f"| {rate['cold'] / rate['tipg']:.2f}× | {rate['cold'] / rate['tipg_deployed']:.2f}× "
-                f"| {rate['warm'] / rate['tipg']:.2f}× | {load_now:.1f} |"
+                f"| {rate['warm'] / rate['tipg']:.2f}× |{more} {load_now:.1f} |"
             )
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
     finally:

@@ -16,6 +16,15 @@ server keeps the tiles it made under the same ETag (``geo.serving.tile_cache``,
 ``tile_cache_mb`` per process), for the layers whose version is the change
 log's: a tile asked for again, by any client, costs one query of the version.
 
+One round trip a tile: the tiles draw from the feature pages' pool
+(``api.deps.get_read_session``: autocommit, no pre-ping, no parallel plans),
+and a tile neither the client nor the cache holds is made together with its
+version in one statement — in autocommit one snapshot, so the ETag is the
+version the tile was made from. The version alone is asked for first only
+where a hit is expected (the tile of the version requests saw last is held).
+The communities' tiles stay on the main pool, whose engine keeps the
+analysis cache their gap figures come from.
+
 No ``from __future__ import annotations``: the endpoints are made per layer.
 """
 
@@ -23,8 +32,9 @@ import gzip
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, Viewer
+from api.deps import SessionDep, Viewer, get_read_session, get_session, run_unit_of_work
 from api.params import Interval, interval_query
 from api.responses import BINARY, responses
 from geo import repository
@@ -79,6 +89,10 @@ def _field_type(column) -> str:
 def _tile_route(name: str) -> None:
     spec, tile_spec = REGISTRY[name], TILES[name]
     on = f"on {spec.date_field}" if spec.date_field else "(not available: no date)"
+    # The tile pool of the feature pages (autocommit, no pre-ping: api.deps.get_read_session), but
+    # for the gap figures' layer: the analysis cache is kept per engine, on the main one.
+    reads = not tile_spec.gap_scores
+    Reads = Annotated[Session, Depends(get_read_session if reads else get_session, scope="function")]
     Window = Annotated[Interval, Depends(interval_query(f"earliest {on}, ISO 8601", f"latest {on}, inclusive"))]
 
     @router.get(
@@ -91,48 +105,66 @@ def _tile_route(name: str) -> None:
         ),
         response_description="the tile (empty where no feature)",
     )
-    def tile(
+    async def tile(
         z: Zoom,
         x: Column,
         y: Row,
         request: Request,
-        session: SessionDep,
+        session: Reads,
         principal: Viewer,
         when: Window,
         filter_: Filter = None,
     ) -> Response:
+        """Async, with the database part in one thread hop (``run_unit_of_work``)."""
         where = Tile(z, x, y)
         editor = principal.has("editor")
         clauses = repository.where_clauses(spec, start=when.start, end=when.end)
         if filter_ is not None:
             clauses.append(filter_clause(parse_filter(filter_, "cql2-text"), queryables(spec, editor)))
-
         gz = _accepts_gzip(request)
         cache: TileCache | None = request.app.state.tile_cache if cacheable(name) else None
+        held = [t.strip() for t in request.headers.get("if-none-match", "").split(",") if t.strip()]
 
         def tagged(version: str) -> dict[str, str]:
             tag = etag(name, z, x, y, when, filter_, editor, version, "gzip" if gz else "identity")
             headers = {"ETag": tag, "Cache-Control": CACHE, "Vary": "Authorization, Accept-Encoding"}
             return {**headers, "Content-Encoding": "gzip"} if gz else headers
 
-        def made(data: bytes, version: str) -> Response:
+        def unchanged(headers: dict[str, str]) -> Response:
+            return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Encoding"})
+
+        def answer() -> Response:
+            # Ask for the version alone only where a hit is expected: the client or the cache
+            # holds the tile of the version requests saw last. Otherwise make the tile and read
+            # its version in one statement (one snapshot: the ETag is the version it was made from).
+            guess = cache.current(name) if cache is not None else None
+            if cache is None:
+                probe = bool(held)
+            elif guess is None:
+                probe = False
+            else:
+                expected = tagged(guess)["ETag"]
+                probe = expected in held or cache.holds(name, guess, expected)
+            if probe:
+                headers = tagged(version := data_version(session, name))
+                if headers["ETag"] in held:
+                    return unchanged(headers)
+                if cache is not None and (kept := cache.get(name, version, headers["ETag"])) is not None:
+                    return Response(kept, media_type=MVT, headers=headers)
+            elif not reads:
+                serial_plans(session)
+            data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
+            headers = tagged(version)
+            if cache is not None:
+                cache.see(name, version)
+            if headers["ETag"] in held:
+                return unchanged(headers)
             body = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) if gz else data
             if cache is not None:
-                cache.put(name, version, tagged(version)["ETag"], body)
-            return Response(body, media_type=MVT, headers=tagged(version))
+                cache.put(name, version, headers["ETag"], body)
+            return Response(body, media_type=MVT, headers=headers)
 
-        held = request.headers.get("if-none-match")
-        if held is None and cache is None:  # nothing to revalidate: the tile and its version in one round trip
-            serial_plans(session)
-            return made(*tile_and_version(session, name, where, clauses, include_sensitive=editor))
-        version = data_version(session, name)
-        headers = tagged(version)
-        if held is not None and headers["ETag"] in [t.strip() for t in held.split(",")]:
-            return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Encoding"})
-        if cache is not None and (kept := cache.get(name, version, headers["ETag"])) is not None:
-            return Response(kept, media_type=MVT, headers=headers)
-        # Made with its own version (a write may have landed since data_version), kept under it.
-        return made(*tile_and_version(session, name, where, clauses, include_sensitive=editor))
+        return await run_unit_of_work(session, answer)
 
     @router.get(f"/{name}.json", name=f"{name}-tilejson", summary=f"{spec.title}: TileJSON")
     def tilejson(request: Request, session: SessionDep, principal: Viewer) -> dict:

@@ -50,6 +50,23 @@ class TileCache:
                 self._tiles.move_to_end((layer, version, tag))
             return data
 
+    def current(self, layer: str) -> str | None:
+        """The version of ``layer`` that requests saw last (None: none yet): a
+        guess of the version now, which a caller must check before serving a
+        tile kept under it."""
+        with self._lock:
+            return self._versions.get(layer)
+
+    def holds(self, layer: str, version: str, tag: str) -> bool:
+        """Whether the tile ``tag`` of ``layer`` at ``version`` is kept (without using it)."""
+        with self._lock:
+            return (layer, version, tag) in self._tiles
+
+    def see(self, layer: str, version: str) -> None:
+        """A request read ``layer`` at ``version`` (without asking for a kept tile)."""
+        with self._lock:
+            self._see(layer, version)
+
     def put(self, layer: str, version: str, tag: str, data: bytes) -> None:
         """Keep ``data``, the tile ``tag`` made from ``layer``'s data at ``version``."""
         cost = len(data) + ENTRY_OVERHEAD

@@ -15,7 +15,7 @@ import pytest
 import shapely
 from geoalchemy2.shape import from_shape
 from pyproj import Transformer
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import event, func, literal_column, select, text
 
 from geo.resources import REGISTRY
 from geo.serving.tiles import BUFFER, EXTENT, TILES, web_mercator
@@ -203,6 +203,47 @@ def test_the_server_keeps_a_tile_until_a_write_changes_it(public_client, session
     session.execute(text("DELETE FROM incidents WHERE id = :i"), {"i": new.id})
     assert features() == {**first, some: 99}
     assert len(kept) == 1  # the tiles of older versions are dropped, not kept beside the new one
+
+
+def test_a_tile_and_its_version_are_one_statement(public_client, session, engine, insert_samples):
+    """A tile asked for the first time is made and its version read in one
+    statement (one snapshot, so the ETag is the version the tile was made
+    from); asked again, one statement reads the version and the kept tile is
+    served. After a write, a tile kept under the old version costs the
+    version and the new tile; then the next new tile is one statement again."""
+    insert_samples(session, n=25)
+    session.flush()
+    z, (x, y) = 8, tile_of(16.5, 6.6, 8)
+    sent: list[str] = []
+
+    def selects(conn, cursor, statement, *rest) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # not the test session's SAVEPOINTs
+            sent.append(statement)
+
+    def get(tile: tuple[int, int], **headers: str) -> tuple[int, str, list[str]]:
+        sent.clear()
+        r = public_client.get(f"/tiles/incidents/{z}/{tile[0]}/{tile[1]}.mvt", headers=headers)
+        return r.status_code, r.headers["etag"], ["ST_AsMVT" in s for s in sent]
+
+    event.listen(engine, "before_cursor_execute", selects)
+    try:
+        status, tag, made = get((x, y))
+        assert status == 200 and made == [True]
+        assert get((x, y)) == (200, tag, [False])  # the kept tile, after reading its version
+        assert get((x, y), **{"If-None-Match": tag}) == (304, tag, [False])
+        assert get((x + 1, y))[::2] == (200, [True])
+        session.add(
+            REGISTRY["incidents"].model(
+                occurred_on=date(2024, 3, 3), event_type="riot", geom=from_shape(shapely.Point(16.5, 6.6), srid=4326)
+            )
+        )
+        session.flush()
+        status, new_tag, made = get((x, y))
+        assert status == 200 and new_tag != tag and made == [False, True]
+        assert get((x, y + 1))[::2] == (200, [True])
+        assert get((x, y)) == (200, new_tag, [False])
+    finally:
+        event.remove(engine, "before_cursor_execute", selects)
 
 
 def test_points_go_to_web_mercator_as_proj_puts_them(session):

@@ -31,3 +31,13 @@ def test_a_new_version_drops_the_layers_older_tiles_only():
     assert cache.get("incidents", "v2", "a") is None
     cache.put("incidents", "v2", "a", b"new")
     assert cache.get("incidents", "v2", "a") == b"new"
+
+
+def test_the_version_last_seen_is_a_guess_the_route_checks():
+    cache = TileCache(10_000)
+    assert cache.current("incidents") is None
+    cache.put("incidents", "v1", "a", b"tile")
+    assert cache.current("incidents") == "v1" and cache.holds("incidents", "v1", "a")
+    assert not cache.holds("incidents", "v1", "b") and not cache.holds("incidents", "v2", "a")
+    cache.see("incidents", "v2")  # a tile made at v2 without a kept one asked for: v1's tiles go
+    assert cache.current("incidents") == "v2" and not cache.holds("incidents", "v1", "a") and len(cache) == 0
