@@ -33,7 +33,6 @@ from pathlib import Path
 
 import httpx
 import pyogrio
-from sqlalchemy import func, select
 
 # This script shares its name with the ``api`` package: look packages up from
 # the repository root first, then bench/ (peacemap's modules are imported in
@@ -75,21 +74,14 @@ def main() -> None:
         help="whose full read to time (tipg's OFFSET paging makes a full read of 1 M rows take hours)",
     )
     args = ap.parse_args()
-    from peers import TIPG_COLLECTION, TipgServer, boxes, ensure_tipg, ensure_wrk, load, wrk
+    from peers import TIPG_COLLECTION, TipgServer, boxes, ensure_tipg, ensure_wrk, incidents_extent, load, wrk
 
     from api.live import ChildServer
-    from geo.db import make_engine
-    from geo.models import Incident
 
     ensure_tipg()
     binary = ensure_wrk()
     url = load(args.scale, args.fresh)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        box = func.ST_Extent(Incident.geom)
-        extent = conn.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
-        total = conn.scalar(select(func.count()).select_from(Incident)) or 0
-    engine.dispose()
+    extent, total = incidents_extent(url)
     load_avg = os.getloadavg()[0]
     print(f"peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; ", end="")
     print(f"load average {load_avg:.1f}; wrk {args.duration} s")

@@ -95,6 +95,23 @@ class TipgServer:
         self.sock.close()
 
 
+def incidents_extent(url: str) -> tuple[tuple[float, float, float, float], int]:
+    """The incidents' extent (min x, min y, max x, max y) and count: where
+    both benchmarks draw their boxes and tiles from."""
+    from sqlalchemy import func, select
+
+    from geo.db import make_engine
+    from geo.models import Incident
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        box = func.ST_Extent(Incident.geom)
+        extent = conn.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
+        total = conn.scalar(select(func.count()).select_from(Incident)) or 0
+    engine.dispose()
+    return tuple(extent), total
+
+
 def boxes(extent, size: float, n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     minx, miny, maxx, maxy = extent

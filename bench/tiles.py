@@ -43,8 +43,6 @@ import random
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 # bench/api.py shares its name with the ``api`` package: look packages up from
 # the repository root first, then bench/.
 HERE = Path(__file__).resolve().parent
@@ -92,22 +90,15 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
     import httpx
-    from peers import TIPG_COLLECTION, TipgServer, ensure_tipg, ensure_wrk, load, wrk
+    from peers import TIPG_COLLECTION, TipgServer, ensure_tipg, ensure_wrk, incidents_extent, load, wrk
 
     from api.live import ChildServer
-    from geo.db import make_engine
-    from geo.models import Incident
     from geo.serving.tiles import TILES
 
     ensure_tipg()
     binary = ensure_wrk()
     url = load(args.scale, fresh=False)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        box = func.ST_Extent(Incident.geom)
-        extent = conn.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
-        total = conn.scalar(select(func.count()).select_from(Incident)) or 0
-    engine.dispose()
+    extent, total = incidents_extent(url)
     print(
         f"vector tiles, peacemap vs tipg — scale {args.scale:g}: {total:,} incidents; "
         f"load average {os.getloadavg()[0]:.1f}; wrk {args.duration} s × {args.rounds} rounds, "
