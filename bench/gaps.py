@@ -284,9 +284,32 @@ def profile_steps(tables, p) -> dict[str, float]:
     step("pressure", lambda: gaps.violence_pressure(places, tables.incidents, p))
     step("nearest site", lambda: gaps.nearest_active_site(places, tables.sites, as_of_day))
     state = gaps.gap_state(tables, p)
-    step("reasons", state.explain)
-    step("rank (table)", state.table)
+    table = step("rank (table)", state.table)
+    result = gaps.GapResult(table, p, datetime.now(UTC), patrol_radii=state.patrol_radii, explainer=state.explainer)
+    step("reasons of a 100-row page (not in the run)", lambda: result.explained(table.iloc[:PAGE]))
+    step("the same page again", lambda: result.explained(table.iloc[:PAGE]))
+    step("reasons of every row (not in the run)", lambda: result.explained(table))
     return out
+
+
+PAGE = 100  # rows of the API page whose reasons are timed beside the full run
+
+
+def reasons_cost(result) -> tuple[float, float]:
+    """Seconds to build the reasons of a result's first ``PAGE`` rows, and of
+    every row — what a full run leaves to its callers (each on a result whose
+    reasons have not been built yet)."""
+    from dataclasses import replace
+
+    from geo.analysis.reasons import Explainer
+
+    out = []
+    for rows in (result.table.iloc[:PAGE], result.table):
+        fresh = replace(result, explainer=Explainer(result.explainer.ids, result.params, result.patrol_radii))
+        t = time.perf_counter()
+        fresh.explained(rows)
+        out.append(time.perf_counter() - t)
+    return out[0], out[1]
 
 
 def resident_way(url: str, p) -> dict:
@@ -299,11 +322,14 @@ def resident_way(url: str, p) -> dict:
 
     store, read_s = load_resident(url)
     tables = store.tables
-    times = []
+    times, page, every = [], [], []
     for _ in range(3):
         t = time.perf_counter()
         result = compute_gaps(tables, p, computed_at=datetime.now(UTC))
         times.append(time.perf_counter() - t)
+        page_s, every_s = reasons_cost(result)
+        page.append(page_s)
+        every.append(every_s)
     variants = {}
     for label, q in (
         ("window 30 days", replace(p, window_days=30)),
@@ -316,6 +342,8 @@ def resident_way(url: str, p) -> dict:
     return {
         "read": read_s,
         "times": times,
+        "page_reasons": page,
+        "every_reasons": every,
         "variants": variants,
         "profile": profile_steps(tables, p),
         "held_mb": sum(r.nbytes() for r in tables.rows.values()) / 2**20,
@@ -627,6 +655,11 @@ def main() -> None:
         print(
             f"(c) peacemap, inputs resident: read once {r['read']:.2f} s ({r['held_mb']:.0f} MB held); "
             f"full run first {r['times'][0]:.3f} s, best {best:.3f} s; peak RSS {r['rss_mb']:.0f} MB"
+        )
+        print(
+            f"    reasons, built when read (not in the full run): a {PAGE}-row page "
+            f"best {min(r['page_reasons']) * 1000:.1f} ms, every row best {min(r['every_reasons']):.3f} s "
+            f"(full run + every row's reasons {best + min(r['every_reasons']):.3f} s)"
         )
         print("    changed parameters: " + ", ".join(f"{k} {v:.3f} s" for k, v in r["variants"].items()))
         print("    profile of one run: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in r["profile"].items()))

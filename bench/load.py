@@ -394,7 +394,7 @@ def analysis_differences(url: str, db_url: str, viewer: str) -> tuple[int, int]:
     with Session(engine) as s:
         fresh = gaps_from_db(s, GapParams(as_of=END), computed_at=datetime.now(UTC))
     engine.dispose()
-    want = {f["id"]: f for f in json.loads(json.dumps(jsonable_encoder(features(fresh.table))))}
+    want = {f["id"]: f for f in json.loads(json.dumps(jsonable_encoder(features(fresh, fresh.table))))}
     bad = abs(len(want) - len(served)) + sum(1 for k in want if k not in served)
     for k, f in want.items():
         if k in served:

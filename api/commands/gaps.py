@@ -110,7 +110,7 @@ def command(as_of, limit, fmt, under_engaged_only, bbox, admin_area, **tunable) 
     if fmt == "geojson":
         click.echo(json.dumps(feature_collection(result, page, len(rows))))
     elif fmt == "csv":
-        click.echo(to_csv(page), nl=False)
+        click.echo(to_csv(result, page), nl=False)
     else:
-        click.echo(_table(page, params))
+        click.echo(_table(result.with_reasons(page), params))
         click.echo(f"({len(page)} of {len(rows)} communities; computed {result.computed_at:%Y-%m-%d %H:%M:%S} UTC)")

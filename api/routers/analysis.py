@@ -127,7 +127,7 @@ def worklist_rows(
     rows = worklist(result, filters, bbox=bbox if admin_area is not None else None)
     if f == "csv":
         return Response(
-            as_csv(rows, tr),
+            as_csv(result, rows, tr),
             media_type=f"{CSV}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="worklist-{params.as_of}.csv"'},
         )
@@ -136,7 +136,7 @@ def worklist_rows(
         "columns": list(columns(result.table)),
         "numberMatched": len(rows),
         "numberReturned": len(page),
-        "rows": as_records(page, tr),
+        "rows": as_records(result, page, tr),
         "links": paging.links(request, len(page), len(rows)),
         **metadata(result),
     }

@@ -307,7 +307,7 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat(), "days": window.days},
         "figures": figures,
         "series": series,
-        "under_engaged": {"count": len(rows), "top": as_records(rows.iloc[:TOP], tr)},
+        "under_engaged": {"count": len(rows), "top": as_records(result, rows.iloc[:TOP], tr)},
         "hearing": hearing(session, area_id, a.level, params.as_of),
         "agreements": agreements,
         "perceptions": perception_series(session, area_id, a.level, params.as_of),

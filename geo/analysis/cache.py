@@ -29,7 +29,10 @@ scores and ranks (docs/analysis.md#area-subsets). ``considered`` counts
 rows of the whole database, not of the area. The reason "only one
 interlocutor heard" (docs/politics.md#sole-voice) is read in the refresh's
 snapshot too (interlocutors are not in the change log: in each new
-snapshot), and added to a copy (reported, not scored).
+snapshot), and given to the result, which adds it to the reasons of the rows
+a caller reads (reported, not scored). The reasons are built only for those
+rows, and kept with the entry's explainer (``GapState.explainer``) until a
+write changes their columns.
 
 When the inputs do not fit the memory budget (the resident store refuses),
 the cache works as before it existed: any logged change means a full run
@@ -57,12 +60,13 @@ from sqlalchemy.orm import Session
 from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
 from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
 from geo.analysis.params import GapParams
+from geo.analysis.reasons import Explainer
 from geo.analysis.resident import Delta, Resident, ResidentRefused
 from geo.analysis.tables import Tables
 from geo.changes import committed_changes, has_own_writes, snapshot_and_changes
 from geo.db import long_statements, release
 from geo.errors import TryLater
-from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
+from geo.politics.sole_voice import sole_voice_run, sole_voices
 from geo.reach.load import travel_to_sites
 from geo.reach.population import community_estimates
 
@@ -78,6 +82,7 @@ class _Entry:
     version: int = -1  # of the resident inputs the state reflects
     snapshot: str | None = None  # when the inputs are not resident: the snapshot the table reflects
     table: pd.DataFrame | None = None
+    explainer: Explainer | None = None  # the reasons of ``table``'s rows, built as they are read
     considered: dict = field(default_factory=dict)
     warming: bool = False  # :func:`warm` is filling it
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
@@ -208,9 +213,10 @@ def cached_gaps(
         area_ids = _refresh(engine, params, entry, area, now)
         table = entry.current().copy(deep=False)  # copy-on-write: a caller's edits never reach the cache
         considered, radii, voices = dict(entry.considered), entry.patrol_radii, entry.sole_voices
+        explainer = entry.explainer
     if area_ids is not None:
         table = within(table, area_ids)
-    return GapResult(with_sole_voice(table, voices), params, now, considered, radii)
+    return GapResult(table, params, now, considered, radii, explainer, voices)
 
 
 def warm(engine: Engine, params: GapParams) -> None:
@@ -331,6 +337,7 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
             read.result.considered,
             read.result.patrol_radii,
         )
+        entry.explainer = read.result.explainer
     elif read.tables is not None and read.path != "hit":
         state = entry.state
         if read.path == "full" or state is None:
@@ -339,7 +346,7 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
         else:
             state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
         entry.state, entry.version = state, read.version
-        entry.table = state.table()
+        entry.table, entry.explainer = state.table(), state.explainer
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
     if read.sole_voices is not None:
         entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot

@@ -1,5 +1,7 @@
 """Plain, JSON-ready views of a :class:`GapResult` shared by the API, the CLI
-and the exports: one properties dict per community, GeoJSON features, CSV."""
+and the exports: one properties dict per community, GeoJSON features, CSV.
+Each view takes the result and the rows it shows, and asks the result for
+the reasons of exactly those rows (:meth:`GapResult.explained`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from geo.analysis.gaps import RESULT_COLUMNS, GapResult
-from geo.analysis.reasons import translated
+from geo.analysis.gaps import REASON_COLUMNS, RESULT_COLUMNS, GapResult
 from geo.i18n import ENGLISH, Translator
 from geo.io.spreadsheet import escape_frame
 
-PROPERTY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c not in ("lon", "lat"))
+RECORD_COLUMNS = (*RESULT_COLUMNS, *REASON_COLUMNS)  # a record's keys: the table's columns, then the reasons
+PROPERTY_COLUMNS = tuple(c for c in RECORD_COLUMNS if c not in ("lon", "lat"))
 
 
 def plain(v):
@@ -48,41 +50,50 @@ def select_rows(result: GapResult, *, under_engaged_only: bool = False) -> pd.Da
     return t[t["under_engaged"]] if under_engaged_only else t
 
 
-def _record(d: dict, tr: Translator) -> dict:
-    explanation = translated(d["explanation"], tr)
-    rec = {k: plain(d[k]) for k in RESULT_COLUMNS if k not in ("reasons", "explanation")}
-    rec["reasons"] = [r["text"] for r in explanation]
-    rec["explanation"] = explanation
-    return {k: rec[k] for k in RESULT_COLUMNS}
+def _record(d: dict, reasons: list[dict], sentences: list[str]) -> dict:
+    rec = {k: plain(d[k]) for k in RESULT_COLUMNS}
+    rec["reasons"] = list(sentences)
+    rec["explanation"] = [
+        {"code": r["code"], "params": dict(r["params"]), "text": t} for r, t in zip(reasons, sentences, strict=True)
+    ]
+    return rec
 
 
-def records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
+def records(result: GapResult, rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     """Rows as JSON-ready dicts (missing values and non-finite floats become None).
 
     Parameters
     ----------
+    result : GapResult
+        The result the rows are of (their reasons).
     rows : pandas.DataFrame
-        Rows of a result table.
+        Rows of its table.
     tr : Translator
         The language of ``reasons`` and of each ``explanation``'s ``text``
-        (English by default, as the ``reasons`` column).
+        (English by default).
 
     Returns
     -------
     list of dict
-        One per row, keys ``RESULT_COLUMNS``; ``explanation`` as
+        One per row, keys ``RECORD_COLUMNS``; ``explanation`` as
         ``{"code", "params", "text"}`` (docs/analysis.md#reasons).
     """
-    return [_record(d, tr) for d in rows[list(RESULT_COLUMNS)].to_dict("records")]
+    reasons, sentences = result.explained(rows, tr)
+    return [
+        _record(d, r, s)
+        for d, r, s in zip(rows[list(RESULT_COLUMNS)].to_dict("records"), reasons, sentences, strict=True)
+    ]
 
 
-def features(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
+def features(result: GapResult, rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     """Rows as GeoJSON point features.
 
     Parameters
     ----------
+    result : GapResult
+        The result the rows are of (their reasons).
     rows : pandas.DataFrame
-        Rows of a result table.
+        Rows of its table.
     tr : Translator
         The language of the reasons.
 
@@ -98,7 +109,7 @@ def features(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
             "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
             "properties": {k: rec[k] for k in PROPERTY_COLUMNS},
         }
-        for rec in records(rows, tr)
+        for rec in records(result, rows, tr)
     ]
 
 
@@ -142,18 +153,20 @@ def feature_collection(result: GapResult, rows: pd.DataFrame, matched: int, tr: 
         "type": "FeatureCollection",
         "numberMatched": matched,
         "numberReturned": len(rows),
-        "features": features(rows, tr),
+        "features": features(result, rows, tr),
         **metadata(result),
     }
 
 
-def to_csv(rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
+def to_csv(result: GapResult, rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
     """Rows as CSV, reasons joined with ``; ``, text cells spreadsheet-safe.
 
     Parameters
     ----------
+    result : GapResult
+        The result the rows are of (their reasons).
     rows : pandas.DataFrame
-        Result rows (``GapResult.table`` or a slice of it).
+        Rows of its table (``result.table`` or a slice of it).
     tr : Translator
         The language of the reasons; their codes go in ``reason_codes``
         (``; ``-joined), the structured ``explanation`` is left to the JSON.
@@ -164,10 +177,10 @@ def to_csv(rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
         CSV text with CRLF line ends (RFC 4180), text cells that a spreadsheet
         would run as a formula prefixed with ``'``.
     """
+    reasons, sentences = result.explained(rows, tr)
     t = rows.copy()
-    t["reasons"] = ["; ".join(r["text"] for r in translated(e, tr)) for e in t["explanation"]]
-    t["reason_codes"] = ["; ".join(r["code"] for r in e) for e in t["explanation"]]
-    t = t.drop(columns="explanation")
+    t["reasons"] = ["; ".join(s) for s in sentences]
+    t["reason_codes"] = ["; ".join(r["code"] for r in e) for e in reasons]
     buf = io.StringIO()
     escape_frame(t).to_csv(buf, index=False, lineterminator="\r\n")  # RFC 4180: a CR inside a cell gets quoted
     return buf.getvalue()

@@ -2,9 +2,11 @@
 
 :func:`compute_gaps` reads as the analysis is defined: select the ranked
 communities → when each was last engaged → the violence pressure around it →
-the nearest active mission site → explain → rank. The per-community columns
+the nearest active mission site → rank. The per-community columns
 are a :class:`GapState` (what the cache keeps, and recomputes row by row for
-the communities a write can change); :meth:`GapState.table` ranks them.
+the communities a write can change); :meth:`GapState.table` ranks them. The
+reasons of a row (docs/analysis.md#reasons) are built when a caller reads
+that row (:meth:`GapResult.explained`), not for the whole ranking.
 All distances are geodesic metres on WGS84 (see :mod:`geo.analysis.metric`);
 all dates are UTC calendar days, and nothing dated after ``as_of`` counts.
 The computation reads no clock: ``as_of`` comes in the parameters and
@@ -13,6 +15,7 @@ The computation reads no clock: ``as_of`` comes in the parameters and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,8 +38,9 @@ from geo.analysis.metric import Points, nearest
 from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
-from geo.analysis.reasons import explained
+from geo.analysis.reasons import Explainer, Reason, with_extra
 from geo.analysis.tables import Rows, Tables, prepare
+from geo.i18n import ENGLISH, Translator
 from geo.reach.population import with_estimates
 from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.reach.travel import TravelSurface
@@ -69,9 +73,11 @@ RESULT_COLUMNS = (
     "gap_score",
     "under_engaged",
     "rank",
-    "reasons",
-    "explanation",
 )
+# What :meth:`GapResult.with_reasons` adds to the rows a caller reads, after
+# ``RESULT_COLUMNS``: the English sentences and the codes with parameters
+# (docs/analysis.md#reasons).
+REASON_COLUMNS = ("reasons", "explanation")
 
 
 @dataclass
@@ -79,13 +85,73 @@ class GapResult:
     """Ranked communities (one row each, columns ``RESULT_COLUMNS``), the
     parameters used, when it was computed and how many input rows counted;
     ``patrol_radii`` the smallest and largest coverage radius of the patrols
-    counted (the reasons quote them; None: no patrol)."""
+    counted (the reasons quote them; None: no patrol).
+
+    The reasons of the rows (docs/analysis.md#reasons) are not columns of
+    ``table``: :meth:`explained` builds them for the rows a caller outputs
+    (``explainer``, kept with the ranking so that rows built once are not
+    built again), with the ``sole_voices`` reported beside the ranking
+    (docs/politics.md#sole-voice: community id → reason)."""
 
     table: pd.DataFrame
     params: GapParams
     computed_at: datetime
     considered: dict[str, int] = field(default_factory=dict)
     patrol_radii: tuple[float, float] | None = None
+    explainer: Explainer | None = None
+    sole_voices: Mapping[int, Reason] = field(default_factory=dict)
+
+    def explained(
+        self, rows: pd.DataFrame | None = None, tr: Translator = ENGLISH
+    ) -> tuple[list[list[Reason]], list[list[str]]]:
+        """The reasons of some rows of this result: codes with parameters, and sentences.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame, optional
+            Rows of ``table`` (a page, a selection; default every row).
+        tr : Translator
+            The sentences' language.
+
+        Returns
+        -------
+        tuple of (list of list of dict, list of list of str)
+            Per row, in ``rows``' order: engagement, violence, remoteness
+            (:func:`geo.analysis.reasons.explanations`), then the sole-voice
+            reason where there is one; and their sentences. Shared with later
+            callers: read them, never change them in place.
+        """
+        rows = self.table if rows is None else rows
+        if self.explainer is None:  # a result made by hand: its own rows
+            ids = np.sort(self.table["community_id"].to_numpy(np.int64))
+            self.explainer = Explainer(ids, self.params, self.patrol_radii)
+        reasons, sentences = self.explainer.of(rows, tr)
+        if self.sole_voices:
+            extra = [self.sole_voices.get(c) for c in rows["community_id"].tolist()]
+            reasons, sentences = with_extra(reasons, sentences, extra, tr)
+        return reasons, sentences
+
+    def with_reasons(self, rows: pd.DataFrame | None = None, tr: Translator = ENGLISH) -> pd.DataFrame:
+        """Some rows with their reasons as columns ``REASON_COLUMNS`` (:meth:`explained`).
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame, optional
+            Rows of ``table`` (default every row).
+        tr : Translator
+            The language of ``reasons``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A new frame: ``rows`` and ``reasons`` (sentences), ``explanation`` (codes).
+        """
+        rows = self.table if rows is None else rows
+        reasons, sentences = self.explained(rows, tr)
+        return rows.assign(
+            reasons=pd.Series(sentences, index=rows.index, dtype=object),
+            explanation=pd.Series(reasons, index=rows.index, dtype=object),
+        )
 
 
 @dataclass
@@ -124,9 +190,9 @@ class GapState:
 
     The cache keeps one per parameter set and replaces the rows of the
     communities a write can change (:meth:`put`); :meth:`table` derives the
-    rest (staleness, factors, score, flag) and ranks. ``explanation`` holds
-    the three reasons of each row as codes with parameters, ``reasons``
-    their English sentences (docs/analysis.md#reasons)."""
+    rest (staleness, factors, score, flag) and ranks. ``explainer`` builds
+    and keeps the reasons of the rows callers read (docs/analysis.md#reasons);
+    :meth:`put` gives it up for the rows it replaces."""
 
     params: GapParams
     places: Places
@@ -139,8 +205,7 @@ class GapState:
     violence: Violence
     site: NearestSite
     travel: TravelToSite
-    reasons: np.ndarray
-    explanation: np.ndarray
+    explainer: Explainer
     patrol_radii: tuple[float, float] | None = None
     considered: dict[str, int] = field(default_factory=dict)
     ranking: Ranking | None = None  # the order of the last table (what a partial re-sort starts from)
@@ -213,8 +278,6 @@ class GapState:
                 "gap_score": score[o],
                 "under_engaged": under[o],
                 "rank": np.arange(1, n + 1),
-                "reasons": self.reasons[o],
-                "explanation": self.explanation[o],
             }
         )
 
@@ -225,7 +288,9 @@ class GapState:
         Parameters
         ----------
         part : GapState
-            Of the same parameters; its communities are among these.
+            Of the same parameters; its communities are among these. Their
+            reasons are forgotten (built again when read); a change of
+            ``patrol_radii`` forgets every row's.
 
         Returns
         -------
@@ -248,52 +313,12 @@ class GapState:
         for f in ("incidents", "deaths", "pressure"):
             getattr(self.violence, f)[rows] = getattr(part.violence, f)
         self.violence.in_window = part.violence.in_window
-        self.reasons[rows] = part.reasons
-        self.explanation[rows] = part.explanation
         self.considered = part.considered
         if part.patrol_radii != self.patrol_radii:  # quoted by every never-engaged row
             self.patrol_radii = part.patrol_radii
-            self.explain()
-
-    def explain(self, rows: np.ndarray | None = None) -> None:
-        """(Re)write the explanation (reason codes) and reasons (their English
-        sentences) of some rows (default: all) from their columns, with
-        :func:`geo.analysis.reasons.explained` (the one owner of the reasons).
-
-        Parameters
-        ----------
-        rows : numpy.ndarray of int, optional
-
-        Returns
-        -------
-        None
-        """
-        rows = np.arange(len(self)) if rows is None else np.asarray(rows, np.int64)
-        last = most_recent(self.patrol, self.engagement, self.qip)
-        at = last.at_us[rows]
-        engaged = at != NONE
-        days = np.where(engaged, day_number(self.params.as_of) - day_numbers(at), -1)
-        quoted = pd.DataFrame(
-            {
-                "days_since_engagement": _nullable(days, engaged),
-                "last_engagement_at": from_us(at).array,
-                "last_engagement_kind": pd.Series(
-                    np.where(engaged, np.array(KINDS, dtype=object)[last.kind[rows]], None), dtype=object
-                ),
-                "last_engagement_id": _nullable(last.row_id[rows], engaged),
-                "incidents_window": self.violence.incidents[rows],
-                "fatalities_window": self.violence.deaths[rows],
-                "distance_to_site_m": self.site.distance_m[rows],
-                "travel_hours": self.travel.hours[rows],
-                "unreachable": self.travel.unreachable[rows],
-                "travel_season": pd.Series(np.full(len(rows), self.travel.season, dtype=object), dtype=object),
-            }
-        )
-        said = explained(quoted, self.params, self.patrol_radii)
-        for column, values in zip((self.explanation, self.reasons), said, strict=True):
-            out = np.empty(len(rows), dtype=object)
-            out[:] = values
-            column[rows] = out
+            self.explainer = Explainer(self.places.ids, self.params, self.patrol_radii)
+        else:  # a new explainer: the results handed out before keep reading the old one
+            self.explainer = self.explainer.without(rows)
 
 
 @dataclass(frozen=True)
@@ -419,7 +444,7 @@ def compute_gaps(
     else:
         tables = inputs
     state = gap_state(tables, params, only, extras)
-    return GapResult(state.table(), params, computed_at, state.considered, state.patrol_radii)
+    return GapResult(state.table(), params, computed_at, state.considered, state.patrol_radii, state.explainer)
 
 
 def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | None = None) -> GapState:
@@ -451,6 +476,7 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
     population, estimated = with_estimates(
         tables.communities["population"][slots].astype(float), places.ids, extras.population_estimates
     )
+    radii = radius_range(radius_m[counted])
     state = GapState(
         params,
         places,
@@ -461,12 +487,10 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
         violence_pressure(places, tables.incidents, params),
         site,
         travel,
-        np.empty(len(places), dtype=object),
-        np.empty(len(places), dtype=object),
-        radius_range(radius_m[counted]),
+        Explainer(places.ids, params, radii),
+        radii,
     )
     state.considered = considered(tables, params, state.violence.in_window)
-    state.explain()
     return state
 
 

@@ -140,13 +140,15 @@ def worklist(
     return ordered.sort_values(name, ascending=not f.sort.startswith("-"), kind="stable", key=_sort_key(name))
 
 
-def as_records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
+def as_records(result: GapResult, rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     """Worklist rows as JSON-ready dicts: every result column (the map's
     popup shows them), the optional ones present, ``reasons`` and
     ``explanation`` (codes, params and text in ``tr``'s language).
 
     Parameters
     ----------
+    result : GapResult
+        The result :func:`worklist` chose the rows from (their reasons).
     rows : pandas.DataFrame
         From :func:`worklist`.
     tr : Translator
@@ -158,17 +160,19 @@ def as_records(rows: pd.DataFrame, tr: Translator = ENGLISH) -> list[dict]:
     shown = columns(rows)
     extra = [c for c in shown if c not in RESULT_COLUMNS]
     out = []
-    for rec, (_, row) in zip(records(rows, tr), rows.iterrows(), strict=True):
+    for rec, (_, row) in zip(records(result, rows, tr), rows.iterrows(), strict=True):
         out.append({**rec, **{c: plain(row[c]) for c in extra}})
     return out
 
 
-def as_csv(rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
+def as_csv(result: GapResult, rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
     """The same rows as CSV (spreadsheet-safe, RFC 4180): :func:`columns`,
     then ``reasons`` (``; ``-joined, in ``tr``'s language) and ``reason_codes``.
 
     Parameters
     ----------
+    result : GapResult
+        The result :func:`worklist` chose the rows from (their reasons).
     rows : pandas.DataFrame
         From :func:`worklist`.
     tr : Translator
@@ -177,7 +181,7 @@ def as_csv(rows: pd.DataFrame, tr: Translator = ENGLISH) -> str:
     -------
     str
     """
-    recs = as_records(rows, tr)
+    recs = as_records(result, rows, tr)
     frame = pd.DataFrame(
         [
             {

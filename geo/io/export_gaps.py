@@ -63,6 +63,7 @@ def current_gaps(
 
 def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
     result, rows = computed
+    reasons, sentences = result.explained(rows)  # every row: the layer holds them all
     arrays = []
     for f in GAPS_SCHEMA:
         if rows.empty:
@@ -71,8 +72,10 @@ def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
             arrays.append(pa.array([result.params.as_of] * len(rows), type=f.type))
         elif f.name == "computed_at":
             arrays.append(pa.array([result.computed_at] * len(rows), type=f.type))
+        elif f.name == "reasons":
+            arrays.append(pa.array(sentences, type=f.type))
         elif f.name == "explanation":
-            arrays.append(pa.array([json.dumps(e) for e in rows["explanation"]], type=f.type))
+            arrays.append(pa.array([json.dumps(e) for e in reasons], type=f.type))
         elif f.name == "geom":
             points = shapely.points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))
             arrays.append(pa.array(list(shapely.to_wkb(points)), type=f.type))
@@ -84,13 +87,13 @@ def gaps_batch(computed: tuple[GapResult, pd.DataFrame]) -> pa.RecordBatch:
 def list_gaps(
     session: Session, *, bbox: tuple[float, float, float, float] | None = None, limit: int = 100, offset: int = 0
 ) -> Page:
-    _, rows = current_gaps(session, bbox)
-    return Page(features(rows.iloc[offset : offset + limit]), len(rows))
+    result, rows = current_gaps(session, bbox)
+    return Page(features(result, rows.iloc[offset : offset + limit]), len(rows))
 
 
 def get_gap(session: Session, community_id: int) -> dict:
-    _, rows = current_gaps(session)
-    found = features(rows[rows["community_id"] == community_id])
+    result, rows = current_gaps(session)
+    found = features(result, rows[rows["community_id"] == community_id])
     if not found:
         raise NotFound(f"no community {community_id} in the engagement-gap result", field="featureId")
     return found[0]

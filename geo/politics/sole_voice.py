@@ -5,20 +5,20 @@ ranking's reasons, not scored.
 
 Kept beside the gap analysis rather than inside it: the reason reads the
 engagements' interlocutors, which the gap computation does not, and is
-added to a result after it is computed, or taken from the cache, which reads
-it in the snapshot of its refresh (:func:`with_sole_voice`)."""
+given to a result after it is computed, or taken from the cache, which reads
+it in the snapshot of its refresh; the result adds it to the reasons of the
+rows a caller reads (``GapResult.sole_voices``, :meth:`GapResult.explained`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.params import default
-from geo.analysis.reasons import Reason, text
+from geo.analysis.reasons import Reason
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 
@@ -88,31 +88,3 @@ def sole_voice_run() -> int:
     int
     """
     return default("sole_voice_engagements", ConstituencyParams)
-
-
-def with_sole_voice(table: pd.DataFrame, found: dict[int, Reason]) -> pd.DataFrame:
-    """``table`` (engagement-gap rows) with the sole-voice reasons ``found``
-    (:func:`sole_voices`) appended to the ``explanation`` (codes) and the
-    ``reasons`` (English) of the communities they concern (new columns: the
-    table's own lists are not changed, so a cached table never gains them twice).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Rows with ``community_id``, ``explanation`` and ``reasons``.
-    found : dict of int to dict
-        Community id → reason.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    if not found or table.empty:
-        return table
-    extra = [found.get(int(c)) for c in table["community_id"]]
-    explanation = [list(e) + ([x] if x else []) for e, x in zip(table["explanation"], extra, strict=True)]
-    reasons = [list(r) + ([text(x)] if x else []) for r, x in zip(table["reasons"], extra, strict=True)]
-    return table.assign(
-        explanation=pd.Series(explanation, index=table.index, dtype=object),
-        reasons=pd.Series(reasons, index=table.index, dtype=object),
-    )

@@ -147,7 +147,8 @@ def suggest(
     start = office(session, site_id, lon, lat)
     resolved = resolve(season, as_of)
     params = GapParams(as_of=as_of, remoteness="travel_time", season=resolved)
-    gaps = cached_gaps(session, params).table
+    result = cached_gaps(session, params)
+    gaps = result.table
     grid = mission_grid(session)
     if grid is None or gaps.empty:
         return _collection(start, resolved, max_hours, [], {"communities": 0})
@@ -189,10 +190,12 @@ def suggest(
         "active_qip_within_5_km": int((reach & crowded).sum()),
         "candidates": int(keep.sum()),
     }
+    explained, _ = result.explained(gaps.iloc[chosen])  # the analysis' own reasons, of the chosen rows only
     features = [
         _suggestion(
             k + 1,
             gaps.iloc[i],
+            explained[k],
             float(hours[i]),
             start,
             resolved,
@@ -226,11 +229,13 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _suggestion(order, row, hours, start, season, qips, q_index, q_dist, ranked, sector, budget, absence_m) -> dict:
+def _suggestion(
+    order, row, gap_reasons, hours, start, season, qips, q_index, q_dist, ranked, sector, budget, absence_m
+) -> dict:
     population = None if pd.isna(row["population"]) else int(row["population"])
     explanation: list[dict] = [
         {"code": "qip_gap", "params": {"score": float(row["gap_score"]), "rank": int(row["rank"]), "of": ranked}},
-        *row["explanation"][:2],  # the analysis' own engagement and violence reasons
+        *gap_reasons[:2],  # the analysis' own engagement and violence reasons
         {"code": "qip_trip", "params": {"hours": hours, "office": start.label, "season": season}},
     ]
     if q_index < 0:

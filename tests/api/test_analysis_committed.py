@@ -163,7 +163,8 @@ def _same_as_a_fresh_run(client, engine, scenario, path: str) -> dict[int, dict]
     assert got.status_code == 200, got.text
     assert cache.STATS[path] == before + 1, dict(cache.STATS)
     with Session(engine) as s:
-        want = features(gaps_from_db(s, GapParams(as_of=scenario.AS_OF), computed_at=scenario.COMPUTED_AT).table)
+        fresh = gaps_from_db(s, GapParams(as_of=scenario.AS_OF), computed_at=scenario.COMPUTED_AT)
+        want = features(fresh, fresh.table)
     got_features = got.json()["features"]
     assert [f["id"] for f in got_features] == [f["id"] for f in want]
     for g, w in zip(got_features, want, strict=True):

@@ -53,7 +53,7 @@ def test_only_one_interlocutor_heard(client, viewer, session):
     )
     assert reason in _reasons(client, viewer, village.id)
     fresh = gaps_from_db(session, GapParams(as_of=datetime(2026, 6, 30).date()), computed_at=datetime.now(UTC))
-    row = fresh.table[fresh.table["community_id"] == village.id].iloc[0]
+    row = fresh.with_reasons(fresh.table[fresh.table["community_id"] == village.id]).iloc[0]
     assert reason in row["reasons"] and "Sole Voice" not in " ".join(row["reasons"])
     engage(25, other)  # someone else heard last: the reason goes
     session.commit()

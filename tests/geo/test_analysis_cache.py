@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from geo.analysis import cache, gaps_from_db
 from geo.analysis.cache import cached_gaps
+from geo.i18n import translator
 from geo.models import Community, Engagement, Incident, Patrol, Qip, Site
 
 SPOT = (-40.0, -30.0)  # South Atlantic: no other test's data
@@ -96,10 +97,11 @@ def check(engine, scenario):
         with Session(engine) as s:
             want = gaps_from_db(s, scenario.PARAMS, computed_at=scenario.COMPUTED_AT, **area)
         assert cache.STATS[path] == before + 1
-        pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
+        got_rows, want_rows = got.with_reasons(), want.with_reasons()  # the reasons of every row, built when read
+        pd.testing.assert_frame_equal(got_rows, want_rows, check_exact=False, rtol=1e-12)
         if not area:
             assert got.considered == want.considered
-        return got.table.set_index("community_id")
+        return got_rows.set_index("community_id")
 
     return _check
 
@@ -322,3 +324,50 @@ def test_moved_and_deleted_rows_leave_where_they_were_as_a_full_run_does(engine,
     t = check("incremental")
     assert t.loc[far, "incidents_window"] == 0 and not _last_is(t, a, eid)
     t = check("hit")
+
+
+def test_reasons_read_page_by_page_equal_a_fresh_full_build_before_and_after_writes(engine, world, scenario):
+    """The reasons are built for the rows a caller reads and kept with the
+    cached entry (docs/analysis.md#reasons): pages read in English and French,
+    twice, before and after an incident near A (the incremental path replaces
+    A's row only) and a patrol radius that every never-engaged row quotes,
+    equal a fresh ``gaps_from_db``'s reasons of every row; rows the write did
+    not replace are not built again; a result handed out before a write keeps
+    the reasons of its own table."""
+    ids, made = world
+    a, b, far = ids["communities"]
+
+    def current(path: str):
+        before = cache.STATS[path]
+        with Session(engine) as s:
+            got = cached_gaps(s, scenario.PARAMS)
+        with Session(engine) as s:
+            fresh = gaps_from_db(s, scenario.PARAMS, computed_at=scenario.COMPUTED_AT)
+        assert cache.STATS[path] == before + 1
+        t = got.table
+        page = t[t["community_id"].isin([a, b, far]) | (t["rank"] <= 3)]
+        for lang in ("en", "fr"):
+            built = fresh.explained(tr=translator(lang))  # every row at once
+            want = dict(zip(fresh.table["community_id"].tolist(), zip(*built, strict=True), strict=True))
+            for _ in range(2):  # built, then kept
+                codes, sentences = got.explained(page, translator(lang))
+                assert list(zip(codes, sentences, strict=True)) == [want[c] for c in page["community_id"].tolist()]
+        codes, sentences = got.explained(page)
+        return got, page, dict(zip(page["community_id"].tolist(), codes, strict=True)), sentences
+
+    first, page, old, old_sentences = current("full")
+    _write(
+        engine,
+        made,
+        Incident(
+            occurred_on=scenario.AS_OF, event_type="battle", fatalities=5, geom=_point(scenario.at(SPOT, 180, 2000))
+        ),
+    )
+    _, _, new, _ = current("incremental")
+    assert new[a] != old[a] and new[a][1]["params"]["incidents"] == 2
+    assert new[b] is old[b] and new[far] is old[far]  # kept: the write did not replace their rows
+    assert first.explained(page)[1] == old_sentences  # a result of before the write: its own table's reasons
+    far_away = [scenario.at(SPOT, 180, 400_000), scenario.at(SPOT, 180, 410_000)]
+    _write(engine, made, _patrol(scenario, scenario.ts(scenario.AS_OF - timedelta(days=2)), far_away, coverage_m=8000))
+    _, _, newest, _ = current("incremental")
+    assert newest[b] is not new[b] and newest[b][0]["code"] == "never_engaged_radii"

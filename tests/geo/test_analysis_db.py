@@ -106,7 +106,7 @@ def test_ties_are_broken_by_id_whatever_the_storage_order(session, scenario):
             if order[-1] == row_id:
                 break
         assert order[-1] == row_id
-    t = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX).table.set_index("name")
+    t = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX).with_reasons().set_index("name")
     for name, kind, table in (
         ("tied patrols", "patrol", "patrols"),
         ("tied engagements", "engagement", "engagements"),

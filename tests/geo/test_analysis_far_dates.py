@@ -47,7 +47,7 @@ def test_far_active_dates_in_memory_are_exact(scenario, active_from, active_to, 
     s = scenario()
     c, sites = _sites(s, active_from, active_to)
     frames = {"communities": pd.DataFrame(s.rows["communities"]), "sites": sites}
-    t = compute_gaps(GapInputs.from_frames(**frames), s.PARAMS, computed_at=s.COMPUTED_AT).table
+    t = compute_gaps(GapInputs.from_frames(**frames), s.PARAMS, computed_at=s.COMPUTED_AT).with_reasons()
     row = t.set_index("community_id").loc[c]
     assert row["distance_to_site_m"] == pytest.approx(20_000 if open_on_as_of else 50_000, abs=0.01)
     assert row["nearest_site_id"] == (2 if open_on_as_of else 1)

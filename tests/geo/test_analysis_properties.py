@@ -304,7 +304,7 @@ def test_every_column_matches_the_brute_force_reference(scenario, data, include_
     p = scenario.PARAMS.with_(include_region_precision=include_region)
     inp = s.inputs()
     with first_batch(batch):
-        got = compute_gaps(inp, p, computed_at=scenario.COMPUTED_AT).table.set_index("community_id")
+        got = compute_gaps(inp, p, computed_at=scenario.COMPUTED_AT).with_reasons().set_index("community_id")
     ref = brute_force(inp, p)
     note(f"first batch {batch}; {len(inp.patrols)} patrols")
     assert sorted(got.index) == sorted(ref)

@@ -15,7 +15,9 @@ from geo.errors import InvalidInput
 
 
 def run(s, params: GapParams | None = None) -> pd.DataFrame:
-    return compute_gaps(s.inputs(), params or s.PARAMS, computed_at=s.COMPUTED_AT).table.set_index("community_id")
+    return (
+        compute_gaps(s.inputs(), params or s.PARAMS, computed_at=s.COMPUTED_AT).with_reasons().set_index("community_id")
+    )
 
 
 def v_track(s, apex):

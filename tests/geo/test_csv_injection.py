@@ -60,7 +60,7 @@ def test_analysis_csv_escapes_community_names_and_keeps_coordinates_numeric(sess
     s.incident(s.OCEAN, s.AS_OF - timedelta(days=3), fatalities=2)
     s.store(session)
     result = gaps_from_db(session, s.PARAMS, computed_at=s.COMPUTED_AT, bbox=s.OCEAN_BOX)
-    rows = _rows(to_csv(select_rows(result)))
+    rows = _rows(to_csv(result, select_rows(result)))
     assert sorted(r["name"] for r in rows) == sorted("'" + t for t in FORMULAS)
     assert all(float(r["lon"]) < 0 and float(r["lat"]) < 0 for r in rows)
     assert all(not r["lon"].startswith("'") and not r["gap_score"].startswith("'") for r in rows)

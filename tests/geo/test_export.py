@@ -99,7 +99,7 @@ def test_engagement_gap_layer_is_the_current_result(session, samples, tmp_path):
     write_geopackage(session, path, export_layers(include_sensitive=False, resources=["communities"]))
     df = pyogrio.read_dataframe(path, layer=GAPS_LAYER)
     result = gaps_from_db(session, GapParams(), computed_at=datetime.now(UTC))
-    want = result.table
+    want = result.with_reasons()
     assert len(df) == len(want) == samples[GAPS_LAYER]
     for (_, got), (_, row) in zip(df.iterrows(), want.iterrows(), strict=True):
         assert (got.geometry.x, got.geometry.y) == (row["lon"], row["lat"])

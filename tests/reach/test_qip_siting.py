@@ -53,9 +53,13 @@ def test_reach_absence_need_and_spread(client, viewer, session, place):
     body = r.json()
     names = [by_id[f["properties"]["community_id"]] for f in body["features"]]
     # Y has an approved QIP within 5 km, Z is 10 h away, W is within 5 km of X (chosen first): only X, V, U remain.
-    gaps = gaps_from_db(
-        session, GapParams(as_of=s.AS_OF, remoteness="travel_time", season="dry"), computed_at=s.COMPUTED_AT
-    ).table.set_index("community_id")
+    gaps = (
+        gaps_from_db(
+            session, GapParams(as_of=s.AS_OF, remoteness="travel_time", season="dry"), computed_at=s.COMPUTED_AT
+        )
+        .with_reasons()
+        .set_index("community_id")
+    )
     by_need = sorted(["X", "V", "U"], key=lambda k: -gaps.loc[ids[k], "gap_score"])
     assert names == by_need and names[0] == "X"
     assert body["considered"] == {

@@ -87,7 +87,7 @@ def _gaps(world, ferry=True, only=None, **params):
     inputs = world.s.inputs()
     inputs.travel = surface
     p = world.s.PARAMS.with_(remoteness="travel_time", season="dry", **params)
-    table = compute_gaps(inputs, p, computed_at=world.s.COMPUTED_AT, only=only).table
+    table = compute_gaps(inputs, p, computed_at=world.s.COMPUTED_AT, only=only).with_reasons()
     return table.set_index("name"), surface, friction
 
 
@@ -161,12 +161,12 @@ def test_removing_the_ferry_moves_the_community_behind_the_river_up(world, sessi
     params = world.s.PARAMS.with_(remoteness="travel_time", season="dry")
 
     def ranked():
-        t = gaps_from_db(session, params, computed_at=world.s.COMPUTED_AT).table
+        t = gaps_from_db(session, params, computed_at=world.s.COMPUTED_AT).with_reasons()
         return t.assign(name=t["community_id"].map(by_db)).set_index("name")
 
     before = ranked()
     assert list(before.sort_values("rank").index) == ["D", "C", "B", "A"] and not before["unreachable"].any()
-    distance_before = gaps_from_db(session, world.s.PARAMS, computed_at=world.s.COMPUTED_AT).table
+    distance_before = gaps_from_db(session, world.s.PARAMS, computed_at=world.s.COMPUTED_AT).with_reasons()
     session.delete(ferry)
     session.flush()
     after = ranked()
@@ -175,7 +175,7 @@ def test_removing_the_ferry_moves_the_community_behind_the_river_up(world, sessi
     assert "can be reached" in after.loc["C", "reasons"][2]
     for name in "ABD":  # the others keep their hours
         assert after.loc[name, "travel_hours"] == pytest.approx(before.loc[name, "travel_hours"])
-    distance_after = gaps_from_db(session, world.s.PARAMS, computed_at=world.s.COMPUTED_AT).table
+    distance_after = gaps_from_db(session, world.s.PARAMS, computed_at=world.s.COMPUTED_AT).with_reasons()
     pd.testing.assert_frame_equal(distance_before, distance_after)  # distance does not know rivers
 
 
@@ -208,7 +208,7 @@ def test_cached_results_see_a_removed_ferry_and_ignore_roads_when_remoteness_is_
     c = made["communities"][world.ids["C"]]
     with Session(engine) as s:
         first = cached_gaps(s, travel).table.set_index("community_id")
-        distance = cached_gaps(s, world.s.PARAMS).table
+        distance = cached_gaps(s, world.s.PARAMS).with_reasons()
     assert not first.loc[c, "unreachable"]
     with Session(engine) as w:
         w.execute(delete(Crossing).where(Crossing.id == made["ferry"]))
@@ -223,13 +223,13 @@ def test_cached_results_see_a_removed_ferry_and_ignore_roads_when_remoteness_is_
     full_before = gap_cache.STATS["full"]
     hits_before = gap_cache.STATS["hit"]
     with Session(engine) as s:
-        cached = cached_gaps(s, travel).table
-        fresh = gaps_from_db(s, travel, computed_at=world.s.COMPUTED_AT).table
+        cached = cached_gaps(s, travel).with_reasons()
+        fresh = gaps_from_db(s, travel, computed_at=world.s.COMPUTED_AT).with_reasons()
         assert cached.set_index("community_id").loc[c, "unreachable"]
         pd.testing.assert_frame_equal(cached.drop(columns="reasons"), fresh.drop(columns="reasons"))
         assert list(cached["reasons"]) == list(fresh["reasons"])
         assert gap_cache.STATS["full"] == full_before + 1
-        again = cached_gaps(s, world.s.PARAMS).table  # distance: the road and the ferry change nothing
+        again = cached_gaps(s, world.s.PARAMS).with_reasons()  # distance: the road and the ferry change nothing
         assert gap_cache.STATS["hit"] == hits_before + 1
         pd.testing.assert_frame_equal(again, distance)
         hits = reach_cache.STATS["travel:hit"]
