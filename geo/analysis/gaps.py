@@ -477,6 +477,11 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
         tables.communities["population"][slots].astype(float), places.ids, extras.population_estimates
     )
     radii = radius_range(radius_m[counted])
+    names = None  # the ranked table's name column, converted once per version of a whole communities table
+    if only is None:
+        names = tables.communities.memo.get("names")
+        if names is None:
+            names = tables.communities.memo["names"] = pd.array(tables.communities["name"][slots], dtype="str")
     state = GapState(
         params,
         places,
@@ -489,6 +494,7 @@ def gap_state(tables: Tables, params: GapParams, only=None, extras: Extras | Non
         travel,
         Explainer(places.ids, params, radii),
         radii,
+        names=names,
     )
     state.considered = considered(tables, params, state.violence.in_window)
     return state
