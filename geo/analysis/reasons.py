@@ -522,11 +522,11 @@ class Explainer:
         """
         at = self.positions(rows["community_id"].to_numpy(np.int64))
         said = self._sentences.setdefault(tr.lang, np.full(len(self.ids), None, dtype=object))
-        need = np.flatnonzero(np.equal(said[at], None))
+        need = np.flatnonzero(_unbuilt(said[at]))
         if len(need):
             part = rows if len(need) == len(rows) else rows.iloc[need]
             codes, sentences = explained(part, self.params, self.patrol_radii, tr)
-            new = np.equal(self._codes[at[need]], None)  # built in another language: kept
+            new = _unbuilt(self._codes[at[need]])  # built in another language: kept
             self._codes[at[need][new]] = _objects(codes)[new]
             said[at[need]] = _objects(sentences)
         return self._codes[at].tolist(), said[at].tolist()
@@ -570,6 +570,11 @@ class Explainer:
             other._sentences[lang] = said.copy()
             other._sentences[lang][rows] = None
         return other
+
+
+def _unbuilt(values: np.ndarray) -> np.ndarray:
+    """Which entries of an object array are None (not built yet)."""
+    return np.fromiter((v is None for v in values.tolist()), bool, len(values))
 
 
 def _objects(values: list) -> np.ndarray:
