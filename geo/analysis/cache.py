@@ -28,8 +28,9 @@ cached table: the rows of the communities inside, with their mission-wide
 scores and ranks (docs/analysis.md#area-subsets). ``considered`` counts
 rows of the whole database, not of the area. The reason "only one
 interlocutor heard" (docs/politics.md#sole-voice) is read in the refresh's
-snapshot too (interlocutors are not in the change log: in each new
-snapshot), and added to a copy (reported, not scored).
+snapshot too, when one of the tables it reads (``sole_voice.READS``, all
+logged since migration 0008) changed since the entry last read it, and added
+to a copy (reported, not scored).
 
 When the inputs do not fit the memory budget (the resident store refuses),
 the cache works as before it existed: any logged change means a full run
@@ -62,6 +63,7 @@ from geo.analysis.tables import Tables
 from geo.changes import committed_changes, has_own_writes, snapshot_and_changes
 from geo.db import long_statements, release
 from geo.errors import TryLater
+from geo.politics.sole_voice import READS as VOICE_READS
 from geo.politics.sole_voice import sole_voice_run, sole_voices, with_sole_voice
 from geo.reach.load import travel_to_sites
 from geo.reach.population import community_estimates
@@ -83,6 +85,7 @@ class _Entry:
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
     extras: Extras | None = None  # population estimates and travel surface of the last full run
     voices_snapshot: str | None = None  # the snapshot ``sole_voices`` were read in
+    voices_version: int = -1  # the resident inputs' version then (-1: not resident)
     sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice
 
     def current(self) -> pd.DataFrame:
@@ -111,7 +114,7 @@ class _Read:
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
 _residents: dict[str, Resident] = {}
-STATS: Counter = Counter()  # refreshes by path: "hit", "incremental", "full" (for tests and the benchmark)
+STATS: Counter = Counter()  # refreshes by path ("hit", "incremental", "full") and "sole_voices" reads (tests, bench)
 _entries_lock = threading.Lock()
 WARMING_RETRY_S = 2
 
@@ -274,11 +277,23 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
         if area is not None:
             read.area_ids = communities_inside(s, area)
         read.snapshot = snap
-        if snap != entry.voices_snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
+        if _voices_stale(entry, store, snap):
             read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
         s.close()
         conn.rollback()
     return read
+
+
+def _voices_stale(entry: _Entry, store: Resident, snap: str) -> bool:
+    """Whether the entry's sole-voice reasons may differ in ``snap``: a table
+    they read changed since (the resident store's deltas say which; without
+    them, any new snapshot)."""
+    if entry.voices_snapshot is None:
+        return True
+    if store.refused is None and entry.voices_version >= 0:
+        deltas = store.since(entry.voices_version)
+        return deltas is None or any(d.everything or VOICE_READS & (d.tables | d.others) for d in deltas)
+    return snap != entry.voices_snapshot
 
 
 def read_extras(s: Session, params: GapParams) -> Extras:
@@ -343,4 +358,6 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
     if read.sole_voices is not None:
         entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot
+        entry.voices_version = read.version if read.tables is not None else -1
+        STATS["sole_voices"] += 1
     STATS[read.path] += 1

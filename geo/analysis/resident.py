@@ -5,8 +5,8 @@ computing, and every planner who changes a parameter pays a full run. Here
 every input table (:data:`~geo.analysis.tables.INPUT_TABLES`) is read once,
 whole, into columns (:mod:`geo.analysis.read`), and then kept current the
 way the result cache is kept never stale: the ``analysis_changes`` log
-(migrations 0002 and 0007: every insert, update and delete with the ids it
-touched, every truncate) says which rows changed since the snapshot the
+(migrations 0002, 0007 and 0008: every insert, update and delete with the
+ids it touched, every truncate) says which rows changed since the snapshot the
 store reflects; only those rows are read again (by id), the slots holding
 their old versions die, the new versions are appended. A table truncated,
 or with more than ``MAX_CHANGED_ROWS`` changed at once, is read again whole.
@@ -47,6 +47,7 @@ from geo.analysis.read import read_rows, read_rows_by_id
 from geo.analysis.tables import INPUT_TABLES, Rows, Tables
 from geo.changes import committed_changes
 from geo.db import driver_connection, long_statements
+from geo.politics.sole_voice import READS as VOICE_READS
 
 log = logging.getLogger("peacemap.analysis")
 
@@ -55,6 +56,10 @@ MAX_DELTAS = 256  # refreshes remembered; a cache entry older than that recomput
 COMPACT_SHARE = 0.25  # dead slots beyond this share of a table: it is compacted
 DEFAULT_BUDGET_MB = 1024
 POINT_RADIUS = {"incidents": "incident_radius_m", "engagements": "engagement_radius_m", "qips": "qip_radius_m"}
+
+# Logged tables that reach no per-community column, only the sole-voice
+# reason the cache adds to a table (it reads them again itself).
+UNSCORED_TABLES = VOICE_READS - INPUT_TABLES.keys()
 
 # Tables outside INPUT_TABLES whose changes reach the analysis through Extras
 # (population estimates, travel surface; docs/reach.md), and for which
@@ -82,7 +87,8 @@ class Delta:
 
     ``everything``: communities, sites or a whole table changed (every
     community may change). ``others``: tables outside ``INPUT_TABLES`` that
-    changed (``EXTRA_TABLES`` says which parameters they reach). ``points``: per point table, the frame
+    changed (``EXTRA_TABLES`` says which parameters they reach;
+    ``UNSCORED_TABLES`` reach none). ``points``: per point table, the frame
     coordinates of the old and new versions of its changed rows.
     ``linked``: the communities old and new engagements name.
     ``patrols``: per old or new track, its (u, v) box, largest sag and
@@ -116,7 +122,7 @@ class Delta:
         """
         if self.everything:
             return None
-        for name in self.others:
+        for name in self.others - UNSCORED_TABLES:
             if name not in EXTRA_TABLES or EXTRA_TABLES[name] in (None, params.remoteness):
                 return None  # an extra input of these parameters (or a table unknown here) changed
         hit = np.zeros(len(places), bool)
