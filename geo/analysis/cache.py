@@ -11,8 +11,9 @@ are read), then:
 
 - the entry already reflects that version → the cached table (``hit``);
 - rows of incidents, patrols, engagements or QIPs changed (inserted,
-  updated, deleted) → only the communities their old and new versions can
-  reach are recomputed, from the resident inputs, and the whole table is
+  updated, deleted) → only the columns those tables feed, of only the
+  communities their old and new versions can reach, are recomputed from the
+  resident inputs (:mod:`geo.analysis.local`), and the whole table is
   re-ranked (``incremental``);
 - communities or sites changed, a table was truncated or read again whole,
   or the entry is too far behind → a full run on the resident inputs
@@ -57,6 +58,7 @@ from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
 from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
+from geo.analysis.local import local_update
 from geo.analysis.params import GapParams
 from geo.analysis.resident import Delta, Resident, ResidentRefused
 from geo.analysis.tables import Tables
@@ -106,6 +108,7 @@ class _Read:
     result: GapResult | None = None  # inputs not resident: the full run read from PostGIS
     path: str = "hit"
     only: np.ndarray | None = None  # the incremental path's communities
+    written: dict[str, np.ndarray] = field(default_factory=dict)  # and the ids written per table
     extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
     snapshot: str | None = None
@@ -334,6 +337,9 @@ def _plan(read: _Read, params: GapParams, entry: _Entry) -> None:
         if h is not None:
             hit |= h
     read.only = state.places.ids[hit]
+    for d in read.deltas:
+        for name, ids in d.ids.items():
+            read.written[name] = np.union1d(read.written.get(name, ids[:0]), ids)
 
 
 def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
@@ -351,8 +357,8 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
         if read.path == "full" or state is None:
             entry.extras = read.extras
             state = gap_state(read.tables, params, extras=entry.extras)
-        else:
-            state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
+        elif read.only is not None:  # always, on the incremental path (_plan)
+            local_update(state, read.tables, read.only, read.written)
         entry.state, entry.version = state, read.version
         entry.table = state.table()
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii

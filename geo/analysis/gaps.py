@@ -122,8 +122,8 @@ class Extras:
 class GapState:
     """Every per-community column of one parameter set, communities in id order.
 
-    The cache keeps one per parameter set and replaces the rows of the
-    communities a write can change (:meth:`put`); :meth:`table` derives the
+    The cache keeps one per parameter set and rewrites the columns a write
+    can change (:func:`geo.analysis.local.local_update`); :meth:`table` derives the
     rest (staleness, factors, score, flag) and ranks. ``explanation`` holds
     the three reasons of each row as codes with parameters, ``reasons``
     their English sentences (docs/analysis.md#reasons)."""
@@ -217,43 +217,6 @@ class GapState:
                 "explanation": self.explanation[o],
             }
         )
-
-    def put(self, part: GapState) -> None:
-        """Replace the rows of the communities ``part`` holds (computed on newer
-        inputs for some of these communities) and take its whole-table figures.
-
-        Parameters
-        ----------
-        part : GapState
-            Of the same parameters; its communities are among these.
-
-        Returns
-        -------
-        None
-        """
-        rows = np.searchsorted(self.places.ids, part.places.ids)
-        if len(rows) and not np.array_equal(self.places.ids[np.minimum(rows, len(self) - 1)], part.places.ids):
-            raise ValueError("a part holds communities the state does not")
-        for mine, theirs in (
-            (self.patrol, part.patrol),
-            (self.engagement, part.engagement),
-            (self.qip, part.qip),
-            (self.site, part.site),
-        ):
-            for f in mine.__dataclass_fields__:
-                getattr(mine, f)[rows] = getattr(theirs, f)
-        for f in ("hours", "site_id", "unreachable"):
-            getattr(self.travel, f)[rows] = getattr(part.travel, f)
-        self.population[rows], self.estimated[rows] = part.population, part.estimated
-        for f in ("incidents", "deaths", "pressure"):
-            getattr(self.violence, f)[rows] = getattr(part.violence, f)
-        self.violence.in_window = part.violence.in_window
-        self.reasons[rows] = part.reasons
-        self.explanation[rows] = part.explanation
-        self.considered = part.considered
-        if part.patrol_radii != self.patrol_radii:  # quoted by every never-engaged row
-            self.patrol_radii = part.patrol_radii
-            self.explain()
 
     def explain(self, rows: np.ndarray | None = None) -> None:
         """(Re)write the explanation (reason codes) and reasons (their English

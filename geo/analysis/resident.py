@@ -92,7 +92,8 @@ class Delta:
     coordinates of the old and new versions of its changed rows.
     ``linked``: the communities old and new engagements name.
     ``patrols``: per old or new track, its (u, v) box, largest sag and
-    ``coverage_m`` (NaN: the parameters' radius)."""
+    ``coverage_m`` (NaN: the parameters' radius). ``ids``: per input table
+    changed row by row, the ids written (the rows a local update searches)."""
 
     everything: bool = False
     others: frozenset[str] = frozenset()
@@ -100,6 +101,7 @@ class Delta:
     points: dict[str, np.ndarray] = field(default_factory=dict)
     linked: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     patrols: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    ids: dict[str, np.ndarray] = field(default_factory=dict)
 
     def affected(self, places: Places, params: GapParams) -> np.ndarray | None:
         """Which communities this change can affect under ``params`` (a superset).
@@ -326,5 +328,6 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
         {k: np.concatenate(v) for k, v in point_parts.items()},
         np.concatenate([np.zeros(0, np.int64), *parts["linked"]]),
         np.concatenate([np.zeros((0, 6)), *parts["patrols"]]),
+        {name: np.fromiter(ids, np.int64, len(ids)) for name, ids in changed.items() if ids is not None},
     )
     return Tables(tables.frame, rows), delta
