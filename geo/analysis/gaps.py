@@ -215,7 +215,8 @@ class GapState:
                 "rank": np.arange(1, n + 1),
                 "reasons": self.reasons[o],
                 "explanation": self.explanation[o],
-            }
+            },
+            copy=False,  # every column is a new array: no copy into consolidated blocks (~3 ms a table)
         )
 
     def explain(self, rows: np.ndarray | None = None) -> None:
@@ -313,7 +314,8 @@ def _strings(values: list[str | None], index: np.ndarray) -> pd.api.extensions.E
     """``values[index]`` as the column pandas would infer from those objects
     (its string dtype; objects when every one is None), taken in C."""
     taken = np.asarray(index)
-    if all(values[i] is None for i in np.unique(taken).tolist()):
+    used = np.flatnonzero(np.bincount(taken, minlength=len(values)))  # counted, not sorted (np.unique): O(n)
+    if all(values[i] is None for i in used.tolist()):
         return np.full(len(taken), None, dtype=object)
     return pd.array(values, dtype="str").take(taken)
 
