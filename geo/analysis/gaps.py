@@ -32,7 +32,7 @@ from geo.analysis.last_engagement import (
     radius_range,
 )
 from geo.analysis.metric import Points, nearest
-from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
+from geo.analysis.near import FEW_PLACES, SLOT_INDEX, SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import explained
@@ -528,14 +528,19 @@ def violence_pressure(places: Places, incidents: Rows, params: GapParams) -> Vio
     """
     if incidents.xyz is None or incidents.lonlat is None:
         raise TypeError("incidents are points")
-    slots = np.flatnonzero(window_mask(incidents, params))
-    near = around(places, incidents.xyz, slots, params.incident_radius_m)
+    in_window = window_mask(incidents, params)
+    index = incidents.memo.get(SLOT_INDEX)  # kept by the resident store (geo/analysis/resident.py)
+    if index is not None and len(places) < FEW_PLACES:  # a local update: a few columns of the index
+        near = index.near(places, params.incident_radius_m, len(incidents))
+        near = near[in_window[near]]
+    else:
+        near = around(places, incidents.xyz, np.flatnonzero(in_window), params.incident_radius_m)
     points = PointGrid.of(incidents.xyz, incidents.lonlat, near, SUM_CELL * params.incident_radius_m)
     deaths = incidents["fatalities"][points.slots].astype(float)
     age_days = day_number(params.as_of) - incidents["day"][points.slots]
     weight = incident_weights(deaths, age_days, incidents["geo_precision"][points.slots], params)
     count, pressure, death_sum = sum_near(places, points, weight, deaths, params.incident_radius_m)
-    return Violence(count, np.rint(death_sum).astype(np.int64), pressure, len(slots))
+    return Violence(count, np.rint(death_sum).astype(np.int64), pressure, int(np.count_nonzero(in_window)))
 
 
 def active_on(active_from: np.ndarray, active_to: np.ndarray, as_of_day: int) -> np.ndarray:

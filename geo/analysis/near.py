@@ -119,6 +119,84 @@ def around(places: Places, xyz: np.ndarray, slots: np.ndarray, radius_m: float) 
     return slots[(u >= lo[0]) & (u <= hi[0]) & (v >= lo[1]) & (v <= hi[1])]
 
 
+INDEX_CELL_M = 5_000.0  # the cell of a point table's :class:`SlotIndex` (any radius is a few cells)
+SLOT_INDEX = "slot_index"  # where a :class:`~geo.analysis.tables.Rows` memo keeps its SlotIndex
+
+
+@dataclass(frozen=True)
+class SlotIndex:
+    """The slots ``0 … n-1`` of a point table by (u, v) column of a
+    :class:`~geo.analysis.grid.ColumnGrid` (its points dropped: only where
+    each column's slots start is kept), for the searches of a local update.
+
+    Why: a local update searched around a few communities by scanning the
+    whole table (the incident window, 140 000 of a million rows at reference
+    scale), and from communities far apart — an incident moved across the
+    mission — the box around all of them held most of it. Built once per
+    table (the resident store keeps it across versions: rows written later
+    are appended at slots ≥ ``n``, which :meth:`near` adds; dead slots are
+    the caller's to drop), a search visits a few columns per community."""
+
+    u0: float
+    v0: float
+    cell: float
+    nu: int
+    nv: int
+    starts: np.ndarray
+    slots: np.ndarray  # in column order
+    n: int
+
+    @classmethod
+    def of(cls, xyz: np.ndarray, slots: np.ndarray, n: int) -> SlotIndex:
+        """Index ``slots`` (every live slot below ``n``) of rows at ``xyz``.
+
+        Parameters
+        ----------
+        xyz : numpy.ndarray
+            Every row's frame coordinates (at least ``n``, 3).
+        slots : numpy.ndarray of int
+        n : int
+
+        Returns
+        -------
+        SlotIndex
+        """
+        g = ColumnGrid.build(xyz[slots], INDEX_CELL_M)
+        return cls(g.u0, g.v0, g.cell, g.nu, g.nv, g.starts, slots[g.order], n)
+
+    def near(self, places: Places, radius_m: float, length: int) -> np.ndarray:
+        """The slots (of rows now ``length`` long) whose (u, v) may lie within
+        ``radius_m`` (+ ``TOL_M`` + ``EPS_M``) of a place: a superset, as
+        :func:`around` gives; sorted, unique, dead ones included.
+
+        Parameters
+        ----------
+        places : Places
+        radius_m : float
+        length : int
+
+        Returns
+        -------
+        numpy.ndarray of int64
+        """
+        reach = radius_m + TOL_M + EPS_M
+        u, v = places.xyz[:, 0], places.xyz[:, 1]
+        iu0, iu1 = (
+            np.clip(np.floor((c - self.u0) / self.cell), 0, self.nu - 1).astype(np.int64)
+            for c in (u - reach, u + reach)
+        )
+        iv0, iv1 = (
+            np.clip(np.floor((c - self.v0) / self.cell), 0, self.nv - 1).astype(np.int64)
+            for c in (v - reach, v + reach)
+        )
+        runs = [
+            self.slots[self.starts[i * self.nv + lo] : self.starts[i * self.nv + hi + 1]]
+            for a, b, lo, hi in zip(iu0.tolist(), iu1.tolist(), iv0.tolist(), iv1.tolist(), strict=True)
+            for i in range(a, b + 1)
+        ]
+        return np.unique(np.concatenate([np.zeros(0, np.int64), *runs, np.arange(self.n, length)]))
+
+
 def _queries(places: Places, points: PointGrid) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The places in the column order of ``points``' grid, and their x, y, z in that order.
 

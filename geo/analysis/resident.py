@@ -41,7 +41,7 @@ from geo.analysis import heap
 from geo.analysis.grid import in_frame, mission_frame
 from geo.analysis.last_engagement import keep_recency
 from geo.analysis.metric import EPS_M, TOL_M
-from geo.analysis.near import Places, near_any
+from geo.analysis.near import SLOT_INDEX, Places, SlotIndex, near_any
 from geo.analysis.params import GapParams
 from geo.analysis.read import read_rows, read_rows_by_id
 from geo.analysis.tables import INPUT_TABLES, Rows, Tables
@@ -55,6 +55,7 @@ MAX_CHANGED_ROWS = 50_000  # more changed rows in one table: reading it whole is
 MAX_DELTAS = 256  # refreshes remembered; a cache entry older than that recomputes in full
 COMPACT_SHARE = 0.25  # dead slots beyond this share of a table: it is compacted
 DEFAULT_BUDGET_MB = 1024
+INDEXED = ("incidents",)  # point tables a local update searches through a SlotIndex (the largest)
 POINT_RADIUS = {"incidents": "incident_radius_m", "engagements": "engagement_radius_m", "qips": "qip_radius_m"}
 
 # Logged tables that reach no per-community column, only the sole-voice
@@ -269,7 +270,25 @@ def load_tables(conn: psycopg.Connection, budget: int) -> Tables:
             )
     for table in INPUT_TABLES.values():  # compiled once here, not by the first write after a start (~20 ms each)
         read_rows_by_id(conn, table, frame, np.zeros(0, np.int64))
+    for name in INDEXED:
+        index(rows[name])
     return Tables(frame, rows)
+
+
+def index(rows: Rows) -> None:
+    """Give a point table its :class:`~geo.analysis.near.SlotIndex` (every
+    live slot), kept in its memo and by every later version of it.
+
+    Parameters
+    ----------
+    rows : Rows
+
+    Returns
+    -------
+    None
+    """
+    if rows.xyz is not None:
+        rows.memo[SLOT_INDEX] = SlotIndex.of(rows.xyz, np.flatnonzero(rows.live()), len(rows))
 
 
 def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Tables, Delta]:
@@ -311,6 +330,8 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
             everything = True
         if ids is None:
             rows[name] = read_rows(conn, table, tables.frame)
+            if name in INDEXED:
+                index(rows[name])
             continue
         wanted = np.fromiter(ids, np.int64, len(ids))
         fresh = read_rows_by_id(conn, table, tables.frame, wanted)
@@ -321,8 +342,12 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
                 (point_parts.setdefault(name, []) if key == "points" else parts[key]).append(value)
         if new.dead() > COMPACT_SHARE * len(new):
             new = new.take(np.flatnonzero(new.live())).with_room()
+            if name in INDEXED:
+                index(new)
         elif name == "patrols":
             keep_recency(old, new, gone, len(old))
+        elif SLOT_INDEX in old.memo:  # its slots are still theirs; the appended rows it adds itself
+            new.memo[SLOT_INDEX] = old.memo[SLOT_INDEX]
         rows[name] = new
     delta = Delta(
         everything,
