@@ -11,7 +11,7 @@ streaming pass over a :class:`PointGrid`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -137,12 +137,7 @@ class SlotIndex:
     are appended at slots ≥ ``n``, which :meth:`near` adds; dead slots are
     the caller's to drop), a search visits a few columns per community."""
 
-    u0: float
-    v0: float
-    cell: float
-    nu: int
-    nv: int
-    starts: np.ndarray
+    grid: ColumnGrid  # its columns only (``x``, ``y``, ``z`` and ``order`` empty)
     slots: np.ndarray  # in column order
     n: int
 
@@ -162,7 +157,8 @@ class SlotIndex:
         SlotIndex
         """
         g = ColumnGrid.build(xyz[slots], INDEX_CELL_M)
-        return cls(g.u0, g.v0, g.cell, g.nu, g.nv, g.starts, slots[g.order], n)
+        empty = np.zeros(0)
+        return cls(replace(g, order=empty.astype(np.int64), x=empty, y=empty, z=empty), slots[g.order], n)
 
     def near(self, places: Places, radius_m: float, length: int) -> np.ndarray:
         """The slots (of rows now ``length`` long) whose (u, v) may lie within
@@ -180,17 +176,16 @@ class SlotIndex:
         numpy.ndarray of int64
         """
         reach = radius_m + TOL_M + EPS_M
+        g = self.grid
         u, v = places.xyz[:, 0], places.xyz[:, 1]
         iu0, iu1 = (
-            np.clip(np.floor((c - self.u0) / self.cell), 0, self.nu - 1).astype(np.int64)
-            for c in (u - reach, u + reach)
+            np.clip(np.floor((c - g.u0) / g.cell), 0, g.nu - 1).astype(np.int64) for c in (u - reach, u + reach)
         )
         iv0, iv1 = (
-            np.clip(np.floor((c - self.v0) / self.cell), 0, self.nv - 1).astype(np.int64)
-            for c in (v - reach, v + reach)
+            np.clip(np.floor((c - g.v0) / g.cell), 0, g.nv - 1).astype(np.int64) for c in (v - reach, v + reach)
         )
         runs = [
-            self.slots[self.starts[i * self.nv + lo] : self.starts[i * self.nv + hi + 1]]
+            self.slots[g.starts[i * g.nv + lo] : g.starts[i * g.nv + hi + 1]]
             for a, b, lo, hi in zip(iu0.tolist(), iu1.tolist(), iv0.tolist(), iv1.tolist(), strict=True)
             for i in range(a, b + 1)
         ]
