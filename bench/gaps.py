@@ -392,10 +392,14 @@ def cached_way(url: str, p, top: list[int]) -> dict:
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
 
-    def timed(fn):
-        t = time.perf_counter()
+    cpu: dict[str, list[float]] = {}  # this thread's CPU time per write kind: readable under load, unlike wall time
+
+    def timed(fn, kind=None):
+        t, c = time.perf_counter(), time.thread_time()
         with sessions() as s:
             out = fn(s)
+        if kind is not None:
+            cpu.setdefault(kind, []).append(time.thread_time() - c)
         return time.perf_counter() - t, out
 
     out = {
@@ -442,7 +446,7 @@ def cached_way(url: str, p, top: list[int]) -> dict:
             with sessions.begin() as s:
                 s.add(obj)
             out.setdefault(f"{name}_commit", time.perf_counter() - t)
-            took, result = timed(lambda s: cached_gaps(s, p))
+            took, result = timed(lambda s: cached_gaps(s, p), name)
             times.setdefault(name, []).append(took)
         with sessions.begin() as s:  # an update: the new incident moves next to the round's first community
             s.execute(
@@ -450,14 +454,14 @@ def cached_way(url: str, p, top: list[int]) -> dict:
                 .where(Incident.id == writes["incident"].id)
                 .values(geom=from_shape(shapely.Point(lon0 + 0.002, lat0), srid=4326))
             )
-        took, result = timed(lambda s: cached_gaps(s, p))
+        took, result = timed(lambda s: cached_gaps(s, p), "incident moved")
         times.setdefault("incident moved", []).append(took)
         with sessions.begin() as s:  # a delete
             s.execute(delete(Patrol).where(Patrol.id == writes["patrol at a random place"].id))
-        took, result = timed(lambda s: cached_gaps(s, p))
+        took, result = timed(lambda s: cached_gaps(s, p), "patrol deleted")
         times.setdefault("patrol deleted", []).append(took)
     out.update({name: ts[0] for name, ts in times.items()})  # the first round's
-    out["writes"] = times
+    out["writes"], out["writes_cpu"] = times, cpu
     out["paths"] = dict(STATS)
     out["cached"] = result.table
     out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
@@ -692,6 +696,14 @@ def main() -> None:
             f"    write → next result over {args.rounds} round(s), median · worst: "
             + "; ".join(
                 f"{name} {np.median(ts) * 1000:.0f} · {max(ts) * 1000:.0f} ms" for name, ts in k["writes"].items()
+            )
+            + f"; all writes {np.median(every) * 1000:.0f} · {max(every) * 1000:.0f} ms"
+        )
+        every = [t for ts in k["writes_cpu"].values() for t in ts]
+        print(
+            "    the same, CPU time of the computing thread (Python side; PostgreSQL's apart): "
+            + "; ".join(
+                f"{name} {np.median(ts) * 1000:.0f} · {max(ts) * 1000:.0f} ms" for name, ts in k["writes_cpu"].items()
             )
             + f"; all writes {np.median(every) * 1000:.0f} · {max(every) * 1000:.0f} ms"
         )
