@@ -403,9 +403,11 @@ def cold_start(url: str, as_of: date) -> dict:
 
 def cached_way(url: str, p, top: list[int]) -> dict:
     """``geo.analysis.cache``: first (full) run, hits on unchanged data, then
-    one committed patrol past community ``top[0]`` and one incident next to
-    ``top[1]``, each timed to the next result; the final cached table and a
-    fresh full recompute come back to be compared."""
+    rounds of writes (one per pair of ``top``): a committed patrol past
+    community ``top[0]``, an incident next to ``top[1]``, a patrol at a random
+    place, the incident moved, that patrol deleted — each timed to the next
+    result; the final cached table and a fresh full recompute come back to be
+    compared."""
     import shapely
     from geoalchemy2.shape import from_shape
     from sqlalchemy import delete, func, select, update
@@ -418,66 +420,76 @@ def cached_way(url: str, p, top: list[int]) -> dict:
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
 
-    def timed(fn):
-        t = time.perf_counter()
+    cpu: dict[str, list[float]] = {}  # this thread's CPU time per write kind: readable under load, unlike wall time
+
+    def timed(fn, kind=None):
+        t, c = time.perf_counter(), time.thread_time()
         with sessions() as s:
             out = fn(s)
+        if kind is not None:
+            cpu.setdefault(kind, []).append(time.thread_time() - c)
         return time.perf_counter() - t, out
 
     out = {
         "first": timed(lambda s: cached_gaps(s, p))[0],
         "hit": min(timed(lambda s: cached_gaps(s, p))[0] for _ in range(5)),
     }
-    with sessions() as s:
-        (lon0, lat0), (lon1, lat1) = [
-            s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == i)).one()
-            for i in top[:2]
-        ]
     ended = datetime.combine(p.as_of, dtime(10), tzinfo=UTC)
-    writes = {
-        "patrol": Patrol(
-            started_at=ended - timedelta(hours=4),
-            ended_at=ended,
-            patrol_type="foot",
-            component="military",
-            geom=from_shape(shapely.MultiLineString([[(lon0 - 0.01, lat0), (lon0 + 0.01, lat0)]]), srid=4326),
-        ),
-        "incident": Incident(
-            occurred_on=p.as_of,
-            event_type="battle",
-            fatalities=3,
-            geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326),
-        ),
-    }
     rng = np.random.default_rng(11)
-    with sessions() as s:
-        lon, lat = s.execute(
-            select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).order_by(func.random())
-        ).first()
-    lon, lat = lon + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)
-    writes["patrol at a random place"] = Patrol(
-        started_at=ended - timedelta(hours=4),
-        ended_at=ended,
-        patrol_type="foot",
-        component="military",
-        geom=from_shape(shapely.MultiLineString([[(lon, lat), (lon + 0.03, lat + 0.02)]]), srid=4326),
-    )
-    for name, obj in writes.items():
-        t = time.perf_counter()
-        with sessions.begin() as s:
-            s.add(obj)
-        out[f"{name}_commit"] = time.perf_counter() - t
-        out[name], result = timed(lambda s: cached_gaps(s, p))
-    with sessions.begin() as s:  # an update: the new incident moves next to the rank-1 community
-        s.execute(
-            update(Incident)
-            .where(Incident.id == writes["incident"].id)
-            .values(geom=from_shape(shapely.Point(lon0 + 0.002, lat0), srid=4326))
-        )
-    out["incident moved"], result = timed(lambda s: cached_gaps(s, p))
-    with sessions.begin() as s:  # a delete
-        s.execute(delete(Patrol).where(Patrol.id == writes["patrol at a random place"].id))
-    out["patrol deleted"], result = timed(lambda s: cached_gaps(s, p))
+    times: dict[str, list[float]] = {}
+    for k in range(len(top) // 2):  # a round: one write of each kind, next to the next two communities
+        with sessions() as s:
+            (lon0, lat0), (lon1, lat1) = [
+                s.execute(select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).where(Community.id == i)).one()
+                for i in top[2 * k : 2 * k + 2]
+            ]
+            lon, lat = s.execute(
+                select(func.ST_X(Community.geom), func.ST_Y(Community.geom)).order_by(func.random())
+            ).first()
+        lon, lat = lon + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)
+        writes = {
+            "patrol": Patrol(
+                started_at=ended - timedelta(hours=4),
+                ended_at=ended,
+                patrol_type="foot",
+                component="military",
+                geom=from_shape(shapely.MultiLineString([[(lon0 - 0.01, lat0), (lon0 + 0.01, lat0)]]), srid=4326),
+            ),
+            "incident": Incident(
+                occurred_on=p.as_of,
+                event_type="battle",
+                fatalities=3,
+                geom=from_shape(shapely.Point(lon1 + 0.001, lat1), srid=4326),
+            ),
+            "patrol at a random place": Patrol(
+                started_at=ended - timedelta(hours=4),
+                ended_at=ended,
+                patrol_type="foot",
+                component="military",
+                geom=from_shape(shapely.MultiLineString([[(lon, lat), (lon + 0.03, lat + 0.02)]]), srid=4326),
+            ),
+        }
+        for name, obj in writes.items():
+            t = time.perf_counter()
+            with sessions.begin() as s:
+                s.add(obj)
+            out.setdefault(f"{name}_commit", time.perf_counter() - t)
+            took, result = timed(lambda s: cached_gaps(s, p), name)
+            times.setdefault(name, []).append(took)
+        with sessions.begin() as s:  # an update: the new incident moves next to the round's first community
+            s.execute(
+                update(Incident)
+                .where(Incident.id == writes["incident"].id)
+                .values(geom=from_shape(shapely.Point(lon0 + 0.002, lat0), srid=4326))
+            )
+        took, result = timed(lambda s: cached_gaps(s, p), "incident moved")
+        times.setdefault("incident moved", []).append(took)
+        with sessions.begin() as s:  # a delete
+            s.execute(delete(Patrol).where(Patrol.id == writes["patrol at a random place"].id))
+        took, result = timed(lambda s: cached_gaps(s, p), "patrol deleted")
+        times.setdefault("patrol deleted", []).append(took)
+    out.update({name: ts[0] for name, ts in times.items()})  # the first round's
+    out["writes"], out["writes_cpu"] = times, cpu
     out["paths"] = dict(STATS)
     out["cached"] = result.table
     out["fresh_time"], fresh = timed(lambda s: gaps_from_db(s, p, computed_at=datetime.now(UTC)))
@@ -609,6 +621,13 @@ def main() -> None:
     )
     ap.add_argument("--load-only", action="store_true", help="prepare the database and stop")
     ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="rounds of the cache part's five writes (each next to the next two top-ranked communities); "
+        "the median and worst of each kind are printed",
+    )
+    ap.add_argument(
         "--naive-every",
         type=int,
         default=1,
@@ -689,7 +708,7 @@ def main() -> None:
     if "cache" in parts:
         if ref is None:
             ref = _spawn(_child, ("peacemap", url, p, 1), {}, "peacemap")[2]
-        top = [int(i) for i in ref["community_id"].iloc[:2]]
+        top = [int(i) for i in ref["community_id"].iloc[: 2 * max(1, args.rounds)]]
         before = int(ref.iloc[0].days_since_engagement) if pd.notna(ref.iloc[0].days_since_engagement) else None
         k = _spawn(_cached_child, (url, p, top), None, "cache")
         after = k["cached"].set_index("community_id").loc[top[0], "days_since_engagement"]
@@ -704,6 +723,22 @@ def main() -> None:
             f"    patrol at a random place: committed in {k['patrol at a random place_commit'] * 1000:.0f} ms, "
             f"next result {k['patrol at a random place'] * 1000:.0f} ms; incident moved (update) "
             f"{k['incident moved'] * 1000:.0f} ms; patrol deleted {k['patrol deleted'] * 1000:.0f} ms"
+        )
+        every = [t for ts in k["writes"].values() for t in ts]
+        print(
+            f"    write → next result over {args.rounds} round(s), median · worst: "
+            + "; ".join(
+                f"{name} {np.median(ts) * 1000:.0f} · {max(ts) * 1000:.0f} ms" for name, ts in k["writes"].items()
+            )
+            + f"; all writes {np.median(every) * 1000:.0f} · {max(every) * 1000:.0f} ms"
+        )
+        every = [t for ts in k["writes_cpu"].values() for t in ts]
+        print(
+            "    the same, CPU time of the computing thread (Python side; PostgreSQL's apart): "
+            + "; ".join(
+                f"{name} {np.median(ts) * 1000:.0f} · {max(ts) * 1000:.0f} ms" for name, ts in k["writes_cpu"].items()
+            )
+            + f"; all writes {np.median(every) * 1000:.0f} · {max(every) * 1000:.0f} ms"
         )
         print(f"    load average: {load_average()}")
     engine.dispose()

@@ -1,5 +1,5 @@
-"""The ``analysis_changes`` log (filled by the triggers of migrations 0002 and
-0005) as the caches read it: which committed writes a snapshot does not see,
+"""The ``analysis_changes`` log (filled by the triggers of migrations 0002,
+0005, 0007 and 0008) as the caches read it: which committed writes a snapshot does not see,
 the session's own snapshot, and whether the session has written itself.
 Shared by the engagement-gap cache (:mod:`geo.analysis.cache`) and the
 reach caches (:mod:`geo.reach.cache`)."""

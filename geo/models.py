@@ -346,9 +346,11 @@ class Raster(Base):
 
 class AnalysisChange(Base):
     """One row per statement that wrote to an analysed table (filled by the
-    triggers of migration 0002): the writer's transaction id, so a cached
-    analysis can ask what committed since its snapshot, and for inserts the
-    new ids, so it can update only the communities near them."""
+    triggers of migrations 0002, 0005, 0007 and 0008): the writer's
+    transaction id, so a cached analysis can ask what committed since its
+    snapshot, and the ids of the rows written (for ``engagement_interlocutors``
+    the engagements' ids; none for a truncate), so it can update only the
+    communities near them."""
 
     __tablename__ = "analysis_changes"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -11,8 +11,9 @@ are read), then:
 
 - the entry already reflects that version → the cached table (``hit``);
 - rows of incidents, patrols, engagements or QIPs changed (inserted,
-  updated, deleted) → only the communities their old and new versions can
-  reach are recomputed, from the resident inputs, and the whole table is
+  updated, deleted) → only the columns those tables feed, of only the
+  communities their old and new versions can reach, are recomputed from the
+  resident inputs (:mod:`geo.analysis.local`), and the whole table is
   re-ranked (``incremental``);
 - communities or sites changed, a table was truncated or read again whole,
   or the entry is too far behind → a full run on the resident inputs
@@ -28,11 +29,12 @@ cached table: the rows of the communities inside, with their mission-wide
 scores and ranks (docs/analysis.md#area-subsets). ``considered`` counts
 rows of the whole database, not of the area. The reason "only one
 interlocutor heard" (docs/politics.md#sole-voice) is read in the refresh's
-snapshot too (interlocutors are not in the change log: in each new
-snapshot), and given to the result, which adds it to the reasons of the rows
-a caller reads (reported, not scored). The reasons are built only for those
-rows, and kept with the entry's explainer (``GapState.explainer``) until a
-write changes their columns.
+snapshot too, when one of the tables it reads (``sole_voice.READS``, all
+logged since migration 0008) changed since the entry last read it, and
+given to the result, which adds it to the reasons of the rows a caller
+reads (reported, not scored). The reasons are built only for those rows,
+and kept with the entry's explainer (``GapState.explainer``) until a write
+changes their columns.
 
 When the inputs do not fit the memory budget (the resident store refuses),
 the cache works as before it existed: any logged change means a full run
@@ -59,6 +61,7 @@ from sqlalchemy.orm import Session
 
 from geo.analysis.gaps import Extras, GapResult, GapState, compute_gaps, gap_state, within
 from geo.analysis.load import area_filter, communities_inside, gaps_from_db, load_inputs, site_origins
+from geo.analysis.local import local_update
 from geo.analysis.params import GapParams
 from geo.analysis.reasons import Explainer
 from geo.analysis.resident import Delta, Resident, ResidentRefused
@@ -66,6 +69,7 @@ from geo.analysis.tables import Tables
 from geo.changes import committed_changes, has_own_writes, snapshot_and_changes
 from geo.db import long_statements, release
 from geo.errors import TryLater
+from geo.politics.sole_voice import READS as VOICE_READS
 from geo.politics.sole_voice import sole_voice_run, sole_voices
 from geo.reach.load import travel_to_sites
 from geo.reach.population import community_estimates
@@ -88,6 +92,7 @@ class _Entry:
     patrol_radii: tuple[float, float] | None = None  # of the patrols counted: quoted by the reasons
     extras: Extras | None = None  # population estimates and travel surface of the last full run
     voices_snapshot: str | None = None  # the snapshot ``sole_voices`` were read in
+    voices_version: int = -1  # the resident inputs' version then (-1: not resident)
     sole_voices: dict[int, dict] = field(default_factory=dict)  # docs/politics.md#sole-voice
 
     def current(self) -> pd.DataFrame:
@@ -108,6 +113,7 @@ class _Read:
     result: GapResult | None = None  # inputs not resident: the full run read from PostGIS
     path: str = "hit"
     only: np.ndarray | None = None  # the incremental path's communities
+    written: dict[str, np.ndarray] = field(default_factory=dict)  # and the ids written per table
     extras: Extras | None = None  # read for a full run
     area_ids: list[int] | None = None
     snapshot: str | None = None
@@ -116,7 +122,7 @@ class _Read:
 
 _entries: OrderedDict[tuple, _Entry] = OrderedDict()
 _residents: dict[str, Resident] = {}
-STATS: Counter = Counter()  # refreshes by path: "hit", "incremental", "full" (for tests and the benchmark)
+STATS: Counter = Counter()  # refreshes by path ("hit", "incremental", "full") and "sole_voices" reads (tests, bench)
 _entries_lock = threading.Lock()
 WARMING_RETRY_S = 2
 
@@ -280,11 +286,23 @@ def _read(engine: Engine, params: GapParams, entry: _Entry, store: Resident, are
         if area is not None:
             read.area_ids = communities_inside(s, area)
         read.snapshot = snap
-        if snap != entry.voices_snapshot:  # the interlocutors are not in the change log: read them in each new snapshot
+        if _voices_stale(entry, store, snap):
             read.sole_voices = sole_voices(s, params.as_of, sole_voice_run())
         s.close()
         conn.rollback()
     return read
+
+
+def _voices_stale(entry: _Entry, store: Resident, snap: str) -> bool:
+    """Whether the entry's sole-voice reasons may differ in ``snap``: a table
+    they read changed since (the resident store's deltas say which; without
+    them, any new snapshot)."""
+    if entry.voices_snapshot is None:
+        return True
+    if store.refused is None and entry.voices_version >= 0:
+        deltas = store.since(entry.voices_version)
+        return deltas is None or any(d.everything or VOICE_READS & (d.tables | d.others) for d in deltas)
+    return snap != entry.voices_snapshot
 
 
 def read_extras(s: Session, params: GapParams) -> Extras:
@@ -325,6 +343,9 @@ def _plan(read: _Read, params: GapParams, entry: _Entry) -> None:
         if h is not None:
             hit |= h
     read.only = state.places.ids[hit]
+    for d in read.deltas:
+        for name, ids in d.ids.items():
+            read.written[name] = np.union1d(read.written.get(name, ids[:0]), ids)
 
 
 def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
@@ -343,11 +364,13 @@ def _compute(read: _Read, params: GapParams, entry: _Entry) -> None:
         if read.path == "full" or state is None:
             entry.extras = read.extras
             state = gap_state(read.tables, params, extras=entry.extras)
-        else:
-            state.put(gap_state(read.tables, params, only=read.only, extras=entry.extras))
+        elif read.only is not None:  # always, on the incremental path (_plan)
+            local_update(state, read.tables, read.only, read.written)
         entry.state, entry.version = state, read.version
         entry.table, entry.explainer = state.table(), state.explainer
         entry.considered, entry.patrol_radii = state.considered, state.patrol_radii
     if read.sole_voices is not None:
         entry.sole_voices, entry.voices_snapshot = read.sole_voices, read.snapshot
+        entry.voices_version = read.version if read.tables is not None else -1
+        STATS["sole_voices"] += 1
     STATS[read.path] += 1

@@ -35,7 +35,7 @@ from geo.analysis.last_engagement import (
     radius_range,
 )
 from geo.analysis.metric import Points, nearest
-from geo.analysis.near import SUM_CELL, Places, PointGrid, around, sum_near
+from geo.analysis.near import FEW_PLACES, SLOT_INDEX, SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
 from geo.analysis.reasons import Explainer, Reason, with_extra
@@ -188,11 +188,11 @@ class Extras:
 class GapState:
     """Every per-community column of one parameter set, communities in id order.
 
-    The cache keeps one per parameter set and replaces the rows of the
-    communities a write can change (:meth:`put`); :meth:`table` derives the
+    The cache keeps one per parameter set and rewrites the columns a write
+    can change (:func:`geo.analysis.local.local_update`); :meth:`table` derives the
     rest (staleness, factors, score, flag) and ranks. ``explainer`` builds
     and keeps the reasons of the rows callers read (docs/analysis.md#reasons);
-    :meth:`put` gives it up for the rows it replaces."""
+    :meth:`forget_reasons` gives it up for the rows a write changed."""
 
     params: GapParams
     places: Places
@@ -278,46 +278,27 @@ class GapState:
                 "gap_score": score[o],
                 "under_engaged": under[o],
                 "rank": np.arange(1, n + 1),
-            }
+            },
+            copy=False,  # every column is a new array: no copy into consolidated blocks (~3 ms a table)
         )
 
-    def put(self, part: GapState) -> None:
-        """Replace the rows of the communities ``part`` holds (computed on newer
-        inputs for some of these communities) and take its whole-table figures.
+    def forget_reasons(self, rows: np.ndarray | None = None) -> None:
+        """Give up the kept reasons of some rows (default: all) whose columns
+        changed: they are built again when next read. A new explainer, so the
+        results handed out before keep reading the old one.
 
         Parameters
         ----------
-        part : GapState
-            Of the same parameters; its communities are among these. Their
-            reasons are forgotten (built again when read); a change of
-            ``patrol_radii`` forgets every row's.
+        rows : numpy.ndarray of int, optional
+            Positions in this state (community id order).
 
         Returns
         -------
         None
         """
-        rows = np.searchsorted(self.places.ids, part.places.ids)
-        if len(rows) and not np.array_equal(self.places.ids[np.minimum(rows, len(self) - 1)], part.places.ids):
-            raise ValueError("a part holds communities the state does not")
-        for mine, theirs in (
-            (self.patrol, part.patrol),
-            (self.engagement, part.engagement),
-            (self.qip, part.qip),
-            (self.site, part.site),
-        ):
-            for f in mine.__dataclass_fields__:
-                getattr(mine, f)[rows] = getattr(theirs, f)
-        for f in ("hours", "site_id", "unreachable"):
-            getattr(self.travel, f)[rows] = getattr(part.travel, f)
-        self.population[rows], self.estimated[rows] = part.population, part.estimated
-        for f in ("incidents", "deaths", "pressure"):
-            getattr(self.violence, f)[rows] = getattr(part.violence, f)
-        self.violence.in_window = part.violence.in_window
-        self.considered = part.considered
-        if part.patrol_radii != self.patrol_radii:  # quoted by every never-engaged row
-            self.patrol_radii = part.patrol_radii
+        if rows is None:  # e.g. the patrol radii every never-engaged row quotes changed
             self.explainer = Explainer(self.places.ids, self.params, self.patrol_radii)
-        else:  # a new explainer: the results handed out before keep reading the old one
+        else:
             self.explainer = self.explainer.without(rows)
 
 
@@ -375,7 +356,8 @@ def _strings(values: list[str | None], index: np.ndarray) -> pd.api.extensions.E
     """``values[index]`` as the column pandas would infer from those objects
     (its string dtype; objects when every one is None), taken in C."""
     taken = np.asarray(index)
-    if all(values[i] is None for i in np.unique(taken).tolist()):
+    used = np.flatnonzero(np.bincount(taken, minlength=len(values)))  # counted, not sorted (np.unique): O(n)
+    if all(values[i] is None for i in used.tolist()):
         return np.full(len(taken), None, dtype=object)
     return pd.array(values, dtype="str").take(taken)
 
@@ -593,14 +575,19 @@ def violence_pressure(places: Places, incidents: Rows, params: GapParams) -> Vio
     """
     if incidents.xyz is None or incidents.lonlat is None:
         raise TypeError("incidents are points")
-    slots = np.flatnonzero(window_mask(incidents, params))
-    near = around(places, incidents.xyz, slots, params.incident_radius_m)
+    in_window = window_mask(incidents, params)
+    index = incidents.memo.get(SLOT_INDEX)  # kept by the resident store (geo/analysis/resident.py)
+    if index is not None and len(places) < FEW_PLACES:  # a local update: a few columns of the index
+        near = index.near(places, params.incident_radius_m, len(incidents))
+        near = near[in_window[near]]
+    else:
+        near = around(places, incidents.xyz, np.flatnonzero(in_window), params.incident_radius_m)
     points = PointGrid.of(incidents.xyz, incidents.lonlat, near, SUM_CELL * params.incident_radius_m)
     deaths = incidents["fatalities"][points.slots].astype(float)
     age_days = day_number(params.as_of) - incidents["day"][points.slots]
     weight = incident_weights(deaths, age_days, incidents["geo_precision"][points.slots], params)
     count, pressure, death_sum = sum_near(places, points, weight, deaths, params.incident_radius_m)
-    return Violence(count, np.rint(death_sum).astype(np.int64), pressure, len(slots))
+    return Violence(count, np.rint(death_sum).astype(np.int64), pressure, int(np.count_nonzero(in_window)))
 
 
 def active_on(active_from: np.ndarray, active_to: np.ndarray, as_of_day: int) -> np.ndarray:

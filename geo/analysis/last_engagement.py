@@ -149,7 +149,9 @@ def keep_recency(old: Rows, new: Rows, gone: np.ndarray, first_new: int) -> None
     new.memo["by_recency"] = order
 
 
-def last_patrol_event(places: Places, patrols: Rows, params: GapParams, cutoff_us: int) -> LastEvent:
+def last_patrol_event(
+    places: Places, patrols: Rows, params: GapParams, cutoff_us: int, slots: np.ndarray | None = None
+) -> LastEvent:
     """The most recent patrol (by ``ended_at``, before ``cutoff_us``; ties:
     the larger id) whose track passed within its ``coverage_m`` (default
     ``patrol_radius_m``).
@@ -162,12 +164,14 @@ def last_patrol_event(places: Places, patrols: Rows, params: GapParams, cutoff_u
     params : GapParams
     cutoff_us : int
         Start of the day after ``as_of`` (int64 µs): later patrols do not count.
+    slots : numpy.ndarray of int, optional
+        Search only these live slots (a local update: the rows just written).
 
     Returns
     -------
     LastEvent
     """
-    order = by_recency(patrols)
+    order = by_recency(patrols) if slots is None else slots[newest_first(patrols["ended"][slots], patrols.ids[slots])]
     ended = patrols["ended"][order]
     # ``ended`` descends along ``order``: the patrols counted are one run of it.
     counted = order[np.count_nonzero(ended >= cutoff_us) : len(order) - np.count_nonzero(ended == NONE)]
@@ -200,7 +204,9 @@ def point_grid(rows: Rows, cell_m: float) -> PointGrid:
     return rows.memo[key]
 
 
-def last_engagement_event(places: Places, engagements: Rows, params: GapParams, cutoff_us: int) -> LastEvent:
+def last_engagement_event(
+    places: Places, engagements: Rows, params: GapParams, cutoff_us: int, slots: np.ndarray | None = None
+) -> LastEvent:
     """The most recent engagement (before ``cutoff_us``) held within
     ``engagement_radius_m`` of a community or linked to it by ``community_id``.
 
@@ -215,6 +221,8 @@ def last_engagement_event(places: Places, engagements: Rows, params: GapParams, 
     params : GapParams
     cutoff_us : int
         Start of the day after ``as_of`` (int64 µs).
+    slots : numpy.ndarray of int, optional
+        Search only these live slots (a local update: the rows just written).
 
     Returns
     -------
@@ -223,17 +231,21 @@ def last_engagement_event(places: Places, engagements: Rows, params: GapParams, 
     from geo.analysis import kernels  # numba: compiled code is imported on first use (cold start)
 
     radius = params.engagement_radius_m
-    if len(places) < FEW_PLACES:  # a local update: the engagements around
+    live = engagements.live()
+    if slots is not None:
+        live = np.zeros(len(engagements), bool)
+        live[slots] = True
+    if len(places) < FEW_PLACES or slots is not None:  # a local update: the engagements around
         if engagements.xyz is None or engagements.lonlat is None:
             raise TypeError("engagements are points")
-        near = around(places, engagements.xyz, np.flatnonzero(engagements.live()), radius)
+        near = around(places, engagements.xyz, np.flatnonzero(live), radius)
         points = PointGrid.of(engagements.xyz, engagements.lonlat, near, LATEST_CELL * radius)
     else:
         points = point_grid(engagements, LATEST_CELL * radius)
     at = engagements["at"]
     near_at, near_id = latest_near(places, points, at[points.slots], engagements.ids[points.slots], radius, cutoff_us)
     linked_id = engagements["community_id"]
-    held = np.flatnonzero(engagements.live() & (at != NONE) & (at < cutoff_us) & ~np.isnan(linked_id))
+    held = np.flatnonzero(live & (at != NONE) & (at < cutoff_us) & ~np.isnan(linked_id))
     linked = linked_id[held].astype(np.int64)
     position = np.minimum(np.searchsorted(places.ids, linked), max(len(places) - 1, 0))
     is_linked = places.ids[position] == linked if len(places) else np.zeros(len(held), bool)
@@ -241,7 +253,9 @@ def last_engagement_event(places: Places, engagements: Rows, params: GapParams, 
     return LastEvent(*kernels.latest_per_row(near_at, near_id, position[is_linked], at[row], engagements.ids[row]))
 
 
-def last_qip_event(places: Places, qips: Rows, params: GapParams, as_of_day: int) -> LastEvent:
+def last_qip_event(
+    places: Places, qips: Rows, params: GapParams, as_of_day: int, slots: np.ndarray | None = None
+) -> LastEvent:
     """The most recent start or end day (not after ``as_of``) of a QIP in
     progress or completed within ``qip_radius_m``.
 
@@ -252,6 +266,8 @@ def last_qip_event(places: Places, qips: Rows, params: GapParams, as_of_day: int
     params : GapParams
     as_of_day : int
         ``as_of`` as a day number.
+    slots : numpy.ndarray of int, optional
+        Search only these live slots (a local update: the rows just written).
 
     Returns
     -------
@@ -263,6 +279,8 @@ def last_qip_event(places: Places, qips: Rows, params: GapParams, as_of_day: int
         np.where(start_day <= as_of_day, start_day, NONE), np.where(end_day <= as_of_day, end_day, NONE)
     )
     counted = np.flatnonzero(qips.live() & qips["active"] & (qip_day != NONE))
+    if slots is not None:
+        counted = np.intersect1d(counted, slots)
     if qips.xyz is None or qips.lonlat is None:
         raise TypeError("QIPs are points")
     near = around(places, qips.xyz, counted, params.qip_radius_m)

@@ -11,7 +11,7 @@ streaming pass over a :class:`PointGrid`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from geo.analysis.metric import EPS_M, TOL_M, geodesic
 FEW_PLACES = 2048  # searches from fewer places first keep the points around them (local updates)
 SUM_CELL = 0.4  # columns of 0.4 × the radius (measured at reference scale: 0.25–0.5 within 20 %)
 LATEST_CELL = 0.5
+FEW_POINTS = 256  # searches among fewer points need not visit the places in column order
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,93 @@ def around(places: Places, xyz: np.ndarray, slots: np.ndarray, radius_m: float) 
     return slots[(u >= lo[0]) & (u <= hi[0]) & (v >= lo[1]) & (v <= hi[1])]
 
 
+INDEX_CELL_M = 5_000.0  # the cell of a point table's :class:`SlotIndex` (any radius is a few cells)
+SLOT_INDEX = "slot_index"  # where a :class:`~geo.analysis.tables.Rows` memo keeps its SlotIndex
+
+
+@dataclass(frozen=True)
+class SlotIndex:
+    """The slots ``0 … n-1`` of a point table by (u, v) column of a
+    :class:`~geo.analysis.grid.ColumnGrid` (its points dropped: only where
+    each column's slots start is kept), for the searches of a local update.
+
+    Why: a local update searched around a few communities by scanning the
+    whole table (the incident window, 140 000 of a million rows at reference
+    scale), and from communities far apart — an incident moved across the
+    mission — the box around all of them held most of it. Built once per
+    table (the resident store keeps it across versions: rows written later
+    are appended at slots ≥ ``n``, which :meth:`near` adds; dead slots are
+    the caller's to drop), a search visits a few columns per community."""
+
+    grid: ColumnGrid  # its columns only (``x``, ``y``, ``z`` and ``order`` empty)
+    slots: np.ndarray  # in column order
+    n: int
+
+    @classmethod
+    def of(cls, xyz: np.ndarray, slots: np.ndarray, n: int) -> SlotIndex:
+        """Index ``slots`` (every live slot below ``n``) of rows at ``xyz``.
+
+        Parameters
+        ----------
+        xyz : numpy.ndarray
+            Every row's frame coordinates (at least ``n``, 3).
+        slots : numpy.ndarray of int
+        n : int
+
+        Returns
+        -------
+        SlotIndex
+        """
+        g = ColumnGrid.build(xyz[slots], INDEX_CELL_M)
+        empty = np.zeros(0)
+        return cls(replace(g, order=empty.astype(np.int64), x=empty, y=empty, z=empty), slots[g.order], n)
+
+    def near(self, places: Places, radius_m: float, length: int) -> np.ndarray:
+        """The slots (of rows now ``length`` long) whose (u, v) may lie within
+        ``radius_m`` (+ ``TOL_M`` + ``EPS_M``) of a place: a superset, as
+        :func:`around` gives; sorted, unique, dead ones included.
+
+        Parameters
+        ----------
+        places : Places
+        radius_m : float
+        length : int
+
+        Returns
+        -------
+        numpy.ndarray of int64
+        """
+        reach = radius_m + TOL_M + EPS_M
+        g = self.grid
+        u, v = places.xyz[:, 0], places.xyz[:, 1]
+        iu0, iu1 = (
+            np.clip(np.floor((c - g.u0) / g.cell), 0, g.nu - 1).astype(np.int64) for c in (u - reach, u + reach)
+        )
+        iv0, iv1 = (
+            np.clip(np.floor((c - g.v0) / g.cell), 0, g.nv - 1).astype(np.int64) for c in (v - reach, v + reach)
+        )
+        runs = [
+            self.slots[g.starts[i * g.nv + lo] : g.starts[i * g.nv + hi + 1]]
+            for a, b, lo, hi in zip(iu0.tolist(), iu1.tolist(), iv0.tolist(), iv1.tolist(), strict=True)
+            for i in range(a, b + 1)
+        ]
+        return np.unique(np.concatenate([np.zeros(0, np.int64), *runs, np.arange(self.n, length)]))
+
+
 def _queries(places: Places, points: PointGrid) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The places in the column order of ``points``' grid, and their x, y, z in that order.
 
     Why: consecutive searches then visit the same columns, which stay in the
-    CPU's cache (measured at reference scale: half the time of id order)."""
+    CPU's cache (measured at reference scale: half the time of id order).
+    A few points (a local update's) stay in the cache in any order: the
+    places keep theirs (sorting 50 000 places cost more than the search)."""
     g = points.grid
+    if len(points) <= FEW_POINTS:
+        return np.arange(len(places)), (
+            places.xyz[:, 0].copy(),
+            places.xyz[:, 1].copy(),
+            places.xyz[:, 2].copy(),
+        )
     iu = np.clip(np.floor((places.xyz[:, 0] - g.u0) / g.cell), -1, g.nu).astype(np.int64)
     iv = np.clip(np.floor((places.xyz[:, 1] - g.v0) / g.cell), -1, g.nv).astype(np.int64)
     order = np.argsort(iu * (g.nv + 2) + iv, kind="stable")

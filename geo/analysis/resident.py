@@ -5,8 +5,8 @@ computing, and every planner who changes a parameter pays a full run. Here
 every input table (:data:`~geo.analysis.tables.INPUT_TABLES`) is read once,
 whole, into columns (:mod:`geo.analysis.read`), and then kept current the
 way the result cache is kept never stale: the ``analysis_changes`` log
-(migrations 0002 and 0007: every insert, update and delete with the ids it
-touched, every truncate) says which rows changed since the snapshot the
+(migrations 0002, 0007 and 0008: every insert, update and delete with the
+ids it touched, every truncate) says which rows changed since the snapshot the
 store reflects; only those rows are read again (by id), the slots holding
 their old versions die, the new versions are appended. A table truncated,
 or with more than ``MAX_CHANGED_ROWS`` changed at once, is read again whole.
@@ -41,12 +41,13 @@ from geo.analysis import heap
 from geo.analysis.grid import in_frame, mission_frame
 from geo.analysis.last_engagement import keep_recency
 from geo.analysis.metric import EPS_M, TOL_M
-from geo.analysis.near import Places, near_any
+from geo.analysis.near import SLOT_INDEX, Places, SlotIndex, near_any
 from geo.analysis.params import GapParams
 from geo.analysis.read import read_rows, read_rows_by_id
 from geo.analysis.tables import INPUT_TABLES, Rows, Tables
 from geo.changes import committed_changes
 from geo.db import driver_connection, long_statements
+from geo.politics.sole_voice import READS as VOICE_READS
 
 log = logging.getLogger("peacemap.analysis")
 
@@ -54,7 +55,12 @@ MAX_CHANGED_ROWS = 50_000  # more changed rows in one table: reading it whole is
 MAX_DELTAS = 256  # refreshes remembered; a cache entry older than that recomputes in full
 COMPACT_SHARE = 0.25  # dead slots beyond this share of a table: it is compacted
 DEFAULT_BUDGET_MB = 1024
+INDEXED = ("incidents",)  # point tables a local update searches through a SlotIndex (the largest)
 POINT_RADIUS = {"incidents": "incident_radius_m", "engagements": "engagement_radius_m", "qips": "qip_radius_m"}
+
+# Logged tables that reach no per-community column, only the sole-voice
+# reason the cache adds to a table (it reads them again itself).
+UNSCORED_TABLES = VOICE_READS - INPUT_TABLES.keys()
 
 # Tables outside INPUT_TABLES whose changes reach the analysis through Extras
 # (population estimates, travel surface; docs/reach.md), and for which
@@ -82,11 +88,13 @@ class Delta:
 
     ``everything``: communities, sites or a whole table changed (every
     community may change). ``others``: tables outside ``INPUT_TABLES`` that
-    changed (``EXTRA_TABLES`` says which parameters they reach). ``points``: per point table, the frame
+    changed (``EXTRA_TABLES`` says which parameters they reach;
+    ``UNSCORED_TABLES`` reach none). ``points``: per point table, the frame
     coordinates of the old and new versions of its changed rows.
     ``linked``: the communities old and new engagements name.
     ``patrols``: per old or new track, its (u, v) box, largest sag and
-    ``coverage_m`` (NaN: the parameters' radius)."""
+    ``coverage_m`` (NaN: the parameters' radius). ``ids``: per input table
+    changed row by row, the ids written (the rows a local update searches)."""
 
     everything: bool = False
     others: frozenset[str] = frozenset()
@@ -94,6 +102,7 @@ class Delta:
     points: dict[str, np.ndarray] = field(default_factory=dict)
     linked: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     patrols: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    ids: dict[str, np.ndarray] = field(default_factory=dict)
 
     def affected(self, places: Places, params: GapParams) -> np.ndarray | None:
         """Which communities this change can affect under ``params`` (a superset).
@@ -116,7 +125,7 @@ class Delta:
         """
         if self.everything:
             return None
-        for name in self.others:
+        for name in self.others - UNSCORED_TABLES:
             if name not in EXTRA_TABLES or EXTRA_TABLES[name] in (None, params.remoteness):
                 return None  # an extra input of these parameters (or a table unknown here) changed
         hit = np.zeros(len(places), bool)
@@ -227,7 +236,8 @@ class Resident:
 
 
 def load_tables(conn: psycopg.Connection, budget: int) -> Tables:
-    """Every input table, whole, in the mission frame of the communities.
+    """Every input table, whole, in the mission frame of the communities
+    (and each table's by-id statement compiled and run once).
 
     Parameters
     ----------
@@ -258,7 +268,27 @@ def load_tables(conn: psycopg.Connection, budget: int) -> Tables:
                 f"the analysis inputs need more than {held / 2**20:.0f} MB (read up to {name}), "
                 f"over the budget of {budget / 2**20:.0f} MB (PEACEMAP_ANALYSIS_MEMORY_MB)"
             )
+    for table in INPUT_TABLES.values():  # compiled once here, not by the first write after a start (~20 ms each)
+        read_rows_by_id(conn, table, frame, np.zeros(0, np.int64))
+    for name in INDEXED:
+        index(rows[name])
     return Tables(frame, rows)
+
+
+def index(rows: Rows) -> None:
+    """Give a point table its :class:`~geo.analysis.near.SlotIndex` (every
+    live slot), kept in its memo and by every later version of it.
+
+    Parameters
+    ----------
+    rows : Rows
+
+    Returns
+    -------
+    None
+    """
+    if rows.xyz is not None:
+        rows.memo[SLOT_INDEX] = SlotIndex.of(rows.xyz, np.flatnonzero(rows.live()), len(rows))
 
 
 def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Tables, Delta]:
@@ -300,6 +330,8 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
             everything = True
         if ids is None:
             rows[name] = read_rows(conn, table, tables.frame)
+            if name in INDEXED:
+                index(rows[name])
             continue
         wanted = np.fromiter(ids, np.int64, len(ids))
         fresh = read_rows_by_id(conn, table, tables.frame, wanted)
@@ -310,8 +342,12 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
                 (point_parts.setdefault(name, []) if key == "points" else parts[key]).append(value)
         if new.dead() > COMPACT_SHARE * len(new):
             new = new.take(np.flatnonzero(new.live())).with_room()
+            if name in INDEXED:
+                index(new)
         elif name == "patrols":
             keep_recency(old, new, gone, len(old))
+        elif SLOT_INDEX in old.memo:  # its slots are still theirs; the appended rows it adds itself
+            new.memo[SLOT_INDEX] = old.memo[SLOT_INDEX]
         rows[name] = new
     delta = Delta(
         everything,
@@ -320,5 +356,6 @@ def apply_changes(conn: psycopg.Connection, tables: Tables, changes) -> tuple[Ta
         {k: np.concatenate(v) for k, v in point_parts.items()},
         np.concatenate([np.zeros(0, np.int64), *parts["linked"]]),
         np.concatenate([np.zeros((0, 6)), *parts["patrols"]]),
+        {name: np.fromiter(ids, np.int64, len(ids)) for name, ids in changed.items() if ids is not None},
     )
     return Tables(tables.frame, rows), delta

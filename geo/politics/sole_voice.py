@@ -22,6 +22,11 @@ from geo.analysis.reasons import Reason
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 
+# The tables :func:`sole_voices` reads (all in the ``analysis_changes`` log,
+# migrations 0002 and 0008): the result cache reads the reason again only
+# after one of them changed.
+READS = frozenset({"engagements", "engagement_interlocutors", "interlocutors"})
+
 
 def sole_voices(session: Session, as_of: date, run: int) -> dict[int, Reason]:
     """Per community: the reason, where its last ``run`` or more engagements

@@ -9,6 +9,7 @@ its own session; the rows are deleted again at the end."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
@@ -324,6 +325,43 @@ def test_moved_and_deleted_rows_leave_where_they_were_as_a_full_run_does(engine,
     t = check("incremental")
     assert t.loc[far, "incidents_window"] == 0 and not _last_is(t, a, eid)
     t = check("hit")
+
+
+def test_an_entry_behind_several_refreshes_takes_every_write_as_a_full_run_does(engine, world, scenario, check):
+    """Another parameter set's requests bring the resident inputs forward
+    write by write; an entry left behind then applies all those changes at
+    once (the ids written in each refresh, a patrol written and then deleted
+    among them) and still equals a full run."""
+    ids, made = world
+    a, b, _ = ids["communities"]
+    other = replace(scenario.PARAMS, window_days=30)
+    check("full")
+
+    def other_reads() -> None:
+        with Session(engine) as s:
+            cached_gaps(s, other)
+
+    other_reads()
+    track = [scenario.at(SPOT, 270, 1000), scenario.at(SPOT, 270, 6000)]
+    gone = _write(engine, made, _patrol(scenario, scenario.ts(scenario.AS_OF), track))
+    other_reads()
+    kept = _write(engine, made, _patrol(scenario, scenario.ts(scenario.AS_OF - timedelta(days=3)), track))
+    other_reads()
+    _write(
+        engine,
+        made,
+        Incident(
+            occurred_on=scenario.AS_OF, event_type="battle", fatalities=2, geom=_point(scenario.at(SPOT, 0, 39_000))
+        ),
+    )
+    other_reads()
+    with Session(engine) as w:
+        w.execute(delete(Patrol).where(Patrol.id == gone))
+        w.commit()
+    other_reads()
+    t = check("incremental")
+    assert (t.loc[a, "last_engagement_id"], t.loc[a, "days_since_engagement"]) == (kept, 3)
+    assert t.loc[b, "incidents_window"] == 2
 
 
 def test_reasons_read_page_by_page_equal_a_fresh_full_build_before_and_after_writes(engine, world, scenario):

@@ -4,7 +4,7 @@ rows, asked for in any order, any language, any number of times, must read
 exactly what building every row at once gives (the codes of
 ``reasons.explanations`` over the whole table, each sentence ``reasons.text``
 of its reason alone) — before and after writes that replace rows
-(``GapState.put``, the cache's incremental path), and a result handed out
+(``geo.analysis.local.local_update``, the cache's incremental path), and a result handed out
 before a write keeps the reasons of its own table (docs/analysis.md#reasons).
 Through the cache with committed writes: tests/geo/test_analysis_cache.py."""
 
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from geo.analysis import compute_gaps
 from geo.analysis.gaps import GapResult, gap_state
+from geo.analysis.local import local_update
 from geo.analysis.reasons import explanations, text
 from geo.analysis.tables import prepare
 from geo.i18n import translator
@@ -110,15 +112,16 @@ def test_any_rows_in_any_order_and_language_read_as_every_row_built_at_once(scen
 
 
 @given(data=st.data())
-def test_rows_a_put_replaces_are_built_again_and_the_others_kept(scenario, data):
-    """``GapState.put`` with the rows of new inputs (every community whose
-    columns changed, and any others): what the state's explainer reads
-    afterwards equals a full build of the new inputs; a row built before
-    that the put did not replace is not built again; the result handed out
-    before the put still reads its own table's reasons."""
+def test_rows_a_local_update_rewrites_are_built_again_and_the_others_kept(scenario, data):
+    """``local_update`` with new inputs, for every community whose columns
+    changed and any others: what the state's explainer reads afterwards
+    equals a full build of the new inputs; a row built before that the
+    update did not rewrite is not built again; the result handed out before
+    the update still reads its own table's reasons."""
     s = data.draw(worlds(scenario), label="world")
     p = s.PARAMS.with_(remoteness="distance")
-    state = gap_state(prepare(s.inputs()), p)
+    old_tables = prepare(s.inputs())
+    state = gap_state(old_tables, p)
     before = GapResult(state.table(), p, s.COMPUTED_AT, patrol_radii=state.patrol_radii, explainer=state.explainer)
     n = len(before.table)
     asked = data.draw(st.lists(st.integers(0, n - 1), max_size=n), label="read before the write")
@@ -149,7 +152,8 @@ def test_rows_a_put_replaces_are_built_again_and_the_others_kept(scenario, data)
     only = sorted(set(changed) | extra)
     note(f"changed {changed}, recomputed {only}")
     radii_before = state.patrol_radii
-    state.put(gap_state(new_tables, p, only=only))
+    written = {t: np.setdiff1d(new_tables[t].ids, old_tables[t].ids) for t in ("incidents", "patrols", "engagements")}
+    local_update(state, new_tables, np.array(only, np.int64), {t: ids for t, ids in written.items() if len(ids)})
     now = GapResult(state.table(), p, s.COMPUTED_AT, patrol_radii=state.patrol_radii, explainer=state.explainer)
     pd.testing.assert_frame_equal(now.table, after.table)
     for positions, lang2 in data.draw(requests(n), label="requests after"):

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from geo.analysis import last_engagement, resident
 from geo.analysis.gaps import community_places
 from geo.analysis.growing import appended
+from geo.analysis.metric import TOL_M
+from geo.analysis.near import SLOT_INDEX, Places
 from geo.analysis.params import GapParams
 from geo.analysis.tables import Rows
 from geo.analysis.tracks import newest_first
@@ -132,8 +134,25 @@ def test_the_resident_copy_equals_a_fresh_read_after_every_kind_of_write(engine,
         live = np.flatnonzero(patrols_now.live())
         want = live[newest_first(patrols_now["ended"][live], patrols_now.ids[live])]
         np.testing.assert_array_equal(patrols_now.ids[last_engagement.by_recency(patrols_now)], patrols_now.ids[want])
+        _index_finds_every_incident_near(store.tables.incidents)
     for rows in store.tables.rows.values():  # compacted whenever too many slots died
         assert rows.dead() <= resident.COMPACT_SHARE * len(rows)
+
+
+def _index_finds_every_incident_near(incidents: Rows) -> None:
+    """The incidents' slot index, kept across versions (and rebuilt after a
+    compaction), finds every live incident within a radius of some places (a
+    superset), the rows written since it was built included: checked against
+    every pair's chord."""
+    index = incidents.memo[SLOT_INDEX]
+    live = np.flatnonzero(incidents.live())
+    assert incidents.lonlat is not None and incidents.xyz is not None
+    pick = RNG.choice(live, min(12, len(live)), replace=False)
+    places = Places(incidents.ids[pick], incidents.lonlat[pick], incidents.xyz[pick])
+    for radius in (300.0, 3000.0):
+        got = index.near(places, radius, len(incidents))
+        chord = np.linalg.norm(incidents.xyz[live][None, :, :] - places.xyz[:, None, :], axis=2)
+        assert np.isin(live[(chord <= radius + TOL_M).any(axis=0)], got).all()
 
 
 def test_a_delta_names_every_community_near_an_old_or_new_version(engine, scenario, made):

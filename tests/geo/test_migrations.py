@@ -102,3 +102,59 @@ def test_0004_keeps_far_dates_stored_before_it_and_checks_every_new_write(cluste
         eng.dispose()
     finally:
         cluster.drop_database("peacemap_migrations_0004")
+
+
+def test_0008_logs_who_was_heard_and_its_downgrade_stops(cluster):
+    """Migration 0008 logs every insert, update, delete and truncate of
+    ``interlocutors`` (their ids) and ``engagement_interlocutors`` (the
+    engagements' ids) in ``analysis_changes``; its downgrade logs none."""
+    url = cluster.create_database("peacemap_migrations_0008")
+    writes = [
+        "INSERT INTO interlocutors (id, pseudonym, role) VALUES (11, 'A', 'other'), (12, 'B', 'other')",
+        "INSERT INTO engagements (id, occurred_at, kind, geom) VALUES"
+        " (21, '2026-03-01', 'townhall', ST_SetSRID(ST_MakePoint(1, 1), 4326)),"
+        " (22, '2026-03-02', 'townhall', ST_SetSRID(ST_MakePoint(1, 1), 4326))",
+        "INSERT INTO engagement_interlocutors VALUES (21, 11), (21, 12)",
+        "UPDATE engagement_interlocutors SET engagement_id = 22 WHERE interlocutor_id = 12",
+        "UPDATE interlocutors SET role = 'civil_society' WHERE id = 12",
+        "DELETE FROM engagement_interlocutors WHERE interlocutor_id = 11",
+        "UPDATE interlocutors SET role = 'other' WHERE id = 99",  # no row: nothing logged
+        "DELETE FROM interlocutors WHERE id = 11",
+        "TRUNCATE engagement_interlocutors",
+        "TRUNCATE interlocutors CASCADE",
+    ]
+    logged = text(
+        "SELECT table_name, op, row_ids FROM analysis_changes"
+        " WHERE table_name IN ('interlocutors', 'engagement_interlocutors') ORDER BY id"
+    )
+
+    def log_of_writes(eng) -> list[tuple]:
+        with eng.begin() as conn:
+            conn.execute(text("DELETE FROM analysis_changes"))
+            for w in writes:
+                conn.execute(text(w))
+            out = [(t, o, sorted(ids) if ids is not None else None) for t, o, ids in conn.execute(logged).all()]
+            conn.execute(text("DELETE FROM engagements"))
+        return out
+
+    try:
+        migrate(url)
+        eng = make_engine(url)
+        assert log_of_writes(eng) == [
+            ("interlocutors", "INSERT", [11, 12]),
+            ("engagement_interlocutors", "INSERT", [21]),
+            ("engagement_interlocutors", "UPDATE", [21, 22]),
+            ("interlocutors", "UPDATE", [12]),
+            ("engagement_interlocutors", "DELETE", [21]),
+            ("interlocutors", "DELETE", [11]),
+            ("engagement_interlocutors", "TRUNCATE", None),
+            ("interlocutors", "TRUNCATE", None),
+            ("engagement_interlocutors", "TRUNCATE", None),
+        ]
+        command.downgrade(alembic_config(url), "0007")
+        assert log_of_writes(eng) == []
+        migrate(url)
+        assert len(log_of_writes(eng)) == 9
+        eng.dispose()
+    finally:
+        cluster.drop_database("peacemap_migrations_0008")
