@@ -45,6 +45,7 @@ def load(scale: float, fresh: bool) -> str:
     from geo.cluster import LocalCluster
     from geo.db import make_engine, migrate
     from geo.demo import load_demo
+    from geo.maintenance import cluster_by_geometry
 
     db = f"{DB}_{str(scale).replace('.', '_')}"
     cluster = LocalCluster(Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-api")), db_name=db, fast=True)
@@ -55,6 +56,8 @@ def load(scale: float, fresh: bool) -> str:
     rows = load_demo(engine, scale=scale)
     if rows:
         print(f"demo at scale {scale:g} loaded: {sum(rows.values()):,} rows in {time.perf_counter() - t:.0f} s")
+        for done in cluster_by_geometry(engine):  # as `peacemap demo load` does (geo/maintenance.py)
+            print(f"  {done.table} ordered by {done.index} in {done.seconds:.1f} s")
     engine.dispose()
     return url
 
@@ -110,6 +113,22 @@ def incidents_extent(url: str) -> tuple[tuple[float, float, float, float], int]:
         total = conn.scalar(select(func.count()).select_from(Incident)) or 0
     engine.dispose()
     return tuple(extent), total
+
+
+def clustered(url: str, table: str = "incidents") -> bool:
+    """Whether ``table`` was last rewritten in its spatial index's order
+    (``peacemap maintain``): the benchmarks print it with their figures."""
+    from sqlalchemy import text
+
+    from geo.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = conn.scalar(
+            text("SELECT bool_or(indisclustered) FROM pg_index WHERE indrelid = CAST(:t AS regclass)"), {"t": table}
+        )
+    engine.dispose()
+    return bool(found)
 
 
 def boxes(extent, size: float, n: int, seed: int) -> list[str]:
