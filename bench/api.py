@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import os
 import sys
 import time
@@ -149,15 +150,20 @@ def measure(binary: str, servers, paths, case: str, connections: int, duration: 
             last = ratios({k: v[-1] for k, v in rates.items()})
             print(f"  {case} round {r + 1}: {last} (load {os.getloadavg()[0]:.1f})")
     mean = {k: sum(v) / len(v) for k, v in rates.items()}
-    worst = {k: min(a / t for a, t in zip(v, rates["tipg"], strict=True)) for k, v in rates.items() if k != "tipg"}
+    worst = {k: min(map(_ratio, v, rates["tipg"])) for k, v in rates.items() if k != "tipg"}
     low = ", ".join(f"{k} {w:.2f}×" for k, w in worst.items())
     print(f"{case}: {ratios(mean)}; lowest round: {low} (load {os.getloadavg()[0]:.1f})")
+
+
+def _ratio(ours: float, theirs: float) -> float:
+    return ours / theirs if theirs else math.inf
 
 
 def ratios(rate: dict[str, float]) -> str:
     """``rate`` (requests/s by path set) with each one's ratio to tipg's."""
     return ", ".join(
-        f"{k} {v:.1f} req/s" + ("" if k == "tipg" else f" ({v / rate['tipg']:.2f}× tipg)") for k, v in rate.items()
+        f"{k} {v:.1f} req/s" + ("" if k == "tipg" else f" ({_ratio(v, rate['tipg']):.2f}× tipg)")
+        for k, v in rate.items()
     )
 
 

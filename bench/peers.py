@@ -152,13 +152,28 @@ end
 
 
 def wrk(binary: str, base: str, paths: list[str], connections: int, duration: int) -> float:
-    """Requests per second wrk measured (non-2xx answers abort the run)."""
+    """Requests per second wrk measured (non-2xx answers abort the run). A
+    request may take up to 60 s (wrk's default, 2 s, drops slower answers
+    from the count, which on a loaded machine left a slow server at 0)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(LUA % ",".join(f'"{p}"' for p in paths))
         script = f.name
     threads = min(2, connections)
     out = subprocess.run(
-        [binary, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "-s", script, base],
+        [
+            binary,
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "60s",
+            "-s",
+            script,
+            base,
+        ],
         capture_output=True,
         text=True,
         check=True,
