@@ -1,5 +1,5 @@
 """Keeping the tables quick to read: each geometry table's rows stored in
-the order of its spatial index (``peacemap maintain``, docs/architecture.md).
+the order of its spatial index (``peacemap maintain``; README, "Operations").
 
 Why: a bbox page counts and reads every feature in the box. Rows loaded in
 id order (a demo, an import, a year of field reports) lie scattered over
