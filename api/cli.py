@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "api.commands.gaps",
     "api.commands.export",
     "api.commands.brief",
+    "api.commands.maintain",
 ]
 
 

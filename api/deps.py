@@ -130,6 +130,16 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def _look_up(session: Session, token: str) -> Principal | None:
+    """The key's holder, its read-only transaction then ended: the
+    connection goes back to the pool before the route runs, so a keyed
+    feature page (which reads from the read pool) holds one connection at a
+    time, not one of each pool (api/settings.py counts the connections)."""
+    principal = verify_key(session, token)
+    session.commit()  # nothing written: it only ends the transaction (a rollback would drop a test's pending rows)
+    return principal
+
+
 @answers(401)
 async def get_principal(request: Request, session: SessionDep) -> Principal | None:
     """The key's holder (None without a key). Async: an anonymous read costs no
@@ -137,7 +147,7 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
     token = _bearer(request)
     if token is None:
         return None
-    principal = await run_in_threadpool(verify_key, session, token)
+    principal = await run_in_threadpool(_look_up, session, token)
     if principal is None:
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return principal

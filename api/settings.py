@@ -7,11 +7,17 @@ statement may run are sized together (README, "Operations"): at most
 threadpool that runs the sync endpoints, holding at most one database
 connection); one more waits up to ``queue_wait_s`` for a slot and is then
 answered 503 with ``Retry-After``. Each of the two connection pools (the
-feature pages have their own, in autocommit: ``api.deps.get_read_session``)
-holds ``db_pool_size + db_max_overflow`` connections — by default as many
-as ``concurrency``, so a handled request never waits for a connection unless
-the database itself is slow, and then for ``db_pool_timeout_s`` at most
-before a 503.
+feature pages and tiles have their own, in autocommit:
+``api.deps.get_read_session``) holds ``db_pool_size + db_max_overflow``
+connections — by default as many as ``concurrency``, so a handled request
+never waits for a connection unless the database itself is slow, and then
+for ``db_pool_timeout_s`` at most before a 503. A request holds one
+connection at a time (a key's lookup gives its connection back before a
+page reads: ``api.deps.get_principal``), so at most ``concurrency`` are in
+use; idle, each pool keeps up to ``db_pool_size``. A process therefore has
+at most ``concurrency + 2 × db_pool_size`` connections open (80 by default;
+the hard cap of the two pools, ``2 × (db_pool_size + db_max_overflow)``, is
+the same 80) — PostgreSQL's ``max_connections`` must cover the workers' sum.
 """
 
 from __future__ import annotations

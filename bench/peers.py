@@ -45,6 +45,7 @@ def load(scale: float, fresh: bool) -> str:
     from geo.cluster import LocalCluster
     from geo.db import make_engine, migrate
     from geo.demo import load_demo
+    from geo.maintenance import cluster_by_geometry
 
     db = f"{DB}_{str(scale).replace('.', '_')}"
     cluster = LocalCluster(Path(os.environ.get("PEACEMAP_BENCH_DIR", "/tmp/pm-bench-api")), db_name=db, fast=True)
@@ -55,6 +56,8 @@ def load(scale: float, fresh: bool) -> str:
     rows = load_demo(engine, scale=scale)
     if rows:
         print(f"demo at scale {scale:g} loaded: {sum(rows.values()):,} rows in {time.perf_counter() - t:.0f} s")
+        for done in cluster_by_geometry(engine):  # as `peacemap demo load` does (geo/maintenance.py)
+            print(f"  {done.table} ordered by {done.index} in {done.seconds:.1f} s")
     engine.dispose()
     return url
 
@@ -112,6 +115,22 @@ def incidents_extent(url: str) -> tuple[tuple[float, float, float, float], int]:
     return tuple(extent), total
 
 
+def clustered(url: str, table: str = "incidents") -> bool:
+    """Whether ``table`` was last rewritten in its spatial index's order
+    (``peacemap maintain``): the benchmarks print it with their figures."""
+    from sqlalchemy import text
+
+    from geo.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = conn.scalar(
+            text("SELECT bool_or(indisclustered) FROM pg_index WHERE indrelid = CAST(:t AS regclass)"), {"t": table}
+        )
+    engine.dispose()
+    return bool(found)
+
+
 def boxes(extent, size: float, n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     minx, miny, maxx, maxy = extent
@@ -133,13 +152,28 @@ end
 
 
 def wrk(binary: str, base: str, paths: list[str], connections: int, duration: int) -> float:
-    """Requests per second wrk measured (non-2xx answers abort the run)."""
+    """Requests per second wrk measured (non-2xx answers abort the run). A
+    request may take up to 60 s (wrk's default, 2 s, drops slower answers
+    from the count, which on a loaded machine left a slow server at 0)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(LUA % ",".join(f'"{p}"' for p in paths))
         script = f.name
     threads = min(2, connections)
     out = subprocess.run(
-        [binary, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "-s", script, base],
+        [
+            binary,
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "60s",
+            "-s",
+            script,
+            base,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -7,9 +7,11 @@ from datetime import date
 
 import click
 
+from api.commands.maintain import report
 from geo.db import database_url, make_engine, schema_at_head
 from geo.demo import DEMO_SCALE, load_demo
 from geo.errors import PeacemapError
+from geo.maintenance import cluster_by_geometry
 
 
 @click.group("demo")
@@ -43,6 +45,8 @@ def load(scale: float, seed: int, end, force: bool) -> None:
         started = time.perf_counter()
         end_day: date | None = end.date() if end else None
         written = load_demo(engine, scale=scale, seed=seed, end=end_day, force=force)
+        # A fresh load is the moment to store rows in space order (`peacemap maintain`): nobody reads yet.
+        ordered = cluster_by_geometry(engine) if written is not None and not force else []
     finally:
         engine.dispose()
     if written is None:
@@ -50,4 +54,5 @@ def load(scale: float, seed: int, end, force: bool) -> None:
         return
     for table, n in written.items():
         click.echo(f"{table:<12} {n:>9}")
+    report(ordered)
     click.echo(f"demo loaded (seed {seed}, scale {scale:g}) in {time.perf_counter() - started:.1f} s")
