@@ -38,6 +38,7 @@ JS = (
     N_("any"),
     N_("Minimum pressure (share of the highest)"),
     N_("Constituency not reached"),
+    N_("No constituency heard"),
     N_("Never engaged only"),
     N_("Download CSV"),
     N_("Rank"),

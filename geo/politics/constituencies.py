@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo import vocab
+from geo.analysis import heap
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
 from geo.analysis.gaps import GapResult
 from geo.models import AdminArea, Community, Engagement, EngagementInterlocutor, Interlocutor
@@ -39,67 +40,110 @@ class Hearings:
     contacts: pd.DataFrame
 
 
-def reached(constituencies: list[str], roles, genders, age_bands) -> set[str]:
-    """The constituencies one engagement reached: those it recorded, those its
-    interlocutors' roles speak for, women when a woman was heard, youth when a
-    young person was (docs/politics.md#who-was-heard).
+BITS = {v: 1 << i for i, v in enumerate(vocab.CONSTITUENCIES)}  # a set of constituencies as one integer
+
+
+def reach_masks(h: Hearings) -> np.ndarray:
+    """:func:`reached` of every engagement of ``h`` at once, as bit masks
+    (:data:`BITS`), in the order of ``h.engagements``.
+
+    Engagement ids must be unique (``load_hearings`` keeps one row per
+    engagement). Computed with array operations: a per-engagement loop in
+    Python took ~2 s for the demo's 2 000 communities and would take minutes
+    at reference scale (the worklist reads it on every request).
 
     Parameters
     ----------
-    constituencies : list of str
-        The engagement's own ``constituencies``.
-    roles, genders, age_bands : iterables of str
-        Its interlocutors'.
+    h : Hearings
 
     Returns
     -------
-    set of str
+    numpy.ndarray of int64
     """
-    out = set(constituencies)
-    out |= {vocab.ROLE_CONSTITUENCY[r] for r in roles if r in vocab.ROLE_CONSTITUENCY}
-    if "female" in set(genders):
-        out.add("women")
-    if set(age_bands) & set(vocab.YOUTH_AGE_BANDS):
-        out.add("youth")
-    return out
-
-
-def concentration(counts: np.ndarray, engagements_of: list[set[int]], ids: np.ndarray, k: int) -> tuple:
-    """Concentration of the engagements on their interlocutors.
-
-    Parameters
-    ----------
-    counts : numpy.ndarray
-        Engagements each interlocutor took part in (same order as ``ids``).
-    engagements_of : list of set of int
-        The engagements of each interlocutor.
-    ids : numpy.ndarray
-        Interlocutor ids.
-    k : int
-        How many of the most-heard to take together.
-
-    Returns
-    -------
-    tuple
-        (share of the engagements with any of the top 1, top k and top 3
-        interlocutors, Herfindahl–Hirschman index of the contacts, the top
-        k's positions); shares divide by the engagements that recorded
-        interlocutors. The most-heard are by engagements, ties by smaller id.
-    """
-    order = np.lexsort((ids, -counts))
-    total = len(set().union(*engagements_of)) if engagements_of else 0
-
-    def share(top: int) -> float:
-        met = set().union(*(engagements_of[i] for i in order[:top])) if top else set()
-        return len(met) / total if total else 0.0
-
-    contacts = counts.sum()
-    hhi = float(((counts / contacts) ** 2).sum()) if contacts else 0.0
-    return share(1), share(k), share(3), hhi, order[:k]
+    e, c = h.engagements, h.contacts
+    masks = np.zeros(len(e), np.int64)
+    own = pd.Series(list(e["constituencies"]), dtype=object).explode().dropna()
+    np.bitwise_or.at(masks, own.index.to_numpy(np.int64), own.map(BITS).to_numpy(np.int64))
+    at = pd.Index(e["id"]).get_indexer(c["engagement_id"])
+    known = at >= 0
+    roles = {r: BITS[v] for r, v in vocab.ROLE_CONSTITUENCY.items()}
+    spoken = c["role"].map(roles).fillna(0).to_numpy(np.int64, copy=True)
+    spoken |= np.where(c["gender"].to_numpy(object) == "female", BITS["women"], 0)
+    spoken |= np.where(c["age_band"].isin(vocab.YOUTH_AGE_BANDS).to_numpy(), BITS["youth"], 0)
+    np.bitwise_or.at(masks, at[known], spoken[known])
+    return masks
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
+
+
+def _segments(units: pd.Index, unit: np.ndarray, values: np.ndarray) -> list[list]:
+    """``values`` (sorted by ``unit``) as one list per unit of ``units`` ([] where none)."""
+    out: list[list] = [[] for _ in range(len(units))]
+    if not len(unit):
+        return out
+    cuts = np.flatnonzero(unit[1:] != unit[:-1]) + 1
+    for first, part in zip(np.r_[0, cuts], np.split(values, cuts), strict=True):
+        out[units.get_loc(unit[first])] = part.tolist()
+    return out
+
+
+@dataclass
+class Concentration:
+    """Per unit (one entry each, in the order of the units given to :func:`_shares`)."""
+
+    recorded: np.ndarray  # engagements with any contact
+    people: np.ndarray  # distinct interlocutors
+    shares: dict[str, np.ndarray]  # "top1", "topk", "top3", "hhi"
+    roles: list[list[str]]  # the top k's roles, most heard first
+
+
+def _shares(contacts: pd.DataFrame, units: pd.Index, k: int) -> Concentration:
+    """Concentration of each unit's window engagements on their interlocutors.
+
+    ``contacts`` holds the window's (engagement, interlocutor) contacts with
+    the engagement's ``unit``. Per unit of ``units``: the engagements with
+    any contact (``recorded``), the distinct interlocutors (``people``), the
+    share of ``recorded`` with any of the top 1, top ``k`` and top 3
+    interlocutors (``top1``, ``topk``, ``top3``; the most-heard by contacts,
+    ties by smaller id), the Herfindahl–Hirschman index of the contacts
+    (``hhi``: Σ count² / (Σ count)², integers then one division, so it is the
+    float nearest the exact ratio) and the top ``k``'s roles.
+    """
+    n = len(units)
+    out = Concentration(
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
+        {key: np.zeros(n) for key in ("top1", "topk", "top3", "hhi")},
+        [[] for _ in range(n)],
+    )
+    if contacts.empty:
+        return out
+    per = (
+        contacts.groupby(["unit", "interlocutor_id"], sort=True)
+        .agg(count=("engagement_id", "size"), role=("role", "first"))
+        .reset_index()
+    )
+    per["square"] = per["count"] ** 2
+    sums = per.groupby("unit", sort=True).agg(
+        people=("count", "size"), total=("count", "sum"), squares=("square", "sum")
+    )
+    pos = units.get_indexer(sums.index)
+    out.people[pos] = sums["people"].to_numpy()
+    out.shares["hhi"][pos] = sums["squares"].to_numpy(np.int64) / sums["total"].to_numpy(np.int64) ** 2
+    by_rank = per.sort_values(["unit", "count", "interlocutor_id"], ascending=[True, False, True], kind="stable")
+    by_rank["rank"] = by_rank.groupby("unit", sort=False).cumcount()
+    ranked = contacts.merge(by_rank[["unit", "interlocutor_id", "rank"]], on=["unit", "interlocutor_id"])
+    recorded = contacts.groupby("unit", sort=True)["engagement_id"].nunique()
+    at = units.get_indexer(recorded.index)
+    out.recorded[at] = recorded.to_numpy()
+    for key, first in (("top1", 1), ("topk", k), ("top3", 3)):
+        met = ranked[ranked["rank"] < first].groupby("unit", sort=True)["engagement_id"].nunique()
+        out.shares[key][at] = met.reindex(recorded.index, fill_value=0).to_numpy(np.int64) / recorded.to_numpy(np.int64)
+    top = by_rank[by_rank["rank"] < k]
+    out.roles = _segments(units, top["unit"].to_numpy(), top["role"].to_numpy(object))
+    return out
 
 
 def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
@@ -108,6 +152,7 @@ def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
     Parameters
     ----------
     h : Hearings
+        Engagement ids unique.
     params : ConstituencyParams
 
     Returns
@@ -117,83 +162,102 @@ def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
         ``interlocutors``, ``last_<constituency>`` for each constituency (the
         last day it was reached up to ``as_of``, any window), ``reached``
         and ``not_reached`` (in the window), ``top1_share``, ``top_share``,
-        ``top3_share``, ``hhi``, ``top_roles``, ``flags``, ``reasons``.
+        ``top3_share``, ``hhi``, ``top_roles``, ``flags``, ``reasons``;
+        units in ascending order.
     """
     window = DateWindow.ending(params.as_of, params.window_days)
-    e = h.engagements[(h.engagements["day"] <= params.as_of) & h.engagements["unit"].notna()]
+    e = h.engagements[(h.engagements["day"] <= params.as_of) & h.engagements["unit"].notna()].reset_index(drop=True)
     c = h.contacts[h.contacts["engagement_id"].isin(e["id"])]
-    by_engagement = c.groupby("engagement_id")
-    people = dict(iter(by_engagement))
-    reach = {
-        eid: reached(
-            constituencies,
-            *((people[eid][col].tolist() if eid in people else []) for col in ("role", "gender", "age_band")),
-        )
-        for eid, constituencies in zip(e["id"].tolist(), e["constituencies"].tolist(), strict=True)
-    }
-    rows = []
-    for unit, group in e.groupby("unit", sort=True):
-        inside = group[(group["day"] >= window.start) & (group["day"] <= window.end)]
-        last = dict.fromkeys(vocab.CONSTITUENCIES)
-        for row in group.sort_values("day").itertuples():
-            for v in reach[row.id]:
-                last[v] = row.day
-        in_window = set().union(*(reach[i] for i in inside["id"])) if len(inside) else set()
-        contacts = c[c["engagement_id"].isin(inside["id"])]
-        per = contacts.groupby("interlocutor_id")
-        ids = np.array(list(per.groups), dtype=np.int64)
-        counts = np.array([len(per.groups[i]) for i in ids], dtype=np.int64)
-        engagements_of = [set(contacts.loc[per.groups[i], "engagement_id"]) for i in ids]
-        role_of = contacts.drop_duplicates("interlocutor_id").set_index("interlocutor_id")["role"]
-        top1, topk, top3, hhi, top = concentration(counts, engagements_of, ids, params.concentration_top)
-        recorded = int(contacts["engagement_id"].nunique())
-        rows.append(
-            _row(
-                unit,
-                len(inside),
-                recorded,
-                len(ids),
-                last,
-                in_window,
-                (top1, topk, top3, hhi),
-                [role_of[ids[i]] for i in top],
+    masks = reach_masks(Hearings(e, c))
+    units = pd.Index(e["unit"].drop_duplicates().sort_values())
+    at = units.get_indexer(e["unit"])
+    days = np.array(e["day"].tolist(), dtype="datetime64[D]").astype(np.int64)  # days since 1970
+    inside = (days >= _epoch_day(window.start)) & (days <= _epoch_day(window.end))
+    heard = np.zeros(len(units), np.int64)
+    np.bitwise_or.at(heard, at[inside], masks[inside])
+    counts = np.bincount(at[inside], minlength=len(units))
+    last = {}
+    for v, bit in BITS.items():
+        latest = np.full(len(units), NEVER)
+        reached_v = (masks & bit) != 0
+        np.maximum.at(latest, at[reached_v], days[reached_v])
+        dates = latest.astype("datetime64[D]").astype(object)
+        dates[latest == NEVER] = None
+        last[f"last_{v}"] = dates
+    ids = e.loc[inside, ["id", "unit"]].rename(columns={"id": "engagement_id"})
+    f = _shares(c.merge(ids, on="engagement_id"), units, params.concentration_top)
+    with heap.paused():  # tens of thousands of small acyclic lists (geo/analysis/heap.py)
+        masks_of_units = heard.tolist()
+        said = {m: [v for v, bit in BITS.items() if m & bit] for m in set(masks_of_units)}
+        unsaid = {m: [v for v in vocab.CONSTITUENCIES if v not in heard_v] for m, heard_v in said.items()}
+        flags: list[list[str]] = [[] for _ in range(len(units))]
+        reasons: list[list[str]] = [[] for _ in range(len(units))]
+        for i in np.flatnonzero(counts >= params.min_engagements).tolist():  # flags need enough engagements
+            flags[i], reasons[i] = _verdict(
+                int(counts[i]),
+                int(f.recorded[i]),
+                float(f.shares["topk"][i]),
+                said[masks_of_units[i]],
+                f.roles[i],
                 params,
             )
+        return pd.DataFrame(
+            {
+                "unit": units,
+                "engagements": counts,
+                "engagements_with_interlocutors": f.recorded,
+                "interlocutors": f.people,
+                **last,
+                "reached": [list(said[m]) for m in masks_of_units],
+                "not_reached": [list(unsaid[m]) for m in masks_of_units],
+                **{name: [round(x, 4) for x in f.shares[key].tolist()] for name, key in SHARES.items()},
+                "top_roles": f.roles,
+                "flags": flags,
+                "reasons": reasons,
+            },
+            index=pd.RangeIndex(len(units)),
         )
-    return pd.DataFrame(rows)
 
 
-def _row(unit, n: int, recorded: int, people: int, last: dict, in_window: set, shares: tuple, top_roles, params):
-    top1, topk, top3, hhi = shares
+NEVER = np.iinfo(np.int64).min  # "never reached", below every day
+SHARES = {"top1_share": "top1", "top_share": "topk", "top3_share": "top3", "hhi": "hhi"}  # column → :func:`_shares` key
+
+
+def _epoch_day(d: date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
+
+
+def _verdict(n: int, recorded: int, topk: float, heard: list[str], top_roles: list[str], params) -> tuple[list, list]:
+    """The flags of a unit with enough engagements (``n`` ≥ ``min_engagements``) and their sentences."""
     k, days = params.concentration_top, params.window_days
     flags, reasons = [], []
-    enough = n >= params.min_engagements
-    if enough and recorded and topk > params.concentration_share:
+    if recorded and topk > params.concentration_share:
         flags.append("concentrated")
         who = ", ".join(vocab.ROLE_LABELS.get(r, r.replace("_", " ")) for r in top_roles)
         reasons.append(
             f"{_pct(topk)} of {recorded} engagements with interlocutors were with the same {k} "
             f"interlocutor{'s' if k > 1 else ''} ({who}) in {days} days"
         )
-    silent = [v for v in REQUIRED_VOICES if v not in in_window]
-    if enough and silent:
+    silent = [v for v in REQUIRED_VOICES if v not in heard]
+    if silent:
         flags += [f"no_{v}" for v in silent]
         reasons.append(f"no {' or '.join(silent)} engagement in {days} days ({n} engagements)")
+    return flags, reasons
+
+
+def unheard_row() -> dict:
+    """The figures of a unit with no engagement up to ``as_of``: heard by none, no flag."""
     return {
-        "unit": unit,
-        "engagements": n,
-        "engagements_with_interlocutors": recorded,
-        "interlocutors": people,
-        **{f"last_{v}": last[v] for v in vocab.CONSTITUENCIES},
-        "reached": [v for v in vocab.CONSTITUENCIES if v in in_window],
-        "not_reached": [v for v in vocab.CONSTITUENCIES if v not in in_window],
-        "top1_share": round(top1, 4),
-        "top_share": round(topk, 4),
-        "top3_share": round(top3, 4),
-        "hhi": round(hhi, 4),
-        "top_roles": list(top_roles),
-        "flags": flags,
-        "reasons": reasons,
+        "engagements": 0,
+        "engagements_with_interlocutors": 0,
+        "interlocutors": 0,
+        **{f"last_{v}": None for v in vocab.CONSTITUENCIES},
+        "reached": [],
+        "not_reached": list(vocab.CONSTITUENCIES),
+        **dict.fromkeys(SHARES, 0.0),
+        "top_roles": [],
+        "flags": [],
+        "reasons": [],
     }
 
 
@@ -282,7 +346,7 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
             ).where(AdminArea.level == level)
         ).all()
         extra = {"level": level}
-    empty = _row(None, 0, 0, 0, dict.fromkeys(vocab.CONSTITUENCIES), set(), (0.0, 0.0, 0.0, 0.0), [], params)
+    empty = unheard_row()
     features = []
     for pid, name, geometry in places:
         props = {k: v for k, v in figures.get(pid, empty).items() if k != "unit"}

@@ -184,6 +184,16 @@ def test_constituencies_not_heard_column_and_filter(live_app, page, demo_end, wa
     assert [r["constituencies_not_heard"] for r in rows] == [not_reached.get(r["community_id"], everyone) for r in rows]
     assert any(r["community_id"] in not_reached for r in rows)  # not vacuous: some were engaged
     assert page.locator('#pm-worklist th[data-col="constituencies_not_heard"]').count() == 1
+    # A community that heard none says so in three words; the others list what was not heard.
+    cells = page.locator('#pm-worklist tr[data-community] td[data-col="constituencies_not_heard"]')
+    texts = cells.evaluate_all("tds => tds.map(td => td.textContent)")
+    assert len(texts) == len(rows)
+    for r, text in zip(rows, texts, strict=True):
+        if len(r["constituencies_not_heard"]) == len(everyone):
+            assert text == "No constituency heard"
+        else:
+            assert text.count(", ") == len(r["constituencies_not_heard"]) - 1 and "No constituency" not in text
+    assert "No constituency heard" in texts and any(t != "No constituency heard" for t in texts)  # both kinds shown
     every_row = _api(live_app, page, limit=10000)["rows"]
     _reloaded(page, lambda: page.select_option("#pm-worklist select[name=constituency]", "women"))
     women = [r["community_id"] for r in _rows(page)]

@@ -88,6 +88,8 @@
     function fmt(row, col) {
       var v = row[col[0]];
       if (v === null || v === undefined) return col[0] === "days_since_engagement" ? pm.t("never") : "—";
+      // Never engaged: every constituency unheard, said in three words (as the area brief does) instead of eight.
+      if (col[0] === "constituencies_not_heard" && v.length === opts.constituencies.length) return pm.t("No constituency heard");
       if (Array.isArray(v)) return v.map(pm.vocab).join(", ");
       return col[2] === null ? String(v) : pm.num(v, col[2]);
     }
