@@ -22,6 +22,7 @@ from geo import vocab
 from geo.analysis import heap
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
 from geo.analysis.gaps import GapResult
+from geo.changes import Kept
 from geo.models import AdminArea, Community, Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 from geo.window import DateWindow
@@ -369,11 +370,21 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
     }
 
 
+# The tables :func:`load_hearings` reads by community (all in the change log,
+# migrations 0002 and 0008): a kept :func:`not_heard` answer holds until one changes.
+READS = frozenset({"engagements", "engagement_interlocutors", "interlocutors"})
+NOT_HEARD = Kept[ConstituencyParams, dict[int, list[str]]](READS)
+
+
 def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[str]]:
     """Per community, the constituencies its engagements did not reach in the
     window (``not_reached`` of :func:`hearing_table`, by community); a
     community absent from the answer had no engagement up to ``as_of`` and
     was heard by none.
+
+    The worklist reads it on every request: the answer is kept per
+    parameters until an engagement, an interlocutor or a link between them
+    is written (:data:`NOT_HEARD`, :class:`geo.changes.Kept`).
 
     Parameters
     ----------
@@ -383,12 +394,16 @@ def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[st
     Returns
     -------
     dict of int to list of str
-        Community id → constituencies in vocabulary order.
+        Community id → constituencies in vocabulary order; shared, read only.
     """
-    table = hearing_table(load_hearings(session, params, "community", None), params)
-    if table.empty:
-        return {}
-    return {int(unit): list(missing) for unit, missing in zip(table["unit"], table["not_reached"], strict=True)}
+
+    def make() -> dict[int, list[str]]:
+        table = hearing_table(load_hearings(session, params, "community", None), params)
+        if table.empty:
+            return {}
+        return {int(unit): list(missing) for unit, missing in zip(table["unit"], table["not_reached"], strict=True)}
+
+    return NOT_HEARD.get(session, params, make)
 
 
 def with_not_heard(session: Session, result: GapResult) -> GapResult:
