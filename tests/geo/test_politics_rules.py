@@ -8,10 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from geo.analysis.reasons import text
 from geo.politics.agreements import assess, matching_party, periods, tokens
 from geo.politics.constituencies import Hearings, hearing_table
 from geo.politics.params import AgreementParams, ConstituencyParams
 from geo.politics.perceptions import trend
+from geo.politics.sole_voice import with_sole_voice
 
 AS_OF = date(2026, 6, 30)
 
@@ -148,3 +150,25 @@ def test_a_fall_beyond_the_interval_becomes_a_reason():
     assert t["reasons"][0].startswith("trust in the mission fell from 62 % to 41 % since the 2026-03 wave")
     steady = rows.assign(value=[0.6, 0.6, 0.58])
     assert trend(steady, "trust_in_mission")["reasons"] == []
+
+
+def test_the_sole_voice_reason_is_appended_to_its_rows_only_and_the_table_keeps_its_lists():
+    """``with_sole_voice`` adds the reason (code and sentence) to the rows of
+    the communities found, in place of nothing else; the table passed keeps
+    its own lists (a cached table never gains the reason twice)."""
+    found = {
+        7: {"code": "sole_voice", "params": {"role": "traditional_leader", "engagements": 4, "since": "2026-03-04"}}
+    }
+    table = pd.DataFrame(
+        {
+            "community_id": [3, 7, 9],
+            "explanation": [[{"code": "a"}], [{"code": "b"}], []],
+            "reasons": [["A."], ["B."], []],
+        }
+    )
+    out = with_sole_voice(table, found)
+    assert list(out["explanation"]) == [[{"code": "a"}], [{"code": "b"}, found[7]], []]
+    assert list(out["reasons"]) == [["A."], ["B.", text(found[7])], []]
+    assert text(found[7]).startswith("only one interlocutor, a traditional leader, heard in the last 4")
+    assert list(table["reasons"]) == [["A."], ["B."], []] and list(table["explanation"])[1] == [{"code": "b"}]
+    assert with_sole_voice(table, {}) is table and with_sole_voice(table, {8: found[7]}) is table
