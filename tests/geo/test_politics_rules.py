@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from geo.analysis.reasons import text, with_extra
 from geo.politics.agreements import assess, matching_party, periods, tokens
 from geo.politics.constituencies import Hearings, hearing_table
 from geo.politics.params import AgreementParams, ConstituencyParams
@@ -148,3 +149,19 @@ def test_a_fall_beyond_the_interval_becomes_a_reason():
     assert t["reasons"][0].startswith("trust in the mission fell from 62 % to 41 % since the 2026-03 wave")
     steady = rows.assign(value=[0.6, 0.6, 0.58])
     assert trend(steady, "trust_in_mission")["reasons"] == []
+
+
+def test_the_sole_voice_reason_is_appended_to_its_rows_only_and_the_rows_keep_their_lists():
+    """``reasons.with_extra`` adds the reason (code and sentence) to the rows
+    that have one, in place of nothing else; the lists passed are not changed
+    (a cached explainer never gains the reason twice) and the rows without
+    one keep their own lists."""
+    found = {"code": "sole_voice", "params": {"role": "traditional_leader", "engagements": 4, "since": "2026-03-04"}}
+    codes = [[{"code": "a"}], [{"code": "b"}], []]
+    sentences = [["A."], ["B."], []]
+    out_codes, out_sentences = with_extra(codes, sentences, [None, found, None])
+    assert out_codes == [[{"code": "a"}], [{"code": "b"}, found], []]
+    assert out_sentences == [["A."], ["B.", text(found)], []]
+    assert text(found).startswith("only one interlocutor, a traditional leader, heard in the last 4")
+    assert sentences == [["A."], ["B."], []] and codes[1] == [{"code": "b"}]
+    assert out_codes[0] is codes[0] and out_sentences[2] is sentences[2]
