@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
+from starlette.background import BackgroundTask
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.locale import Lang
@@ -143,9 +144,11 @@ def map_page(
         brief_url=unquote(request.url_for(AREA_BRIEF_PAGE, area_id="{id}").path),
     )
     tile_origins = (origin(settings.tiles_url),) if settings.tiles_url else ()
-    return html_page(
+    page = html_page(
         lambda nonce: nonce_scripts(compose.render_map(m, tr.gettext("peacemap — map"), tr), nonce), tile_origins
     )
+    page.background = BackgroundTask(request.app.state.page_served.set)  # once sent, the warm-up may start (api.warmup)
+    return page
 
 
 @router.get(
