@@ -10,15 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
 from affine import Affine
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
-from rasterio.io import MemoryFile
-from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
+
+if TYPE_CHECKING:
+    from rasterio.crs import CRS
+    from rasterio.enums import Resampling
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,11 @@ class Grid:
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         """west, south, east, north in EPSG:4326 (densified edges)."""
+        from rasterio.crs import (
+            CRS,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+        )
+        from rasterio.warp import transform_bounds
+
         return transform_bounds(self.crs, CRS.from_epsg(4326), *self.bounds, densify_pts=51)
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,6 +93,9 @@ def read_on_grid(
     numpy.ndarray
         ``grid.shape``.
     """
+    import rasterio  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.vrt import WarpedVRT
+
     with rasterio.open(path) as src:
         nodata = src.nodata
         with WarpedVRT(
@@ -128,6 +135,10 @@ def geotiff_bytes(
     -------
     bytes
     """
+    from rasterio.io import (
+        MemoryFile,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    )
+
     with MemoryFile() as mem:
         with mem.open(
             driver="GTiff",

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from rasterio.features import rasterize
 
 from geo.rasters.grid import Grid
 from geo.rasters.legend import IGBP, WATER
@@ -52,6 +51,10 @@ def _burn(grid: Grid, geoms: np.ndarray, values: np.ndarray, dtype: str = "float
     shapes = [(projected[i], values[i]) for i in order if not projected[i].is_empty]
     if not shapes:
         return np.zeros(grid.shape, dtype)
+    from rasterio.features import (
+        rasterize,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    )
+
     return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, all_touched=True, fill=0, dtype=dtype)
 
 
