@@ -66,7 +66,7 @@ class Grid:
         -------
         tuple of (rows, cols, inside)
         """
-        col, row = ~self.transform * (np.asarray(x, float), np.asarray(y, float))
+        col, row = ~self.transform @ (np.asarray(x, float), np.asarray(y, float))
         row, col = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
         inside = (row >= 0) & (row < self.height) & (col >= 0) & (col < self.width)
         return np.where(inside, row, 0), np.where(inside, col, 0), inside

@@ -152,7 +152,7 @@ def overlay_png(surface: TravelSurface) -> tuple[bytes, tuple[float, float, floa
     transform, width, height = calculate_default_transform(grid.crs, mercator, grid.width, grid.height, *grid.bounds)
     scale = max(1.0, max(width, height) / MAX_OVERLAY_PX)
     width, height = math.ceil(width / scale), math.ceil(height / scale)
-    transform = transform * transform.scale(scale)
+    transform = transform @ transform.scale(scale)
     cls = np.full((height, width), 255, np.uint8)
     # Water and other barriers stay transparent; land no site reaches has its own colour.
     source = np.where(np.isfinite(surface.friction), classify(surface.hours), 255).astype(np.uint8)
