@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from affine import Affine
 from sqlalchemy.orm import Session
 
 from geo.models import Raster
@@ -94,7 +95,9 @@ def write_raster_tables(
                 "count": 1,
                 "dtype": "float32",
                 "crs": src.crs,
-                "transform": src.window_transform(window),
+                # = src.window_transform(window), whose rasterio 1.4 code still applies the transform with the
+                # deprecated `*` (a warning per raster); `@` is affine's own operator.
+                "transform": src.transform @ Affine.translation(window.col_off, window.row_off),
             }
         name = table_name(row)
         with rasterio.open(path, "w", **profile, RASTER_TABLE=name, APPEND_SUBDATASET="YES", TILE_FORMAT="TIFF") as dst:

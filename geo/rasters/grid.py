@@ -47,9 +47,8 @@ class Grid:
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         """west, south, east, north in EPSG:4326 (densified edges)."""
-        from rasterio.crs import (
-            CRS,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
-        )
+        # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+        from rasterio.crs import CRS
         from rasterio.warp import transform_bounds
 
         return transform_bounds(self.crs, CRS.from_epsg(4326), *self.bounds, densify_pts=51)
@@ -135,9 +134,8 @@ def geotiff_bytes(
     -------
     bytes
     """
-    from rasterio.io import (
-        MemoryFile,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
-    )
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.io import MemoryFile
 
     with MemoryFile() as mem:
         with mem.open(

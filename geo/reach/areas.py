@@ -94,9 +94,8 @@ def area_reach(
         ).all()
         geoms = project(grid, shapely.from_wkb([bytes(r[1]) for r in rows]))
         index = np.searchsorted(area_ids, [r[0] for r in rows])
-        from rasterio.features import (
-            rasterize,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
-        )
+        # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+        from rasterio.features import rasterize
 
         which = rasterize(
             [(g, int(i) + 1) for g, i in zip(geoms, index, strict=True)],

@@ -84,9 +84,8 @@ def read_network(session: Session, grid: Grid) -> Network:
 
 
 def _friction(session: Session, grid: Grid, season: str, speeds: Speeds) -> tuple[np.ndarray, str]:
-    from rasterio.enums import (
-        Resampling,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
-    )
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.enums import Resampling
 
     loaded = current(session, "friction")
     if loaded is not None:

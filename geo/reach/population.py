@@ -53,9 +53,8 @@ def people_on_grid(row: Raster, grid: Grid) -> np.ndarray:
     -------
     numpy.ndarray of float64
     """
-    from rasterio.enums import (
-        Resampling,  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
-    )
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.enums import Resampling
 
     if row.units == "people_per_cell":
         return read_on_grid(file_of(row), grid, Resampling.sum)
