@@ -41,7 +41,7 @@ install: $(STAMP) assets catalogues bytecode
 
 # The project's bytecode, written once here: the editable install compiles none, and with
 # PYTHONDONTWRITEBYTECODE (set on this machine and in the Dockerfile) every server start would
-# compile ~180 modules from source again (≈ 0.25 s of a cold start; bench/README.md, "Cold start").
+# compile ~180 modules from source again (≈ 15 % of the app's import; bench/README.md, "Cold start").
 # A source edited since is compiled in memory at import, as before: never stale, only slower.
 bytecode: $(STAMP)
 	$(BIN)/python -m compileall -q api geo layers frontend
