@@ -16,7 +16,11 @@ the warm-up running beside the first page (numba's and scipy's imports, the
 resident inputs' read, all holding the GIL in turn with the page's thread)
 made that page 1.6–2.7 s instead of 0.45 s alone (bench/README.md,
 "Cold start"); the first visitor sees the map first, and its gaps layer
-follows as it did (503 ``warming_up``, then the layer).
+follows as it did (503 ``warming_up``, then the layer). ``warm_wait_s`` is
+short (0.5 s): about what a first page takes on a quiet machine (0.2–0.45 s),
+so a visitor who comes later does not find a warm-up that has not started —
+with 2 s, a page opened a second or two after the start waited that much
+longer for its communities layer (tests/frontend/test_map_page.py's bound).
 """
 
 from __future__ import annotations
