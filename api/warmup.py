@@ -11,7 +11,8 @@ the page itself and every other layer are served meanwhile.
 
 The thread starts computing once the first ``/map`` page has been sent (the
 page sets the app's ``page_served`` event after its response), or
-``warm_wait_s`` after the start when no one asks for the page. On two cores
+``warm_wait_s`` after the start when no page has begun by then (one that
+has begun is let finish first). On two cores
 the warm-up running beside the first page (numba's and scipy's imports, the
 resident inputs' read, all holding the GIL in turn with the page's thread)
 made that page 1.6–2.7 s instead of 0.45 s alone (bench/README.md,
@@ -37,6 +38,7 @@ from geo.analysis import GapParams, cache
 from layers.communities import REMOTENESS
 
 log = logging.getLogger("peacemap.warmup")
+PAGE_MAX_S = 30.0  # the longest a warm-up waits for a first page already begun (one that fails never sets the event)
 
 
 def default_params(session: Session) -> list[GapParams]:
@@ -50,11 +52,14 @@ def default_params(session: Session) -> list[GapParams]:
     return params
 
 
-def start(engine: Engine, page_served: threading.Event, wait_s: float) -> threading.Thread | None:
+def start(
+    engine: Engine, page_started: threading.Event, page_served: threading.Event, wait_s: float
+) -> threading.Thread | None:
     """Mark the default parameter sets as warming and compute them in a
-    daemon thread (returned), once ``page_served`` is set or ``wait_s``
-    seconds have passed. A database that cannot be read now only means no
-    warming: the first request computes instead."""
+    daemon thread (returned), once ``page_served`` is set, or ``wait_s``
+    seconds have passed with no page begun (``page_started``; a page begun
+    is waited for, up to ``PAGE_MAX_S``). A database that cannot be read now
+    only means no warming: the first request computes instead."""
     try:
         with Session(engine) as session:
             params = default_params(session)
@@ -64,14 +69,17 @@ def start(engine: Engine, page_served: threading.Event, wait_s: float) -> thread
     for p in params:
         cache.mark_warming(engine, p)
     thread = threading.Thread(
-        target=_warm, args=(engine, params, page_served, wait_s), name="peacemap-warmup", daemon=True
+        target=_warm, args=(engine, params, page_started, page_served, wait_s), name="peacemap-warmup", daemon=True
     )
     thread.start()
     return thread
 
 
-def _warm(engine: Engine, params: list[GapParams], page_served: threading.Event, wait_s: float) -> None:
-    page_served.wait(wait_s)
+def _warm(
+    engine: Engine, params: list[GapParams], page_started: threading.Event, page_served: threading.Event, wait_s: float
+) -> None:
+    if not page_served.wait(wait_s) and page_started.is_set():
+        page_served.wait(PAGE_MAX_S)  # a first page is being made (slowly: a loaded machine): it goes first
     for p in params:
         t0 = time.perf_counter()
         try:

@@ -123,6 +123,7 @@ def map_page(
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
+    request.app.state.page_started.set()  # the warm-up lets this page go first (api.warmup)
     window = default_window(session, start, end)
     boundary = (
         admin_area
