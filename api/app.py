@@ -6,6 +6,7 @@ the engagement-gap analysis (:mod:`api.warmup`)."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -93,7 +94,11 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         app.state.read_sessionmaker = make_sessionmaker(reads)
         # Sync endpoints run on this limiter's threads: one per admitted request.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.concurrency
-        app.state.warmup = warmup.start(engine) if settings.warm_analysis else None
+        app.state.warmup = (
+            warmup.start(engine, app.state.page_started, app.state.page_served, settings.warm_wait_s)
+            if settings.warm_analysis
+            else None
+        )
         yield
         engine.dispose()
         reads.dispose()
@@ -106,6 +111,8 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
         dependencies=[Depends(refuse_unknown_parameters)],  # a parameter no route defines is a 400
     )
     app.state.settings = settings
+    # The first /map: begun, then sent. The warm-up waits for it (api.warmup).
+    app.state.page_started, app.state.page_served = threading.Event(), threading.Event()
     app.state.tile_cache = TileCache(round(settings.tile_cache_mb * 2**20))
     # Field offices sit on poor links: GeoJSON compresses about 7×.
     app.add_middleware(GZipMiddleware, minimum_size=1000)

@@ -65,6 +65,11 @@ class ApiSettings(BaseSettings):
         64.0, ge=0, description="memory per process for made vector tiles, kept until their data changes (0: none)"
     )
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
+    warm_wait_s: float = Field(
+        0.5,
+        ge=0,
+        description="the warm-up starts once the first /map is sent, or this long after the start if none has begun",
+    )
     # An online tile layer for connected offices, off by default (the map draws
     # its own geography from files on the server: geo/basemap.py).
     tiles_url: str | None = Field(

@@ -8,6 +8,20 @@ marks both parameter sets as warming (so a request for them is answered
 503 + ``Retry-After`` at once instead of waiting, and the page retries — see
 ``frontend/static/js/peacemap.js``) and computes them in a daemon thread;
 the page itself and every other layer are served meanwhile.
+
+The thread starts computing once the first ``/map`` page has been sent (the
+page sets the app's ``page_served`` event after its response), or
+``warm_wait_s`` after the start when no page has begun by then (one that
+has begun is let finish first). On two cores
+the warm-up running beside the first page (numba's and scipy's imports, the
+resident inputs' read, all holding the GIL in turn with the page's thread)
+made that page 1.6–2.7 s instead of 0.45 s alone (bench/README.md,
+"Cold start"); the first visitor sees the map first, and its gaps layer
+follows as it did (503 ``warming_up``, then the layer). ``warm_wait_s`` is
+short (0.5 s): about what a first page takes on a quiet machine (0.2–0.45 s),
+so a visitor who comes later does not find a warm-up that has not started —
+with 2 s, a page opened a second or two after the start waited that much
+longer for its communities layer (tests/frontend/test_map_page.py's bound).
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from geo.analysis import GapParams, cache
 from layers.communities import REMOTENESS
 
 log = logging.getLogger("peacemap.warmup")
+PAGE_MAX_S = 30.0  # the longest a warm-up waits for a first page already begun (one that fails never sets the event)
 
 
 def default_params(session: Session) -> list[GapParams]:
@@ -37,10 +52,14 @@ def default_params(session: Session) -> list[GapParams]:
     return params
 
 
-def start(engine: Engine) -> threading.Thread | None:
+def start(
+    engine: Engine, page_started: threading.Event, page_served: threading.Event, wait_s: float
+) -> threading.Thread | None:
     """Mark the default parameter sets as warming and compute them in a
-    daemon thread (returned). A database that cannot be read now only means
-    no warming: the first request computes instead."""
+    daemon thread (returned), once ``page_served`` is set, or ``wait_s``
+    seconds have passed with no page begun (``page_started``; a page begun
+    is waited for, up to ``PAGE_MAX_S``). A database that cannot be read now
+    only means no warming: the first request computes instead."""
     try:
         with Session(engine) as session:
             params = default_params(session)
@@ -49,12 +68,18 @@ def start(engine: Engine) -> threading.Thread | None:
         return None
     for p in params:
         cache.mark_warming(engine, p)
-    thread = threading.Thread(target=_warm, args=(engine, params), name="peacemap-warmup", daemon=True)
+    thread = threading.Thread(
+        target=_warm, args=(engine, params, page_started, page_served, wait_s), name="peacemap-warmup", daemon=True
+    )
     thread.start()
     return thread
 
 
-def _warm(engine: Engine, params: list[GapParams]) -> None:
+def _warm(
+    engine: Engine, params: list[GapParams], page_started: threading.Event, page_served: threading.Event, wait_s: float
+) -> None:
+    if not page_served.wait(wait_s) and page_started.is_set():
+        page_served.wait(PAGE_MAX_S)  # a first page is being made (slowly: a loaded machine): it goes first
     for p in params:
         t0 = time.perf_counter()
         try:

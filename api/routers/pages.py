@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
+from starlette.background import BackgroundTask
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.locale import Lang
@@ -122,6 +123,7 @@ def map_page(
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
+    request.app.state.page_started.set()  # the warm-up lets this page go first (api.warmup)
     window = default_window(session, start, end)
     boundary = (
         admin_area
@@ -143,9 +145,11 @@ def map_page(
         brief_url=unquote(request.url_for(AREA_BRIEF_PAGE, area_id="{id}").path),
     )
     tile_origins = (origin(settings.tiles_url),) if settings.tiles_url else ()
-    return html_page(
+    page = html_page(
         lambda nonce: nonce_scripts(compose.render_map(m, tr.gettext("peacemap — map"), tr), nonce), tile_origins
     )
+    page.background = BackgroundTask(request.app.state.page_served.set)  # once sent, the warm-up may start (api.warmup)
+    return page
 
 
 @router.get(

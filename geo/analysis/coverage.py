@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import shapely
-from rasterio.transform import Affine
+from affine import Affine
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session

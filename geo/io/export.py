@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyogrio
 import shapely
 from shapely.geometry import Point
 from sqlalchemy import (
@@ -210,6 +209,8 @@ def write_geopackage(session: Session, path: str | Path, layers: Iterable[Layer]
     Every layer is read first, into Arrow IPC files in a temporary
     directory; then ``session``'s transaction is ended (:func:`geo.db.release`),
     so no database connection is held while GDAL writes the file."""
+    import pyogrio  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
+
     path = Path(path)
     path.unlink(missing_ok=True)
     counts: dict[str, int] = {}

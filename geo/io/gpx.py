@@ -9,8 +9,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-import pyogrio
-from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo import vocab
 from geo.io.boundaries import constant_number
@@ -21,6 +19,9 @@ from geo.io.sources import unreadable, vector_batches
 
 def _track_times(opts: Options) -> tuple[pd.Series, pd.Series]:
     """First and last point time per track, streamed over the track points."""
+    import pyogrio.raw  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     firsts, lasts = [], []
     try:
         with pyogrio.raw.open_arrow(

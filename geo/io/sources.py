@@ -13,10 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyarrow import ArrowException
-from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS, Transformer
 
 from geo.errors import InvalidInput
@@ -213,6 +211,9 @@ def unreadable(path: Path, exc: Exception) -> InvalidInput:
 
 
 def vector_layers(path: Path) -> list[str]:
+    import pyogrio  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, OSError) as exc:
@@ -221,6 +222,9 @@ def vector_layers(path: Path) -> list[str]:
 
 def vector_fields(path: Path, layer: str | None = None) -> tuple[list[str], int]:
     """Field names and feature count (-1 when the driver cannot tell cheaply)."""
+    import pyogrio  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         info = pyogrio.read_info(path, layer=layer)
     except (DataSourceError, DataLayerError, OSError) as exc:
@@ -236,6 +240,9 @@ def vector_batches(
     progress: Progress | None = None,
     columns: list[str] | None = None,
 ) -> Iterator[Batch]:
+    import pyogrio.raw  # here, not at the top: a server starts without it (bench/README.md, "Cold start")
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         with pyogrio.raw.open_arrow(path, layer=layer, batch_size=chunk_rows, columns=columns, use_pyarrow=True) as (
             meta,

@@ -16,9 +16,7 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-import rasterio.shutil
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from rasterio.crs import CRS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,6 +72,8 @@ def sha256(path: Path) -> str:
 
 def _write_cog(path: Path, layer: str | None, kind: str, folder: Path) -> tuple[str, str]:
     """Copy the raster as a COG into ``folder``; returns (file name, checksum)."""
+    import rasterio.shutil  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".incoming-{uuid.uuid4().hex}.tif"
     try:
@@ -167,6 +167,12 @@ def store(
     return entry
 
 
+def _epsg(wkt: str) -> int | None:
+    from rasterio.crs import CRS  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+
+    return CRS.from_wkt(wkt).to_epsg()
+
+
 def describe(row: Raster) -> dict:
     """A catalogue row as JSON-ready data.
 
@@ -189,7 +195,7 @@ def describe(row: Raster) -> dict:
         "name": row.name,
         "units": row.units,
         "crs": row.crs,
-        "epsg": CRS.from_wkt(row.crs).to_epsg(),
+        "epsg": _epsg(row.crs),
         "transform": list(row.transform),
         "width": row.width,
         "height": row.height,

@@ -31,16 +31,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
-from rasterio.crs import CRS
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
-from rasterio.warp import transform_bounds
 
 from geo import vocab
 from geo.errors import InvalidInput
 from geo.rasters.legend import IGBP
+
+if TYPE_CHECKING:
+    import rasterio
 
 MIN_FRICTION = 60.0 / 200_000.0  # minutes per metre at 200 km/h
 MAX_FRICTION = 1.0  # minutes per metre: 0.06 km/h, slower than any way across land
@@ -106,6 +106,9 @@ def open_raster(path: Path, layer: str | None = None) -> Iterator[rasterio.Datas
     -------
     context manager of rasterio.DatasetReader
     """
+    import rasterio  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
     target = f"GPKG:{path}:{layer}" if layer else str(path)
     try:
         with warnings.catch_warnings():
@@ -136,6 +139,9 @@ def _georeference(ds, name: str) -> tuple[float, float, float, float]:
             f"geographic: the CRS is probably wrong",
             field="crs",
         )
+    from rasterio.crs import CRS
+    from rasterio.warp import transform_bounds
+
     # PROJ answers inf for points outside a projection's domain.
     west, south, east, north = transform_bounds(ds.crs, CRS.from_epsg(4326), *ds.bounds, densify_pts=21)
     if not all(map(math.isfinite, (west, south, east, north))) or not (-90 <= south < north <= 90):

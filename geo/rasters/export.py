@@ -19,16 +19,17 @@ from __future__ import annotations
 import math
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
-from rasterio.crs import CRS
-from rasterio.warp import transform_bounds
-from rasterio.windows import Window, from_bounds
+from affine import Affine
 from sqlalchemy.orm import Session
 
 from geo.models import Raster
 from geo.rasters.catalogue import file_of, list_rasters
+
+if TYPE_CHECKING:
+    from rasterio.windows import Window
 
 
 def table_name(row: Raster) -> str:
@@ -46,6 +47,10 @@ def table_name(row: Raster) -> str:
 
 
 def _window(src, bbox: tuple[float, float, float, float] | None) -> Window | None:
+    from rasterio.crs import CRS
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
     if bbox is None:
         return Window(0, 0, src.width, src.height)
     left, bottom, right, top = transform_bounds(CRS.from_epsg(4326), src.crs, *bbox, densify_pts=21)
@@ -74,6 +79,8 @@ def write_raster_tables(
     dict of str to int
         Table name → cells written.
     """
+    import rasterio  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+
     written: dict[str, int] = {}
     for row in list_rasters(session):
         with rasterio.open(file_of(row)) as src:
@@ -88,7 +95,9 @@ def write_raster_tables(
                 "count": 1,
                 "dtype": "float32",
                 "crs": src.crs,
-                "transform": src.window_transform(window),
+                # = src.window_transform(window), whose rasterio 1.4 code still applies the transform with the
+                # deprecated `*` (a warning per raster); `@` is affine's own operator.
+                "transform": src.transform @ Affine.translation(window.col_off, window.row_off),
             }
         name = table_name(row)
         with rasterio.open(path, "w", **profile, RASTER_TABLE=name, APPEND_SUBDATASET="YES", TILE_FORMAT="TIFF") as dst:

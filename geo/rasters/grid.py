@@ -10,15 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
 from affine import Affine
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
-from rasterio.io import MemoryFile
-from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
+
+if TYPE_CHECKING:
+    from rasterio.crs import CRS
+    from rasterio.enums import Resampling
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,10 @@ class Grid:
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         """west, south, east, north in EPSG:4326 (densified edges)."""
+        # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+        from rasterio.crs import CRS
+        from rasterio.warp import transform_bounds
+
         return transform_bounds(self.crs, CRS.from_epsg(4326), *self.bounds, densify_pts=51)
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,7 +65,7 @@ class Grid:
         -------
         tuple of (rows, cols, inside)
         """
-        col, row = ~self.transform * (np.asarray(x, float), np.asarray(y, float))
+        col, row = ~self.transform @ (np.asarray(x, float), np.asarray(y, float))
         row, col = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
         inside = (row >= 0) & (row < self.height) & (col >= 0) & (col < self.width)
         return np.where(inside, row, 0), np.where(inside, col, 0), inside
@@ -89,6 +92,9 @@ def read_on_grid(
     numpy.ndarray
         ``grid.shape``.
     """
+    import rasterio  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.vrt import WarpedVRT
+
     with rasterio.open(path) as src:
         nodata = src.nodata
         with WarpedVRT(
@@ -128,6 +134,9 @@ def geotiff_bytes(
     -------
     bytes
     """
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.io import MemoryFile
+
     with MemoryFile() as mem:
         with mem.open(
             driver="GTiff",

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from rasterio.features import rasterize
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -95,6 +94,9 @@ def area_reach(
         ).all()
         geoms = project(grid, shapely.from_wkb([bytes(r[1]) for r in rows]))
         index = np.searchsorted(area_ids, [r[0] for r in rows])
+        # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+        from rasterio.features import rasterize
+
         which = rasterize(
             [(g, int(i) + 1) for g, i in zip(geoms, index, strict=True)],
             out_shape=grid.shape,

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from rasterio.features import rasterize
 
 from geo.rasters.grid import Grid
 from geo.rasters.legend import IGBP, WATER
@@ -52,6 +51,9 @@ def _burn(grid: Grid, geoms: np.ndarray, values: np.ndarray, dtype: str = "float
     shapes = [(projected[i], values[i]) for i in order if not projected[i].is_empty]
     if not shapes:
         return np.zeros(grid.shape, dtype)
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.features import rasterize
+
     return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, all_touched=True, fill=0, dtype=dtype)
 
 
@@ -125,7 +127,7 @@ def _open_crossings(
     k = int(np.ceil(reach / grid.cell_size)) + 1
     inv = ~grid.transform
     for x, y, kind in zip(np.atleast_1d(xs), np.atleast_1d(ys), usable["kind"], strict=True):
-        col, row = inv * (x, y)
+        col, row = inv @ (x, y)
         r0, c0 = int(np.floor(row)) - k, int(np.floor(col)) - k
         rows = np.arange(max(r0, 0), min(r0 + 2 * k + 1, grid.height))
         cols = np.arange(max(c0, 0), min(c0 + 2 * k + 1, grid.width))

@@ -17,15 +17,18 @@ fit, and the grid says which it used.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from affine import Affine
 from pyproj import Transformer
-from rasterio.crs import CRS
 
 from geo.errors import InvalidInput
 from geo.rasters.grid import Grid
+
+if TYPE_CHECKING:
+    from rasterio.crs import CRS
 
 MAX_CELLS = 12_000_000  # 250 m over 1 000 × 700 km is 11.2 M
 MIN_CELL_M, MAX_CELL_M = 100.0, 50_000.0
@@ -42,6 +45,8 @@ def laea(lon: float, lat: float) -> CRS:
     -------
     rasterio.crs.CRS
     """
+    from rasterio.crs import CRS  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+
     return CRS.from_proj4(f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m +no_defs")
 
 

@@ -24,7 +24,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import shapely
-from rasterio.enums import Resampling
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -85,6 +84,9 @@ def read_network(session: Session, grid: Grid) -> Network:
 
 
 def _friction(session: Session, grid: Grid, season: str, speeds: Speeds) -> tuple[np.ndarray, str]:
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.enums import Resampling
+
     loaded = current(session, "friction")
     if loaded is not None:
         values = read_on_grid(file_of(loaded), grid, Resampling.average, fill=np.inf)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from rasterio.enums import Resampling
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +53,9 @@ def people_on_grid(row: Raster, grid: Grid) -> np.ndarray:
     -------
     numpy.ndarray of float64
     """
+    # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.enums import Resampling
+
     if row.units == "people_per_cell":
         return read_on_grid(file_of(row), grid, Resampling.sum)
     km2 = grid.cell_size**2 / 1e6

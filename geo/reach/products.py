@@ -15,11 +15,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning
-from rasterio.io import MemoryFile
-from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -146,12 +141,18 @@ def overlay_png(surface: TravelSurface) -> tuple[bytes, tuple[float, float, floa
     -------
     tuple of (bytes, tuple of 4 float)
     """
+    from rasterio.crs import CRS  # here, not at the top: a server starts without GDAL (bench/README.md, "Cold start")
+    from rasterio.enums import Resampling
+    from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.io import MemoryFile
+    from rasterio.warp import calculate_default_transform, reproject, transform_bounds
+
     grid = surface.grid
     mercator = CRS.from_epsg(3857)
     transform, width, height = calculate_default_transform(grid.crs, mercator, grid.width, grid.height, *grid.bounds)
     scale = max(1.0, max(width, height) / MAX_OVERLAY_PX)
     width, height = math.ceil(width / scale), math.ceil(height / scale)
-    transform = transform * transform.scale(scale)
+    transform = transform @ transform.scale(scale)
     cls = np.full((height, width), 255, np.uint8)
     # Water and other barriers stay transparent; land no site reaches has its own colour.
     source = np.where(np.isfinite(surface.friction), classify(surface.hours), 255).astype(np.uint8)
