@@ -58,6 +58,12 @@ class ApiSettings(BaseSettings):
     tile_cache_mb: float = Field(
         64.0, ge=0, description="memory per process for made vector tiles, kept until their data changes (0: none)"
     )
+    tile_memory_mb: float = Field(
+        256.0,
+        ge=0,
+        description="memory per process for the incidents kept to make their tiles without PostGIS "
+        "(over it, tiles come from PostGIS; about 80 MB for 1 000 000 incidents)",
+    )
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
     # An online tile layer for connected offices, off by default (the map draws
     # its own geography from files on the server: geo/basemap.py).
