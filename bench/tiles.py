@@ -41,6 +41,7 @@ import math
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 # bench/api.py shares its name with the ``api`` package: look packages up from
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=1, help="rounds of wrk per server, interleaved (the load drifts)")
+    ap.add_argument("--settle", type=float, default=10, help="seconds for the servers to read the layer at the start")
     ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
     import httpx
@@ -133,6 +135,10 @@ def main() -> None:
             for k in ("warm", "base_cold", "base_warm"):
                 if k in servers:
                     paths[k] = paths["cold"]
+            if z == ZOOMS[0]:  # peacemap reads the incidents into memory at its first tile, in the background
+                for k in servers:
+                    httpx.get(servers[k].url + paths[k][0], timeout=120)
+                time.sleep(args.settle)
             first = {k: [httpx.get(servers[k].url + p, timeout=120).content for p in v[:20]] for k, v in paths.items()}
             counts = {k: [features(t) for t in v] for k, v in first.items()}
             if any(counts["cold"] != counts[k] for k in counts if k != "tipg_deployed"):

@@ -212,7 +212,17 @@ def _tile_route(name: str) -> None:
         template = str(request.url_for(f"{name}-tiles", z=0, x=0, y=0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
         cols = [spec.column("id"), *(spec.column(p) for p in tile_spec.properties or ())]
         visible = {c.name for c in repository.property_columns(spec, principal.has("editor"))}
-        fields = {c.name: _field_type(c) for c in cols if c.name in visible or c.name == "id"}
+        # Fields carried only from the detail zoom say so in their description (TileJSON's field values
+        # are free text; a client that reads them as types — QGIS and Leaflet read the tiles' own — sees
+        # the type first): the wide tiles hold fewer properties (TileSpec.wide).
+        every = {"id", *(tile_spec.wide if tile_spec.wide is not None else (c.name for c in cols))}
+        item = str(request.url_for(f"{name}-get", fid=0)).removesuffix("/0") + "/{id}"
+        later = f", in tiles from zoom {tile_spec.detail_zoom} (below it, read the feature by id: {item})"
+        fields = {
+            c.name: _field_type(c) + ("" if c.name in every else later)
+            for c in cols
+            if c.name in visible or c.name == "id"
+        }
         if tile_spec.gap_scores:
             fields.update(GAP_FIELDS)
         extent = resource_extent(session, spec).bbox

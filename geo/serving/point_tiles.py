@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -218,6 +219,7 @@ class PointTiles:
         t.start()
 
     def _load(self, name: str, engine: Engine) -> None:
+        t0 = time.perf_counter()
         try:
             with engine.connect() as conn, Session(bind=conn.execution_options(isolation_level="REPEATABLE READ")) as s:
                 snap, _ = snapshot_and_changes(s, None)
@@ -233,6 +235,13 @@ class PointTiles:
                 if state.nbytes() > self.budget:
                     raise MemoryError(f"{state.nbytes() / 2**20:.0f} MB for {len(rows):,} rows")
             self._states[name] = state
+            log.info(
+                "tiles of %s from memory: %d rows, %.1f MB, read in %.1f s",
+                name,
+                len(rows),
+                state.nbytes() / 2**20,
+                time.perf_counter() - t0,
+            )
         except MemoryError as e:
             self.refused[name] = f"{e}, over the budget of {self.budget / 2**20:.0f} MB (PEACEMAP_TILE_MEMORY_MB)"
             log.warning("tiles of %s stay in PostGIS: %s", name, self.refused[name])
