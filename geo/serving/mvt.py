@@ -36,13 +36,15 @@ class Column:
 
     ``kind``: ``"int"`` (``values`` int64), ``"bool"`` (``values`` bool) or
     ``"text"`` (``values`` int32 codes into ``words``); ``present``: False
-    where the property is NULL (None: never NULL)."""
+    where the property is NULL (None: never NULL); ``distinct``: an ``"int"``
+    column whose values are all different and ≥ 0 (at most one such column)."""
 
     name: str
     kind: str
     values: np.ndarray
     present: np.ndarray | None = None
     words: Sequence[str] = ()
+    distinct: bool = False  # every value differs and none is NULL (the features' ids): no search for repeats
 
 
 def zigzag(v: np.ndarray) -> np.ndarray:
@@ -51,16 +53,18 @@ def zigzag(v: np.ndarray) -> np.ndarray:
     return ((v << 1) ^ (v >> 63)).astype(_U64)
 
 
+_VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], _U64)  # the least value of k + 1 bytes
+
+
 def varint_lengths(v: np.ndarray) -> np.ndarray:
     """Bytes of each value's varint (uint64 values)."""
-    n = np.ones(len(v), np.int64)
-    for k in range(1, 10):
-        n += v >= _U64(1 << (7 * k))
-    return n
+    return np.searchsorted(_VARINT_LIMITS, v, side="right") + 1
 
 
 def varint(value: int) -> bytes:
     """One varint (the few fields of the layer and the tile)."""
+    if value < 0x80:
+        return bytes((value,))
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -103,40 +107,75 @@ class _Ragged:
             total += lengths
         return total
 
-    def write(self, out: np.ndarray, starts: np.ndarray) -> None:
-        pos = starts.copy()
-        for lengths, data in self.parts:
+    def bytes(self) -> bytes:
+        """The features' byte strings, one after another: each feature a row of
+        a byte matrix (every segment its widest), the absent bytes masked out."""
+        widths = [len(d) if isinstance(d, bytes) else int(lengths.max(initial=0)) for lengths, d in self.parts]
+        matrix = np.zeros((self.n, sum(widths)), np.uint8)
+        valid = np.zeros((self.n, sum(widths)), bool)
+        at = 0
+        for (lengths, data), width in zip(self.parts, widths, strict=True):
             if isinstance(data, bytes):
-                if data:
-                    out[pos[:, None] + np.arange(len(data))] = np.frombuffer(data, np.uint8)
+                matrix[:, at : at + width] = np.frombuffer(data, np.uint8)
+                valid[:, at : at + width] = True
             else:
-                for k in range(int(lengths.max(initial=0))):
-                    m = lengths > k
-                    byte = (data[m] >> _U64(7 * k)) & _U64(0x7F)
-                    byte |= np.where(lengths[m] > k + 1, _U64(0x80), _U64(0))
-                    out[pos[m] + k] = byte.astype(np.uint8)
-            pos += lengths
+                for k in range(width):
+                    byte = (data >> _U64(7 * k)) & _U64(0x7F)
+                    byte |= (lengths > k + 1).astype(_U64) << _U64(7)
+                    matrix[:, at + k] = byte
+                    valid[:, at + k] = lengths > k
+            at += width
+        return matrix[valid].tobytes()
 
 
-def _value_table(columns: list[Column]) -> tuple[list[bytes], list[np.ndarray]]:
-    """The layer's values (encoded ``Value`` messages) and, per column, each
+def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values of ``v`` and each value's position among
+    them; by a table where the values span a small range (counts, codes)."""
+    if not len(v):
+        return v, np.zeros(0, np.int64)
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo < 4 * len(v) + 1024:
+        seen = np.zeros(hi - lo + 1, bool)
+        seen[v - lo] = True
+        return np.flatnonzero(seen) + lo, (np.cumsum(seen) - 1)[v - lo]
+    distinct, inverse = np.unique(v, return_inverse=True)
+    return distinct, inverse.ravel()
+
+
+def _framed_values(tag: int, codes: np.ndarray) -> bytes:
+    """``Layer.values`` fields, each a ``Value`` holding one varint field ``tag`` (uint64 ``codes``)."""
+    values = _Ragged(len(codes))
+    values.const(bytes([4 << 3 | 2]))
+    values.varints(1 + varint_lengths(codes))  # the Value's length: its tag byte and the varint (< 128)
+    values.const(bytes([tag]))
+    values.varints(codes)
+    return values.bytes()
+
+
+def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
+    """The layer's values (``Layer.values`` fields) and, per column, each
     feature's index into them (-1: NULL). One value per distinct (type, value),
     shared by the columns, as ``ST_AsMVT`` keeps them."""
     values: list[bytes] = []
+    count = 0
     index: list[np.ndarray] = []
     words: dict[str, int] = {}
     typed: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {"uint": [], "sint": [], "bool": []}
+    unique = next((i for i, c in enumerate(columns) if c.distinct), None)
     for c in columns:
         present = np.ones(len(c.values), bool) if c.present is None else c.present
         idx = np.full(len(c.values), -1, np.int64)
-        if c.kind == "text":
+        if c.distinct:
+            pass  # indexed below, with the integers
+        elif c.kind == "text":
             used, inverse = np.unique(c.values[present], return_inverse=True)
             slots = np.empty(len(used), np.int64)
             for i, code in enumerate(used.tolist()):
                 word = str(c.words[code])
                 if word not in words:
-                    words[word] = len(values)
-                    values.append(_field(1, word.encode()))
+                    words[word] = count
+                    count += 1
+                    values.append(_field(4, _field(1, word.encode())))
                 slots[i] = words[word]
             idx[present] = slots[inverse]
         elif c.kind == "int":
@@ -150,15 +189,31 @@ def _value_table(columns: list[Column]) -> tuple[list[bytes], list[np.ndarray]]:
         index.append(idx)
     for kind, tag in (("uint", 5 << 3), ("sint", 6 << 3), ("bool", 7 << 3)):
         chosen = typed[kind]
-        if not chosen:
-            continue
-        distinct = np.unique(np.concatenate([v[m] for _, m, v in chosen]))
-        codes = zigzag(distinct) if kind == "sint" else distinct.astype(_U64)
-        base = len(values)
-        values.extend(bytes([tag]) + varint(code) for code in codes.tolist())
-        for idx, m, v in chosen:
-            idx[m] = base + np.searchsorted(distinct, v[m])
-    return values, index
+        ids = None
+        if kind == "uint" and unique is not None:
+            ids = columns[unique].values.astype(np.int64)
+            index[unique] = count + np.arange(len(ids))
+        distinct, where = _distinct(np.concatenate([np.zeros(0, np.int64), *(v[m] for _, m, v in chosen)]))
+        slot = count + np.arange(len(distinct))
+        fresh = distinct
+        if ids is not None and len(ids):  # the ids first, one value each; the other columns' values may repeat them
+            values.append(_framed_values(tag, ids.astype(_U64)))
+            order = np.argsort(ids)
+            j = np.minimum(np.searchsorted(ids[order], distinct), len(ids) - 1)
+            repeat = ids[order][j] == distinct
+            fresh = distinct[~repeat]
+            slot[repeat] = count + order[j[repeat]]
+            slot[~repeat] = count + len(ids) + np.arange(len(fresh))
+            count += len(ids)
+        if len(fresh):
+            values.append(_framed_values(tag, zigzag(fresh) if kind == "sint" else fresh.astype(_U64)))
+        count += len(fresh)
+        at = 0
+        for idx, m, _ in chosen:
+            k = int(m.sum())
+            idx[m] = slot[where[at : at + k]]
+            at += k
+    return b"".join(values), index
 
 
 def point_tile(layer: str, extent: int, x: np.ndarray, y: np.ndarray, columns: list[Column]) -> bytes:
@@ -201,16 +256,12 @@ def point_tile(layer: str, extent: int, x: np.ndarray, y: np.ndarray, columns: l
     whole.const(bytes([2 << 3 | 2]))  # Layer.features
     whole.varints(feature.lengths())
     whole.parts.extend(feature.parts)
-    sizes = whole.lengths()
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    out = np.zeros(int(sizes.sum()), np.uint8)
-    whole.write(out, starts)
     body = b"".join(
         [
             _field(1, layer.encode()),
-            out.tobytes(),
+            whole.bytes(),
             *(_field(3, c.name.encode()) for c in columns),
-            *(_field(4, v) for v in values),
+            values,
             bytes([5 << 3]) + varint(extent),
             bytes([15 << 3]) + varint(VERSION),
         ]

@@ -417,7 +417,7 @@ def make_tile(
         parts.append((run, i[inside], tx[inside].astype(np.int64), ty[inside].astype(np.int64)))
     tx = np.concatenate([p[2] for p in parts])
     ty = np.concatenate([p[3] for p in parts])
-    columns = [Column("id", "int", np.concatenate([run.ids[i] for run, i, _, _ in parts]))]
+    columns = [Column("id", "int", np.concatenate([run.ids[i] for run, i, _, _ in parts]), distinct=True)]
     for p in names:
         values = np.concatenate([run.props[p][0][i] for run, i, _, _ in parts])
         present = np.concatenate([_present(run, p)[i] for run, i, _, _ in parts])
