@@ -50,7 +50,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[0:1] = [str(HERE.parent), str(HERE)]
 
 print = functools.partial(print, flush=True)  # progress shows at once
-ZOOMS = range(6, 11)
 SAMPLE = 300
 
 
@@ -88,6 +87,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=1, help="rounds of wrk per server, interleaved (the load drifts)")
+    ap.add_argument("--zooms", default="6,7,8,9,10", help="the zooms to measure, comma-separated")
     ap.add_argument("--settle", type=float, default=10, help="seconds for the servers to read the layer at the start")
     ap.add_argument("--baseline", type=Path, help="another checkout whose peacemap is measured in the same run")
     args = ap.parse_args()
@@ -119,7 +119,8 @@ def main() -> None:
         servers["base_warm"] = ChildServer(url, env=quiet, root=args.baseline)
     try:
         rows = []
-        for z in ZOOMS:
+        zooms = [int(z) for z in args.zooms.split(",")]
+        for z in zooms:
             tiles = tile_range(extent, z)
             if len(tiles) > SAMPLE:
                 tiles = random.Random(z).sample(tiles, SAMPLE)
@@ -135,7 +136,7 @@ def main() -> None:
             for k in ("warm", "base_cold", "base_warm"):
                 if k in servers:
                     paths[k] = paths["cold"]
-            if z == ZOOMS[0]:  # peacemap reads the incidents into memory at its first tile, in the background
+            if z == zooms[0]:  # peacemap reads the incidents into memory at its first tile, in the background
                 for k in servers:
                     httpx.get(servers[k].url + paths[k][0], timeout=120)
                 time.sleep(args.settle)

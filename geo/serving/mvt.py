@@ -81,51 +81,49 @@ def _field(number: int, payload: bytes) -> bytes:
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
-class _Ragged:
-    """Per-feature byte strings built from segments, each segment either a
-    constant or a varint per feature (length 0 where absent), written into
-    one buffer by array operations."""
+def varint_rows(values: np.ndarray, lengths: np.ndarray) -> bytes:
+    """Rows of varints, one after another: ``values`` (n × s, uint64) with
+    their ``lengths`` in bytes (0: left out). Every byte of every varint is
+    made at once (a third axis over the byte's position), then the bytes that
+    exist are kept, in row order — a handful of array operations whatever the
+    number of features, which is what a small tile's time is made of."""
+    width = int(lengths.max(initial=0))
+    k = np.arange(width, dtype=_U64)
+    data = (values[:, :, None] >> (k * _U64(7))) & _U64(0x7F)
+    data |= (lengths[:, :, None] > (k + _U64(1)).astype(np.int64)).astype(_U64) << _U64(7)
+    return data.astype(np.uint8)[lengths[:, :, None] > k.astype(np.int64)].tobytes()
+
+
+class _Rows:
+    """The varint slots of n rows (features or values), filled left to right;
+    a constant byte is a one-byte varint."""
 
     def __init__(self, n: int):
         self.n = n
-        self.parts: list[tuple[np.ndarray, bytes | np.ndarray]] = []
+        self.values: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
 
-    def const(self, data: bytes) -> None:
-        self.parts.append((np.full(self.n, len(data), np.int64), data))
+    def const(self, *data: int) -> None:
+        for byte in data:
+            self.values.append(np.full(self.n, byte, _U64))
+            self.lengths.append(np.ones(self.n, np.int64))
 
     def varints(self, values: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+        """Add a slot; returns its lengths."""
         values = values.astype(_U64)
         lengths = varint_lengths(values)
         if present is not None:
             lengths = np.where(present, lengths, 0)
-        self.parts.append((lengths, values))
+        self.values.append(values)
+        self.lengths.append(lengths)
         return lengths
 
-    def lengths(self) -> np.ndarray:
-        total = np.zeros(self.n, np.int64)
-        for lengths, _ in self.parts:
-            total += lengths
-        return total
+    def size(self, start: int) -> np.ndarray:
+        """Bytes of slots ``start`` onwards, per row."""
+        return np.sum(self.lengths[start:], axis=0) if len(self.lengths) > start else np.zeros(self.n, np.int64)
 
     def bytes(self) -> bytes:
-        """The features' byte strings, one after another: each feature a row of
-        a byte matrix (every segment its widest), the absent bytes masked out."""
-        widths = [len(d) if isinstance(d, bytes) else int(lengths.max(initial=0)) for lengths, d in self.parts]
-        matrix = np.zeros((self.n, sum(widths)), np.uint8)
-        valid = np.zeros((self.n, sum(widths)), bool)
-        at = 0
-        for (lengths, data), width in zip(self.parts, widths, strict=True):
-            if isinstance(data, bytes):
-                matrix[:, at : at + width] = np.frombuffer(data, np.uint8)
-                valid[:, at : at + width] = True
-            else:
-                for k in range(width):
-                    byte = (data >> _U64(7 * k)) & _U64(0x7F)
-                    byte |= (lengths > k + 1).astype(_U64) << _U64(7)
-                    matrix[:, at + k] = byte
-                    valid[:, at + k] = lengths > k
-            at += width
-        return matrix[valid].tobytes()
+        return varint_rows(np.stack(self.values, axis=1), np.stack(self.lengths, axis=1))
 
 
 def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,10 +142,11 @@ def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _framed_values(tag: int, codes: np.ndarray) -> bytes:
     """``Layer.values`` fields, each a ``Value`` holding one varint field ``tag`` (uint64 ``codes``)."""
-    values = _Ragged(len(codes))
-    values.const(bytes([4 << 3 | 2]))
-    values.varints(1 + varint_lengths(codes))  # the Value's length: its tag byte and the varint (< 128)
-    values.const(bytes([tag]))
+    codes = codes.astype(_U64)
+    values = _Rows(len(codes))
+    values.const(4 << 3 | 2)
+    values.varints(1 + varint_lengths(codes))  # the Value's length: its tag byte and the code (< 128)
+    values.const(tag)
     values.varints(codes)
     return values.bytes()
 
@@ -168,10 +167,10 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
         if c.distinct:
             pass  # indexed below, with the integers
         elif c.kind == "text":
-            used, inverse = np.unique(c.values[present], return_inverse=True)
+            used, inverse, counts = np.unique(c.values[present], return_inverse=True, return_counts=True)
             slots = np.empty(len(used), np.int64)
-            for i, code in enumerate(used.tolist()):
-                word = str(c.words[code])
+            for i in np.argsort(-counts, kind="stable").tolist():  # the commonest words get the shortest indices
+                word = str(c.words[used[i]])
                 if word not in words:
                     words[word] = count
                     count += 1
@@ -187,24 +186,23 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
         else:
             raise ValueError(f"column {c.name!r}: kind {c.kind!r} is not encoded here")
         index.append(idx)
+    # The ids come last (one value each, used once: their indices are long varints anyway), so
+    # that the values many features share get the short indices; a value of another column
+    # that equals an id is that id's value.
+    ids = columns[unique].values.astype(np.int64) if unique is not None else np.zeros(0, np.int64)
+    order = np.argsort(ids)
+    repeats: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (index array, its slots, positions among the ids)
     for kind, tag in (("uint", 5 << 3), ("sint", 6 << 3), ("bool", 7 << 3)):
         chosen = typed[kind]
-        ids = None
-        if kind == "uint" and unique is not None:
-            ids = columns[unique].values.astype(np.int64)
-            index[unique] = count + np.arange(len(ids))
         distinct, where = _distinct(np.concatenate([np.zeros(0, np.int64), *(v[m] for _, m, v in chosen)]))
-        slot = count + np.arange(len(distinct))
-        fresh = distinct
-        if ids is not None and len(ids):  # the ids first, one value each; the other columns' values may repeat them
-            values.append(_framed_values(tag, ids.astype(_U64)))
-            order = np.argsort(ids)
+        repeat = np.zeros(len(distinct), bool)
+        j = np.zeros(len(distinct), np.int64)
+        if kind == "uint" and len(ids):
             j = np.minimum(np.searchsorted(ids[order], distinct), len(ids) - 1)
             repeat = ids[order][j] == distinct
-            fresh = distinct[~repeat]
-            slot[repeat] = count + order[j[repeat]]
-            slot[~repeat] = count + len(ids) + np.arange(len(fresh))
-            count += len(ids)
+        fresh = distinct[~repeat]
+        slot = np.full(len(distinct), -1, np.int64)
+        slot[~repeat] = count + np.arange(len(fresh))
         if len(fresh):
             values.append(_framed_values(tag, zigzag(fresh) if kind == "sint" else fresh.astype(_U64)))
         count += len(fresh)
@@ -212,7 +210,15 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
         for idx, m, _ in chosen:
             k = int(m.sum())
             idx[m] = slot[where[at : at + k]]
+            if repeat.any():
+                hit = np.flatnonzero(m)[repeat[where[at : at + k]]]
+                repeats.append((idx, hit, order[j][where[at : at + k]][repeat[where[at : at + k]]]))
             at += k
+    if unique is not None:
+        index[unique] = count + np.arange(len(ids))
+        for idx, hit, position in repeats:
+            idx[hit] = count + position
+        values.append(_framed_values(5 << 3, ids.astype(_U64)))
     return b"".join(values), index
 
 
@@ -236,30 +242,30 @@ def point_tile(layer: str, extent: int, x: np.ndarray, y: np.ndarray, columns: l
     if n == 0:
         return b""
     values, index = _value_table(columns)
-    tags = _Ragged(n)
+    rows = _Rows(n)
+    rows.const(2 << 3 | 2)  # Layer.features
+    rows.varints(np.zeros(n, _U64))  # the feature's length (slot 1), set below
+    rows.const(2 << 3 | 2)  # Feature.tags, packed
+    rows.varints(np.zeros(n, _U64))  # their length (slot 3), set below
     for k, idx in enumerate(index):
         present = idx >= 0
-        tags.varints(np.full(n, k, np.int64), present)
-        tags.varints(np.maximum(idx, 0), present)
-    geometry = _Ragged(n)
-    geometry.const(bytes([MOVE_TO_ONE]))
-    geometry.varints(zigzag(x))
-    geometry.varints(zigzag(y))
-    feature = _Ragged(n)
-    feature.const(bytes([2 << 3 | 2]))  # tags, packed
-    feature.varints(tags.lengths())
-    feature.parts.extend(tags.parts)
-    feature.const(bytes([3 << 3, POINT, 4 << 3 | 2]))  # type, then geometry (packed)
-    feature.varints(geometry.lengths())
-    feature.parts.extend(geometry.parts)
-    whole = _Ragged(n)
-    whole.const(bytes([2 << 3 | 2]))  # Layer.features
-    whole.varints(feature.lengths())
-    whole.parts.extend(feature.parts)
+        rows.varints(np.full(n, k, _U64), present)
+        rows.varints(np.maximum(idx, 0), present)
+    tags_end = len(rows.values)
+    rows.const(3 << 3, POINT, 4 << 3 | 2)  # Feature.type, Feature.geometry (packed)
+    rows.const(0)  # the geometry's length (slot tags_end + 3, < 128), set below
+    rows.const(MOVE_TO_ONE)
+    rows.varints(zigzag(x))
+    rows.varints(zigzag(y))
+    rows.values[tags_end + 3] = rows.size(tags_end + 4).astype(_U64)
+    rows.values[3] = np.sum(rows.lengths[4:tags_end], axis=0).astype(_U64) if tags_end > 4 else np.zeros(n, _U64)
+    rows.lengths[3] = varint_lengths(rows.values[3])
+    rows.values[1] = rows.size(2).astype(_U64)
+    rows.lengths[1] = varint_lengths(rows.values[1])
     body = b"".join(
         [
             _field(1, layer.encode()),
-            whole.bytes(),
+            rows.bytes(),
             *(_field(3, c.name.encode()) for c in columns),
             values,
             bytes([5 << 3]) + varint(extent),

@@ -41,9 +41,11 @@ keep coming from PostGIS.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -149,6 +151,10 @@ class _Rows:
         return starts + np.arange(total, dtype=np.int64)
 
 
+def _values(rows: _Rows, name: str) -> np.ndarray:
+    return rows.props[name][0]
+
+
 def _present(rows: _Rows, name: str) -> np.ndarray:
     p = rows.props[name][1]
     return np.ones(len(rows), bool) if p is None else p
@@ -179,6 +185,10 @@ class State:
     live: np.ndarray  # bool per main row: False once changed or deleted
     tail: _Rows
     words: dict[str, list[str]]  # text properties' dictionaries (append-only, shared between versions)
+
+    @functools.cached_property
+    def every_live(self) -> bool:
+        return bool(self.live.all())
 
     def nbytes(self) -> int:
         text = sum(len(w) + 50 for ws in self.words.values() for w in ws)
@@ -400,7 +410,8 @@ def make_tile(
     w, s, e, n = prefilter
     lo, hi = _day(start), _day(end)
     parts: list[tuple[_Rows, np.ndarray, np.ndarray, np.ndarray]] = []
-    for run, live in ((state.main, state.live), (state.tail, None)):
+    runs = [(state.main, None if state.every_live else state.live)] + ([(state.tail, None)] if len(state.tail) else [])
+    for run, live in runs:
         i = run.candidates(rows, cols)
         if live is not None:
             i = i[live[i]]
@@ -415,12 +426,19 @@ def make_tile(
         ty = np.rint(fy * run.my[i] + yoff)
         inside = (tx >= -buffer) & (tx <= extent + buffer) & (ty >= -buffer) & (ty <= extent + buffer)
         parts.append((run, i[inside], tx[inside].astype(np.int64), ty[inside].astype(np.int64)))
-    tx = np.concatenate([p[2] for p in parts])
-    ty = np.concatenate([p[3] for p in parts])
-    columns = [Column("id", "int", np.concatenate([run.ids[i] for run, i, _, _ in parts]), distinct=True)]
+
+    def gather(column: Callable[[_Rows], np.ndarray]) -> np.ndarray:
+        return (
+            column(parts[0][0])[parts[0][1]]
+            if len(parts) == 1
+            else np.concatenate([column(r)[i] for r, i, _, _ in parts])
+        )
+
+    tx, ty = (parts[0][2], parts[0][3]) if len(parts) == 1 else (np.concatenate([p[k] for p in parts]) for k in (2, 3))
+    columns = [Column("id", "int", gather(lambda r: r.ids), distinct=True)]
     for p in names:
-        values = np.concatenate([run.props[p][0][i] for run, i, _, _ in parts])
-        present = np.concatenate([_present(run, p)[i] for run, i, _, _ in parts])
+        values = gather(functools.partial(_values, name=p))
+        present = None if all(r.props[p][1] is None for r, *_ in parts) else gather(functools.partial(_present, name=p))
         kind = "text" if p in state.words else ("bool" if values.dtype == bool else "int")
-        columns.append(Column(p, kind, values, None if present.all() else present, state.words.get(p, ())))
+        columns.append(Column(p, kind, values, present, state.words.get(p, ())))
     return point_tile(name, extent, tx, ty, columns)
