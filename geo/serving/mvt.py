@@ -19,6 +19,7 @@ decodes both encoders' tiles with mapbox-vector-tile and requires them equal.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,36 +95,10 @@ def varint_rows(values: np.ndarray, lengths: np.ndarray) -> bytes:
     return data.astype(np.uint8)[lengths[:, :, None] > k.astype(np.int64)].tobytes()
 
 
-class _Rows:
-    """The varint slots of n rows (features or values), filled left to right;
-    a constant byte is a one-byte varint."""
-
-    def __init__(self, n: int):
-        self.n = n
-        self.values: list[np.ndarray] = []
-        self.lengths: list[np.ndarray] = []
-
-    def const(self, *data: int) -> None:
-        for byte in data:
-            self.values.append(np.full(self.n, byte, _U64))
-            self.lengths.append(np.ones(self.n, np.int64))
-
-    def varints(self, values: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-        """Add a slot; returns its lengths."""
-        values = values.astype(_U64)
-        lengths = varint_lengths(values)
-        if present is not None:
-            lengths = np.where(present, lengths, 0)
-        self.values.append(values)
-        self.lengths.append(lengths)
-        return lengths
-
-    def size(self, start: int) -> np.ndarray:
-        """Bytes of slots ``start`` onwards, per row."""
-        return np.sum(self.lengths[start:], axis=0) if len(self.lengths) > start else np.zeros(self.n, np.int64)
-
-    def bytes(self) -> bytes:
-        return varint_rows(np.stack(self.values, axis=1), np.stack(self.lengths, axis=1))
+@functools.lru_cache(maxsize=2**16)
+def _string_value(word: str) -> bytes:
+    """The ``Layer.values`` field of a string (kept: the same words recur in every tile)."""
+    return _field(4, _field(1, word.encode()))
 
 
 def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,12 +118,15 @@ def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _framed_values(tag: int, codes: np.ndarray) -> bytes:
     """``Layer.values`` fields, each a ``Value`` holding one varint field ``tag`` (uint64 ``codes``)."""
     codes = codes.astype(_U64)
-    values = _Rows(len(codes))
-    values.const(4 << 3 | 2)
-    values.varints(1 + varint_lengths(codes))  # the Value's length: its tag byte and the code (< 128)
-    values.const(tag)
-    values.varints(codes)
-    return values.bytes()
+    n = len(codes)
+    values = np.empty((n, 4), _U64)
+    lengths = np.ones((n, 4), np.int64)
+    lengths[:, 3] = varint_lengths(codes)
+    values[:, 0] = 4 << 3 | 2
+    values[:, 1] = 1 + lengths[:, 3]  # the Value's length: its tag byte and the code (< 128)
+    values[:, 2] = tag
+    values[:, 3] = codes
+    return varint_rows(values, lengths)
 
 
 def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
@@ -158,25 +136,16 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
     values: list[bytes] = []
     count = 0
     index: list[np.ndarray] = []
-    words: dict[str, int] = {}
     typed: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {"uint": [], "sint": [], "bool": []}
     unique = next((i for i, c in enumerate(columns) if c.distinct), None)
+    texts: list[tuple[np.ndarray, np.ndarray, Column]] = []
     for c in columns:
         present = np.ones(len(c.values), bool) if c.present is None else c.present
         idx = np.full(len(c.values), -1, np.int64)
         if c.distinct:
             pass  # indexed below, with the integers
         elif c.kind == "text":
-            used, inverse, counts = np.unique(c.values[present], return_inverse=True, return_counts=True)
-            slots = np.empty(len(used), np.int64)
-            for i in np.argsort(-counts, kind="stable").tolist():  # the commonest words get the shortest indices
-                word = str(c.words[used[i]])
-                if word not in words:
-                    words[word] = count
-                    count += 1
-                    values.append(_field(4, _field(1, word.encode())))
-                slots[i] = words[word]
-            idx[present] = slots[inverse]
+            texts.append((idx, present, c))
         elif c.kind == "int":
             v = c.values.astype(np.int64)
             typed["uint"].append((idx, present & (v >= 0), v))
@@ -186,6 +155,27 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
         else:
             raise ValueError(f"column {c.name!r}: kind {c.kind!r} is not encoded here")
         index.append(idx)
+    if texts:  # every text column's words at once, the commonest first (the shortest indices)
+        lists = list({id(c.words): c.words for _, _, c in texts}.values())  # one, where the columns share their words
+        keys = np.concatenate(
+            [(np.int64(lists.index(c.words)) << 32) | c.values[m].astype(np.int64) for _, m, c in texts]
+        )
+        used, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        chosen = used[order].tolist()
+        spelled = [str(lists[k >> 32][k & 0xFFFFFFFF]) for k in chosen]
+        at_word: dict[str, int] = {}
+        for w in spelled:
+            at_word.setdefault(w, count + len(at_word))
+        slots = np.empty(len(used), np.int64)
+        slots[order] = [at_word[w] for w in spelled]
+        values.extend(_string_value(w) for w in at_word)
+        count += len(at_word)
+        at = 0
+        for idx, m, _ in texts:
+            k = int(m.sum())
+            idx[m] = slots[inverse.ravel()[at : at + k]]
+            at += k
     # The ids come last (one value each, used once: their indices are long varints anyway), so
     # that the values many features share get the short indices; a value of another column
     # that equals an id is that id's value.
@@ -242,30 +232,36 @@ def point_tile(layer: str, extent: int, x: np.ndarray, y: np.ndarray, columns: l
     if n == 0:
         return b""
     values, index = _value_table(columns)
-    rows = _Rows(n)
-    rows.const(2 << 3 | 2)  # Layer.features
-    rows.varints(np.zeros(n, _U64))  # the feature's length (slot 1), set below
-    rows.const(2 << 3 | 2)  # Feature.tags, packed
-    rows.varints(np.zeros(n, _U64))  # their length (slot 3), set below
-    for k, idx in enumerate(index):
+    # One row of varint slots per feature: Layer.features tag, the feature's length, Feature.tags
+    # tag (packed), their length, a (key, value) pair per property (left out where NULL),
+    # Feature.type = POINT, Feature.geometry tag (packed), its length, MoveTo, x, y.
+    p = len(index)
+    t = 4 + 2 * p
+    slots = np.zeros((n, t + 7), _U64)
+    lengths = np.ones((n, t + 7), np.int64)
+    slots[:, 0] = slots[:, 2] = 2 << 3 | 2
+    if p:
+        idx = np.stack(index, axis=1)
         present = idx >= 0
-        rows.varints(np.full(n, k, _U64), present)
-        rows.varints(np.maximum(idx, 0), present)
-    tags_end = len(rows.values)
-    rows.const(3 << 3, POINT, 4 << 3 | 2)  # Feature.type, Feature.geometry (packed)
-    rows.const(0)  # the geometry's length (slot tags_end + 3, < 128), set below
-    rows.const(MOVE_TO_ONE)
-    rows.varints(zigzag(x))
-    rows.varints(zigzag(y))
-    rows.values[tags_end + 3] = rows.size(tags_end + 4).astype(_U64)
-    rows.values[3] = np.sum(rows.lengths[4:tags_end], axis=0).astype(_U64) if tags_end > 4 else np.zeros(n, _U64)
-    rows.lengths[3] = varint_lengths(rows.values[3])
-    rows.values[1] = rows.size(2).astype(_U64)
-    rows.lengths[1] = varint_lengths(rows.values[1])
+        idx = np.maximum(idx, 0).astype(_U64)
+        slots[:, 4:t:2] = np.arange(p, dtype=_U64)
+        lengths[:, 4:t:2] = present
+        slots[:, 5:t:2] = idx
+        lengths[:, 5:t:2] = varint_lengths(idx) * present
+    slots[:, t : t + 3] = np.array([3 << 3, POINT, 4 << 3 | 2], _U64)
+    slots[:, t + 4] = MOVE_TO_ONE
+    slots[:, t + 5] = zigzag(x)
+    slots[:, t + 6] = zigzag(y)
+    lengths[:, t + 5 :] = varint_lengths(slots[:, t + 5 :])
+    slots[:, t + 3] = lengths[:, t + 4 :].sum(axis=1)  # < 128
+    slots[:, 3] = lengths[:, 4:t].sum(axis=1)
+    lengths[:, 3] = varint_lengths(slots[:, 3])
+    slots[:, 1] = lengths[:, 2:].sum(axis=1)
+    lengths[:, 1] = varint_lengths(slots[:, 1])
     body = b"".join(
         [
             _field(1, layer.encode()),
-            rows.bytes(),
+            varint_rows(slots, lengths),
             *(_field(3, c.name.encode()) for c in columns),
             values,
             bytes([5 << 3]) + varint(extent),

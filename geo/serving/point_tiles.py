@@ -46,7 +46,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -184,14 +184,15 @@ class State:
     main: _Rows
     live: np.ndarray  # bool per main row: False once changed or deleted
     tail: _Rows
-    words: dict[str, list[str]]  # text properties' dictionaries (append-only, shared between versions)
+    words: Words  # the text properties' words (append-only, shared between versions)
+    text: frozenset[str]  # the properties held as words
 
     @functools.cached_property
     def every_live(self) -> bool:
         return bool(self.live.all())
 
     def nbytes(self) -> int:
-        text = sum(len(w) + 50 for ws in self.words.values() for w in ws)
+        text = sum(len(w) + 100 for w in self.words.list)  # the string, its list slot and its index entry
         return self.main.nbytes() + self.live.nbytes + self.tail.nbytes() + text
 
 
@@ -239,9 +240,11 @@ class PointTiles:
                 per_row = 7 * 8 + 9 * len(_props(name))
                 if count * per_row > self.budget:
                     raise MemoryError(f"about {count * per_row / 2**20:.0f} MB for {count:,} rows")
-                words: dict[str, list[str]] = {p.name: [] for p in _props(name) if _kind(p) == "text"}
+                words = Words()
                 rows = _read(s, name, words, None)
-                state = State(version, snap, rows, np.ones(len(rows), bool), rows.take(np.zeros(0, np.int64)), words)
+                text = frozenset(p.name for p in _props(name) if _kind(p) == "text")
+                empty = rows.take(np.zeros(0, np.int64))
+                state = State(version, snap, rows, np.ones(len(rows), bool), empty, words, text)
                 if state.nbytes() > self.budget:
                     raise MemoryError(f"{state.nbytes() / 2**20:.0f} MB for {len(rows):,} rows")
             self._states[name] = state
@@ -312,7 +315,23 @@ def _props(name: str) -> list:
     return resident_columns(name)
 
 
-def _read(s: Session, name: str, words: dict[str, list[str]], ids: np.ndarray | None) -> _Rows:
+@dataclass
+class Words:
+    """The words of every text property of a layer, one code each (so a word
+    in two properties is one value of a tile), appended to, never changed."""
+
+    list: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def code(self, word: str) -> int:
+        code = self.index.get(word)
+        if code is None:
+            code = self.index[word] = len(self.list)
+            self.list.append(word)
+        return code
+
+
+def _read(s: Session, name: str, words: Words, ids: np.ndarray | None) -> _Rows:
     """The layer's rows with a point (all, or those of ``ids``), sorted by cell."""
     spec = REGISTRY[name]
     table = spec.model.__table__
@@ -325,7 +344,6 @@ def _read(s: Session, name: str, words: dict[str, list[str]], ids: np.ndarray | 
     if ids is not None:
         q = q.where(table.c.id == func.any(bindparam("ids", ids.tolist(), type_=ARRAY(BigInteger))))
     parts: list[list] = [[] for _ in cols]
-    lookup = {k: {w: i for i, w in enumerate(ws)} for k, ws in words.items()}
     for chunk in s.execute(q.execution_options(yield_per=CHUNK)).partitions():
         for j, column in enumerate(zip(*chunk, strict=True)):
             parts[j].extend(column)
@@ -337,18 +355,7 @@ def _read(s: Session, name: str, words: dict[str, list[str]], ids: np.ndarray | 
     for p, values in zip(props, parts[6:], strict=True):
         present = np.fromiter((v is not None for v in values), bool, n)
         if _kind(p) == "text":
-            known, ws = lookup[p.name], words[p.name]
-            codes = np.empty(n, np.int32)
-            for i, w in enumerate(values):
-                if w is None:
-                    codes[i] = -1
-                    continue
-                code = known.get(w)
-                if code is None:
-                    code = known[w] = len(ws)
-                    ws.append(w)
-                codes[i] = code
-            arr = codes
+            arr = np.fromiter((-1 if w is None else words.code(w) for w in values), np.int32, n)
         elif _kind(p) == "bool":
             arr = np.fromiter((bool(v) for v in values), bool, n)
         else:
@@ -439,6 +446,6 @@ def make_tile(
     for p in names:
         values = gather(functools.partial(_values, name=p))
         present = None if all(r.props[p][1] is None for r, *_ in parts) else gather(functools.partial(_present, name=p))
-        kind = "text" if p in state.words else ("bool" if values.dtype == bool else "int")
-        columns.append(Column(p, kind, values, present, state.words.get(p, ())))
+        kind = "text" if p in state.text else ("bool" if values.dtype == bool else "int")
+        columns.append(Column(p, kind, values, present, state.words.list if p in state.text else ()))
     return point_tile(name, extent, tx, ty, columns)
