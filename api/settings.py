@@ -62,7 +62,7 @@ class ApiSettings(BaseSettings):
         256.0,
         ge=0,
         description="memory per process for the incidents kept to make their tiles without PostGIS "
-        "(over it, tiles come from PostGIS; about 80 MB for 1 000 000 incidents)",
+        "(over it, tiles come from PostGIS; 97 MB for 1 000 000 incidents)",
     )
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
     # An online tile layer for connected offices, off by default (the map draws

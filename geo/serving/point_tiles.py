@@ -33,10 +33,13 @@ does not follow the analysis' store itself: that one holds every analysis
 input in the mission frame (hundreds of MB at reference scale) where tiles
 need one table in Web Mercator.
 
-**Bounded.** ``budget`` bytes (``PEACEMAP_TILE_MEMORY_MB``, default 256;
-about 80 MB for 1 000 000 incidents, measured in bench/README.md): a layer
-whose rows would exceed it is refused, said once in the log, and its tiles
-keep coming from PostGIS.
+**Bounded.** ``budget`` bytes (``PEACEMAP_TILE_MEMORY_MB``, default 256):
+a layer whose rows would exceed it is refused, said once in the log, and its
+tiles keep coming from PostGIS. Measured at reference scale (bench/README.md,
+vector tiles): 97 MB held for 1 000 000 incidents, read in ~27 s in the
+background (tiles come from PostGIS meanwhile), reading in chunks of
+``CHUNK`` rows so the process grows by ~340 MB at most while it reads.
+Each server process holds its own copy.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -69,7 +72,7 @@ MAX_CHANGED_ROWS = 50_000  # more in one refresh: the layer is read again whole 
 TAIL_SHARE = 0.05  # a tail longer than this share of the main rows is merged into them
 DEFAULT_BUDGET_MB = 256
 EPOCH = date(1970, 1, 1)
-CHUNK = 100_000
+CHUNK = 20_000
 
 
 def _kind(column) -> str:
@@ -114,11 +117,16 @@ class _Rows:
         )
 
     @staticmethod
-    def join(a: _Rows, b: _Rows) -> _Rows:
-        """Both, sorted by cell."""
+    def join(*parts: _Rows) -> _Rows:
+        """All of them, sorted by cell."""
 
         def cat(f: str) -> np.ndarray:
-            return np.concatenate([getattr(a, f), getattr(b, f)])
+            return np.concatenate([getattr(r, f) for r in parts])
+
+        def mask(k: str) -> np.ndarray | None:
+            if all(r.props[k][1] is None for r in parts):
+                return None
+            return np.concatenate([_present(r, k) for r in parts])
 
         both = _Rows(
             cat("key"),
@@ -128,13 +136,7 @@ class _Rows:
             cat("mx"),
             cat("my"),
             cat("day"),
-            {
-                k: (
-                    np.concatenate([v, b.props[k][0]]),
-                    None if p is None and b.props[k][1] is None else np.concatenate([_present(a, k), _present(b, k)]),
-                )
-                for k, (v, p) in a.props.items()
-            },
+            {k: (np.concatenate([r.props[k][0] for r in parts]), mask(k)) for k in parts[0].props},
         )
         return both.take(np.argsort(both.key, kind="stable"))
 
@@ -343,14 +345,23 @@ def _read(s: Session, name: str, words: Words, ids: np.ndarray | None) -> _Rows:
     q = select(*cols).where(func.ST_X(table.c.geom).is_not(None))
     if ids is not None:
         q = q.where(table.c.id == func.any(bindparam("ids", ids.tolist(), type_=ARRAY(BigInteger))))
-    parts: list[list] = [[] for _ in cols]
-    for chunk in s.execute(q.execution_options(yield_per=CHUNK)).partitions():
-        for j, column in enumerate(zip(*chunk, strict=True)):
-            parts[j].extend(column)
+    chunks = [_chunk(list(zip(*chunk, strict=True)), props, words) for chunk in _partitions(s, q)]
+    if not chunks:
+        chunks = [_chunk([()] * len(cols), props, words)]
+    return _Rows.join(*chunks)
+
+
+def _partitions(s: Session, q) -> Iterator[Sequence]:
+    """The rows of ``q`` in chunks (a server-side cursor: the whole layer is never Python objects at once)."""
+    yield from s.execute(q.execution_options(yield_per=CHUNK)).partitions()
+
+
+def _chunk(parts: list, props: list, words: Words) -> _Rows:
+    """Columns of rows read (``parts``: one sequence per selected column) as arrays (unsorted)."""
     n = len(parts[0])
     ids_ = np.array(parts[0], np.int64)
-    lon, lat, mx, my = (np.array(parts[j], np.float64) for j in range(1, 5))
-    day_ = np.array([np.nan if d is None else d for d in parts[5]], np.float64)
+    lon, lat, mx, my = (np.array(parts[j], np.float64).reshape(n) for j in range(1, 5))
+    day_ = np.array([np.nan if d is None else d for d in parts[5]], np.float64).reshape(n)
     held: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     for p, values in zip(props, parts[6:], strict=True):
         present = np.fromiter((v is not None for v in values), bool, n)
@@ -361,8 +372,7 @@ def _read(s: Session, name: str, words: Words, ids: np.ndarray | None) -> _Rows:
         else:
             arr = np.fromiter((0 if v is None else v for v in values), np.int64, n)
         held[p.name] = (arr, None if present.all() else present)
-    rows = _Rows(cell_keys(mx, my), ids_, lon, lat, mx, my, day_, held)
-    return rows.take(np.argsort(rows.key, kind="stable"))
+    return _Rows(cell_keys(mx, my), ids_.reshape(n), lon, lat, mx, my, day_, held)
 
 
 def _day(v: date | datetime | None) -> float | None:
