@@ -9,8 +9,9 @@ Four servers, so that the cold figure is honest and the comparison like with
 like:
 
 * peacemap **cold**: its tile cache off (``PEACEMAP_TILE_CACHE_MB=0``), so
-  every request makes its tile in PostGIS — what the first request of each
-  tile costs;
+  every request makes its tile — what the first request of each tile costs
+  (from the incidents kept in memory, ``geo.serving.point_tiles``, once the
+  server has read them: ``--settle`` seconds after its first tile);
 * peacemap **warm**: as deployed (the cache on), so a repeated tile costs one
   query of its data version;
 * tipg **same work**: tipg with its 10 000-feature cap lifted
@@ -31,6 +32,7 @@ change is measured against the code before it under the same load;
 reversed each round, so a drift of the machine's load falls on all of them.
 
     .venv/bin/python bench/tiles.py [--scale 0.1] [--duration 8] [--connections 8] [--rounds 1] [--baseline DIR]
+        [--zooms 6,7,8,9,10] [--settle 10]
 """
 
 from __future__ import annotations

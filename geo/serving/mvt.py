@@ -82,17 +82,41 @@ def _field(number: int, payload: bytes) -> bytes:
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
+SMALL = 4096  # slots (rows × columns) up to which every byte is made at once
+
+
 def varint_rows(values: np.ndarray, lengths: np.ndarray) -> bytes:
     """Rows of varints, one after another: ``values`` (n × s, uint64) with
-    their ``lengths`` in bytes (0: left out). Every byte of every varint is
-    made at once (a third axis over the byte's position), then the bytes that
-    exist are kept, in row order — a handful of array operations whatever the
-    number of features, which is what a small tile's time is made of."""
-    width = int(lengths.max(initial=0))
-    k = np.arange(width, dtype=_U64)
-    data = (values[:, :, None] >> (k * _U64(7))) & _U64(0x7F)
-    data |= (lengths[:, :, None] > (k + _U64(1)).astype(np.int64)).astype(_U64) << _U64(7)
-    return data.astype(np.uint8)[lengths[:, :, None] > k.astype(np.int64)].tobytes()
+    their ``lengths`` in bytes (0: left out), the bytes that exist kept in row
+    order. A small tile's time is numpy's cost per call, so its bytes are made
+    at once over a third axis (the byte's position); a big tile's is memory
+    traffic, so each column gets only as many byte columns as its longest
+    varint (most are one constant byte)."""
+    n, s = values.shape
+    if n * s <= SMALL:
+        width = int(lengths.max(initial=0))
+        cube = np.empty((n, s, width), np.uint8)
+        rest = values.copy()
+        for k in range(width):  # byte k of every varint: its 7 bits, the high bit where more follow
+            cube[:, :, k] = (rest & _U64(0x7F)).astype(np.uint8) | ((lengths > k + 1).astype(np.uint8) << np.uint8(7))
+            rest >>= _U64(7)
+        return cube[lengths[:, :, None] > np.arange(width)].tobytes()
+    widths = lengths.max(axis=0).tolist()
+    out = np.empty((sum(widths), n), np.uint8)  # one row per byte column: each written contiguously
+    keep = np.empty((sum(widths), n), bool)
+    at = 0
+    for j, width in enumerate(widths):
+        value, length = values[:, j], lengths[:, j]
+        if width == 1 and bool((length == 1).all()):
+            out[at] = value
+            keep[at] = True
+            at += 1
+            continue
+        for k in range(width):
+            out[at] = ((value >> _U64(7 * k)) & _U64(0x7F)).astype(np.uint8) | ((length > k + 1).astype(np.uint8) << 7)
+            keep[at] = length > k
+            at += 1
+    return out.T[keep.T].tobytes()
 
 
 @functools.lru_cache(maxsize=2**16)
