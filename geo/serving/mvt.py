@@ -204,16 +204,20 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
     # that the values many features share get the short indices; a value of another column
     # that equals an id is that id's value.
     ids = columns[unique].values.astype(np.int64) if unique is not None else np.zeros(0, np.int64)
-    order = np.argsort(ids)
     repeats: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (index array, its slots, positions among the ids)
     for kind, tag in (("uint", 5 << 3), ("sint", 6 << 3), ("bool", 7 << 3)):
         chosen = typed[kind]
         distinct, where = _distinct(np.concatenate([np.zeros(0, np.int64), *(v[m] for _, m, v in chosen)]))
         repeat = np.zeros(len(distinct), bool)
-        j = np.zeros(len(distinct), np.int64)
-        if kind == "uint" and len(ids):
-            j = np.minimum(np.searchsorted(ids[order], distinct), len(ids) - 1)
-            repeat = ids[order][j] == distinct
+        position = np.zeros(len(distinct), np.int64)  # of the id a repeated value equals
+        if kind == "uint" and len(ids) and len(distinct):
+            near = np.flatnonzero((ids >= distinct[0]) & (ids <= distinct[-1]))  # the ids in the others' range
+            if len(near):
+                order = np.argsort(ids[near])
+                ranked = ids[near][order]
+                j = np.minimum(np.searchsorted(ranked, distinct), len(near) - 1)
+                repeat = ranked[j] == distinct
+                position = near[order[j]]
         fresh = distinct[~repeat]
         slot = np.full(len(distinct), -1, np.int64)
         slot[~repeat] = count + np.arange(len(fresh))
@@ -225,8 +229,8 @@ def _value_table(columns: list[Column]) -> tuple[bytes, list[np.ndarray]]:
             k = int(m.sum())
             idx[m] = slot[where[at : at + k]]
             if repeat.any():
-                hit = np.flatnonzero(m)[repeat[where[at : at + k]]]
-                repeats.append((idx, hit, order[j][where[at : at + k]][repeat[where[at : at + k]]]))
+                chosen_repeat = repeat[where[at : at + k]]
+                repeats.append((idx, np.flatnonzero(m)[chosen_repeat], position[where[at : at + k]][chosen_repeat]))
             at += k
     if unique is not None:
         index[unique] = count + np.arange(len(ids))

@@ -276,3 +276,35 @@ def test_the_route_serves_memory_tiles_in_one_statement(public_client, engine, c
     got = features(after.content)
     assert new in got and got == features(reference(engine, z, x, y))
     assert app_engines  # the store reads through the app's own engine
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_encoder_writes_what_it_is_given(seed):
+    """geo.serving.mvt alone, decoded by mapbox-vector-tile: every feature's
+    coordinates and properties (ids that equal other columns' values, NULLs,
+    negative and 5-byte integers, words shared by two columns), small tiles
+    and big ones (the two ways varints are written)."""
+    from geo.serving.mvt import Column, point_tile
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([1, 7, 90, 400, 3000]))
+    x, y = rng.integers(-64, 4161, n), rng.integers(-64, 4161, n)
+    words = ["a", "é", "Groupe «Nord»", ""]
+    ids = rng.permutation(500 if n < 500 else 10**6)[:n]
+    cols = [
+        Column("id", "int", ids, distinct=True),
+        Column("f", "int", rng.integers(-40, 2**34, n) // rng.choice([1, 2**28], n), rng.random(n) > 0.2),
+        Column("s", "text", rng.integers(0, 4, n).astype(np.int32), None, words),
+        Column("t", "text", rng.integers(0, 4, n).astype(np.int32), rng.random(n) > 0.5, words),
+        Column("b", "bool", rng.random(n) > 0.5),
+        Column("g", "int", rng.integers(0, 600, n)),
+    ]
+    layer = mapbox_vector_tile.decode(
+        point_tile("incidents", EXTENT, x, y, cols), default_options={"y_coord_down": True}
+    )
+    got = layer["incidents"]["features"]
+    assert len(got) == n
+    for i, f in enumerate(got):
+        want = {c.name: c.values[i] for c in cols if c.present is None or c.present[i]}
+        want = {k: (words[v] if k in ("s", "t") else bool(v) if k == "b" else int(v)) for k, v in want.items()}
+        assert f["geometry"]["coordinates"] == [x[i], y[i]] and f["properties"] == want
