@@ -271,7 +271,10 @@ class PointTiles:
         refreshed if they hold another, so the next requests can use them."""
         state = self._states.get(name)
         if state is not None and state.version != version:
-            self.refresh(name, engine)
+            try:
+                self.refresh(name, engine)
+            except Exception:  # the request's own tile is made: the next one will try again
+                log.exception("tiles of %s: refreshing the rows in memory failed", name)
 
     def refresh(self, name: str, engine: Engine) -> State | None:
         """The layer brought to the database's latest snapshot (None: it is
