@@ -40,6 +40,7 @@ from api.routers.imports import UPLOAD_PATHS
 from api.routers.rasters import RASTER_UPLOAD_PATHS
 from api.settings import ApiSettings, get_api_settings
 from geo.db import database_url, make_engine, make_sessionmaker
+from geo.serving.point_tiles import PointTiles
 from geo.serving.tile_cache import TileCache
 
 
@@ -114,6 +115,7 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     # The first /map: begun, then sent. The warm-up waits for it (api.warmup).
     app.state.page_started, app.state.page_served = threading.Event(), threading.Event()
     app.state.tile_cache = TileCache(round(settings.tile_cache_mb * 2**20))
+    app.state.point_tiles = PointTiles(round(settings.tile_memory_mb * 2**20))
     # Field offices sit on poor links: GeoJSON compresses about 7×.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_middleware(app, settings, UPLOAD_PATHS | RASTER_UPLOAD_PATHS)

@@ -64,6 +64,12 @@ class ApiSettings(BaseSettings):
     tile_cache_mb: float = Field(
         64.0, ge=0, description="memory per process for made vector tiles, kept until their data changes (0: none)"
     )
+    tile_memory_mb: float = Field(
+        256.0,
+        ge=0,
+        description="memory per process for the incidents kept to make their tiles without PostGIS "
+        "(over it, tiles come from PostGIS; 97 MB for 1 000 000 incidents)",
+    )
     warm_analysis: bool = Field(True, description="compute the default engagement gaps in the background at start")
     warm_wait_s: float = Field(
         0.5,

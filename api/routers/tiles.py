@@ -41,9 +41,11 @@ from geo import repository
 from geo.io.export_collections import resource_extent
 from geo.resources import REGISTRY
 from geo.serving.cql import filter_clause, parse_filter
+from geo.serving.point_tiles import PointTiles, make_tile
 from geo.serving.queryables import queryables
 from geo.serving.tile_cache import TileCache
 from geo.serving.tiles import (
+    BUFFER,
     EXTENT,
     GAP_FIELDS,
     MAX_ZOOM,
@@ -54,7 +56,9 @@ from geo.serving.tiles import (
     etag,
     serial_plans,
     tile_and_version,
+    tile_names,
     tiled_layers,
+    version_and_own_writes,
 )
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -133,11 +137,46 @@ def _tile_route(name: str) -> None:
         def unchanged(headers: dict[str, str]) -> Response:
             return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Encoding"})
 
+        def from_memory(guess: str | None) -> Response | None:
+            """The tile from the layer's rows in memory (``geo.serving.point_tiles``),
+            where they are loaded and were current when requests last looked (None:
+            the SQL path). One statement: the version, which the rows must equal
+            (after a refresh, they are the latest; the ETag is theirs)."""
+            store: PointTiles = request.app.state.point_tiles
+            state = store.state(name, request.app.state.engine) if filter_ is None else None
+            if state is None or cache is None or guess != state.version:
+                return None
+            version, own = version_and_own_writes(session, name)
+            headers = tagged(version)
+            cache.see(name, version)
+            if headers["ETag"] in held:
+                return unchanged(headers)
+            if (kept := cache.get(name, version, headers["ETag"])) is not None:
+                return Response(kept, media_type=MVT, headers=headers)
+            if own:
+                return None
+            if state.version != version and (state := store.refresh(name, request.app.state.engine)) is None:
+                return None
+            headers = tagged(state.version)
+            cache.see(name, state.version)
+            if headers["ETag"] in held:
+                return unchanged(headers)
+            names = tile_names(name, z, editor)
+            bounds = where.lonlat_bounds(margin=BUFFER / EXTENT)
+            data = make_tile(
+                state, name, z, x, y, bounds, names, extent=EXTENT, buffer=BUFFER, start=when.start, end=when.end
+            )
+            body = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) if gz else data
+            cache.put(name, state.version, headers["ETag"], body)
+            return Response(body, media_type=MVT, headers=headers)
+
         def answer() -> Response:
             # Ask for the version alone only where a hit is expected: the client or the cache
             # holds the tile of the version requests saw last. Otherwise make the tile and read
             # its version in one statement (one snapshot: the ETag is the version it was made from).
             guess = cache.current(name) if cache is not None else None
+            if tile_spec.resident and (made := from_memory(guess)) is not None:
+                return made
             if cache is None:
                 probe = bool(held)
             elif guess is None:
@@ -154,6 +193,8 @@ def _tile_route(name: str) -> None:
             elif not reads:
                 serial_plans(session)
             data, version = tile_and_version(session, name, where, clauses, include_sensitive=editor)
+            if tile_spec.resident and filter_ is None:
+                request.app.state.point_tiles.catch_up(name, request.app.state.engine, version)
             headers = tagged(version)
             if cache is not None:
                 cache.see(name, version)
@@ -171,7 +212,17 @@ def _tile_route(name: str) -> None:
         template = str(request.url_for(f"{name}-tiles", z=0, x=0, y=0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
         cols = [spec.column("id"), *(spec.column(p) for p in tile_spec.properties or ())]
         visible = {c.name for c in repository.property_columns(spec, principal.has("editor"))}
-        fields = {c.name: _field_type(c) for c in cols if c.name in visible or c.name == "id"}
+        # Fields carried only from the detail zoom say so in their description (TileJSON's field values
+        # are free text; a client that reads them as types — QGIS and Leaflet read the tiles' own — sees
+        # the type first): the wide tiles hold fewer properties (TileSpec.wide).
+        every = {"id", *(tile_spec.wide if tile_spec.wide is not None else (c.name for c in cols))}
+        item = str(request.url_for(f"{name}-get", fid=0)).removesuffix("/0") + "/{id}"
+        later = f", in tiles from zoom {tile_spec.detail_zoom} (below it, read the feature by id: {item})"
+        fields = {
+            c.name: _field_type(c) + ("" if c.name in every else later)
+            for c in cols
+            if c.name in visible or c.name == "id"
+        }
         if tile_spec.gap_scores:
             fields.update(GAP_FIELDS)
         extent = resource_extent(session, spec).bbox

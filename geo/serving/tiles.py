@@ -51,6 +51,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import table as table_clause
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInput
@@ -79,6 +80,7 @@ class TileSpec:
     gap_scores: bool = False
     wide: tuple[str, ...] | None = None
     detail_zoom: int = 0
+    resident: bool = False  # tiles made from rows kept in memory (geo.serving.point_tiles), not ST_AsMVT
 
     def names(self, z: int) -> tuple[str, ...] | None:
         """The properties of the tiles at zoom ``z`` (None: every visible one)."""
@@ -102,6 +104,8 @@ TILES: dict[str, TileSpec] = {
         # drawn with (colour and size by fatalities); measured in bench/README.md (vector tiles).
         wide=("fatalities",),
         detail_zoom=10,
+        # The densest layer: its tiles come from memory (geo.serving.point_tiles; bench/README.md, vector tiles).
+        resident=True,
     ),
     "communities": TileSpec(("name", "kind", "population", "admin_area_id"), gap_scores=True),
     "patrols": TileSpec(("started_at", "ended_at", "patrol_type", "component", "unit", "coverage_m")),
@@ -119,6 +123,10 @@ def _check_declarations() -> None:
         missing = [p for p in (*(tile.properties or ()), *(tile.wide or ())) if p not in known]
         if missing:
             raise ValueError(f"tiles of {name!r}: no column {', '.join(missing)}")
+        if tile.resident and not (
+            spec.geometry_kinds == ("POINT",) and tile.properties is not None and spec.table in LOGGED_TABLES
+        ):
+            raise ValueError(f"tiles of {name!r}: only a logged layer of points with listed properties is resident")
 
 
 _check_declarations()
@@ -272,7 +280,7 @@ def tile_and_version(
     """The tile and :func:`data_version` in one round trip (a request without
     ``If-None-Match`` needs both)."""
     query, params = tile_query(session, name, tile, clauses, include_sensitive=include_sensitive)
-    both = select(query.scalar_subquery(), _version_query(name).scalar_subquery())
+    both = select(query.scalar_subquery(), version_query(name).scalar_subquery())
     data, version = session.execute(both, params).one()
     return bytes(data or b""), _dated(name, version)
 
@@ -281,7 +289,8 @@ _LOG = table_clause("analysis_changes", column("id"), column("table_name"))
 
 
 @functools.cache
-def _version_query(name: str) -> Select:
+def version_query(name: str) -> Select:
+    """The statement reading :func:`data_version` (before :func:`_dated`)."""
     spec, tile_spec = REGISTRY[name], TILES[name]
     if tile_spec.gap_scores:  # the gap figures depend on every analysed table (and on the day: _dated)
         return select(func.concat(func.count(), ":", func.max(_LOG.c.id)))
@@ -318,8 +327,39 @@ def data_version(session: Session, name: str) -> str:
     """What changes whenever the data behind layer ``name``'s tiles changes (see the module docstring).
     The same statement plans the rest of the transaction as :func:`serial_plans` does: the tile, when
     it must be made, is the next statement, and needs no round trip of its own for that."""
-    version, _ = session.execute(select(_version_query(name).scalar_subquery(), _SERIAL)).one()
+    version, _ = session.execute(select(version_query(name).scalar_subquery(), _SERIAL)).one()
     return _dated(name, version)
+
+
+def version_and_own_writes(session: Session, name: str) -> tuple[str, bool]:
+    """:func:`data_version` and whether ``session``'s transaction wrote
+    (then what it sees is not what a store kept from committed data holds),
+    in one statement."""
+    version, wrote = session.connection().exec_driver_sql(_version_sql(name)).one()
+    return _dated(name, version), bool(wrote)
+
+
+@functools.cache
+def _version_sql(name: str) -> str:
+    """:func:`version_and_own_writes`'s statement as SQL text, compiled once: building and
+    compiling the expression took ~0.3 ms a request, several times PostgreSQL's work
+    (bench/README.md, vector tiles)."""
+    own = func.pg_current_xact_id_if_assigned().is_not(None)
+    query = select(version_query(name).scalar_subquery(), own)
+    return str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def resident_columns(name: str) -> list:
+    """The columns a resident layer keeps (:class:`TileSpec` ``resident``): every property its tiles carry."""
+    spec, tile = REGISTRY[name], TILES[name]
+    names = dict.fromkeys((*(tile.properties or ()), *(tile.wide or ())))
+    return [spec.column(n) for n in names]
+
+
+def tile_names(name: str, z: int, include_sensitive: bool) -> list[str]:
+    """The properties (beyond ``id``) of layer ``name``'s tiles at zoom ``z``."""
+    spec = REGISTRY[name]
+    return [c.name for c in _columns(spec, TILES[name], z, include_sensitive)]
 
 
 def etag(*parts: object) -> str:

@@ -153,6 +153,27 @@ def test_tilejson_describes_every_tiled_layer(public_client, insert_samples, ses
     assert public_client.get("/tiles/communities.json").json()["vector_layers"][0]["fields"]["gap_score"] == "Number"
 
 
+def test_tilejson_says_which_fields_wide_tiles_leave_out(public_client, session, insert_samples, tmp_path):
+    """Every field the TileJSON gives as a bare type is in the tiles at every zoom; the
+    fields only detail tiles carry say from which zoom, and where to read them below it."""
+    insert_samples(session, n=25)
+    session.flush()
+    fields = public_client.get("/tiles/incidents.json").json()["vector_layers"][0]["fields"]
+    bare = {k for k, v in fields.items() if v in ("Number", "String", "Boolean")}
+    assert bare == {"id", "fatalities"}
+    for k in set(fields) - bare:
+        assert fields[k].endswith(
+            "in tiles from zoom 10 (below it, read the feature by id: http://testserver/api/v1/incidents/{id})"
+        )
+    for z in (6, 9, 10):
+        x, y = tile_of(16.5, 6.6, z)
+        frame = decode(tmp_path, public_client.get(f"/tiles/incidents/{z}/{x}/{y}.mvt").content, z, x, y, "incidents")
+        present = set(frame.columns) - {"mvt_id", "geometry"}
+        assert bare <= present and (present <= bare) == (z < 10)
+        item = public_client.get(f"/api/v1/incidents/{frame['id'].iloc[0]}")
+        assert item.status_code == 200
+
+
 @pytest.mark.parametrize(
     ("path", "field"),
     [("/tiles/incidents/23/0/0.mvt", "z"), ("/tiles/incidents/3/8/0.mvt", "x"), ("/tiles/incidents/3/0/-1.mvt", "y")],
