@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from geoalchemy2.shape import from_shape
@@ -76,7 +77,7 @@ def test_the_analysis_computes_with_no_connection_checked_out(own_engine, checko
 
 
 def test_the_geopackage_is_written_with_no_connection_checked_out(own_engine, checkouts_during, tmp_path):
-    seen = checkouts_during(export.pyogrio, "write_arrow", own_engine)
+    seen = checkouts_during(pyogrio, "write_arrow", own_engine)  # export imports it when it writes
     with Session(own_engine) as session:
         counts = export.write_geopackage(
             session, tmp_path / "out.gpkg", export.export_layers(include_sensitive=True, reader="test")
