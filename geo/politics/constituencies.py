@@ -22,9 +22,9 @@ from geo import vocab
 from geo.analysis import heap
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
 from geo.analysis.gaps import GapResult
-from geo.changes import Kept
 from geo.models import AdminArea, Community, Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
+from geo.reach.cache import SnapshotCache
 from geo.window import DateWindow
 
 REQUIRED_VOICES = ("women", "youth")  # a place where none of these was heard in the window is flagged
@@ -373,7 +373,7 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
 # The tables :func:`load_hearings` reads by community (all in the change log,
 # migrations 0002 and 0008): a kept :func:`not_heard` answer holds until one changes.
 READS = frozenset({"engagements", "engagement_interlocutors", "interlocutors"})
-NOT_HEARD = Kept[ConstituencyParams, dict[int, list[str]]](READS)
+NOT_HEARD = SnapshotCache("not_heard", watched=READS)
 
 
 def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[str]]:
@@ -384,7 +384,7 @@ def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[st
 
     The worklist reads it on every request: the answer is kept per
     parameters until an engagement, an interlocutor or a link between them
-    is written (:data:`NOT_HEARD`, :class:`geo.changes.Kept`).
+    is written (:data:`NOT_HEARD`, a :class:`geo.reach.cache.SnapshotCache`).
 
     Parameters
     ----------
@@ -397,13 +397,13 @@ def not_heard(session: Session, params: ConstituencyParams) -> dict[int, list[st
         Community id → constituencies in vocabulary order; shared, read only.
     """
 
-    def make() -> dict[int, list[str]]:
+    def make(session: Session) -> dict[int, list[str]]:
         table = hearing_table(load_hearings(session, params, "community", None), params)
         if table.empty:
             return {}
         return {int(unit): list(missing) for unit, missing in zip(table["unit"], table["not_reached"], strict=True)}
 
-    return NOT_HEARD.get(session, params, make)
+    return NOT_HEARD.get(session, (params,), make)
 
 
 def with_not_heard(session: Session, result: GapResult) -> GapResult:

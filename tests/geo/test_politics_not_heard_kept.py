@@ -1,5 +1,5 @@
 """Who was heard, kept between requests (``constituencies.NOT_HEARD``, a
-``geo.changes.Kept``): the answer the worklist reads is made again after every
+``geo.reach.cache.SnapshotCache``): the answer the worklist reads is made again after every
 committed write to engagements, interlocutors or the links between them —
 insert, update, delete, truncate — and equals a fresh computation from the
 tables each time; a repeat read and a write to another table are served the
@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from geo.db import make_engine, migrate
 from geo.models import Community, Engagement, EngagementInterlocutor, Incident, Interlocutor
-from geo.politics.constituencies import NOT_HEARD, hearing_table, load_hearings, not_heard
+from geo.politics.constituencies import hearing_table, load_hearings, not_heard
 from geo.politics.params import ConstituencyParams
+from geo.reach.cache import STATS
 
 SPOT = (-33.0, -47.0)  # Southern Ocean: no other test's data
 PARAMS = ConstituencyParams(as_of=date(2026, 6, 30))
@@ -62,10 +63,10 @@ def village(engine):
 
 def read(engine, made: int) -> dict[int, list[str]]:
     """The answer, which equals a fresh one; ``made``: whether it had to be made (1) or was kept (0)."""
-    before = NOT_HEARD.made
+    before = STATS["not_heard:computed"]
     with Session(engine) as s:
         got = not_heard(s, PARAMS)
-    assert NOT_HEARD.made == before + made
+    assert STATS["not_heard:computed"] == before + made
     assert got == _fresh(engine)
     return got
 
@@ -123,9 +124,9 @@ def test_uncommitted_writes_are_not_kept(engine, village):
         not_heard(s, PARAMS)
     with Session(engine) as w:
         w.execute(delete(LINKS).where(LINKS.c.engagement_id == eid))
-        before = NOT_HEARD.made
+        before = STATS["not_heard:computed"]
         assert "women" in not_heard(w, PARAMS)[vid]  # its own write seen, made for it alone …
-        assert NOT_HEARD.made == before + 1
+        assert STATS["not_heard:computed"] == before + 1
         w.rollback()
     assert "women" not in read(engine, made=0)[vid]  # … and not kept for others
 
