@@ -80,6 +80,9 @@
     if (key) headers.Authorization = "Bearer " + key;
     return fetch(url, Object.assign({}, init, { headers: headers })).then(function (resp) {
       if (resp.status === 401 && !init.noPrompt) {
+        // Sent before a key was entered (several layers start at once; the slower ones answer
+        // after the user has typed it): retry with that key rather than ask a second time.
+        if (pm.getKey() && pm.getKey() !== key) return pm.api(url, init);
         var msg = pm.t(key ? "The key was refused. Enter a valid API key:" : "This server needs an API key to show data. Enter your key:");
         return pm.askKey(msg).then(function () { return pm.api(url, init); });
       }
