@@ -231,6 +231,15 @@ def qip_plot_page(
     )
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon():
+    """The tab's icon. Browsers ask for ``/favicon.ico`` on every page; without it each page
+    logged a 404 in the console, which hid real errors from whoever looked there."""
+    return FileResponse(
+        STATIC_DIR / "img" / "favicon.png", media_type="image/png", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 @router.get("/static/{path:path}", include_in_schema=False)
 def static_file(path: str):
     target = (STATIC_DIR / path).resolve()

@@ -79,6 +79,14 @@ def test_static_files_stay_inside_the_static_folder(public_client):
     )
 
 
+def test_the_tab_icon_is_served_without_a_key(client):
+    """Browsers ask every page's origin for /favicon.ico: a 404 there was a console error on each page."""
+    r = client.get("/favicon.ico")  # ``client``: a server without public read, and no key
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
 def test_pages_take_every_url_from_the_app_routes(client):
     """The URLs a page hands to the browser are the app's own routes, looked up by name."""
     from api.routers.pages import QIP_PLOT_ROUTES
