@@ -33,7 +33,7 @@ from geo.analysis.last_engagement import ACTIVE_QIP
 from geo.analysis.params import GapParams
 from geo.errors import InvalidInput, NotFound
 from geo.models import SRID, AdminArea, Community, Engagement, Incident, Patrol, Qip, Site
-from geo.politics.sole_voice import sole_voice_run, sole_voices
+from geo.politics import sole_voice  # the module, not its names: it builds on geo.analysis (params, reasons)
 from geo.reach.load import Origins, travel_to_sites
 from geo.reach.population import community_estimates
 from geo.window import DateWindow
@@ -404,5 +404,5 @@ def gaps_from_db(
     if area is not None:
         result.table = within(result.table, communities_inside(session, area))
     # A reason beside the ranking, not scored (docs/politics.md#sole-voice).
-    result.sole_voices = sole_voices(session, params.as_of, sole_voice_run())
+    result.sole_voices = sole_voice.sole_voices(session, params.as_of, sole_voice.sole_voice_run())
     return result

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from geo.analysis.params import default
 from geo.analysis.reasons import Reason
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
-from geo.politics.params import ConstituencyParams
+from geo.politics import params as politics_params  # the module: its import reaches back here through geo.analysis
 
 # The tables :func:`sole_voices` reads (all in the ``analysis_changes`` log,
 # migrations 0002 and 0008): the result cache reads the reason again only
@@ -92,4 +92,4 @@ def sole_voice_run() -> int:
     -------
     int
     """
-    return default("sole_voice_engagements", ConstituencyParams)
+    return default("sole_voice_engagements", politics_params.ConstituencyParams)
