@@ -85,6 +85,13 @@ class ApiSettings(BaseSettings):
     )
     tiles_attribution: str | None = Field(None, description="the tile layer's attribution (required by most servers)")
 
+    @property
+    def connections_per_process(self) -> int:
+        """The most database connections one server process opens (module docstring):
+        ``concurrency`` in use plus ``db_pool_size`` idle in each of the two pools, and
+        never more than the two pools' hard cap."""
+        return min(self.concurrency + 2 * self.db_pool_size, 2 * (self.db_pool_size + self.db_max_overflow))
+
 
 @lru_cache
 def get_api_settings() -> ApiSettings:

@@ -83,6 +83,21 @@ def make_engine(
     return create_engine(url, **kw)
 
 
+def connection_slots(url: str) -> int | None:
+    """How many connections the database at ``url`` lets ordinary roles open
+    (``max_connections`` less ``superuser_reserved_connections``), or None when it
+    cannot be reached now (a server may start before its database)."""
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            row = conn.execute(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+            ).fetchone()
+    except psycopg.OperationalError:
+        return None
+    return int(row[0]) if row else None
+
+
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 

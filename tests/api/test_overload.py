@@ -79,3 +79,33 @@ def test_analysis_reads_get_their_own_longer_bound(live_db_url, serve, lock_tabl
         wait_for(lambda: waited_s() > 3 * 0.3, "the analysis read to outlast the per-request bound")
         lock.release()
         assert gaps.result().status_code == 200, gaps.result().text
+
+
+def test_serve_refuses_more_processes_than_the_database_has_connections_for(live_db_url, run_peacemap):
+    """Processes whose pools could outgrow ``max_connections`` would work while quiet
+    and fail under load: ``peacemap serve`` says so before it starts any."""
+    with psycopg.connect(libpq_url(live_db_url)) as conn:
+        slots = conn.execute(
+            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+        ).fetchone()[0]
+    each = 40 + 2 * 20  # the documented default budget: CONCURRENCY + 2 × DB_POOL_SIZE
+    workers = slots // each + 1  # one process more than fit
+    refused = run_peacemap(live_db_url, "serve", "--workers", str(workers), "--port", "1")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"may open {workers * each} database connections" in refused.stderr
+    assert f"allows {slots}" in refused.stderr and "--workers" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    # Smaller pools fit that many: the check then lets uvicorn start, which fails at once on port 1 (root
+    # could bind it, so a taken-port check would be flaky: the refusal's message must be absent instead).
+    fits = run_peacemap(
+        live_db_url,
+        "serve",
+        "--workers",
+        str(workers),
+        "--port",
+        "1",
+        PEACEMAP_CONCURRENCY="2",
+        PEACEMAP_DB_POOL_SIZE="1",
+        PEACEMAP_HOST="256.0.0.1",
+    )
+    assert "database connections" not in fits.stderr

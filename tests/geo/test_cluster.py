@@ -55,6 +55,24 @@ def test_db_up_twice_is_harmless_and_status_url_work(own_cluster):
     assert "database up" in run(["db", "up"], env).stdout  # restarts on the same data
 
 
+def test_the_embedded_cluster_has_room_for_several_server_processes(db_url):
+    """The suite's cluster is started as ``peacemap db up`` starts one (LocalCluster):
+    four processes at the default budget fit, with the command line beside them."""
+    from api.settings import ApiSettings
+    from geo.cluster import MAX_CONNECTIONS
+    from geo.db import connection_slots
+
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        total = int(conn.execute("SHOW max_connections").fetchone()[0])
+        reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
+    assert total == MAX_CONNECTIONS, (
+        "a cluster started before this setting: `peacemap db down` it, the suite starts it again"
+    )
+    assert connection_slots(db_url) == total - reserved
+    assert 4 * ApiSettings().connections_per_process < total - reserved
+    assert connection_slots("postgresql+psycopg://nobody:x@127.0.0.1:1/none") is None  # unreachable: not known
+
+
 def test_missing_binaries_give_an_actionable_message(tmp_path):
     res = run(
         ["db", "up"], {"PEACEMAP_DATA_DIR": str(tmp_path), "PEACEMAP_PG_BINDIR": str(tmp_path / "nope")}, check=False
