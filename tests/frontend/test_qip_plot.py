@@ -111,10 +111,11 @@ def test_private_server_asks_for_key_once(live_app, page, viewer_key, demo_end, 
 def test_a_layer_refused_after_the_key_was_typed_is_sent_again_with_it(live_app, page, viewer_key, demo_end):
     """The map's layers ask at once and the slower ones' 401 comes back after the user has
     typed the key (CI saw it on a busy machine: a second key box, a layer never drawn).
-    Here the incidents request is held at the browser until the key is in, so its 401 is
-    certain to come late: it must be sent again with the key, not ask a second time."""
+    Here the sites layer's request (not tied to the view, so never superseded) is held at
+    the browser until the key is in, so its 401 is certain to come late: it must be sent
+    again with the key, not ask a second time."""
     held = []
-    page.route("**/api/v1/incidents?**", lambda route: held.append(route) if not held else route.continue_())
+    page.route("**/api/v1/sites?**", lambda route: held.append(route) if not held else route.continue_())
     live_app.app.state.settings.public_read = False
     try:
         page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=incidents,sites")
@@ -128,10 +129,10 @@ def test_a_layer_refused_after_the_key_was_typed_is_sent_again_with_it(live_app,
         box.wait_for(state="detached")
         held[0].continue_()  # now it reaches the server, without a key: 401
         page.wait_for_function(
-            "() => document.getElementById('pm-keybox') || (pmProbe.last.incidents && pmProbe.ready)", timeout=20_000
+            "() => document.getElementById('pm-keybox') || (pmProbe.last.sites && pmProbe.ready)", timeout=20_000
         )
         assert page.locator("#pm-keybox").count() == 0
-        assert page.evaluate("peacemap.layers.incidents.returned") > 0
+        assert page.evaluate("peacemap.layers.sites.returned") > 0
     finally:
         live_app.app.state.settings.public_read = True
 
