@@ -148,12 +148,23 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
     return JSONResponse(validation_error_body(exc), status_code=422)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+# The router's own answers (no route, or no such method on one): said with what was asked
+# and where the routes are listed, instead of Starlette's bare "Not Found".
+_ROUTER_MISSES = {
+    (404, "Not Found"): "no route {method} {path}: the service's routes are listed at /docs (and /openapi.json)",
+    (405, "Method Not Allowed"): "{path} does not take {method}: its methods are listed at /docs",
+}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 400 and exc.__cause__ is not None:
         # FastAPI could not decode the body (bytes that are not UTF-8): the
         # same answer as for a body that is not JSON, which it answers 422.
         return JSONResponse(error_body("the body is not UTF-8 JSON", "invalid", "body"), status_code=422)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    miss = _ROUTER_MISSES.get((exc.status_code, detail))
+    if miss:
+        detail = miss.format(method=request.method, path=request.url.path)
     return JSONResponse(
         error_body(detail, _HTTP_CODES.get(exc.status_code, "error"), getattr(exc, "field", None)),
         status_code=exc.status_code,

@@ -83,3 +83,16 @@ def test_a_parameter_without_a_name_is_refused_naming_the_pair(public_client, pa
     r = public_client.get(f"{path}?=5")
     assert r.status_code == 400 and r.json()["field"] == "=5", r.text
     assert public_client.get(f"{path}?=").json()["field"] == "="
+
+
+def test_a_path_or_method_the_service_lacks_says_what_was_asked_and_where_routes_are(public_client):
+    missing = public_client.get("/api/v1/analysis/gaps", params={"limit": 3})
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing.json()["detail"] == (
+        "no route GET /api/v1/analysis/gaps: the service's routes are listed at /docs (and /openapi.json)"
+    )
+    wrong = public_client.put("/api/v1/sites", json={})
+    assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+    assert wrong.json()["detail"] == "/api/v1/sites does not take PUT: its methods are listed at /docs"
+    # A domain 404 keeps its own message (it names the record, not the route).
+    assert "sites" in public_client.get("/api/v1/sites/999999").json()["detail"]
