@@ -26,6 +26,7 @@ OPEN = {  # (method, path) → why it needs no key
     ("GET", "/map"): "page shell without data; the browser fetches every layer with the user's key",
     ("GET", "/qips/plot"): "page shell without data; the browser fetches and saves with the user's key",
     ("GET", "/static/{path:path}"): "the pages' scripts, styles and map libraries",
+    ("GET", "/favicon.ico"): "the pages' tab icon, which browsers ask for without the page's key",
     ("GET", "/openapi.json"): "the API's description, so clients can be generated before holding a key",
     ("GET", "/docs"): "the API's description, rendered",
     ("GET", "/docs/oauth2-redirect"): "part of the rendered API description",
