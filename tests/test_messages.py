@@ -14,8 +14,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from geo import vocab
-from geo.analysis.reasons import REASONS, text
 from geo.i18n import LOCALE_DIR, available, catalogues, load, translator
+from geo.reasons import REASONS, text
 from layers.messages import VOCABULARY
 
 

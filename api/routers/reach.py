@@ -22,7 +22,6 @@ from api.responses import BINARY, GEOJSON, GEOTIFF, PNG, responses
 from geo.analysis.areas import admin_area_figures
 from geo.analysis.load import site_origins
 from geo.analysis.params import MAX_DAYS, Season, default, today
-from geo.analysis.reasons import translated
 from geo.dates import SupportedDate
 from geo.errors import InvalidInput
 from geo.models import Qip
@@ -32,6 +31,7 @@ from geo.reach.products import community_hours, hours_features, hours_geotiff, o
 from geo.reach.qip_siting import MAX_HOURS, suggest
 from geo.reach.speeds import Speeds, parse_speeds
 from geo.reach.travel import TravelSurface
+from geo.reasons import translated
 from geo.resources.schema import value_type
 from geo.window import DateWindow
 

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from geo.analysis.reasons import text, with_extra
+from geo.analysis.reasons import with_extra
 from geo.politics.agreements import assess, matching_party, periods, tokens
 from geo.politics.constituencies import Hearings, hearing_table
 from geo.politics.params import AgreementParams, ConstituencyParams
 from geo.politics.perceptions import trend
+from geo.reasons import text
 
 AS_OF = date(2026, 6, 30)
 

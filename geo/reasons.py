@@ -1,0 +1,278 @@
+"""Reasons — why a result says what it says — as codes with machine
+parameters, and their sentences in every working language: the one owner
+of every reason's template (docs/analysis.md#reasons).
+
+A reason is ``{"code", "params"}``: ``code`` names a :class:`Template` of
+:data:`REASONS`, ``params`` hold machine values (metres, counts, shares,
+ISO dates, vocabulary codes). :func:`text` renders one in a language
+(:mod:`geo.i18n`); :func:`translated` gives the ``{"code", "params",
+"text"}`` an answer carries beside its sentences. The engagement-gap
+ranking (:mod:`geo.analysis.reasons` writes its reasons column-wise from
+these templates), the QIP plotter (:mod:`geo.reach.qip_siting`) and the
+local-politics analyses (:mod:`geo.politics`) all emit codes of this one
+registry, so every reason is translated the same way.
+
+Kept at the bottom of ``geo`` (it reads only :mod:`geo.i18n` and
+:mod:`geo.vocab`): the analyses above it import it, never the other way.
+
+Adding a reason is one :class:`Template` in :data:`REASONS` (its msgid
+marked with ``N_``, or ``Nn_`` for a singular and plural pair, so ``make
+messages`` extracts it) and the code that emits its params; parameter
+names say how a value is shown (:func:`shown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from geo import vocab
+from geo.i18n import ENGLISH, N_, Nn_, Translator
+
+Reason = dict[str, Any]  # {"code": str, "params": {name: value}}
+
+
+@dataclass(frozen=True)
+class Template:
+    """One kind of reason: its code, English msgid(s) with ``{name}``
+    placeholders, and for a sentence whose grammar follows a number, the
+    plural msgid and the parameter that chooses the form."""
+
+    code: str
+    message: str
+    plural: str | None = None
+    count: str | None = None
+
+
+REASONS: dict[str, Template] = {
+    t.code: t
+    for t in (
+        # The engagement-gap ranking (geo/analysis/reasons.py, docs/analysis.md#reasons).
+        Template(
+            "last_engagement",
+            *Nn_(
+                "{days} day since the last engagement ({kind} {id} on {date})",
+                "{days} days since the last engagement ({kind} {id} on {date})",
+            ),
+            count="days",
+        ),
+        Template(
+            "never_engaged",
+            N_("no patrol within {patrol_m}, engagement within {engagement_m} or QIP within {qip_m} on record"),
+        ),
+        Template(
+            "never_engaged_radii",
+            N_(
+                "no patrol within its coverage radius ({patrol_min_m} to {patrol_max_m}), "
+                "engagement within {engagement_m} or QIP within {qip_m} on record"
+            ),
+        ),
+        Template("violence", N_("{incidents}, {deaths} within {radius_m} in {days} days")),
+        Template("no_violence", N_("no incidents within {radius_m} in {days} days")),
+        Template("nearest_site", N_("{distance_m} from the nearest mission site")),
+        Template("no_site", N_("no active mission site on record")),
+        Template(
+            "travel_time",
+            N_("{hours} from the nearest mission site in the {season} season ({straight_m} in a straight line)"),
+        ),
+        # Beside the ranking, not scored (geo/politics/sole_voice.py, docs/politics.md#sole-voice).
+        Template(
+            "sole_voice",
+            N_(
+                "only one interlocutor, a {role}, heard in the last {engagements} engagements "
+                "with interlocutors, since {since}"
+            ),
+        ),
+        # The QIP plotter's site suggestions (geo/reach/qip_siting.py).
+        Template("qip_gap", N_("gap score {score} (rank {rank} of {of})")),
+        Template("qip_trip", N_("{hours} from {office} in the {season} season")),
+        Template("no_active_qip", N_("no active QIP on record")),
+        Template("qip_nearest", N_("no active QIP within {absence_m} (nearest: {title}, {status}, {distance_m})")),
+        Template("qip_people", N_("about {people} people (recorded)")),
+        Template("qip_people_estimated", N_("about {people} people (estimated from the population raster)")),
+        Template(
+            "unreachable",
+            N_(
+                "no mission site can be reached over land in the {season} season "
+                "(no road, crossing or passable ground joins it; {straight_m} in a straight line)"
+            ),
+        ),
+    )
+}
+# Counted nouns inside a sentence: parameter → (singular, plural) msgids.
+COUNTED = {
+    "incidents": Nn_("{n} incident", "{n} incidents"),
+    "deaths": Nn_("{n} death", "{n} deaths"),
+}
+# Vocabulary codes a sentence quotes: parameter → {code: msgid}.
+LABELS = {
+    "kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")},
+    "season": {"dry": N_("dry"), "rainy": N_("rainy")},
+    # the catalogue holds these msgids already (layers/messages.py's vocabulary labels)
+    "status": {code: code.replace("_", " ") for code in vocab.QIP_STATUSES},
+    "role": {code: vocab.ROLE_LABELS.get(code, code.replace("_", " ")) for code in vocab.INTERLOCUTOR_ROLES},
+}
+NUMBERS = ("of", "people")  # counts written with the language's digit grouping
+ABOUT_MIN = N_("about {n} min")
+ABOUT_H = N_("about {n} h")
+
+
+def _decimal_mark(text: str, tr: Translator) -> str:
+    """``text`` (digits with a ``.``) with ``tr``'s language's decimal mark."""
+    return text if tr.lang == ENGLISH.lang else text.replace(".", tr.locale.number_symbols["latn"]["decimal"])
+
+
+def distance_label(m: float, tr: Translator = ENGLISH) -> str:
+    """A distance as a planner writes it, readable at any magnitude
+    (docs/analysis.md#reasons): whole metres below 1 km (``"850 m"``), three
+    significant digits up to 100 km (``"1.23 km"``, ``"12.5 km"``, ``"20 km"``),
+    whole kilometres with a space between thousands above (``"1 230 km"``).
+
+    Parameters
+    ----------
+    m : float
+        Metres (≥ 0).
+    tr : Translator
+        The language's decimal mark (``"12,5 km"`` in French).
+
+    Returns
+    -------
+    str
+    """
+    metres = round(m)
+    if metres < 1000:
+        return f"{metres} m"
+    km = m / 1000
+    if float(f"{km:.3g}") < 100:
+        return _decimal_mark(f"{km:.3g}", tr) + " km"
+    return f"{round(km):,} km".replace(",", " ")
+
+
+def hours_label(hours: float, tr: Translator = ENGLISH) -> str:
+    """Hours as a planner says them: ``about 35 min`` (5-minute steps below
+    1 h), ``about 1.5 h`` (half hours below 10 h), ``about 14 h``; in ``tr``'s
+    language (``environ 1,5 h``).
+
+    Parameters
+    ----------
+    hours : float
+    tr : Translator
+
+    Returns
+    -------
+    str
+    """
+    if hours < 1:
+        return tr.format(ABOUT_MIN, n=max(5, round(hours * 12) * 5))
+    if hours < 10:
+        return tr.format(ABOUT_H, n=tr.number(round(hours * 2) / 2, 1))
+    return tr.format(ABOUT_H, n=round(hours))
+
+
+def plain(name: str) -> bool:
+    """Whether :func:`shown` writes a parameter as it is (``str``).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    bool
+    """
+    return not (
+        name.endswith("_m") or name in ("hours", "score", "title") or name in NUMBERS + tuple(COUNTED) + tuple(LABELS)
+    )
+
+
+def shown(name: str, value: Any, tr: Translator) -> str:
+    """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time, a
+    counted noun, a vocabulary label, else as written (:func:`plain`).
+
+    Parameters
+    ----------
+    name : str
+    value
+        The machine value.
+    tr : Translator
+
+    Returns
+    -------
+    str
+    """
+    if plain(name):
+        return str(value)
+    if name.endswith("_m"):
+        return distance_label(float(value), tr)
+    if name == "hours":
+        return hours_label(float(value), tr)
+    if name == "score":
+        return tr.number(float(f"{float(value):.3g}"), 3)
+    if name == "title":
+        return repr(str(value))
+    if name in NUMBERS:
+        return tr.number(int(value))
+    if name in COUNTED:
+        singular, plural = COUNTED[name]
+        return tr.ngettext(singular, plural, int(value)).format(n=value)
+    return tr.gettext(LABELS[name].get(value, str(value)))  # not plain, nothing else: a label
+
+
+def text(reason: Mapping[str, Any], tr: Translator = ENGLISH) -> str:
+    """One reason as a sentence in ``tr``'s language.
+
+    Parameters
+    ----------
+    reason : mapping
+        ``{"code", "params"}`` (a code of :data:`REASONS`).
+    tr : Translator
+
+    Returns
+    -------
+    str
+    """
+    t = REASONS[reason["code"]]
+    params = reason["params"]
+    if t.plural is not None and t.count is not None:
+        message = tr.ngettext(t.message, t.plural, int(params[t.count]))
+    else:
+        message = tr.gettext(t.message)
+    return message.format(**{k: shown(k, v, tr) for k, v in params.items()})
+
+
+def translated(reasons: list[Reason], tr: Translator = ENGLISH) -> list[dict[str, Any]]:
+    """Reasons with their ``text`` in ``tr``'s language beside code and params.
+
+    Parameters
+    ----------
+    reasons : list of dict
+    tr : Translator
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "params", "text"}`` each.
+    """
+    return [{"code": r["code"], "params": dict(r["params"]), "text": text(r, tr)} for r in reasons]
+
+
+def with_text(item: Mapping[str, Any], tr: Translator = ENGLISH) -> dict[str, Any]:
+    """An answer's item whose ``explanation`` holds reasons (codes), with
+    ``explanation`` translated (:func:`translated`) and ``reasons`` its
+    sentences: how every answer shows reasons, the engagement gaps' and the
+    local politics' alike (docs/analysis.md#reasons).
+
+    Parameters
+    ----------
+    item : mapping
+        With ``explanation``: a list of ``{"code", "params"}``.
+    tr : Translator
+
+    Returns
+    -------
+    dict
+        A new dict; ``item`` is not changed.
+    """
+    explanation = translated(item["explanation"], tr)
+    return {**item, "reasons": [e["text"] for e in explanation], "explanation": explanation}
