@@ -1,6 +1,6 @@
 """Reasons — why a result says what it says — as codes with machine
 parameters, and their sentences in every working language: the one owner
-of every reason's template (docs/analysis.md#reasons).
+of every reason's template (docs/analysis.md#reasons, docs/politics.md#reasons).
 
 A reason is ``{"code", "params"}``: ``code`` names a :class:`Template` of
 :data:`REASONS`, ``params`` hold machine values (metres, counts, shares,
@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from babel.lists import format_list
 
 from geo import vocab
 from geo.i18n import ENGLISH, N_, Nn_, Translator
@@ -98,12 +100,52 @@ REASONS: dict[str, Template] = {
                 "(no road, crossing or passable ground joins it; {straight_m} in a straight line)"
             ),
         ),
+        # Whether local agreements hold (geo/politics/agreements.py, docs/politics.md#agreements).
+        Template("agreement_no_area", N_("no area: incidents cannot be counted inside it")),
+        Template("agreement_not_signed", N_("no signing day")),
+        Template("agreement_signed_after", N_("signed after as_of")),  # params signed_on, as_of: for machines
+        Template(
+            "incidents_rose",
+            N_(
+                "incidents inside the area rose from {per_month_before} to {per_month_after} a month "
+                "after signing (rate ratio ≥ {ratio_low} at 95 %)"
+            ),
+        ),
+        Template(
+            "party_incidents",
+            *Nn_(
+                "{violations} incident after signing involved a party",
+                "{violations} incidents after signing involved a party",
+            ),
+            count="violations",
+        ),
+        # Who was heard (geo/politics/constituencies.py, docs/politics.md#who-was-heard).
+        Template(
+            "concentrated",
+            *Nn_(
+                "{share} of {recorded} were with the same {top} interlocutor ({roles}) in {period_days}",
+                "{share} of {recorded} were with the same {top} interlocutors ({roles}) in {period_days}",
+            ),
+            count="top",
+        ),
+        Template("not_heard", N_("no {constituencies} engagement in {period_days} ({held})")),
+        # What people think (geo/politics/perceptions.py, docs/politics.md#perceptions).
+        Template(
+            "perception_fell",
+            N_(
+                "{indicator} fell from {from_share} to {to_share} since the {wave} wave "
+                "(n = {n_from}, {n_to}; change {change_low} to {change_high} points at 95 %)"
+            ),
+        ),
     )
 }
 # Counted nouns inside a sentence: parameter → (singular, plural) msgids.
 COUNTED = {
     "incidents": Nn_("{n} incident", "{n} incidents"),
     "deaths": Nn_("{n} death", "{n} deaths"),
+    "recorded": Nn_("{n} engagement with interlocutors", "{n} engagements with interlocutors"),
+    "held": Nn_("{n} engagement", "{n} engagements"),
+    "period_days": Nn_("{n} day", "{n} days"),
 }
 # Vocabulary codes a sentence quotes: parameter → {code: msgid}.
 LABELS = {
@@ -112,8 +154,23 @@ LABELS = {
     # the catalogue holds these msgids already (layers/messages.py's vocabulary labels)
     "status": {code: code.replace("_", " ") for code in vocab.QIP_STATUSES},
     "role": {code: vocab.ROLE_LABELS.get(code, code.replace("_", " ")) for code in vocab.INTERLOCUTOR_ROLES},
+    "constituency": {code: code.replace("_", " ") for code in vocab.CONSTITUENCIES},
+    # how a sentence names an indicator (its subject)
+    "indicator": {
+        "trust_in_mission": N_("trust in the mission"),
+        "feeling_of_safety": N_("the feeling of safety"),
+        "knowledge_of_mandate": N_("knowledge of the mandate"),
+        "satisfaction_with_protection": N_("satisfaction with protection"),
+        "trust_in_local_authorities": N_("trust in local authorities"),
+        "other": N_("other"),
+    },
 }
+# Lists of vocabulary codes: parameter → (the vocabulary of LABELS, whether the list reads as
+# alternatives: the language's "a or b", babel.lists.format_list; else joined with commas).
+LISTS = {"roles": ("role", False), "constituencies": ("constituency", True)}
 NUMBERS = ("of", "people")  # counts written with the language's digit grouping
+DECIMALS = {"per_month_before": ".1f", "per_month_after": ".1f", "ratio_low": ".2f"}  # fixed decimals
+POINTS = ("change_low", "change_high")  # a change of a share, in signed percentage points
 ABOUT_MIN = N_("about {n} min")
 ABOUT_H = N_("about {n} h")
 
@@ -182,13 +239,17 @@ def plain(name: str) -> bool:
     bool
     """
     return not (
-        name.endswith("_m") or name in ("hours", "score", "title") or name in NUMBERS + tuple(COUNTED) + tuple(LABELS)
+        name.endswith(("_m", "share"))
+        or name in ("hours", "score", "title")
+        or name in NUMBERS + POINTS + tuple(DECIMALS) + tuple(COUNTED) + tuple(LABELS) + tuple(LISTS)
     )
 
 
 def shown(name: str, value: Any, tr: Translator) -> str:
-    """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time, a
-    counted noun, a vocabulary label, else as written (:func:`plain`).
+    """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time,
+    ``*share`` a percentage (``"67 %"``), a counted noun, a vocabulary label
+    or a list of them, a number with fixed decimals or in points, else as
+    written (:func:`plain`).
 
     Parameters
     ----------
@@ -205,6 +266,8 @@ def shown(name: str, value: Any, tr: Translator) -> str:
         return str(value)
     if name.endswith("_m"):
         return distance_label(float(value), tr)
+    if name.endswith("share"):
+        return f"{100 * float(value):.0f} %"
     if name == "hours":
         return hours_label(float(value), tr)
     if name == "score":
@@ -213,9 +276,17 @@ def shown(name: str, value: Any, tr: Translator) -> str:
         return repr(str(value))
     if name in NUMBERS:
         return tr.number(int(value))
+    if name in DECIMALS:
+        return _decimal_mark(format(float(value), DECIMALS[name]), tr)
+    if name in POINTS:
+        return format(100 * float(value), "+.0f")
     if name in COUNTED:
         singular, plural = COUNTED[name]
         return tr.ngettext(singular, plural, int(value)).format(n=value)
+    if name in LISTS:
+        kind, alternatives = LISTS[name]
+        labels = [tr.gettext(LABELS[kind].get(v, str(v))) for v in value]
+        return format_list(labels, style="or", locale=tr.locale) if alternatives else ", ".join(labels)
     return tr.gettext(LABELS[name].get(value, str(value)))  # not plain, nothing else: a label
 
 
