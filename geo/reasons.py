@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from babel.lists import format_list
@@ -238,11 +239,18 @@ def plain(name: str) -> bool:
     -------
     bool
     """
-    return not (
-        name.endswith(("_m", "share"))
-        or name in ("hours", "score", "title")
-        or name in NUMBERS + POINTS + tuple(DECIMALS) + tuple(COUNTED) + tuple(LABELS) + tuple(LISTS)
-    )
+    return not (name.endswith(("_m", "share")) or name in _SHOWN_OTHERWISE)
+
+
+_SHOWN_OTHERWISE = frozenset(
+    ("hours", "score", "title", *NUMBERS, *POINTS, *DECIMALS, *COUNTED, *LABELS, *LISTS)
+)  # by name: what :func:`plain` asks on every parameter of every sentence
+
+
+@lru_cache(maxsize=256)
+def _alternatives(labels: tuple[str, ...], lang: str) -> str:
+    """``a or b`` in ``lang`` (Babel's list patterns; a few distinct lists, asked for often)."""
+    return format_list(list(labels), style="or", locale=lang)
 
 
 def shown(name: str, value: Any, tr: Translator) -> str:
@@ -264,6 +272,15 @@ def shown(name: str, value: Any, tr: Translator) -> str:
     """
     if plain(name):
         return str(value)
+    return _shown(name, tuple(value) if isinstance(value, list) else value, type(value).__name__, tr)
+
+
+@lru_cache(maxsize=8192)
+def _shown(name: str, value: Any, type_name: str, tr: Translator) -> str:
+    """:func:`shown` of a parameter that is not plain, kept: the same counts,
+    days, roles and labels recur in most sentences of an answer (a list
+    comes as a tuple, to be a key; ``type_name``, the value's type, keeps
+    ``2`` and ``2.0``, equal keys otherwise, apart)."""
     if name.endswith("_m"):
         return distance_label(float(value), tr)
     if name.endswith("share"):
@@ -286,7 +303,7 @@ def shown(name: str, value: Any, tr: Translator) -> str:
     if name in LISTS:
         kind, alternatives = LISTS[name]
         labels = [tr.gettext(LABELS[kind].get(v, str(v))) for v in value]
-        return format_list(labels, style="or", locale=tr.locale) if alternatives else ", ".join(labels)
+        return _alternatives(tuple(labels), tr.lang) if alternatives else ", ".join(labels)
     return tr.gettext(LABELS[name].get(value, str(value)))  # not plain, nothing else: a label
 
 
