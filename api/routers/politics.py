@@ -1,7 +1,9 @@
 """/api/v1/analysis — who was heard, whether local agreements hold, what
 people think (docs/politics.md). The parameters are generated from their
 declarations (``geo.politics.params``). No response names a person:
-interlocutors appear as roles, counts and shares."""
+interlocutors appear as roles, counts and shares. Reasons are in the
+request's language (``reasons``, and the ``text`` beside each code of
+``explanation``: api/locale.py, docs/politics.md#reasons)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import SessionDep, Viewer
+from api.locale import Lang
 from api.params import ID_LIMITS, PagingParam, declared_dependency
 from api.responses import responses
 from geo import vocab
@@ -40,12 +43,13 @@ def constituencies_route(
     request: Request,
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     params: Annotated[ConstituencyParams, Depends(declared_dependency(ConstituencyParams))],
     paging: PagingParam,
     by: Annotated[Literal["area", "community"], Query(description="admin areas of one level, or communities")] = "area",
     level: Level = None,
 ) -> dict:
-    return _page(request, constituencies(session, params, by=by, level=level), paging)
+    return _page(request, constituencies(session, params, by=by, level=level, tr=tr), paging)
 
 
 @router.get("/agreements", name="agreement-strain", summary="Local agreements ranked by strain (docs/politics.md)")
@@ -53,10 +57,11 @@ def agreements_route(
     request: Request,
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     params: Annotated[AgreementParams, Depends(declared_dependency(AgreementParams))],
     paging: PagingParam,
 ) -> dict:
-    ranked = ranked_agreements(session, params)
+    ranked = ranked_agreements(session, params, tr)
     body = {"params": {"as_of": params.as_of.isoformat(), "window_days": params.window_days}, "features": ranked}
     body = _page(request, body, paging)
     body["agreements"] = body.pop("features")
@@ -73,9 +78,10 @@ def agreement_route(
     fid: Annotated[int, Path(description="the agreement's id", **ID_LIMITS)],
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     params: Annotated[AgreementParams, Depends(declared_dependency(AgreementParams))],
 ) -> dict:
-    return agreement_detail(session, fid, params)
+    return agreement_detail(session, fid, params, tr)
 
 
 @router.get(
@@ -87,6 +93,7 @@ def perceptions_route(
     request: Request,
     session: SessionDep,
     _: Viewer,
+    tr: Lang,
     params: Annotated[PerceptionParams, Depends(declared_dependency(PerceptionParams))],
     paging: PagingParam,
     indicator: Annotated[
@@ -94,4 +101,4 @@ def perceptions_route(
     ] = "trust_in_mission",
     level: Level = None,
 ) -> dict:
-    return _page(request, perception_trends(session, params, indicator=indicator, level=level), paging)
+    return _page(request, perception_trends(session, params, indicator=indicator, level=level, tr=tr), paging)

@@ -22,7 +22,6 @@ from api.responses import BINARY, GEOJSON, GEOTIFF, PNG, responses
 from geo.analysis.areas import admin_area_figures
 from geo.analysis.load import site_origins
 from geo.analysis.params import MAX_DAYS, Season, default, today
-from geo.analysis.reasons import translated
 from geo.dates import SupportedDate
 from geo.errors import InvalidInput
 from geo.models import Qip
@@ -32,6 +31,7 @@ from geo.reach.products import community_hours, hours_features, hours_geotiff, o
 from geo.reach.qip_siting import MAX_HOURS, suggest
 from geo.reach.speeds import Speeds, parse_speeds
 from geo.reach.travel import TravelSurface
+from geo.reasons import with_text
 from geo.resources.schema import value_type
 from geo.window import DateWindow
 
@@ -232,7 +232,5 @@ def qip_suggestions(
         season=season,
     )
     for feature in body["features"]:  # the reasons in the reader's language, beside their codes
-        props = feature["properties"]
-        props["explanation"] = translated(props["explanation"], tr)
-        props["reasons"] = [e["text"] for e in props["explanation"]]
+        feature["properties"] = with_text(feature["properties"], tr)
     return Response(json.dumps(body), media_type=GEOJSON)

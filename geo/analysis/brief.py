@@ -164,7 +164,7 @@ def _of_area(features: list[dict], area_id: int) -> dict:
     return next(f["properties"] for f in features if f["id"] == area_id)
 
 
-def hearing(session: Session, area_id: int, level: int, as_of: date) -> dict:
+def hearing(session: Session, area_id: int, level: int, as_of: date, tr: Translator = ENGLISH) -> dict:
     """Who was heard in the area: its constituency coverage and interlocutor
     concentration as :func:`geo.politics.constituencies.constituencies`
     computes them for the areas of its level (default parameters, ``as_of``).
@@ -175,6 +175,8 @@ def hearing(session: Session, area_id: int, level: int, as_of: date) -> dict:
     area_id, level : int
         The area and its admin level.
     as_of : datetime.date
+    tr : Translator
+        The language of the flags' reasons.
 
     Returns
     -------
@@ -183,12 +185,12 @@ def hearing(session: Session, area_id: int, level: int, as_of: date) -> dict:
         person), ``window_days`` and ``concentration_top``.
     """
     params = ConstituencyParams(as_of=as_of)
-    props = _of_area(constituencies(session, params, by="area", level=level)["features"], area_id)
+    props = _of_area(constituencies(session, params, by="area", level=level, tr=tr)["features"], area_id)
     window = {"window_days": params.window_days, "concentration_top": params.concentration_top}
     return {**{k: v for k, v in props.items() if k not in ("name", "level")}, **window}
 
 
-def agreement_strain(session: Session, agreement_ids: list[int], as_of: date) -> list[dict]:
+def agreement_strain(session: Session, agreement_ids: list[int], as_of: date, tr: Translator = ENGLISH) -> list[dict]:
     """Agreements as :func:`geo.politics.agreements.ranked_agreements`
     assesses them (their rank among all, strain, rates before and after
     signing), most strained first, without the per-incident list and months.
@@ -198,17 +200,19 @@ def agreement_strain(session: Session, agreement_ids: list[int], as_of: date) ->
     session : sqlalchemy.orm.Session
     agreement_ids : list of int
     as_of : datetime.date
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
     list of dict
     """
     wanted = set(agreement_ids)
-    ranked = ranked_agreements(session, AgreementParams(as_of=as_of))
+    ranked = ranked_agreements(session, AgreementParams(as_of=as_of), tr)
     return [{k: v for k, v in r.items() if k not in ("violations", "months")} for r in ranked if r["id"] in wanted]
 
 
-def perception_series(session: Session, area_id: int, level: int, as_of: date) -> list[dict]:
+def perception_series(session: Session, area_id: int, level: int, as_of: date, tr: Translator = ENGLISH) -> list[dict]:
     """Each indicator surveyed in the area up to ``as_of``: its waves with
     95 % intervals and the last change, as
     :func:`geo.politics.perceptions.perception_trends` computes them for the
@@ -219,11 +223,14 @@ def perception_series(session: Session, area_id: int, level: int, as_of: date) -
     session : sqlalchemy.orm.Session
     area_id, level : int
     as_of : datetime.date
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
     list of dict
-        ``indicator``, ``waves``, ``change``, ``flags``, ``reasons``; indicators
+        ``indicator``, ``waves``, ``change``, ``flags``, ``reasons``,
+        ``explanation`` (:func:`geo.reasons.with_text`); indicators
         without a wave are left out.
     """
     out = []
@@ -237,9 +244,10 @@ def perception_series(session: Session, area_id: int, level: int, as_of: date) -
         )
     )
     for indicator in (i for i in vocab.PERCEPTION_INDICATORS if i in surveyed):
-        props = _of_area(perception_trends(session, params, indicator=indicator, level=level)["features"], area_id)
+        trends = perception_trends(session, params, indicator=indicator, level=level, tr=tr)
+        props = _of_area(trends["features"], area_id)
         if props["waves"]:
-            out.append({k: props[k] for k in ("indicator", "waves", "change", "flags", "reasons")})
+            out.append({k: props[k] for k in ("indicator", "waves", "change", "flags", "reasons", "explanation")})
     return out
 
 
@@ -267,7 +275,8 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         ``as_of`` and ``window_days`` set the window of the figures and the
         engagement gaps; the series end with ``as_of``'s month.
     tr : Translator
-        The language of the reasons' text.
+        The language of the reasons' text (the under-engaged communities' and
+        the politics analyses' alike).
 
     Returns
     -------
@@ -289,7 +298,7 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         f["properties"] for f in admin_area_figures(session, window, level=a.level)["features"] if f["id"] == area_id
     )
     series = monthly_series(session, area_id, params.as_of)
-    agreements = agreement_strain(session, _agreement_ids(session, area_id), params.as_of)
+    agreements = agreement_strain(session, _agreement_ids(session, area_id), params.as_of, tr)
     dates = _data_dates(session)
     result = with_not_heard(session, cached_gaps(session, params, admin_area=area_id))
     rows = worklist(result, WorklistFilter())
@@ -308,9 +317,9 @@ def area_brief(session: Session, area_id: int, params: GapParams, tr: Translator
         "figures": figures,
         "series": series,
         "under_engaged": {"count": len(rows), "top": as_records(result, rows.iloc[:TOP], tr)},
-        "hearing": hearing(session, area_id, a.level, params.as_of),
+        "hearing": hearing(session, area_id, a.level, params.as_of, tr),
         "agreements": agreements,
-        "perceptions": perception_series(session, area_id, a.level, params.as_of),
+        "perceptions": perception_series(session, area_id, a.level, params.as_of, tr),
         "data_dates": dates,
         "parameters": params.to_dict(),
         "computed_at": result.computed_at.isoformat(),

@@ -38,12 +38,13 @@ from geo.analysis.metric import Points, nearest
 from geo.analysis.near import FEW_PLACES, SLOT_INDEX, SUM_CELL, Places, PointGrid, around, sum_near
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import incident_weights
-from geo.analysis.reasons import Explainer, Reason, with_extra
+from geo.analysis.reasons import Explainer, with_extra
 from geo.analysis.tables import Rows, Tables, prepare
 from geo.i18n import ENGLISH, Translator
 from geo.reach.population import with_estimates
 from geo.reach.remoteness import TravelToSite, fill_unreachable, travel_to_nearest_site
 from geo.reach.travel import TravelSurface
+from geo.reasons import Reason
 from geo.window import DateWindow
 
 RESULT_COLUMNS = (

@@ -2,24 +2,19 @@
 into a brief — and as codes with parameters, so other tools (and other
 languages) render their own (docs/analysis.md#reasons).
 
-A reason is ``{"code", "params"}``: ``code`` names a :class:`Template` of
-:data:`REASONS`, ``params`` hold machine values (metres, counts, ISO dates,
-vocabulary codes). :func:`text` renders one in a language
-(:mod:`geo.i18n`); the English rendering is a result's ``reasons``.
-Adding a reason is one :class:`Template` in
-:data:`REASONS` (its msgid marked with ``N_``, or ``Nn_`` for a singular and
-plural pair, so ``make messages`` extracts it) and the code that emits its params; parameter names say how a value is
-shown (:func:`_shown`).
-
-Rows are built column-wise (numpy arrays, one list comprehension per
+The ranking's reasons (engagement, violence, remoteness) are codes of
+:data:`geo.reasons.REASONS`, the one registry of every reason's template;
+:func:`geo.reasons.text` renders one. This module writes them for a whole
+ranking: rows are built column-wise (numpy arrays, one list comprehension per
 sentence), so the whole ranking stays cheap; and only for the rows a caller
 reads (:class:`Explainer`: a page, the map's view, an export's every row),
-kept for the next caller of the same ranking.
+kept for the next caller of the same ranking. Every sentence written here is
+exactly :func:`geo.reasons.text` of its reason (tests/geo/test_analysis_reasons.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Formatter
 from typing import Any
@@ -27,190 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo import vocab
 from geo.analysis import heap
 from geo.analysis.params import GapParams
-from geo.i18n import ENGLISH, N_, Nn_, Translator
-from geo.reach.remoteness import hours_label, travel_reasons
-
-Reason = dict[str, Any]  # {"code": str, "params": {name: value}}
-
-
-@dataclass(frozen=True)
-class Template:
-    """One kind of reason: its code, English msgid(s) with ``{name}``
-    placeholders, and for a sentence whose grammar follows a number, the
-    plural msgid and the parameter that chooses the form."""
-
-    code: str
-    message: str
-    plural: str | None = None
-    count: str | None = None
-
-
-REASONS: dict[str, Template] = {
-    t.code: t
-    for t in (
-        Template(
-            "last_engagement",
-            *Nn_(
-                "{days} day since the last engagement ({kind} {id} on {date})",
-                "{days} days since the last engagement ({kind} {id} on {date})",
-            ),
-            count="days",
-        ),
-        Template(
-            "never_engaged",
-            N_("no patrol within {patrol_m}, engagement within {engagement_m} or QIP within {qip_m} on record"),
-        ),
-        Template(
-            "never_engaged_radii",
-            N_(
-                "no patrol within its coverage radius ({patrol_min_m} to {patrol_max_m}), "
-                "engagement within {engagement_m} or QIP within {qip_m} on record"
-            ),
-        ),
-        Template("violence", N_("{incidents}, {deaths} within {radius_m} in {days} days")),
-        Template("no_violence", N_("no incidents within {radius_m} in {days} days")),
-        Template("nearest_site", N_("{distance_m} from the nearest mission site")),
-        Template("no_site", N_("no active mission site on record")),
-        Template(
-            "travel_time",
-            N_("{hours} from the nearest mission site in the {season} season ({straight_m} in a straight line)"),
-        ),
-        # Beside the ranking, not scored (geo/politics/sole_voice.py, docs/politics.md#sole-voice).
-        Template(
-            "sole_voice",
-            N_(
-                "only one interlocutor, a {role}, heard in the last {engagements} engagements "
-                "with interlocutors, since {since}"
-            ),
-        ),
-        # The QIP plotter's site suggestions (geo/reach/qip_siting.py).
-        Template("qip_gap", N_("gap score {score} (rank {rank} of {of})")),
-        Template("qip_trip", N_("{hours} from {office} in the {season} season")),
-        Template("no_active_qip", N_("no active QIP on record")),
-        Template("qip_nearest", N_("no active QIP within {absence_m} (nearest: {title}, {status}, {distance_m})")),
-        Template("qip_people", N_("about {people} people (recorded)")),
-        Template("qip_people_estimated", N_("about {people} people (estimated from the population raster)")),
-        Template(
-            "unreachable",
-            N_(
-                "no mission site can be reached over land in the {season} season "
-                "(no road, crossing or passable ground joins it; {straight_m} in a straight line)"
-            ),
-        ),
-    )
-}
-# Counted nouns inside a sentence: parameter → (singular, plural) msgids.
-COUNTED = {
-    "incidents": Nn_("{n} incident", "{n} incidents"),
-    "deaths": Nn_("{n} death", "{n} deaths"),
-}
-# Vocabulary codes a sentence quotes: parameter → {code: msgid}.
-LABELS = {
-    "kind": {"patrol": N_("patrol"), "engagement": N_("engagement"), "qip": N_("QIP")},
-    "season": {"dry": N_("dry"), "rainy": N_("rainy")},
-    # the catalogue holds these msgids already (layers/messages.py's vocabulary labels)
-    "status": {code: code.replace("_", " ") for code in vocab.QIP_STATUSES},
-    "role": {code: vocab.ROLE_LABELS.get(code, code.replace("_", " ")) for code in vocab.INTERLOCUTOR_ROLES},
-}
-NUMBERS = ("of", "people")  # counts written with the language's digit grouping
-
-
-def distance_label(m: float, tr: Translator = ENGLISH) -> str:
-    """A distance as a planner writes it, readable at any magnitude
-    (docs/analysis.md#reasons): whole metres below 1 km (``"850 m"``), three
-    significant digits up to 100 km (``"1.23 km"``, ``"12.5 km"``, ``"20 km"``),
-    whole kilometres with a space between thousands above (``"1 230 km"``).
-
-    Parameters
-    ----------
-    m : float
-        Metres (≥ 0).
-    tr : Translator
-        The language's decimal mark (``"12,5 km"`` in French).
-
-    Returns
-    -------
-    str
-    """
-    metres = round(m)
-    if metres < 1000:
-        return f"{metres} m"
-    km = m / 1000
-    if float(f"{km:.3g}") < 100:
-        text = f"{km:.3g}"
-        return (
-            text if tr.lang == ENGLISH.lang else text.replace(".", tr.locale.number_symbols["latn"]["decimal"])
-        ) + " km"
-    return f"{round(km):,} km".replace(",", " ")
-
-
-def _plain(name: str) -> bool:
-    """Whether :func:`_shown` writes a parameter as it is (``str``)."""
-    return not (
-        name.endswith("_m") or name in ("hours", "score", "title") or name in NUMBERS + tuple(COUNTED) + tuple(LABELS)
-    )
-
-
-def _shown(name: str, value: Any, tr: Translator) -> str:
-    """How a parameter reads: ``*_m`` a distance, ``hours`` a travel time, a
-    counted noun, a vocabulary label, else as written (:func:`_plain`)."""
-    if _plain(name):
-        return str(value)
-    if name.endswith("_m"):
-        return distance_label(float(value), tr)
-    if name == "hours":
-        return hours_label(float(value), tr)
-    if name == "score":
-        return tr.number(float(f"{float(value):.3g}"), 3)
-    if name == "title":
-        return repr(str(value))
-    if name in NUMBERS:
-        return tr.number(int(value))
-    if name in COUNTED:
-        singular, plural = COUNTED[name]
-        return tr.ngettext(singular, plural, int(value)).format(n=value)
-    return tr.gettext(LABELS[name].get(value, str(value)))  # not plain, nothing else: a label
-
-
-def text(reason: Mapping[str, Any], tr: Translator = ENGLISH) -> str:
-    """One reason as a sentence in ``tr``'s language.
-
-    Parameters
-    ----------
-    reason : mapping
-        ``{"code", "params"}`` (a code of :data:`REASONS`).
-    tr : Translator
-
-    Returns
-    -------
-    str
-    """
-    t = REASONS[reason["code"]]
-    params = reason["params"]
-    if t.plural is not None and t.count is not None:
-        message = tr.ngettext(t.message, t.plural, int(params[t.count]))
-    else:
-        message = tr.gettext(t.message)
-    return message.format(**{k: _shown(k, v, tr) for k, v in params.items()})
-
-
-def translated(reasons: list[Reason], tr: Translator = ENGLISH) -> list[dict[str, Any]]:
-    """Reasons with their ``text`` in ``tr``'s language beside code and params.
-
-    Parameters
-    ----------
-    reasons : list of dict
-    tr : Translator
-
-    Returns
-    -------
-    list of dict
-        ``{"code", "params", "text"}`` each.
-    """
-    return [{"code": r["code"], "params": dict(r["params"]), "text": text(r, tr)} for r in reasons]
+from geo.i18n import ENGLISH, Translator
+from geo.reach.remoteness import travel_reasons
+from geo.reasons import REASONS, Reason, plain, shown, text
 
 
 @dataclass
@@ -240,7 +56,7 @@ class _Column:
 
 def _sentences(column: _Column, tr: Translator) -> list[str]:
     """:func:`text` of every reason of ``column``, column-wise: each distinct
-    parameter value is shown once (:func:`_shown`), each distinct message
+    parameter value is shown once (:func:`geo.reasons.shown`), each distinct message
     chosen once, and the sentences of one message assembled together (numpy
     string additions)."""
     out = np.empty(len(column.reasons), dtype=object)
@@ -438,15 +254,15 @@ _S = np.dtypes.StringDType()
 
 
 def _shown_column(name: str, values: list, tr: Translator) -> np.ndarray:
-    """:func:`_shown` of every value, each distinct value shown once (a plain
-    integer, which :func:`_shown` writes as ``str``, by numpy at once)."""
+    """:func:`geo.reasons.shown` of every value, each distinct value shown once (a plain
+    integer, which :func:`geo.reasons.shown` writes as ``str``, by numpy at once)."""
     numbers = np.asarray(values)
     if numbers.dtype.kind in "iuf" and numbers.ndim == 1:
-        if numbers.dtype.kind in "iu" and _plain(name):
+        if numbers.dtype.kind in "iu" and plain(name):
             return numbers.astype(_S)
         distinct, which = np.unique(numbers, return_inverse=True)
-        return np.array([_shown(name, v, tr) for v in distinct.tolist()], dtype=_S)[which]
-    memo = {v: _shown(name, v, tr) for v in set(values)}
+        return np.array([shown(name, v, tr) for v in distinct.tolist()], dtype=_S)[which]
+    memo = {v: shown(name, v, tr) for v in set(values)}
     return np.array([memo[v] for v in values], dtype=_S)
 
 

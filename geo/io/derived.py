@@ -2,6 +2,8 @@
 GeoPackage layers (docs/politics.md#who-was-heard). Each is computed from
 the committed data now, with its default parameters, when asked — never
 stale. (The engagement-gap result has its own module, ``geo.io.export_gaps``.)
+Like that one, a layer holds its reasons in English (``reasons``) beside
+their codes (``explanation``, JSON), from which any language is written.
 
 A :class:`Derived` says once what a collection is — its id, GeoPackage
 layer, title, geometry type, the Arrow schema of its properties and how to
@@ -9,6 +11,7 @@ compute its features — and both faces read it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -62,7 +65,9 @@ class Derived:
         for feature in features:
             props = feature["properties"]
             for name, values in columns.items():
-                if name != "geom":
+                if name == "explanation":  # the codes, as the engagement gaps' layer holds them
+                    values.append(json.dumps([{"code": e["code"], "params": e["params"]} for e in props[name]]))
+                elif name != "geom":
                     v = props.get(name)
                     values.append(date.fromisoformat(v) if name in days and v else v)
         geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
@@ -100,6 +105,7 @@ def _hearing_schema(area: bool) -> pa.Schema:
             pa.field("top_roles", _LISTS),
             pa.field("flags", _LISTS),
             pa.field("reasons", _LISTS),
+            pa.field("explanation", pa.string()),  # JSON: [{"code", "params"}] (docs/politics.md#reasons)
             pa.field("as_of", pa.date32()),
             pa.field("geom", pa.binary()),
         ]

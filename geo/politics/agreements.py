@@ -7,7 +7,11 @@ history, and a ranking by strain.
 ``strain`` is the low end of the rate ratio's 95 % interval: the smallest
 rise in the incident rate the data support (above 1: incidents rose beyond
 chance). Agreements without an area or a signing day, or signed after
-``as_of``, are listed last with no figures."""
+``as_of``, are listed last with no figures.
+
+Reasons are codes of :data:`geo.reasons.REASONS` (``explanation``),
+written in a language only where an answer is made
+(:func:`ranked_agreements`, :func:`agreement_detail`: docs/politics.md#reasons)."""
 
 from __future__ import annotations
 
@@ -20,9 +24,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.errors import NotFound
+from geo.i18n import ENGLISH, Translator
 from geo.models import Agreement, AgreementStatusHistory, Incident
 from geo.politics.params import AgreementParams
 from geo.politics.stats import rate_ratio
+from geo.reasons import Reason, with_text
 
 DAYS_PER_MONTH = 365.25 / 12
 STOPWORDS = frozenset(
@@ -128,22 +134,26 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
     Returns
     -------
     dict
-        JSON-ready; ``strain`` None when it cannot be assessed.
+        JSON-ready; ``strain`` None when it cannot be assessed; ``flags``
+        and ``explanation`` (their reasons, codes with parameters).
     """
     base = {k: agreement[k] for k in ("id", "name", "status", "parties", "has_area")}
     signed = agreement["signed_on"]
     base["signed_on"] = signed.isoformat() if signed else None
-    why = (
-        "no area: incidents cannot be counted inside it"
+    why: Reason | None = (
+        {"code": "agreement_no_area", "params": {}}
         if not agreement["has_area"]
-        else "no signing day"
+        else {"code": "agreement_not_signed", "params": {}}
         if signed is None
-        else "signed after as_of"
+        else {
+            "code": "agreement_signed_after",
+            "params": {"signed_on": signed.isoformat(), "as_of": params.as_of.isoformat()},
+        }
         if signed > params.as_of
         else None
     )
     if why:
-        return {**base, "assessed": False, "strain": None, "flags": [], "reasons": [why]}
+        return {**base, "assessed": False, "strain": None, "flags": [], "explanation": [why]}
     before, after = periods(signed, params)
     days = incidents["day"]
     b = incidents[(days >= before[0]) & (days <= before[1])]
@@ -170,7 +180,8 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
     ]
     party_before = sum(1 for r in b.to_dict("records") if party_of(r))
     strain = 0.0 if ratio is None or ratio.low is None else ratio.low
-    flags, reasons = [], []
+    flags: list[str] = []
+    reasons: list[Reason] = []
 
     def per_month(n: int, t: int) -> float | None:
         return round(n / t * DAYS_PER_MONTH, 3) if t else None
@@ -178,12 +189,18 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
     if ratio is not None and ratio.low is not None and ratio.low > 1:
         flags.append("incidents_rose")
         reasons.append(
-            f"incidents inside the area rose from {len(b) / t_b * DAYS_PER_MONTH:.1f} to "
-            f"{len(a) / t_a * DAYS_PER_MONTH:.1f} a month after signing (rate ratio ≥ {ratio.low:.2f} at 95 %)"
+            {
+                "code": "incidents_rose",
+                "params": {
+                    "per_month_before": len(b) / t_b * DAYS_PER_MONTH,
+                    "per_month_after": len(a) / t_a * DAYS_PER_MONTH,
+                    "ratio_low": ratio.low,
+                },
+            }
         )
     if violations:
         flags.append("possible_violations")
-        reasons.append(f"{len(violations)} incident{'s' if len(violations) > 1 else ''} after signing involved a party")
+        reasons.append({"code": "party_incidents", "params": {"violations": len(violations)}})
     return {
         **base,
         "assessed": True,
@@ -204,7 +221,7 @@ def assess(agreement: dict, incidents: pd.DataFrame, params: AgreementParams) ->
         "violations": violations,
         "months": _months(incidents, before, after),
         "flags": flags,
-        "reasons": reasons,
+        "explanation": reasons,
     }
 
 
@@ -256,7 +273,7 @@ def _load(
     ]
 
 
-def ranked_agreements(session: Session, params: AgreementParams) -> list[dict]:
+def ranked_agreements(session: Session, params: AgreementParams, tr: Translator = ENGLISH) -> list[dict]:
     """Every agreement assessed, ranked by strain (highest first; then more
     possible violations, then id); the ones that cannot be assessed last.
 
@@ -264,13 +281,15 @@ def ranked_agreements(session: Session, params: AgreementParams) -> list[dict]:
     ----------
     session : sqlalchemy.orm.Session
     params : AgreementParams
+    tr : Translator
+        The language of the reasons (``reasons``, and ``explanation``'s ``text``).
 
     Returns
     -------
     list of dict
         Each with ``rank`` (from 1).
     """
-    out = [assess(a, inc, params) for a, inc in _load(session, params)]
+    out = [with_text(assess(a, inc, params), tr) for a, inc in _load(session, params)]
     out.sort(
         key=lambda r: (
             r["strain"] is None,
@@ -312,7 +331,7 @@ def status_history(session: Session, agreement_id: int) -> list[dict]:
     ]
 
 
-def agreement_detail(session: Session, agreement_id: int, params: AgreementParams) -> dict:
+def agreement_detail(session: Session, agreement_id: int, params: AgreementParams, tr: Translator = ENGLISH) -> dict:
     """One agreement assessed, with its status history and its rank among all.
 
     Parameters
@@ -320,12 +339,14 @@ def agreement_detail(session: Session, agreement_id: int, params: AgreementParam
     session : sqlalchemy.orm.Session
     agreement_id : int
     params : AgreementParams
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
     dict
     """
-    ranked = ranked_agreements(session, params)
+    ranked = ranked_agreements(session, params, tr)
     found = next((r for r in ranked if r["id"] == agreement_id), None)
     if found is None:
         raise NotFound(f"agreement {agreement_id} does not exist", field="id")

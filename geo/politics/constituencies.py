@@ -22,9 +22,11 @@ from geo import vocab
 from geo.analysis import heap
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
 from geo.analysis.gaps import GapResult
+from geo.i18n import ENGLISH, Translator
 from geo.models import AdminArea, Community, Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics.params import ConstituencyParams
 from geo.reach.cache import SnapshotCache
+from geo.reasons import Reason, with_text
 from geo.window import DateWindow
 
 REQUIRED_VOICES = ("women", "youth")  # a place where none of these was heard in the window is flagged
@@ -73,10 +75,6 @@ def reach_masks(h: Hearings) -> np.ndarray:
     spoken |= np.where(c["age_band"].isin(vocab.YOUTH_AGE_BANDS).to_numpy(), BITS["youth"], 0)
     np.bitwise_or.at(masks, at[known], spoken[known])
     return masks
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
 
 
 def _segments(units: pd.Index, unit: np.ndarray, values: np.ndarray) -> list[list]:
@@ -163,8 +161,8 @@ def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
         ``interlocutors``, ``last_<constituency>`` for each constituency (the
         last day it was reached up to ``as_of``, any window), ``reached``
         and ``not_reached`` (in the window), ``top1_share``, ``top_share``,
-        ``top3_share``, ``hhi``, ``top_roles``, ``flags``, ``reasons``;
-        units in ascending order.
+        ``top3_share``, ``hhi``, ``top_roles``, ``flags``, ``explanation``
+        (the flags' reasons, codes with parameters); units in ascending order.
     """
     window = DateWindow.ending(params.as_of, params.window_days)
     e = h.engagements[(h.engagements["day"] <= params.as_of) & h.engagements["unit"].notna()].reset_index(drop=True)
@@ -192,7 +190,7 @@ def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
         said = {m: [v for v, bit in BITS.items() if m & bit] for m in set(masks_of_units)}
         unsaid = {m: [v for v in vocab.CONSTITUENCIES if v not in heard_v] for m, heard_v in said.items()}
         flags: list[list[str]] = [[] for _ in range(len(units))]
-        reasons: list[list[str]] = [[] for _ in range(len(units))]
+        reasons: list[list[Reason]] = [[] for _ in range(len(units))]
         for i in np.flatnonzero(counts >= params.min_engagements).tolist():  # flags need enough engagements
             flags[i], reasons[i] = _verdict(
                 int(counts[i]),
@@ -214,7 +212,7 @@ def hearing_table(h: Hearings, params: ConstituencyParams) -> pd.DataFrame:
                 **{name: [round(x, 4) for x in f.shares[key].tolist()] for name, key in SHARES.items()},
                 "top_roles": f.roles,
                 "flags": flags,
-                "reasons": reasons,
+                "explanation": reasons,
             },
             index=pd.RangeIndex(len(units)),
         )
@@ -228,21 +226,31 @@ def _epoch_day(d: date) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 
-def _verdict(n: int, recorded: int, topk: float, heard: list[str], top_roles: list[str], params) -> tuple[list, list]:
-    """The flags of a unit with enough engagements (``n`` ≥ ``min_engagements``) and their sentences."""
+def _verdict(
+    n: int, recorded: int, topk: float, heard: list[str], top_roles: list[str], params
+) -> tuple[list[str], list[Reason]]:
+    """The flags of a unit with enough engagements (``n`` ≥ ``min_engagements``) and their reasons."""
     k, days = params.concentration_top, params.window_days
-    flags, reasons = [], []
+    flags: list[str] = []
+    reasons: list[Reason] = []
     if recorded and topk > params.concentration_share:
         flags.append("concentrated")
-        who = ", ".join(vocab.ROLE_LABELS.get(r, r.replace("_", " ")) for r in top_roles)
         reasons.append(
-            f"{_pct(topk)} of {recorded} engagements with interlocutors were with the same {k} "
-            f"interlocutor{'s' if k > 1 else ''} ({who}) in {days} days"
+            {
+                "code": "concentrated",
+                "params": {
+                    "share": topk,
+                    "recorded": recorded,
+                    "top": k,
+                    "roles": list(top_roles),
+                    "period_days": days,
+                },
+            }
         )
     silent = [v for v in REQUIRED_VOICES if v not in heard]
     if silent:
         flags += [f"no_{v}" for v in silent]
-        reasons.append(f"no {' or '.join(silent)} engagement in {days} days ({n} engagements)")
+        reasons.append({"code": "not_heard", "params": {"constituencies": silent, "period_days": days, "held": n}})
     return flags, reasons
 
 
@@ -258,7 +266,7 @@ def unheard_row() -> dict:
         **dict.fromkeys(SHARES, 0.0),
         "top_roles": [],
         "flags": [],
-        "reasons": [],
+        "explanation": [],
     }
 
 
@@ -308,7 +316,14 @@ def _iso(v: date | None) -> str | None:
     return None if v is None else v.isoformat()
 
 
-def constituencies(session: Session, params: ConstituencyParams, *, by: str = "area", level: int | None = None) -> dict:
+def constituencies(
+    session: Session,
+    params: ConstituencyParams,
+    *,
+    by: str = "area",
+    level: int | None = None,
+    tr: Translator = ENGLISH,
+) -> dict:
     """Who was heard, per admin area (all of one level) or per community
     (those with an engagement in the window), as a GeoJSON FeatureCollection.
 
@@ -320,12 +335,16 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
         ``area`` or ``community``.
     level : int, optional
         Admin level of the areas (default: the one most communities link to).
+    tr : Translator
+        The language of the reasons.
 
     Returns
     -------
     dict
         Features ordered flagged first, then by engagements; properties as
-        :func:`hearing_table` plus ``name`` (and ``level`` for areas).
+        :func:`hearing_table` plus ``name`` (and ``level`` for areas), with
+        ``reasons`` (the flags' sentences in ``tr``'s language) and
+        ``explanation`` (their codes, parameters and text: :func:`geo.reasons.with_text`).
     """
     level = default_level(session) if level is None else level
     table = hearing_table(load_hearings(session, params, by, level), params)
@@ -351,7 +370,7 @@ def constituencies(session: Session, params: ConstituencyParams, *, by: str = "a
     features = []
     for pid, name, geometry in places:
         props = {k: v for k, v in figures.get(pid, empty).items() if k != "unit"}
-        props = {k: (_iso(v) if k.startswith("last_") else v) for k, v in props.items()}
+        props = with_text({k: (_iso(v) if k.startswith("last_") else v) for k, v in props.items()}, tr)
         features.append(
             {
                 "type": "Feature",

@@ -1,6 +1,8 @@
 """What people think (docs/politics.md#perceptions): per admin area, an
 indicator's trend over survey waves with the 95 % Wilson interval of each
-wave's share, and a reason where it fell beyond chance.
+wave's share, and a reason (a code of :data:`geo.reasons.REASONS`,
+written in the request's language by :func:`perception_trends`) where it
+fell beyond chance.
 
 A wave's share in an area pools every result located inside it, weighted by
 sample size (``Σ value·n / Σ n``, on ``Σ n`` answers). A fall between two
@@ -18,33 +20,11 @@ from sqlalchemy.orm import Session
 from geo import vocab
 from geo.analysis.areas import SIMPLIFY_DEG, default_level
 from geo.errors import InvalidInput
+from geo.i18n import ENGLISH, Translator
 from geo.models import AdminArea, Perception
 from geo.politics.params import PerceptionParams
 from geo.politics.stats import newcombe, wilson
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
-
-
-def label(indicator: str) -> str:
-    """How a reason names an indicator ("trust in the mission").
-
-    Parameters
-    ----------
-    indicator : str
-
-    Returns
-    -------
-    str
-    """
-    return {
-        "trust_in_mission": "trust in the mission",
-        "feeling_of_safety": "the feeling of safety",
-        "knowledge_of_mandate": "knowledge of the mandate",
-        "satisfaction_with_protection": "satisfaction with protection",
-        "trust_in_local_authorities": "trust in local authorities",
-    }.get(indicator, indicator.replace("_", " "))
+from geo.reasons import Reason, with_text
 
 
 def trend(rows: pd.DataFrame, indicator: str) -> dict:
@@ -62,7 +42,8 @@ def trend(rows: pd.DataFrame, indicator: str) -> dict:
         ``waves`` (``survey``, ``wave``, ``fielded_on`` the first day,
         ``value``, ``sample_size``, ``low``, ``high``), ``latest``,
         ``change`` (``from_wave``, ``to_wave``, ``difference``, ``low``,
-        ``high``, ``fell``), ``flags``, ``reasons``.
+        ``high``, ``fell``), ``flags``, ``explanation`` (their reasons, codes
+        with parameters).
     """
     waves = []
     if len(rows):
@@ -84,7 +65,9 @@ def trend(rows: pd.DataFrame, indicator: str) -> dict:
                     "high": round(high, 4),
                 }
             )
-    change, flags, reasons = None, [], []
+    change = None
+    flags: list[str] = []
+    reasons: list[Reason] = []
     if len(waves) >= 2:
         w1, w2 = waves[-2], waves[-1]
         lo, hi = newcombe(w1["value"], w1["sample_size"], w2["value"], w2["sample_size"])
@@ -100,20 +83,32 @@ def trend(rows: pd.DataFrame, indicator: str) -> dict:
         if fell:
             flags.append(f"{indicator}_fell")
             reasons.append(
-                f"{label(indicator)} fell from {_pct(w1['value'])} to {_pct(w2['value'])} since the {w1['wave']} "
-                f"wave (n = {w1['sample_size']}, {w2['sample_size']}; change {100 * lo:+.0f} to {100 * hi:+.0f} "
-                "points at 95 %)"
+                {
+                    "code": "perception_fell",
+                    "params": {
+                        "indicator": indicator,
+                        "from_share": w1["value"],
+                        "to_share": w2["value"],
+                        "wave": w1["wave"],
+                        "n_from": w1["sample_size"],
+                        "n_to": w2["sample_size"],
+                        "change_low": lo,
+                        "change_high": hi,
+                    },
+                }
             )
     return {
         "waves": waves,
         "latest": waves[-1] if waves else None,
         "change": change,
         "flags": flags,
-        "reasons": reasons,
+        "explanation": reasons,
     }
 
 
-def perception_trends(session: Session, params: PerceptionParams, *, indicator: str, level: int | None = None) -> dict:
+def perception_trends(
+    session: Session, params: PerceptionParams, *, indicator: str, level: int | None = None, tr: Translator = ENGLISH
+) -> dict:
     """Every admin area of one level with the trend of ``indicator`` (results fielded up to ``as_of``).
 
     Parameters
@@ -124,6 +119,8 @@ def perception_trends(session: Session, params: PerceptionParams, *, indicator: 
         One of :data:`geo.vocab.PERCEPTION_INDICATORS`.
     level : int, optional
         Admin level (default: the one most communities link to).
+    tr : Translator
+        The language of the reasons (``reasons``, and ``explanation``'s ``text``).
 
     Returns
     -------
@@ -162,7 +159,7 @@ def perception_trends(session: Session, params: PerceptionParams, *, indicator: 
     )
     features = []
     for area_id, name, geometry in areas:
-        t = trend(results[results["area_id"] == area_id], indicator)
+        t = with_text(trend(results[results["area_id"] == area_id], indicator), tr)
         latest = t["latest"] or {}
         features.append(
             {

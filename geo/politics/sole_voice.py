@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.params import default
-from geo.analysis.reasons import Reason
 from geo.models import Engagement, EngagementInterlocutor, Interlocutor
 from geo.politics import params as politics_params  # the module: its import reaches back here through geo.analysis
+from geo.reasons import Reason
 
 # The tables :func:`sole_voices` reads (all in the ``analysis_changes`` log,
 # migrations 0002 and 0008): the result cache reads the reason again only
@@ -44,7 +44,7 @@ def sole_voices(session: Session, as_of: date, run: int) -> dict[int, Reason]:
     -------
     dict of int to dict
         Community id → the reason ``sole_voice`` (``role``, ``engagements``,
-        ``since``; :data:`geo.analysis.reasons.REASONS`): "only one
+        ``since``; :data:`geo.reasons.REASONS`): "only one
         interlocutor, a traditional leader, heard in the last 4 engagements
         with interlocutors, since 2026-03-04".
     """

@@ -35,12 +35,12 @@ from geo import vocab
 from geo.analysis.cache import cached_gaps
 from geo.analysis.metric import TOL_M, Points, geodesic, nearest
 from geo.analysis.params import GapParams
-from geo.analysis.reasons import text
 from geo.errors import InvalidInput, NotFound
 from geo.models import Qip, Site
 from geo.reach.extent import mission_grid
 from geo.reach.load import Origins, travel_from
 from geo.reach.season import resolve
+from geo.reasons import text
 
 ACTIVE = ("proposed", "approved", "in_progress")
 ABSENCE_M = 5_000.0

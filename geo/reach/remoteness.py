@@ -23,11 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.errors import InvalidInput
-from geo.i18n import ENGLISH, N_, Translator
 from geo.reach.travel import TravelSurface
-
-ABOUT_MIN = N_("about {n} min")
-ABOUT_H = N_("about {n} h")
 
 
 @dataclass
@@ -108,31 +104,10 @@ def fill_unreachable(factor: np.ndarray, unreachable: np.ndarray) -> np.ndarray:
     return out
 
 
-def hours_label(hours: float, tr: Translator = ENGLISH) -> str:
-    """Hours as a planner says them: ``about 35 min`` (5-minute steps below
-    1 h), ``about 1.5 h`` (half hours below 10 h), ``about 14 h``; in ``tr``'s
-    language (``environ 1,5 h``).
-
-    Parameters
-    ----------
-    hours : float
-    tr : Translator
-
-    Returns
-    -------
-    str
-    """
-    if hours < 1:
-        return tr.format(ABOUT_MIN, n=max(5, round(hours * 12) * 5))
-    if hours < 10:
-        return tr.format(ABOUT_H, n=tr.number(round(hours * 2) / 2, 1))
-    return tr.format(ABOUT_H, n=round(hours))
-
-
 def travel_reasons(hours, unreachable, season, straight_m) -> list[dict]:
     """The remoteness reason of each row when remoteness is travel time, as
     codes with parameters (sentences: ``travel_time``, ``unreachable`` and
-    ``no_site`` in :data:`geo.analysis.reasons.REASONS`).
+    ``no_site`` in :data:`geo.reasons.REASONS`).
 
     Parameters
     ----------

@@ -84,7 +84,7 @@ def test_brief_json_agrees_with_the_api(live_app, area, demo_end):
         ).json()
         p = next(f["properties"] for f in fc["features"] if f["id"] == area["id"])
         if p["waves"]:
-            surveyed.append({k: p[k] for k in ("indicator", "waves", "change", "flags", "reasons")})
+            surveyed.append({k: p[k] for k in ("indicator", "waves", "change", "flags", "reasons", "explanation")})
     assert brief["perceptions"] == surveyed and surveyed  # the demo surveys every area
     assert len(brief["series"]["months"]) == 24 and brief["series"]["months"][-1] == demo_end.strftime("%Y-%m")
 

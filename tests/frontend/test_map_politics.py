@@ -43,3 +43,34 @@ def test_who_was_heard_and_perception_layers_load(live_app, page, artifacts, dem
         state = page.evaluate(f"() => {{ const s = peacemap.layers[{key!r}]; return [s.error, s.returned]; }}")
         assert state[0] is None and state[1] > 0, (key, state)
     page.screenshot(path=str(artifacts / "map_politics_layers.png"))
+
+
+def test_a_french_browser_reads_the_agreement_reasons_in_french(live_app, browser, demo_end, artifacts):
+    """The popup shows what the API answers, in the browser's language: the
+    strained pact's reasons in French (docs/politics.md#reasons)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    try:
+        pg = context.new_page()
+        pg.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=agreements")
+        pg.wait_for_function(
+            "() => window.peacemap && peacemap.layers.agreements && peacemap.layers.agreements.returned > 0",
+            timeout=120_000,
+        )
+        assert pg.locator("html").get_attribute("lang") == "fr"
+        opened = pg.evaluate("""() => {
+            let done = false;
+            peacemap.layers.agreements.group.eachLayer(g => g.eachLayer(l => {
+                if (!done && l.feature.properties.name.startsWith("Bambari")) { l.openPopup(); done = true; }
+            }));
+            return done;
+        }""")
+        assert opened
+        detail = pg.locator(".leaflet-popup-content .pm-detail[data-detail=agreement-strain]")
+        detail.wait_for()
+        reasons = detail.locator("li").all_inner_texts()
+        assert any(r.startswith("les incidents dans la zone sont passés de ") for r in reasons), reasons
+        assert any("postérieurs à la signature ont impliqué une partie" in r for r in reasons), reasons
+        assert not any("after signing" in r for r in reasons), reasons
+        pg.screenshot(path=str(artifacts / "map_agreement_popup_fr.png"))
+    finally:
+        context.close()

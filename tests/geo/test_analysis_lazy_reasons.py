@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from geo.analysis import compute_gaps
 from geo.analysis.gaps import GapResult, gap_state
 from geo.analysis.local import local_update
-from geo.analysis.reasons import explanations, text
+from geo.analysis.reasons import explanations
 from geo.analysis.tables import prepare
 from geo.i18n import translator
+from geo.reasons import text
 
 LANGS = ("en", "fr")
 # Per-community columns: a community whose columns differ between two inputs must be recomputed.

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.analysis import GapParams
-from geo.analysis.reasons import explained, explanations, reasons_for, text
+from geo.analysis.reasons import explained, explanations, reasons_for
 from geo.i18n import translator
+from geo.reasons import text
 
 # Distances around every boundary of the label rule (1 km, 100 km, thousands)
 # and ordinary ones.

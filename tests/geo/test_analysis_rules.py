@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from geo.analysis import GapParams, compute_gaps
-from geo.analysis.reasons import distance_label
 from geo.errors import InvalidInput
+from geo.reasons import distance_label
 
 
 def run(s, params: GapParams | None = None) -> pd.DataFrame:

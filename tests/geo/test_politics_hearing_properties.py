@@ -125,6 +125,6 @@ def test_every_figure_equals_the_reference(case):
     for unit, want in expected.items():
         row = got[unit]
         assert {k: row[k] for k in want} == want, unit
-        assert len(row["reasons"]) == (
+        assert len(row["explanation"]) == (
             ("concentrated" in want["flags"]) + any(f.startswith("no_") for f in want["flags"])
         )

@@ -7,12 +7,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from geo.analysis.reasons import text, with_extra
+from geo import vocab
+from geo.analysis.reasons import with_extra
 from geo.politics.agreements import assess, matching_party, periods, tokens
 from geo.politics.constituencies import Hearings, hearing_table
 from geo.politics.params import AgreementParams, ConstituencyParams
 from geo.politics.perceptions import trend
+from geo.reasons import text
 
 AS_OF = date(2026, 6, 30)
 
@@ -42,13 +46,15 @@ def test_concentration_hhi_and_flags_by_hand():
     assert row["hhi"] == round((7 / 12) ** 2 + (4 / 12) ** 2 + (1 / 12) ** 2, 4)  # over the 12 contacts
     assert row["top_roles"] == ["traditional_leader", "local_authority"]
     assert row["flags"] == ["concentrated", "no_youth"]  # C is a woman: women were heard
-    assert row["reasons"] == [
+    assert [text(r) for r in row["explanation"]] == [
         (
             "89 % of 9 engagements with interlocutors were with the same 2 interlocutors "
             "(traditional leader, local authority) in 180 days"
         ),
         "no youth engagement in 180 days (10 engagements)",
     ]
+    assert [r["code"] for r in row["explanation"]] == ["concentrated", "not_heard"]
+    assert row["explanation"][1]["params"] == {"constituencies": ["youth"], "period_days": 180, "held": 10}
     assert row["last_women"] == day and row["last_youth"] is None
     assert "traditional_leaders" in row["reached"] and "youth" in row["not_reached"]
 
@@ -129,8 +135,14 @@ def test_before_and_after_signing_by_hand():
     assert sum(m["incidents_before"] for m in r["months"]) == 3 and sum(m["incidents_after"] for m in r["months"]) == 9
     assert r["months"][0]["month"] == "2025-01" and r["months"][-1]["month"] == "2026-06"
     assert "possible_violations" in r["flags"]
+    assert [text(e) for e in r["explanation"]] == [  # 3 in 365 days, 9 in 180: 0.25 and 1.52 a month
+        f"incidents inside the area rose from 0.3 to 1.5 a month after signing "
+        f"(rate ratio ≥ {r['rate_ratio']['low']:.2f} at 95 %)",
+        "9 incidents after signing involved a party",
+    ]
     point = assess({**agreement, "has_area": False}, incidents, params)
     assert point["assessed"] is False and point["strain"] is None
+    assert point["explanation"] == [{"code": "agreement_no_area", "params": {}}]
 
 
 def test_a_fall_beyond_the_interval_becomes_a_reason():
@@ -146,9 +158,9 @@ def test_a_fall_beyond_the_interval_becomes_a_reason():
     assert [w["value"] for w in t["waves"]] == [0.62, 0.41] and t["waves"][0]["sample_size"] == 400
     assert t["waves"][0]["fielded_on"] == "2026-03-10"
     assert t["change"]["fell"] and t["flags"] == ["trust_in_mission_fell"]
-    assert t["reasons"][0].startswith("trust in the mission fell from 62 % to 41 % since the 2026-03 wave")
+    assert text(t["explanation"][0]).startswith("trust in the mission fell from 62 % to 41 % since the 2026-03 wave")
     steady = rows.assign(value=[0.6, 0.6, 0.58])
-    assert trend(steady, "trust_in_mission")["reasons"] == []
+    assert trend(steady, "trust_in_mission")["explanation"] == []
 
 
 def test_the_sole_voice_reason_is_appended_to_its_rows_only_and_the_rows_keep_their_lists():
@@ -165,3 +177,113 @@ def test_the_sole_voice_reason_is_appended_to_its_rows_only_and_the_rows_keep_th
     assert text(found).startswith("only one interlocutor, a traditional leader, heard in the last 4")
     assert sentences == [["A."], ["B."], []] and codes[1] == [{"code": "b"}]
     assert out_codes[0] is codes[0] and out_sentences[2] is sentences[2]
+
+
+# The sentences as the analyses wrote them before they became codes (f-strings
+# of geo/politics/*.py up to commit 219866c): the reference the English
+# rendering of each code must still equal, word for word.
+def _old_concentrated(topk, recorded, k, roles, days):
+    who = ", ".join(vocab.ROLE_LABELS.get(r, r.replace("_", " ")) for r in roles)
+    return (
+        f"{100 * topk:.0f} % of {recorded} engagements with interlocutors were with the same {k} "
+        f"interlocutor{'s' if k > 1 else ''} ({who}) in {days} days"
+    )
+
+
+def _old_not_heard(silent, days, n):
+    return f"no {' or '.join(silent)} engagement in {days} days ({n} engagements)"
+
+
+def _old_rose(before, after, low):
+    return (
+        f"incidents inside the area rose from {before:.1f} to "
+        f"{after:.1f} a month after signing (rate ratio ≥ {low:.2f} at 95 %)"
+    )
+
+
+def _old_fell(label, w1, w2, n1, n2, lo, hi, wave):
+    return (
+        f"{label} fell from {100 * w1:.0f} % to {100 * w2:.0f} % since the {wave} "
+        f"wave (n = {n1}, {n2}; change {100 * lo:+.0f} to {100 * hi:+.0f} "
+        "points at 95 %)"
+    )
+
+
+OLD_LABELS = {
+    "trust_in_mission": "trust in the mission",
+    "feeling_of_safety": "the feeling of safety",
+    "knowledge_of_mandate": "knowledge of the mandate",
+    "satisfaction_with_protection": "satisfaction with protection",
+    "trust_in_local_authorities": "trust in local authorities",
+    "other": "other",
+}
+counts = st.integers(2, 100_000)  # 1 now reads "1 day", "1 engagement" (the old "1 days"): see below
+
+
+@given(
+    share=st.floats(0, 1),
+    recorded=counts,
+    k=st.integers(1, 10),
+    roles=st.lists(st.sampled_from(vocab.INTERLOCUTOR_ROLES), max_size=3),
+    days=counts,
+    silent=st.sampled_from([["women"], ["youth"], ["women", "youth"]]),
+    n=counts,
+)
+def test_english_hearing_reasons_are_the_old_sentences(share, recorded, k, roles, days, silent, n):
+    concentrated = {"share": share, "recorded": recorded, "top": k, "roles": roles, "period_days": days}
+    assert text({"code": "concentrated", "params": concentrated}) == _old_concentrated(share, recorded, k, roles, days)
+    heard = {"constituencies": silent, "period_days": days, "held": n}
+    assert text({"code": "not_heard", "params": heard}) == _old_not_heard(silent, days, n)
+
+
+def test_english_counts_of_one_are_singular_now():
+    assert text({"code": "not_heard", "params": {"constituencies": ["women"], "period_days": 1, "held": 1}}) == (
+        "no women engagement in 1 day (1 engagement)"
+    )
+    one = {"share": 1.0, "recorded": 1, "top": 1, "roles": ["civil_society"], "period_days": 30}
+    assert text({"code": "concentrated", "params": one}) == (
+        "100 % of 1 engagement with interlocutors were with the same 1 interlocutor (civil society) in 30 days"
+    )
+
+
+rates = st.floats(0, 1e4, allow_nan=False)
+
+
+@given(before=rates, after=rates, low=rates, violations=st.integers(1, 10**6))
+def test_english_agreement_reasons_are_the_old_sentences(before, after, low, violations):
+    rose = {"per_month_before": before, "per_month_after": after, "ratio_low": low}
+    assert text({"code": "incidents_rose", "params": rose}) == _old_rose(before, after, low)
+    old = f"{violations} incident{'s' if violations > 1 else ''} after signing involved a party"
+    assert text({"code": "party_incidents", "params": {"violations": violations}}) == old
+    assert text({"code": "agreement_no_area", "params": {}}) == "no area: incidents cannot be counted inside it"
+    assert text({"code": "agreement_not_signed", "params": {}}) == "no signing day"
+    later = {"signed_on": "2026-07-01", "as_of": "2026-06-30"}
+    assert text({"code": "agreement_signed_after", "params": later}) == "signed after as_of"
+
+
+shares = st.floats(0, 1)
+
+
+@given(
+    indicator=st.sampled_from(vocab.PERCEPTION_INDICATORS),
+    w1=shares,
+    w2=shares,
+    n1=st.integers(1, 10**6),
+    n2=st.integers(1, 10**6),
+    lo=st.floats(-1, 1),
+    hi=st.floats(-1, 1),
+    wave=st.text("0123456789-Q", min_size=1, max_size=8),
+)
+def test_english_perception_reasons_are_the_old_sentences(indicator, w1, w2, n1, n2, lo, hi, wave):
+    fell = {
+        "indicator": indicator,
+        "from_share": w1,
+        "to_share": w2,
+        "wave": wave,
+        "n_from": n1,
+        "n_to": n2,
+        "change_low": lo,
+        "change_high": hi,
+    }
+    want = _old_fell(OLD_LABELS[indicator], w1, w2, n1, n2, lo, hi, wave)
+    assert text({"code": "perception_fell", "params": fell}) == want

@@ -28,8 +28,8 @@ from geo.reach.baseline import reference_minutes
 from geo.reach.friction import Network, build_friction
 from geo.reach.grid import metric_grid, to_grid_xy
 from geo.reach.products import classify
-from geo.reach.remoteness import hours_label
 from geo.reach.travel import travel_surface
+from geo.reasons import hours_label
 
 
 class World:
