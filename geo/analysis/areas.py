@@ -9,7 +9,8 @@ engagement-gap analysis (docs/analysis.md).
   of the analysis parameters for ``as_of = window.end``,
   ``window_days = window.days`` (the SQL only finds each incident's area;
   the weights are computed in numpy, by the one kernel).
-- Under-engaged: the communities linked to the area that the cached analysis
+- Under-engaged: the communities inside the area (the analysis' own rule,
+  :func:`geo.analysis.load.community_areas`) that the cached analysis
   (:func:`geo.analysis.cache.cached_gaps`, same parameters as the
   communities layer) flags.
 - Reach: people, people within a travel-time limit of a mission site and
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from geo.analysis.cache import cached_gaps
 from geo.analysis.days import day_number
 from geo.analysis.fetch import as_type, epoch_days, fetch_frame
+from geo.analysis.load import community_areas
 from geo.analysis.params import GapParams
 from geo.analysis.pressure import counts_in_pressure, incident_weights
 from geo.errors import TryLater
@@ -101,24 +103,22 @@ def _area_pressure(
 def _area_communities(
     session: Session, area_ids: np.ndarray, params: GapParams
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Per area (in ``area_ids`` order): linked communities, and how many of
-    them are under-engaged — None while the analysis is warming up after a
-    start, so the choropleth draws its pressure at once instead of waiting."""
-    rows = session.execute(
-        select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
-    ).all()
+    """Per area (in ``area_ids`` order): the communities inside it
+    (:func:`~geo.analysis.load.community_areas`), and how many of them are
+    under-engaged — None while the analysis is warming up after a start, so
+    the choropleth draws its pressure at once instead of waiting."""
     n = len(area_ids)
-    if not rows:
-        return np.zeros(n, np.int64), np.zeros(n, np.int64)
-    community_ids = np.array([r[0] for r in rows], np.int64)
-    area = np.searchsorted(area_ids, np.array([r[1] for r in rows], np.int64))
+    community_ids, area = community_areas(session, area_ids)
+    counts = np.bincount(area, minlength=n).astype(np.int64)
+    if not len(community_ids):
+        return counts, np.zeros(n, np.int64)
     try:
         table = cached_gaps(session, params).table
     except TryLater:
-        return np.bincount(area, minlength=n).astype(np.int64), None
+        return counts, None
     flagged = table["community_id"].to_numpy(np.int64)[table["under_engaged"].to_numpy(bool)]
     under = np.isin(community_ids, flagged)
-    return np.bincount(area, minlength=n).astype(np.int64), np.bincount(area[under], minlength=n).astype(np.int64)
+    return counts, np.bincount(area[under], minlength=n).astype(np.int64)
 
 
 def admin_area_figures(

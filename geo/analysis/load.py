@@ -110,6 +110,39 @@ def grown_envelope(area, margin_m: float):
     return func.ST_MakeEnvelope(*grown_bounds(minx, miny, maxx, maxy, margin_m), SRID)
 
 
+def _inside(area):
+    """The one rule of "a community inside an area" (PostGIS ``ST_Intersects``: the
+    boundary is inside), for the analysis of an area and the figures per area alike."""
+    return func.ST_Intersects(Community.geom, area)
+
+
+def community_areas(session: Session, area_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which communities lie inside which of some admin areas, by the analysis' own
+    rule (:func:`communities_inside`), whatever level the areas are at and whatever
+    area a community is linked to (``admin_area_id``): a province's figures count
+    its districts' communities, the mission area's all of them.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    area_ids : numpy.ndarray of int
+        Sorted ascending.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Community ids and, pair by pair, the position of their area in
+        ``area_ids``; a community on a border two areas share is in both.
+    """
+    rows = session.execute(
+        select(Community.id, AdminArea.id)
+        .join(AdminArea, _inside(AdminArea.geom))
+        .where(AdminArea.id.in_(area_ids.tolist()))
+    ).all()
+    ids = np.array([r[0] for r in rows], np.int64)
+    return ids, np.searchsorted(area_ids, np.array([r[1] for r in rows], np.int64))
+
+
 def communities_inside(session: Session, area) -> list[int]:
     """The ids of the communities inside ``area`` (PostGIS ``ST_Intersects``:
     the boundary is inside).
@@ -124,8 +157,7 @@ def communities_inside(session: Session, area) -> list[int]:
     -------
     list of int
     """
-    inside = func.ST_Intersects(Community.geom, from_shape(area, srid=SRID))
-    return list(session.scalars(select(Community.id).where(inside)))
+    return list(session.scalars(select(Community.id).where(_inside(from_shape(area, srid=SRID)))))
 
 
 @dataclass(frozen=True)

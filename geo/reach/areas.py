@@ -5,7 +5,7 @@ API and the GeoPackage export.
 - ``people``: the people of the area — with a population raster, the
   raster's people in the grid cells whose centre falls in the area
   (:func:`geo.reach.population.people_on_grid`); without one, the recorded
-  populations of the communities linked to the area
+  populations of the communities inside the area
   (``population_basis`` says which).
 - ``people_within_hours``: of those, the people within ``hours`` (default
   6) of an active mission site: the cells (raster) or communities whose
@@ -13,7 +13,7 @@ API and the GeoPackage export.
   ``share_within_hours`` their share.
 - ``engaged_share``: the share of the population whose community had an
   engagement (patrol, engagement or QIP, docs/analysis.md#last-engagement)
-  in the ``days`` days up to ``as_of``: among the communities linked to the
+  in the ``days`` days up to ``as_of``: among the communities inside the
   area with a population (recorded, or estimated from the raster), the
   people of those engaged within ``days`` over all of them;
   ``communities_engaged`` counts them.
@@ -25,12 +25,13 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.cache import cached_gaps
-from geo.analysis.load import site_origins
+from geo.analysis.load import community_areas, site_origins
 from geo.analysis.params import GapParams
 from geo.errors import TryLater
 from geo.models import AdminArea, Community
@@ -82,10 +83,7 @@ def area_reach(
     if not n:
         return out
     surface = travel_to_sites(session, as_of, season, site_origins(session, as_of))
-    linked = session.execute(
-        select(Community.id, Community.admin_area_id).where(Community.admin_area_id.in_(area_ids.tolist()))
-    ).all()
-    community_area = {cid: int(np.searchsorted(area_ids, aid)) for cid, aid in linked if aid is not None}
+    members = community_areas(session, area_ids)
     raster = current(session, "population")
     if raster is not None and surface is not None:
         grid = surface.grid
@@ -112,15 +110,14 @@ def area_reach(
     else:
         hours_of = community_hours(session, surface) if surface is not None else None
         pops = dict(session.execute(select(Community.id, Community.population)).all())
-        total, within = np.zeros(n), np.zeros(n)
         reach = {} if hours_of is None else dict(zip(hours_of["community_id"], hours_of["travel_hours"], strict=True))
-        for cid, i in community_area.items():
-            residents = float(pops.get(cid) or 0)
-            total[i] += residents
-            if reach.get(cid, np.inf) <= hours:
-                within[i] += residents
+        ids, area = members
+        residents = np.array([float(pops.get(int(c)) or 0) for c in ids])
+        near_enough = np.array([reach.get(int(c), np.inf) <= hours for c in ids], bool)
+        total = np.bincount(area, weights=residents, minlength=n)
+        within = np.bincount(area[near_enough], weights=residents[near_enough], minlength=n)
         basis = "communities"
-    engagement = _engagement(session, as_of, days, community_area, n)
+    engagement = _engagement(session, as_of, days, members, n)
     share_within = _ratio(within, total)
     for k, a in enumerate(area_ids):
         out[int(a)].update(
@@ -135,29 +132,28 @@ def area_reach(
 
 
 def _engagement(
-    session: Session, as_of: date, days: int, community_area: dict[int, int], n: int
+    session: Session, as_of: date, days: int, members: tuple[np.ndarray, np.ndarray], n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Per area: people counted, people engaged in the ``days`` up to
     ``as_of``, communities engaged — None while the engagement-gap analysis
     warms up after a start, so the choropleth draws at once (as its
-    under-engaged counts do, geo/analysis/areas.py)."""
+    under-engaged counts do, geo/analysis/areas.py). ``members``: the
+    communities inside each area (:func:`~geo.analysis.load.community_areas`)."""
     try:
         gaps = cached_gaps(session, GapParams(as_of=as_of)).table
     except TryLater:
         return None
-    pop = gaps["population"].to_numpy(float, na_value=np.nan)
-    engaged = (gaps["days_since_engagement"].to_numpy(float, na_value=np.inf) <= days) & (pop > 0)
-    counted = np.zeros(n)
-    engaged_people = np.zeros(n)
-    engaged_count = np.zeros(n, np.int64)
-    for cid, p, e in zip(gaps["community_id"], pop, engaged, strict=True):
-        k = community_area.get(int(cid))
-        if k is None or not p > 0:
-            continue
-        counted[k] += p
-        if e:
-            engaged_people[k] += p
-            engaged_count[k] += 1
+    ids, area = members
+    row = pd.Index(gaps["community_id"].to_numpy(np.int64)).get_indexer(ids)
+    known = row >= 0
+    pop = gaps["population"].to_numpy(float, na_value=np.nan)[row[known]]
+    since = gaps["days_since_engagement"].to_numpy(float, na_value=np.inf)[row[known]]
+    area = area[known]
+    counted_ = pop > 0
+    engaged = counted_ & (since <= days)
+    counted = np.bincount(area[counted_], weights=pop[counted_], minlength=n)
+    engaged_people = np.bincount(area[engaged], weights=pop[engaged], minlength=n)
+    engaged_count = np.bincount(area[engaged], minlength=n).astype(np.int64)
     return counted, engaged_people, engaged_count
 
 

@@ -96,3 +96,65 @@ def test_boundaries_are_simplified_and_bbox_filtered(session):
     ring = geometry["coordinates"][0][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"][0]
     assert len(ring) < 20  # 400 zig-zags of 55 m vanish at the ~1 km tolerance
     assert admin_area_figures(session, window, level=2, bbox=(140.0, -1.0, 141.0, 1.0))["features"] == []
+
+
+def test_an_area_counts_the_communities_inside_it_at_any_level(session):
+    """A province over two districts, and the mission area over all: their figures count the
+    communities inside them (the rule of the analysis of one area), not only those linked to
+    them, which no community is; a community linked to nothing counts where it lies. The
+    reference is shapely's point-in-polygon on the same shapes, and the analysis of each area."""
+    west, east = _area(session, "w2", 110.0), _area(session, "e2", 111.0)
+    province = AdminArea(
+        name="province2",
+        level=1,
+        pcode="T-province2",
+        geom=from_shape(MultiPolygon([Polygon([(110, 0), (112, 0), (112, 1), (110, 1)])]), 4326),
+    )
+    mission = AdminArea(
+        name="mission2",
+        level=0,
+        pcode="T-mission2",
+        geom=from_shape(MultiPolygon([Polygon([(109, -1), (113, -1), (113, 2), (109, 2)])]), 4326),
+    )
+    session.add_all([province, mission])
+    session.flush()
+    points = {"a": (110.2, west), "b": (110.7, west), "c": (111.4, east), "d": (111.6, None), "e": (112.5, None)}
+    for x, linked in points.values():
+        _community(session, linked, x)
+    session.add(Incident(occurred_on=date(2024, 6, 25), event_type="riot", fatalities=0, geom=_point(111.41)))
+    session.flush()
+
+    params = GapParams(as_of=WINDOW.end, window_days=WINDOW.days)
+    result = gaps_from_db(session, params, computed_at=datetime.now(UTC))
+    flagged = {int(r.community_id) for r in result.table.itertuples() if r.under_engaged}
+    ids = {
+        name: session.query(Community.id).filter(Community.name == f"c{x}").scalar() for name, (x, _) in points.items()
+    }
+    shapes = {
+        "w2": _wiggly_square(110.0, 0.0),
+        "e2": _wiggly_square(111.0, 0.0),
+        "province2": Polygon([(110, 0), (112, 0), (112, 1), (110, 1)]),
+        "mission2": Polygon([(109, -1), (113, -1), (113, 2), (109, 2)]),
+    }
+    box = (108.0, -2.0, 114.0, 3.0)
+    for level in (0, 1, 2):
+        fc = admin_area_figures(session, WINDOW, level=level, bbox=box)
+        for f in fc["features"]:
+            p = f["properties"]
+            inside = {n for n, (x, _) in points.items() if shapes[p["name"]].intersects(Point(x, 0.5))}
+            assert p["communities"] == len(inside), p["name"]
+            assert p["under_engaged"] == sum(ids[n] in flagged for n in inside), p["name"]
+            # The same communities as the analysis of that one area.
+            area_id = f["id"]
+            in_area = set(
+                gaps_from_db(session, params, computed_at=datetime.now(UTC), admin_area=area_id)
+                .table["community_id"]
+                .tolist()
+            )
+            assert in_area == {ids[n] for n in inside}, p["name"]
+    by_name = {
+        f["properties"]["name"]: f["properties"]
+        for f in admin_area_figures(session, WINDOW, level=0, bbox=box)["features"]
+    }
+    assert by_name["mission2"]["communities"] == 5  # none is linked to it
+    assert by_name["mission2"]["under_engaged"] >= 1  # c111.4, beside the riot, never engaged
