@@ -25,7 +25,7 @@ from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
 from api.first_page import wait_for_first_page
 from api.known_params import refuse_unknown_parameters
-from api.late_routes import LateRoutedAPI, LateRoutesGate, make_route_contexts
+from api.late_routes import ROUTE_BUILDING, LateRoutedAPI, LateRoutesGate, make_route_contexts
 from api.middleware import install_middleware
 from api.resource_router import resource_reads, resource_writes
 from api.routers import analysis, areas, geography, health, pages, politics, reach, tiles
@@ -162,7 +162,8 @@ def create_app(settings: ApiSettings | None = None, *, db_url: str | None = None
     # Outermost: a request for a route not built yet waits here, taking no admission slot.
     app.add_middleware(LateRoutesGate, late=app.late_routes, routes=app.router.routes, document_path=app.openapi_url)
     install_error_handlers(app)
-    for router in routers():
-        app.include_router(app.late_routes.slot(router.build) if isinstance(router, Late) else router)
-    make_route_contexts(app.router.routes)  # what the first page reads; none made beside the late routes' build
+    with ROUTE_BUILDING:  # never beside another app's late routes being built (api.late_routes)
+        for router in routers():
+            app.include_router(app.late_routes.slot(router.build) if isinstance(router, Late) else router)
+        make_route_contexts(app.router.routes)  # now, not lazily at a first request
     return app

@@ -14,14 +14,15 @@ and the API document are what they would be without this.
 bench/README.md, "Cold start: late routes".
 
 **When.** Once the first page has been sent (:mod:`api.first_page`), or at
-once when a request needs them. They are built in the event loop's thread,
-which waits meanwhile (a few hundred milliseconds, once): FastAPI and
-pydantic share the parameters' metadata between routes and are not safe
-to build two routes at once (a background thread beside a request's first
-use of another route mixed them up: pydantic warned of a stray ``alias``).
-For the same reason every route's context in the app is made as soon as
-its router is in (:func:`make_route_contexts`), never lazily beside the
-build, from a request's ``url_for`` in another thread.
+once when a request needs them, in the event loop's thread, which waits
+meanwhile (a few hundred milliseconds, once). FastAPI and pydantic share
+the parameters' metadata between the routes they build and are not safe
+to build two at once (a thread building routes beside another mixed them
+up: pydantic warned of a stray ``alias``), so a process builds routes
+under one lock, :data:`ROUTE_BUILDING` (the app's own in ``api.app``, its
+late ones here), and every route's context in the app is made as soon as
+its router is in (:func:`make_route_contexts`), never lazily later, from a
+request's ``url_for`` in another thread.
 
 **Never a 404 for a route not built yet.** :class:`LateRoutesGate`, the
 outermost middleware, lets through a request that a route already in the
@@ -48,6 +49,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.responses import DocumentedAPI
 
 log = logging.getLogger("peacemap.routes")
+ROUTE_BUILDING = threading.RLock()  # one route built at a time in a process (module docstring)
 
 
 def make_route_contexts(routes: Sequence[BaseRoute]) -> None:
@@ -65,7 +67,6 @@ class LateRoutes:
     def __init__(self, routes: list[BaseRoute]) -> None:
         self._routes = routes
         self._slots: list[tuple[APIRouter, Callable[[], APIRouter]]] = []
-        self._lock = threading.Lock()
         self.built = threading.Event()  # set when every late router is in (or building them failed)
         self.error: Exception | None = None
         self.seconds: float | None = None  # how long building them took
@@ -82,7 +83,7 @@ class LateRoutes:
         is declared before any is put in place, so no request meets one
         half made. Raises if building them failed."""
         if not self.built.is_set():
-            with self._lock:
+            with ROUTE_BUILDING:
                 if not self.built.is_set():
                     t0 = time.perf_counter()
                     try:
