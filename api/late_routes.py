@@ -8,7 +8,7 @@ app when first used). The page and the layers it loads at once need the
 resources' list and get routes, the tiles, the pages, geography, areas,
 analysis, politics and reach. The rest are *late*: the resources' create,
 patch and delete (their body models), OGC API, the GeoPackage export, the
-imports, the rasters and the keys (``api.app.routers``). Each has its place
+imports, the rasters and the keys (``api.assembly.routers``). Each has its place
 in the route table from the start, an empty router, so the table's order
 and the API document are what they would be without this.
 bench/README.md, "Cold start: late routes".
@@ -19,7 +19,7 @@ meanwhile (a few hundred milliseconds, once). FastAPI and pydantic share
 the parameters' metadata between the routes they build and are not safe
 to build two at once (a thread building routes beside another mixed them
 up: pydantic warned of a stray ``alias``), so a process builds routes
-under one lock, :data:`ROUTE_BUILDING` (the app's own in ``api.app``, its
+under one lock, :data:`ROUTE_BUILDING` (the app's own in ``api.assembly``, its
 late ones here), and every route's context in the app is made as soon as
 its router is in (:func:`make_route_contexts`), never lazily later, from a
 request's ``url_for`` in another thread.

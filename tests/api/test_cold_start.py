@@ -26,7 +26,7 @@ from geo.config import PROJECT_ROOT
 # and vector imports), geopandas (the basemap's Natural Earth file), and the analysis' compiled
 # kernels and scipy (the first analysis).
 NOT_AT_START = {"rasterio", "pyogrio", "geopandas", "numba", "scipy"}
-# The routers built after the first page (api.app.routers: Late).
+# The routers built after the first page (api.assembly.routers: Late).
 LATE_MODULES = {f"api.routers.{name}" for name in ("keys", "ogc", "export", "imports", "rasters")}
 
 
@@ -35,7 +35,7 @@ def test_building_the_app_imports_neither_gdal_nor_the_compiled_kernels_nor_the_
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     modules = set(json.loads(out.stdout))
     loaded = {name.partition(".")[0] for name in modules}
-    assert "api.app" in modules and "folium" in loaded  # the app (and its page) really were built
+    assert "api.assembly" in modules and "folium" in loaded  # the app (and its page) really were built
     assert loaded & NOT_AT_START == set()
     assert modules & LATE_MODULES == set()
 
