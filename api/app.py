@@ -9,8 +9,9 @@ cyclic garbage collector paused, then moves them out of its sight
 start to the first ``/map``, and every later full pass — under the first
 page's allocations, an analysis — walked them all again
 (bench/README.md, "Cold start: late routes"). They are never garbage:
-modules stay imported. The app built afterwards is collected as usual (a
-process that makes many apps, like the tests, frees them).
+modules stay imported (what else lives at that moment is frozen too: at a
+server's start, nothing else). The app built afterwards is collected as
+usual (a process that makes many apps, like the tests, frees them).
 """
 
 from __future__ import annotations

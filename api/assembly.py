@@ -1,15 +1,16 @@
 """The app put together (:func:`assemble`, called by ``api.app.create_app``):
 its routers in order, its middleware and its lifespan. The engine is
-created once per process in the lifespan and kept on ``app.state`` (tipg style), with the pool, the
-statement bounds, the threadpool and the admission gate sized from
-:class:`ApiSettings` (README, "Operations"); the lifespan also starts
-building the routes the first page does not need (:mod:`api.late_routes`)
-and warming the engagement-gap analysis (:mod:`api.warmup`), both once
-that page has been sent."""
+created once per process in the lifespan and kept on ``app.state`` (tipg
+style), with the pool, the statement bounds, the threadpool and the
+admission gate sized from :class:`ApiSettings` (README, "Operations"); the
+lifespan also starts building the routes the first page does not need
+(:mod:`api.late_routes`) and warming the engagement-gap analysis
+(:mod:`api.warmup`), both once that page has been sent."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -105,7 +106,8 @@ async def _build_late_routes(app: LateRoutedAPI, first_page: tuple[threading.Eve
     """Once the first page has been sent, the late routes, in the event
     loop's thread (api.late_routes); a thread of its own waits for the page."""
     await anyio.to_thread.run_sync(wait_for_first_page, *first_page, abandon_on_cancel=True, limiter=CapacityLimiter(1))
-    app.late_routes.build()
+    with contextlib.suppress(RuntimeError):  # logged by the build; a request that needs them gets a 500
+        app.late_routes.build()
 
 
 def assemble(settings: ApiSettings | None = None, *, db_url: str | None = None) -> FastAPI:
