@@ -46,7 +46,7 @@ def route_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-@answers(400)  # every route: api.app installs this dependency app-wide
+@answers(400)  # every route: api.assembly installs this dependency app-wide
 async def refuse_unknown_parameters(request: Request) -> None:
     """App-wide dependency: every query parameter must be one the route declares."""
     route = request.scope.get("route")

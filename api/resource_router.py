@@ -2,7 +2,8 @@
 delete — built from its spec (``geo.resources``): the properties model, the
 filters, the example and the geometry kinds all come from there. Routes are
 named ``<resource>-list``, ``-get``, ``-create``, ``-update``, ``-delete``
-(for ``request.url_for``).
+(for ``request.url_for``). Two routers per resource: its reads, built with
+the app, and its writes, built after the first page (``api.late_routes``).
 
 No ``from __future__ import annotations`` here: the endpoints' annotations
 name types made per resource, which FastAPI must see as objects.
@@ -34,7 +35,7 @@ from geo import repository
 from geo.errors import InvalidInput
 from geo.geometry import accepted_types, conform
 from geo.models import READ_ONLY
-from geo.resources import REGISTRY, ResourceSpec
+from geo.resources import ResourceSpec
 from geo.resources.schema import filter_type, integer_limits
 from geo.serving.crs import CRS84
 from geo.serving.pages import PageRequest, page_text
@@ -93,9 +94,9 @@ def _body_models(spec: ResourceSpec, props_model: type[BaseModel]) -> tuple[type
     return body, create_model(f"{name}FeaturePatch", __base__=FeaturePatch, geometry=(geometry | None, None))
 
 
-def resource_router(spec: ResourceSpec) -> APIRouter:
+def resource_reads(spec: ResourceSpec) -> APIRouter:
+    """List and get: what the map and its layers read (built with the app)."""
     router = APIRouter(prefix=f"/api/v1/{spec.name}", tags=[spec.name])
-    props_model = spec.properties_model
     Filters = filters_dependency(spec)
     Fid = Annotated[int, Path(description="the feature's id", **integer_limits(spec.column("id").type))]
     title = spec.title.lower()
@@ -167,6 +168,18 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             via=f"GET /api/v1/{spec.name}/{{fid}}",
         )
 
+    return router
+
+
+def resource_writes(spec: ResourceSpec) -> APIRouter:
+    """Create, patch and delete: their body models are most of the routes'
+    cost to build, and no page needs them at once (built after the first
+    page: api.late_routes)."""
+    router = APIRouter(prefix=f"/api/v1/{spec.name}", tags=[spec.name])
+    props_model = spec.properties_model
+    Fid = Annotated[int, Path(description="the feature's id", **integer_limits(spec.column("id").type))]
+    title = spec.title.lower()
+
     def create(feature: FeatureIn, session: SessionDep, principal: Editor):
         geom = conform(feature.geometry.shape, spec.geometry_kinds) if spec.has_geometry else None
         properties = feature.properties.model_dump()
@@ -225,8 +238,3 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         return Response(status_code=204)
 
     return router
-
-
-def resource_routers() -> list[APIRouter]:
-    """One router per declared resource, in registry order."""
-    return [resource_router(spec) for spec in REGISTRY.values()]

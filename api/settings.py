@@ -74,7 +74,8 @@ class ApiSettings(BaseSettings):
     warm_wait_s: float = Field(
         0.5,
         ge=0,
-        description="the warm-up starts once the first /map is sent, or this long after the start if none has begun",
+        description="the warm-up, and the routes /map does not need, start once the first /map is sent, "
+        "or this long after the start if none has begun",
     )
     # An online tile layer for connected offices, off by default (the map draws
     # its own geography from files on the server: geo/basemap.py).

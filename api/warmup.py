@@ -9,10 +9,9 @@ marks both parameter sets as warming (so a request for them is answered
 ``frontend/static/js/peacemap.js``) and computes them in a daemon thread;
 the page itself and every other layer are served meanwhile.
 
-The thread starts computing once the first ``/map`` page has been sent (the
-page sets the app's ``page_served`` event after its response), or
-``warm_wait_s`` after the start when no page has begun by then (one that
-has begun is let finish first). On two cores
+The thread starts computing once the first ``/map`` page has been sent, or
+``warm_wait_s`` after the start when no page has begun by then
+(:mod:`api.first_page`). On two cores
 the warm-up running beside the first page (numba's and scipy's imports, the
 resident inputs' read, all holding the GIL in turn with the page's thread)
 made that page 1.6–2.7 s instead of 0.45 s alone (bench/README.md,
@@ -33,12 +32,12 @@ import time
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from api.first_page import wait_for_first_page
 from api.routers.pages import default_window
 from geo.analysis import GapParams, cache
 from layers.communities import REMOTENESS
 
 log = logging.getLogger("peacemap.warmup")
-PAGE_MAX_S = 30.0  # the longest a warm-up waits for a first page already begun (one that fails never sets the event)
 
 
 def default_params(session: Session) -> list[GapParams]:
@@ -58,8 +57,9 @@ def start(
     """Mark the default parameter sets as warming and compute them in a
     daemon thread (returned), once ``page_served`` is set, or ``wait_s``
     seconds have passed with no page begun (``page_started``; a page begun
-    is waited for, up to ``PAGE_MAX_S``). A database that cannot be read now
-    only means no warming: the first request computes instead."""
+    is waited for: :func:`api.first_page.wait_for_first_page`). A database
+    that cannot be read now only means no warming: the first request
+    computes instead."""
     try:
         with Session(engine) as session:
             params = default_params(session)
@@ -78,8 +78,7 @@ def start(
 def _warm(
     engine: Engine, params: list[GapParams], page_started: threading.Event, page_served: threading.Event, wait_s: float
 ) -> None:
-    if not page_served.wait(wait_s) and page_started.is_set():
-        page_served.wait(PAGE_MAX_S)  # a first page is being made (slowly: a loaded machine): it goes first
+    wait_for_first_page(page_started, page_served, wait_s)
     for p in params:
         t0 = time.perf_counter()
         try:

@@ -57,6 +57,7 @@ BENCH_DIR = (
 sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs at once
 DB = "bench_gaps"
 PARTS = ("end-to-end", "resident", "geopandas", "naive", "cache", "cold")
+COLD_TARGET_S = 2.0  # issue 13: ready to draw /map within 2 s of a server's start
 FIELDS = [
     "days_since_engagement",
     "incidents_window",
@@ -395,6 +396,7 @@ def cold_start(url: str, as_of: date, root: Path = ROOT) -> dict:
                         if r.status == 200 and (key != "map" or body.rstrip().endswith(b"</html>")):
                             out[key] = time.perf_counter() - t0
                             out[f"{key}_cpu"] = cpu_seconds(proc.pid)
+                            out[f"{key}_rss"] = peak_rss_of(proc.pid)
                 except (urllib.error.URLError, ConnectionError):
                     time.sleep(0.02)
     finally:
@@ -412,6 +414,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_of(pid: int) -> float:
+    """The peak resident memory (MB) of the process ``pid`` so far (``VmHWM``)."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def cold_starts(url: str, as_of: date, baseline: Path | None, rounds: int) -> None:
     """:func:`cold_start` ``rounds`` times, and as often for the checkout
     ``baseline`` (another worktree, e.g. main's) in turn with it, so both
@@ -424,14 +432,24 @@ def cold_starts(url: str, as_of: date, baseline: Path | None, rounds: int) -> No
             runs[label].append(c)
             print(
                 f"cold start, {label}: importing the app {c['import']:.2f} s (alone, same machine); uvicorn process "
-                f"start → first /map {c['map']:.2f} s ({c['map_cpu']:.2f} s CPU), → engagement gaps {c['gaps']:.2f} s "
-                f"({c['gaps_cpu']:.2f} s CPU)  (load {c['load']:.2f})"
+                f"start → first /map {c['map']:.2f} s ({c['map_cpu']:.2f} s CPU, peak RSS {c['map_rss']:.0f} MB), "
+                f"→ engagement gaps {c['gaps']:.2f} s ({c['gaps_cpu']:.2f} s CPU, peak RSS {c['gaps_rss']:.0f} MB)  "
+                f"(load {c['load']:.2f})"
             )
     for label, cs in runs.items():
         print(
             f"cold start, {label}, best of {rounds}: import {min(c['import'] for c in cs):.2f} s, "
             f"first /map {min(c['map'] for c in cs):.2f} s ({min(c['map_cpu'] for c in cs):.2f} s CPU), "
-            f"engagement gaps {min(c['gaps'] for c in cs):.2f} s"
+            f"engagement gaps {min(c['gaps'] for c in cs):.2f} s; worst first /map {max(c['map'] for c in cs):.2f} s; "
+            f"{sum(c['map'] <= COLD_TARGET_S for c in cs)} of {rounds} starts ≤ {COLD_TARGET_S:g} s"
+        )
+    if baseline:
+        this, base = runs["this checkout"], runs[f"baseline {baseline}"]
+        print(
+            "cold start, this checkout vs baseline, first /map: best "
+            f"{min(c['map'] for c in base) / min(c['map'] for c in this):.2f}× faster, worst "
+            f"{max(c['map'] for c in base) / max(c['map'] for c in this):.2f}× (CPU best "
+            f"{min(c['map_cpu'] for c in base) / min(c['map_cpu'] for c in this):.2f}×)"
         )
 
 

@@ -6,7 +6,7 @@ One route per declared resource (``geo.resources.REGISTRY``), named
 ``<resource>-import``, spelled out so it never meets the resource routers'
 ``/{fid}`` paths. The body is parsed only after the key passes; the size
 cap is enforced on the body as it arrives, for these paths
-(:data:`UPLOAD_PATHS`), by :class:`api.middleware.RequestContext`.
+(:data:`api.upload_paths.UPLOAD_PATHS`), by :class:`api.middleware.RequestContext`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from api.deps import Editor, SessionDep
 from api.responses import responses, upload_body
+from api.upload_paths import import_path
 from geo.errors import InvalidInput
 from geo.io.formats import FORMAT_NAMES, import_file, parse_pairs
 from geo.io.sources import text_encoding
@@ -31,13 +32,6 @@ from geo.resources import REGISTRY
 router = APIRouter(tags=["imports"])
 COPY_BLOCK = 1 << 20
 UPLOAD_BODY = upload_body("CSV, GeoJSON, GeoPackage, zipped Shapefile, GPX or KoboToolbox CSV")
-
-
-def upload_path(resource: str) -> str:
-    return f"/api/v1/{resource}/import"
-
-
-UPLOAD_PATHS = frozenset(upload_path(resource) for resource in REGISTRY)
 
 
 async def save_upload(request: Request, folder: Path) -> Path:
@@ -108,7 +102,7 @@ def _endpoint(resource: str):
 
 for _resource in REGISTRY:
     router.add_api_route(
-        upload_path(_resource),
+        import_path(_resource),
         _endpoint(_resource),
         methods=["POST"],
         status_code=201,

@@ -24,14 +24,13 @@ from api.deps import Editor, SessionDep, Viewer
 from api.params import ID_LIMITS
 from api.responses import BINARY, responses, upload_body
 from api.routers.imports import save_upload
+from api.upload_paths import RASTERS
 from geo.models import Raster
 from geo.rasters import catalogue
 from geo.resources.schema import value_type
 
-router = APIRouter(prefix="/api/v1/rasters", tags=["rasters"])
+router = APIRouter(prefix=RASTERS, tags=["rasters"])  # its POST is an upload: the import size cap applies
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
-UPLOAD_PATH = "/api/v1/rasters"
-RASTER_UPLOAD_PATHS = frozenset({UPLOAD_PATH})  # the import size cap applies (api.middleware)
 if TYPE_CHECKING:
     Kind: TypeAlias = str
     Units: TypeAlias = str
