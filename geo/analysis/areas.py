@@ -101,14 +101,13 @@ def _area_pressure(
 
 
 def _area_communities(
-    session: Session, area_ids: np.ndarray, params: GapParams
+    session: Session, members: tuple[np.ndarray, np.ndarray], n: int, params: GapParams
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Per area (in ``area_ids`` order): the communities inside it
-    (:func:`~geo.analysis.load.community_areas`), and how many of them are
+    """Per area (of ``n``): the communities inside it (``members``, from
+    :func:`~geo.analysis.load.community_areas`), and how many of them are
     under-engaged — None while the analysis is warming up after a start, so
     the choropleth draws its pressure at once instead of waiting."""
-    n = len(area_ids)
-    community_ids, area = community_areas(session, area_ids)
+    community_ids, area = members
     counts = np.bincount(area, minlength=n).astype(np.int64)
     if not len(community_ids):
         return counts, np.zeros(n, np.int64)
@@ -180,8 +179,9 @@ def admin_area_figures(
     ).all()
     area_ids = np.array([r.id for r in rows], np.int64)
     incidents, pressure = _area_pressure(session, areas, area_ids, window, params)
-    communities, under_engaged = _area_communities(session, area_ids, params)
-    reach = area_reach(session, area_ids, as_of=window.end, hours=hours, days=window.days, season=season)
+    members = community_areas(session, area_ids)  # one spatial join, for both figures
+    communities, under_engaged = _area_communities(session, members, len(area_ids), params)
+    reach = area_reach(session, area_ids, members, as_of=window.end, hours=hours, days=window.days, season=season)
     top = float(pressure.max()) if len(rows) and pressure.max() > 0 else 1.0
     features = [
         {

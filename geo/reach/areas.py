@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.analysis.cache import cached_gaps
-from geo.analysis.load import community_areas, site_origins
+from geo.analysis.load import site_origins
 from geo.analysis.params import GapParams
 from geo.errors import TryLater
 from geo.models import AdminArea, Community
@@ -51,6 +51,7 @@ def _ratio(part: np.ndarray, whole: np.ndarray) -> list[float | None]:
 def area_reach(
     session: Session,
     area_ids: np.ndarray,
+    members: tuple[np.ndarray, np.ndarray],
     *,
     as_of: date,
     hours: float = DEFAULT_HOURS,
@@ -63,6 +64,9 @@ def area_reach(
     ----------
     session : sqlalchemy.orm.Session
     area_ids : numpy.ndarray of int
+        Sorted ascending.
+    members : (numpy.ndarray, numpy.ndarray)
+        The communities inside them (:func:`geo.analysis.load.community_areas`).
     as_of : datetime.date
     hours : float
         The travel-time limit.
@@ -83,7 +87,6 @@ def area_reach(
     if not n:
         return out
     surface = travel_to_sites(session, as_of, season, site_origins(session, as_of))
-    members = community_areas(session, area_ids)
     raster = current(session, "population")
     if raster is not None and surface is not None:
         grid = surface.grid
