@@ -123,7 +123,7 @@ def map_page(
     layers: Annotated[str | None, Query(description="comma-separated layers to switch on")] = None,
     level: Annotated[int | None, Query(ge=0, le=5, description="admin level of the choropleth")] = None,
 ):
-    request.app.state.page_started.set()  # the warm-up lets this page go first (api.warmup)
+    request.app.state.page_started.set()  # the warm-up and the late routes let this page go first (api.first_page)
     window = default_window(session, start, end)
     boundary = (
         admin_area
@@ -148,7 +148,7 @@ def map_page(
     page = html_page(
         lambda nonce: nonce_scripts(compose.render_map(m, tr.gettext("peacemap — map"), tr), nonce), tile_origins
     )
-    page.background = BackgroundTask(request.app.state.page_served.set)  # once sent, the warm-up may start (api.warmup)
+    page.background = BackgroundTask(request.app.state.page_served.set)  # once sent, they may start (api.first_page)
     return page
 
 

@@ -9,10 +9,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_agreement_popup_shows_before_and_after_with_a_monthly_chart(live_app, page, artifacts, demo_end, wait_ready):
-    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=agreements")
-    wait_ready(page)
-    # The strained pact's area is drawn on canvas: open its popup from the page's own layer.
+def open_strained_pact(page):
+    """Open the strained pact's popup (its area is drawn on canvas: from the page's own
+    layer) and return its agreement-strain detail once it is in."""
     opened = page.evaluate("""() => {
         let done = false;
         peacemap.layers.agreements.group.eachLayer(g => g.eachLayer(l => {
@@ -23,6 +22,13 @@ def test_agreement_popup_shows_before_and_after_with_a_monthly_chart(live_app, p
     assert opened
     detail = page.locator(".leaflet-popup-content .pm-detail[data-detail=agreement-strain]")
     detail.wait_for()
+    return detail
+
+
+def test_agreement_popup_shows_before_and_after_with_a_monthly_chart(live_app, page, artifacts, demo_end, wait_ready):
+    page.goto(f"{live_app.url}/map?end={demo_end.isoformat()}&layers=agreements")
+    wait_ready(page)
+    detail = open_strained_pact(page)
     text = detail.inner_text()
     assert "before →" in text and "Rate ratio (95 %)" in text and "rose from" in text
     bars = detail.locator("svg.pm-chart rect.pm-after")
@@ -57,16 +63,7 @@ def test_a_french_browser_reads_the_agreement_reasons_in_french(live_app, browse
             timeout=120_000,
         )
         assert pg.locator("html").get_attribute("lang") == "fr"
-        opened = pg.evaluate("""() => {
-            let done = false;
-            peacemap.layers.agreements.group.eachLayer(g => g.eachLayer(l => {
-                if (!done && l.feature.properties.name.startsWith("Bambari")) { l.openPopup(); done = true; }
-            }));
-            return done;
-        }""")
-        assert opened
-        detail = pg.locator(".leaflet-popup-content .pm-detail[data-detail=agreement-strain]")
-        detail.wait_for()
+        detail = open_strained_pact(pg)
         reasons = detail.locator("li").all_inner_texts()
         assert any(r.startswith("les incidents dans la zone sont passés de ") for r in reasons), reasons
         assert any("postérieurs à la signature ont impliqué une partie" in r for r in reasons), reasons
